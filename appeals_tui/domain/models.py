@@ -1,0 +1,218 @@
+"""Entities of the moderation workflow as plain dataclasses (no I/O).
+
+Records are stored as dicts; `to_dict()`/`from_dict()` are the only bridge, so the
+store never needs to know these classes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Self
+
+__all__ = [
+    "Action",
+    "Role",
+    "CaseStatus",
+    "AppealStatus",
+    "AppealOutcome",
+    "SubjectType",
+    "FACTORS",
+    "ACTION_SEVERITY",
+    "ClauseRef",
+    "Subject",
+    "Report",
+    "Case",
+    "Decision",
+    "Appeal",
+    "User",
+    "Record",
+]
+
+
+class Action(StrEnum):
+    """What a moderator does to the reported subject, from mildest to harshest."""
+
+    NO_ACTION = "no_action"
+    LABEL = "label"
+    RESTRICT_REACH = "restrict_reach"
+    GEO_BLOCK = "geo_block"
+    REMOVE_CONTENT = "remove_content"
+    SUSPEND_ACCOUNT = "suspend_account"
+    ESCALATE = "escalate"
+
+
+ACTION_SEVERITY: dict[Action, int] = {a: i for i, a in enumerate(Action)}
+
+
+class Role(StrEnum):
+    MODERATOR = "moderator"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    IN_REVIEW = "in_review"
+    DECIDED = "decided"
+    APPEALED = "appealed"
+    RESOLVED = "resolved"
+
+
+class AppealStatus(StrEnum):
+    OPEN = "open"
+    IN_REVIEW = "in_review"
+    RESOLVED = "resolved"
+
+
+class AppealOutcome(StrEnum):
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+    MODIFIED = "modified"
+
+
+class SubjectType(StrEnum):
+    ACCOUNT = "account"
+    POST = "post"
+    REEL = "reel"
+    STORY = "story"
+    COMMENT = "comment"
+    MESSAGE = "message"
+
+
+#: The rubric's yes/no questions, in the order they are asked.
+FACTORS: tuple[str, ...] = (
+    "depicts_commercial_sex",
+    "narrative_framing",
+    "first_person_provider",
+    "contact_means",
+    "pricing_or_booking",
+    "location_details",
+    "recruitment",
+    "glamorization",
+    "minors_indicated",
+    "news_or_educational_context",
+)
+
+
+class Record:
+    """Mixin: dataclass <-> plain dict, ignoring unknown keys for forward compatibility."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class ClauseRef(Record):
+    id: str
+    version: int
+
+
+@dataclass
+class Subject(Record):
+    platform: str
+    subject_type: str
+    subject_id: str
+    account: str
+    url: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.platform, self.subject_type, self.subject_id)
+
+
+@dataclass
+class Report(Record):
+    report_id: str
+    reported_at: str
+    reporter: str
+    reason: str
+    platform: str
+    subject_type: str
+    subject_id: str
+    account: str
+    content_text: str = ""
+    media_description: str = ""
+    jurisdiction: str = ""
+    followers: int | None = None
+    views: int | None = None
+    url: str | None = None
+    case_id: str = ""
+    imported_at: str = ""
+
+
+@dataclass
+class Case(Record):
+    case_id: str
+    subject: dict[str, Any]
+    content_text: str = ""
+    media_description: str = ""
+    jurisdiction: str = ""
+    metrics: dict[str, int] = field(default_factory=dict)
+    report_ids: list[str] = field(default_factory=list)
+    status: str = CaseStatus.OPEN
+    assignee: str | None = None
+    priority: float = 0.0
+    version: int = 1
+    created_at: str = ""
+    updated_at: str = ""
+    first_reported_at: str = ""
+    linked_case: str | None = None
+    escalated: bool = False
+    decision_id: str | None = None
+
+
+@dataclass
+class Decision(Record):
+    decision_id: str
+    case_id: str
+    moderator: str
+    decided_at: str
+    action: str
+    clauses: list[dict[str, Any]]
+    factors: dict[str, bool]
+    reasoning: str
+    guidance: dict[str, Any] = field(default_factory=dict)
+    divergence_reason: str | None = None
+    precedents_cited: list[str] = field(default_factory=list)
+    supersedes: str | None = None
+    superseded_by: str | None = None
+    appeal_outcome: str | None = None
+    canonical: bool = False
+    account: str = ""
+    jurisdiction: str = ""
+    diverged: bool = False
+    version: int = 1
+
+
+@dataclass
+class Appeal(Record):
+    appeal_id: str
+    decision_id: str
+    filed_at: str
+    appellant: str
+    grounds: str
+    status: str = AppealStatus.OPEN
+    reviewer: str | None = None
+    outcome: str | None = None
+    resolution_reasoning: str | None = None
+    due_at: str = ""
+    new_information: str = ""
+    resolved_at: str | None = None
+    new_decision_id: str | None = None
+    case_id: str = ""
+    version: int = 1
+
+
+@dataclass
+class User(Record):
+    name: str
+    role: str
+    added_at: str = ""
+    added_by: str = ""
