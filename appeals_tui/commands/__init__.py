@@ -1,0 +1,14 @@
+"""CLI command groups, one module per area; `register()` attaches them to the root group."""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["register"]
+
+
+def register(cli: click.Group) -> None:
+    from . import appeals, cases, decisions, records, workspace
+
+    for module in (workspace, cases, decisions, appeals, records):
+        module.register(cli)

@@ -1,0 +1,114 @@
+"""`appeals decide`, `guidance`, `precedents`, `canonical`."""
+
+from __future__ import annotations
+
+import click
+
+from ..cli import common, emit, one_line, parse_factors, session, split_multi
+
+
+@click.command("decide")
+@common
+@click.argument("case_id")
+@click.option(
+    "--action",
+    required=True,
+    help="no_action, label, restrict_reach, geo_block, remove_content, suspend_account, escalate",
+)
+@click.option(
+    "--clause", "clauses", multiple=True, help="Policy clause id (repeatable or comma-separated)."
+)
+@click.option(
+    "--factor", "factors", multiple=True, help="NAME=yes|no for each of the ten rubric factors."
+)
+@click.option("--reasoning", default="", help="Why: what in the content led to this decision.")
+@click.option(
+    "--divergence-reason", default=None, help="Required when departing from guidance or precedent."
+)
+@click.option("--cite", "cited", multiple=True, help="Decision ids of precedents you relied on.")
+@click.option(
+    "--expected-version", type=int, help="Refuse (exit 4) if the case changed since this version."
+)
+@click.pass_context
+def decide_cmd(
+    ctx, case_id, action, clauses, factors, reasoning, divergence_reason, cited, expected_version
+) -> None:
+    """Record a decision on CASE_ID."""
+    from ..services.decisions import DecisionDraft, decide
+
+    draft = DecisionDraft(
+        action=action,
+        clause_ids=split_multi(clauses),
+        factors=parse_factors(factors),
+        reasoning=reasoning,
+        divergence_reason=divergence_reason,
+        precedents_cited=split_multi(cited),
+    )
+    decision = decide(session(ctx), case_id, draft, expected_version=expected_version)
+    emit(ctx, decision.to_dict(), f"decided {case_id}: {decision.action} ({decision.decision_id})")
+
+
+@click.command("guidance")
+@common
+@click.option("--factor", "factors", multiple=True, help="NAME=yes|no for each rubric factor.")
+@click.option("--jurisdiction", default=None)
+@click.pass_context
+def guidance_cmd(ctx, factors, jurisdiction) -> None:
+    """What the rubric recommends for a factor profile."""
+    from ..services.decisions import guidance_for
+
+    result = guidance_for(session(ctx), parse_factors(factors), jurisdiction)
+    emit(
+        ctx,
+        result.to_dict(),
+        f"{result.action} under {result.clause_id} (rule {result.rule_id}): {result.explanation}",
+    )
+
+
+@click.command("precedents")
+@common
+@click.argument("case_id")
+@click.option(
+    "--factor",
+    "factors",
+    multiple=True,
+    help="Profile to match (default: the case's decision, if any).",
+)
+@click.option("--limit", default=10, type=click.IntRange(1, 100))
+@click.pass_context
+def precedents_cmd(ctx, case_id, factors, limit) -> None:
+    """Earlier decisions most like CASE_ID, best first."""
+    from ..services.precedents import precedents_for_case
+
+    ranked = precedents_for_case(
+        session(ctx), case_id, parse_factors(factors) if factors else None, limit=limit
+    )
+    rows = [r.to_dict() for r in ranked]
+    human = (
+        "\n".join(
+            f"{r.decision['decision_id']:<10} {r.similarity:.0%} {'★' if r.canonical else ' '} "
+            f"{r.decision['action']:<16} {one_line(r.decision['reasoning'], 60)}"
+            for r in ranked
+        )
+        or "no precedents"
+    )
+    emit(ctx, rows, human)
+
+
+@click.command("canonical")
+@common
+@click.argument("decision_id")
+@click.option("--unmark", is_flag=True, help="Withdraw the canonical mark.")
+@click.option("--reason", default="")
+@click.pass_context
+def canonical_cmd(ctx, decision_id, unmark, reason) -> None:
+    """Mark a decision as the canonical precedent (leads)."""
+    from ..services.decisions import set_canonical
+
+    doc = set_canonical(session(ctx), decision_id, not unmark, reason)
+    emit(ctx, doc, f"{decision_id} {'is now' if doc['canonical'] else 'is no longer'} canonical")
+
+
+def register(cli: click.Group) -> None:
+    for command in (decide_cmd, guidance_cmd, precedents_cmd, canonical_cmd):
+        cli.add_command(command)

@@ -1,0 +1,146 @@
+"""`appeals init`, `users`, `config`, `demo`, `verify`, `compact`."""
+
+from __future__ import annotations
+
+import click
+
+from ..cli import common, data_dir, emit, opt, session
+
+
+@click.command("init")
+@common
+@click.option("--admin", required=True, help="Name of the first admin on the roster.")
+@click.pass_context
+def init_cmd(ctx: click.Context, admin: str) -> None:
+    """Create a workspace with one admin."""
+    from ..services.roster import init_workspace
+
+    path = data_dir(ctx)
+    init_workspace(path, admin).close()
+    emit(
+        ctx, {"workspace": str(path), "admin": admin}, f"created workspace {path} (admin: {admin})"
+    )
+
+
+@click.group("users")
+def users() -> None:
+    """Manage the roster (admins)."""
+
+
+@users.command("add")
+@common
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["moderator", "lead", "admin"]))
+@click.pass_context
+def users_add(ctx: click.Context, name: str, role: str) -> None:
+    """Add NAME to the roster with a role."""
+    from ..services.roster import add_user
+
+    user = add_user(session(ctx), name, role)
+    emit(ctx, user.to_dict(), f"added {user.name} ({user.role})")
+
+
+@users.command("list")
+@common
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """List the roster."""
+    from ..services.roster import list_users
+
+    people = list_users(session(ctx))
+    emit(ctx, [u.to_dict() for u in people], "\n".join(f"{u.name:<20} {u.role}" for u in people))
+
+
+@click.group("config")
+def config() -> None:
+    """Workspace settings: appeal window, SLAs, strike threshold."""
+
+
+@config.command("show")
+@common
+@click.pass_context
+def config_show(ctx: click.Context) -> None:
+    """Show the settings."""
+    from ..services.roster import get_config
+
+    values = get_config(session(ctx))
+    emit(ctx, values, "\n".join(f"{k:<22} {v}" for k, v in values.items()))
+
+
+@config.command("set")
+@common
+@click.argument("key")
+@click.argument("value")
+@click.pass_context
+def config_set(ctx: click.Context, key: str, value: str) -> None:
+    """Change a setting (admins)."""
+    from ..services.roster import set_config
+
+    values = set_config(session(ctx), key, value)
+    emit(ctx, values, f"{key} = {values[key]}")
+
+
+@click.command("verify")
+@common
+@click.pass_context
+def verify(ctx: click.Context) -> None:
+    """Check the audit chain and the store's integrity; exit 1 naming the first broken seq."""
+    from ..services.session import open_workspace
+
+    result = open_workspace(data_dir(ctx)).verify()
+    payload = {
+        "ok": result.ok,
+        "events_checked": result.events_checked,
+        "records_checked": result.records_checked,
+        "first_broken_seq": result.first_broken_seq,
+        "problem": result.problem,
+    }
+    if result.ok:
+        emit(
+            ctx,
+            payload,
+            f"ok: {result.events_checked} events, {result.records_checked} records verified",
+        )
+        return
+    emit(ctx, payload, None) if opt(ctx, "as_json") else None
+    where = f"seq {result.first_broken_seq}: " if result.first_broken_seq is not None else ""
+    click.echo(f"error: audit chain broken at {where}{result.problem}", err=True)
+    raise click.exceptions.Exit(1)
+
+
+@click.command("compact")
+@common
+@click.pass_context
+def compact(ctx: click.Context) -> None:
+    """Fold the journal into a snapshot (admins); safe to interrupt."""
+    from ..services.roster import compact_workspace
+
+    before, after = compact_workspace(session(ctx))
+    emit(
+        ctx, {"bytes_before": before, "bytes_after": after}, f"compacted: {before} -> {after} bytes"
+    )
+
+
+@click.command("demo")
+@common
+@click.option("--no-open", is_flag=True, help="Only build the demo workspace; do not open the app.")
+@click.pass_context
+def demo(ctx: click.Context, no_open: bool) -> None:
+    """Create (once) and open a demo workspace built from the seed scenario."""
+    from ..services.demo import build_demo, demo_dir
+
+    path = opt(ctx, "data_dir") or demo_dir()
+    created = build_demo(path)
+    msg = f"{'created' if created else 'using existing'} demo workspace {path}"
+    if no_open:
+        emit(ctx, {"workspace": str(path), "created": created}, msg)
+        return
+    click.echo(msg, err=True)
+    from ..ui.launch import launch
+
+    launch(path, opt(ctx, "user") or "minji")
+
+
+def register(cli: click.Group) -> None:
+    for command in (init_cmd, users, config, verify, compact, demo):
+        cli.add_command(command)

@@ -1,0 +1,301 @@
+"""Appeals: filing within the window, second-person review, and supersession."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from ..domain.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from ..domain.models import Action, Appeal, AppealOutcome, AppealStatus, CaseStatus
+from ..domain.text import clean_text, is_meaningful
+from ..domain.timeutil import iso, parse_ts
+from ..store import Txn
+from .decisions import DecisionDraft, check_divergence, record_decision
+from .permissions import require_role
+from .session import Session
+from .strikes import remove_strikes_for
+
+__all__ = [
+    "AppealFilter",
+    "file_appeal",
+    "claim_appeal",
+    "resolve_appeal",
+    "list_appeals",
+    "get_appeal",
+    "appeal_deadline",
+]
+
+
+def get_appeal(session: Session, appeal_id: str) -> dict[str, Any]:
+    doc = session.ws.get("appeals", appeal_id)
+    if doc is None:
+        raise NotFound(f"appeal '{appeal_id}' not found")
+    return doc
+
+
+def appeal_deadline(session: Session, decision: dict[str, Any]) -> str:
+    """Last moment an appeal against this decision is accepted."""
+    window = session.config("appeal_window_days")
+    return iso(parse_ts(decision["decided_at"]) + timedelta(days=window))
+
+
+def _open_appeal_for(session: Session, decision_id: str) -> dict[str, Any] | None:
+    for appeal in session.ws.all("appeals"):
+        if appeal["decision_id"] == decision_id and appeal["status"] != AppealStatus.RESOLVED:
+            return appeal
+    return None
+
+
+def file_appeal(
+    session: Session,
+    decision_id: str,
+    grounds: str,
+    appellant: str | None = None,
+    new_information: str = "",
+) -> Appeal:
+    """Record a user's appeal; one open appeal per decision, within the window."""
+    require_role(session, "file_appeal", "file appeals")
+    text = clean_text(grounds)
+    if not text:
+        raise ValidationError(
+            "grounds: required; what does the user say is wrong with the decision?"
+        )
+    with session.ws.transaction(session.actor) as txn:
+        decision = txn.get("decisions", decision_id)
+        if decision is None:
+            raise NotFound(f"decision '{decision_id}' not found")
+        if decision.get("superseded_by"):
+            raise ValidationError(
+                f"decision {decision_id} was superseded by {decision['superseded_by']}; appeal that one"
+            )
+        now = session.now()
+        deadline = appeal_deadline(session, decision)
+        if now > parse_ts(deadline):
+            raise ValidationError(
+                f"decision {decision_id}: the appeal window closed on {deadline[:10]} "
+                f"({session.config('appeal_window_days')} days after the decision)"
+            )
+        existing = _open_appeal_for(session, decision_id)
+        if existing is not None:
+            raise ValidationError(
+                f"decision {decision_id} already has an open appeal ({existing['appeal_id']})"
+            )
+        if decision["action"] == Action.NO_ACTION:
+            raise ValidationError(
+                f"decision {decision_id} took no action; there is nothing to appeal"
+            )
+        appeal_id = txn.next_id("A")
+        appeal = Appeal(
+            appeal_id=appeal_id,
+            decision_id=decision_id,
+            filed_at=iso(now),
+            appellant=clean_text(appellant) or decision.get("account") or "unknown",
+            grounds=text,
+            due_at=iso(now + timedelta(days=session.config("appeal_sla_days"))),
+            new_information=clean_text(new_information),
+            case_id=decision["case_id"],
+        )
+        txn.insert("appeals", appeal_id, appeal.to_dict())
+        txn.update(
+            "cases",
+            decision["case_id"],
+            {"status": CaseStatus.APPEALED.value, "updated_at": iso(now)},
+        )
+        txn.event(
+            "appeal.filed",
+            f"appeal:{appeal_id}",
+            {"decision_id": decision_id, "appellant": appeal.appellant},
+        )
+    return appeal
+
+
+def _check_reviewer(session: Session, txn: Txn, appeal: dict[str, Any]) -> dict[str, Any]:
+    """Separation of duties: never review your own decision."""
+    require_role(session, "review_appeal", "review appeals")
+    decision = txn.get("decisions", appeal["decision_id"])
+    assert decision is not None
+    if decision["moderator"] == session.actor:
+        raise PermissionDenied(
+            f"{session.actor} made decision {decision['decision_id']}; "
+            "an appeal must be reviewed by someone else"
+        )
+    return decision
+
+
+def claim_appeal(
+    session: Session, appeal_id: str, expected_version: int | None = None
+) -> dict[str, Any]:
+    with session.ws.transaction(session.actor) as txn:
+        appeal = _load(txn, appeal_id, expected_version)
+        _check_reviewer(session, txn, appeal)
+        if appeal["status"] == AppealStatus.RESOLVED:
+            raise ValidationError(f"appeal {appeal_id} is already resolved")
+        if appeal["status"] == AppealStatus.IN_REVIEW and appeal["reviewer"] != session.actor:
+            raise ConflictError(f"appeal {appeal_id} is being reviewed by {appeal['reviewer']}")
+        updated = txn.update(
+            "appeals",
+            appeal_id,
+            {"status": AppealStatus.IN_REVIEW.value, "reviewer": session.actor},
+        )
+        txn.event("appeal.claimed", f"appeal:{appeal_id}", {"reviewer": session.actor})
+    return updated
+
+
+def _load(txn: Txn, appeal_id: str, expected_version: int | None) -> dict[str, Any]:
+    appeal = txn.get("appeals", appeal_id)
+    if appeal is None:
+        raise NotFound(f"appeal '{appeal_id}' not found")
+    if expected_version is not None and appeal["version"] != expected_version:
+        raise ConflictError(
+            f"appeal {appeal_id} changed since you loaded it (version {expected_version}, now "
+            f"{appeal['version']}); reload and try again"
+        )
+    return appeal
+
+
+def resolve_appeal(
+    session: Session,
+    appeal_id: str,
+    outcome: str,
+    reasoning: str,
+    *,
+    action: str | None = None,
+    clause_ids: list[str] | None = None,
+    factors: dict[str, bool] | None = None,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Uphold, overturn or modify. Overturn/modify write a new decision that supersedes the old."""
+    try:
+        result = AppealOutcome(outcome)
+    except ValueError:
+        raise ValidationError(
+            f"outcome: '{outcome}' is not one of {', '.join(o.value for o in AppealOutcome)}"
+        ) from None
+    if not is_meaningful(reasoning):
+        raise ValidationError(
+            "reasoning: required; write at least a full sentence explaining the outcome"
+        )
+    if result is AppealOutcome.MODIFIED and not (action and clause_ids):
+        raise ValidationError("action: a modified outcome needs the new --action and --clause")
+    if result is AppealOutcome.UPHELD and (action or clause_ids):
+        raise ValidationError(
+            "action: an upheld decision keeps its action; choose modified to change it"
+        )
+    with session.ws.transaction(session.actor) as txn:
+        appeal = _load(txn, appeal_id, expected_version)
+        decision = _check_reviewer(session, txn, appeal)
+        if appeal["status"] == AppealStatus.RESOLVED:
+            raise ValidationError(f"appeal {appeal_id} is already resolved ({appeal['outcome']})")
+        if appeal["status"] == AppealStatus.IN_REVIEW and appeal["reviewer"] not in (
+            None,
+            session.actor,
+        ):
+            raise ConflictError(f"appeal {appeal_id} is being reviewed by {appeal['reviewer']}")
+        case = txn.get("cases", decision["case_id"])
+        assert case is not None
+        new_decision_id = None
+        if result is not AppealOutcome.UPHELD:
+            draft = DecisionDraft(
+                action=action or Action.NO_ACTION.value,
+                clause_ids=clause_ids or ["CSS-0"],
+                factors=factors or dict(decision["factors"]),
+                reasoning=reasoning,
+                divergence_reason=None,
+            )
+            problems = _draft_problems(session, draft)
+            if problems:
+                raise ValidationError(problems[0], problems)
+            divergence = check_divergence(
+                session, case, draft.action, draft.factors, draft.clause_ids
+            )
+            if divergence.required:
+                draft.divergence_reason = (
+                    f"Appeal {appeal_id} {result.value}: {clean_text(reasoning)}"
+                )
+            new = record_decision(
+                session, txn, case, draft, divergence, supersedes=decision["decision_id"]
+            )
+            new_decision_id = new.decision_id
+            txn.update("decisions", decision["decision_id"], {"superseded_by": new_decision_id})
+            remove_strikes_for(
+                session, txn, decision["decision_id"], f"appeal {appeal_id} {result.value}"
+            )
+        txn.update("decisions", decision["decision_id"], {"appeal_outcome": result.value})
+        updated = txn.update(
+            "appeals",
+            appeal_id,
+            {
+                "status": AppealStatus.RESOLVED.value,
+                "reviewer": session.actor,
+                "outcome": result.value,
+                "resolution_reasoning": clean_text(reasoning),
+                "resolved_at": session.now_iso(),
+                "new_decision_id": new_decision_id,
+            },
+        )
+        txn.update(
+            "cases",
+            case["case_id"],
+            {
+                "status": CaseStatus.RESOLVED.value,
+                "decision_id": new_decision_id or decision["decision_id"],
+                "updated_at": session.now_iso(),
+            },
+        )
+        txn.event(
+            "appeal.resolved",
+            f"appeal:{appeal_id}",
+            {
+                "outcome": result.value,
+                "decision_id": decision["decision_id"],
+                "new_decision_id": new_decision_id,
+            },
+        )
+    return updated
+
+
+def _draft_problems(session: Session, draft: DecisionDraft) -> list[str]:
+    problems = []
+    for cid in draft.clause_ids:
+        try:
+            session.library.latest(cid)
+        except NotFound as exc:
+            problems.append(f"clause: {exc}")
+    if not problems:
+        try:
+            session.library.check_action(draft.action, draft.clause_ids)
+        except ValidationError as exc:
+            problems.extend(f"action: {p}" for p in exc.problems)
+    return problems
+
+
+@dataclass
+class AppealFilter:
+    status: set[str] | None = None
+    clause: str | None = None
+    moderator: str | None = None
+    overdue_only: bool = False
+
+
+def list_appeals(session: Session, flt: AppealFilter | None = None) -> list[dict[str, Any]]:
+    """Appeals with their decision, due date first; `overdue` computed against the clock."""
+    require_role(session, "read", "see appeals")
+    flt = flt or AppealFilter(status={AppealStatus.OPEN.value, AppealStatus.IN_REVIEW.value})
+    session.ws.refresh()
+    now = session.now()
+    rows = []
+    for appeal in session.ws.all("appeals"):
+        if flt.status and appeal["status"] not in flt.status:
+            continue
+        decision = session.ws.get("decisions", appeal["decision_id"]) or {}
+        if flt.moderator and decision.get("moderator") != flt.moderator:
+            continue
+        if flt.clause and flt.clause not in {c["id"] for c in decision.get("clauses", [])}:
+            continue
+        overdue = appeal["status"] != AppealStatus.RESOLVED and parse_ts(appeal["due_at"]) < now
+        if flt.overdue_only and not overdue:
+            continue
+        rows.append({**appeal, "decision": decision, "overdue": overdue})
+    rows.sort(key=lambda a: a["due_at"])
+    return rows

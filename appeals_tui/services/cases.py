@@ -1,0 +1,314 @@
+"""The case queue: listing, claiming, escalating, notes, and the case file view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..domain.errors import ConflictError, NotFound, ValidationError
+from ..domain.models import CaseStatus
+from ..domain.priority import sla_due
+from ..domain.text import clean_text, is_meaningful
+from ..store import Txn
+from .permissions import require_lead, require_moderator, require_role
+from .session import Session
+
+__all__ = [
+    "CaseFilter",
+    "CasePage",
+    "SORT_KEYS",
+    "list_cases",
+    "get_case",
+    "case_file",
+    "claim",
+    "release",
+    "reassign",
+    "escalate",
+    "add_note",
+    "notes_for",
+    "load_case",
+]
+
+#: Queue orderings a moderator can pick; each maps a case dict to a sort key (ascending).
+SORT_KEYS = ("priority", "reports", "age", "sla", "reach")
+
+
+@dataclass
+class CaseFilter:
+    status: set[str] = field(default_factory=set)
+    platform: str | None = None
+    jurisdiction: str | None = None
+    assignee: str | None = None
+    account: str | None = None
+    text: str | None = None
+
+    def matches(self, case: dict[str, Any]) -> bool:
+        if self.status and case["status"] not in self.status:
+            return False
+        subject = case["subject"]
+        if self.platform and subject["platform"] != self.platform:
+            return False
+        if (
+            self.jurisdiction
+            and (case.get("jurisdiction") or "").upper() != self.jurisdiction.upper()
+        ):
+            return False
+        if self.assignee is not None and (case.get("assignee") or "") != self.assignee:
+            return False
+        if self.account and subject["account"] != self.account:
+            return False
+        if self.text:
+            needle = self.text.casefold()
+            hay = " ".join(
+                (
+                    case["case_id"],
+                    subject["account"],
+                    subject["subject_id"],
+                    case.get("content_text") or "",
+                    case.get("media_description") or "",
+                )
+            ).casefold()
+            if needle not in hay:
+                return False
+        return True
+
+
+@dataclass
+class CasePage:
+    cases: list[dict[str, Any]]
+    total: int
+    offset: int
+    limit: int
+
+
+def _sort_key(name: str, sla_hours: int):
+    if name == "priority":
+        return lambda c: (-c.get("priority", 0.0), c["first_reported_at"])
+    if name == "reports":
+        return lambda c: (-len(c["report_ids"]), c["first_reported_at"])
+    if name == "age":
+        return lambda c: c["first_reported_at"]
+    if name == "sla":
+        return lambda c: sla_due(c["first_reported_at"], sla_hours)
+    if name == "reach":
+        return lambda c: (
+            -(c["metrics"].get("views", 0) + c["metrics"].get("followers", 0)),
+            c["case_id"],
+        )
+    raise ValidationError(f"sort: '{name}' is not one of {', '.join(SORT_KEYS)}")
+
+
+def list_cases(
+    session: Session,
+    flt: CaseFilter | None = None,
+    *,
+    sort: str = "priority",
+    offset: int = 0,
+    limit: int | None = 50,
+) -> CasePage:
+    """A page of the queue; filtering and sorting happen over the in-memory table."""
+    require_role(session, "read", "see the queue")
+    flt = flt or CaseFilter()
+    key = _sort_key(sort, session.config("case_sla_hours"))
+    session.ws.refresh()
+    rows = [c for c in session.ws.all("cases") if flt.matches(c)]
+    rows.sort(key=key)
+    end = None if limit is None else offset + limit
+    return CasePage(
+        cases=rows[offset:end], total=len(rows), offset=offset, limit=limit or len(rows)
+    )
+
+
+def get_case(session: Session, case_id: str) -> dict[str, Any]:
+    case = session.ws.get("cases", case_id)
+    if case is None:
+        raise NotFound(f"case '{case_id}' not found")
+    return case
+
+
+def load_case(txn: Txn, case_id: str, expected_version: int | None) -> dict[str, Any]:
+    """Fetch a case inside a transaction, refusing a stale version up front."""
+    case = txn.get("cases", case_id)
+    if case is None:
+        raise NotFound(f"case '{case_id}' not found")
+    if expected_version is not None and case["version"] != expected_version:
+        raise ConflictError(
+            f"case {case_id} changed since you loaded it (version {expected_version}, now "
+            f"{case['version']}); reload and try again"
+        )
+    return case
+
+
+def sla_state(
+    session: Session, case: dict[str, Any], now: datetime | None = None
+) -> tuple[str, float]:
+    """('overdue'|'due'|'ok', hours left) for an undecided case."""
+    due = sla_due(case["first_reported_at"], session.config("case_sla_hours"))
+    left = ((due - (now or session.now())).total_seconds()) / 3600
+    if left < 0:
+        return "overdue", left
+    return ("due" if left < 4 else "ok"), left
+
+
+def claim(session: Session, case_id: str, expected_version: int | None = None) -> dict[str, Any]:
+    """Take a case so nobody else decides it while you read it."""
+    require_moderator(session, "claim cases")
+    with session.ws.transaction(session.actor) as txn:
+        case = load_case(txn, case_id, expected_version)
+        status = case["status"]
+        if status == CaseStatus.IN_REVIEW and case.get("assignee") == session.actor:
+            return case
+        if status == CaseStatus.IN_REVIEW:
+            raise ConflictError(
+                f"case {case_id} is already claimed by {case['assignee']}; a lead can reassign it"
+            )
+        if status != CaseStatus.OPEN:
+            raise ConflictError(f"case {case_id} is {status}; only open cases can be claimed")
+        updated = txn.update(
+            "cases",
+            case_id,
+            {
+                "status": CaseStatus.IN_REVIEW.value,
+                "assignee": session.actor,
+                "updated_at": session.now_iso(),
+            },
+            expected_version=case["version"],
+        )
+        txn.event("case.claimed", f"case:{case_id}", {"assignee": session.actor})
+    return updated
+
+
+def release(session: Session, case_id: str, expected_version: int | None = None) -> dict[str, Any]:
+    """Put a claimed case back in the open queue (own claim, or a lead for anyone's)."""
+    require_moderator(session, "release cases")
+    with session.ws.transaction(session.actor) as txn:
+        case = load_case(txn, case_id, expected_version)
+        if case["status"] != CaseStatus.IN_REVIEW:
+            raise ValidationError(f"case {case_id} is {case['status']}, not claimed")
+        if case.get("assignee") != session.actor:
+            require_lead(session, f"release a case claimed by {case.get('assignee')}")
+        updated = txn.update(
+            "cases",
+            case_id,
+            {"status": CaseStatus.OPEN.value, "assignee": None, "updated_at": session.now_iso()},
+        )
+        txn.event("case.released", f"case:{case_id}", {"previous_assignee": case.get("assignee")})
+    return updated
+
+
+def reassign(
+    session: Session, case_id: str, to_user: str, expected_version: int | None = None
+) -> dict[str, Any]:
+    """Leads move a claimed or open case to another moderator."""
+    require_lead(session, "reassign cases")
+    target = session.ws.get("users", to_user)
+    if target is None or target["role"] not in ("moderator", "lead"):
+        raise ValidationError(f"assignee: '{to_user}' is not a moderator or lead on the roster")
+    with session.ws.transaction(session.actor) as txn:
+        case = load_case(txn, case_id, expected_version)
+        if case["status"] not in (CaseStatus.OPEN, CaseStatus.IN_REVIEW):
+            raise ValidationError(
+                f"case {case_id} is {case['status']}; only undecided cases can be reassigned"
+            )
+        updated = txn.update(
+            "cases",
+            case_id,
+            {
+                "status": CaseStatus.IN_REVIEW.value,
+                "assignee": to_user,
+                "updated_at": session.now_iso(),
+            },
+        )
+        txn.event(
+            "case.reassigned", f"case:{case_id}", {"from": case.get("assignee"), "to": to_user}
+        )
+    return updated
+
+
+def escalate(
+    session: Session, case_id: str, note: str, expected_version: int | None = None
+) -> dict[str, Any]:
+    """Flag a case for a lead, with a note saying what the lead should look at."""
+    require_moderator(session, "escalate cases")
+    text = clean_text(note)
+    if not is_meaningful(text, min_chars=10):
+        raise ValidationError("note: say in a sentence why this needs a lead")
+    with session.ws.transaction(session.actor) as txn:
+        case = load_case(txn, case_id, expected_version)
+        if case["status"] not in (CaseStatus.OPEN, CaseStatus.IN_REVIEW):
+            raise ValidationError(
+                f"case {case_id} is {case['status']}; only undecided cases can be escalated"
+            )
+        updated = txn.update("cases", case_id, {"escalated": True, "updated_at": session.now_iso()})
+        _insert_note(session, txn, f"case:{case_id}", text, kind="escalation")
+        txn.event("case.escalated", f"case:{case_id}", {"note": text})
+    return updated
+
+
+def _insert_note(
+    session: Session, txn: Txn, entity: str, text: str, kind: str = "note"
+) -> dict[str, Any]:
+    note_id = txn.next_id("N")
+    doc = {
+        "note_id": note_id,
+        "entity": entity,
+        "author": session.actor,
+        "at": session.now_iso(),
+        "text": text,
+        "kind": kind,
+    }
+    txn.insert("notes", note_id, doc)
+    return doc
+
+
+def add_note(session: Session, entity: str, text: str) -> dict[str, Any]:
+    """Private note on a case ('case:C-…') or appeal ('appeal:A-…'); never shown in notices."""
+    require_role(session, "note", "write private notes")
+    body = clean_text(text)
+    if not body:
+        raise ValidationError("note: empty")
+    kind, _, key = entity.partition(":")
+    table = {"case": "cases", "appeal": "appeals"}.get(kind)
+    if table is None or session.ws.get(table, key) is None:
+        raise NotFound(f"{entity}: no such case or appeal")
+    with session.ws.transaction(session.actor) as txn:
+        doc = _insert_note(session, txn, entity, body)
+        txn.event("note.added", entity, {"note_id": doc["note_id"]})
+    return doc
+
+
+def notes_for(session: Session, entity: str) -> list[dict[str, Any]]:
+    require_role(session, "note", "read private notes")
+    return sorted(
+        (n for n in session.ws.all("notes") if n["entity"] == entity), key=lambda n: n["at"]
+    )
+
+
+def case_file(session: Session, case_id: str) -> dict[str, Any]:
+    """Everything a moderator reads before deciding: reports, account history, timeline."""
+    case = get_case(session, case_id)
+    ws = session.ws
+    reports = [ws.get("reports", rid) for rid in case["report_ids"]]
+    account = case["subject"]["account"]
+    earlier = [
+        c for c in ws.all("cases") if c["subject"]["account"] == account and c["case_id"] != case_id
+    ]
+    decisions = [d for d in ws.all("decisions") if d.get("account") == account]
+    strikes = [s for s in ws.all("strikes") if s.get("account") == account]
+    entity = f"case:{case_id}"
+    decision_ids = {d["decision_id"] for d in decisions if d["case_id"] == case_id}
+    timeline = [
+        e
+        for e in ws.events()
+        if e["entity"] == entity or e["entity"].removeprefix("decision:") in decision_ids
+    ]
+    return {
+        "case": case,
+        "reports": [r for r in reports if r],
+        "account_cases": earlier,
+        "account_decisions": decisions,
+        "strikes": strikes,
+        "active_strikes": sum(s.get("weight", 1) for s in strikes if s.get("status") == "active"),
+        "timeline": timeline,
+    }

@@ -1,0 +1,289 @@
+"""Deciding a case: validation, guidance, precedents and divergence.
+
+`decide()` is the heart of the product: it refuses a decision that is not
+explained, and it refuses to let a moderator silently depart from the rubric
+or from an identical earlier case without saying why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..domain.errors import ConflictError, NotFound, ValidationError
+from ..domain.guidance import Guidance, recommend, validate_factors
+from ..domain.models import Action, CaseStatus, Decision
+from ..domain.similarity import RankedPrecedent, rank_precedents
+from ..domain.text import clean_text, is_meaningful
+from ..store import Txn
+from .cases import load_case
+from .permissions import require_lead, require_moderator
+from .session import Session
+from .strikes import add_strike_for
+
+__all__ = [
+    "DecisionDraft",
+    "Divergence",
+    "guidance_for",
+    "precedents_for",
+    "check_divergence",
+    "validate_draft",
+    "decide",
+    "record_decision",
+    "set_canonical",
+    "get_decision",
+    "decisions_for_case",
+]
+
+
+@dataclass
+class DecisionDraft:
+    """What a moderator has entered so far; the UI re-validates it on every change."""
+
+    action: str
+    clause_ids: list[str]
+    factors: dict[str, bool]
+    reasoning: str
+    divergence_reason: str | None = None
+    precedents_cited: list[str] | None = None
+
+
+@dataclass
+class Divergence:
+    """Why a decision needs a divergence reason (empty when it does not)."""
+
+    guidance: Guidance
+    precedent: dict[str, Any] | None
+    from_guidance: bool
+    from_precedent: bool
+
+    @property
+    def required(self) -> bool:
+        return self.from_guidance or self.from_precedent
+
+    def explain(self, action: str) -> str:
+        parts = []
+        if self.from_guidance:
+            parts.append(
+                f"guidance recommends {self.guidance.action} under {self.guidance.clause_id} "
+                f"(rule {self.guidance.rule_id}), you chose {action}"
+            )
+        if self.from_precedent and self.precedent:
+            parts.append(
+                f"precedent {self.precedent['decision_id']} with the same factor profile was "
+                f"decided {self.precedent['action']}"
+            )
+        return "; ".join(parts)
+
+
+def get_decision(session: Session, decision_id: str) -> dict[str, Any]:
+    doc = session.ws.get("decisions", decision_id)
+    if doc is None:
+        raise NotFound(f"decision '{decision_id}' not found")
+    return doc
+
+
+def decisions_for_case(session: Session, case_id: str) -> list[dict[str, Any]]:
+    return sorted(
+        (d for d in session.ws.all("decisions") if d["case_id"] == case_id),
+        key=lambda d: d["decided_at"],
+    )
+
+
+def guidance_for(session: Session, factors: dict[str, bool], jurisdiction: str | None) -> Guidance:
+    validate_factors(factors)
+    return recommend(factors, jurisdiction, session.library)
+
+
+def precedents_for(
+    session: Session,
+    factors: dict[str, bool],
+    clause_ids: set[str] | None = None,
+    *,
+    exclude_case: str | None = None,
+    limit: int = 10,
+) -> list[RankedPrecedent]:
+    """Earlier standing decisions most like this profile (never overturned or superseded)."""
+    candidates = (
+        d
+        for d in session.ws.all("decisions")
+        if exclude_case is None or d["case_id"] != exclude_case
+    )
+    return rank_precedents(factors, clause_ids or set(), candidates, limit=limit)
+
+
+def check_divergence(
+    session: Session,
+    case: dict[str, Any],
+    action: str,
+    factors: dict[str, bool],
+    clause_ids: list[str],
+) -> Divergence:
+    """Compare a proposed action with the rubric and with the nearest identical-profile precedent.
+
+    Only a precedent with the *same* factor profile binds: a different profile is
+    itself a reason to decide differently.
+    """
+    guidance = recommend(factors, case.get("jurisdiction"), session.library)
+    ranked = precedents_for(
+        session, factors, set(clause_ids), exclude_case=case["case_id"], limit=1
+    )
+    precedent = ranked[0].decision if ranked and ranked[0].similarity >= 1.0 else None
+    return Divergence(
+        guidance=guidance,
+        precedent=precedent,
+        from_guidance=action != guidance.action,
+        from_precedent=precedent is not None and precedent["action"] != action,
+    )
+
+
+def validate_draft(session: Session, case: dict[str, Any], draft: DecisionDraft) -> Divergence:
+    """Every problem with the draft at once, as `field: problem` lines."""
+    problems: list[str] = []
+    actions = {a.value for a in Action}
+    if draft.action not in actions:
+        problems.append(f"action: '{draft.action}' is not one of {', '.join(actions)}")
+    if not draft.clause_ids:
+        problems.append("clause: cite at least one policy clause")
+    for cid in draft.clause_ids:
+        try:
+            session.library.latest(cid)
+        except NotFound as exc:
+            problems.append(f"clause: {exc}")
+    if (
+        draft.action in actions
+        and draft.clause_ids
+        and not any(p.startswith("clause") for p in problems)
+    ):
+        try:
+            session.library.check_action(draft.action, draft.clause_ids)
+        except ValidationError as exc:
+            problems.extend(f"action: {p}" for p in exc.problems)
+    try:
+        validate_factors(draft.factors)
+    except ValidationError as exc:
+        problems.extend(f"factors: {p}" for p in exc.problems)
+    if not clean_text(draft.reasoning):
+        problems.append("reasoning: required; explain what in the content led to this decision")
+    elif not is_meaningful(draft.reasoning):
+        problems.append("reasoning: too short; write at least a full sentence")
+    if problems:
+        raise ValidationError(
+            problems[0] if len(problems) == 1 else f"{len(problems)} problems", problems
+        )
+    divergence = check_divergence(session, case, draft.action, draft.factors, draft.clause_ids)
+    if divergence.required and not is_meaningful(draft.divergence_reason, min_chars=10):
+        raise ValidationError(
+            f"divergence_reason: required because {divergence.explain(draft.action)}"
+        )
+    return divergence
+
+
+def record_decision(
+    session: Session,
+    txn: Txn,
+    case: dict[str, Any],
+    draft: DecisionDraft,
+    divergence: Divergence,
+    *,
+    supersedes: str | None = None,
+) -> Decision:
+    """Write the decision record, its strike and audit event inside an open transaction."""
+    decision_id = txn.next_id("D")
+    clauses = [session.library.latest(cid).ref().to_dict() for cid in draft.clause_ids]
+    decision = Decision(
+        decision_id=decision_id,
+        case_id=case["case_id"],
+        moderator=session.actor,
+        decided_at=session.now_iso(),
+        action=draft.action,
+        clauses=clauses,
+        factors={k: bool(v) for k, v in draft.factors.items()},
+        reasoning=clean_text(draft.reasoning),
+        guidance=divergence.guidance.to_dict(),
+        divergence_reason=clean_text(draft.divergence_reason) or None,
+        precedents_cited=list(draft.precedents_cited or []),
+        supersedes=supersedes,
+        account=case["subject"]["account"],
+        jurisdiction=case.get("jurisdiction") or "",
+        diverged=divergence.required,
+    )
+    if divergence.precedent is not None:
+        decision.guidance["nearest_precedent"] = {
+            "decision_id": divergence.precedent["decision_id"],
+            "action": divergence.precedent["action"],
+        }
+    txn.insert("decisions", decision_id, decision.to_dict())
+    txn.event(
+        "decision.recorded",
+        f"decision:{decision_id}",
+        {
+            "case_id": case["case_id"],
+            "action": decision.action,
+            "clauses": clauses,
+            "diverged": decision.diverged,
+            "supersedes": supersedes,
+        },
+    )
+    add_strike_for(session, txn, decision)
+    return decision
+
+
+def decide(
+    session: Session,
+    case_id: str,
+    draft: DecisionDraft,
+    *,
+    expected_version: int | None = None,
+) -> Decision:
+    """Record a moderator's decision on an open or claimed case."""
+    require_moderator(session, "decide cases")
+    with session.ws.transaction(session.actor) as txn:
+        case = load_case(txn, case_id, expected_version)
+        status = case["status"]
+        if status not in (CaseStatus.OPEN, CaseStatus.IN_REVIEW):
+            raise ConflictError(
+                f"case {case_id} is already {status}"
+                + (f" (decision {case['decision_id']})" if case.get("decision_id") else "")
+            )
+        if status == CaseStatus.IN_REVIEW and case.get("assignee") not in (None, session.actor):
+            raise ConflictError(
+                f"case {case_id} is claimed by {case['assignee']}; ask a lead to reassign it"
+            )
+        divergence = validate_draft(session, case, draft)
+        decision = record_decision(session, txn, case, draft, divergence)
+        txn.update(
+            "cases",
+            case_id,
+            {
+                "status": CaseStatus.DECIDED.value,
+                "assignee": case.get("assignee") or session.actor,
+                "decision_id": decision.decision_id,
+                "updated_at": session.now_iso(),
+            },
+        )
+    return decision
+
+
+def set_canonical(
+    session: Session, decision_id: str, canonical: bool, reason: str = ""
+) -> dict[str, Any]:
+    """Leads mark the decision that borderline cases should follow (or withdraw the mark)."""
+    require_lead(session, "mark canonical precedents")
+    with session.ws.transaction(session.actor) as txn:
+        decision = txn.get("decisions", decision_id)
+        if decision is None:
+            raise NotFound(f"decision '{decision_id}' not found")
+        if canonical and (
+            decision.get("superseded_by") or decision.get("appeal_outcome") == "overturned"
+        ):
+            raise ValidationError(
+                f"decision {decision_id} was overturned or superseded; it cannot be a precedent"
+            )
+        updated = txn.update("decisions", decision_id, {"canonical": canonical})
+        txn.event(
+            "precedent.canonical" if canonical else "precedent.uncanonical",
+            f"decision:{decision_id}",
+            {"reason": clean_text(reason)},
+        )
+    return updated

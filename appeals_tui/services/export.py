@@ -1,0 +1,108 @@
+"""Exports of decisions as CSV, JSON lines, or DSA statements of reasons."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+from ..domain.errors import ValidationError
+from ..domain.models import FACTORS
+from ..domain.sor import statement_of_reasons
+from .history import HistoryFilter, iter_history
+from .session import Session
+
+__all__ = ["FORMATS", "CSV_COLUMNS", "export_decisions", "decision_row"]
+
+FORMATS = ("csv", "jsonl", "sor")
+CSV_COLUMNS = (
+    "decision_id",
+    "case_id",
+    "moderator",
+    "decided_at",
+    "action",
+    "clauses",
+    *(f"factor_{f}" for f in FACTORS),
+    "reasoning",
+    "guidance_action",
+    "guidance_clause",
+    "guidance_rule",
+    "diverged",
+    "divergence_reason",
+    "supersedes",
+    "superseded_by",
+    "appeal_outcome",
+    "canonical",
+    "account",
+    "jurisdiction",
+)
+
+
+def decision_row(d: dict[str, Any]) -> dict[str, Any]:
+    """Flatten a decision for CSV: clauses as `ID@vN;…`, factors as yes/no columns."""
+    guidance = d.get("guidance") or {}
+    row = {
+        "decision_id": d["decision_id"],
+        "case_id": d["case_id"],
+        "moderator": d["moderator"],
+        "decided_at": d["decided_at"],
+        "action": d["action"],
+        "clauses": ";".join(f"{c['id']}@v{c['version']}" for c in d["clauses"]),
+        "reasoning": d["reasoning"],
+        "guidance_action": guidance.get("action", ""),
+        "guidance_clause": guidance.get("clause_id", ""),
+        "guidance_rule": guidance.get("rule_id", ""),
+        "diverged": "yes" if d.get("diverged") else "no",
+        "divergence_reason": d.get("divergence_reason") or "",
+        "supersedes": d.get("supersedes") or "",
+        "superseded_by": d.get("superseded_by") or "",
+        "appeal_outcome": d.get("appeal_outcome") or "",
+        "canonical": "yes" if d.get("canonical") else "no",
+        "account": d.get("account", ""),
+        "jurisdiction": d.get("jurisdiction", ""),
+    }
+    for f in FACTORS:
+        row[f"factor_{f}"] = "yes" if d["factors"].get(f) else "no"
+    return row
+
+
+def _sor_rows(session: Session, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for d in rows:
+        case = session.ws.get("cases", d["case_id"]) or {}
+        statement = statement_of_reasons(d, case, session.library)
+        if statement is not None:
+            yield statement
+
+
+def export_decisions(
+    session: Session,
+    fmt: str,
+    out: TextIO,
+    flt: HistoryFilter | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Stream matching decisions to `out`; returns how many records were written."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"format: '{fmt}' is not one of {', '.join(FORMATS)}")
+    rows = iter_history(session, flt)
+    written = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        for d in rows:
+            writer.writerow(decision_row(d))
+            written += 1
+            if progress and written % 1000 == 0:
+                progress(written)
+    else:
+        source = _sor_rows(session, rows) if fmt == "sor" else rows
+        for record in source:
+            out.write(json.dumps(record, ensure_ascii=False, sort_keys=True))
+            out.write("\n")
+            written += 1
+            if progress and written % 1000 == 0:
+                progress(written)
+    if progress:
+        progress(written)
+    return written

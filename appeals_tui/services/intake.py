@@ -1,0 +1,141 @@
+"""Importing reports and grouping them into cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..domain.errors import PermissionDenied
+from ..domain.models import Case, CaseStatus, Report
+from ..domain.priority import priority_score
+from ..domain.reports import ParsedReport, parse_report_file
+from .permissions import can
+from .session import Session
+
+__all__ = ["ImportResult", "import_reports", "import_parsed"]
+
+#: Cases in these states still take new reports; decided ones get a new linked case.
+_ACCEPTING = {CaseStatus.OPEN.value, CaseStatus.IN_REVIEW.value}
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    skipped: int = 0
+    cases_created: list[str] = field(default_factory=list)
+    cases_updated: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "cases_created": len(self.cases_created),
+            "cases_updated": len(self.cases_updated),
+        }
+
+
+def import_reports(session: Session, path: Path) -> ImportResult:
+    """Validate the whole file, then store it in one transaction (all or nothing)."""
+    if not can(session, "read"):
+        raise PermissionDenied(f"{session.actor} may not import reports")
+    parsed = parse_report_file(Path(path))
+    return import_parsed(session, parsed, source=str(path))
+
+
+def _subject_key(report: Report) -> tuple[str, str, str]:
+    return (report.platform, report.subject_type, report.subject_id)
+
+
+def _rescore(case: dict, reports: list[dict]) -> float:
+    metrics = case.get("metrics", {})
+    return priority_score(
+        views=int(metrics.get("views") or 0),
+        followers=int(metrics.get("followers") or 0),
+        report_count=len(case["report_ids"]),
+        reasons=frozenset(r["reason"] for r in reports),
+    )
+
+
+def import_parsed(session: Session, parsed: list[ParsedReport], source: str) -> ImportResult:
+    result = ImportResult()
+    ws = session.ws
+    now = session.now_iso()
+    with ws.transaction(session.actor) as txn:
+        open_cases: dict[tuple[str, str, str], str] = {}
+        latest_case: dict[tuple[str, str, str], str] = {}
+        for case in ws.all("cases"):
+            s = case["subject"]
+            key = (s["platform"], s["subject_type"], s["subject_id"])
+            latest_case[key] = case["case_id"]
+            if case["status"] in _ACCEPTING:
+                open_cases[key] = case["case_id"]
+        touched: dict[str, list[dict]] = {}
+        for item in sorted(parsed, key=lambda p: p.report.reported_at):
+            report = item.report
+            if txn.get("reports", report.report_id) is not None:
+                result.skipped += 1
+                continue
+            key = _subject_key(report)
+            case_id = open_cases.get(key)
+            if case_id is None:
+                case_id = txn.next_id("C")
+                case = Case(
+                    case_id=case_id,
+                    subject={
+                        "platform": report.platform,
+                        "subject_type": report.subject_type,
+                        "subject_id": report.subject_id,
+                        "account": report.account,
+                        "url": report.url,
+                    },
+                    content_text=report.content_text,
+                    media_description=report.media_description,
+                    jurisdiction=report.jurisdiction,
+                    metrics={"followers": report.followers or 0, "views": report.views or 0},
+                    report_ids=[],
+                    created_at=now,
+                    updated_at=now,
+                    first_reported_at=report.reported_at,
+                    linked_case=latest_case.get(key),
+                )
+                txn.insert("cases", case_id, case.to_dict())
+                txn.event(
+                    "case.opened",
+                    f"case:{case_id}",
+                    {"subject": case.subject, "linked_case": case.linked_case},
+                )
+                open_cases[key] = case_id
+                latest_case[key] = case_id
+                result.cases_created.append(case_id)
+            elif case_id not in result.cases_created and case_id not in result.cases_updated:
+                result.cases_updated.append(case_id)
+            case_doc = txn.get("cases", case_id)
+            assert case_doc is not None
+            metrics = dict(case_doc.get("metrics", {}))
+            metrics["followers"] = max(metrics.get("followers", 0), report.followers or 0)
+            metrics["views"] = max(metrics.get("views", 0), report.views or 0)
+            fields = {
+                "report_ids": [*case_doc["report_ids"], report.report_id],
+                "metrics": metrics,
+                "updated_at": now,
+                "content_text": case_doc.get("content_text") or report.content_text,
+                "media_description": case_doc.get("media_description") or report.media_description,
+                "jurisdiction": case_doc.get("jurisdiction") or report.jurisdiction,
+            }
+            report.case_id = case_id
+            report.imported_at = now
+            txn.insert("reports", report.report_id, report.to_dict())
+            touched.setdefault(case_id, []).append(report.to_dict())
+            txn.update("cases", case_id, fields)
+            result.imported += 1
+        for case_id in touched:
+            case_doc = txn.get("cases", case_id)
+            assert case_doc is not None
+            reports = [txn.get("reports", rid) or {} for rid in case_doc["report_ids"]]
+            txn.update("cases", case_id, {"priority": _rescore(case_doc, reports)})
+        txn.event(
+            "reports.imported",
+            "reports",
+            {"source": Path(source).name, **result.to_dict()},
+        )
+    return result

@@ -1,0 +1,102 @@
+"""Creating a workspace and managing its roster and settings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..domain.errors import ValidationError
+from ..domain.models import Role, User
+from ..domain.timeutil import iso, utcnow
+from ..store import Workspace
+from .permissions import require_admin
+from .session import DEFAULT_CONFIG, Session
+
+__all__ = [
+    "init_workspace",
+    "add_user",
+    "list_users",
+    "set_config",
+    "get_config",
+    "compact_workspace",
+]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _check_name(name: str) -> str:
+    if not _NAME.match(name or ""):
+        raise ValidationError(
+            f"user name '{name}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    return name
+
+
+def _check_role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise ValidationError(
+            f"role '{role}': expected one of {', '.join(r.value for r in Role)}"
+        ) from None
+
+
+def init_workspace(path: Path, admin: str) -> Workspace:
+    """Create a workspace whose roster starts with one admin (who adds everyone else)."""
+    _check_name(admin)
+    ws = Workspace.create(path)
+    with ws.transaction(admin) as txn:
+        user = User(name=admin, role=Role.ADMIN, added_at=iso(utcnow()), added_by=admin)
+        txn.insert("users", admin, user.to_dict())
+        txn.set_meta("config", dict(DEFAULT_CONFIG))
+        txn.event("workspace.created", "workspace", {"admin": admin})
+        txn.event("user.added", f"user:{admin}", {"role": Role.ADMIN.value})
+    return ws
+
+
+def add_user(session: Session, name: str, role: str) -> User:
+    require_admin(session, "manage the roster")
+    _check_name(name)
+    role_value = _check_role(role)
+    with session.ws.transaction(session.actor) as txn:
+        if txn.get("users", name) is not None:
+            raise ValidationError(f"user '{name}' is already on the roster")
+        user = User(name=name, role=role_value, added_at=session.now_iso(), added_by=session.actor)
+        txn.insert("users", name, user.to_dict())
+        txn.event("user.added", f"user:{name}", {"role": role_value.value})
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return sorted((User.from_dict(d) for d in session.ws.all("users")), key=lambda u: u.name)
+
+
+def get_config(session: Session) -> dict[str, int]:
+    return {key: session.config(key) for key in DEFAULT_CONFIG}
+
+
+def set_config(session: Session, key: str, value: str) -> dict[str, int]:
+    """Change a workspace setting (appeal window, SLA, strike threshold)."""
+    require_admin(session, "change workspace settings")
+    if key not in DEFAULT_CONFIG:
+        raise ValidationError(f"setting '{key}': expected one of {', '.join(DEFAULT_CONFIG)}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValidationError(f"setting '{key}': '{value}' is not a whole number") from None
+    if number <= 0:
+        raise ValidationError(f"setting '{key}': must be greater than 0")
+    config = get_config(session)
+    config[key] = number
+    with session.ws.transaction(session.actor) as txn:
+        txn.set_meta("config", config)
+        txn.event("config.changed", "workspace", {key: number})
+    return config
+
+
+def compact_workspace(session: Session) -> tuple[int, int]:
+    """Fold the journal into a snapshot; returns bytes on disk before and after."""
+    require_admin(session, "compact the workspace")
+    before = session.ws.disk_usage()
+    session.ws.compact()
+    return before, session.ws.disk_usage()

@@ -1,0 +1,132 @@
+"""Account strikes: removals and suspensions count against an account.
+
+A strike's weight comes from the clause applied; an overturn removes it; a lead
+may dismiss one with a reason. Accounts whose active weight reaches the
+threshold are flagged for suspension review.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.errors import NotFound, ValidationError
+from ..domain.models import Action, Decision
+from ..domain.text import clean_text, is_meaningful
+from ..store import Txn
+from .permissions import require_lead, require_role
+from .session import Session
+
+__all__ = [
+    "STRIKING_ACTIONS",
+    "add_strike_for",
+    "remove_strikes_for",
+    "dismiss_strike",
+    "strikes_for",
+    "account_standing",
+    "flagged_accounts",
+]
+
+STRIKING_ACTIONS = frozenset({Action.REMOVE_CONTENT.value, Action.SUSPEND_ACCOUNT.value})
+
+
+def _weight(session: Session, decision: Decision) -> int:
+    weights = [
+        session.library.get(ref["id"], ref["version"]).strike_weight for ref in decision.clauses
+    ]
+    return max([1, *weights])
+
+
+def add_strike_for(session: Session, txn: Txn, decision: Decision) -> dict[str, Any] | None:
+    if decision.action not in STRIKING_ACTIONS:
+        return None
+    strike_id = txn.next_id("S")
+    doc = {
+        "strike_id": strike_id,
+        "account": decision.account,
+        "decision_id": decision.decision_id,
+        "case_id": decision.case_id,
+        "weight": _weight(session, decision),
+        "status": "active",
+        "at": decision.decided_at,
+        "reason": "",
+        "by": decision.moderator,
+    }
+    txn.insert("strikes", strike_id, doc)
+    txn.event(
+        "strike.added",
+        f"account:{decision.account}",
+        {"strike_id": strike_id, "weight": doc["weight"], "decision_id": decision.decision_id},
+    )
+    return doc
+
+
+def remove_strikes_for(session: Session, txn: Txn, decision_id: str, why: str) -> list[str]:
+    """Lift every active strike that came from a decision that no longer stands."""
+    removed = []
+    for strike in session.ws.all("strikes"):
+        if strike["decision_id"] == decision_id and strike["status"] == "active":
+            txn.update("strikes", strike["strike_id"], {"status": "removed", "reason": why})
+            txn.event(
+                "strike.removed",
+                f"account:{strike['account']}",
+                {"strike_id": strike["strike_id"], "reason": why},
+            )
+            removed.append(strike["strike_id"])
+    return removed
+
+
+def dismiss_strike(session: Session, strike_id: str, reason: str) -> dict[str, Any]:
+    require_lead(session, "dismiss strikes")
+    if not is_meaningful(reason, min_chars=10):
+        raise ValidationError("reason: say in a sentence why the strike is dismissed")
+    with session.ws.transaction(session.actor) as txn:
+        strike = txn.get("strikes", strike_id)
+        if strike is None:
+            raise NotFound(f"strike '{strike_id}' not found")
+        if strike["status"] != "active":
+            raise ValidationError(f"strike {strike_id} is already {strike['status']}")
+        updated = txn.update(
+            "strikes",
+            strike_id,
+            {"status": "dismissed", "reason": clean_text(reason), "dismissed_by": session.actor},
+        )
+        txn.event(
+            "strike.dismissed",
+            f"account:{strike['account']}",
+            {"strike_id": strike_id, "reason": clean_text(reason)},
+        )
+    return updated
+
+
+def strikes_for(session: Session, account: str) -> list[dict[str, Any]]:
+    return sorted(
+        (s for s in session.ws.all("strikes") if s["account"] == account), key=lambda s: s["at"]
+    )
+
+
+def account_standing(session: Session, account: str) -> dict[str, Any]:
+    strikes = strikes_for(session, account)
+    active = sum(s["weight"] for s in strikes if s["status"] == "active")
+    threshold = session.config("strike_threshold")
+    return {
+        "account": account,
+        "active_weight": active,
+        "threshold": threshold,
+        "flagged": active >= threshold,
+        "strikes": strikes,
+    }
+
+
+def flagged_accounts(session: Session) -> list[dict[str, Any]]:
+    """Accounts at or over the strike threshold, heaviest first."""
+    require_role(session, "read", "see account standing")
+    totals: dict[str, int] = {}
+    for strike in session.ws.all("strikes"):
+        if strike["status"] == "active":
+            totals[strike["account"]] = totals.get(strike["account"], 0) + strike["weight"]
+    threshold = session.config("strike_threshold")
+    return [
+        {"account": account, "active_weight": weight, "threshold": threshold}
+        for account, weight in sorted(totals.items(), key=lambda kv: -kv[1])
+        if weight >= threshold
+    ]

@@ -1,0 +1,36 @@
+"""Command palette entries: every main screen, plus the screen-specific commands."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+__all__ = ["ScreensProvider"]
+
+
+class ScreensProvider(Provider):
+    """ "Go to …" for every main screen, and any `PALETTE` commands the current screen offers."""
+
+    def _commands(self) -> list[tuple[str, str, object]]:
+        app = self.app
+        commands: list[tuple[str, str, object]] = [
+            (f"Go to {entry.title}", entry.description, partial(app.switch_mode, entry.mode))
+            for entry in app.main  # type: ignore[attr-defined]
+        ]
+        commands.append(("Help", "Keys and what they do here", app.action_help))  # type: ignore[attr-defined]
+        screen = app.screen
+        for name, help_text, action in getattr(screen, "PALETTE", ()):
+            commands.append((name, help_text, partial(screen.run_action, action)))
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)  # type: ignore[arg-type]
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)  # type: ignore[arg-type]

@@ -1,0 +1,15 @@
+"""Open the TUI on a workspace; errors before the app starts reach the CLI's handler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["launch"]
+
+
+def launch(data_dir: Path, user: str | None) -> None:
+    from ..services.session import Session, open_workspace
+    from .app import make_app
+
+    session = Session.open(open_workspace(data_dir), user)
+    make_app(session).run()

@@ -1,0 +1,268 @@
+"""The CLI contract: commands, JSON output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from appeals_tui.cli import cli
+from tests.conftest import report, write_jsonl
+
+FACTORS_GLAM = [
+    "--factor",
+    "depicts_commercial_sex=yes",
+    "--factor",
+    "narrative_framing=yes",
+    "--factor",
+    "first_person_provider=no",
+    "--factor",
+    "contact_means=no",
+    "--factor",
+    "pricing_or_booking=no",
+    "--factor",
+    "location_details=no",
+    "--factor",
+    "recruitment=no",
+    "--factor",
+    "glamorization=yes",
+    "--factor",
+    "minors_indicated=no",
+    "--factor",
+    "news_or_educational_context=no",
+]
+
+
+@pytest.fixture
+def run(tmp_path: Path):
+    runner = CliRunner()
+    ws = tmp_path / "ws"
+
+    def invoke(*args: str, user: str | None = "minji"):
+        full = ["--data-dir", str(ws)] + (["--user", user] if user else []) + list(args)
+        return runner.invoke(cli, full, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def seeded(run, tmp_path):
+    assert run("init", "--admin", "root", user=None).exit_code == 0
+    for name, role in (("minji", "moderator"), ("daniel", "moderator"), ("seoyeon", "lead")):
+        assert run("users", "add", name, "--role", role, user="root").exit_code == 0
+    path = write_jsonl(
+        tmp_path / "r.jsonl", [report("R-1", "S1"), report("R-2", "S1"), report("R-3", "S2")]
+    )
+    result = run("import", "reports", str(path))
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_unknown_user_exit_3(seeded):
+    result = seeded("cases", "list", user="mallory")
+    assert result.exit_code == 3
+    assert "unknown user 'mallory'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_moderator_cannot_add_users(seeded):
+    result = seeded("users", "add", "x", "--role", "admin")
+    assert result.exit_code == 3
+
+
+def test_full_flow_json(seeded, tmp_path):
+    cases = json.loads(seeded("cases", "list", "--json").output)
+    assert len(cases) == 2
+    cid = next(c["case_id"] for c in cases if c["subject"]["subject_id"] == "S1")
+    assert len(json.loads(seeded("cases", "show", cid, "--json").output)["reports"]) == 2
+    assert seeded("claim", cid).exit_code == 0
+    assert seeded("claim", cid, user="daniel").exit_code == 4
+    out = seeded(
+        "decide",
+        cid,
+        "--action",
+        "geo_block",
+        "--clause",
+        "KR-1",
+        *FACTORS_GLAM,
+        "--reasoning",
+        "Glamorizing salon comic, gifts from clients; promotion under KR law.",
+        "--json",
+    )
+    assert out.exit_code == 0, out.output
+    decision = json.loads(out.output)
+    did = decision["decision_id"]
+    hist = json.loads(
+        seeded("history", "--moderator", "minji", "--clause", "KR-1", "--json").output
+    )
+    assert [d["decision_id"] for d in hist] == [did]
+    filed = seeded("appeal", "file", did, "--grounds", "It is just a comic.", "--json")
+    aid = json.loads(filed.output)["appeal_id"]
+    assert (
+        seeded(
+            "appeal",
+            "resolve",
+            aid,
+            "--outcome",
+            "upheld",
+            "--reasoning",
+            "Still glamorizes; stands.",
+        ).exit_code
+        == 3
+    )
+    res = seeded(
+        "appeal",
+        "resolve",
+        aid,
+        "--outcome",
+        "overturned",
+        "--reasoning",
+        "Reviewed: this is an art account, fiction.",
+        user="daniel",
+    )
+    assert res.exit_code == 0, res.output
+    hist = json.loads(seeded("history", "--json").output)
+    assert len(hist) == 2 and any(d.get("supersedes") == did for d in hist)
+    csv_out = tmp_path / "d.csv"
+    assert seeded("export", "decisions", "--format", "csv", "--out", str(csv_out)).exit_code == 0
+    assert csv_out.read_text(encoding="utf-8").count("\n") == 3
+    assert seeded("verify").exit_code == 0
+
+
+def test_decide_errors(seeded):
+    cid = json.loads(seeded("cases", "list", "--json").output)[0]["case_id"]
+    r = seeded(
+        "decide",
+        cid,
+        "--action",
+        "geo_block",
+        "--clause",
+        "KR-1",
+        *FACTORS_GLAM,
+        "--reasoning",
+        "   ",
+    )
+    assert r.exit_code == 1 and "reasoning" in r.output
+    r = seeded(
+        "decide",
+        cid,
+        "--action",
+        "zap",
+        "--clause",
+        "KR-1",
+        *FACTORS_GLAM,
+        "--reasoning",
+        "A full sentence of reasoning here.",
+    )
+    assert r.exit_code == 1 and "zap" in r.output
+    r = seeded(
+        "decide",
+        cid,
+        "--action",
+        "label",
+        "--clause",
+        "XX-1",
+        *FACTORS_GLAM,
+        "--reasoning",
+        "A full sentence of reasoning here.",
+    )
+    assert r.exit_code == 1 and "XX-1" in r.output
+    r = seeded(
+        "decide",
+        cid,
+        "--action",
+        "label",
+        "--clause",
+        "CSS-8",
+        "--factor",
+        "glamorization=maybe",
+        "--reasoning",
+        "A full sentence of reasoning.",
+    )
+    assert r.exit_code == 1 and "glamorization" in r.output
+    r = seeded(
+        "decide",
+        cid,
+        "--action",
+        "label",
+        "--clause",
+        "CSS-8",
+        *FACTORS_GLAM,
+        "--reasoning",
+        "A full sentence of reasoning here.",
+    )
+    assert r.exit_code == 1 and "divergence_reason" in r.output
+    r = seeded(
+        "decide",
+        cid,
+        "--action",
+        "geo_block",
+        "--clause",
+        "KR-1",
+        *FACTORS_GLAM,
+        "--reasoning",
+        "A full sentence of reasoning here.",
+        "--expected-version",
+        "99",
+    )
+    assert r.exit_code == 4
+
+
+def test_guidance_json(seeded):
+    r = seeded("guidance", *FACTORS_GLAM, "--jurisdiction", "KR", "--json")
+    g = json.loads(r.output)
+    assert (
+        (g["action"], g["clause_id"]) == ("geo_block", "KR-1") and g["rule_id"] and g["explanation"]
+    )
+
+
+def test_bad_import_exit_1_names_lines(seeded, tmp_path):
+    rows = [report("R-9", "S9"), report("R-10", "S9", subject_type="tweet")]
+    r = seeded("import", "reports", str(write_jsonl(tmp_path / "bad.jsonl", rows)))
+    assert r.exit_code == 1
+    assert "bad.jsonl:2: subject_type" in r.output
+    assert len(json.loads(seeded("cases", "list", "--json").output)) == 2
+
+
+def test_usage_error_exit_2(seeded):
+    assert seeded("decide").exit_code == 2
+    assert (
+        seeded("appeal", "resolve", "A-1", "--outcome", "maybe", "--reasoning", "x").exit_code == 2
+    )
+
+
+def test_no_workspace(run):
+    r = run("cases", "list")
+    assert r.exit_code == 1 and "no workspace" in r.output
+
+
+def test_every_command_has_help():
+    def walk(group, prefix=()):
+        for name, command in group.commands.items():
+            assert command.help, " ".join((*prefix, name))
+            if hasattr(command, "commands"):
+                walk(command, (*prefix, name))
+
+    walk(cli)
+
+
+def test_subprocess_errors_have_no_traceback(tmp_path):
+    env = {
+        "APPEALS_DATA_DIR": str(tmp_path / "nowhere"),
+        "PATH": "/usr/bin:/bin",
+        "APPEALS_USER": "x",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "appeals_tui", "cases", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).parents[2],
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1

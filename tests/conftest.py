@@ -1,0 +1,109 @@
+"""Shared fixtures: a real workspace on disk with a small roster and a fixed clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from appeals_tui.domain.models import FACTORS
+from appeals_tui.services import intake, roster
+from appeals_tui.services.session import Session
+
+NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock tests can move: `clock.advance(days=200)`."""
+
+    def __init__(self, moment: datetime = NOW) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **kwargs: float) -> None:
+        self.moment += timedelta(**kwargs)
+
+
+def report(rid: str, subject: str, **extra: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "report_id": rid,
+        "reported_at": "2026-11-19T09:00:00+09:00",
+        "reporter": "user_1",
+        "reason": "sexual_services",
+        "platform": "instagram",
+        "subject_type": "post",
+        "subject_id": subject,
+        "account": f"acct_{subject}",
+        "content_text": f"AI로 그린 실화 {subject}",
+        "media_description": "AI-generated webtoon about a salon",
+        "jurisdiction": "KR",
+        "followers": 12000,
+        "views": 1_500_000,
+    }
+    row.update(extra)
+    return row
+
+
+def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    return path
+
+
+def factors(**yes: bool) -> dict[str, bool]:
+    unknown = set(yes) - set(FACTORS)
+    assert not unknown, unknown
+    return {f: bool(yes.get(f, False)) for f in FACTORS}
+
+
+GLAMOUR = factors(depicts_commercial_sex=True, narrative_framing=True, glamorization=True)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ws_path(tmp_path: Path, clock: Clock) -> Path:
+    path = tmp_path / "ws"
+    ws = roster.init_workspace(path, "root")
+    admin = Session.open(ws, "root", clock=clock)
+    roster.add_user(admin, "minji", "moderator")
+    roster.add_user(admin, "daniel", "moderator")
+    roster.add_user(admin, "seoyeon", "lead")
+    rows = [report(f"R-{i}", f"S{i}") for i in range(1, 6)]
+    rows.append(report("R-6", "S1", reporter="tf_kcsc"))
+    rows.append(report("R-7", "US1", jurisdiction="US"))
+    intake.import_reports(admin, write_jsonl(path.parent / "reports.jsonl", rows))
+    ws.close()
+    return path
+
+
+@pytest.fixture
+def sessions(ws_path: Path, clock: Clock):
+    """name -> Session on one shared Workspace object."""
+    from appeals_tui.store import Workspace
+
+    ws = Workspace.open(ws_path)
+    made: dict[str, Session] = {}
+
+    def get(name: str) -> Session:
+        if name not in made:
+            made[name] = Session.open(ws, name, clock=clock)
+        return made[name]
+
+    yield get
+    ws.close()
+
+
+def case_for(session: Session, subject: str) -> str:
+    for case in session.ws.all("cases"):
+        if case["subject"]["subject_id"] == subject:
+            return case["case_id"]
+    raise AssertionError(subject)
