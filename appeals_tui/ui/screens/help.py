@@ -38,7 +38,7 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("key", "action", "where")
         seen: set[str] = set()
-        for key, active in self.target.active_bindings.items():
+        for active in self.target.active_bindings.values():
             binding = active.binding
             if not binding.description or (binding.action, binding.description) in seen:
                 continue
