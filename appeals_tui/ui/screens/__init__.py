@@ -25,7 +25,8 @@ def main_screens() -> list[MainScreen]:
     """Every top-level screen, in the order of their function keys."""
     entries: list[MainScreen] = []
     # Each screen module is imported here so the app, help and palette agree.
-    from . import queue
+    from . import policy, queue
 
     entries.append(queue.ENTRY)
-    return entries
+    entries.append(policy.ENTRY)
+    return sorted(entries, key=lambda e: int(e.key.removeprefix("f")))
