@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
@@ -118,6 +119,7 @@ class DecideScreen(AppealsScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="decide-subject")
+        yield Static(id="decide-summary")
         yield DecisionForm(
             self.session.library,
             self.initial,
@@ -186,6 +188,11 @@ class DecideScreen(AppealsScreen):
         self.query_one(GuidancePanel).show(view.guidance)
         self.query_one(PrecedentsList).show(view.precedents)
         self.form.show_divergence(view.divergence)
+        summary = Text("Guidance: ", style="bold")
+        summary.append(f"{view.guidance.action} under {view.guidance.clause_id}")
+        if view.divergence:
+            summary.append("  · your action diverges: give a reason", style="bold yellow")
+        self.query_one("#decide-summary", Static).update(summary)
 
     def action_use_guidance(self) -> None:
         if self.guidance is None:

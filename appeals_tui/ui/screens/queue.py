@@ -131,16 +131,32 @@ class QueueScreen(AppealsScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="queue-filters"):
-            yield Input(placeholder="/ search id, account, text", id="queue-search-input")
-            yield Select(STATUS_CHOICES, value="active", allow_blank=False, id="filter-status")
-            yield Select(
-                [("any platform", ANY)], value=ANY, allow_blank=False, id="filter-platform"
+            yield Input(
+                placeholder="/ search id, account, text", id="queue-search-input", compact=True
             )
             yield Select(
-                [("any jur.", ANY)], value=ANY, allow_blank=False, id="filter-jurisdiction"
+                STATUS_CHOICES, value="active", allow_blank=False, compact=True, id="filter-status"
             )
             yield Select(
-                self._assignee_options([]), value=ANY, allow_blank=False, id="filter-assignee"
+                [("any platform", ANY)],
+                value=ANY,
+                allow_blank=False,
+                compact=True,
+                id="filter-platform",
+            )
+            yield Select(
+                [("any jur.", ANY)],
+                value=ANY,
+                allow_blank=False,
+                compact=True,
+                id="filter-jurisdiction",
+            )
+            yield Select(
+                self._assignee_options([]),
+                value=ANY,
+                allow_blank=False,
+                compact=True,
+                id="filter-assignee",
             )
         yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="queue-status", classes="status-bar")

@@ -59,7 +59,9 @@ class ClausePicker(Vertical):
         self.selected: list[str] = list(selected or [])
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="search clauses: id, title, text…", id="clause-search")
+        yield Input(
+            placeholder="search clauses: id, title, text…", id="clause-search", compact=True
+        )
         yield OptionList(id="clause-options")
         yield Static(id="clause-selected")
         yield Static(id="clause-detail", classes="clause-detail")

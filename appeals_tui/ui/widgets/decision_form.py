@@ -68,6 +68,7 @@ class DecisionForm(Horizontal):
                 prompt="choose an action",
                 value=d.action if d and d.action in {a.value for a in Action} else Select.NULL,
                 id="action-select",
+                compact=True,
             )
             yield Label("Policy clauses", classes="section-title")
             yield ClausePicker(self.library, d.clause_ids if d else [], id="clause-picker")

@@ -40,6 +40,7 @@ class FactorChecklist(Vertical):
                 Content.assemble((name, "bold"), "  ", question),
                 value=bool(self._initial.get(name, False)),
                 id=f"factor-{name}",
+                compact=True,
             )
             if info is not None:
                 box.tooltip = Content(info.help)
