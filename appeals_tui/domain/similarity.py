@@ -10,7 +10,6 @@ candidates within the best distances. Decisions may carry a precomputed
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -80,13 +79,6 @@ def _timestamp(value: Any) -> float:
     return dt.timestamp()
 
 
-def _mask_of(decision: Mapping[str, Any]) -> int:
-    m = decision.get("factor_mask")
-    if isinstance(m, int):
-        return m
-    return factor_mask(decision.get("factors") or {})
-
-
 def rank_key(p: RankedPrecedent) -> tuple[float, bool, bool, float]:
     """Larger is better: similarity, then same clause, then canonical, then most recent."""
     return (p.similarity, p.same_clause, p.canonical, _timestamp(p.decision.get("decided_at")))
@@ -108,23 +100,24 @@ def rank_precedents(
         return []
     target = factor_mask(factors)
     wanted = {str(c).upper() for c in clause_ids}
-    eligible = [
-        c
-        for c in candidates
-        if c.get("appeal_outcome") != "overturned" and not c.get("superseded_by")
-    ]
-    if not eligible:
+    # pass 1: bucket eligible candidates by distance (cheap: a few lookups and a popcount)
+    buckets: list[list[dict]] = [[] for _ in range(_N + 1)]
+    for c in candidates:
+        if c.get("superseded_by") or c.get("appeal_outcome") == "overturned":
+            continue
+        m = c.get("factor_mask")
+        if m is None:
+            m = factor_mask(c.get("factors") or {})
+        buckets[(m ^ target).bit_count()].append(c)
+    # pass 2: full sort key only for the nearest buckets that can fill `limit`
+    pool: list[tuple[dict, int]] = []
+    for d, bucket in enumerate(buckets):
+        if bucket:
+            pool.extend((c, d) for c in bucket)
+            if len(pool) >= limit:
+                break
+    if not pool:
         return []
-    dists = [(_mask_of(c) ^ target).bit_count() for c in eligible]
-    # smallest distance cutoff that still yields `limit` candidates
-    counts = Counter(dists)
-    total, cutoff = 0, _N
-    for d in range(_N + 1):
-        total += counts.get(d, 0)
-        if total >= limit:
-            cutoff = d
-            break
-    pool = [(c, d) for c, d in zip(eligible, dists, strict=True) if d <= cutoff]
 
     def key(item: tuple[dict, int]) -> tuple[int, bool, bool, float]:
         c, d = item
