@@ -206,8 +206,11 @@ class Workspace:
             self._rep.compact()
 
     def verify(self) -> VerifyResult:
-        """Re-read the files and check line checksums, record order and the event chain."""
+        """Re-read the files and check line checksums, record order and the event chain.
+
+        Does not refresh (the files may be damaged); events this process saw
+        acknowledged must still be on disk.
+        """
         with self._mutex:
-            self.refresh()
             with self._lock.shared():
                 return verify_files(self.path, self._rep.last_seq)
