@@ -43,11 +43,12 @@ def verify_files(directory: Path, acknowledged_seq: int = 0) -> VerifyResult:
             events.append(obj)
     if damage is None and len(snap_lines) < 2:
         damage = (1, f"{snap_path}: truncated (no header or state)")
-    if damage is None and header.get("events") != len(events):
-        damage = (
-            len(events) + 1,
-            f"{snap_path}: header lists {header.get('events')} events, file has {len(events)}",
-        )
+    listed = header.get("events")
+    if damage is None and listed != len(events):
+        what = f"{snap_path}: header lists {listed} events, file has {len(events)}"
+        if isinstance(listed, int) and listed > len(events):
+            what = f"event {len(events) + 1} missing ({what})"
+        damage = (len(events) + 1, what)
 
     if damage is None and journal_path.exists():
         jlines = _lines(journal_path.read_bytes())
