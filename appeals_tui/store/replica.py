@@ -90,7 +90,8 @@ class Replica:
             return  # stale: a compaction replaced the snapshot, then crashed
         self.stale = False
         self.offset = nl + 1
-        self._apply_tail(data[nl + 1 :])
+        with jf.bulk():
+            self._apply_tail(data[nl + 1 :])
 
     def _apply_tail(self, data: bytes) -> bool:
         records, used = jf.scan(data, self.journal_path, self.lines + 1)

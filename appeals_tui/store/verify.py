@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from appeals_tui.store.audit import VerifyResult, check_chain
-from appeals_tui.store.journal import JOURNAL, SNAPSHOT, decode_line
+from appeals_tui.store.journal import JOURNAL, SNAPSHOT, bulk, decode_line
 
 __all__ = ["verify_files"]
 
@@ -22,6 +22,11 @@ def _lines(data: bytes) -> list[bytes]:
 
 
 def verify_files(directory: Path, acknowledged_seq: int = 0) -> VerifyResult:
+    with bulk():
+        return _verify(directory, acknowledged_seq)
+
+
+def _verify(directory: Path, acknowledged_seq: int) -> VerifyResult:
     events: list[dict[str, Any]] = []
     records = 0
     damage: tuple[int, str] | None = None

@@ -41,7 +41,8 @@ class Workspace:
     """A workspace directory: snapshot.dat + journal.log + workspace.lock."""
 
     SCHEMA_VERSION: int = 1
-    #: auto-compact after a commit once the journal exceeds this and half the snapshot
+    #: auto-compact after a commit once the journal exceeds this: bounds replay on open
+    #: (about 0.1 s per 8 MiB) while a compaction at 100k decisions costs under a second
     AUTO_COMPACT_BYTES: int = 8 << 20
 
     def __init__(
@@ -193,9 +194,7 @@ class Workspace:
                         rep.compact()
 
     def _journal_too_big(self) -> bool:
-        snap = self._rep.snap
-        snap_size = snap.size if snap is not None else 0
-        return self._rep.offset > max(self.AUTO_COMPACT_BYTES, snap_size // 2)
+        return self._rep.offset > self.AUTO_COMPACT_BYTES
 
     def compact(self) -> None:
         """Fold the journal into a new snapshot; safe to crash at any point."""

@@ -190,3 +190,19 @@ def test_clock_naive_datetimes_are_taken_as_utc(ws_path) -> None:
 def test_fixed_clock_helper_is_deterministic() -> None:
     clock = fixed_clock()
     assert (clock() - clock()).total_seconds() == -1
+
+
+def test_store_does_not_import_the_ui() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, appeals_tui.store; assert 'textual' not in sys.modules, 'textual imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_closed_workspace_refuses_use(ws: Workspace) -> None:
+    ws.close()
+    with pytest.raises(StoreError, match="closed"):
+        ws.get("cases", "x")
+    with pytest.raises(StoreError, match="closed"), ws.transaction("a"):
+        pass
