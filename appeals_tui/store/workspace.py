@@ -191,7 +191,15 @@ class Workspace:
                 if record is not None:
                     rep.commit(record)
                     if self._auto_compact and self._journal_too_big():
-                        rep.compact()
+                        self._compact_after_commit()
+
+    def _compact_after_commit(self) -> None:
+        """The commit is acknowledged already: a failed compaction must not undo that."""
+        try:
+            self._rep.compact()
+        except (OSError, StoreError):
+            # Disk holds either the old or the new complete files; resync from them.
+            self._rep.reload()
 
     def _journal_too_big(self) -> bool:
         return self._rep.offset > self.AUTO_COMPACT_BYTES

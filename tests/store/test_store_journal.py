@@ -233,3 +233,42 @@ def test_missing_migration_and_newer_schema(ws: Workspace, ws_path, monkeypatch)
     monkeypatch.setattr(Workspace, "SCHEMA_VERSION", 0)
     with pytest.raises(StoreError, match="newer than this program"):
         Workspace.open(ws_path)
+
+
+def test_damaged_journal_header_is_not_mistaken_for_stale(ws: Workspace, ws_path: Path) -> None:
+    add_cases(ws, 2)
+    ws.close()
+    lines = journal_lines(ws_path)
+    lines[0] = lines[0].replace(b"generation", b"generatiom")
+    write_journal_lines(ws_path, lines)
+    with pytest.raises(StoreError, match="line 1 is damaged"):
+        Workspace.open(ws_path)
+
+
+def test_failed_auto_compaction_keeps_the_acknowledged_commit(ws_path: Path, monkeypatch) -> None:
+    ws = Workspace.create(ws_path)
+    monkeypatch.setattr(Workspace, "AUTO_COMPACT_BYTES", 1)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(journal, "write_snapshot", disk_full)
+    add_cases(ws, 2)  # each commit tries to compact and fails; no exception escapes
+    monkeypatch.undo()
+    assert ws.count("cases") == 2
+    ws.close()
+    with Workspace.open(ws_path) as again:
+        assert again.count("cases") == 2 and again.verify().ok
+
+
+def test_refresh_is_lock_free_when_nothing_changed(ws: Workspace, monkeypatch) -> None:
+    add_cases(ws, 1)
+    ws.refresh()
+
+    def no_lock():
+        raise AssertionError("took the lock")
+
+    monkeypatch.setattr(ws._lock, "shared", no_lock)
+    for _ in range(3):
+        assert ws.refresh() is False
+        assert ws.get("cases", "C-000001") is not None
