@@ -128,6 +128,15 @@ class Workspace:
                 if current < self.SCHEMA_VERSION:
                     migrations.migrate(txn, current, self.SCHEMA_VERSION)
 
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """Timestamps of audit events; replaceable so replayed history keeps its dates."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, value: Callable[[], datetime]) -> None:
+        self._clock = value
+
     # -- reads -----------------------------------------------------------------------
 
     def refresh(self) -> bool:
