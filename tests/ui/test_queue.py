@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from appeals_tui.ui.app import make_app
 from appeals_tui.ui.screens.queue import QueueScreen
 from tests.conftest import report
-from tests.ui.conftest import import_rows, settle
+from .conftest import import_rows, settle
 
 
 def status_line(app) -> str:
