@@ -34,6 +34,7 @@ __all__ = [
     "render_notice",
     "send_notice",
     "notices_for",
+    "notice_draft",
 ]
 
 LANGS = ("en", "ko")
@@ -336,3 +337,16 @@ def notices_for(
         or (appeal_id and n.get("appeal_id") == appeal_id)
     ]
     return sorted(rows, key=lambda n: (n["at"], n["notice_id"]))
+
+
+def notice_draft(
+    session: Session,
+    decision_id: str | None = None,
+    appeal_id: str | None = None,
+    template: str | None = None,
+    lang: str | None = None,
+) -> dict[str, Any]:
+    """What the notice screen needs in one call: the rendering, the choices, the log."""
+    notice = render_notice(session, decision_id, appeal_id, template, lang)
+    log = notices_for(session, None, appeal_id) if appeal_id else notices_for(session, decision_id)
+    return {"notice": notice, "templates": templates(), "log": log}

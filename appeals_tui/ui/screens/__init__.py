@@ -25,7 +25,8 @@ def main_screens() -> list[MainScreen]:
     """Every top-level screen, in the order of their function keys."""
     entries: list[MainScreen] = []
     # Each screen module is imported here so the app, help and palette agree.
-    from . import queue
+    from . import appeals_queue, queue
 
     entries.append(queue.ENTRY)
+    entries.append(appeals_queue.ENTRY)
     return entries
