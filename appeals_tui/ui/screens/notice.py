@@ -58,7 +58,7 @@ class NoticeScreen(AppealsScreen):
         yield Header()
         with Vertical(id="notice-body"):
             with Horizontal(id="notice-choices"):
-                yield Select([], prompt="template", id="notice-template", allow_blank=False)
+                yield Select([], prompt="template", id="notice-template")
                 yield Select(
                     [("English", "en"), ("한국어", "ko")], prompt="language", id="notice-lang"
                 )
