@@ -77,6 +77,7 @@ class AppealsQueueScreen(AppealsScreen):
             "reviewer",
             "grounds",
         )
+        table.focus()
         self.reload()
 
     def on_screen_resume(self) -> None:

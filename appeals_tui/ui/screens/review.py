@@ -54,6 +54,7 @@ class ReviewScreen(AppealsScreen):
     )
     BINDINGS = [
         Binding("escape", "back", "Back", id="review-back", tooltip="Back to the appeals queue"),
+        Binding("o", "outcome", "Outcome", id="review-outcome", tooltip="Jump to the outcome form"),
         Binding("c", "claim", "Claim", id="review-claim", tooltip="Claim this appeal"),
         Binding("ctrl+s", "resolve", "Resolve", id="review-resolve", tooltip="Resolve the appeal"),
         Binding("n", "notice", "Notice", id="review-notice", tooltip="Notice to the user"),
@@ -159,6 +160,11 @@ class ReviewScreen(AppealsScreen):
     @on(Button.Pressed, "#review-reload-btn")
     def _reload_pressed(self) -> None:
         self.action_reload()
+
+    def action_outcome(self) -> None:
+        area = self.query_one("#outcome-reasoning", TextArea)
+        area.focus()
+        area.scroll_visible(animate=False)
 
     def action_back(self) -> None:
         self.app.pop_screen()
