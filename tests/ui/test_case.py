@@ -9,6 +9,7 @@ from appeals_tui.services.decisions import DecisionDraft
 from appeals_tui.ui.screens.case import CaseScreen
 from appeals_tui.ui.widgets.dialogs import TextPrompt
 from tests.conftest import GLAMOUR, case_for
+
 from .conftest import settle
 
 REASON = "Glamorizing salon comic with gifts from clients; no contact or price shown."

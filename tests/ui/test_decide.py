@@ -13,6 +13,7 @@ from appeals_tui.ui.widgets.clause_picker import ClausePicker
 from appeals_tui.ui.widgets.decision_form import DecisionForm
 from appeals_tui.ui.widgets.dialogs import ConflictDialog
 from tests.conftest import GLAMOUR, case_for
+
 from .conftest import settle
 
 REASON = "Glamorizing salon comic with gifts from clients; no contact or price shown."

@@ -7,6 +7,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from appeals_tui.ui.app import make_app
 from appeals_tui.ui.screens.queue import QueueScreen
 from tests.conftest import report
+
 from .conftest import import_rows, settle
 
 
