@@ -8,7 +8,7 @@ __all__ = ["register"]
 
 
 def register(cli: click.Group) -> None:
-    from . import appeals, cases, decisions, records, workspace
+    from . import appeals, cases, decisions, leads, records, workspace
 
-    for module in (workspace, cases, decisions, appeals, records):
+    for module in (workspace, cases, decisions, appeals, records, leads):
         module.register(cli)

@@ -75,6 +75,21 @@ def _sor_rows(session: Session, rows: Iterator[dict[str, Any]]) -> Iterator[dict
             yield statement
 
 
+def _counted(
+    rows: Iterator[dict[str, Any]], progress: Callable[[int], None] | None, every: int = 500
+) -> Iterator[dict[str, Any]]:
+    """Report how many decisions were scanned (not written: sor skips no_action), so a
+    progress bar can run against `history(...).total`."""
+    scanned = 0
+    for d in rows:
+        yield d
+        scanned += 1
+        if progress and scanned % every == 0:
+            progress(scanned)
+    if progress:
+        progress(scanned)
+
+
 def export_decisions(
     session: Session,
     fmt: str,
@@ -82,10 +97,13 @@ def export_decisions(
     flt: HistoryFilter | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Stream matching decisions to `out`; returns how many records were written."""
+    """Stream matching decisions to `out`; returns how many records were written.
+
+    `progress(n)` is called with the number of decisions scanned so far.
+    """
     if fmt not in FORMATS:
         raise ValidationError(f"format: '{fmt}' is not one of {', '.join(FORMATS)}")
-    rows = iter_history(session, flt)
+    rows = _counted(iter_history(session, flt), progress)
     written = 0
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
@@ -93,16 +111,10 @@ def export_decisions(
         for d in rows:
             writer.writerow(decision_row(d))
             written += 1
-            if progress and written % 1000 == 0:
-                progress(written)
     else:
         source = _sor_rows(session, rows) if fmt == "sor" else rows
         for record in source:
             out.write(json.dumps(record, ensure_ascii=False, sort_keys=True))
             out.write("\n")
             written += 1
-            if progress and written % 1000 == 0:
-                progress(written)
-    if progress:
-        progress(written)
     return written
