@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..cli import common, emit, one_line, parse_factors, session, split_multi
+from ..domain.models import FACTORS
 
 
 @click.command("decide")
@@ -50,17 +51,20 @@ def decide_cmd(
 
 @click.command("guidance")
 @common
-@click.option("--factor", "factors", multiple=True, help="NAME=yes|no for each rubric factor.")
+@click.option(
+    "--factor", "factors", multiple=True, help="NAME=yes|no; factors not given count as no."
+)
 @click.option("--jurisdiction", default=None)
 @click.pass_context
 def guidance_cmd(ctx, factors, jurisdiction) -> None:
     """What the rubric recommends for a factor profile."""
     from ..services.decisions import guidance_for
 
-    result = guidance_for(session(ctx), parse_factors(factors), jurisdiction)
+    given = parse_factors(factors)
+    result = guidance_for(session(ctx), given, jurisdiction, assume_no=True)
     emit(
         ctx,
-        result.to_dict(),
+        {**result.to_dict(), "assumed_no": [f for f in FACTORS if f not in given]},
         f"{result.action} under {result.clause_id} (rule {result.rule_id}): {result.explanation}",
     )
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from ..domain.errors import ConflictError, NotFound, ValidationError
 from ..domain.guidance import Guidance, recommend, validate_factors
-from ..domain.models import Action, CaseStatus, Decision
-from ..domain.similarity import RankedPrecedent, rank_precedents
+from ..domain.models import FACTORS, Action, CaseStatus, Decision
+from ..domain.similarity import RankedPrecedent, factor_mask, rank_precedents
 from ..domain.text import clean_text, is_meaningful
 from ..store import Txn
 from .cases import load_case
@@ -90,7 +90,13 @@ def decisions_for_case(session: Session, case_id: str) -> list[dict[str, Any]]:
     )
 
 
-def guidance_for(session: Session, factors: dict[str, bool], jurisdiction: str | None) -> Guidance:
+def guidance_for(
+    session: Session, factors: dict[str, bool], jurisdiction: str | None, *, assume_no: bool = False
+) -> Guidance:
+    """The rubric's recommendation. `assume_no` answers unasked factors "no" (a quick query,
+    not a decision: decisions always need every factor answered)."""
+    if assume_no:
+        factors = {name: bool(factors.get(name, False)) for name in FACTORS}
     validate_factors(factors)
     return recommend(factors, jurisdiction, session.library)
 
@@ -162,7 +168,7 @@ def validate_draft(session: Session, case: dict[str, Any], draft: DecisionDraft)
     try:
         validate_factors(draft.factors)
     except ValidationError as exc:
-        problems.extend(f"factors: {p}" for p in exc.problems)
+        problems.extend(p if p.startswith("factor") else f"factors: {p}" for p in exc.problems)
     if not clean_text(draft.reasoning):
         problems.append("reasoning: required; explain what in the content led to this decision")
     elif not is_meaningful(draft.reasoning):
@@ -213,7 +219,12 @@ def record_decision(
             "decision_id": divergence.precedent["decision_id"],
             "action": divergence.precedent["action"],
         }
-    txn.insert("decisions", decision_id, decision.to_dict())
+    # the mask lets precedent ranking over 100k decisions skip per-factor lookups
+    txn.insert(
+        "decisions",
+        decision_id,
+        {**decision.to_dict(), "factor_mask": factor_mask(decision.factors)},
+    )
     txn.event(
         "decision.recorded",
         f"decision:{decision_id}",

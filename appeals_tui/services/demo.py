@@ -126,7 +126,7 @@ def _replay_decision(
     )
     decision = decisions.decide(moderator, case_id, draft)
     if item.get("canonical"):
-        lead = next(s for s in _leads(as_user))
+        lead = next(_leads(as_user))
         decisions.set_canonical(
             lead, decision.decision_id, True, "Reference case for this profile."
         )

@@ -1,0 +1,203 @@
+"""Statement of reasons shaped after the EU DSA Transparency Database submission schema.
+
+Field names and values follow the mapping in ``data/policy/sor.json`` (its
+``taxonomy_version`` names the schema followed). Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from appeals_tui.domain.errors import NotFound
+from appeals_tui.domain.policy import Clause, PolicyLibrary
+
+__all__ = ["statement_of_reasons", "content_type_for", "is_synthetic", "REQUIRED_FIELDS"]
+
+#: Fields the database requires on every statement (decision_visibility/decision_account:
+#: at least one of them; ground-specific fields depend on decision_ground).
+REQUIRED_FIELDS: tuple[str, ...] = (
+    "decision_ground",
+    "content_type",
+    "category",
+    "content_date",
+    "application_date",
+    "decision_facts",
+    "source_type",
+    "automated_detection",
+    "automated_decision",
+    "puid",
+)
+
+_SYNTHETIC = re.compile(
+    r"\bai[- ]?(generated|generator|made|created|art|comic|comics|illustrat\w*|image\w*|video\w*|webtoon)\b"
+    r"|illustrated (with|by|using) ai\b|\bmade (with|by|using) ai\b|\b(with|by|using) ai\b"
+    r"|\bgenerative ai\b|\bsynthetic\b|\bdeepfake\b|stable diffusion|midjourney|\bdall[- ]?e\b"
+    r"|ai\s*(생성|그림|웹툰|만화|일러스트|이미지|영상)|인공지능|생성형",
+    re.IGNORECASE,
+)
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_LIMITS = {
+    "decision_facts": 5000,
+    "illegal_content_legal_ground": 500,
+    "illegal_content_explanation": 2000,
+    "incompatible_content_ground": 500,
+    "incompatible_content_explanation": 2000,
+}
+
+
+def is_synthetic(case: Mapping[str, Any]) -> bool:
+    """Whether the case says its media is AI-generated / synthetic."""
+    text = f"{case.get('media_description') or ''}\n{case.get('content_text') or ''}"
+    return bool(_SYNTHETIC.search(text))
+
+
+def content_type_for(case: Mapping[str, Any]) -> list[str]:
+    """CONTENT_TYPE_SYNTHETIC_MEDIA for AI-generated media, else video/image/text by subject type."""
+    if is_synthetic(case):
+        return ["CONTENT_TYPE_SYNTHETIC_MEDIA"]
+    subject = case.get("subject") or {}
+    stype = str(subject.get("subject_type") or case.get("subject_type") or "").lower()
+    media = str(case.get("media_description") or "").lower()
+    if stype in ("reel", "story") or any(w in media for w in ("video", "reel", "영상", "릴스")):
+        return ["CONTENT_TYPE_VIDEO"]
+    if stype in ("comment", "message") or not media:
+        return ["CONTENT_TYPE_TEXT"]
+    return ["CONTENT_TYPE_IMAGE"]
+
+
+def _clip(value: str, field: str) -> str:
+    limit = _LIMITS.get(field)
+    value = " ".join(value.split()) if field != "decision_facts" else value.strip()
+    if limit and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
+
+
+def _date(value: Any) -> str | None:
+    s = str(value or "").strip()
+    return s[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", s) else None
+
+
+def _cited(decision: Mapping[str, Any], library: PolicyLibrary) -> list[Clause]:
+    out = []
+    for ref in decision.get("clauses") or ():
+        cid = ref.get("id") if isinstance(ref, Mapping) else str(ref)
+        version = ref.get("version") if isinstance(ref, Mapping) else None
+        try:
+            out.append(
+                library.get(cid, version) if isinstance(version, int) else library.latest(cid)
+            )
+        except NotFound:
+            continue
+    return out
+
+
+def _primary(clauses: list[Clause], action: str, library: PolicyLibrary) -> Clause | None:
+    """Clause that grounds the statement: local law for a geo-block, else the gravest ToS clause."""
+    mapped = [c for c in clauses if c.id in library.sor.clauses]
+    if not mapped:
+        return None
+    illegal = [
+        c
+        for c in mapped
+        if library.sor.clauses[c.id]["decision_ground"].endswith("ILLEGAL_CONTENT")
+    ]
+    tos = [c for c in mapped if c not in illegal]
+    if action == "geo_block" and illegal:
+        return illegal[0]
+    pool = tos or illegal
+    return max(pool, key=lambda c: c.strike_weight)  # max() keeps the first among equals
+
+
+def statement_of_reasons(
+    decision: Mapping[str, Any], case: Mapping[str, Any], library: PolicyLibrary
+) -> dict | None:
+    """One DSA statement of reasons for a decision, or None when it is not exported
+    (no_action, escalate, or an action the mapping does not list)."""
+    sor = library.sor
+    action = str(decision.get("action") or "")
+    if not sor.exported(action):
+        return None
+    clauses = _cited(decision, library)
+    primary = _primary(clauses, action, library)
+    if primary is None:
+        return None
+    cmap = sor.clauses[primary.id]
+    amap = sor.actions[action]
+    defaults = sor.defaults
+    jurisdiction = (
+        str(case.get("jurisdiction") or decision.get("jurisdiction") or "").strip().upper()
+    )
+
+    out: dict[str, Any] = {}
+    if amap.get("decision_visibility"):
+        out["decision_visibility"] = list(amap["decision_visibility"])
+    if amap.get("decision_account"):
+        out["decision_account"] = amap["decision_account"]
+    ground = cmap["decision_ground"]
+    out["decision_ground"] = ground
+    explanation = " ".join(
+        f"{c.id} v{c.version} — {c.title}: {c.text}" for c in clauses if c.id == primary.id
+    )
+    others = [c for c in clauses if c.id != primary.id]
+    if others:
+        explanation += (
+            " Also cited: " + "; ".join(f"{c.id} v{c.version} — {c.title}" for c in others) + "."
+        )
+    if ground == "DECISION_GROUND_ILLEGAL_CONTENT":
+        out["illegal_content_legal_ground"] = _clip(
+            primary.legal_basis or primary.title, "illegal_content_legal_ground"
+        )
+        out["illegal_content_explanation"] = _clip(explanation, "illegal_content_explanation")
+    else:
+        prefix = defaults.get("incompatible_content_ground_prefix", "Terms and conditions")
+        out["incompatible_content_ground"] = _clip(
+            f"{prefix}, {primary.id} v{primary.version}: {primary.title}",
+            "incompatible_content_ground",
+        )
+        out["incompatible_content_explanation"] = _clip(
+            explanation, "incompatible_content_explanation"
+        )
+        if cmap.get("incompatible_content_illegal") in ("Yes", "No"):
+            out["incompatible_content_illegal"] = cmap["incompatible_content_illegal"]
+    out["content_type"] = content_type_for(case)
+    out["category"] = cmap["category"]
+    additions: list[str] = [a for a in cmap.get("category_addition", []) if a != cmap["category"]]
+    keywords: list[str] = list(cmap.get("category_specification", []))
+    for c in others:
+        m = sor.clauses.get(c.id)
+        if not m:
+            continue
+        for cat in [m["category"], *m.get("category_addition", [])]:
+            if cat != out["category"] and cat not in additions:
+                additions.append(cat)
+        keywords.extend(k for k in m.get("category_specification", []) if k not in keywords)
+    if additions:
+        out["category_addition"] = additions
+    if keywords:
+        out["category_specification"] = keywords
+    if amap.get("territorial") and jurisdiction:
+        out["territorial_scope"] = [jurisdiction]
+    else:
+        out["territorial_scope"] = list(defaults["territorial_scope"])
+    text = f"{case.get('content_text') or ''}{case.get('media_description') or ''}"
+    if _HANGUL.search(text):
+        out["content_language"] = "KO"
+    decided = _date(decision.get("decided_at"))
+    out["content_date"] = (
+        _date(case.get("content_date"))
+        or _date(case.get("first_reported_at"))
+        or _date(case.get("created_at"))
+        or decided
+    )
+    out["application_date"] = decided
+    out["decision_facts"] = _clip(str(decision.get("reasoning") or ""), "decision_facts")
+    source = str(case.get("source_type") or case.get("source") or "").strip().lower()
+    out["source_type"] = sor.source_types.get(source, defaults["source_type"])
+    out["automated_detection"] = defaults["automated_detection"]
+    out["automated_decision"] = defaults["automated_decision"]
+    out["puid"] = str(decision.get("decision_id") or "")
+    out["taxonomy_version"] = sor.taxonomy_version
+    return out

@@ -1,0 +1,215 @@
+"""On-disk format: an append-only journal plus a snapshot, both line based.
+
+Every line is `<crc32 as 8 hex> <orjson body>\\n`. The checksum lets us tell a
+torn tail (crash mid-append: never acknowledged, safe to drop) from damage in
+the middle (acknowledged data: we refuse to open rather than silently lose it).
+
+snapshot.dat: line 1 header {"snapshot", "generation", "events", "last_hash"},
+line 2 state {"tables", "meta"}, then one audit event per line (read lazily).
+journal.log: line 1 header {"journal", "generation"}, then one record per
+transaction {"r", "actor", "ops", "events"}. A journal whose generation is older
+than the snapshot's was already folded in by a compaction that crashed before
+replacing it, and is ignored. Both files are replaced only via temp file,
+fsync, rename, fsync(dir), so a crash leaves either the old or the new file.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from appeals_tui.domain.errors import StoreError
+
+__all__ = [
+    "JOURNAL",
+    "SNAPSHOT",
+    "LOCK",
+    "encode_line",
+    "decode_line",
+    "scan",
+    "read_range",
+    "append",
+    "write_new_journal",
+    "write_snapshot",
+    "Snapshot",
+    "open_snapshot",
+]
+
+JOURNAL = "journal.log"
+SNAPSHOT = "snapshot.dat"
+LOCK = "workspace.lock"
+_CHUNK = 1 << 20
+
+
+def encode_line(obj: Any) -> bytes:
+    body = orjson.dumps(obj)
+    return b"%08x " % zlib.crc32(body) + body + b"\n"
+
+
+def decode_line(line: bytes) -> Any:
+    """Parse one line (without its newline); ValueError says what is wrong."""
+    if len(line) < 10 or line[8:9] != b" ":
+        raise ValueError("malformed line")
+    body = line[9:]
+    try:
+        crc = int(line[:8], 16)
+    except ValueError:
+        raise ValueError("malformed checksum") from None
+    if zlib.crc32(body) != crc:
+        raise ValueError("checksum mismatch")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise ValueError("unreadable JSON") from None
+
+
+def scan(data: bytes, path: Path, first_lineno: int) -> tuple[list[Any], int]:
+    """Decode complete lines; return (objects, bytes consumed).
+
+    A trailing fragment without newline, or a bad final line, is a torn tail and
+    is left unconsumed. A bad line followed by more data raises StoreError.
+    """
+    out: list[Any] = []
+    pos, n, lineno = 0, len(data), first_lineno
+    find = data.find
+    while pos < n:
+        nl = find(b"\n", pos)
+        if nl < 0:
+            break
+        try:
+            out.append(decode_line(data[pos:nl]))
+        except ValueError as exc:
+            if nl + 1 >= n:
+                break
+            raise StoreError(
+                f"{path}: line {lineno} is damaged ({exc}); refusing to continue without it. "
+                "Run `appeals verify` and restore this file from a backup."
+            ) from None
+        pos = nl + 1
+        lineno += 1
+    return out, pos
+
+
+def read_range(fd: int, start: int, end: int) -> bytes:
+    parts: list[bytes] = []
+    while start < end:
+        chunk = os.pread(fd, end - start, start)
+        if not chunk:
+            break
+        parts.append(chunk)
+        start += len(chunk)
+    return b"".join(parts)
+
+
+def append(fd: int, offset: int, data: bytes) -> None:
+    """Write `data` at `offset` and fsync: the acknowledgement point."""
+    done = 0
+    while done < len(data):
+        done += os.pwrite(fd, data[done:], offset + done)
+    os.fsync(fd)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _replace_atomically(directory: Path, name: str, chunks: Iterable[bytes]) -> None:
+    tmp = directory / (name + ".tmp")
+    with open(tmp, "wb") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, directory / name)
+    _fsync_dir(directory)
+
+
+def write_new_journal(directory: Path, generation: int) -> None:
+    _replace_atomically(directory, JOURNAL, [encode_line({"journal": 1, "generation": generation})])
+
+
+def write_snapshot(
+    directory: Path, header: dict[str, Any], state: dict[str, Any], events: Iterable[bytes]
+) -> None:
+    """`events` yields already-encoded event lines (copied raw from the old snapshot)."""
+
+    def chunks() -> Iterator[bytes]:
+        yield encode_line(header)
+        yield encode_line(state)
+        yield from events
+
+    _replace_atomically(directory, SNAPSHOT, chunks())
+
+
+@dataclass
+class Snapshot:
+    """An open snapshot: parsed header and state, events left on disk until asked for."""
+
+    file: BinaryIO
+    header: dict[str, Any]
+    state: dict[str, Any]
+    events_offset: int
+    size: int
+    ident: tuple[int, int]
+
+    def event_chunks(self) -> Iterator[bytes]:
+        fd, pos = self.file.fileno(), self.events_offset
+        while pos < self.size:
+            chunk = read_range(fd, pos, min(pos + _CHUNK, self.size))
+            if not chunk:
+                return
+            pos += len(chunk)
+            yield chunk
+
+    def events(self, since_seq: int = 0) -> list[dict[str, Any]]:
+        """Events with seq > since_seq; event k sits on event line k."""
+        if since_seq >= self.header["events"]:
+            return []
+        data = read_range(self.file.fileno(), self.events_offset, self.size)
+        lines = data.split(b"\n")[since_seq : self.header["events"]]
+        out = []
+        for i, line in enumerate(lines, start=since_seq + 3):
+            try:
+                out.append(decode_line(line))
+            except ValueError as exc:
+                raise StoreError(f"{self.file.name}: line {i} is damaged ({exc})") from None
+        return out
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def open_snapshot(path: Path, parse_state: bool = True) -> Snapshot:
+    """Open and parse header (+ state unless the caller already holds it)."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - kept open for lazy event reads
+    except FileNotFoundError:
+        raise StoreError(
+            f"no workspace at {path.parent}; run `appeals init --admin NAME` first"
+        ) from None
+    try:
+        st = os.fstat(fh.fileno())
+        parsed = []
+        for lineno in (1, 2):
+            line = fh.readline()
+            try:
+                if not line.endswith(b"\n"):
+                    raise ValueError("truncated")
+                parsed.append(decode_line(line[:-1]) if parse_state or lineno == 1 else {})
+            except ValueError as exc:
+                raise StoreError(f"{path}: line {lineno} is damaged ({exc})") from None
+        header, state = parsed
+        return Snapshot(fh, header, state, fh.tell(), st.st_size, (st.st_dev, st.st_ino))
+    except BaseException:
+        fh.close()
+        raise

@@ -1,0 +1,226 @@
+"""Replica: this process's in-memory copy of the workspace files, kept in sync.
+
+Why: state lives in plain dicts (table -> key -> doc) so TinyDB queries read it
+without copying. The replica tracks which snapshot and journal it loaded (by
+device+inode, and it keeps both files open so their inodes cannot be reused)
+and the journal byte offset it has applied up to. Callers hold the workspace
+lock: shared for reload/catch_up, exclusive for commit/compact.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from appeals_tui.domain.errors import StoreError
+from appeals_tui.store import journal as jf
+
+__all__ = ["Replica"]
+
+Doc = dict[str, Any]
+
+
+def _ident(st: os.stat_result) -> tuple[int, int]:
+    return (st.st_dev, st.st_ino)
+
+
+class Replica:
+    """Loaded state plus the bookkeeping needed to append and to catch up."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.snap: jf.Snapshot | None = None
+        self.jfd: int | None = None
+        self.tables: dict[str, dict[str, Doc]] = {}
+        self.meta: dict[str, Any] = {}
+        self.counts: dict[str, int] = {}
+        self.epoch = 0
+        self.jevents: list[Doc] = []
+        self.last_seq, self.last_hash = 0, ""
+        self.offset = self.seen_size = 0
+        self.next_r = self.lines = 1
+        self.stale = True
+        self.j_ident: tuple[int, int] | None = None
+
+    @property
+    def journal_path(self) -> Path:
+        return self.path / jf.JOURNAL
+
+    def close(self) -> None:
+        if self.snap is not None:
+            self.snap.close()
+            self.snap = None
+        if self.jfd is not None:
+            os.close(self.jfd)
+            self.jfd = None
+
+    def stamp(self, table: str) -> tuple[int, int]:
+        return (self.epoch, self.counts.get(table, 0))
+
+    def reload(self) -> None:
+        """Read snapshot and journal from scratch (first open, or after a compaction)."""
+        self.close()
+        self.snap = snap = jf.open_snapshot(self.path / jf.SNAPSHOT)
+        self.tables, self.meta = snap.state["tables"], snap.state["meta"]
+        self.counts = {}
+        self.epoch += 1
+        self.jevents = []
+        self.last_seq, self.last_hash = snap.header["events"], snap.header["last_hash"]
+        self.offset = self.seen_size = 0
+        self.next_r, self.lines, self.stale, self.j_ident = 1, 1, True, None
+        try:
+            self.jfd = os.open(self.journal_path, os.O_RDWR)
+        except FileNotFoundError:
+            return
+        st = os.fstat(self.jfd)
+        self.j_ident, self.seen_size = _ident(st), st.st_size
+        data = jf.read_range(self.jfd, 0, st.st_size)
+        nl = data.find(b"\n")
+        try:
+            header = jf.decode_line(data[:nl]) if nl > 0 else {}
+        except ValueError:
+            header = {}
+        generation = snap.header["generation"]
+        if header.get("generation", 0) > generation:
+            raise StoreError(f"{self.journal_path} is newer than {self.path / jf.SNAPSHOT}")
+        if header.get("generation") != generation:
+            return  # stale: a compaction replaced the snapshot, then crashed
+        self.stale = False
+        self.offset = nl + 1
+        self._apply_tail(data[nl + 1 :])
+
+    def _apply_tail(self, data: bytes) -> bool:
+        records, used = jf.scan(data, self.journal_path, self.lines + 1)
+        for rec in records:
+            self.lines += 1
+            if rec.get("r") != self.next_r:
+                raise StoreError(
+                    f"{self.journal_path}: line {self.lines}: record {rec.get('r')} out of "
+                    f"order (expected {self.next_r}); run `appeals verify`"
+                )
+            self.apply(rec)
+        self.offset += used
+        return bool(records)
+
+    def apply(self, rec: Doc) -> None:
+        tables, counts = self.tables, self.counts
+        for op in rec["ops"]:
+            if op[0] == "put":
+                _, table, key, doc = op
+                tables.setdefault(table, {})[key] = doc
+                counts[table] = counts.get(table, 0) + 1
+            elif op[0] == "meta":
+                self.meta[op[1]] = op[2]
+            else:
+                raise StoreError(f"unknown journal operation {op[0]!r}")
+        events = rec["events"]
+        if events:
+            self.jevents.extend(events)
+            self.last_seq, self.last_hash = events[-1]["seq"], events[-1]["hash"]
+        self.next_r += 1
+
+    def unchanged(self) -> bool:
+        """Lock-free fast path: same files, journal size as far as we applied it."""
+        if self.snap is None:
+            return False
+        try:
+            snap_st = os.stat(self.path / jf.SNAPSHOT)
+            j_st = os.stat(self.journal_path)
+        except FileNotFoundError:
+            return False
+        return (
+            _ident(snap_st) == self.snap.ident
+            and _ident(j_st) == self.j_ident
+            and j_st.st_size == self.seen_size == self.offset
+        )
+
+    def catch_up(self) -> bool:
+        """Apply records other processes appended; reload fully if they compacted."""
+        if self.snap is None:
+            raise StoreError("workspace is closed")
+        snap_st = os.stat(self.path / jf.SNAPSHOT)
+        try:
+            j_st: os.stat_result | None = os.stat(self.journal_path)
+        except FileNotFoundError:
+            j_st = None
+        j_ident = _ident(j_st) if j_st else None
+        if _ident(snap_st) != self.snap.ident or j_ident != self.j_ident:
+            self.reload()
+            return True
+        if j_st is None or self.jfd is None or self.stale:
+            return False
+        if j_st.st_size < self.offset:
+            raise StoreError(f"{self.journal_path} shrank under us; run `appeals verify`")
+        self.seen_size = j_st.st_size
+        if j_st.st_size == self.offset:
+            return False
+        return self._apply_tail(jf.read_range(self.jfd, self.offset, j_st.st_size))
+
+    def commit(self, record: Doc) -> None:
+        """Append one record durably (exclusive lock held), then apply it."""
+        self._prepare_append()
+        assert self.jfd is not None
+        line = jf.encode_line(record)
+        try:
+            jf.append(self.jfd, self.offset, line)
+        except OSError as exc:
+            try:
+                os.ftruncate(self.jfd, self.offset)
+            except OSError:
+                pass
+            raise StoreError(f"could not write {self.journal_path}: {exc}") from exc
+        self.apply(orjson.loads(line[9:]))
+        self.offset += len(line)
+        self.seen_size = self.offset
+        self.lines += 1
+
+    def _prepare_append(self) -> None:
+        """Start a fresh journal if stale/missing; cut off a torn tail left by a crash."""
+        assert self.snap is not None
+        if self.jfd is None or self.stale:
+            jf.write_new_journal(self.path, self.snap.header["generation"])
+            self._adopt_journal()
+            return
+        size = os.fstat(self.jfd).st_size
+        if size != self.offset:
+            os.ftruncate(self.jfd, self.offset)
+            os.fsync(self.jfd)
+            self.seen_size = self.offset
+
+    def _adopt_journal(self) -> None:
+        if self.jfd is not None:
+            os.close(self.jfd)
+        self.jfd = os.open(self.journal_path, os.O_RDWR)
+        st = os.fstat(self.jfd)
+        self.j_ident, self.offset, self.seen_size = _ident(st), st.st_size, st.st_size
+        self.next_r, self.lines, self.stale = 1, 1, False
+
+    def compact(self) -> None:
+        """Snapshot everything (temp, fsync, rename), then a fresh journal (exclusive lock)."""
+        old = self.snap
+        assert old is not None
+        generation = old.header["generation"] + 1
+        header = {
+            "snapshot": 1,
+            "generation": generation,
+            "events": self.last_seq,
+            "last_hash": self.last_hash,
+        }
+        state = {"tables": self.tables, "meta": self.meta}
+
+        def events() -> Any:
+            yield from old.event_chunks()
+            for ev in self.jevents:
+                yield jf.encode_line(ev)
+
+        jf.write_snapshot(self.path, header, state, events())
+        jf.write_new_journal(self.path, generation)
+        # Adopt the new files without re-parsing the state we already hold.
+        self.snap = jf.open_snapshot(self.path / jf.SNAPSHOT, parse_state=False)
+        old.close()
+        self.snap.state = state
+        self.jevents = []
+        self._adopt_journal()

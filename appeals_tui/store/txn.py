@@ -1,0 +1,146 @@
+"""Txn: the pending changes of one `Workspace.transaction()`.
+
+Why: a transaction must be all-or-nothing. Nothing here touches the workspace
+state; changes are buffered (and deep-copied through orjson, which also rejects
+unserialisable values early) and become one journal record on commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from appeals_tui.domain.errors import ConflictError, NotFound, StoreError
+from appeals_tui.store import audit
+
+__all__ = ["Txn", "RecordNotFound"]
+
+
+class RecordNotFound(NotFound, StoreError):
+    """`Txn.update` of a key that does not exist (catchable as NotFound or StoreError)."""
+
+
+def _copy(value: Any) -> Any:
+    return orjson.loads(orjson.dumps(value))
+
+
+def _check_names(table: str, key: str) -> None:
+    if not isinstance(table, str) or not table:
+        raise StoreError(f"table name must be a non-empty string, not {table!r}")
+    if not isinstance(key, str) or not key:
+        raise StoreError(f"document key must be a non-empty string, not {key!r}")
+
+
+class Txn:
+    """Buffered writes; reads see this transaction's own pending writes."""
+
+    def __init__(
+        self,
+        tables: dict[str, dict[str, dict[str, Any]]],
+        meta: dict[str, Any],
+        actor: str,
+        clock: Callable[[], datetime],
+        last_seq: int,
+        last_hash: str,
+    ) -> None:
+        self._tables, self._meta = tables, meta
+        self.actor = actor
+        self._clock = clock
+        self._puts: dict[tuple[str, str], dict[str, Any]] = {}
+        self._meta_puts: dict[str, Any] = {}
+        self._events: list[dict[str, Any]] = []
+        self._seq, self._hash = last_seq, last_hash
+        self._open = True
+
+    def _check_open(self) -> None:
+        if not self._open:
+            raise StoreError("this transaction has already ended")
+
+    def get(self, table: str, key: str) -> dict[str, Any] | None:
+        self._check_open()
+        doc = self._puts.get((table, key))
+        return doc if doc is not None else self._tables.get(table, {}).get(key)
+
+    def all(self, table: str) -> list[dict[str, Any]]:
+        """Current docs of `table` including pending ones (for migrations)."""
+        self._check_open()
+        merged = dict(self._tables.get(table, {}))
+        merged.update({k: d for (t, k), d in self._puts.items() if t == table})
+        return list(merged.values())
+
+    def insert(self, table: str, key: str, doc: dict[str, Any]) -> dict[str, Any]:
+        _check_names(table, key)
+        if self.get(table, key) is not None:
+            raise ConflictError(f"{table} {key} already exists")
+        new = _copy(doc)
+        new["version"] = 1
+        self._puts[(table, key)] = new
+        return new
+
+    def update(
+        self,
+        table: str,
+        key: str,
+        fields: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        _check_names(table, key)
+        current = self.get(table, key)
+        if current is None:
+            raise RecordNotFound(f"{table} {key} not found")
+        version = current.get("version", 0)
+        if expected_version is not None and version != expected_version:
+            raise ConflictError(
+                f"{table} {key} changed since you loaded it "
+                f"(version {expected_version}, now {version}); reload and try again"
+            )
+        new = _copy({**current, **fields})
+        new["version"] = version + 1
+        self._puts[(table, key)] = new
+        return new
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        self._check_open()
+        if key in self._meta_puts:
+            return self._meta_puts[key]
+        return self._meta.get(key, default)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self._check_open()
+        self._meta_puts[key] = _copy(value)
+
+    def next_id(self, prefix: str) -> str:
+        """Per-prefix monotonic counter kept in meta: next_id("C") -> "C-000001"."""
+        counter = f"next_id:{prefix}"
+        n = int(self.meta(counter, 0)) + 1
+        self.set_meta(counter, n)
+        return f"{prefix}-{n:06d}"
+
+    def event(self, type: str, entity: str, payload: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+        self._check_open()
+        ev = audit.make_event(
+            seq=self._seq + 1,
+            at=self._clock(),
+            actor=self.actor,
+            type=type,
+            entity=entity,
+            payload=_copy(payload),
+            prev_hash=self._hash,
+        )
+        self._events.append(ev)
+        self._seq, self._hash = ev["seq"], ev["hash"]
+        return ev
+
+    def _record(self, r: int) -> dict[str, Any] | None:
+        """The journal record for commit, or None when nothing was changed."""
+        ops: list[list[Any]] = [["put", t, k, d] for (t, k), d in self._puts.items()]
+        ops += [["meta", k, v] for k, v in self._meta_puts.items()]
+        if not ops and not self._events:
+            return None
+        return {"r": r, "actor": self.actor, "ops": ops, "events": self._events}
+
+    def _close(self) -> None:
+        self._open = False

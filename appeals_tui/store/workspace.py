@@ -1,0 +1,213 @@
+"""Workspace: the store facade the services layer uses.
+
+Why: one object owns the files, the inter-process lock and the in-memory state
+that TinyDB queries read directly. Writes are transactions: one fsynced journal
+line each, applied to memory only after the fsync returns. Other processes'
+writes arrive through refresh(), which costs two stat() calls when nothing
+changed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb.queries import QueryLike
+
+from appeals_tui.domain.errors import StoreError
+from appeals_tui.store import journal as jf
+from appeals_tui.store import migrations
+from appeals_tui.store.audit import GENESIS, VerifyResult
+from appeals_tui.store.lock import FileLock
+from appeals_tui.store.replica import Replica
+from appeals_tui.store.table import JournalDB, StateStorage
+from appeals_tui.store.txn import Txn
+from appeals_tui.store.verify import verify_files
+
+__all__ = ["Workspace"]
+
+Doc = dict[str, Any]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Workspace:
+    """A workspace directory: snapshot.dat + journal.log + workspace.lock."""
+
+    SCHEMA_VERSION: int = 1
+    #: auto-compact after a commit once the journal exceeds this and half the snapshot
+    AUTO_COMPACT_BYTES: int = 8 << 20
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        lock_timeout: float = 10.0,
+        auto_compact: bool = True,
+    ) -> None:
+        self.path = Path(path)
+        if not Workspace.exists(self.path):
+            raise StoreError(f"no workspace at {self.path}; run `appeals init --admin NAME` first")
+        self._clock = clock or _utc_now
+        self._auto_compact = auto_compact
+        self._mutex = threading.RLock()
+        self._lock = FileLock(self.path / jf.LOCK, lock_timeout)
+        self._rep = Replica(self.path)
+        self._txn: Txn | None = None
+        self.db = JournalDB(
+            storage=StateStorage,
+            tables=lambda: self._rep.tables,
+            stamp=self._rep.stamp,
+            refresh=self.refresh,
+        )
+        try:
+            with self._mutex, self._lock.shared():
+                self._rep.reload()
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, **kwargs: Any) -> Workspace:
+        """New workspace; the snapshot is written last, so it marks a finished create."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(path / jf.LOCK)
+        try:
+            with lock.exclusive():
+                if cls.exists(path):
+                    raise StoreError(f"a workspace already exists at {path}")
+                jf.write_new_journal(path, 1)
+                header = {"snapshot": 1, "generation": 1, "events": 0, "last_hash": GENESIS}
+                state = {"tables": {}, "meta": {"schema_version": cls.SCHEMA_VERSION}}
+                jf.write_snapshot(path, header, state, [])
+        finally:
+            lock.close()
+        return cls(path, **kwargs)
+
+    @classmethod
+    def open(cls, path: Path, **kwargs: Any) -> Workspace:
+        return cls(path, **kwargs)
+
+    @staticmethod
+    def exists(path: Path) -> bool:
+        return (Path(path) / jf.SNAPSHOT).is_file()
+
+    def close(self) -> None:
+        with self._mutex:
+            self._rep.close()
+            self._lock.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self._rep.meta.get("schema_version", 0)
+        if version > self.SCHEMA_VERSION:
+            raise StoreError(
+                f"workspace at {self.path} has schema {version}, newer than this program "
+                f"supports ({self.SCHEMA_VERSION}); upgrade appeals-tui"
+            )
+        if version < self.SCHEMA_VERSION:
+            with self.transaction("system") as txn:
+                current = txn.meta("schema_version", 0)
+                if current < self.SCHEMA_VERSION:
+                    migrations.migrate(txn, current, self.SCHEMA_VERSION)
+
+    # -- reads -----------------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Pick up other processes' writes; True if anything changed."""
+        with self._mutex:
+            if self._rep.unchanged():
+                return False
+            with self._lock.shared():
+                return self._rep.catch_up()
+
+    def get(self, table: str, key: str) -> Doc | None:
+        self.refresh()
+        return self._rep.tables.get(table, {}).get(key)
+
+    def all(self, table: str) -> list[Doc]:
+        self.refresh()
+        return list(self._rep.tables.get(table, {}).values())
+
+    def count(self, table: str) -> int:
+        self.refresh()
+        return len(self._rep.tables.get(table, {}))
+
+    def search(self, table: str, cond: QueryLike) -> list[Doc]:
+        return list(self.db.table(table).search(cond))
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        self.refresh()
+        return self._rep.meta.get(key, default)
+
+    def events(self, since_seq: int = 0) -> list[Doc]:
+        """Audit events with seq > since_seq, in seq order."""
+        with self._mutex:
+            self.refresh()
+            with self._lock.shared():
+                assert self._rep.snap is not None
+                older = self._rep.snap.events(since_seq)
+                return older + [e for e in self._rep.jevents if e["seq"] > since_seq]
+
+    def disk_usage(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    # -- writes ----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, actor: str) -> Iterator[Txn]:
+        """Exclusive lock, refresh, yield a Txn; commit = one fsynced journal line."""
+        with self._mutex:
+            if self._txn is not None:
+                raise StoreError("a transaction is already open on this workspace")
+            with self._lock.exclusive():
+                rep = self._rep
+                rep.catch_up()
+                txn = Txn(rep.tables, rep.meta, actor, self._clock, rep.last_seq, rep.last_hash)
+                self._txn = txn
+                try:
+                    yield txn
+                finally:
+                    self._txn = None
+                    txn._close()
+                record = txn._record(rep.next_r)
+                if record is not None:
+                    rep.commit(record)
+                    if self._auto_compact and self._journal_too_big():
+                        rep.compact()
+
+    def _journal_too_big(self) -> bool:
+        snap = self._rep.snap
+        snap_size = snap.size if snap is not None else 0
+        return self._rep.offset > max(self.AUTO_COMPACT_BYTES, snap_size // 2)
+
+    def compact(self) -> None:
+        """Fold the journal into a new snapshot; safe to crash at any point."""
+        with self._mutex, self._lock.exclusive():
+            if self._txn is not None:
+                raise StoreError("cannot compact inside a transaction")
+            self._rep.catch_up()
+            self._rep.compact()
+
+    def verify(self) -> VerifyResult:
+        """Re-read the files and check line checksums, record order and the event chain."""
+        with self._mutex:
+            self.refresh()
+            with self._lock.shared():
+                return verify_files(self.path, self._rep.last_seq)
