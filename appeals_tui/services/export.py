@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..domain.errors import ValidationError
@@ -13,7 +14,7 @@ from ..domain.sor import statement_of_reasons
 from .history import HistoryFilter, iter_history
 from .session import Session
 
-__all__ = ["FORMATS", "CSV_COLUMNS", "export_decisions", "decision_row"]
+__all__ = ["FORMATS", "CSV_COLUMNS", "export_decisions", "export_to_path", "decision_row"]
 
 FORMATS = ("csv", "jsonl", "sor")
 CSV_COLUMNS = (
@@ -118,3 +119,28 @@ def export_decisions(
             out.write("\n")
             written += 1
     return written
+
+
+def export_to_path(
+    session: Session,
+    fmt: str,
+    path: Path,
+    flt: HistoryFilter | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Export to a file atomically: written beside it as `.part`, renamed when complete,
+    so an interrupted export never leaves a half file under the real name."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ValidationError(f"path: {path} is a folder; name a file")
+    if not path.parent.is_dir():
+        raise ValidationError(f"path: folder {path.parent} does not exist")
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            count = export_decisions(session, fmt, handle, flt, progress)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count

@@ -39,6 +39,9 @@ def parse_since(value: str | None, field: str = "since") -> datetime | None:
         ) from None
 
 
+OUTCOMES = ("upheld", "overturned", "modified", "none", "pending")
+
+
 @dataclass
 class HistoryFilter:
     moderator: str | None = None
@@ -55,6 +58,36 @@ class HistoryFilter:
         for name in self.factor or {}:
             if name not in FACTORS:
                 raise ValidationError(f"factor: unknown factor '{name}'")
+
+    @classmethod
+    def parse(cls, query: str) -> HistoryFilter:
+        """The history screen's one-line filter: `moderator:minji clause:CSS-4 action:label
+        outcome:overturned factor:glamorization=yes since:2026-11-01 until:2026-12-01
+        current` plus free words (searched in reasoning, ids and account)."""
+        fields: dict[str, Any] = {}
+        factor: dict[str, bool] = {}
+        words: list[str] = []
+        for token in query.split():
+            key, sep, value = token.partition(":")
+            key = key.casefold()
+            if token.casefold() == "current":
+                fields["include_superseded"] = False
+            elif sep and key in ("moderator", "clause", "action", "outcome") and value:
+                fields[key] = value.upper() if key == "clause" else value
+            elif sep and key in ("since", "until") and value:
+                fields[key] = parse_since(value, key)
+            elif sep and key == "factor" and value:
+                name, _, answer = value.partition("=")
+                if answer.casefold() not in ("yes", "no", "y", "n", "true", "false", ""):
+                    raise ValidationError(f"factor: '{value}' should be NAME=yes or NAME=no")
+                factor[name] = answer.casefold() in ("yes", "y", "true", "")
+            else:
+                words.append(token)
+        if fields.get("outcome") not in (None, *OUTCOMES):
+            raise ValidationError(
+                f"outcome: '{fields['outcome']}' is not one of {', '.join(OUTCOMES)}"
+            )
+        return cls(factor=factor or None, text=" ".join(words) or None, **fields)
 
     def matches(self, d: dict[str, Any]) -> bool:
         if self.moderator and d["moderator"] != self.moderator:

@@ -191,7 +191,10 @@ def consistency_stats(
         weeks.setdefault(iso_week(d["decided_at"]), Counter())[d["action"]] += 1
         if not d.get("superseded_by") and d.get("appeal_outcome") != "overturned":
             standing += 1
-            key = (factor_mask(d["factors"]), (d.get("jurisdiction") or "") in illegal_in)
+            mask = d.get("factor_mask")
+            if mask is None:
+                mask = factor_mask(d["factors"])
+            key = (mask, (d.get("jurisdiction") or "") in illegal_in)
             groups.setdefault(key, []).append(d)
 
     resolved = overturned = 0

@@ -127,3 +127,17 @@ def test_progress_reports_decisions_scanned(decided):
 def test_unknown_format(decided):
     with pytest.raises(ValidationError, match="format"):
         run(decided, "xml")
+
+
+def test_export_to_path_is_atomic(decided, tmp_path):
+    from appeals_tui.services.export import export_to_path
+
+    target = tmp_path / "out.jsonl"
+    assert export_to_path(decided, "jsonl", target) == 6
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 6
+    assert not (tmp_path / "out.jsonl.part").exists()
+    with pytest.raises(ValidationError, match="folder"):
+        export_to_path(decided, "csv", tmp_path / "missing" / "x.csv")
+    with pytest.raises(ValidationError, match="format"):
+        export_to_path(decided, "xml", tmp_path / "x.xml")
+    assert not (tmp_path / "x.xml.part").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appeals_tui.domain.errors import NotFound
+from appeals_tui.domain.errors import NotFound, ValidationError
 from appeals_tui.services.history import HistoryFilter, decision_detail, history
 from tests.conftest import GLAMOUR
 from tests.leads_data import decision, seed_known, write
@@ -47,3 +47,18 @@ def test_text_filter_and_chain_of_three(lead):
         txn.update("decisions", "D5", {"superseded_by": "D8"})
     assert [d["decision_id"] for d in decision_detail(lead, "D1")["chain"]] == ["D1", "D5", "D8"]
     assert history(lead, HistoryFilter(text="(d8)")).total == 1
+
+
+def test_filter_query_parsing():
+    flt = HistoryFilter.parse(
+        "moderator:minji clause:css-4 factor:glamorization=yes factor:minors_indicated=no "
+        "outcome:pending since:2026-11-01 current salon comic"
+    )
+    assert flt.moderator == "minji" and flt.clause == "CSS-4" and flt.outcome == "pending"
+    assert flt.factor == {"glamorization": True, "minors_indicated": False}
+    assert flt.since.isoformat() == "2026-11-01T00:00:00+00:00"
+    assert flt.include_superseded is False and flt.text == "salon comic"
+    assert HistoryFilter.parse("") == HistoryFilter()
+    for bad in ("factor:nope=yes", "outcome:maybe", "since:yesterday", "factor:glamorization=eh"):
+        with pytest.raises(ValidationError):
+            HistoryFilter.parse(bad)

@@ -25,7 +25,9 @@ def main_screens() -> list[MainScreen]:
     """Every top-level screen, in the order of their function keys."""
     entries: list[MainScreen] = []
     # Each screen module is imported here so the app, help and palette agree.
-    from . import queue
+    from . import dashboard, history, queue
 
     entries.append(queue.ENTRY)
+    entries.append(history.ENTRY)
+    entries.append(dashboard.ENTRY)
     return entries
