@@ -114,3 +114,16 @@ def write(ws, decisions: list[dict[str, Any]], appeals: list[dict[str, Any]] = (
 
 def seed_known(ws) -> None:
     write(ws, *known_records())
+
+
+def many(n: int, start_day: int = 1) -> list[dict[str, Any]]:
+    """`n` plain decisions (for paging), alternating moderators, one per day-ish."""
+    out = []
+    for i in range(n):
+        day = f"2026-10-{1 + (i % 28):02d}"
+        out.append(
+            decision(
+                f"M{i:04d}", ("minji", "daniel")[i % 2], "label", ["CSS-8"], GLAMOUR, "US", day
+            )
+        )
+    return out

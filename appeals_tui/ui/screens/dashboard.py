@@ -204,7 +204,13 @@ class DashboardScreen(AppealsScreen):
         if ids:
             from .compare import CompareScreen
 
-            self.app.push_screen(CompareScreen(ids), callback=lambda _r: self.action_reload())
+            self._stale = True  # a canonical mark changes the profiles: reload on return
+            self.app.push_screen(CompareScreen(ids))
+
+    def on_screen_resume(self) -> None:
+        if getattr(self, "_stale", False):
+            self._stale = False
+            self.action_reload()
 
     def action_toggle_mark(self) -> None:
         key = self._profile_key()

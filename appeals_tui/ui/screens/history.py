@@ -51,8 +51,11 @@ class HistoryScreen(AppealsScreen):
         Binding("enter", "open", "Open", id="history-open", tooltip="Open the decision in full", show=False),
         Binding("space", "toggle_mark", "Mark", id="history-mark", tooltip="Mark for comparison"),
         Binding("c", "compare", "Compare", id="history-compare", tooltip="Compare the marked decisions"),
-        Binding("n,pagedown", "page(1)", "Next page", id="history-next", tooltip="Next 50 decisions"),
-        Binding("p,pageup", "page(-1)", "Prev page", id="history-prev", tooltip="Previous 50 decisions"),
+        Binding("n", "page(1)", "Next page", id="history-next", tooltip="Next 50 decisions"),
+        Binding("p", "page(-1)", "Prev page", id="history-prev", tooltip="Previous 50 decisions"),
+        # The table would scroll within the page; here PageUp/PageDown turn pages.
+        Binding("pagedown", "page(1)", "Next page", id="history-pgdn", tooltip="Next 50 decisions", show=False, priority=True),
+        Binding("pageup", "page(-1)", "Prev page", id="history-pgup", tooltip="Previous 50 decisions", show=False, priority=True),
         Binding("x", "export", "Export", id="history-export", tooltip="Export what the filter matches"),
         Binding("r", "reload", "Reload", id="history-reload", tooltip="Reload from the workspace", show=False),
     ]  # fmt: skip

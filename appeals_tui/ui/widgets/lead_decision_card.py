@@ -68,6 +68,14 @@ class DecisionCard(VerticalScroll, can_focus=True):
         self.query_one(".card-header", Static).update(self.render_header())
         self.query_one(".card-body", Static).update(self.render_body())
 
+    def plain_text(self) -> str:
+        """What the card says, as plain text (tests and copy-out)."""
+        body = self.render_body()
+        return "\n".join(
+            [self.render_header().plain]
+            + [t.plain for t in body.renderables if isinstance(t, Text)]
+        )
+
     def render_body(self) -> Group:
         det = self.detail
         d, case = det["decision"], det["case"]
