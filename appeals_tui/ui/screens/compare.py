@@ -46,8 +46,8 @@ class CompareScreen(AppealsScreen):
             "u", "mark(False)", "Unmark", id="compare-unmark",
             tooltip="Withdraw the canonical mark of the focused decision (leads)",
         ),
-        Binding("left", "move(-1)", "Prev column", id="compare-left", tooltip="Previous column", show=False),
-        Binding("right", "move(1)", "Next column", id="compare-right", tooltip="Next column", show=False),
+        Binding("left", "move(-1)", "Prev column", id="compare-left", tooltip="Previous column", show=False, priority=True),
+        Binding("right", "move(1)", "Next column", id="compare-right", tooltip="Next column", show=False, priority=True),
     ]  # fmt: skip
 
     def __init__(self, decision_ids: list[str]) -> None:
@@ -70,8 +70,9 @@ class CompareScreen(AppealsScreen):
         columns = self.query_one("#compare-columns", HorizontalScroll)
         columns.remove_children()
         cards = [DecisionCard(d, classes="compare-card") for d in details]
-        if len(cards) == 1:
-            cards[0].add_class("-single")
+        if len(cards) > 2:  # fixed-width columns; the row scrolls sideways past the screen
+            for card in cards:
+                card.add_class("-fixed")
         columns.mount_all(cards)
         if cards:
             cards[0].focus()

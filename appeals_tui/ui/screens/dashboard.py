@@ -53,6 +53,10 @@ class DashboardScreen(AppealsScreen):
         ("Reload dashboard", "Recompute the statistics", "reload"),
     ]
     BINDINGS = [
+        Binding("1", "tab('tab-rates')", "Rates", id="dashboard-tab-rates", tooltip="Rates per moderator and clause"),
+        Binding("2", "tab('tab-profiles')", "Profiles", id="dashboard-tab-profiles", tooltip="Inconsistent profiles"),
+        Binding("3", "tab('tab-charts')", "Charts", id="dashboard-tab-charts", tooltip="Plots", show=False),
+        Binding("4", "tab('tab-qa')", "QA table", id="dashboard-tab-qa", tooltip="QA agreement and kappa", show=False),
         Binding("q", "open_qa", "QA", id="dashboard-qa", tooltip="QA sampling and agreement"),
         Binding("r", "reload", "Reload", id="dashboard-reload", tooltip="Recompute the statistics"),
         Binding("space", "toggle_mark", "Mark", id="dashboard-mark", tooltip="Mark a profile decision for comparison"),
@@ -75,6 +79,7 @@ class DashboardScreen(AppealsScreen):
                 yield Static(Text("per clause", style="bold"), classes="section-title")
                 yield DataTable(id="rates-clause", cursor_type="row", zebra_stripes=True)
             with TabPane("Inconsistent profiles", id="tab-profiles"):
+                yield Static("", id="profile-info")
                 yield DataTable(id="profiles", cursor_type="row", zebra_stripes=True)
             with TabPane("Charts", id="tab-charts"):
                 yield ActionsOverTimePlot(id="chart-weeks")
@@ -94,6 +99,12 @@ class DashboardScreen(AppealsScreen):
             "scope", "n", "agreement", "kappa", "expected"
         )
         self.action_reload()
+
+    def action_tab(self, pane: str) -> None:
+        self.query_one("#dashboard-tabs", TabbedContent).active = pane
+        tables = self.query_one(f"#{pane}").query(DataTable)
+        if tables:
+            tables.first().focus()
 
     def action_reload(self) -> None:
         self.call(_load, self.session, done=self._show, failed=self._failed, group="dashboard")
@@ -141,18 +152,27 @@ class DashboardScreen(AppealsScreen):
         table = self.query_one("#profiles", DataTable)
         table.clear()
         self.groups = {}
+        self.group_info: dict[str, str] = {}
         for n, g in enumerate(groups, 1):
             ids = [d["decision_id"] for d in g["decisions"]]
             where = "promotion illegal" if g["promotion_illegal"] else "promotion legal"
-            actions = ", ".join(f"{a}×{c}" for a, c in g["actions"].items())
+            actions = " ".join(f"{a}×{c}" for a, c in g["actions"].items())
             head = f"#{n}"
             self.groups[head] = ids
+            self.group_info[head] = (
+                f"{head}: {len(ids)} standing decisions, same profile, {where} — "
+                f"{actions}\nfactors yes: {', '.join(g['factors']) or 'none'}"
+            )
             table.add_row(
                 Text(head, style="bold"),
-                Text(f"{', '.join(g['factors']) or 'no factor'} ({where})", style="bold"),
-                Text(""), Text(""), Text(actions, style="bold"), Text(""), Text(""),
+                Text(f"{g['decision_count']} decisions", style="bold"),
+                Text(""),
+                Text(""),
+                Text(f"{len(g['actions'])} actions", style="bold"),
+                Text(""),
+                Text(""),
                 key=head,
-            )  # fmt: skip
+            )
             for d in g["decisions"]:
                 key = f"{head}/{d['decision_id']}"
                 self.groups[key] = ids
@@ -191,6 +211,11 @@ class DashboardScreen(AppealsScreen):
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    @on(DataTable.RowHighlighted, "#profiles")
+    def _group_info(self, event: DataTable.RowHighlighted) -> None:
+        key = (event.row_key.value or "").split("/", 1)[0]
+        self.query_one("#profile-info", Static).update(Text(self.group_info.get(key, "")))
 
     @on(DataTable.RowSelected, "#profiles")
     def _open_group(self, event: DataTable.RowSelected) -> None:
