@@ -60,8 +60,11 @@ async def test_lists_profiles_opens_compare_and_marks_canonical(sessions):
         table = screen.query_one("#profiles")
         keys = [k.value for k in table.rows]
         assert keys == ["#1", "#1/D5", "#1/D3", "#1/D2"]
-        assert "restrict_reach×1" in cells(table, "#1")[4]
+        assert cells(table, "#1")[4] == "3 actions"
         table.focus()
+        await pilot.pause()
+        info = str(screen.query_one("#profile-info").render())
+        assert "restrict_reach×1" in info and "promotion illegal" in info
         await pilot.press("enter")  # on the group header: the whole group side by side
         await settle(pilot)
         compare = pilot.app.screen
