@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
 
 from appeals_tui.domain.errors import PermissionDenied
-from appeals_tui.domain.models import FACTORS, User
 from appeals_tui.services import decisions
-from appeals_tui.services.session import Session
 from appeals_tui.services.stats import consistency_stats, iso_week
-from tests.leads_data import SOLICIT, decision, seed_known
+from tests.leads_data import seed_known
 
 
 @pytest.fixture
@@ -127,51 +124,3 @@ def test_to_dict_is_json_ready(lead):
 def test_only_leads_see_stats(sessions, name):
     with pytest.raises(PermissionDenied):
         consistency_stats(sessions(name))
-
-
-class FakeWorkspace:
-    """Just enough of Workspace for a timing run without writing 100k records."""
-
-    def __init__(self, tables):
-        self.tables = tables
-
-    def refresh(self):
-        return False
-
-    def all(self, table):
-        return list(self.tables.get(table, []))
-
-
-def test_hundred_thousand_decisions_under_a_second(sessions):
-    lead = sessions("seoyeon")
-    actions = ["label", "restrict_reach", "geo_block", "remove_content"]
-    docs, appeals = [], []
-    for i in range(100_000):
-        profile = {f: bool((i >> (k % 7)) & 1) for k, f in enumerate(FACTORS)}
-        day = f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}"
-        docs.append(
-            decision(
-                f"D{i}",
-                f"mod{i % 20}",
-                actions[i % 4],
-                ["CSS-4", "KR-1"][: 1 + i % 2],
-                profile if i % 3 else SOLICIT,
-                "KR" if i % 2 else "US",
-                day,
-                diverged=i % 5 == 0,
-            )  # fmt: skip
-        )
-        if i % 10 == 0:
-            appeals.append({"appeal_id": f"A{i}", "decision_id": f"D{i}", "status": "resolved",
-                            "outcome": ["upheld", "overturned", "modified"][i % 3]})  # fmt: skip
-    fake = Session(
-        ws=FakeWorkspace({"decisions": docs, "appeals": appeals}),
-        user=User(name="seoyeon", role="lead"),
-        library=lead.library,
-    )
-    start = time.perf_counter()
-    stats = consistency_stats(fake)
-    elapsed = time.perf_counter() - start
-    assert stats.decisions == 100_000 and stats.appeals_resolved == 10_000
-    assert stats.inconsistent_profiles
-    assert elapsed < 1.0, elapsed
