@@ -20,6 +20,7 @@ from ...services.stats import consistency_stats
 from ..base import AppealsScreen
 from ..text import cell
 from ..widgets.chart_plots import ActionsOverTimePlot, ModeratorRatesPlot
+from ..widgets.lead_marks import mark_cell, toggle_mark
 from . import MainScreen
 
 __all__ = ["DashboardScreen", "ENTRY"]
@@ -177,7 +178,7 @@ class DashboardScreen(AppealsScreen):
                 key = f"{head}/{d['decision_id']}"
                 self.groups[key] = ids
                 table.add_row(
-                    Text("●" if d["decision_id"] in self.marked else " "),
+                    mark_cell(d["decision_id"] in self.marked),
                     cell(d["decision_id"], 12),
                     cell(d["decided_at"][:10], 10),
                     cell(d["moderator"], 12),
@@ -242,15 +243,7 @@ class DashboardScreen(AppealsScreen):
         if not key or "/" not in key:
             return
         did = key.split("/", 1)[1]
-        if did in self.marked:
-            self.marked.remove(did)
-        else:
-            self.marked.append(did)
-        table = self.query_one("#profiles", DataTable)
-        table.update_cell(
-            key, table.ordered_columns[0].key, Text("●" if did in self.marked else " ")
-        )
-        table.action_cursor_down()
+        toggle_mark(self.query_one("#profiles", DataTable), key, self.marked, did)
 
     def action_compare(self) -> None:
         if self.marked:

@@ -18,6 +18,7 @@ from ...services.history import HistoryFilter, HistoryPage, history
 from ..base import AppealsScreen
 from ..text import cell
 from ..widgets.lead_decision_card import decision_flags
+from ..widgets.lead_marks import mark_cell, toggle_mark
 from . import MainScreen
 
 __all__ = ["HistoryScreen", "ENTRY", "PAGE_SIZE"]
@@ -122,7 +123,7 @@ class HistoryScreen(AppealsScreen):
         table.clear()
         for d in page.decisions:
             table.add_row(
-                Text("●" if d["decision_id"] in self.marked else " "),
+                mark_cell(d["decision_id"] in self.marked),
                 cell(d["decision_id"], 12),
                 cell(d["decided_at"][:10], 10),
                 cell(d["moderator"], 12),
@@ -182,15 +183,7 @@ class HistoryScreen(AppealsScreen):
         did = self.current_id()
         if did is None:
             return
-        if did in self.marked:
-            self.marked.remove(did)
-        else:
-            self.marked.append(did)
-        table = self.query_one("#history-table", DataTable)
-        table.update_cell(
-            did, table.ordered_columns[0].key, Text("●" if did in self.marked else " ")
-        )
-        table.action_cursor_down()
+        toggle_mark(self.query_one("#history-table", DataTable), did, self.marked, did)
 
     def action_compare(self) -> None:
         ids = self.marked or ([self.current_id()] if self.current_id() else [])
