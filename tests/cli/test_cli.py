@@ -8,45 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from appeals_tui.cli import cli
+from tests.cli.conftest import factor_args
 from tests.conftest import report, write_jsonl
 
-FACTORS_GLAM = [
-    "--factor",
-    "depicts_commercial_sex=yes",
-    "--factor",
-    "narrative_framing=yes",
-    "--factor",
-    "first_person_provider=no",
-    "--factor",
-    "contact_means=no",
-    "--factor",
-    "pricing_or_booking=no",
-    "--factor",
-    "location_details=no",
-    "--factor",
-    "recruitment=no",
-    "--factor",
-    "glamorization=yes",
-    "--factor",
-    "minors_indicated=no",
-    "--factor",
-    "news_or_educational_context=no",
-]
-
-
-@pytest.fixture
-def run(tmp_path: Path):
-    runner = CliRunner()
-    ws = tmp_path / "ws"
-
-    def invoke(*args: str, user: str | None = "minji"):
-        full = ["--data-dir", str(ws)] + (["--user", user] if user else []) + list(args)
-        return runner.invoke(cli, full, catch_exceptions=False)
-
-    return invoke
+FACTORS_GLAM = factor_args("depicts_commercial_sex", "narrative_framing", "glamorization")
 
 
 @pytest.fixture

@@ -3,41 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from appeals_tui.cli import cli
+from tests.cli.conftest import factor_args
 from tests.conftest import report, write_jsonl
 
-PROMO = [
-    f"--factor={name}={'yes' if name in ('depicts_commercial_sex', 'narrative_framing', 'contact_means') else 'no'}"
-    for name in (
-        "depicts_commercial_sex",
-        "narrative_framing",
-        "first_person_provider",
-        "contact_means",
-        "pricing_or_booking",
-        "location_details",
-        "recruitment",
-        "glamorization",
-        "minors_indicated",
-        "news_or_educational_context",
-    )
-]
-
-
-@pytest.fixture
-def run(tmp_path: Path):
-    runner = CliRunner()
-    ws = tmp_path / "ws"
-
-    def invoke(*args: str, user: str | None = "minji"):
-        full = ["--data-dir", str(ws)] + (["--user", user] if user else []) + list(args)
-        return runner.invoke(cli, full, catch_exceptions=False)
-
-    return invoke
+PROMO = factor_args("depicts_commercial_sex", "narrative_framing", "contact_means")
 
 
 @pytest.fixture
