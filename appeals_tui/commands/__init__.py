@@ -8,7 +8,7 @@ __all__ = ["register"]
 
 
 def register(cli: click.Group) -> None:
-    from . import appeals, cases, decisions, records, workspace
+    from . import appeals, bench, cases, decisions, records, workspace
 
-    for module in (workspace, cases, decisions, appeals, records):
+    for module in (workspace, cases, decisions, appeals, records, bench):
         module.register(cli)
