@@ -39,6 +39,13 @@ def summarize(samples: list[float]) -> dict[str, float]:
 
 
 def peak_rss_mb() -> float:
+    """This process's high-water RSS (VmHWM: unlike ru_maxrss, not inherited from a parent)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
