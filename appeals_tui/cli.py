@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from .domain.errors import AppealsError, ValidationError
+from .domain.text import visible
 from .paths import default_workspace_dir
 
 __all__ = ["cli", "main"]
@@ -30,9 +31,10 @@ class AppealsGroup(click.Group):
         except AppealsError as exc:
             problems = getattr(exc, "problems", None) or [str(exc)]
             if len(problems) > 1:
-                click.echo(f"error: {exc}", err=True)
+                click.echo(f"error: {visible(str(exc), keep_newlines=False)}", err=True)
             for problem in problems:
-                click.echo(f"error: {problem}" if len(problems) == 1 else f"  {problem}", err=True)
+                line = visible(problem, keep_newlines=False)
+                click.echo(f"error: {line}" if len(problems) == 1 else line, err=True)
             raise click.exceptions.Exit(exc.exit_code) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -110,10 +112,11 @@ def session(ctx: click.Context):
 
 
 def emit(ctx: click.Context, payload: Any, human: str | None = None) -> None:
+    """JSON (control characters escaped by json) or human text with controls made visible."""
     if wants_json(ctx) or human is None:
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
     else:
-        click.echo(human)
+        click.echo(visible(human))
 
 
 def split_multi(values: tuple[str, ...]) -> list[str]:
@@ -131,7 +134,7 @@ def parse_factors(values: tuple[str, ...]) -> dict[str, bool]:
 
 
 def one_line(text: str, width: int = 60) -> str:
-    flat = " ".join((text or "").split())
+    flat = " ".join(visible(text or "", keep_newlines=False).split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 

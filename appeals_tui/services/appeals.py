@@ -24,6 +24,8 @@ __all__ = [
     "list_appeals",
     "get_appeal",
     "appeal_deadline",
+    "AppealPage",
+    "page_appeals",
 ]
 
 
@@ -299,3 +301,27 @@ def list_appeals(session: Session, flt: AppealFilter | None = None) -> list[dict
         rows.append({**appeal, "decision": decision, "overdue": overdue})
     rows.sort(key=lambda a: a["due_at"])
     return rows
+
+
+@dataclass
+class AppealPage:
+    rows: list[dict[str, Any]]
+    total: int
+    overdue: int
+    offset: int
+    limit: int
+
+
+def page_appeals(
+    session: Session, flt: AppealFilter | None = None, *, offset: int = 0, limit: int = 50
+) -> AppealPage:
+    """One page of `list_appeals` for screens, with totals for the status line."""
+    rows = list_appeals(session, flt)
+    offset = max(0, min(offset, max(len(rows) - 1, 0)))
+    return AppealPage(
+        rows=rows[offset : offset + limit],
+        total=len(rows),
+        overdue=sum(1 for r in rows if r["overdue"]),
+        offset=offset,
+        limit=limit,
+    )

@@ -163,7 +163,7 @@ def validate_draft(session: Session, case: dict[str, Any], draft: DecisionDraft)
     try:
         validate_factors(draft.factors)
     except ValidationError as exc:
-        problems.extend(f"factors: {p}" for p in exc.problems)
+        problems.extend(p if p.startswith("factor") else f"factors: {p}" for p in exc.problems)
     if not clean_text(draft.reasoning):
         problems.append("reasoning: required; explain what in the content led to this decision")
     elif not is_meaningful(draft.reasoning):

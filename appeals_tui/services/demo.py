@@ -7,6 +7,7 @@ to when the scenario says it happened.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Callable
@@ -17,7 +18,9 @@ from typing import Any
 import platformdirs
 
 from ..domain.errors import StoreError
-from ..domain.timeutil import utcnow
+from ..domain.models import Report
+from ..domain.reports import ParsedReport, parse_report_file
+from ..domain.timeutil import parse_ts, utcnow
 from ..paths import data_dir
 from ..store import Workspace
 from . import appeals, cases, decisions, intake, roster
@@ -87,8 +90,13 @@ def _build(path: Path, now: datetime) -> None:
             roster.add_user(as_user(DEMO_ADMIN), user["name"], user["role"])
     demo_files = data_dir() / "demo"
     first_mod = next(u["name"] for u in scenario["users"] if u["role"] == "moderator")
-    intake.import_reports(as_user(first_mod), demo_files / "reports.jsonl")
-    intake.import_reports(as_user(first_mod), demo_files / "reports.csv")
+    shift = now - parse_ts(scenario["now"])
+    for name in ("reports.jsonl", "reports.csv"):
+        parsed = [
+            ParsedReport(p.line, _shifted(p.report, shift))
+            for p in parse_report_file(demo_files / name)
+        ]
+        intake.import_parsed(as_user(first_mod), parsed, source=name)
     case_by_subject = {c["subject"]["subject_id"]: c["case_id"] for c in ws.all("cases")}
     for item in scenario["decisions"]:
         _replay_decision(item, case_by_subject, as_user, clock, now)
@@ -153,6 +161,12 @@ def _replay_decision(
         action=spec.get("action"),
         clause_ids=spec.get("clauses"),
     )
+
+
+def _shifted(report: Report, shift: timedelta) -> Report:
+    """Move a scenario report by the time since the scenario's `now`, so SLAs look live."""
+    moved = parse_ts(report.reported_at) + shift
+    return dataclasses.replace(report, reported_at=moved.isoformat(timespec="seconds"))
 
 
 def _leads(as_user: Callable[[str], Session]):

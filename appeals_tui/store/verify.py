@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from appeals_tui.store.audit import VerifyResult, check_chain
-from appeals_tui.store.journal import JOURNAL, SNAPSHOT, decode_line
+from appeals_tui.store.journal import JOURNAL, SNAPSHOT, bulk, decode_line
 
 __all__ = ["verify_files"]
 
@@ -22,6 +22,11 @@ def _lines(data: bytes) -> list[bytes]:
 
 
 def verify_files(directory: Path, acknowledged_seq: int = 0) -> VerifyResult:
+    with bulk():
+        return _verify(directory, acknowledged_seq)
+
+
+def _verify(directory: Path, acknowledged_seq: int) -> VerifyResult:
     events: list[dict[str, Any]] = []
     records = 0
     damage: tuple[int, str] | None = None
@@ -43,11 +48,12 @@ def verify_files(directory: Path, acknowledged_seq: int = 0) -> VerifyResult:
             events.append(obj)
     if damage is None and len(snap_lines) < 2:
         damage = (1, f"{snap_path}: truncated (no header or state)")
-    if damage is None and header.get("events") != len(events):
-        damage = (
-            len(events) + 1,
-            f"{snap_path}: header lists {header.get('events')} events, file has {len(events)}",
-        )
+    listed = header.get("events")
+    if damage is None and listed != len(events):
+        what = f"{snap_path}: header lists {listed} events, file has {len(events)}"
+        if isinstance(listed, int) and listed > len(events):
+            what = f"event {len(events) + 1} missing ({what})"
+        damage = (len(events) + 1, what)
 
     if damage is None and journal_path.exists():
         jlines = _lines(journal_path.read_bytes())

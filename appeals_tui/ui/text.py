@@ -7,45 +7,12 @@ characters (ANSI escapes, NUL, bidi overrides) made visible instead of obeyed.
 
 from __future__ import annotations
 
-import unicodedata
-
 from rich.text import Text
 from textual.content import Content
 
+from ..domain.text import visible
+
 __all__ = ["visible", "one_line", "content", "cell"]
-
-#: Characters that reorder or hide text; shown as their code so they cannot spoof.
-_BIDI_CONTROLS = {
-    "\u202a",
-    "\u202b",
-    "\u202c",
-    "\u202d",
-    "\u202e",
-    "\u2066",
-    "\u2067",
-    "\u2068",
-    "\u2069",
-    "\u200e",
-    "\u200f",
-}
-
-
-def visible(text: str | None, *, keep_newlines: bool = True) -> str:
-    """Replace control characters with a printable `\\x1b`-style code."""
-    if not text:
-        return ""
-    out: list[str] = []
-    for ch in text:
-        if ch == "\n" and keep_newlines:
-            out.append(ch)
-        elif ch == "\t":
-            out.append("    ")
-        elif ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs", "Co"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def one_line(text: str | None, width: int = 80) -> str:

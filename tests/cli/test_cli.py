@@ -266,3 +266,19 @@ def test_subprocess_errors_have_no_traceback(tmp_path):
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_hostile_text_never_reaches_terminal_as_control(seeded, tmp_path):
+    hostile = "\x1b[31mred\x1b]0;title\x07 \x00nul \u202eevil [bold]x[/]"
+    path = write_jsonl(tmp_path / "h.jsonl", [report("R-50", "H1", content_text=hostile)])
+    assert seeded("import", "reports", str(path)).exit_code == 0
+    cid = next(
+        c["case_id"]
+        for c in json.loads(seeded("cases", "list", "--json").output)
+        if c["subject"]["subject_id"] == "H1"
+    )
+    shown = seeded("cases", "show", cid).output
+    assert "\x1b" not in shown and "\x00" not in shown and "\u202e" not in shown
+    assert "\\x1b[31mred" in shown and "[bold]x[/]" in shown
+    as_json = json.loads(seeded("cases", "show", cid, "--json").output)
+    assert as_json["case"]["content_text"] == hostile

@@ -37,3 +37,12 @@ def test_demo_builds_once_with_full_history(tmp_path):
     session = Session.open(ws, "minji")
     assert session.role.value == "moderator"
     ws.close()
+
+
+def test_demo_events_carry_replayed_dates(tmp_path):
+    path = tmp_path / "demo"
+    demo.build_demo(path)
+    ws = Workspace.open(path)
+    decided = {e["at"][:10] for e in ws.events() if e["type"] == "decision.recorded"}
+    assert len(decided) > 5  # spread over the scenario's weeks, not all "today"
+    ws.close()

@@ -1,0 +1,206 @@
+"""Appeals queue (F3): open and in-review appeals, earliest due first, overdue in red.
+
+Filter by clause and original moderator; `c` claims (the service refuses your own
+decisions), `enter` opens the review, `f` files a new appeal. Paged, 50 rows a page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
+
+from ...services.appeals import AppealFilter, AppealPage, claim_appeal, page_appeals
+from ..base import AppealsScreen
+from ..text import cell
+from . import MainScreen
+
+__all__ = ["AppealsQueueScreen", "ENTRY"]
+
+PAGE = 50
+
+
+class AppealsQueueScreen(AppealsScreen):
+    """Appeals waiting for a second person's review."""
+
+    CSS_PATH = "appeals_queue.tcss"
+    HELP_TITLE = "Appeals queue"
+    HELP_TEXT = (
+        "Open and in-review appeals, earliest due first; overdue ones in red. "
+        "You can never claim an appeal of your own decision."
+    )
+    BINDINGS = [
+        Binding("c", "claim", "Claim", id="appeals-claim", tooltip="Claim the appeal for review"),
+        Binding("enter", "open", "Review", id="appeals-open", tooltip="Open the review screen"),
+        Binding("f", "file", "File appeal", id="appeals-file", tooltip="File an appeal"),
+        Binding("r", "reload", "Reload", id="appeals-reload", tooltip="Reload the queue"),
+        Binding("slash", "filter", "Filter", id="appeals-filter", tooltip="Focus the filters"),
+        Binding("pagedown", "page(1)", "Next page", id="appeals-next", tooltip="Next page"),
+        Binding("pageup", "page(-1)", "Prev page", id="appeals-prev", tooltip="Previous page"),
+    ]
+    PALETTE = [
+        ("File an appeal", "File an appeal against a decision", "file"),
+        ("Reload appeals", "Reload the appeals queue", "reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page_offset = 0
+        self.appeal_rows: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="appeals-filters"):
+            yield Input(placeholder="clause, e.g. CSS-3", id="flt-clause")
+            yield Input(placeholder="original moderator", id="flt-moderator")
+            yield Checkbox("overdue only", id="flt-overdue")
+            yield Checkbox("resolved too", id="flt-resolved")
+        yield DataTable(id="appeals-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="appeals-status", classes="status-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(
+            "appeal",
+            "status",
+            "due",
+            "decision",
+            "action",
+            "clause",
+            "moderator",
+            "reviewer",
+            "grounds",
+        )
+        table.focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def _filter(self) -> AppealFilter:
+        status = {"open", "in_review"}
+        if self.query_one("#flt-resolved", Checkbox).value:
+            status.add("resolved")
+        return AppealFilter(
+            status=status,
+            clause=self.query_one("#flt-clause", Input).value.strip().upper() or None,
+            moderator=self.query_one("#flt-moderator", Input).value.strip() or None,
+            overdue_only=self.query_one("#flt-overdue", Checkbox).value,
+        )
+
+    def reload(self) -> None:
+        self.call(
+            page_appeals,
+            self.session,
+            self._filter(),
+            offset=self.page_offset,
+            limit=PAGE,
+            done=self._show,
+            exclusive=True,
+            group="appeals-load",
+        )
+
+    def _show(self, page: AppealPage) -> None:
+        self.page_offset = page.offset
+        self.appeal_rows = page.rows
+        table = self.query_one(DataTable)
+        table.clear()
+        for a in page.rows:
+            d = a["decision"]
+            style = "bold red" if a["overdue"] else ""
+            due = a["due_at"][:10] + (" OVERDUE" if a["overdue"] else "")
+            table.add_row(
+                cell(a["appeal_id"], style=style),
+                cell(a["status"]),
+                cell(due, style=style),
+                cell(a["decision_id"]),
+                cell(d.get("action", "")),
+                cell(",".join(c["id"] for c in d.get("clauses", []))),
+                cell(d.get("moderator", "")),
+                cell(a.get("reviewer") or "—"),
+                cell(a["grounds"], 40),
+                key=a["appeal_id"],
+            )
+        pages = max(1, -(-page.total // PAGE))
+        self.query_one("#appeals-status", Static).update(
+            Text(
+                f"page {page.offset // PAGE + 1}/{pages} · {page.total} appeals · "
+                f"{page.overdue} overdue · c claim · enter review · f file"
+            )
+        )
+
+    def _current(self) -> dict[str, Any] | None:
+        table = self.query_one(DataTable)
+        if (
+            not self.appeal_rows
+            or table.cursor_row < 0
+            or table.cursor_row >= len(self.appeal_rows)
+        ):
+            return None
+        return self.appeal_rows[table.cursor_row]
+
+    @on(Input.Submitted)
+    @on(Checkbox.Changed)
+    def _filters_changed(self) -> None:
+        self.page_offset = 0
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#flt-clause", Input).focus()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_page(self, step: int) -> None:
+        self.page_offset = max(0, self.page_offset + step * PAGE)
+        self.reload()
+
+    def action_claim(self) -> None:
+        row = self._current()
+        if row is None:
+            return
+        self.call(
+            claim_appeal,
+            self.session,
+            row["appeal_id"],
+            row["version"],
+            done=lambda doc: (
+                self.notify(f"You are reviewing {doc['appeal_id']}", title="Claimed"),
+                self.reload(),
+            ),
+        )
+
+    @on(DataTable.RowSelected)
+    def action_open(self) -> None:
+        row = self._current()
+        if row is None:
+            return
+        from .review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(row["appeal_id"]))
+
+    def action_file(self) -> None:
+        from .file_appeal import FileAppealScreen
+
+        def filed(appeal_id: str | None) -> None:
+            if appeal_id:
+                self.notify(f"Filed {appeal_id}", title="Appeal filed")
+                self.reload()
+
+        self.app.push_screen(FileAppealScreen(), filed)
+
+
+ENTRY = MainScreen(
+    "appeals",
+    "Appeals",
+    "f3",
+    "Appeals queue: due dates, claim, review",
+    AppealsQueueScreen,
+)

@@ -1,0 +1,345 @@
+"""A case, read in full before deciding: content, reports, account history, timeline, precedents, notes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from ...domain.errors import PermissionDenied
+from ...domain.similarity import RankedPrecedent
+from ...services import cases, decisions
+from ...services.decisions import DecisionDraft
+from ...services.precedents import precedents_for_case
+from ...services.session import Session
+from ..base import AppealsScreen
+from ..text import content, one_line, visible
+from ..widgets.dialogs import TextPrompt
+from ..widgets.precedents import PrecedentsList
+
+__all__ = ["CaseScreen", "CaseView", "load_case_view", "subject_text"]
+
+
+@dataclass
+class CaseView:
+    """Everything the case screen shows, fetched in one worker call."""
+
+    file: dict[str, Any]
+    notes: list[dict[str, Any]] | None
+    precedents: list[RankedPrecedent] = field(default_factory=list)
+    precedent_note: str = ""
+    decision: dict[str, Any] | None = None
+
+    @property
+    def case(self) -> dict[str, Any]:
+        return self.file["case"]
+
+
+def load_case_view(session: Session, case_id: str) -> CaseView:
+    session.ws.refresh()
+    file = cases.case_file(session, case_id)
+    case = file["case"]
+    try:
+        notes: list[dict[str, Any]] | None = cases.notes_for(session, f"case:{case_id}")
+    except PermissionDenied:
+        notes = None
+    view = CaseView(file=file, notes=notes)
+    if case.get("decision_id"):
+        view.decision = decisions.get_decision(session, case["decision_id"])
+        view.precedents = precedents_for_case(session, case_id, limit=5)
+        view.precedent_note = f"Ranked by this case's decision {case['decision_id']}."
+        return view
+    earlier = [d for d in file["account_decisions"] if d["case_id"] != case_id]
+    if earlier:
+        last = max(earlier, key=lambda d: d["decided_at"])
+        view.precedents = decisions.precedents_for(
+            session,
+            last["factors"],
+            {c["id"] for c in last["clauses"]},
+            exclude_case=case_id,
+            limit=5,
+        )
+        view.precedent_note = (
+            f"Using the factors of {last['decision_id']}, this account's last decision. "
+            "Answer the factors in Decide (d) for this case's own precedents."
+        )
+    else:
+        view.precedent_note = "Answer the factors in Decide (d) to see precedents for this case."
+    return view
+
+
+def subject_text(case: dict[str, Any]) -> Text:
+    """One header line about the subject; every value in it is user data, shown literally."""
+    s = case["subject"]
+    out = Text()
+    out.append(case["case_id"], style="bold")
+    status = case["status"].replace("in_review", "claimed")
+    out.append(f"  {status}")
+    if case.get("assignee"):
+        out.append(f" by {visible(case['assignee'])}")
+    if case.get("escalated"):
+        out.append("  ⚑ escalated", style="bold red")
+    out.append(f"  v{case['version']}\n", style="dim")
+    out.append(f"{one_line(s['platform'], 20)} {one_line(s['subject_type'], 12)} ")
+    out.append(one_line(s["subject_id"], 40), style="bold")
+    out.append("  @")
+    out.append(one_line(s["account"], 40), style="bold")
+    if case.get("jurisdiction"):
+        out.append(f"  {one_line(case['jurisdiction'], 4)}")
+    metrics = case.get("metrics", {})
+    out.append(
+        f"  {metrics.get('followers', 0):,} followers · {metrics.get('views', 0):,} views",
+        style="dim",
+    )
+    if s.get("url"):
+        out.append("\n")
+        out.append(one_line(s["url"], 200), style="underline")
+    return out
+
+
+def _reports_text(reports: list[dict[str, Any]]) -> Text:
+    out = Text()
+    for r in reports:
+        out.append(f"{r['report_id']}", style="bold")
+        out.append(f"  {r['reported_at']}  ")
+        out.append(visible(r["reporter"]))
+        out.append("  reason: ")
+        out.append(visible(r["reason"]) + "\n", style="yellow")
+    return out or Text("No reports.", style="dim")
+
+
+def _account_text(file: dict[str, Any]) -> Text:
+    out = Text()
+    out.append(f"Active strike weight: {file['active_strikes']}", style="bold")
+    out.append(f" ({len(file['strikes'])} strikes in total)\n\n")
+    out.append("Decisions on this account\n", style="bold")
+    for d in sorted(file["account_decisions"], key=lambda d: d["decided_at"], reverse=True):
+        clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d["clauses"])
+        out.append(f"  {d['decision_id']}  {d['decided_at'][:10]}  case {d['case_id']}  ")
+        out.append(d["action"], style="reverse")
+        out.append(f"  {clauses}")
+        if d.get("appeal_outcome"):
+            out.append(f"  appeal: {d['appeal_outcome']}", style="italic")
+        if d.get("superseded_by"):
+            out.append(f"  superseded by {d['superseded_by']}", style="dim")
+        out.append("\n    " + one_line(d.get("reasoning"), 160) + "\n", style="dim")
+    if not file["account_decisions"]:
+        out.append("  none\n", style="dim")
+    out.append("\nOther cases of this account\n", style="bold")
+    for c in sorted(file["account_cases"], key=lambda c: c["first_reported_at"], reverse=True):
+        out.append(f"  {c['case_id']}  {c['status']:<10} {c['first_reported_at'][:10]}  ")
+        out.append(one_line(c.get("content_text"), 80) + "\n")
+    if not file["account_cases"]:
+        out.append("  none\n", style="dim")
+    out.append("\nStrikes\n", style="bold")
+    for s in file["strikes"]:
+        out.append(
+            f"  {s.get('strike_id', '')}  weight {s.get('weight', 1)}  {s.get('status', '')}"
+        )
+        out.append(f"  decision {s.get('decision_id', '')}\n")
+    if not file["strikes"]:
+        out.append("  none\n", style="dim")
+    return out
+
+
+def _timeline_text(events: list[dict[str, Any]]) -> Text:
+    out = Text()
+    for e in events:
+        out.append(f"#{e['seq']:<5} {str(e['at'])[:19]}  ", style="dim")
+        out.append(f"{e['type']:<20}", style="bold")
+        out.append(f" {visible(e['actor'])}  ")
+        payload = json.dumps(e.get("payload") or {}, ensure_ascii=False)
+        out.append(one_line(payload, 120) + "\n", style="dim")
+    return out or Text("No events.", style="dim")
+
+
+def _notes_text(notes: list[dict[str, Any]] | None) -> Text:
+    if notes is None:
+        return Text("Private notes are for moderators and leads.", style="dim")
+    out = Text()
+    for n in notes:
+        out.append(f"{n['at'][:16]}  {visible(n['author'])}", style="bold")
+        if n.get("kind") == "escalation":
+            out.append("  escalation", style="bold red")
+        out.append("\n" + visible(n["text"]) + "\n\n")
+    return out or Text("No notes yet. Press N to add one.", style="dim")
+
+
+def _decision_text(d: dict[str, Any] | None) -> Text:
+    if d is None:
+        return Text("Not decided yet.", style="dim")
+    out = Text()
+    clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d["clauses"])
+    out.append(
+        f"Decision {d['decision_id']} by {visible(d['moderator'])} {d['decided_at'][:16]}: ",
+        style="bold",
+    )
+    out.append(d["action"], style="reverse")
+    out.append(f" under {clauses}\n")
+    out.append(visible(d["reasoning"]) + "\n")
+    if d.get("divergence_reason"):
+        out.append("Divergence: ", style="italic")
+        out.append(visible(d["divergence_reason"]) + "\n")
+    return out
+
+
+class CaseScreen(AppealsScreen):
+    """One case; the moderator's draft lives here while they move between case and decide."""
+
+    CSS_PATH = "case.tcss"
+    HELP_TITLE = "Case"
+    HELP_TEXT = "Read the case, then claim (c) and decide (d). Tabs hold reports, account history, timeline, precedents and notes."
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="case-back", tooltip="Back to the queue"),
+        Binding("c", "claim", "Claim", id="case-claim", tooltip="Claim this case"),
+        Binding("d", "decide", "Decide", id="case-decide", tooltip="Record a decision"),
+        Binding(
+            "e",
+            "escalate",
+            "Escalate",
+            id="case-escalate",
+            tooltip="Escalate to a lead, with a note",
+        ),
+        Binding("N", "add_note", "Note", id="case-note", tooltip="Add a private note"),
+        Binding(
+            "b",
+            "batch",
+            "Work account",
+            id="case-batch",
+            tooltip="Decide this account's open cases together",
+        ),
+        Binding("r", "reload", "Reload", id="case-reload", tooltip="Reload the case"),
+    ]
+    PALETTE = [
+        ("Claim case", "Claim this case", "claim"),
+        ("Decide", "Record a decision on this case", "decide"),
+        ("Escalate", "Escalate this case to a lead with a note", "escalate"),
+        ("Add note", "Add a private note to this case", "add_note"),
+        ("Work this account", "Decide all open cases of this account", "batch"),
+    ]
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.view: CaseView | None = None
+        self.draft: DecisionDraft | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text(f"{self.case_id} loading…"), id="case-subject")
+        with TabbedContent(id="case-tabs"):
+            with TabPane("Content", id="tab-content"):
+                with VerticalScroll():
+                    yield Static(id="case-content", classes="user-text")
+                    yield Static(id="case-media", classes="user-text")
+                    yield Static(id="case-decision")
+            with TabPane("Reports", id="tab-reports"):
+                with VerticalScroll():
+                    yield Static(id="case-reports")
+            with TabPane("Account", id="tab-account"):
+                with VerticalScroll():
+                    yield Static(id="case-account")
+            with TabPane("Timeline", id="tab-timeline"):
+                with VerticalScroll():
+                    yield Static(id="case-timeline")
+            with TabPane("Precedents", id="tab-precedents"):
+                with VerticalScroll():
+                    yield PrecedentsList(id="case-precedents")
+            with TabPane("Notes", id="tab-notes"):
+                with VerticalScroll():
+                    yield Static(id="case-notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.call(load_case_view, self.session, self.case_id, done=self._show, group="case")
+
+    def _show(self, view: CaseView) -> None:
+        self.view = view
+        case = view.case
+        self.query_one("#case-subject", Static).update(subject_text(case))
+        body = content(case.get("content_text") or "(no text)")
+        self.query_one("#case-content", Static).update(body)
+        media = Text("Media: ", style="bold")
+        media.append(visible(case.get("media_description")) or "(none)")
+        self.query_one("#case-media", Static).update(media)
+        self.query_one("#case-decision", Static).update(_decision_text(view.decision))
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("tab-reports").label = Text(f"Reports ({len(view.file['reports'])})")
+        self.query_one("#case-reports", Static).update(_reports_text(view.file["reports"]))
+        self.query_one("#case-account", Static).update(_account_text(view.file))
+        self.query_one("#case-timeline", Static).update(_timeline_text(view.file["timeline"]))
+        self.query_one(PrecedentsList).show(view.precedents, view.precedent_note)
+        if view.notes is not None:
+            tabs.get_tab("tab-notes").label = Text(f"Notes ({len(view.notes)})")
+        self.query_one("#case-notes", Static).update(_notes_text(view.notes))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @property
+    def version(self) -> int | None:
+        return self.view.case["version"] if self.view else None
+
+    def action_claim(self) -> None:
+        def claimed(case: dict[str, Any]) -> None:
+            self.notify(f"Claimed {case['case_id']}", title="Claimed", markup=False)
+            self.action_reload()
+
+        self.call(cases.claim, self.session, self.case_id, self.version, done=claimed)
+
+    def action_decide(self) -> None:
+        from .decide import DecideScreen
+
+        if self.view is None:
+            return
+
+        def back(draft: DecisionDraft | None) -> None:
+            if draft is not None:
+                self.draft = draft
+            self.action_reload()
+
+        self.app.push_screen(DecideScreen(self.case_id, self.draft), callback=back)
+
+    def action_batch(self) -> None:
+        from .batch import BatchScreen
+
+        if self.view is not None:
+            self.app.push_screen(BatchScreen(self.view.case["subject"]["account"], self.draft))
+
+    def action_escalate(self) -> None:
+        def escalate(note: str | None) -> None:
+            if note is None:
+                return
+
+            def done(case: dict[str, Any]) -> None:
+                self.notify(f"Escalated {case['case_id']} to a lead", markup=False)
+                self.action_reload()
+
+            self.call(cases.escalate, self.session, self.case_id, note, self.version, done=done)
+
+        self.app.push_screen(
+            TextPrompt(f"Escalate {self.case_id}", "Say in a sentence what a lead should look at."),
+            callback=escalate,
+        )
+
+    def action_add_note(self) -> None:
+        def add(text: str | None) -> None:
+            if text is None:
+                return
+
+            def done(note: dict[str, Any]) -> None:
+                self.notify(f"Note {note['note_id']} added", markup=False)
+                self.action_reload()
+
+            self.call(cases.add_note, self.session, f"case:{self.case_id}", text, done=done)
+
+        self.app.push_screen(TextPrompt(f"Private note on {self.case_id}"), callback=add)

@@ -1,0 +1,171 @@
+"""The notice to the affected user: rendered from the record, editable, then sent or not.
+
+The body is edited in a TextArea (literal text, never markup). "Don't send"
+needs a reason; either choice is recorded by `services.notices.send_notice`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
+
+from ...services.notices import notice_draft, send_notice
+from ..base import AppealsScreen
+from ..services import error_text
+from ..text import content
+
+__all__ = ["NoticeScreen"]
+
+
+class NoticeScreen(AppealsScreen):
+    """Notice for one decision or one appeal outcome."""
+
+    CSS_PATH = "notice.tcss"
+    HELP_TITLE = "Notice to the user"
+    HELP_TEXT = (
+        "The notice is generated from the record: content, action, clause text of the version "
+        "applied, reasoning, how it was detected, and how to appeal. Edit it, send it, or record "
+        "why it is not sent. Private notes are never included."
+    )
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="notice-back", tooltip="Close the notice"),
+        Binding("ctrl+s", "send", "Send", id="notice-send", tooltip="Record the notice as sent"),
+        Binding(
+            "ctrl+r",
+            "rerender",
+            "Re-render",
+            id="notice-rerender",
+            tooltip="Discard edits and render again",
+        ),
+    ]
+    PALETTE = [
+        ("Send notice", "Record the notice as sent", "send"),
+        ("Don't send notice", "Record that it is not sent (reason required)", "dont_send"),
+    ]
+
+    def __init__(self, decision_id: str | None = None, appeal_id: str | None = None) -> None:
+        super().__init__()
+        self.decision_id = decision_id
+        self.appeal_id = appeal_id
+        self.draft: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="notice-body"):
+            with Horizontal(id="notice-choices"):
+                yield Select([], prompt="template", id="notice-template")
+                yield Select(
+                    [("English", "en"), ("한국어", "ko")], prompt="language", id="notice-lang"
+                )
+            yield Static(id="notice-subject")
+            yield TextArea(id="notice-text", soft_wrap=True)
+            yield Static(id="notice-error", classes="error-box")
+            with Horizontal(id="notice-actions"):
+                yield Button("Send", id="notice-send-btn", variant="primary")
+                yield Input(placeholder="reason for not sending", id="notice-reason")
+                yield Button("Don't send", id="notice-dont-btn", variant="warning")
+            yield Label("Recorded notices", classes="section-title")
+            yield Static(id="notice-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.render_notice()
+
+    def render_notice(self, template: str | None = None, lang: str | None = None) -> None:
+        self.call(
+            notice_draft,
+            self.session,
+            self.decision_id,
+            self.appeal_id,
+            template,
+            lang,
+            done=self._show,
+            failed=self._failed,
+            group="notice",
+        )
+
+    def _show(self, draft: dict[str, Any]) -> None:
+        self.draft = draft
+        notice = draft["notice"]
+        self.sub_title = f"notice · {notice.appeal_id or notice.decision_id}"
+        template = self.query_one("#notice-template", Select)
+        with self.prevent(Select.Changed):
+            template.set_options([(name, name) for name in draft["templates"]])
+            template.value = notice.template
+            self.query_one("#notice-lang", Select).value = notice.lang
+        self.query_one("#notice-subject", Static).update(content(f"Subject: {notice.subject}"))
+        self.query_one("#notice-text", TextArea).text = notice.body
+        self._show_log(draft["log"])
+
+    def _show_log(self, log: list[dict[str, Any]]) -> None:
+        rows = [
+            f"{n['notice_id']} {n['at'][:16]} {n['by']} {n['template']}.{n['lang']} "
+            + (
+                ("sent" + (" (edited)" if n["edited"] else ""))
+                if n["sent"]
+                else f"not sent: {n['not_sent_reason']}"
+            )
+            for n in log
+        ]
+        self.query_one("#notice-log", Static).update(content("\n".join(rows) or "none yet"))
+
+    def _failed(self, exc: BaseException) -> None:
+        box = self.query_one("#notice-error", Static)
+        box.update(content(error_text(exc)))
+        box.add_class("-visible")
+
+    @on(Select.Changed)
+    def _choice_changed(self) -> None:
+        if self.draft is None:
+            return
+        template = self.query_one("#notice-template", Select).value
+        lang = self.query_one("#notice-lang", Select).value
+        self.render_notice(
+            template if isinstance(template, str) else None,
+            lang if isinstance(lang, str) else None,
+        )
+
+    def action_rerender(self) -> None:
+        self._choice_changed()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _record(self, send: bool) -> None:
+        if self.draft is None:
+            return
+        self.query_one("#notice-error", Static).remove_class("-visible")
+        notice = self.draft["notice"]
+        body = self.query_one("#notice-text", TextArea).text
+        self.call(
+            send_notice,
+            self.session,
+            None if self.appeal_id else self.decision_id,
+            self.appeal_id,
+            notice.template,
+            notice.lang,
+            body_override=body if body != notice.body else None,
+            send=send,
+            reason=self.query_one("#notice-reason", Input).value,
+            done=self._recorded,
+            failed=self._failed,
+        )
+
+    def _recorded(self, doc: dict[str, Any]) -> None:
+        what = "sent" if doc["sent"] else "recorded as not sent"
+        self.notify(f"{doc['notice_id']} {what}", title="Notice")
+        self.draft["log"] = [*self.draft["log"], doc]  # type: ignore[index]
+        self._show_log(self.draft["log"])  # type: ignore[index]
+
+    @on(Button.Pressed, "#notice-send-btn")
+    def action_send(self) -> None:
+        self._record(True)
+
+    @on(Button.Pressed, "#notice-dont-btn")
+    def action_dont_send(self) -> None:
+        self._record(False)

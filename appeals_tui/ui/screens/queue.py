@@ -1,0 +1,370 @@
+"""The queue (F2): open and claimed cases by priority and SLA, filterable, paged, one-key claim."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from ...domain.timeutil import parse_ts
+from ...services import cases
+from ...services.cases import SORT_KEYS, CaseFilter, CasePage
+from ...services.facets import QueueFacets, queue_facets
+from ...services.session import Session
+from ..base import AppealsScreen
+from ..text import cell
+from . import MainScreen
+
+__all__ = ["QueueScreen", "ENTRY", "PAGE_SIZE"]
+
+PAGE_SIZE = 50
+STATUS_CHOICES = [
+    ("open + claimed", "active"),
+    ("open", "open"),
+    ("claimed", "in_review"),
+    ("decided", "decided"),
+    ("appealed", "appealed"),
+    ("resolved", "resolved"),
+    ("any status", "all"),
+]
+#: DataTable column key -> sort key (clicking a sortable header sorts by it).
+COLUMNS = [
+    ("case", "case", None),
+    ("status", "status", None),
+    ("prio", "priority", "priority"),
+    ("SLA", "sla", "sla"),
+    ("rep", "reports", "reports"),
+    ("account", "account", None),
+    ("content", "content", None),
+    ("platform", "platform", None),
+    ("jur", "jurisdiction", None),
+    ("age", "age", "age"),
+    ("reach", "reach", "reach"),
+]
+ANY = "*"
+
+
+@dataclass
+class QueueRows:
+    page: CasePage
+    sla: dict[str, tuple[str, float]]
+
+
+def load_page(session: Session, flt: CaseFilter, sort: str, offset: int) -> QueueRows:
+    """One queue page plus each undecided case's SLA state (runs in a worker)."""
+    page = cases.list_cases(session, flt, sort=sort, offset=offset, limit=PAGE_SIZE)
+    sla = {
+        c["case_id"]: cases.sla_state(session, c)
+        for c in page.cases
+        if c["status"] in ("open", "in_review")
+    }
+    return QueueRows(page, sla)
+
+
+def _hours(hours: float) -> str:
+    h = abs(hours)
+    return f"{h:.0f}h" if h < 48 else f"{h / 24:.0f}d"
+
+
+class QueueScreen(AppealsScreen):
+    """What to look at next: the most urgent undecided cases first."""
+
+    CSS_PATH = "queue.tcss"
+    HELP_TITLE = "Queue"
+    HELP_TEXT = (
+        "Open and claimed cases, most urgent first. Claim with c, open with enter. "
+        "Filters apply as you type; pages hold 50 cases."
+    )
+    BINDINGS = [
+        Binding("enter", "open_case", "Open", id="queue-open", tooltip="Open the highlighted case"),
+        Binding("c", "claim", "Claim", id="queue-claim", tooltip="Claim the highlighted case"),
+        Binding("r", "reload", "Reload", id="queue-reload", tooltip="Reload the queue"),
+        Binding("s", "cycle_sort", "Sort", id="queue-sort", tooltip="Cycle the sort order"),
+        Binding("slash", "search", "Search", id="queue-search", tooltip="Focus the text search"),
+        Binding("m", "mine", "Mine", id="queue-mine", tooltip="Show only cases claimed by me"),
+        Binding("n", "page(1)", "Next page", id="queue-next", tooltip="Next page"),
+        Binding("p", "page(-1)", "Prev page", id="queue-prev", tooltip="Previous page"),
+        Binding(
+            "pagedown",
+            "page(1)",
+            "Next page",
+            show=False,
+            priority=True,
+            id="queue-pgdn",
+            tooltip="Next page",
+        ),
+        Binding(
+            "pageup",
+            "page(-1)",
+            "Prev page",
+            show=False,
+            priority=True,
+            id="queue-pgup",
+            tooltip="Previous page",
+        ),
+    ]
+    PALETTE = [
+        ("Claim case", "Claim the highlighted case in the queue", "claim"),
+        ("Open case", "Open the highlighted case", "open_case"),
+        ("Reload queue", "Fetch the queue again", "reload"),
+        ("Only my cases", "Filter the queue to cases claimed by me", "mine"),
+        ("Cycle sort order", "priority → reports → age → SLA → reach", "cycle_sort"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort = "priority"
+        self.page_offset = 0
+        self.total = 0
+        self.versions: dict[str, int] = {}
+        self._search_timer: Timer | None = None
+        self._seq = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="queue-filters"):
+            yield Input(
+                placeholder="/ search id, account, text", id="queue-search-input", compact=True
+            )
+            yield Select(
+                STATUS_CHOICES, value="active", allow_blank=False, compact=True, id="filter-status"
+            )
+            yield Select(
+                [("any platform", ANY)],
+                value=ANY,
+                allow_blank=False,
+                compact=True,
+                id="filter-platform",
+            )
+            yield Select(
+                [("any jur.", ANY)],
+                value=ANY,
+                allow_blank=False,
+                compact=True,
+                id="filter-jurisdiction",
+            )
+            yield Select(
+                self._assignee_options([]),
+                value=ANY,
+                allow_blank=False,
+                compact=True,
+                id="filter-assignee",
+            )
+        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="queue-status", classes="status-bar")
+        yield Footer()
+
+    def _assignee_options(self, names: list[str]) -> list[tuple[str, str]]:
+        return [("anyone", ANY), ("mine", self.session.actor), ("unassigned", "")] + [
+            (n, n) for n in names if n != self.session.actor
+        ]
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, key, sort in COLUMNS:
+            table.add_column(Text(label + (" ▾" if sort == self.sort else "")), key=key)
+        table.focus()
+        self.call(queue_facets, self.session, done=self._facets, group="facets")
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    def _facets(self, facets: QueueFacets) -> None:
+        self.query_one("#filter-platform", Select).set_options(
+            [("any platform", ANY)] + [(p, p) for p in facets.platforms]
+        )
+        self.query_one("#filter-jurisdiction", Select).set_options(
+            [("any jur.", ANY)] + [(j, j) for j in facets.jurisdictions]
+        )
+        self.query_one("#filter-assignee", Select).set_options(
+            self._assignee_options(facets.assignees)
+        )
+
+    # -- loading ----------------------------------------------------------------
+
+    def current_filter(self) -> CaseFilter:
+        status = self.query_one("#filter-status", Select).value
+        statuses = {"active": {"open", "in_review"}, "all": set()}.get(str(status), {str(status)})
+        platform = self.query_one("#filter-platform", Select).value
+        jurisdiction = self.query_one("#filter-jurisdiction", Select).value
+        assignee = self.query_one("#filter-assignee", Select).value
+        text = self.query_one("#queue-search-input", Input).value.strip()
+        return CaseFilter(
+            status=statuses,
+            platform=None if platform in (ANY, Select.NULL) else str(platform),
+            jurisdiction=None if jurisdiction in (ANY, Select.NULL) else str(jurisdiction),
+            assignee=None if assignee in (ANY, Select.NULL) else str(assignee),
+            text=text or None,
+        )
+
+    def action_reload(self) -> None:
+        self._seq += 1
+        seq = self._seq
+        self.query_one("#queue-status", Static).update(Text("loading…", style="dim"))
+        self.call(
+            load_page,
+            self.session,
+            self.current_filter(),
+            self.sort,
+            self.page_offset,
+            done=lambda rows: self._show(rows, seq),
+            group="queue",
+        )
+
+    def _show(self, rows: QueueRows, seq: int) -> None:
+        if seq != self._seq:
+            return  # a newer request is on its way
+        page = rows.page
+        if page.offset and page.offset >= page.total:
+            self.page_offset = max(0, (max(page.total, 1) - 1) // PAGE_SIZE * PAGE_SIZE)
+            self.action_reload()
+            return
+        table = self.query_one(DataTable)
+        keep = self.highlighted_case()
+        table.clear()
+        self.total = page.total
+        self.versions = {}
+        now = self.session.now()
+        for c in page.cases:
+            self.versions[c["case_id"]] = c["version"]
+            table.add_row(*self._cells(c, rows.sla.get(c["case_id"]), now), key=c["case_id"])
+        if keep in self.versions:
+            table.move_cursor(row=table.get_row_index(keep))
+        pages = max(1, math.ceil(page.total / PAGE_SIZE))
+        current = page.offset // PAGE_SIZE + 1
+        status = Text(f"page {current} of {pages} · {page.total} cases · sort: {self.sort}")
+        if not page.cases:
+            status.append("  — nothing matches these filters", style="italic")
+        self.query_one("#queue-status", Static).update(status)
+
+    def _cells(self, c: dict[str, Any], sla: tuple[str, float] | None, now) -> list[Text]:
+        subject = c["subject"]
+        escalated = bool(c.get("escalated"))
+        status = ("⚑ " if escalated else "") + c["status"].replace("in_review", "claimed")
+        if c.get("assignee") and c["status"] == "in_review":
+            status += f" {c['assignee']}"
+        if sla is None:
+            sla_cell = cell("—", 12, "dim")
+        else:
+            state, left = sla
+            style = {"overdue": "bold red", "due": "yellow"}.get(state, "green")
+            sla_cell = cell(f"{state} {_hours(left)}", 12, style)
+        age = (now - parse_ts(c["first_reported_at"])).total_seconds() / 3600
+        reach = int(c["metrics"].get("views", 0)) + int(c["metrics"].get("followers", 0))
+        return [
+            cell(c["case_id"], 10, "bold red" if escalated else "bold"),
+            cell(status, 22, "bold red" if escalated else ""),
+            cell(f"{c.get('priority', 0):.1f}", 6),
+            sla_cell,
+            cell(len(c["report_ids"]), 4),
+            cell(subject["account"], 22),
+            cell(c.get("content_text") or c.get("media_description") or "", 48),
+            cell(subject["platform"], 10),
+            cell(c.get("jurisdiction") or "", 3),
+            cell(_hours(age), 5),
+            cell(f"{reach:,}", 12),
+        ]
+
+    # -- actions -----------------------------------------------------------------
+
+    def highlighted_case(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return key.value if key else None
+
+    def action_open_case(self) -> None:
+        from .case import CaseScreen
+
+        case_id = self.highlighted_case()
+        if case_id:
+            self.app.push_screen(CaseScreen(case_id))
+
+    @on(DataTable.RowSelected, "#queue-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_case()
+
+    def action_claim(self) -> None:
+        case_id = self.highlighted_case()
+        if not case_id:
+            return
+
+        def claimed(case: dict[str, Any]) -> None:
+            self.notify(f"Claimed {case['case_id']}", title="Claimed", markup=False)
+            self.action_reload()
+
+        self.call(cases.claim, self.session, case_id, self.versions.get(case_id), done=claimed)
+
+    def action_cycle_sort(self) -> None:
+        self.set_sort(SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)])
+
+    def set_sort(self, sort: str) -> None:
+        self.sort = sort
+        self.page_offset = 0
+        table = self.query_one(DataTable)
+        for label, key, col_sort in COLUMNS:
+            table.columns[key].label = Text(label + (" ▾" if col_sort == sort else ""))  # type: ignore[index]
+        table.refresh()
+        self.action_reload()
+
+    @on(DataTable.HeaderSelected, "#queue-table")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        sort = {key: s for _, key, s in COLUMNS}.get(str(event.column_key.value))
+        if sort:
+            self.set_sort(sort)
+
+    def action_page(self, step: int) -> None:
+        new = self.page_offset + step * PAGE_SIZE
+        if new < 0 or (step > 0 and new >= self.total):
+            self.notify("No more pages", timeout=2)
+            return
+        self.page_offset = new
+        self.action_reload()
+
+    def action_search(self) -> None:
+        self.query_one("#queue-search-input", Input).focus()
+
+    def action_mine(self) -> None:
+        self.query_one("#filter-assignee", Select).value = self.session.actor
+
+    @on(Select.Changed)
+    def _filter_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if self.is_mounted and event.select.id and event.select.id.startswith("filter-"):
+            self.page_offset = 0
+            self.action_reload()
+
+    @on(Input.Changed, "#queue-search-input")
+    def _search_changed(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(0.3, self._search_now)
+
+    def _search_now(self) -> None:
+        self.page_offset = 0
+        self.action_reload()
+
+    @on(Input.Submitted, "#queue-search-input")
+    def _search_submitted(self) -> None:
+        self._search_now()
+        self.query_one(DataTable).focus()
+
+
+ENTRY = MainScreen(
+    mode="queue",
+    title="Queue",
+    key="f2",
+    description="Open and claimed cases by priority and SLA",
+    factory=QueueScreen,
+)

@@ -1,0 +1,45 @@
+"""Ranked precedents with their reasoning (moderator-written, so shown literally)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ...domain.similarity import RankedPrecedent
+from ..text import visible
+
+__all__ = ["PrecedentsList", "precedents_text"]
+
+
+def precedents_text(ranked: Sequence[RankedPrecedent], *, note: str = "") -> Text:
+    out = Text()
+    if note:
+        out.append(note + "\n", style="dim")
+    if not ranked:
+        out.append("No standing precedents yet.", style="dim")
+        return out
+    for item in ranked:
+        d = item.decision
+        clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.get("clauses", []))
+        out.append(f"{d['decision_id']}", style="bold")
+        out.append(f"  {item.similarity:.0%} alike  ")
+        out.append(d["action"], style="reverse")
+        out.append(f"  {clauses}")
+        if item.canonical:
+            out.append("  ★ canonical", style="bold yellow")
+        out.append(
+            f"\n  {visible(d.get('moderator'))} · {str(d.get('decided_at', ''))[:10]}", style="dim"
+        )
+        out.append(f" · case {d.get('case_id')}\n", style="dim")
+        out.append("  " + visible(d.get("reasoning")).replace("\n", "\n  ") + "\n")
+        if d.get("divergence_reason"):
+            out.append("  diverged: ", style="italic")
+            out.append(visible(d["divergence_reason"]) + "\n")
+    return out
+
+
+class PrecedentsList(Static):
+    def show(self, ranked: Sequence[RankedPrecedent], note: str = "") -> None:
+        self.update(precedents_text(ranked, note=note))

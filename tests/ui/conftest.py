@@ -1,0 +1,62 @@
+"""UI fixtures: a real workspace on a fixed clock, sessions per user, and a settle helper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from appeals_tui.services import intake
+from appeals_tui.services.session import Session
+from appeals_tui.store import Workspace
+from appeals_tui.ui.app import AppealsApp, make_app
+from tests.conftest import Clock, write_jsonl
+
+
+@pytest.fixture(autouse=True)
+def _no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cursor blink off so snapshots and timing do not depend on the moment of capture."""
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
+    monkeypatch.setattr(TextArea, "cursor_blink", False, raising=False)
+
+
+@pytest.fixture
+def ui_ws(ws_path: Path, clock: Clock) -> Iterator[Workspace]:
+    ws = Workspace.open(ws_path, clock=clock)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def session_for(ui_ws: Workspace, clock: Clock) -> Callable[[str], Session]:
+    def get(name: str) -> Session:
+        return Session.open(ui_ws, name, clock=clock)
+
+    return get
+
+
+@pytest.fixture
+def minji(session_for: Callable[[str], Session]) -> Session:
+    return session_for("minji")
+
+
+@pytest.fixture
+def app(minji: Session) -> AppealsApp:
+    return make_app(minji)
+
+
+def import_rows(session: Session, tmp_path: Path, rows: list[dict[str, object]]) -> None:
+    """Import reports through the real intake service (as the CLI would)."""
+    path = write_jsonl(tmp_path / f"import-{len(list(tmp_path.iterdir()))}.jsonl", rows)
+    intake.import_reports(session, path)
+
+
+async def settle(pilot: Pilot, rounds: int = 3) -> None:
+    """Let workers finish and their callbacks (which may start more workers) run."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()

@@ -1,0 +1,91 @@
+"""Case screen: content, reports, account history, timeline, precedents, notes, claim, escalate."""
+
+from __future__ import annotations
+
+from textual.widgets import Static, TextArea
+
+from appeals_tui.services import cases, decisions
+from appeals_tui.services.decisions import DecisionDraft
+from appeals_tui.ui.screens.case import CaseScreen
+from appeals_tui.ui.widgets.dialogs import TextPrompt
+from tests.conftest import GLAMOUR, case_for
+
+from .conftest import settle
+
+REASON = "Glamorizing salon comic with gifts from clients; no contact or price shown."
+
+
+def rendered(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def open_case(pilot, case_id: str) -> CaseScreen:
+    await pilot.app.push_screen(CaseScreen(case_id))
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CaseScreen)
+    return pilot.app.screen
+
+
+async def test_case_shows_content_reports_history_and_precedents(app, minji, session_for):
+    daniel = session_for("daniel")
+    s2 = case_for(minji, "S2")
+    decisions.decide(daniel, s2, DecisionDraft("geo_block", ["KR-1"], dict(GLAMOUR), REASON))
+    s1 = case_for(minji, "S1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = await open_case(pilot, s1)
+        assert "AI로 그린 실화 S1" in rendered(screen, "#case-content")
+        assert "acct_S1" in rendered(screen, "#case-subject")
+        reports = rendered(screen, "#case-reports")
+        assert "R-1" in reports and "R-6" in reports and "tf_kcsc" in reports
+        assert "case.opened" in rendered(screen, "#case-timeline")
+        assert "Answer the factors in Decide" in rendered(screen, "#case-precedents")
+        assert "No notes yet" in rendered(screen, "#case-notes")
+        # a decided case ranks precedents by its own decision
+        await pilot.press("escape")
+        screen = await open_case(pilot, s2)
+        assert "geo_block" in rendered(screen, "#case-decision")
+        assert "Ranked by this case's decision" in rendered(screen, "#case-precedents")
+
+
+async def test_claim_note_and_escalate_from_the_case(app, minji):
+    cid = case_for(minji, "S3")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = await open_case(pilot, cid)
+        await pilot.press("c")
+        await settle(pilot)
+        assert minji.ws.get("cases", cid)["assignee"] == "minji"
+        assert "claimed by minji" in rendered(screen, "#case-subject")
+
+        await pilot.press("N")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        app.screen.query_one(TextArea).insert("Same account posted three of these today.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "three of these" in rendered(screen, "#case-notes")
+        assert [n["text"] for n in cases.notes_for(minji, f"case:{cid}")] == [
+            "Same account posted three of these today."
+        ]
+
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one(TextArea).insert("Possible minor in panel 3; needs child safety.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert minji.ws.get("cases", cid)["escalated"] is True
+        assert "escalated" in rendered(screen, "#case-subject")
+
+
+async def test_escalation_without_a_reason_is_refused_in_place(app, minji):
+    cid = case_for(minji, "S3")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await open_case(pilot, cid)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not minji.ws.get("cases", cid).get("escalated")
+        assert app.is_running
