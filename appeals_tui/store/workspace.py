@@ -109,6 +109,9 @@ class Workspace:
         with self._mutex:
             self._rep.close()
             self._lock.close()
+            # The loaded state is gc.freeze()d and the TinyDB wiring makes this object
+            # part of a cycle: drop the state now rather than waiting for a collection.
+            self._rep.tables, self._rep.indexes, self._rep.jevents = {}, {}, []
 
     def __enter__(self) -> Workspace:
         return self
