@@ -18,7 +18,8 @@ def history_filter_options(func):
             click.option("--action"),
             click.option("--factor", "factors", multiple=True, help="NAME=yes|no (repeatable)."),
             click.option(
-                "--outcome", type=click.Choice(["upheld", "overturned", "modified", "none"])
+                "--outcome",
+                type=click.Choice(["upheld", "overturned", "modified", "none", "pending"]),
             ),
             click.option("--since", help="YYYY-MM-DD or ISO timestamp."),
             click.option("--until", help="YYYY-MM-DD or ISO timestamp (exclusive)."),

@@ -15,6 +15,7 @@ from .decisions import DecisionDraft, check_divergence, record_decision
 from .permissions import require_role
 from .session import Session
 from .strikes import remove_strikes_for
+from .versioned import load_versioned
 
 __all__ = [
     "AppealFilter",
@@ -145,15 +146,7 @@ def claim_appeal(
 
 
 def _load(txn: Txn, appeal_id: str, expected_version: int | None) -> dict[str, Any]:
-    appeal = txn.get("appeals", appeal_id)
-    if appeal is None:
-        raise NotFound(f"appeal '{appeal_id}' not found")
-    if expected_version is not None and appeal["version"] != expected_version:
-        raise ConflictError(
-            f"appeal {appeal_id} changed since you loaded it (version {expected_version}, now "
-            f"{appeal['version']}); reload and try again"
-        )
-    return appeal
+    return load_versioned(txn, "appeals", "appeal", appeal_id, expected_version)
 
 
 def resolve_appeal(

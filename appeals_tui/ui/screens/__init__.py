@@ -25,7 +25,7 @@ def main_screens() -> list[MainScreen]:
     """Every top-level screen, in the order of their function keys."""
     entries: list[MainScreen] = []
     # Each screen module is imported here so the app, help and palette agree.
-    from . import appeals_queue, policy, queue
+    from . import appeals_queue, dashboard, history, policy, queue
 
-    entries.extend([queue.ENTRY, appeals_queue.ENTRY, policy.ENTRY])
+    entries.extend([queue.ENTRY, appeals_queue.ENTRY, policy.ENTRY, history.ENTRY, dashboard.ENTRY])
     return sorted(entries, key=lambda e: int(e.key.removeprefix("f")))

@@ -24,11 +24,11 @@ from ...services.decisions import DecisionDraft
 from ...services.session import Session
 from ..base import AppealsScreen
 from ..services import error_text
+from ..widgets.case_views import subject_text
 from ..widgets.decision_form import DecisionForm
 from ..widgets.dialogs import ConflictDialog
 from ..widgets.guidance_panel import GuidancePanel
 from ..widgets.precedents import PrecedentsList
-from .case import subject_text
 
 __all__ = ["DecideScreen", "LiveView", "live_view"]
 

@@ -14,13 +14,12 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
-from ...domain.timeutil import parse_ts
 from ...services import cases
 from ...services.cases import SORT_KEYS, CaseFilter, CasePage
 from ...services.facets import QueueFacets, queue_facets
 from ...services.session import Session
 from ..base import AppealsScreen
-from ..text import cell
+from ..widgets.queue_rows import row_cells
 from . import MainScreen
 
 __all__ = ["QueueScreen", "ENTRY", "PAGE_SIZE"]
@@ -67,11 +66,6 @@ def load_page(session: Session, flt: CaseFilter, sort: str, offset: int) -> Queu
         if c["status"] in ("open", "in_review")
     }
     return QueueRows(page, sla)
-
-
-def _hours(hours: float) -> str:
-    h = abs(hours)
-    return f"{h:.0f}h" if h < 48 else f"{h / 24:.0f}d"
 
 
 class QueueScreen(AppealsScreen):
@@ -235,7 +229,7 @@ class QueueScreen(AppealsScreen):
         now = self.session.now()
         for c in page.cases:
             self.versions[c["case_id"]] = c["version"]
-            table.add_row(*self._cells(c, rows.sla.get(c["case_id"]), now), key=c["case_id"])
+            table.add_row(*row_cells(c, rows.sla.get(c["case_id"]), now), key=c["case_id"])
         if keep in self.versions:
             table.move_cursor(row=table.get_row_index(keep))
         pages = max(1, math.ceil(page.total / PAGE_SIZE))
@@ -244,34 +238,6 @@ class QueueScreen(AppealsScreen):
         if not page.cases:
             status.append("  — nothing matches these filters", style="italic")
         self.query_one("#queue-status", Static).update(status)
-
-    def _cells(self, c: dict[str, Any], sla: tuple[str, float] | None, now) -> list[Text]:
-        subject = c["subject"]
-        escalated = bool(c.get("escalated"))
-        status = ("⚑ " if escalated else "") + c["status"].replace("in_review", "claimed")
-        if c.get("assignee") and c["status"] == "in_review":
-            status += f" {c['assignee']}"
-        if sla is None:
-            sla_cell = cell("—", 12, "dim")
-        else:
-            state, left = sla
-            style = {"overdue": "bold red", "due": "yellow"}.get(state, "green")
-            sla_cell = cell(f"{state} {_hours(left)}", 12, style)
-        age = (now - parse_ts(c["first_reported_at"])).total_seconds() / 3600
-        reach = int(c["metrics"].get("views", 0)) + int(c["metrics"].get("followers", 0))
-        return [
-            cell(c["case_id"], 10, "bold red" if escalated else "bold"),
-            cell(status, 22, "bold red" if escalated else ""),
-            cell(f"{c.get('priority', 0):.1f}", 6),
-            sla_cell,
-            cell(len(c["report_ids"]), 4),
-            cell(subject["account"], 22),
-            cell(c.get("content_text") or c.get("media_description") or "", 48),
-            cell(subject["platform"], 10),
-            cell(c.get("jurisdiction") or "", 3),
-            cell(_hours(age), 5),
-            cell(f"{reach:,}", 12),
-        ]
 
     # -- actions -----------------------------------------------------------------
 

@@ -1,0 +1,251 @@
+"""The consistency dashboard: are we deciding alike, and where not?
+
+One pass over decisions and one over appeals, no per-decision queries, so the
+numbers for 100k decisions come back in well under a second. Leads only: the
+per-moderator figures are performance data.
+
+Counting rules (also shown in the dashboard help):
+- a decision citing several clauses counts once for each clause;
+- `decisions` counts every recorded decision (appeal outcomes that write a new
+  decision count for the reviewer who wrote it);
+- `overturned` = resolved appeals whose outcome was overturned or modified;
+  `overturn_rate` = overturned / resolved appeals, `overturn_per_decision` =
+  overturned / decisions; both are attributed to the original decision's
+  moderator and clauses;
+- `divergence_rate` = decisions that departed from guidance or precedent / decisions;
+- inconsistent profiles: standing decisions (not superseded, not overturned) with
+  the same factor profile and jurisdiction class (promotion illegal or not) but
+  more than one action.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from ..domain.models import FACTORS
+from ..domain.similarity import factor_mask
+from .permissions import require_lead
+from .session import Session
+
+__all__ = ["RateRow", "ProfileGroup", "ConsistencyStats", "consistency_stats", "iso_week"]
+
+#: How many decisions a group lists by default (its counts always cover all of them).
+GROUP_LIST_LIMIT = 100
+
+
+@dataclass
+class RateRow:
+    """Counts and rates for one clause or one moderator."""
+
+    key: str
+    decisions: int = 0
+    diverged: int = 0
+    appeals_resolved: int = 0
+    upheld: int = 0
+    overturned: int = 0  # overturned + modified
+    modified: int = 0
+
+    @property
+    def divergence_rate(self) -> float | None:
+        return self.diverged / self.decisions if self.decisions else None
+
+    @property
+    def overturn_rate(self) -> float | None:
+        return self.overturned / self.appeals_resolved if self.appeals_resolved else None
+
+    @property
+    def overturn_per_decision(self) -> float | None:
+        return self.overturned / self.decisions if self.decisions else None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for name in ("divergence_rate", "overturn_rate", "overturn_per_decision"):
+            value = getattr(self, name)
+            out[name] = None if value is None else round(value, 4)
+        return out
+
+
+@dataclass
+class ProfileGroup:
+    """Standing decisions that answered the rubric alike but acted differently."""
+
+    factors: list[str]  # the factors answered yes
+    promotion_illegal: bool
+    actions: dict[str, int]
+    decision_count: int
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ConsistencyStats:
+    decisions: int
+    standing: int
+    appeals_resolved: int
+    overturned: int
+    diverged: int
+    per_clause: list[RateRow]
+    per_moderator: list[RateRow]
+    per_week: list[dict[str, Any]]  # {"week": "2026-W47", "actions": {action: n}}
+    inconsistent_profiles: list[ProfileGroup]
+
+    @property
+    def overturn_rate(self) -> float | None:
+        return self.overturned / self.appeals_resolved if self.appeals_resolved else None
+
+    @property
+    def divergence_rate(self) -> float | None:
+        return self.diverged / self.decisions if self.decisions else None
+
+    def to_dict(self) -> dict[str, Any]:
+        def r(x: float | None) -> float | None:
+            return None if x is None else round(x, 4)
+
+        return {
+            "decisions": self.decisions,
+            "standing": self.standing,
+            "appeals_resolved": self.appeals_resolved,
+            "overturned": self.overturned,
+            "overturn_rate": r(self.overturn_rate),
+            "diverged": self.diverged,
+            "divergence_rate": r(self.divergence_rate),
+            "per_clause": [row.to_dict() for row in self.per_clause],
+            "per_moderator": [row.to_dict() for row in self.per_moderator],
+            "per_week": self.per_week,
+            "inconsistent_profiles": [g.to_dict() for g in self.inconsistent_profiles],
+        }
+
+
+_WEEKS: dict[str, str] = {}
+
+
+def iso_week(timestamp: str) -> str:
+    """`2026-11-20T01:00:00+00:00` -> `2026-W47` (stored timestamps are UTC)."""
+    day = timestamp[:10]
+    week = _WEEKS.get(day)
+    if week is None:
+        year, number, _ = date.fromisoformat(day).isocalendar()
+        week = _WEEKS[day] = f"{year}-W{number:02d}"
+    return week
+
+
+def _in_range(decided_at: str, since: datetime | None, until: datetime | None) -> bool:
+    if since is None and until is None:
+        return True
+    at = datetime.fromisoformat(decided_at)
+    return (since is None or at >= since) and (until is None or at < until)
+
+
+def _summary(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "decision_id": d["decision_id"],
+        "case_id": d["case_id"],
+        "moderator": d["moderator"],
+        "action": d["action"],
+        "clauses": [c["id"] for c in d["clauses"]],
+        "decided_at": d["decided_at"],
+        "canonical": bool(d.get("canonical")),
+    }
+
+
+def consistency_stats(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    group_limit: int = GROUP_LIST_LIMIT,
+) -> ConsistencyStats:
+    """Overturn and divergence rates, actions per week and inconsistent profiles."""
+    require_lead(session, "see the consistency dashboard")
+    ws = session.ws
+    ws.refresh()
+    illegal_in = session.library.promotion_illegal_in()
+    clauses: dict[str, RateRow] = {}
+    moderators: dict[str, RateRow] = {}
+    weeks: dict[str, Counter[str]] = {}
+    groups: dict[tuple[int, bool], list[dict[str, Any]]] = {}
+    in_scope: dict[str, dict[str, Any]] = {}
+    total = diverged = standing = 0
+
+    for d in ws.all("decisions"):
+        if not _in_range(d["decided_at"], since, until):
+            continue
+        in_scope[d["decision_id"]] = d
+        total += 1
+        flag = bool(d.get("diverged"))
+        diverged += flag
+        rows = [
+            moderators.get(d["moderator"])
+            or moderators.setdefault(d["moderator"], RateRow(d["moderator"]))
+        ]
+        for ref in d["clauses"]:
+            rows.append(clauses.get(ref["id"]) or clauses.setdefault(ref["id"], RateRow(ref["id"])))
+        for row in rows:
+            row.decisions += 1
+            row.diverged += flag
+        weeks.setdefault(iso_week(d["decided_at"]), Counter())[d["action"]] += 1
+        if not d.get("superseded_by") and d.get("appeal_outcome") != "overturned":
+            standing += 1
+            mask = d.get("factor_mask")
+            if mask is None:
+                mask = factor_mask(d["factors"])
+            key = (mask, (d.get("jurisdiction") or "") in illegal_in)
+            groups.setdefault(key, []).append(d)
+
+    resolved = overturned = 0
+    for appeal in ws.all("appeals"):
+        outcome = appeal.get("outcome")
+        original = in_scope.get(appeal["decision_id"])
+        if appeal.get("status") != "resolved" or not outcome or original is None:
+            continue
+        resolved += 1
+        bad = outcome in ("overturned", "modified")
+        overturned += bad
+        rows = [moderators[original["moderator"]]] + [clauses[c["id"]] for c in original["clauses"]]
+        for row in rows:
+            row.appeals_resolved += 1
+            row.overturned += bad
+            row.upheld += outcome == "upheld"
+            row.modified += outcome == "modified"
+
+    return ConsistencyStats(
+        decisions=total,
+        standing=standing,
+        appeals_resolved=resolved,
+        overturned=overturned,
+        diverged=diverged,
+        per_clause=sorted(clauses.values(), key=lambda r: r.key),
+        per_moderator=sorted(moderators.values(), key=lambda r: r.key),
+        per_week=[{"week": w, "actions": dict(sorted(weeks[w].items()))} for w in sorted(weeks)],
+        inconsistent_profiles=_inconsistent(groups, group_limit),
+    )
+
+
+def _inconsistent(
+    groups: dict[tuple[int, bool], list[dict[str, Any]]], limit: int
+) -> list[ProfileGroup]:
+    out = []
+    for (mask, illegal), members in groups.items():
+        actions = Counter(d["action"] for d in members)
+        if len(actions) < 2:
+            continue
+        # Canonical first, then newest: what a lead needs to open side by side.
+        members = sorted(members, key=lambda d: d["decided_at"], reverse=True)
+        members.sort(key=lambda d: not d.get("canonical"))
+        out.append(
+            ProfileGroup(
+                factors=[f for i, f in enumerate(FACTORS) if mask & (1 << i)],
+                promotion_illegal=illegal,
+                actions=dict(actions.most_common()),
+                decision_count=len(members),
+                decisions=[_summary(d) for d in members[:limit]],
+            )
+        )
+    # Largest disagreements first: most decisions in the minority actions.
+    out.sort(key=lambda g: (-(g.decision_count - max(g.actions.values())), -g.decision_count))
+    return out

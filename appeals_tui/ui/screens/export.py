@@ -1,0 +1,120 @@
+"""Export modal (from History, `x`): choose format and file, watch the progress bar.
+
+The export streams in a thread worker; the service's `progress` callback reaches the
+bar through `app.call_from_thread`, so 100k decisions never freeze the screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
+
+from ...services.export import FORMATS, export_to_path
+from ...services.history import HistoryFilter
+from ..services import call_service
+
+__all__ = ["ExportScreen"]
+
+_SUFFIX = {"csv": ".csv", "jsonl": ".jsonl", "sor": ".sor.jsonl"}
+
+
+class ExportScreen(ModalScreen[int | None]):
+    """Export the decisions the History filter matches; dismisses with the count written."""
+
+    CSS_PATH = "export.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Close", id="export-close", tooltip="Close without exporting"),
+    ]
+
+    def __init__(self, flt: HistoryFilter, total: int) -> None:
+        super().__init__()
+        self.flt = flt
+        self.total = total
+        self.written: int | None = None
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-box"):
+            yield Label(Text(f"Export {self.total} decision(s) matching the filter", style="bold"))
+            yield Select(
+                [("CSV", "csv"), ("JSON lines", "jsonl"), ("DSA statements of reasons", "sor")],
+                value="csv",
+                allow_blank=False,
+                id="export-format",
+            )
+            yield Input(str(Path.cwd() / "decisions.csv"), id="export-path")
+            yield ProgressBar(total=max(self.total, 1), show_eta=False, id="export-progress")
+            yield Static("", id="export-status")
+            with Horizontal(id="export-buttons"):
+                yield Button("Export", variant="primary", id="export-start")
+                yield Button("Close", id="export-cancel")
+
+    @on(Select.Changed, "#export-format")
+    def _format(self, event: Select.Changed) -> None:
+        box = self.query_one("#export-path", Input)
+        path = Path(box.value)
+        stem = path.name
+        for suffix in sorted(_SUFFIX.values(), key=len, reverse=True):
+            if stem.endswith(suffix):
+                stem = stem[: -len(suffix)]
+                break
+        box.value = str(path.with_name(stem + _SUFFIX[str(event.value)]))
+
+    @on(Button.Pressed, "#export-start")
+    @on(Input.Submitted, "#export-path")
+    def action_start(self) -> None:
+        if self.running:
+            return
+        fmt = str(self.query_one("#export-format", Select).value)
+        assert fmt in FORMATS
+        path = Path(self.query_one("#export-path", Input).value.strip())
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.update(total=max(self.total, 1), progress=0)
+        self.running = True
+        self.query_one("#export-start", Button).disabled = True
+        self._status(f"exporting to {path} …")
+        app = self.app
+
+        def progress(scanned: int) -> None:
+            app.call_from_thread(bar.update, progress=scanned)
+
+        call_service(
+            self,
+            export_to_path,
+            app.session,  # type: ignore[attr-defined]
+            fmt,
+            path,
+            self.flt,
+            progress,
+            done=lambda count: self._done(count, path),
+            failed=self._failed,
+            group="export",
+        )
+
+    def _status(self, message: str) -> None:
+        self.query_one("#export-status", Static).update(Text(message))
+
+    def _done(self, count: int, path: Path) -> None:
+        self.running = False
+        self.written = count
+        self.query_one("#export-progress", ProgressBar).update(progress=max(self.total, 1))
+        self.query_one("#export-start", Button).disabled = False
+        self._status(f"wrote {count} record(s) to {path}")
+        self.notify(f"exported {count} record(s) to {path}", markup=False)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.running = False
+        self.query_one("#export-start", Button).disabled = False
+        self._status(f"not exported: {exc}")
+
+    @on(Button.Pressed, "#export-cancel")
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.dismiss(self.written)

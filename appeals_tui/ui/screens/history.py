@@ -1,0 +1,208 @@
+"""History (F4): every decision, superseded ones marked, filtered and paged.
+
+One filter line (`moderator:minji clause:CSS-4 action:label outcome:overturned
+factor:glamorization=yes since:2026-11-01 until:… current` + free words), 50 rows a
+page. Enter opens the decision; space marks rows, c compares the marked ones;
+x exports what the filter matches.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from ...services.history import HistoryFilter, HistoryPage, history
+from ..base import AppealsScreen
+from ..text import cell
+from ..widgets.lead_decision_card import decision_flags
+from ..widgets.lead_marks import mark_cell, toggle_mark
+from . import MainScreen
+
+__all__ = ["HistoryScreen", "ENTRY", "PAGE_SIZE"]
+
+PAGE_SIZE = 50
+
+
+def _page(session, query: str, offset: int) -> tuple[HistoryFilter, HistoryPage]:
+    flt = HistoryFilter.parse(query)
+    return flt, history(session, flt, offset=offset, limit=PAGE_SIZE)
+
+
+class HistoryScreen(AppealsScreen):
+    """Browse and filter the decision history; open, compare and export decisions."""
+
+    CSS_PATH = "history.tcss"
+    HELP_TITLE = "History"
+    HELP_TEXT = (
+        "Every decision, newest first; superseded ones stay and are marked. Filter with "
+        "moderator: clause: action: outcome:(upheld|overturned|modified|none|pending) "
+        "factor:NAME=yes|no since:DATE until:DATE current, plus free words searched in "
+        "reasoning, ids and account."
+    )
+    PALETTE = [
+        ("Export decisions", "Export what the history filter matches (csv, jsonl, sor)", "export"),
+        ("QA sampling", "Draw samples, blind re-reviews, agreement and kappa", "open_qa"),
+        ("Compare marked decisions", "Open the marked decisions side by side", "compare"),
+    ]
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", id="history-filter", tooltip="Edit the filter line"),
+        Binding("enter", "open", "Open", id="history-open", tooltip="Open the decision in full", show=False),
+        Binding("space", "toggle_mark", "Mark", id="history-mark", tooltip="Mark for comparison"),
+        Binding("c", "compare", "Compare", id="history-compare", tooltip="Compare the marked decisions"),
+        Binding("n", "page(1)", "Next page", id="history-next", tooltip="Next 50 decisions"),
+        Binding("p", "page(-1)", "Prev page", id="history-prev", tooltip="Previous 50 decisions"),
+        # The table would scroll within the page; here PageUp/PageDown turn pages.
+        Binding("pagedown", "page(1)", "Next page", id="history-pgdn", tooltip="Next 50 decisions", show=False, priority=True),
+        Binding("pageup", "page(-1)", "Prev page", id="history-pgup", tooltip="Previous 50 decisions", show=False, priority=True),
+        Binding("x", "export", "Export", id="history-export", tooltip="Export what the filter matches"),
+        Binding("r", "reload", "Reload", id="history-reload", tooltip="Reload from the workspace", show=False),
+    ]  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+        self.page_offset = 0
+        self.total = 0
+        self.flt = HistoryFilter()
+        self.marked: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(
+            placeholder="filter: moderator:minji clause:CSS-4 outcome:overturned current words…",
+            id="history-query",
+        )
+        yield Static("", id="history-error", classes="error-box")
+        table: DataTable = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(
+            "",
+            "decision",
+            "date",
+            "moderator",
+            "action",
+            "clauses",
+            "outcome",
+            "marks",
+            "reasoning",
+        )
+        yield table
+        yield Static("", id="history-status", classes="status-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+        self.query_one("#history-table", DataTable).focus()
+
+    def load(self) -> None:
+        self.query_one("#history-status", Static).update("loading…")
+        self.call(
+            _page,
+            self.session,
+            self.query_text,
+            self.page_offset,
+            done=self._show,
+            failed=self._failed,
+            group="history",
+            exclusive=True,
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        box = self.query_one("#history-error", Static)
+        box.update(Text(str(exc)))
+        box.add_class("-visible")
+        self.query_one("#history-status", Static).update("")
+
+    def _show(self, result: tuple[HistoryFilter, HistoryPage]) -> None:
+        self.flt, page = result
+        self.query_one("#history-error", Static).remove_class("-visible")
+        self.total = page.total
+        table = self.query_one("#history-table", DataTable)
+        table.clear()
+        for d in page.decisions:
+            table.add_row(
+                mark_cell(d["decision_id"] in self.marked),
+                cell(d["decision_id"], 12),
+                cell(d["decided_at"][:10], 10),
+                cell(d["moderator"], 12),
+                cell(d["action"], 16),
+                cell(",".join(c["id"] for c in d["clauses"]), 14),
+                cell(d.get("appeal_outcome") or "", 10),
+                cell(decision_flags(d), 24, style="italic" if d.get("superseded_by") else ""),
+                cell(d["reasoning"], 70),
+                key=d["decision_id"],
+            )
+        first = page.offset + 1 if page.decisions else 0
+        last = page.offset + len(page.decisions)
+        status = f"{first}-{last} of {page.total} decisions"
+        if self.marked:
+            status += f" · marked: {', '.join(self.marked)}"
+        self.query_one("#history-status", Static).update(Text(status))
+
+    @on(Input.Submitted, "#history-query")
+    def _filter(self, event: Input.Submitted) -> None:
+        self.query_text = event.value
+        self.page_offset = 0
+        self.load()
+        self.query_one("#history-table", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#history-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self._open(event.row_key.value)
+
+    def current_id(self) -> str | None:
+        table = self.query_one("#history-table", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def _open(self, decision_id: str | None) -> None:
+        if decision_id:
+            from .compare import CompareScreen
+
+            self.app.push_screen(CompareScreen([decision_id]))
+
+    def action_open(self) -> None:
+        self._open(self.current_id())
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#history-query", Input).focus()
+
+    def action_page(self, step: int) -> None:
+        new = self.page_offset + step * PAGE_SIZE
+        if 0 <= new < max(self.total, 1):
+            self.page_offset = new
+            self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_toggle_mark(self) -> None:
+        did = self.current_id()
+        if did is None:
+            return
+        toggle_mark(self.query_one("#history-table", DataTable), did, self.marked, did)
+
+    def action_compare(self) -> None:
+        ids = self.marked or ([self.current_id()] if self.current_id() else [])
+        if ids:
+            from .compare import CompareScreen
+
+            self.app.push_screen(CompareScreen(list(ids)))
+
+    def action_export(self) -> None:
+        from .export import ExportScreen
+
+        self.app.push_screen(ExportScreen(self.flt, self.total))
+
+    def action_open_qa(self) -> None:
+        from .qa import QAScreen
+
+        self.app.push_screen(QAScreen())
+
+
+ENTRY = MainScreen(
+    "history", "History", "f4", "Every decision, filter, open, compare, export", HistoryScreen
+)

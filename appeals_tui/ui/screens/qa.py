@@ -1,0 +1,250 @@
+"""QA sampling: leads draw blind re-review samples; reviewers answer without seeing
+the original decision; leads read agreement and Cohen's kappa.
+
+Reached from the dashboard (`q`) and the command palette. Blindness is enforced by
+`services.qa.review_queue`, which never returns the original decision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from ...domain.models import Action, Role
+from ...services import qa
+from ...services.history import parse_since
+from ..base import AppealsScreen
+from ..text import cell, visible
+
+__all__ = ["QAScreen"]
+
+
+def _draw(session, size: str, since: str, seed: str, reviewer: str) -> dict[str, Any]:
+    try:
+        n = int(size)
+        s = int(seed) if seed.strip() else None
+    except ValueError:
+        from ...domain.errors import ValidationError
+
+        raise ValidationError("size and seed must be whole numbers") from None
+    return qa.draw_sample(session, n, parse_since(since), s, reviewer=reviewer.strip())
+
+
+class QAScreen(AppealsScreen):
+    """Batches, blind review and agreement in three tabs."""
+
+    CSS_PATH = "qa.tcss"
+    HELP_TITLE = "QA sampling"
+    HELP_TEXT = (
+        "Leads draw a seeded random sample of standing decisions for a reviewer who made "
+        "none of them. The reviewer opens the batch (enter), picks a case and answers action "
+        "and clause blind. Agreement is observed % and Cohen's kappa on the action "
+        "(1 = perfect, 0 = chance), overall and per clause of the original decision."
+    )
+    PALETTE = [("Reload QA", "Reload batches and agreement", "reload")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="qa-back", tooltip="Close QA"),
+        Binding("r", "reload", "Reload", id="qa-reload", tooltip="Reload batches and agreement"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batch_id: str | None = None
+        self.items: list[dict[str, Any]] = []
+        self.item: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="qa-tabs"):
+            with TabPane("Batches", id="qa-tab-batches"):
+                yield DataTable(id="qa-batches", cursor_type="row", zebra_stripes=True)
+                with Horizontal(id="qa-draw", classes="form-row"):
+                    yield Input(placeholder="size", id="qa-size", value="20")
+                    yield Input(placeholder="since YYYY-MM-DD", id="qa-since")
+                    yield Input(placeholder="seed", id="qa-seed")
+                    yield Input(placeholder="reviewer", id="qa-reviewer")
+                    yield Button("Draw", variant="primary", id="qa-draw-button")
+            with TabPane("Blind review", id="qa-tab-review"):
+                yield DataTable(id="qa-items", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="qa-case-box"):
+                    yield Static("Open one of your batches (enter on Batches).", id="qa-case")
+                with Horizontal(classes="form-row"):
+                    yield Select(
+                        [(a.value, a.value) for a in Action], prompt="action", id="qa-action"
+                    )
+                    yield Input(placeholder="clause(s), e.g. CSS-4", id="qa-clauses")
+                yield Input(placeholder="reasoning (a full sentence)", id="qa-reasoning")
+                yield Button("Submit review", variant="primary", id="qa-submit")
+            with TabPane("Agreement", id="qa-tab-report"):
+                yield Static("", id="qa-report-summary")
+                yield DataTable(id="qa-report", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#qa-batches", DataTable).add_columns(
+            "batch", "created", "by", "reviewer", "reviewed", "seed"
+        )
+        self.query_one("#qa-items", DataTable).add_columns("decision", "state", "case", "content")
+        self.query_one("#qa-report", DataTable).add_columns(
+            "scope", "n", "agreement", "kappa", "expected"
+        )
+        self.query_one("#qa-draw").display = self.session.role is Role.LEAD
+        self.action_reload()
+
+    # -- batches --------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.call(qa.list_batches, self.session, done=self._batches, group="qa")
+        if self.session.role is Role.LEAD:
+            self.call(qa.qa_report, self.session, self.batch_id, done=self._report, group="qa")
+
+    def _batches(self, rows: list[dict[str, Any]]) -> None:
+        table = self.query_one("#qa-batches", DataTable)
+        table.clear()
+        for b in rows:
+            table.add_row(
+                cell(b["batch_id"], 12),
+                cell(b["created_at"][:10], 10),
+                cell(b["created_by"], 12),
+                cell(b["reviewer"], 12),
+                Text(f"{b['reviewed']}/{b['items']}"),
+                Text(str(b["seed"])),
+                key=b["batch_id"],
+            )
+
+    @on(Button.Pressed, "#qa-draw-button")
+    def _draw_pressed(self) -> None:
+        values = [
+            self.query_one(f"#qa-{n}", Input).value for n in ("size", "since", "seed", "reviewer")
+        ]
+        self.call(_draw, self.session, *values, done=self._drawn)
+
+    def _drawn(self, batch: dict[str, Any]) -> None:
+        self.notify(
+            f"{batch['batch_id']}: {len(batch['items'])} decision(s) for {batch['reviewer']} "
+            f"(seed {batch['seed']})",
+            markup=False,
+        )
+        self.batch_id = batch["batch_id"]
+        self.action_reload()
+
+    @on(DataTable.RowSelected, "#qa-batches")
+    def _batch_selected(self, event: DataTable.RowSelected) -> None:
+        self.batch_id = event.row_key.value
+        if self.session.role is Role.LEAD:
+            self.call(qa.qa_report, self.session, self.batch_id, done=self._report, group="qa")
+        self.call(
+            qa.review_queue,
+            self.session,
+            self.batch_id,
+            done=self._queue,
+            failed=self._not_reviewer,
+        )
+
+    def _not_reviewer(self, _exc: BaseException) -> None:
+        """Not this user's batch to review: leads land on its agreement instead."""
+        self.query_one("#qa-tabs", TabbedContent).active = "qa-tab-report"
+
+    # -- blind review ---------------------------------------------------------
+
+    def _queue(self, items: list[dict[str, Any]]) -> None:
+        self.items = items
+        table = self.query_one("#qa-items", DataTable)
+        table.clear()
+        for row in items:
+            table.add_row(
+                cell(row["decision_id"], 12),
+                Text("done" if row["review"] else "todo"),
+                cell(row["case"].get("case_id", ""), 10),
+                cell(row["case"].get("content_text", ""), 60),
+                key=row["decision_id"],
+            )
+        self.query_one("#qa-tabs", TabbedContent).active = "qa-tab-review"
+        table.focus()
+
+    @on(DataTable.RowHighlighted, "#qa-items")
+    def _item_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.item = next((i for i in self.items if i["decision_id"] == event.row_key.value), None)
+        if self.item is None:
+            return
+        case, reports = self.item["case"], self.item["reports"]
+        parts = [
+            Text(f"{case.get('case_id', '')} · {case.get('jurisdiction', '')} · "
+                 f"{visible((case.get('subject') or {}).get('account', ''))}", style="bold"),
+            Text(visible(case.get("content_text"))),
+            Text(visible(case.get("media_description")), style="italic"),
+            Text(f"{len(reports)} report(s): " + "; ".join(
+                visible(f"{r['reporter']}: {r['reason']}") for r in reports)),
+        ]  # fmt: skip
+        if self.item["review"]:
+            parts.append(Text(f"your answer: {self.item['review']['action']}", style="bold"))
+        self.query_one("#qa-case", Static).update(Group(*parts))
+
+    @on(Button.Pressed, "#qa-submit")
+    def _submit(self) -> None:
+        if not (self.batch_id and self.item):
+            self.notify("open a batch and pick a case first", severity="warning")
+            return
+        action = self.query_one("#qa-action", Select).value
+        clauses = [
+            c.strip() for c in self.query_one("#qa-clauses", Input).value.replace(",", " ").split()
+        ]
+        self.call(
+            qa.submit_review,
+            self.session,
+            self.batch_id,
+            self.item["decision_id"],
+            "" if action is Select.BLANK else str(action),
+            clauses,
+            self.query_one("#qa-reasoning", Input).value,
+            done=self._submitted,
+        )
+
+    def _submitted(self, item: dict[str, Any]) -> None:
+        self.notify(f"review of {item['decision_id']} recorded", markup=False)
+        self.query_one("#qa-reasoning", Input).value = ""
+        self.call(qa.review_queue, self.session, self.batch_id, done=self._queue)
+
+    # -- agreement ------------------------------------------------------------
+
+    def _report(self, report: dict[str, Any]) -> None:
+        scope = report["batch_id"] or "all batches"
+        self.query_one("#qa-report-summary", Static).update(
+            Text(
+                f"{scope}: {report['reviewed']} reviewed, {report['pending']} pending · clause "
+                "agreement "
+                + (
+                    "—"
+                    if report["clause_agreement"] is None
+                    else f"{report['clause_agreement'] * 100:.1f}%"
+                )
+            )
+        )
+        table = self.query_one("#qa-report", DataTable)
+        table.clear()
+        rows = [("overall", report["overall"])] + [(r["clause"], r) for r in report["per_clause"]]
+        for name, a in rows:
+            table.add_row(
+                cell(name, 12),
+                Text(str(a["n"])),
+                Text("—" if a["observed"] is None else f"{a['observed'] * 100:.1f}%"),
+                Text("—" if a["kappa"] is None else f"{a['kappa']:.3f}"),
+                Text("—" if a["expected"] is None else f"{a['expected'] * 100:.1f}%"),
+            )

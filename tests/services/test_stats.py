@@ -1,0 +1,126 @@
+"""consistency_stats(): exact rates on the hand-built KNOWN fixture (tests/leads_data.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from appeals_tui.domain.errors import PermissionDenied
+from appeals_tui.services import decisions
+from appeals_tui.services.stats import consistency_stats, iso_week
+from tests.leads_data import seed_known
+
+
+@pytest.fixture
+def lead(sessions):
+    seoyeon = sessions("seoyeon")
+    seed_known(seoyeon.ws)
+    return seoyeon
+
+
+def rows(stats, attr):
+    return {r.key: r for r in getattr(stats, attr)}
+
+
+def test_totals(lead):
+    s = consistency_stats(lead)
+    assert (s.decisions, s.standing, s.diverged) == (7, 5, 2)
+    assert (s.appeals_resolved, s.overturned) == (3, 2)  # open appeal A3 not counted
+    assert s.overturn_rate == pytest.approx(2 / 3)
+    assert s.divergence_rate == pytest.approx(2 / 7)
+
+
+def test_per_moderator_counts_and_rates(lead):
+    m = rows(consistency_stats(lead), "per_moderator")
+    assert set(m) == {"minji", "daniel", "seoyeon"}
+    minji, daniel, seoyeon = m["minji"], m["daniel"], m["seoyeon"]
+    assert (minji.decisions, minji.diverged, minji.appeals_resolved, minji.overturned) == (
+        2,
+        1,
+        2,
+        1,
+    )
+    assert minji.upheld == 1 and minji.overturn_rate == 0.5 and minji.overturn_per_decision == 0.5
+    assert (daniel.decisions, daniel.diverged, daniel.appeals_resolved, daniel.overturned) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    assert daniel.modified == 1 and daniel.overturn_rate == 1.0
+    assert daniel.overturn_per_decision == pytest.approx(1 / 3)
+    assert daniel.divergence_rate == pytest.approx(1 / 3)
+    assert seoyeon.appeals_resolved == 0 and seoyeon.overturn_rate is None
+    assert seoyeon.overturn_per_decision == 0.0 and seoyeon.divergence_rate == 0.0
+
+
+def test_per_clause_counts_each_cited_clause(lead):
+    c = rows(consistency_stats(lead), "per_clause")
+    assert set(c) == {"CSS-0", "CSS-1", "CSS-4", "KR-1"}
+    assert (c["CSS-1"].decisions, c["CSS-1"].appeals_resolved, c["CSS-1"].overturned) == (2, 2, 2)
+    assert c["CSS-1"].overturn_rate == 1.0 and c["CSS-1"].modified == 1
+    assert (c["CSS-4"].decisions, c["CSS-4"].diverged) == (4, 2)
+    assert c["CSS-4"].divergence_rate == 0.5
+    assert (c["CSS-4"].appeals_resolved, c["CSS-4"].overturned) == (1, 0)
+    assert c["CSS-4"].overturn_rate == 0.0
+    assert c["KR-1"].decisions == 1 and c["KR-1"].overturn_rate is None
+
+
+def test_actions_per_iso_week(lead):
+    weeks = consistency_stats(lead).per_week
+    assert weeks == [
+        {"week": "2026-W45", "actions": {"remove_content": 1, "restrict_reach": 1}},
+        {"week": "2026-W46", "actions": {"geo_block": 1, "label": 1, "no_action": 1}},
+        {"week": "2026-W47", "actions": {"remove_content": 1, "restrict_reach": 1}},
+    ]
+    assert iso_week("2027-01-01T00:00:00+00:00") == "2026-W53"
+
+
+def test_inconsistent_profiles_group_standing_decisions_by_profile_and_jurisdiction(lead):
+    groups = consistency_stats(lead).inconsistent_profiles
+    assert len(groups) == 1  # D4 (US) is alone in its class; D6 was superseded by D7
+    g = groups[0]
+    assert g.factors == ["depicts_commercial_sex", "narrative_framing", "glamorization"]
+    assert g.promotion_illegal is True
+    assert g.actions == {"restrict_reach": 1, "geo_block": 1, "no_action": 1}
+    assert [d["decision_id"] for d in g.decisions] == ["D5", "D3", "D2"]  # newest first
+    assert g.decisions[1] == {
+        "decision_id": "D3",
+        "case_id": "C-D3",
+        "moderator": "daniel",
+        "action": "geo_block",
+        "clauses": ["KR-1", "CSS-4"],
+        "decided_at": "2026-11-10T10:00:00+00:00",
+        "canonical": False,
+    }
+
+
+def test_canonical_decision_listed_first_after_marking(lead):
+    decisions.set_canonical(lead, "D2", True, "Glamorizing salon comics get reach restricted.")
+    g = consistency_stats(lead).inconsistent_profiles[0]
+    assert g.decisions[0]["decision_id"] == "D2" and g.decisions[0]["canonical"]
+    events = [e for e in lead.ws.events() if e["type"] == "precedent.canonical"]
+    assert events[-1]["actor"] == "seoyeon" and events[-1]["entity"] == "decision:D2"
+
+
+def test_date_range(lead):
+    s = consistency_stats(lead, since=datetime(2026, 11, 10, tzinfo=UTC))
+    assert s.decisions == 5 and s.appeals_resolved == 1 and s.overturned == 1
+    s = consistency_stats(
+        lead, since=datetime(2026, 11, 1, tzinfo=UTC), until=datetime(2026, 11, 10, tzinfo=UTC)
+    )
+    assert s.decisions == 2 and s.appeals_resolved == 2
+
+
+def test_to_dict_is_json_ready(lead):
+    d = consistency_stats(lead).to_dict()
+    assert d["overturn_rate"] == 0.6667 and d["divergence_rate"] == 0.2857
+    row = next(r for r in d["per_moderator"] if r["key"] == "daniel")
+    assert row["overturn_per_decision"] == 0.3333 and row["decisions"] == 3
+
+
+@pytest.mark.parametrize("name", ["minji", "root"])
+def test_only_leads_see_stats(sessions, name):
+    with pytest.raises(PermissionDenied):
+        consistency_stats(sessions(name))

@@ -1,0 +1,59 @@
+"""Batch: one draft, one decision per checked case of the account; failures reported per case."""
+
+from __future__ import annotations
+
+from textual.widgets import SelectionList, Static
+
+from appeals_tui.services import cases
+from appeals_tui.services.decisions import DecisionDraft
+from appeals_tui.ui.screens.batch import BatchScreen
+from appeals_tui.ui.screens.case import CaseScreen
+from tests.conftest import GLAMOUR, case_for, report
+
+from .conftest import import_rows, settle
+
+REASON = "Glamorizing salon comic with gifts from clients; no contact or price shown."
+
+
+async def test_batch_decides_each_case_and_reports_conflicts(app, minji, session_for, tmp_path):
+    rows = [report(f"M-{i}", f"M{i}", account="acct_multi") for i in range(1, 4)]
+    import_rows(minji, tmp_path, rows)
+    first, second, third = (case_for(minji, f"M{i}") for i in range(1, 4))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await app.push_screen(CaseScreen(first))
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchScreen)
+        listing = screen.query_one(SelectionList)
+        assert set(listing.selected) == {first, second, third}
+        screen.query_one("#batch-form").load(
+            DecisionDraft("geo_block", ["KR-1"], dict(GLAMOUR), REASON)
+        )
+        cases.claim(session_for("daniel"), third)  # taken by someone else meanwhile
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        results = str(screen.query_one("#batch-results", Static).render())
+        assert f"{first}  saved" in results and f"{second}  saved" in results
+        assert f"{third}  not saved" in results
+        decided = {d["case_id"] for d in minji.ws.all("decisions")}
+        assert decided == {first, second}
+        assert len({d["decision_id"] for d in minji.ws.all("decisions")}) == 2
+        assert listing.option_count == 1  # only the conflicting case is left
+
+
+async def test_batch_prefills_from_the_case_draft(app, minji):
+    cid = case_for(minji, "S1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await app.push_screen(CaseScreen(cid))
+        await settle(pilot)
+        app.screen.draft = DecisionDraft("geo_block", ["KR-1"], dict(GLAMOUR), REASON)
+        await pilot.press("b")
+        await settle(pilot)
+        form = app.screen.query_one("#batch-form")
+        assert form.draft().reasoning == REASON and form.draft().clause_ids == ["KR-1"]
+        await pilot.press("escape")
+        assert isinstance(app.screen, CaseScreen)

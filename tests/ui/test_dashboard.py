@@ -1,0 +1,154 @@
+"""Dashboard (F5): rates, inconsistent profiles, compare, canonical mark, QA, snapshot."""
+
+from __future__ import annotations
+
+from appeals_tui.ui.app import make_app
+from appeals_tui.ui.screens.compare import CompareScreen
+from appeals_tui.ui.screens.dashboard import DashboardScreen
+from appeals_tui.ui.screens.qa import QAScreen
+from appeals_tui.ui.widgets.lead_decision_card import DecisionCard
+from tests.leads_data import seed_known
+
+
+async def settle(pilot) -> None:
+    for _ in range(2):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_dashboard(pilot) -> DashboardScreen:
+    await pilot.press("f5")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DashboardScreen)
+    return pilot.app.screen
+
+
+def cells(table, key) -> list[str]:
+    return [str(c) for c in table.get_row(key)]
+
+
+async def test_renders_rates_with_counts(sessions):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        screen = await open_dashboard(pilot)
+        summary = str(screen.query_one("#dashboard-summary").render())
+        assert "7 decisions" in summary and "66.7%" in summary and "1 inconsistent" in summary
+        moderators = screen.query_one("#rates-moderator")
+        assert moderators.row_count == 3
+        assert cells(moderators, "minji") == [
+            "minji",
+            "2",
+            "1",
+            "50.0%",
+            "2",
+            "1",
+            "50.0%",
+            "50.0%",
+        ]
+        assert cells(moderators, "seoyeon")[6] == "—"
+        assert cells(screen.query_one("#rates-clause"), "CSS-1")[6] == "100.0%"
+
+
+async def test_lists_profiles_opens_compare_and_marks_canonical(sessions):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        screen = await open_dashboard(pilot)
+        screen.query_one("#dashboard-tabs").active = "tab-profiles"
+        await pilot.pause()
+        table = screen.query_one("#profiles")
+        keys = [k.value for k in table.rows]
+        assert keys == ["#1", "#1/D5", "#1/D3", "#1/D2"]
+        assert cells(table, "#1")[4] == "3 actions"
+        table.focus()
+        await pilot.pause()
+        info = str(screen.query_one("#profile-info").render())
+        assert "restrict_reach×1" in info and "promotion illegal" in info
+        await pilot.press("enter")  # on the group header: the whole group side by side
+        await settle(pilot)
+        compare = pilot.app.screen
+        assert isinstance(compare, CompareScreen)
+        assert [c.decision_id for c in compare.query(DecisionCard)] == ["D5", "D3", "D2"]
+        await pilot.press("right", "m")  # D3 is the one to follow
+        await settle(pilot)
+        assert lead.ws.get("decisions", "D3")["canonical"] is True
+        event = [e for e in lead.ws.events() if e["type"] == "precedent.canonical"][-1]
+        assert event["actor"] == "seoyeon" and "D5" in event["payload"]["reason"]
+        assert "canonical" in compare.query(DecisionCard)[1].plain_text()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert cells(screen.query_one("#profiles"), "#1/D3")[6] == "★"
+
+
+async def test_mark_rows_then_compare(sessions):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        screen = await open_dashboard(pilot)
+        screen.query_one("#dashboard-tabs").active = "tab-profiles"
+        await pilot.pause()
+        screen.query_one("#profiles").focus()
+        await pilot.press("down", "space", "down", "space", "c")  # D5 (space moves on), D2
+        await settle(pilot)
+        assert [c.decision_id for c in pilot.app.screen.query(DecisionCard)] == ["D5", "D2"]
+
+
+async def test_moderators_see_permission_denied(sessions):
+    async with make_app(sessions("minji")).run_test(size=(120, 36)) as pilot:
+        screen = await open_dashboard(pilot)
+        assert "only lead" in str(screen.query_one("#dashboard-summary").render())
+        assert not screen.query_one("#dashboard-tabs").display
+
+
+async def test_q_opens_qa_and_lead_draws_a_sample(sessions):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("q")
+        await settle(pilot)
+        qa_screen = pilot.app.screen
+        assert isinstance(qa_screen, QAScreen)
+        qa_screen.query_one("#qa-size").value = "2"
+        qa_screen.query_one("#qa-seed").value = "7"
+        qa_screen.query_one("#qa-reviewer").value = "daniel"
+        await pilot.click("#qa-draw-button")
+        await settle(pilot)
+        assert qa_screen.query_one("#qa-batches").row_count == 1
+        assert lead.ws.count("qa") == 1
+
+
+async def test_reviewer_answers_blind(sessions):
+    from appeals_tui.services import qa
+
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    batch = qa.draw_sample(lead, 1, seed=7, reviewer="daniel")
+    async with make_app(sessions("daniel")).run_test(size=(120, 36)) as pilot:
+        pilot.app.push_screen(QAScreen())
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert not screen.query_one("#qa-draw").display  # drawing is for leads
+        screen.query_one("#qa-batches").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.query_one("#qa-items").row_count == 1
+        screen.query_one("#qa-action").value = "restrict_reach"
+        screen.query_one("#qa-clauses").value = "CSS-4"
+        screen.query_one("#qa-reasoning").value = "Glamorizing comic without contact or price."
+        await pilot.click("#qa-submit")
+        await settle(pilot)
+        review = lead.ws.get("qa", batch["batch_id"])["items"][0]["review"]
+        assert review["action"] == "restrict_reach" and review["clause_ids"] == ["CSS-4"]
+
+
+def test_dashboard_snapshot(sessions, snap_compare):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+
+    async def run_before(pilot) -> None:
+        await pilot.press("f5")
+        await settle(pilot)
+
+    assert snap_compare(make_app(lead), terminal_size=(120, 36), run_before=run_before)

@@ -1,0 +1,131 @@
+"""History screen (F4): rows, filters, paging, opening, comparing, exporting."""
+
+from __future__ import annotations
+
+from appeals_tui.ui.app import make_app
+from appeals_tui.ui.screens.compare import CompareScreen
+from appeals_tui.ui.screens.export import ExportScreen
+from appeals_tui.ui.screens.history import HistoryScreen
+from appeals_tui.ui.widgets.lead_decision_card import DecisionCard
+from tests.leads_data import many, seed_known, write
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def status(app) -> str:
+    return str(app.screen.query_one("#history-status").render())
+
+
+def row_ids(app) -> list[str]:
+    table = app.screen.query_one("#history-table")
+    return [key.value for key in table.rows]
+
+
+async def open_history(pilot) -> None:
+    await pilot.press("f4")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, HistoryScreen)
+
+
+async def test_lists_every_decision_with_superseded_marked(sessions):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_history(pilot)
+        assert row_ids(pilot.app) == ["D7", "D6", "D5", "D4", "D3", "D2", "D1"]
+        assert "1-7 of 7" in status(pilot.app)
+        table = pilot.app.screen.query_one("#history-table")
+        assert "superseded→D5" in str(table.get_row("D1")[7])
+
+
+async def test_filter_line_and_bad_filter(sessions):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_history(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"moderator:daniel current", "enter")
+        await settle(pilot)
+        assert row_ids(pilot.app) == ["D4", "D3"]
+        box = pilot.app.screen.query_one("#history-query")
+        box.value = "outcome:maybe"
+        box.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        error = pilot.app.screen.query_one("#history-error")
+        assert error.has_class("-visible") and "maybe" in str(error.render())
+
+
+async def test_paging(sessions):
+    lead = sessions("seoyeon")
+    write(lead.ws, many(120))
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_history(pilot)
+        assert "1-50 of 120" in status(pilot.app) and len(row_ids(pilot.app)) == 50
+        await pilot.press("n")
+        await settle(pilot)
+        assert "51-100 of 120" in status(pilot.app)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert "101-120 of 120" in status(pilot.app) and len(row_ids(pilot.app)) == 20
+        await pilot.press("n")  # no page beyond the last
+        await settle(pilot)
+        assert "101-120" in status(pilot.app)
+        await pilot.press("p")
+        await settle(pilot)
+        assert "51-100" in status(pilot.app)
+
+
+async def test_enter_opens_decision_in_full(sessions):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_history(pilot)
+        await pilot.press("down", "down", "enter")  # D5, which superseded D1
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, CompareScreen)
+        (card,) = screen.query(DecisionCard)
+        body = card.plain_text()
+        assert "(D5)" in body and "Supersession chain" in body and "D1 2026-11-02" in body
+        assert "recommended: restrict_reach under CSS-4" in body
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, HistoryScreen)
+
+
+async def test_mark_and_compare(sessions):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_history(pilot)
+        await pilot.press("space", "space", "c")  # marks D7 and D6
+        await settle(pilot)
+        cards = list(pilot.app.screen.query(DecisionCard))
+        assert [c.decision_id for c in cards] == ["D7", "D6"]
+
+
+async def test_export_modal_writes_file_with_progress(sessions, tmp_path):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    target = tmp_path / "h.jsonl"
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_history(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        modal = pilot.app.screen
+        assert isinstance(modal, ExportScreen)
+        modal.query_one("#export-format").value = "jsonl"
+        await pilot.pause()
+        modal.query_one("#export-path").value = str(target)
+        await pilot.click("#export-start")
+        await settle(pilot)
+        assert modal.written == 7
+        assert modal.query_one("#export-progress").percentage == 1.0
+        assert len(target.read_text(encoding="utf-8").splitlines()) == 7
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, HistoryScreen)
