@@ -8,7 +8,7 @@ __all__ = ["register"]
 
 
 def register(cli: click.Group) -> None:
-    from . import appeals, cases, decisions, leads, notices, records, strikes, workspace
+    from . import appeals, bench, cases, decisions, leads, notices, records, strikes, workspace
 
-    for module in (workspace, cases, decisions, appeals, records, notices, strikes, leads):
+    for module in (workspace, cases, decisions, appeals, records, notices, strikes, leads, bench):
         module.register(cli)

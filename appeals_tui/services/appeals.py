@@ -44,8 +44,8 @@ def appeal_deadline(session: Session, decision: dict[str, Any]) -> str:
 
 
 def _open_appeal_for(session: Session, decision_id: str) -> dict[str, Any] | None:
-    for appeal in session.ws.all("appeals"):
-        if appeal["decision_id"] == decision_id and appeal["status"] != AppealStatus.RESOLVED:
+    for appeal in session.ws.lookup("appeals", "decision_id", decision_id):
+        if appeal["status"] != AppealStatus.RESOLVED:
             return appeal
     return None
 

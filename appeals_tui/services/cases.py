@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -114,11 +115,12 @@ def list_cases(
     key = _sort_key(sort, session.config("case_sla_hours"))
     session.ws.refresh()
     rows = [c for c in session.ws.all("cases") if flt.matches(c)]
-    rows.sort(key=key)
-    end = None if limit is None else offset + limit
-    return CasePage(
-        cases=rows[offset:end], total=len(rows), offset=offset, limit=limit or len(rows)
-    )
+    if limit is None:
+        rows.sort(key=key)
+        page = rows[offset:]
+    else:  # nsmallest is sorted(...)[:n], without sorting 100k rows for one page
+        page = heapq.nsmallest(offset + limit, rows, key=key)[offset:]
+    return CasePage(cases=page, total=len(rows), offset=offset, limit=limit or len(rows))
 
 
 def get_case(session: Session, case_id: str) -> dict[str, Any]:
@@ -273,9 +275,11 @@ def add_note(session: Session, entity: str, text: str) -> dict[str, Any]:
 
 def notes_for(session: Session, entity: str) -> list[dict[str, Any]]:
     require_role(session, "note", "read private notes")
-    return sorted(
-        (n for n in session.ws.all("notes") if n["entity"] == entity), key=lambda n: n["at"]
-    )
+    return sorted(session.ws.lookup("notes", "entity", entity), key=lambda n: n["at"])
+
+
+def _case_account(case: dict[str, Any]) -> str:
+    return case["subject"]["account"]
 
 
 def case_file(session: Session, case_id: str) -> dict[str, Any]:
@@ -285,10 +289,12 @@ def case_file(session: Session, case_id: str) -> dict[str, Any]:
     reports = [ws.get("reports", rid) for rid in case["report_ids"]]
     account = case["subject"]["account"]
     earlier = [
-        c for c in ws.all("cases") if c["subject"]["account"] == account and c["case_id"] != case_id
+        c
+        for c in ws.lookup("cases", "subject.account", account, key=_case_account)
+        if c["case_id"] != case_id
     ]
-    decisions = [d for d in ws.all("decisions") if d.get("account") == account]
-    strikes = [s for s in ws.all("strikes") if s.get("account") == account]
+    decisions = ws.lookup("decisions", "account", account)
+    strikes = ws.lookup("strikes", "account", account)
     entity = f"case:{case_id}"
     decision_ids = {d["decision_id"] for d in decisions if d["case_id"] == case_id}
     timeline = [

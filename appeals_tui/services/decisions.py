@@ -13,11 +13,12 @@ from typing import Any
 from ..domain.errors import ConflictError, NotFound, ValidationError
 from ..domain.guidance import Guidance, recommend, validate_factors
 from ..domain.models import FACTORS, Action, CaseStatus, Decision
-from ..domain.similarity import RankedPrecedent, factor_mask, rank_precedents
+from ..domain.similarity import RankedPrecedent, factor_mask
 from ..domain.text import clean_text, is_meaningful
 from ..store import Txn
 from .cases import load_case
 from .permissions import require_lead, require_moderator
+from .precedent_index import ranked_precedents
 from .session import Session
 from .strikes import add_strike_for
 
@@ -84,10 +85,7 @@ def get_decision(session: Session, decision_id: str) -> dict[str, Any]:
 
 
 def decisions_for_case(session: Session, case_id: str) -> list[dict[str, Any]]:
-    return sorted(
-        (d for d in session.ws.all("decisions") if d["case_id"] == case_id),
-        key=lambda d: d["decided_at"],
-    )
+    return sorted(session.ws.lookup("decisions", "case_id", case_id), key=lambda d: d["decided_at"])
 
 
 def guidance_for(
@@ -110,12 +108,9 @@ def precedents_for(
     limit: int = 10,
 ) -> list[RankedPrecedent]:
     """Earlier standing decisions most like this profile (never overturned or superseded)."""
-    candidates = (
-        d
-        for d in session.ws.all("decisions")
-        if exclude_case is None or d["case_id"] != exclude_case
+    return ranked_precedents(
+        session.ws, factors, clause_ids or set(), exclude_case=exclude_case, limit=limit
     )
-    return rank_precedents(factors, clause_ids or set(), candidates, limit=limit)
 
 
 def check_divergence(

@@ -133,12 +133,30 @@ class HistoryPage:
     offset: int
 
 
+def _clause_ids(decision: dict[str, Any]) -> list[str]:
+    return [c["id"] for c in decision["clauses"]]
+
+
+def _candidates(session: Session, flt: HistoryFilter) -> list[dict[str, Any]]:
+    """All decisions, or the smaller index bucket a moderator/clause filter allows
+    (in table order: neither field changes once a decision is recorded)."""
+    ws = session.ws
+    buckets = []
+    if flt.moderator:
+        buckets.append(ws.lookup("decisions", "moderator", flt.moderator))
+    if flt.clause:
+        buckets.append(
+            ws.lookup("decisions", "clause_ids", flt.clause, key=_clause_ids, multi=True)
+        )
+    return min(buckets, key=len) if buckets else ws.all("decisions")
+
+
 def iter_history(session: Session, flt: HistoryFilter | None = None) -> Iterator[dict[str, Any]]:
     """Matching decisions, newest first (streams: exports use this)."""
     require_role(session, "read", "read the decision history")
     flt = flt or HistoryFilter()
     session.ws.refresh()
-    rows = session.ws.all("decisions")
+    rows = _candidates(session, flt)
     if flt.outcome == "pending":
         # Appeal filed but not resolved yet: only the appeals table knows.
         pending = {

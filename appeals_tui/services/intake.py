@@ -46,6 +46,11 @@ def _subject_key(report: Report) -> tuple[str, str, str]:
     return (report.platform, report.subject_type, report.subject_id)
 
 
+def _case_subject_key(case: dict) -> tuple[str, str, str]:
+    s = case["subject"]
+    return (s["platform"], s["subject_type"], s["subject_id"])
+
+
 def _rescore(case: dict, reports: list[dict]) -> float:
     metrics = case.get("metrics", {})
     return priority_score(
@@ -63,12 +68,11 @@ def import_parsed(session: Session, parsed: list[ParsedReport], source: str) -> 
     with ws.transaction(session.actor) as txn:
         open_cases: dict[tuple[str, str, str], str] = {}
         latest_case: dict[tuple[str, str, str], str] = {}
-        for case in ws.all("cases"):
-            s = case["subject"]
-            key = (s["platform"], s["subject_type"], s["subject_id"])
-            latest_case[key] = case["case_id"]
-            if case["status"] in _ACCEPTING:
-                open_cases[key] = case["case_id"]
+        for key in {_subject_key(item.report) for item in parsed}:
+            for case in ws.lookup("cases", "subject_key", key, key=_case_subject_key):
+                latest_case[key] = case["case_id"]
+                if case["status"] in _ACCEPTING:
+                    open_cases[key] = case["case_id"]
         touched: dict[str, list[dict]] = {}
         for item in sorted(parsed, key=lambda p: p.report.reported_at):
             report = item.report

@@ -63,8 +63,8 @@ def add_strike_for(session: Session, txn: Txn, decision: Decision) -> dict[str, 
 def remove_strikes_for(session: Session, txn: Txn, decision_id: str, why: str) -> list[str]:
     """Lift every active strike that came from a decision that no longer stands."""
     removed = []
-    for strike in session.ws.all("strikes"):
-        if strike["decision_id"] == decision_id and strike["status"] == "active":
+    for strike in session.ws.lookup("strikes", "decision_id", decision_id):
+        if strike["status"] == "active":
             txn.update("strikes", strike["strike_id"], {"status": "removed", "reason": why})
             txn.event(
                 "strike.removed",
@@ -99,9 +99,7 @@ def dismiss_strike(session: Session, strike_id: str, reason: str) -> dict[str, A
 
 
 def strikes_for(session: Session, account: str) -> list[dict[str, Any]]:
-    return sorted(
-        (s for s in session.ws.all("strikes") if s["account"] == account), key=lambda s: s["at"]
-    )
+    return sorted(session.ws.lookup("strikes", "account", account), key=lambda s: s["at"])
 
 
 def account_standing(session: Session, account: str) -> dict[str, Any]:

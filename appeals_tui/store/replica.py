@@ -9,6 +9,7 @@ lock: shared for reload/catch_up, exclusive for commit/compact.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import orjson
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.store import journal as jf
+from appeals_tui.store.index import Index, KeyFunc
 
 __all__ = ["Replica"]
 
@@ -44,6 +46,7 @@ class Replica:
         self.next_r = self.lines = 1
         self.stale = True
         self.j_ident: tuple[int, int] | None = None
+        self.indexes: dict[tuple[str, str], Index] = {}
 
     @property
     def journal_path(self) -> Path:
@@ -60,11 +63,22 @@ class Replica:
     def stamp(self, table: str) -> tuple[int, int]:
         return (self.epoch, self.counts.get(table, 0))
 
+    def index(self, table: str, name: str, func: KeyFunc, multi: bool = False) -> Index:
+        """The index `name` on `table`, built now if this is its first use."""
+        idx = self.indexes.get((table, name))
+        if idx is None:
+            idx = Index(table, func, multi)
+            idx.build(self.tables.get(table, {}))
+            self.indexes[(table, name)] = idx
+        return idx
+
     def reload(self) -> None:
         """Read snapshot and journal from scratch (first open, or after a compaction)."""
         self.close()
-        self.snap = snap = jf.open_snapshot(self.path / jf.SNAPSHOT)
+        self.snap = snap = jf.open_snapshot(self.path / jf.SNAPSHOT)  # parses with GC paused
+        gc.freeze()
         self.tables, self.meta = snap.state["tables"], snap.state["meta"]
+        self.indexes = {}
         self.counts = {}
         self.epoch += 1
         self.jevents = []
@@ -109,11 +123,17 @@ class Replica:
         return bool(records)
 
     def apply(self, rec: Doc) -> None:
-        tables, counts = self.tables, self.counts
+        tables, counts, indexes = self.tables, self.counts, self.indexes
         for op in rec["ops"]:
             if op[0] == "put":
                 _, table, key, doc = op
-                tables.setdefault(table, {})[key] = doc
+                docs = tables.setdefault(table, {})
+                if indexes:
+                    old = docs.get(key)
+                    for (t, _name), idx in indexes.items():
+                        if t == table:
+                            idx.put(key, old, doc)
+                docs[key] = doc
                 counts[table] = counts.get(table, 0) + 1
             elif op[0] == "meta":
                 self.meta[op[1]] = op[2]

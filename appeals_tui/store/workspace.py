@@ -22,6 +22,7 @@ from appeals_tui.domain.errors import StoreError
 from appeals_tui.store import journal as jf
 from appeals_tui.store import migrations
 from appeals_tui.store.audit import GENESIS, VerifyResult
+from appeals_tui.store.index import KeyFunc
 from appeals_tui.store.lock import FileLock
 from appeals_tui.store.replica import Replica
 from appeals_tui.store.table import JournalDB, StateStorage
@@ -108,6 +109,9 @@ class Workspace:
         with self._mutex:
             self._rep.close()
             self._lock.close()
+            # The loaded state is gc.freeze()d and the TinyDB wiring makes this object
+            # part of a cycle: drop the state now rather than waiting for a collection.
+            self._rep.tables, self._rep.indexes, self._rep.jevents = {}, {}, []
 
     def __enter__(self) -> Workspace:
         return self
@@ -158,6 +162,39 @@ class Workspace:
     def count(self, table: str) -> int:
         self.refresh()
         return len(self._rep.tables.get(table, {}))
+
+    def lookup(
+        self,
+        table: str,
+        field: str,
+        value: Any,
+        *,
+        key: KeyFunc | None = None,
+        multi: bool = False,
+    ) -> list[Doc]:
+        """Docs of `table` whose `field` equals `value`, via an in-memory index.
+
+        The index is built on first use and kept current on every change. `key`
+        derives the indexed value instead (then `field` names the index; always
+        pass the same function for a name); with `multi`, `key` returns several
+        values and a doc is found under each. Order: the order docs entered the
+        bucket (table order while the value never changes).
+        """
+        with self._mutex:
+            self.refresh()
+            idx = self._rep.index(table, field, key or (lambda d: d.get(field)), multi)
+            bucket = idx.buckets.get(value)
+            return list(bucket.values()) if bucket else []
+
+    def lookup_values(
+        self, table: str, field: str, *, key: KeyFunc | None = None, multi: bool = False
+    ) -> list[Any]:
+        """The distinct values of an index (see `lookup`) that some doc currently holds."""
+        with self._mutex:
+            self.refresh()
+            return list(
+                self._rep.index(table, field, key or (lambda d: d.get(field)), multi).buckets
+            )
 
     def search(self, table: str, cond: QueryLike) -> list[Doc]:
         return list(self.db.table(table).search(cond))

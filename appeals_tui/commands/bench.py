@@ -1,0 +1,47 @@
+"""`appeals bench`: build a scratch workspace of N decisions and time the hot paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..cli import common, emit, wants_json
+
+
+@click.command("bench")
+@common
+@click.option("--decisions", "n", type=click.IntRange(min=50), default=10_000, show_default=True)
+@click.option(
+    "--samples", type=click.IntRange(min=5), default=None, help="Timed calls per operation."
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Build here instead of a temporary folder.",
+)
+@click.option("--keep", is_flag=True, help="Keep the built workspace (with --workdir).")
+@click.option("--no-compare", is_flag=True, help="Skip the TinyDB JSONStorage and sqlite runs.")
+@click.pass_context
+def bench_cmd(
+    ctx: click.Context,
+    n: int,
+    samples: int | None,
+    workdir: Path | None,
+    keep: bool,
+    no_compare: bool,
+) -> None:
+    """Benchmark decide, open, history, precedents and stats at N decisions."""
+    try:
+        from benchmarks.bench import format_table, run
+    except ImportError:
+        raise click.ClickException(
+            "the benchmarks package is not installed; run from a source checkout"
+        ) from None
+    result = run(n, samples=samples, workdir=workdir, keep=keep, compare=not no_compare)
+    emit(ctx, result, None if wants_json(ctx) else format_table(result))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(bench_cmd)

@@ -1,0 +1,209 @@
+"""`appeals bench`: build a workspace of N decisions, time the hot operations, compare.
+
+`run()` returns every figure as a dict (the CLI prints it as JSON or as a table).
+Building uses the bulk loader in `benchmarks.build`; the timed operations run in
+a fresh process through the real services (`benchmarks.measure`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from appeals_tui.store import Workspace
+from benchmarks.baselines import sqlite_insert, tinydb_insert
+from benchmarks.build import build_workspace
+from benchmarks.measure import peak_rss_mb
+
+__all__ = ["run", "BUDGETS", "format_table"]
+
+#: Budgets at 100k decisions on the reference 2-core machine (ms unless noted).
+BUDGETS: dict[str, float] = {
+    "decide": 20.0,
+    "open": 1500.0,
+    "history": 100.0,
+    "precedents": 50.0,
+    "stats": 1000.0,
+    "peak_rss_mb": 450.0,
+}
+ALL_OPS = ["open", "decide", "history", "precedents", "stats", "list_cases"]
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+    }
+
+
+def _measure_in_child(path: Path, samples: int, ops: list[str]) -> dict[str, Any]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH")) if p)
+    args = json.dumps({"path": str(path), "samples": samples, "ops": ops})
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.measure", args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark child failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout)
+
+
+def _workspace_facts(path: Path) -> tuple[dict[str, int], int, dict[str, Any]]:
+    with Workspace.open(path) as ws:
+        counts = {t: ws.count(t) for t in ("cases", "reports", "decisions", "appeals", "strikes")}
+        every = ws.all("decisions")
+        template = dict(every[len(every) // 2])
+        return counts, ws.disk_usage(), template
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 2) if b else None
+
+
+def run(
+    decisions: int,
+    *,
+    samples: int | None = None,
+    workdir: Path | None = None,
+    keep: bool = False,
+    compare: bool = True,
+    baseline_at: int = 1000,
+) -> dict[str, Any]:
+    """Build, measure, compare; returns all figures (times in ms, sizes in MB)."""
+    samples = samples or max(10, min(200, decisions // 10))
+    open_cases = max(samples + 50, decisions // 50)
+    root = Path(workdir or tempfile.mkdtemp(prefix="appeals-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / f"ws-{decisions}"
+    shutil.rmtree(path, ignore_errors=True)
+    result: dict[str, Any] = {"decisions": decisions, "machine": machine(), "budgets": BUDGETS}
+    started = time.perf_counter()
+    try:
+        t = time.perf_counter()
+        build_workspace(path, decisions, open_cases)
+        result["build_s"] = round(time.perf_counter() - t, 2)
+        counts, size, template = _workspace_facts(path)
+        result["records"] = counts
+        result["disk_mb"] = round(size / 2**20, 1)
+        result["ops"] = _measure_in_child(path, samples, ALL_OPS)
+        result["peak_rss_mb"] = result["ops"].pop("peak_rss_mb")
+        with Workspace.open(path) as ws:
+            result["disk_mb_after_decides"] = round(ws.disk_usage() / 2**20, 1)
+        decide_p95 = result["ops"]["decide"]["p95_ms"]
+        if decisions > baseline_at:
+            small = root / f"ws-{baseline_at}"
+            shutil.rmtree(small, ignore_errors=True)
+            build_workspace(small, baseline_at, samples + 50)
+            base = _measure_in_child(small, samples, ["decide"])["decide"]
+            shutil.rmtree(small, ignore_errors=True)
+        else:
+            base = result["ops"]["decide"]
+        result["decide_at_baseline"] = {"decisions": baseline_at, **base}
+        result["decide_scaling"] = _ratio(decide_p95, base["p95_ms"])
+        if compare:
+            result["compare"] = _compare(root, template, decisions, samples, decide_p95)
+    finally:
+        if not keep:
+            shutil.rmtree(path, ignore_errors=True)
+            if workdir is None:
+                shutil.rmtree(root, ignore_errors=True)
+    result["build_peak_rss_mb"] = peak_rss_mb()
+    result["total_s"] = round(time.perf_counter() - started, 1)
+    result["over_budget"] = over_budget(result) if decisions >= 100_000 else []
+    return result
+
+
+def _compare(
+    root: Path, template: dict[str, Any], n: int, samples: int, decide_p95: float
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for size in (1000, 10_000):
+        out[f"tinydb_jsonstorage_{size}"] = tinydb_insert(
+            root, template, size, 20 if size <= 1000 else 5
+        )
+    out["sqlite_wal_full"] = sqlite_insert(root, template, n, min(samples, 100))
+    out["sqlite_wal_full"]["rows"] = n
+    sq = out["sqlite_wal_full"]["p95_ms"]
+    out["ratios"] = {
+        "decide_p95_vs_sqlite_p95": _ratio(decide_p95, sq),
+        "tinydb_1k_p95_vs_decide_p95": _ratio(out["tinydb_jsonstorage_1000"]["p95_ms"], decide_p95),
+        "tinydb_10k_p95_vs_decide_p95": _ratio(
+            out["tinydb_jsonstorage_10000"]["p95_ms"], decide_p95
+        ),
+    }
+    return out
+
+
+def over_budget(result: dict[str, Any]) -> list[str]:
+    ops = result["ops"]
+    missed = [
+        f"{name} p95 {ops[name]['p95_ms']} ms > {limit} ms"
+        for name, limit in BUDGETS.items()
+        if name in ops and ops[name]["p95_ms"] > limit
+    ]
+    if result["peak_rss_mb"] > BUDGETS["peak_rss_mb"]:
+        missed.append(f"peak RSS {result['peak_rss_mb']} MB > {BUDGETS['peak_rss_mb']} MB")
+    if (result.get("decide_scaling") or 0) > 1.5:
+        missed.append(f"decide p95 scaling {result['decide_scaling']} > 1.5 x")
+    return missed
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """Readable summary for a terminal."""
+    m = result["machine"]
+    lines = [
+        f"appeals bench: {result['decisions']:,} decisions  "
+        f"({m['cpu']}, {m['cores']} cores, Python {m['python']})",
+        f"records: {', '.join(f'{k} {v:,}' for k, v in result['records'].items())}",
+        "",
+        f"{'operation':<22}{'median ms':>12}{'p95 ms':>12}{'budget':>12}",
+    ]
+    for name, row in result["ops"].items():
+        budget = BUDGETS.get(name)
+        lines.append(
+            f"{name:<22}{row['median_ms']:>12.2f}{row['p95_ms']:>12.2f}"
+            f"{(f'{budget:g}' if budget else '-'):>12}"
+        )
+    base = result["decide_at_baseline"]
+    lines += [
+        "",
+        f"decide p95 at {base['decisions']:,}: {base['p95_ms']:.2f} ms  "
+        f"(scaling x{result['decide_scaling']}, budget x1.5)",
+        f"peak RSS (measuring process): {result['peak_rss_mb']} MB (budget 450)   "
+        f"builder: {result['build_peak_rss_mb']} MB",
+        f"workspace on disk: {result['disk_mb']} MB   build {result['build_s']} s   "
+        f"total {result['total_s']} s",
+    ]
+    if "compare" in result:
+        c = result["compare"]
+        lines += ["", "one insert, p95 ms:"]
+        for key in ("tinydb_jsonstorage_1000", "tinydb_jsonstorage_10000", "sqlite_wal_full"):
+            lines.append(f"  {key:<28}{c[key]['p95_ms']:>10.2f}")
+        lines += [f"  {k:<36}{v}" for k, v in c["ratios"].items()]
+    if result["over_budget"]:
+        lines += ["", "OVER BUDGET: " + "; ".join(result["over_budget"])]
+    return "\n".join(lines)

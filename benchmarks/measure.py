@@ -1,0 +1,159 @@
+"""Timed operations on a built workspace, run in a fresh process (`python -m benchmarks.measure`).
+
+Why a fresh process: "open a workspace" and peak memory mean what a moderator's
+process pays, not what the builder left behind. Every measured call goes through
+the real services.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import resource
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from appeals_tui.services import cases, decisions, history, precedents
+from appeals_tui.services.session import Session
+from appeals_tui.store import Workspace
+from benchmarks.build import BENCH_NOW, MODERATORS, Clock, Corpus
+
+__all__ = ["summarize", "measure", "peak_rss_mb"]
+
+
+def summarize(samples: list[float]) -> dict[str, float]:
+    """Median and p95 in milliseconds (nearest-rank p95)."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 3),
+        "p95_ms": round(p95 * 1000, 3),
+        "samples": len(ordered),
+    }
+
+
+def peak_rss_mb() -> float:
+    """This process's high-water RSS (VmHWM: unlike ru_maxrss, not inherited from a parent)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _timed(fn: Callable[[], Any], n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def _open(path: Path, clock: Clock) -> tuple[Workspace, Session, float]:
+    t = time.perf_counter()
+    ws = Workspace.open(path)
+    session = Session.open(ws, "mod01", clock=clock)
+    page = cases.list_cases(session, limit=50)
+    elapsed = time.perf_counter() - t
+    assert page.cases
+    return ws, session, elapsed
+
+
+def _stats(session: Session) -> Any:
+    """services.stats when it exists; else one pass over decisions and appeals."""
+    try:
+        from appeals_tui.services import stats  # type: ignore[attr-defined]
+    except ImportError:
+        stats = None
+    if stats is not None and hasattr(stats, "compute"):
+        return stats.compute(session)
+    by_action: Counter[str] = Counter()
+    by_mod: Counter[str] = Counter()
+    diverged = overturned = 0
+    for d in session.ws.all("decisions"):
+        by_action[d["action"]] += 1
+        by_mod[d["moderator"]] += 1
+        diverged += bool(d.get("diverged"))
+        overturned += d.get("appeal_outcome") == "overturned"
+    appeals: Counter[str] = Counter(a["status"] for a in session.ws.all("appeals"))
+    return by_action, by_mod, diverged, overturned, appeals
+
+
+def stats_source() -> str:
+    try:
+        from appeals_tui.services import stats  # type: ignore[attr-defined]  # noqa: F401
+
+        return "services.stats.compute"
+    except ImportError:
+        return "benchmarks single pass over ws.all(decisions) + ws.all(appeals)"
+
+
+def measure(path: Path, samples: int, ops: list[str], seed: int = 8) -> dict[str, Any]:
+    rng = random.Random(seed)
+    clock = Clock(BENCH_NOW)
+    out: dict[str, Any] = {}
+    if "open" in ops:
+        times = []
+        for _ in range(3):
+            ws, _session, elapsed = _open(path, clock)
+            times.append(elapsed)
+            ws.close()
+            del ws, _session
+            gc.collect()
+        out["open"] = summarize(times)
+    ws, session, _ = _open(path, clock)
+    sessions = {m: Session.open(ws, m, clock=clock, library=session.library) for m in MODERATORS}
+    decided = [c["case_id"] for c in ws.all("cases") if c.get("decision_id")]
+    if "decide" in ops:
+        corpus = Corpus.load(seed)
+        open_ids = [c["case_id"] for c in ws.all("cases") if c["status"] == "open"][:samples]
+
+        def decide_one(case_id: str) -> float:
+            case = ws.get("cases", case_id)
+            draft, _ = corpus.draft(session, case.get("jurisdiction") or "")
+            draft.divergence_reason = "Benchmark: departs on purpose to test the reason path."
+            mod = sessions[rng.choice(MODERATORS)]
+            t = time.perf_counter()
+            decisions.decide(mod, case_id, draft)
+            return time.perf_counter() - t
+
+        out["decide"] = summarize([decide_one(c) for c in open_ids])
+    if "history" in ops:
+        clauses = ["CSS-1", "CSS-2", "KR-1", "CSS-4", "CSS-0"]
+
+        def hist() -> None:
+            flt = history.HistoryFilter(
+                moderator=rng.choice(MODERATORS), clause=rng.choice(clauses)
+            )
+            history.history(session, flt, limit=50)
+
+        out["history"] = summarize(_timed(hist, samples))
+    if "precedents" in ops:
+        out["precedents"] = summarize(
+            _timed(lambda: precedents.precedents_for_case(session, rng.choice(decided)), samples)
+        )
+    if "stats" in ops:
+        out["stats"] = summarize(_timed(lambda: _stats(session), max(3, min(samples // 20, 10))))
+        out["stats"]["source"] = stats_source()
+    if "list_cases" in ops:
+        out["list_cases_page"] = summarize(
+            _timed(lambda: cases.list_cases(session, offset=rng.randrange(0, 500), limit=50), 20)
+        )
+    ws.close()
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+if __name__ == "__main__":
+    args = json.loads(sys.argv[1])
+    result = measure(Path(args["path"]), args["samples"], args["ops"], args.get("seed", 8))
+    sys.stdout.write(json.dumps(result))
