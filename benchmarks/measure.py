@@ -14,15 +14,15 @@ import resource
 import statistics
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from appeals_tui.services import cases, decisions, history, precedents
 from appeals_tui.services.session import Session
+from appeals_tui.services.stats import consistency_stats
 from appeals_tui.store import Workspace
-from benchmarks.build import BENCH_NOW, MODERATORS, Clock, Corpus
+from benchmarks.build import BENCH_NOW, LEADS, MODERATORS, Clock, Corpus
 
 __all__ = ["summarize", "measure", "peak_rss_mb"]
 
@@ -69,32 +69,13 @@ def _open(path: Path, clock: Clock) -> tuple[Workspace, Session, float]:
 
 
 def _stats(session: Session) -> Any:
-    """services.stats when it exists; else one pass over decisions and appeals."""
-    try:
-        from appeals_tui.services import stats  # type: ignore[attr-defined]
-    except ImportError:
-        stats = None
-    if stats is not None and hasattr(stats, "compute"):
-        return stats.compute(session)
-    by_action: Counter[str] = Counter()
-    by_mod: Counter[str] = Counter()
-    diverged = overturned = 0
-    for d in session.ws.all("decisions"):
-        by_action[d["action"]] += 1
-        by_mod[d["moderator"]] += 1
-        diverged += bool(d.get("diverged"))
-        overturned += d.get("appeal_outcome") == "overturned"
-    appeals: Counter[str] = Counter(a["status"] for a in session.ws.all("appeals"))
-    return by_action, by_mod, diverged, overturned, appeals
+    """The lead dashboard's numbers: services.stats over every decision and appeal."""
+    lead = Session.open(session.ws, LEADS[0], clock=session.clock, library=session.library)
+    return consistency_stats(lead)
 
 
 def stats_source() -> str:
-    try:
-        from appeals_tui.services import stats  # type: ignore[attr-defined]  # noqa: F401
-
-        return "services.stats.compute"
-    except ImportError:
-        return "benchmarks single pass over ws.all(decisions) + ws.all(appeals)"
+    return "services.stats.consistency_stats"
 
 
 def measure(path: Path, samples: int, ops: list[str], seed: int = 8) -> dict[str, Any]:
