@@ -172,3 +172,16 @@ async def test_escape_keeps_the_draft_for_the_case(app, minji):
         await settle(pilot)
         draft = app.screen.form.draft()
         assert draft.reasoning == REASON and draft.clause_ids == ["KR-1"]
+
+
+async def test_factors_read_yes_or_no_without_colour_and_focus_starts_on_action(app, minji):
+    cid = case_for(minji, "S1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = await open_decide(pilot, cid)
+        assert app.focused is screen.query_one("#action-select")
+        box = screen.query_one("#factor-glamorization")
+        assert str(box.render()).startswith("▐no ▌")
+        await pilot.click("#factor-glamorization")
+        assert box.value is True
+        assert str(box.render()).startswith("▐yes▌")

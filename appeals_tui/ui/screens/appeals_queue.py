@@ -18,6 +18,7 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
 from ...services.appeals import AppealFilter, AppealPage, claim_appeal, page_appeals
 from ..base import AppealsScreen
 from ..text import cell
+from ..widgets.yes_no import YesNoBox
 from . import MainScreen
 
 __all__ = ["AppealsQueueScreen", "ENTRY"]
@@ -58,8 +59,8 @@ class AppealsQueueScreen(AppealsScreen):
         with Horizontal(id="appeals-filters"):
             yield Input(placeholder="clause, e.g. CSS-3", id="flt-clause")
             yield Input(placeholder="original moderator", id="flt-moderator")
-            yield Checkbox("overdue only", id="flt-overdue")
-            yield Checkbox("resolved too", id="flt-resolved")
+            yield YesNoBox("overdue only", id="flt-overdue")
+            yield YesNoBox("resolved too", id="flt-resolved")
         yield DataTable(id="appeals-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="appeals-status", classes="status-bar")
         yield Footer()

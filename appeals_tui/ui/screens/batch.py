@@ -119,6 +119,7 @@ class BatchScreen(AppealsScreen):
         self.query_one(DecisionForm).show_divergence(
             "Used for the cases where the action differs from guidance or precedent."
         )
+        self.query_one(SelectionList).focus()
         self.reload()
 
     def reload(self) -> None:

@@ -208,30 +208,36 @@ class CaseScreen(AppealsScreen):
             self.app.push_screen(BatchScreen(self.view.case["subject"]["account"], self.draft))
 
     def action_escalate(self) -> None:
-        def escalate(note: str | None) -> None:
-            if note is None:
-                return
-
-            def done(case: dict[str, Any]) -> None:
+        def done(case: dict[str, Any] | None) -> None:
+            if case is not None:
                 self.notify(f"Escalated {case['case_id']} to a lead", markup=False)
                 self.action_reload()
 
-            self.call(cases.escalate, self.session, self.case_id, note, self.version, done=done)
+        def submit(note: str) -> dict[str, Any]:
+            return cases.escalate(self.session, self.case_id, note, self.version)
 
         self.app.push_screen(
-            TextPrompt(f"Escalate {self.case_id}", "Say in a sentence what a lead should look at."),
-            callback=escalate,
+            TextPrompt(
+                f"Escalate {self.case_id}",
+                "Say in a sentence what a lead should look at.",
+                submit,
+                button="Escalate",
+            ),
+            callback=done,
         )
 
     def action_add_note(self) -> None:
-        def add(text: str | None) -> None:
-            if text is None:
-                return
-
-            def done(note: dict[str, Any]) -> None:
+        def done(note: dict[str, Any] | None) -> None:
+            if note is not None:
                 self.notify(f"Note {note['note_id']} added", markup=False)
                 self.action_reload()
 
-            self.call(cases.add_note, self.session, f"case:{self.case_id}", text, done=done)
+        def submit(text: str) -> dict[str, Any]:
+            return cases.add_note(self.session, f"case:{self.case_id}", text)
 
-        self.app.push_screen(TextPrompt(f"Private note on {self.case_id}"), callback=add)
+        self.app.push_screen(
+            TextPrompt(
+                f"Private note on {self.case_id}", "Only moderators and leads see notes.", submit
+            ),
+            callback=done,
+        )

@@ -139,6 +139,7 @@ class DecideScreen(AppealsScreen):
 
     def on_mount(self) -> None:
         self.query_one(GuidancePanel).show(None, "loading…")
+        self.query_one("#action-select").focus()
         self.reload_case()
 
     def reload_case(self) -> None:

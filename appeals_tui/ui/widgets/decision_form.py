@@ -72,7 +72,7 @@ class DecisionForm(Horizontal):
             )
             yield Label("Policy clauses", classes="section-title")
             yield ClausePicker(self.library, d.clause_ids if d else [], id="clause-picker")
-            yield Label("Rubric factors (checked = yes)", classes="section-title")
+            yield Label("Rubric factors (yes/no; space toggles)", classes="section-title")
             yield FactorChecklist(self.library, d.factors if d else None, id="factor-checklist")
         with VerticalScroll(id="form-right", classes="form-column"):
             yield Static(id="form-errors", classes="error-box")
