@@ -1,16 +1,29 @@
-"""A checkbox that reads "yes"/"no": on and off differ without colour (plain terminals, screen readers)."""
+"""Checkboxes that read "yes"/"no": on and off differ without colour (plain terminals, screen readers).
+
+Textual's Checkbox and SelectionList draw the same `X` for both states and tell
+them apart by colour only.
+"""
 
 from __future__ import annotations
 
-from textual.content import Content
-from textual.style import Style
-from textual.widgets import Checkbox
+from typing import Any
 
-__all__ = ["YesNoBox"]
+from rich.segment import Segment
+from textual.content import Content
+from textual.strip import Strip
+from textual.style import Style
+from textual.widgets import Checkbox, SelectionList
+from textual.widgets._toggle_button import ToggleButton
+
+__all__ = ["YesNoBox", "YesNoSelectionList"]
+
+
+def _word(on: bool) -> str:
+    return "yes" if on else "no "
 
 
 class YesNoBox(Checkbox):
-    """Textual's Checkbox draws the same `X` for both states and tells them apart by colour only."""
+    """A Checkbox whose button shows "yes" or "no"."""
 
     @property
     def _button(self) -> Content:
@@ -18,6 +31,23 @@ class YesNoBox(Checkbox):
         side = Style(foreground=button_style.background, background=self.background_colors[1])
         return Content.assemble(
             (self.BUTTON_LEFT, side),
-            ("yes" if self.value else "no ", button_style),
+            (_word(self.value), button_style),
             (self.BUTTON_RIGHT, side),
         )
+
+
+class YesNoSelectionList(SelectionList[Any]):
+    """A SelectionList whose per-row buttons show "yes" or "no"."""
+
+    def _get_left_gutter_width(self) -> int:
+        return super()._get_left_gutter_width() + len(_word(True)) - len(ToggleButton.BUTTON_INNER)
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        if len(segments) < 3 or segments[1].text != ToggleButton.BUTTON_INNER:
+            return strip
+        index = self.scroll_offset.y + y
+        on = self.get_option_at_index(index).value in self.selected
+        segments[1] = Segment(_word(on), segments[1].style)
+        return Strip(segments)
