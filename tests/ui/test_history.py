@@ -123,3 +123,22 @@ async def test_export_modal_writes_file_with_progress(sessions, tmp_path):
         assert len(target.read_text(encoding="utf-8").splitlines()) == 7
         await pilot.press("escape")
         assert isinstance(pilot.app.screen, HistoryScreen)
+
+
+async def test_status_line_is_above_the_footer_not_under_it(sessions):
+    from textual.widgets import Footer
+
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        for key, status_id in (
+            ("f4", "#history-status"),
+            ("f2", "#queue-status"),
+            ("f3", "#appeals-status"),
+        ):
+            await pilot.press(key)
+            await settle(pilot)
+            status_bar = pilot.app.screen.query_one(status_id)
+            footer = pilot.app.screen.query_one(Footer)
+            assert status_bar.region.height == 1
+            assert not status_bar.region.overlaps(footer.region), key

@@ -151,3 +151,18 @@ def test_review_snapshot(sessions, snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+async def test_outcome_radios_show_the_choice_without_colour(sessions):
+    _, a = appealed(sessions)
+    async with make_app(sessions("daniel")).run_test(size=(120, 36)) as pilot:
+        screen = await open_review(pilot, a.appeal_id)
+
+        def marks() -> list[str]:
+            ids = ("upheld", "overturned", "modified")
+            return [str(screen.query_one(f"#outcome-{o}", RadioButton).render())[:3] for o in ids]
+
+        assert marks() == ["▐●▌", "▐○▌", "▐○▌"]
+        screen.query_one("#outcome-modified", RadioButton).value = True
+        await pilot.pause()
+        assert marks() == ["▐○▌", "▐○▌", "▐●▌"]

@@ -19,7 +19,6 @@ from textual.widgets import (
     Footer,
     Header,
     Label,
-    RadioButton,
     RadioSet,
     Select,
     Static,
@@ -36,6 +35,7 @@ from ..services import error_text
 from ..text import content
 from ..widgets import appeal_panels as panels
 from ..widgets.appeal_dialogs import AppealConfirm, AppealPrompt
+from ..widgets.yes_no import ChoiceButton
 
 __all__ = ["ReviewScreen"]
 
@@ -107,7 +107,7 @@ class ReviewScreen(AppealsScreen):
                 yield Label("Outcome", classes="section-title")
                 with RadioSet(id="outcome"):
                     for name in OUTCOMES:
-                        yield RadioButton(name, value=name == "upheld", id=f"outcome-{name}")
+                        yield ChoiceButton(name, value=name == "upheld", id=f"outcome-{name}")
                 with Horizontal(id="outcome-pickers"):
                     yield Select([(a, a) for a in ACTIONS], prompt="action", id="outcome-action")
                     yield Select([], prompt="clause", id="outcome-clause")

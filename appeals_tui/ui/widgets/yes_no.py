@@ -1,7 +1,7 @@
-"""Checkboxes that read "yes"/"no": on and off differ without colour (plain terminals, screen readers).
+"""Toggles whose state reads without colour (plain terminals, screen readers, colour blindness).
 
-Textual's Checkbox and SelectionList draw the same `X` for both states and tell
-them apart by colour only.
+Textual's Checkbox, RadioButton and SelectionList draw the same `X`/`●` for both
+states and tell them apart by colour only.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from rich.segment import Segment
 from textual.content import Content
 from textual.strip import Strip
 from textual.style import Style
-from textual.widgets import Checkbox, SelectionList
+from textual.widgets import Checkbox, RadioButton, SelectionList
 from textual.widgets._toggle_button import ToggleButton
 
-__all__ = ["YesNoBox", "YesNoSelectionList"]
+__all__ = ["YesNoBox", "YesNoSelectionList", "ChoiceButton"]
 
 
 def _word(on: bool) -> str:
@@ -32,6 +32,20 @@ class YesNoBox(Checkbox):
         return Content.assemble(
             (self.BUTTON_LEFT, side),
             (_word(self.value), button_style),
+            (self.BUTTON_RIGHT, side),
+        )
+
+
+class ChoiceButton(RadioButton):
+    """A RadioButton whose button shows `●` when chosen and `○` when not."""
+
+    @property
+    def _button(self) -> Content:
+        button_style = self.get_visual_style("toggle--button")
+        side = Style(foreground=button_style.background, background=self.background_colors[1])
+        return Content.assemble(
+            (self.BUTTON_LEFT, side),
+            ("●" if self.value else "○", button_style),
             (self.BUTTON_RIGHT, side),
         )
 
