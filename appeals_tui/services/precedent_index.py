@@ -19,6 +19,8 @@ from ..store import Workspace
 __all__ = ["ranked_precedents"]
 
 _N = len(FACTORS)
+#: bit patterns by popcount: the masks at distance d from t are t ^ _FLIPS[d]
+_FLIPS: list[list[int]] = [[f for f in range(1 << _N) if f.bit_count() == d] for d in range(_N + 1)]
 
 
 def _mask_of(decision: dict[str, Any]) -> int:
@@ -80,10 +82,7 @@ def ranked_precedents(
     if limit <= 0:
         return []
     target = factor_mask(factors)
-    masks = ws.lookup_values("decisions", "factor_mask", key=_mask_of)
-    by_distance: dict[int, list[int]] = {}
-    for m in masks:
-        by_distance.setdefault((m ^ target).bit_count(), []).append(m)
+    masks = set(ws.lookup_values("decisions", "factor_mask", key=_mask_of))
     wanted = sorted({str(c).upper() for c in clause_ids})
 
     def same(c: dict[str, Any]) -> bool:
@@ -102,19 +101,18 @@ def ranked_precedents(
         )  # fmt: skip
 
     out: list[RankedPrecedent] = []
-    for d in sorted(by_distance):
+    for d, flips in enumerate(_FLIPS):
+        near = [target ^ f for f in flips if target ^ f in masks]
+        if not near:
+            continue
         for is_same, canon in ((True, True), (True, False), (False, True), (False, False)):
             need = limit - len(out)
             if need <= 0:
                 break
             if is_same:
-                groups = [
-                    top(("mc", m, canon, cl), need, excluded)
-                    for m in by_distance[d]
-                    for cl in wanted
-                ]
+                groups = [top(("mc", m, canon, cl), need, excluded) for m in near for cl in wanted]
             else:
-                groups = [top(("m", m, canon), need, other) for m in by_distance[d]]
+                groups = [top(("m", m, canon), need, other) for m in near]
             out.extend(
                 RankedPrecedent(c, (_N - d) / _N, is_same, canon) for c in _best(groups, need)
             )
