@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .domain.errors import AppealsError, ValidationError
+from .domain.errors import AppealsError
 from .domain.text import visible
 from .paths import default_workspace_dir
 
@@ -168,11 +168,6 @@ def _register() -> None:
 
 
 _register()
-
-
-def require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValidationError(message)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..cli import common, data_dir, emit, opt, session
+from ..cli import common, data_dir, emit, opt, session, wants_json
 
 
 @click.command("init")
@@ -85,9 +85,9 @@ def config_set(ctx: click.Context, key: str, value: str) -> None:
 @click.pass_context
 def verify(ctx: click.Context) -> None:
     """Check the audit chain and the store's integrity; exit 1 naming the first broken seq."""
-    from ..services.session import open_workspace
+    from ..store import Workspace
 
-    result = open_workspace(data_dir(ctx)).verify()
+    result = Workspace.verify_path(data_dir(ctx))
     payload = {
         "ok": result.ok,
         "events_checked": result.events_checked,
@@ -102,7 +102,8 @@ def verify(ctx: click.Context) -> None:
             f"ok: {result.events_checked} events, {result.records_checked} records verified",
         )
         return
-    emit(ctx, payload, None) if opt(ctx, "as_json") else None
+    if wants_json(ctx):
+        emit(ctx, payload)
     where = f"seq {result.first_broken_seq}: " if result.first_broken_seq is not None else ""
     click.echo(f"error: audit chain broken at {where}{result.problem}", err=True)
     raise click.exceptions.Exit(1)

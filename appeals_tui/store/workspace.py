@@ -301,6 +301,19 @@ class Workspace:
             self._rep.catch_up()
             self._rep.compact()
 
+    @staticmethod
+    def verify_path(path: Path) -> VerifyResult:
+        """Check a workspace's files without opening it: works when open() refuses them."""
+        path = Path(path)
+        if not Workspace.exists(path):
+            raise StoreError(f"no workspace at {path}; run `appeals init --admin NAME` first")
+        lock = FileLock(path / jf.LOCK)
+        try:
+            with lock.shared():
+                return verify_files(path)
+        finally:
+            lock.close()
+
     def verify(self) -> VerifyResult:
         """Re-read the files and check line checksums, record order and the event chain.
 

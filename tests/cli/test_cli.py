@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -249,3 +250,26 @@ def test_hostile_text_never_reaches_terminal_as_control(seeded, tmp_path):
     assert "\\x1b[31mred" in shown and "[bold]x[/]" in shown
     as_json = json.loads(seeded("cases", "show", cid, "--json").output)
     assert as_json["case"]["content_text"] == hostile
+
+
+@pytest.mark.parametrize("damage", ["edit", "remove", "reorder"])
+def test_verify_names_first_broken_seq(seeded, tmp_path, damage):
+    for i in range(3):
+        assert seeded("note", "C-000001", f"checking note {i}").exit_code == 0
+    journal = tmp_path / "ws" / "journal.log"
+    lines = journal.read_text(encoding="utf-8").split("\n")
+    with_events = [i for i, line in enumerate(lines) if '"events":[{' in line]
+    first, second = with_events[-3], with_events[-2]
+    seq = int(re.search(r'"seq":(\d+)', lines[first]).group(1))
+    if damage == "edit":
+        lines[first] = lines[first].replace("checking note 0", "checking note X")
+    elif damage == "remove":
+        del lines[first]
+    else:
+        lines[first], lines[second] = lines[second], lines[first]
+    journal.write_text("\n".join(lines), encoding="utf-8")
+    result = seeded("verify")
+    assert result.exit_code == 1
+    named = int(re.search(r"broken at seq (\d+)", result.output).group(1))
+    assert named == seq if damage != "reorder" else named in (seq, seq + 1)
+    assert "Traceback" not in result.output

@@ -28,10 +28,3 @@ def appealed(sessions, subject: str = "S1"):
     d = removal(minji, subject)
     a = appeals.file_appeal(minji, d.decision_id, "It is only a story, the ID is a fan page.")
     return d, a
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()

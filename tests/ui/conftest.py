@@ -56,7 +56,14 @@ def import_rows(session: Session, tmp_path: Path, rows: list[dict[str, object]])
 
 
 async def settle(pilot: Pilot, rounds: int = 3) -> None:
-    """Let workers finish and their callbacks (which may start more workers) run."""
-    for _ in range(rounds):
+    """Let workers finish and their callbacks (which may start more workers) run.
+
+    A worker's result arrives through `call_from_thread`, and its callback may start
+    another worker, so keep going until a pause leaves no worker running.
+    """
+    for attempt in range(rounds + 20):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        idle = not any(w.is_running for w in pilot.app.workers)
+        if attempt >= rounds - 1 and idle:
+            break

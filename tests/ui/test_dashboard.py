@@ -8,12 +8,7 @@ from appeals_tui.ui.screens.dashboard import DashboardScreen
 from appeals_tui.ui.screens.qa import QAScreen
 from appeals_tui.ui.widgets.lead_decision_card import DecisionCard
 from tests.leads_data import seed_known
-
-
-async def settle(pilot) -> None:
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+from tests.ui.conftest import settle
 
 
 async def open_dashboard(pilot) -> DashboardScreen:

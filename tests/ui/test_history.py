@@ -8,13 +8,7 @@ from appeals_tui.ui.screens.export import ExportScreen
 from appeals_tui.ui.screens.history import HistoryScreen
 from appeals_tui.ui.widgets.lead_decision_card import DecisionCard
 from tests.leads_data import many, seed_known, write
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.ui.conftest import settle
 
 
 def status(app) -> str:

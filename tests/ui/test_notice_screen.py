@@ -8,7 +8,8 @@ from appeals_tui.services import appeals, cases, notices
 from appeals_tui.ui.app import make_app
 from appeals_tui.ui.screens.notice import NoticeScreen
 from appeals_tui.ui.screens.review import ReviewScreen
-from tests.ui.appeal_fixtures import appealed, removal, settle
+from tests.ui.appeal_fixtures import appealed, removal
+from tests.ui.conftest import settle
 
 
 async def open_notice(pilot, **ids) -> NoticeScreen:

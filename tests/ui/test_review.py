@@ -10,7 +10,8 @@ from appeals_tui.ui.app import make_app
 from appeals_tui.ui.screens.notice import NoticeScreen
 from appeals_tui.ui.screens.review import ReviewScreen
 from appeals_tui.ui.widgets.appeal_dialogs import AppealConfirm, AppealPrompt
-from tests.ui.appeal_fixtures import appealed, settle
+from tests.ui.appeal_fixtures import appealed
+from tests.ui.conftest import settle
 
 
 async def open_review(pilot, appeal_id: str) -> ReviewScreen:
