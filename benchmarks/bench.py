@@ -20,7 +20,7 @@ from typing import Any
 
 from appeals_tui.store import Workspace
 from benchmarks.baselines import sqlite_insert, tinydb_insert
-from benchmarks.build import build_workspace
+from benchmarks.build import MODERATORS, build_workspace
 from benchmarks.measure import peak_rss_mb
 
 __all__ = ["run", "BUDGETS", "format_table"]
@@ -72,6 +72,23 @@ def _measure_in_child(path: Path, samples: int, ops: list[str]) -> dict[str, Any
     return json.loads(proc.stdout)
 
 
+def _tui_in_child(path: Path, user: str, samples: int) -> dict[str, Any]:
+    """Headless app on the built workspace: first paint and key-to-screen latency."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH")) if p)
+    args = json.dumps({"path": str(path), "user": user, "samples": samples})
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.tui", args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"TUI benchmark failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def _workspace_facts(path: Path) -> tuple[dict[str, int], int, dict[str, Any]]:
     with Workspace.open(path) as ws:
         counts = {t: ws.count(t) for t in ("cases", "reports", "decisions", "appeals", "strikes")}
@@ -92,6 +109,7 @@ def run(
     keep: bool = False,
     compare: bool = True,
     baseline_at: int = 1000,
+    tui: bool = True,
 ) -> dict[str, Any]:
     """Build, measure, compare; returns all figures (times in ms, sizes in MB)."""
     samples = samples or max(10, min(200, decisions // 10))
@@ -111,6 +129,8 @@ def run(
         result["disk_mb"] = round(size / 2**20, 1)
         result["ops"] = _measure_in_child(path, samples, ALL_OPS)
         result["peak_rss_mb"] = result["ops"].pop("peak_rss_mb")
+        if tui:
+            result["tui"] = _tui_in_child(path, MODERATORS[0], min(10, samples))
         with Workspace.open(path) as ws:
             result["disk_mb_after_decides"] = round(ws.disk_usage() / 2**20, 1)
         decide_p95 = result["ops"]["decide"]["p95_ms"]
@@ -198,6 +218,15 @@ def format_table(result: dict[str, Any]) -> str:
         f"workspace on disk: {result['disk_mb']} MB   build {result['build_s']} s   "
         f"total {result['total_s']} s",
     ]
+    if "tui" in result:
+        t = result["tui"]
+        lines += ["", f"TUI (headless, 160x48): first paint {t['first_paint_ms']:.0f} ms"]
+        for key in ("next_page", "resort", "open_case", "back_to_queue"):
+            if t[key]["n"]:
+                lines.append(
+                    f"  {key:<20} key-to-screen median {t[key]['median_ms']:.0f} ms, "
+                    f"p95 {t[key]['p95_ms']:.0f} ms"
+                )
     if "compare" in result:
         c = result["compare"]
         lines += ["", "one insert, p95 ms:"]

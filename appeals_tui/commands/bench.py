@@ -23,6 +23,7 @@ from ..cli import common, emit, wants_json
 )
 @click.option("--keep", is_flag=True, help="Keep the built workspace (with --workdir).")
 @click.option("--no-compare", is_flag=True, help="Skip the TinyDB JSONStorage and sqlite runs.")
+@click.option("--no-tui", is_flag=True, help="Skip the headless TUI latency run.")
 @click.pass_context
 def bench_cmd(
     ctx: click.Context,
@@ -31,6 +32,7 @@ def bench_cmd(
     workdir: Path | None,
     keep: bool,
     no_compare: bool,
+    no_tui: bool,
 ) -> None:
     """Benchmark decide, open, history, precedents and stats at N decisions."""
     try:
@@ -39,7 +41,9 @@ def bench_cmd(
         raise click.ClickException(
             "the benchmarks package is not installed; run from a source checkout"
         ) from None
-    result = run(n, samples=samples, workdir=workdir, keep=keep, compare=not no_compare)
+    result = run(
+        n, samples=samples, workdir=workdir, keep=keep, compare=not no_compare, tui=not no_tui
+    )
     emit(ctx, result, None if wants_json(ctx) else format_table(result))
 
 

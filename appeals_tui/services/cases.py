@@ -297,11 +297,7 @@ def case_file(session: Session, case_id: str) -> dict[str, Any]:
     strikes = ws.lookup("strikes", "account", account)
     entity = f"case:{case_id}"
     decision_ids = {d["decision_id"] for d in decisions if d["case_id"] == case_id}
-    timeline = [
-        e
-        for e in ws.events()
-        if e["entity"] == entity or e["entity"].removeprefix("decision:") in decision_ids
-    ]
+    timeline = ws.events_for([entity, *(f"decision:{d}" for d in decision_ids)])
     return {
         "case": case,
         "reports": [r for r in reports if r],

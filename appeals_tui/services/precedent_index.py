@@ -9,17 +9,18 @@ full ranking would use -- so the result is the same list, in the same order.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Mapping
 from typing import Any
 
 from ..domain.models import FACTORS
-from ..domain.similarity import RankedPrecedent, factor_mask, rank_precedents
+from ..domain.similarity import RankedPrecedent, _timestamp, factor_mask
 from ..store import Workspace
 
 __all__ = ["ranked_precedents"]
 
 _N = len(FACTORS)
+#: bit patterns by popcount: the masks at distance d from t are t ^ _FLIPS[d]
+_FLIPS: list[list[int]] = [[f for f in range(1 << _N) if f.bit_count() == d] for d in range(_N + 1)]
 
 
 def _mask_of(decision: dict[str, Any]) -> int:
@@ -38,6 +39,32 @@ def _canonical_utc(value: Any) -> bool:
     return isinstance(value, str) and len(value) == 25 and value.endswith("+00:00")
 
 
+def _rank_keys(decision: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
+    """Where an eligible decision is filed: by (mask, canonical) and per cited clause."""
+    if decision.get("superseded_by") or decision.get("appeal_outcome") == "overturned":
+        return ()
+    m, canon = _mask_of(decision), bool(decision.get("canonical"))
+    clauses = decision.get("clauses") or ()
+    return (("m", m, canon),) + tuple(
+        ("mc", m, canon, str(cl.get("id", "")).upper()) for cl in clauses
+    )
+
+
+def _recency(decision: dict[str, Any]) -> tuple[float, int, tuple[int, ...]]:
+    """Ascending = older; equal dates: the earlier decision id ranks higher (table order)."""
+    ident = str(decision.get("decision_id", ""))
+    return (_timestamp(decision.get("decided_at")), -len(ident), tuple(-ord(ch) for ch in ident))
+
+
+def _best(groups: list[list[dict[str, Any]]], n: int) -> list[dict[str, Any]]:
+    """The `n` newest distinct docs of several newest-first lists."""
+    seen: dict[str, dict[str, Any]] = {}
+    for group in groups:
+        for c in group:
+            seen.setdefault(c["decision_id"], c)
+    return sorted(seen.values(), key=_recency, reverse=True)[:n]
+
+
 def ranked_precedents(
     ws: Workspace,
     factors: Mapping[str, Any],
@@ -46,38 +73,49 @@ def ranked_precedents(
     exclude_case: str | None,
     limit: int,
 ) -> list[RankedPrecedent]:
-    """Same result as rank_precedents over all decisions (minus `exclude_case`)."""
+    """Same result as rank_precedents over all decisions (minus `exclude_case`).
+
+    Nearest masks first; within a distance: same clause before other clauses, then
+    canonical, then newest -- each read from the top of a recency-ordered bucket,
+    so the cost is O(limit) per bucket, not the size of the commonest profile.
+    """
     if limit <= 0:
         return []
     target = factor_mask(factors)
-    masks = ws.lookup_values("decisions", "factor_mask", key=_mask_of)
-    by_distance: dict[int, list[int]] = {}
-    for m in masks:
-        by_distance.setdefault((m ^ target).bit_count(), []).append(m)
-    pool: list[tuple[dict[str, Any], int]] = []
-    for d in sorted(by_distance):
-        for m in by_distance[d]:
-            for c in ws.lookup("decisions", "factor_mask", m, key=_mask_of):
-                if exclude_case is not None and c["case_id"] == exclude_case:
-                    continue
-                if c.get("superseded_by") or c.get("appeal_outcome") == "overturned":
-                    continue
-                pool.append((c, d))
-        if len(pool) >= limit:
-            break
-    if not pool:
-        return []
-    pool.sort(key=lambda item: _order(item[0]))
-    if not all(_canonical_utc(c.get("decided_at")) for c, _ in pool):
-        return rank_precedents(factors, clause_ids, (c for c, _ in pool), limit=limit)
-    wanted = {str(c).upper() for c in clause_ids}
+    masks = set(ws.lookup_values("decisions", "factor_mask", key=_mask_of))
+    wanted = sorted({str(c).upper() for c in clause_ids})
 
     def same(c: dict[str, Any]) -> bool:
         return any(str(cl.get("id", "")).upper() in wanted for cl in c.get("clauses") or ())
 
-    def key(item: tuple[dict[str, Any], int]) -> tuple[int, bool, bool, str]:
-        c, d = item
-        return (-d, same(c), bool(c.get("canonical")), c["decided_at"])
+    def excluded(c: dict[str, Any]) -> bool:
+        return exclude_case is not None and c["case_id"] == exclude_case
 
-    best = heapq.nlargest(limit, pool, key=key)
-    return [RankedPrecedent(c, (_N - d) / _N, same(c), bool(c.get("canonical"))) for c, d in best]
+    def other(c: dict[str, Any]) -> bool:
+        return excluded(c) or same(c)
+
+    def top(value: tuple[Any, ...], n: int, skip: Any) -> list[dict[str, Any]]:
+        return ws.top(
+            "decisions", "precedent_rank", value, n, key=_rank_keys, order=_recency,
+            multi=True, skip=skip,
+        )  # fmt: skip
+
+    out: list[RankedPrecedent] = []
+    for d, flips in enumerate(_FLIPS):
+        near = [target ^ f for f in flips if target ^ f in masks]
+        if not near:
+            continue
+        for is_same, canon in ((True, True), (True, False), (False, True), (False, False)):
+            need = limit - len(out)
+            if need <= 0:
+                break
+            if is_same:
+                groups = [top(("mc", m, canon, cl), need, excluded) for m in near for cl in wanted]
+            else:
+                groups = [top(("m", m, canon), need, other) for m in near]
+            out.extend(
+                RankedPrecedent(c, (_N - d) / _N, is_same, canon) for c in _best(groups, need)
+            )
+        if len(out) >= limit:
+            break
+    return out

@@ -10,6 +10,7 @@ entered the bucket, which is table order while the indexed value never changes.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
@@ -22,13 +23,19 @@ KeyFunc = Callable[[Doc], Any]
 class Index:
     """value -> {key: doc}; `multi` indexes file a doc under every value its func yields."""
 
-    __slots__ = ("table", "func", "multi", "buckets")
+    __slots__ = ("table", "func", "multi", "buckets", "order", "ranked")
 
-    def __init__(self, table: str, func: KeyFunc, multi: bool = False) -> None:
+    def __init__(
+        self, table: str, func: KeyFunc, multi: bool = False, order: KeyFunc | None = None
+    ) -> None:
         self.table = table
         self.func = func
         self.multi = multi
         self.buckets: dict[Hashable, dict[str, Doc]] = {}
+        #: with `order`: value -> [(order(doc), key)] ascending, so the top of a
+        #: bucket is read without scanning it (precedents: newest first)
+        self.order = order
+        self.ranked: dict[Hashable, list[tuple[Any, str]]] = {}
 
     def _values(self, doc: Doc) -> Iterable[Hashable]:
         value = self.func(doc)
@@ -39,16 +46,53 @@ class Index:
         for key, doc in docs.items():
             for value in self._values(doc):
                 self.buckets.setdefault(value, {})[key] = doc
+        if self.order is not None:
+            order = self.order
+            self.ranked = {
+                value: sorted((order(d), k) for k, d in bucket.items())
+                for value, bucket in self.buckets.items()
+            }
+
+    def top(self, value: Hashable, n: int, skip: Callable[[Doc], bool] | None = None) -> list[Doc]:
+        """Up to `n` docs of a bucket, largest `order` first, passing over `skip`ped ones."""
+        out: list[Doc] = []
+        ranked, bucket = self.ranked.get(value), self.buckets.get(value)
+        if not ranked or bucket is None or n <= 0:
+            return out
+        for i in range(len(ranked) - 1, -1, -1):
+            doc = bucket[ranked[i][1]]
+            if skip is None or not skip(doc):
+                out.append(doc)
+                if len(out) >= n:
+                    break
+        return out
 
     def put(self, key: str, old: Doc | None, new: Doc) -> None:
         new_values = self._values(new)
+        order = self.order
         if old is not None:
+            old_rank = order(old) if order is not None else None
             for value in self._values(old):
+                if order is not None:
+                    self._unrank(value, (old_rank, key))
                 if value not in new_values:
                     bucket = self.buckets.get(value)
                     if bucket is not None:
                         bucket.pop(key, None)
                         if not bucket:
                             del self.buckets[value]
+        new_rank = order(new) if order is not None else None
         for value in new_values:
             self.buckets.setdefault(value, {})[key] = new
+            if order is not None:
+                insort(self.ranked.setdefault(value, []), (new_rank, key))
+
+    def _unrank(self, value: Hashable, item: tuple[Any, str]) -> None:
+        ranked = self.ranked.get(value)
+        if ranked is None:
+            return
+        i = bisect_left(ranked, item)
+        if i < len(ranked) and ranked[i] == item:
+            del ranked[i]
+            if not ranked:
+                del self.ranked[value]

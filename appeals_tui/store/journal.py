@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +50,11 @@ JOURNAL = "journal.log"
 SNAPSHOT = "snapshot.dat"
 LOCK = "workspace.lock"
 _CHUNK = 1 << 20
+#: an event line as make_event writes it: seq, at, actor, type, then entity
+_ENTITY = re.compile(
+    rb'\{"seq":(\d+),"at":"[^"\\]*","actor":"(?:[^"\\]|\\.)*","type":"(?:[^"\\]|\\.)*",'
+    rb'"entity":"([^"\\]*)"'
+)
 
 
 @contextmanager
@@ -178,6 +185,8 @@ class Snapshot:
     events_offset: int
     size: int
     ident: tuple[int, int]
+    _entities: dict[str, Any] | None = None
+    _starts: array | None = None
 
     def event_chunks(self) -> Iterator[bytes]:
         fd, pos = self.file.fileno(), self.events_offset
@@ -202,6 +211,63 @@ class Snapshot:
                 except ValueError as exc:
                     raise StoreError(f"{self.file.name}: line {i} is damaged ({exc})") from None
         return out
+
+    def entity_index(self) -> tuple[dict[str, Any], array]:
+        """entity -> event seq(s) (an int, or a list when several), and line offsets.
+
+        Built on first use by scanning the event lines in chunks (the entity is
+        read with a regex, falling back to a full parse for unusual lines), so a
+        case's timeline is read by seq instead of decoding every event.
+        """
+        if self._entities is None:
+            entities: dict[str, Any] = {}
+            starts = array("Q", [self.events_offset])
+            seq = 0
+            for pos, line in self._event_lines():
+                seq += 1
+                m = _ENTITY.match(line, 9)
+                if m is not None and int(m.group(1)) == seq:
+                    entity = m.group(2).decode()
+                else:
+                    try:
+                        entity = str(decode_line(line).get("entity", ""))
+                    except ValueError as exc:
+                        raise StoreError(
+                            f"{self.file.name}: line {seq + 2} is damaged ({exc})"
+                        ) from None
+                have = entities.get(entity)
+                if have is None:
+                    entities[entity] = seq
+                elif isinstance(have, int):
+                    entities[entity] = [have, seq]
+                else:
+                    have.append(seq)
+                starts.append(pos + len(line) + 1)
+            self._entities, self._starts = entities, starts
+        assert self._starts is not None
+        return self._entities, self._starts
+
+    def _event_lines(self) -> Iterator[tuple[int, bytes]]:
+        """(file offset, line without newline) of each complete event line."""
+        pos, rest = self.events_offset, b""
+        for chunk in self.event_chunks():
+            data = rest + chunk
+            start, find = 0, data.find
+            while (nl := find(b"\n", start)) >= 0:
+                yield pos + start, data[start:nl]
+                start = nl + 1
+            pos += start
+            rest = data[start:]
+
+    def event_at(self, seq: int) -> dict[str, Any]:
+        """Event `seq` of this snapshot, read from its own line."""
+        _, starts = self.entity_index()
+        start, end = starts[seq - 1], starts[seq]
+        line = read_range(self.file.fileno(), start, end - 1)
+        try:
+            return decode_line(line)
+        except ValueError as exc:
+            raise StoreError(f"{self.file.name}: line {seq + 2} is damaged ({exc})") from None
 
     def close(self) -> None:
         self.file.close()

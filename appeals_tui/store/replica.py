@@ -63,11 +63,18 @@ class Replica:
     def stamp(self, table: str) -> tuple[int, int]:
         return (self.epoch, self.counts.get(table, 0))
 
-    def index(self, table: str, name: str, func: KeyFunc, multi: bool = False) -> Index:
+    def index(
+        self,
+        table: str,
+        name: str,
+        func: KeyFunc,
+        multi: bool = False,
+        order: KeyFunc | None = None,
+    ) -> Index:
         """The index `name` on `table`, built now if this is its first use."""
         idx = self.indexes.get((table, name))
         if idx is None:
-            idx = Index(table, func, multi)
+            idx = Index(table, func, multi, order)
             idx.build(self.tables.get(table, {}))
             self.indexes[(table, name)] = idx
         return idx

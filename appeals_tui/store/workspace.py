@@ -10,7 +10,7 @@ changed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,6 +186,28 @@ class Workspace:
             bucket = idx.buckets.get(value)
             return list(bucket.values()) if bucket else []
 
+    def top(
+        self,
+        table: str,
+        name: str,
+        value: Any,
+        n: int,
+        *,
+        key: KeyFunc,
+        order: KeyFunc,
+        multi: bool = False,
+        skip: Callable[[Doc], bool] | None = None,
+    ) -> list[Doc]:
+        """Up to `n` docs filed under `value` in index `name`, largest `order(doc)` first.
+
+        Like `lookup`, but the index keeps each bucket sorted by `order` (always pass
+        the same functions for a name), so the top of a big bucket costs O(n) rather
+        than a scan. Docs for which `skip(doc)` is true are passed over.
+        """
+        with self._mutex:
+            self.refresh()
+            return self._rep.index(table, name, key, multi, order).top(value, n, skip)
+
     def lookup_values(
         self, table: str, field: str, *, key: KeyFunc | None = None, multi: bool = False
     ) -> list[Any]:
@@ -211,6 +233,27 @@ class Workspace:
                 assert self._rep.snap is not None
                 older = self._rep.snap.events(since_seq)
                 return older + [e for e in self._rep.jevents if e["seq"] > since_seq]
+
+    def events_for(self, entities: Iterable[str]) -> list[Doc]:
+        """Audit events about any of `entities` (e.g. "case:C-000001"), in seq order.
+
+        Reads only those events: an entity -> seqs index of the snapshot's events
+        (built on first use) plus the journal's events, which stay few (auto-compact).
+        """
+        wanted = set(entities)
+        with self._mutex:
+            self.refresh()
+            with self._lock.shared():
+                snap = self._rep.snap
+                assert snap is not None
+                index, _ = snap.entity_index()
+                seqs: list[int] = []
+                for entity in wanted:
+                    have = index.get(entity)
+                    if have is not None:
+                        seqs.extend((have,) if isinstance(have, int) else have)
+                out = [snap.event_at(seq) for seq in sorted(seqs)]
+                return out + [e for e in self._rep.jevents if e["entity"] in wanted]
 
     def disk_usage(self) -> int:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())

@@ -36,13 +36,25 @@ def test_bench_json_has_every_figure(tmp_path):
         "tinydb_1k_p95_vs_decide_p95",
         "tinydb_10k_p95_vs_decide_p95",
     }
+    tui = data["tui"]
+    assert tui["first_paint_ms"] > 0
+    for key in ("resort", "open_case", "back_to_queue"):
+        assert tui[key]["n"] > 0 and 0 < tui[key]["median_ms"] <= tui[key]["p95_ms"]
     assert not (tmp_path / "b" / "ws-200").exists()
 
 
 def test_bench_table_output(tmp_path):
     result = CliRunner().invoke(
         cli,
-        ["bench", "--decisions", "100", "--no-compare", "--workdir", str(tmp_path / "b")],
+        [
+            "bench",
+            "--decisions",
+            "100",
+            "--no-compare",
+            "--no-tui",
+            "--workdir",
+            str(tmp_path / "b"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "decide" in result.output and "peak RSS" in result.output
