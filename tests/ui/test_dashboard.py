@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from appeals_tui.ui.app import make_app
 from appeals_tui.ui.screens.compare import CompareScreen
 from appeals_tui.ui.screens.dashboard import DashboardScreen
@@ -136,6 +138,53 @@ async def test_reviewer_answers_blind(sessions):
         await settle(pilot)
         review = lead.ws.get("qa", batch["batch_id"])["items"][0]["review"]
         assert review["action"] == "restrict_reach" and review["clause_ids"] == ["CSS-4"]
+
+
+@pytest.mark.parametrize(
+    ("size", "since", "reviewer", "expected"),
+    [
+        ("abc", "", "daniel", "whole number"),
+        ("-5", "", "daniel", "size"),
+        ("2", "2026-13-45", "daniel", "2026-13-45"),
+        ("2", "", "nobody", "nobody"),
+    ],
+)
+async def test_bad_draw_input_is_refused_in_place(sessions, size, since, reviewer, expected):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        pilot.app.push_screen(QAScreen())
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert pilot.app.focused is screen.query_one("#qa-batches")
+        for name, value in (("size", size), ("since", since), ("reviewer", reviewer)):
+            screen.query_one(f"#qa-{name}").value = value
+        screen.query_one("#qa-reviewer").focus()
+        await pilot.press("enter")  # enter in the draw row draws
+        await settle(pilot)
+        error = screen.query_one("#qa-draw-error")
+        assert error.has_class("-visible") and expected in str(error.render())
+        assert lead.ws.count("qa") == 0 and pilot.app.is_running
+
+
+async def test_blind_review_without_action_is_refused_in_place(sessions):
+    from appeals_tui.services import qa
+
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    batch = qa.draw_sample(lead, 1, seed=7, reviewer="daniel")
+    async with make_app(sessions("daniel")).run_test(size=(120, 36)) as pilot:
+        pilot.app.push_screen(QAScreen())
+        await settle(pilot)
+        screen = pilot.app.screen
+        await pilot.press("enter")
+        await settle(pilot)
+        screen.query_one("#qa-reasoning").focus()
+        await pilot.press(*"Looks fine to me.", "enter")
+        await settle(pilot)
+        error = str(screen.query_one("#qa-review-error").render())
+        assert "action" in error and "Select.NULL" not in error
+        assert lead.ws.get("qa", batch["batch_id"])["items"][0]["review"] is None
 
 
 def test_dashboard_snapshot(sessions, snap_compare):

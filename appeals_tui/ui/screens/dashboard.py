@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tabs
 
 from ...services.qa import qa_report
 from ...services.stats import consistency_stats
@@ -106,6 +106,8 @@ class DashboardScreen(AppealsScreen):
         tables = self.query_one(f"#{pane}").query(DataTable)
         if tables:
             tables.first().focus()
+        else:  # charts: nothing to select, keep the keyboard on the tabs
+            self.query_one("#dashboard-tabs", TabbedContent).query_one(Tabs).focus()
 
     def action_reload(self) -> None:
         self.call(_load, self.session, done=self._show, failed=self._failed, group="dashboard")
