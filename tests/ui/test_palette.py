@@ -44,3 +44,23 @@ async def test_a_screen_command_from_the_palette_runs_on_that_screen(app, minji)
         await settle(pilot)
         assert isinstance(pilot.app.screen, QueueScreen)
         assert minji.ws.get("cases", cid)["assignee"] == "minji"
+
+
+async def test_every_screen_with_palette_commands_names_real_actions(app):
+    """A PALETTE entry must name an action the screen has (else it silently does nothing)."""
+    import importlib
+    import pkgutil
+
+    import appeals_tui.ui.screens as screens
+    from appeals_tui.ui.base import AppealsScreen
+
+    checked = 0
+    for info in pkgutil.iter_modules(screens.__path__):
+        module = importlib.import_module(f"appeals_tui.ui.screens.{info.name}")
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, AppealsScreen) and "PALETTE" in vars(obj):
+                for name, _help, action in obj.PALETTE:
+                    method = action.split("(", 1)[0]
+                    assert hasattr(obj, f"action_{method}"), (obj.__name__, name)
+                    checked += 1
+    assert checked >= 20

@@ -53,6 +53,19 @@ class CompareScreen(AppealsScreen):
         Binding("right", "move(1)", "Next column", id="compare-right", tooltip="Next column", show=False, priority=True),
     ]  # fmt: skip
 
+    PALETTE = [
+        (
+            "Mark canonical",
+            "Make the focused decision the precedent to follow (leads)",
+            "mark(True)",
+        ),
+        (
+            "Unmark canonical",
+            "Withdraw the focused decision's canonical mark (leads)",
+            "mark(False)",
+        ),
+    ]
+
     def __init__(self, decision_ids: list[str]) -> None:
         super().__init__()
         self.decision_ids = list(decision_ids)
