@@ -57,10 +57,10 @@ class AppealsQueueScreen(AppealsScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="appeals-filters"):
-            yield Input(placeholder="clause, e.g. CSS-3", id="flt-clause")
-            yield Input(placeholder="original moderator", id="flt-moderator")
-            yield YesNoBox("overdue only", id="flt-overdue")
-            yield YesNoBox("resolved too", id="flt-resolved")
+            yield Input(placeholder="clause, e.g. CSS-3", id="flt-clause", compact=True)
+            yield Input(placeholder="original moderator", id="flt-moderator", compact=True)
+            yield YesNoBox("overdue only", id="flt-overdue", compact=True)
+            yield YesNoBox("resolved too", id="flt-resolved", compact=True)
         yield DataTable(id="appeals-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="appeals-status", classes="status-bar")
         yield Footer()
