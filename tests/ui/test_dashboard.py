@@ -196,3 +196,22 @@ def test_dashboard_snapshot(sessions, snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(lead), terminal_size=(120, 36), run_before=run_before)
+
+
+async def test_mark_and_compare_only_on_the_profiles_tab(sessions):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_dashboard(pilot)
+        screen = pilot.app.screen
+
+        def footer_actions() -> set[str]:
+            return {b.binding.action for b in screen.active_bindings.values() if b.enabled}
+
+        assert "compare" not in footer_actions()  # Rates tab
+        await pilot.press("c")
+        await settle(pilot)
+        assert pilot.app.screen is screen  # nothing compared behind the user's back
+        await pilot.press("2")
+        await settle(pilot)
+        assert {"compare", "toggle_mark"} <= footer_actions()

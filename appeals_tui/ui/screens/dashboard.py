@@ -101,6 +101,16 @@ class DashboardScreen(AppealsScreen):
         )
         self.action_reload()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Mark and compare act on the profiles table: offered only while it is shown."""
+        if action in ("toggle_mark", "compare"):
+            return self.query_one("#dashboard-tabs", TabbedContent).active == "tab-profiles"
+        return True
+
+    @on(TabbedContent.TabActivated, "#dashboard-tabs")
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+
     def action_tab(self, pane: str) -> None:
         self.query_one("#dashboard-tabs", TabbedContent).active = pane
         tables = self.query_one(f"#{pane}").query(DataTable)
