@@ -83,3 +83,20 @@ async def test_file_appeal_through_tui(sessions):
         assert screen.query_one(DataTable).row_count == 1
     appeal = sessions("daniel").ws.get("appeals", "A-000001")
     assert appeal["decision_id"] == d.decision_id and appeal["grounds"].startswith("The contact")
+
+
+async def test_file_appeal_refusal_is_in_sight_at_80x24(sessions):
+    app = make_app(sessions("daniel"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_queue(pilot)
+        screen.query_one(DataTable).focus()
+        await pilot.press("f")
+        await pilot.pause()
+        modal = app.screen
+        modal.query_one("#file-decision", Input).value = "D-999999"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = modal.query_one("#file-error")
+        assert error.has_class("-visible")
+        box = modal.query_one("#file-box")
+        assert box.region.contains_region(error.region)  # scrolled into view
