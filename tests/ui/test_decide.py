@@ -185,3 +185,18 @@ async def test_factors_read_yes_or_no_without_colour_and_focus_starts_on_action(
         await pilot.click("#factor-glamorization")
         assert box.value is True
         assert str(box.render()).startswith("▐yes▌")
+
+
+async def test_problems_are_scrolled_into_sight_at_80x24(minji):
+    from appeals_tui.ui.app import make_app
+
+    cid = case_for(minji, "S1")
+    app = make_app(minji)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_decide(pilot, cid)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        box = screen.query_one("#form-errors")
+        assert "clause" in errors(screen)
+        assert screen.query_one(DecisionForm).region.contains_region(box.region)

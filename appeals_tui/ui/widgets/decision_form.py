@@ -147,7 +147,9 @@ class DecisionForm(Horizontal):
             self.query_one(selector).set_class(selector in bad, "-invalid")
         if "#divergence" in bad:
             self.query_one("#divergence").add_class("-visible")
-        self.query_one("#form-right", VerticalScroll).scroll_home(animate=False)
+        # Wide: the errors head the right column. Narrow (columns stacked): they sit below
+        # the left column, out of sight unless scrolled to.
+        self.call_after_refresh(box.scroll_visible, animate=False, top=True)
 
     def clear_problems(self) -> None:
         self.query_one("#form-errors", Static).remove_class("-visible")
