@@ -6,7 +6,7 @@ of the snapshot; a single `get` decodes one line (through a key -> line offset m
 built by a scan that parses no JSON), and anything that needs the whole table
 (`all`, `search`, an index) decodes it once into a plain dict (`materialize`),
 after which the replica uses that dict. Writes to a table still on disk are kept
-here (`docs` wins over disk) and counted, so `count` stays exact.
+here (`docs` wins over disk); `count` checks which of them are new keys.
 """
 
 from __future__ import annotations
@@ -84,12 +84,14 @@ class LazyTable:
         self.disk_count, self.first_line, self.start, self.end = section
         self.docs: dict[str, Doc] = {}  # decoded, or written since the snapshot
         self.dirty: set[str] = set()
-        self.new = 0  # written keys that are not on disk
         self.keys: dict[str, int] | None = None  # key -> record number
         self.starts: array | None = None  # record number -> line offset (+ end)
 
     def count(self) -> int:
-        return self.disk_count + self.new
+        if not self.dirty:
+            return self.disk_count
+        on_disk = self._index()
+        return self.disk_count + sum(1 for key in self.dirty if key not in on_disk)
 
     def _damaged(self, i: int, exc: Exception) -> StoreError:
         return StoreError(
@@ -138,8 +140,7 @@ class LazyTable:
         return doc
 
     def put(self, key: str, doc: Doc) -> None:
-        if key not in self.docs and key not in self._index():
-            self.new += 1
+        """Replays of the journal land here: no scan of the table (count() does that)."""
         self.docs[key] = doc
         self.dirty.add(key)
 
