@@ -4,8 +4,13 @@ Every line is `<crc32 as 8 hex> <orjson body>\\n`. The checksum lets us tell a
 torn tail (crash mid-append: never acknowledged, safe to drop) from damage in
 the middle (acknowledged data: we refuse to open rather than silently lose it).
 
-snapshot.dat: line 1 header {"snapshot", "generation", "events", "last_hash"},
-line 2 state {"tables", "meta"}, then one audit event per line (read lazily).
+snapshot.dat (format 2): line 1 header {"snapshot": 2, "generation", "events",
+"last_hash", "tables": {name: [count, first line, start, end]}, "events_at"},
+space-padded to the length reserved before the sections were written; line 2
+{"meta"}; then each table's records, one `[key, doc]` line each, inside the byte
+range the header names (decoded only when the table is used, see lazy.py); then
+one audit event per line (read lazily). Format 1 (still read; rewritten as 2 by
+the next compaction) had one line 2 {"tables", "meta"} holding the whole state.
 journal.log: line 1 header {"journal", "generation"}, then one record per
 transaction {"r", "actor", "ops", "events"}. A journal whose generation is older
 than the snapshot's was already folded in by a compaction that crashed before
@@ -22,7 +27,7 @@ import zlib
 from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -162,17 +167,56 @@ def write_new_journal(directory: Path, generation: int) -> None:
     _replace_atomically(directory, JOURNAL, [encode_line({"journal": 1, "generation": generation})])
 
 
+#: a placeholder wider than any offset or count, to reserve the header's length
+_WIDE = 10**15
+
+
+def _header_line(header: dict[str, Any], width: int = 0) -> bytes:
+    """The header line, its body space-padded (valid JSON) to `width` bytes in all."""
+    body = orjson.dumps(header)
+    body += b" " * max(0, width - len(body) - 10)
+    return b"%08x " % zlib.crc32(body) + body + b"\n"
+
+
 def write_snapshot(
-    directory: Path, header: dict[str, Any], state: dict[str, Any], events: Iterable[bytes]
+    directory: Path,
+    header: dict[str, Any],
+    meta: dict[str, Any],
+    tables: Iterable[tuple[str, Iterable[bytes]]],
+    events: Iterable[bytes],
 ) -> None:
-    """`events` yields already-encoded event lines (copied raw from the old snapshot)."""
+    """Format 2: `tables` yields (name, encoded record lines); `events` encoded lines.
 
-    def chunks() -> Iterator[bytes]:
-        yield encode_line(header)
-        yield encode_line(state)
-        yield from events
-
-    _replace_atomically(directory, SNAPSHOT, chunks())
+    The header goes first but names the sections' byte ranges, so its length is
+    reserved (with placeholder numbers) and it is written last, before the fsync.
+    """
+    tables = [(name, chunks) for name, chunks in tables]
+    wide = {name: [_WIDE] * 4 for name, _ in tables}
+    width = len(_header_line({**header, "snapshot": 2, "tables": wide, "events_at": _WIDE}))
+    tmp = directory / (SNAPSHOT + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(b" " * (width - 1) + b"\n")
+        fh.write(encode_line({"meta": meta}))
+        sections: dict[str, list[int]] = {}
+        lineno = 3
+        for name, chunks in tables:
+            start, count = fh.tell(), 0
+            for chunk in chunks:
+                count += chunk.count(b"\n")
+                fh.write(chunk)
+            if count:
+                sections[name] = [count, lineno, start, fh.tell()]
+            lineno += count
+        events_at = fh.tell()
+        for chunk in events:
+            fh.write(chunk)
+        full = {**header, "snapshot": 2, "tables": sections, "events_at": events_at}
+        fh.seek(0)
+        fh.write(_header_line(full, width))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, directory / SNAPSHOT)
+    _fsync_dir(directory)
 
 
 @dataclass
@@ -185,6 +229,8 @@ class Snapshot:
     events_offset: int
     size: int
     ident: tuple[int, int]
+    #: format 2: table -> [record count, first line number, start, end offset]
+    sections: dict[str, list[int]] = field(default_factory=dict)
     _entities: dict[str, Any] | None = None
     _starts: array | None = None
 
@@ -291,28 +337,43 @@ def _read_line(fh: BinaryIO) -> bytes:
 
 
 def open_snapshot(path: Path, parse_state: bool = True) -> Snapshot:
-    """Open and parse header (+ state unless the caller already holds it)."""
+    """Open and parse header and meta; format 1's whole state unless parse_state is off."""
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - kept open for lazy event reads
+        fh = open(path, "rb")  # noqa: SIM115 - kept open for lazy record and event reads
     except FileNotFoundError:
         raise StoreError(
             f"no workspace at {path.parent}; run `appeals init --admin NAME` first"
         ) from None
     try:
         st = os.fstat(fh.fileno())
-        parsed = []
-        for lineno in (1, 2):
-            line = fh.readline() if lineno == 1 else _read_line(fh)
-            try:
-                if not line.endswith(b"\n"):
-                    raise ValueError("truncated")
-                body = memoryview(line)[:-1]  # no copy of the (huge) state line
-                with bulk():  # state is one big line: parse it with the GC paused
-                    parsed.append(decode_line(body) if parse_state or lineno == 1 else {})
-            except ValueError as exc:
-                raise StoreError(f"{path}: line {lineno} is damaged ({exc})") from None
-        header, state = parsed
-        return Snapshot(fh, header, state, fh.tell(), st.st_size, (st.st_dev, st.st_ino))
+        header = _parse(path, 1, fh.readline())
+        version = header.get("snapshot")
+        if version == 2:
+            meta = _parse(path, 2, fh.readline()).get("meta", {})
+            state, sections = {"tables": {}, "meta": meta}, header.get("tables", {})
+            events_at = header["events_at"]
+        elif version == 1:
+            line = _read_line(fh)
+            state = _parse(path, 2, line) if parse_state else {}
+            sections, events_at = {}, fh.tell()
+        else:
+            raise StoreError(
+                f"{path} has snapshot format {version}, newer than this program supports "
+                "(2); upgrade appeals-tui"
+            )
+        ident = (st.st_dev, st.st_ino)
+        return Snapshot(fh, header, state, events_at, st.st_size, ident, sections=sections)
     except BaseException:
         fh.close()
         raise
+
+
+def _parse(path: Path, lineno: int, line: bytes) -> dict[str, Any]:
+    """One of the snapshot's leading lines (header, meta, format 1's state)."""
+    try:
+        if not line.endswith(b"\n"):
+            raise ValueError("truncated")
+        with bulk():  # format 1's state is one big line: parse it with the GC paused
+            return decode_line(memoryview(line)[:-1])  # no copy of a huge line
+    except ValueError as exc:
+        raise StoreError(f"{path}: line {lineno} is damaged ({exc})") from None

@@ -19,6 +19,7 @@ import orjson
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.store import journal as jf
 from appeals_tui.store.index import Index, KeyFunc
+from appeals_tui.store.lazy import LazyTable, record_chunks
 
 __all__ = ["Replica"]
 
@@ -36,7 +37,8 @@ class Replica:
         self.path = path
         self.snap: jf.Snapshot | None = None
         self.jfd: int | None = None
-        self.tables: dict[str, dict[str, Doc]] = {}
+        self.tables: dict[str, dict[str, Doc]] = {}  # decoded tables
+        self.lazy: dict[str, LazyTable] = {}  # tables still on disk (format 2)
         self.meta: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
         self.epoch = 0
@@ -60,6 +62,28 @@ class Replica:
             os.close(self.jfd)
             self.jfd = None
 
+    def get(self, table: str, key: str) -> Doc | None:
+        lazy = self.lazy.get(table)
+        if lazy is not None:
+            return lazy.get(key)
+        return self.tables.get(table, {}).get(key)
+
+    def docs(self, table: str) -> dict[str, Doc]:
+        """The whole table as a dict (decoded now if it was still on disk)."""
+        lazy = self.lazy.get(table)
+        if lazy is not None:
+            self.tables[table] = lazy.materialize()
+            del self.lazy[table]
+            gc.freeze()  # as after reload: the collector need not walk these again
+        return self.tables.get(table, {})
+
+    def count(self, table: str) -> int:
+        lazy = self.lazy.get(table)
+        return lazy.count() if lazy is not None else len(self.tables.get(table, {}))
+
+    def names(self) -> list[str]:
+        return [*self.tables, *(t for t in self.lazy if t not in self.tables)]
+
     def stamp(self, table: str) -> tuple[int, int]:
         return (self.epoch, self.counts.get(table, 0))
 
@@ -75,7 +99,7 @@ class Replica:
         idx = self.indexes.get((table, name))
         if idx is None:
             idx = Index(table, func, multi, order)
-            idx.build(self.tables.get(table, {}))
+            idx.build(self.docs(table))
             self.indexes[(table, name)] = idx
         return idx
 
@@ -85,6 +109,7 @@ class Replica:
         self.snap = snap = jf.open_snapshot(self.path / jf.SNAPSHOT)  # parses with GC paused
         gc.freeze()
         self.tables, self.meta = snap.state["tables"], snap.state["meta"]
+        self.lazy = {name: LazyTable(snap.file, name, sec) for name, sec in snap.sections.items()}
         self.indexes = {}
         self.counts = {}
         self.epoch += 1
@@ -134,6 +159,11 @@ class Replica:
         for op in rec["ops"]:
             if op[0] == "put":
                 _, table, key, doc = op
+                counts[table] = counts.get(table, 0) + 1
+                lazy = self.lazy.get(table)
+                if lazy is not None:  # no index on it yet: building one decodes it
+                    lazy.put(key, doc)
+                    continue
                 docs = tables.setdefault(table, {})
                 if indexes:
                     old = docs.get(key)
@@ -141,7 +171,6 @@ class Replica:
                         if t == table:
                             idx.put(key, old, doc)
                 docs[key] = doc
-                counts[table] = counts.get(table, 0) + 1
             elif op[0] == "meta":
                 self.meta[op[1]] = op[2]
             else:
@@ -235,24 +264,30 @@ class Replica:
         old = self.snap
         assert old is not None
         generation = old.header["generation"] + 1
-        header = {
-            "snapshot": 1,
-            "generation": generation,
-            "events": self.last_seq,
-            "last_hash": self.last_hash,
-        }
-        state = {"tables": self.tables, "meta": self.meta}
+        header = {"generation": generation, "events": self.last_seq, "last_hash": self.last_hash}
+        lazy = self.lazy
+
+        def tables() -> Any:
+            for name in self.names():
+                yield (
+                    name,
+                    (lazy[name].chunks() if name in lazy else record_chunks(self.tables[name])),
+                )
 
         def events() -> Any:
             yield from old.event_chunks()
             for ev in self.jevents:
                 yield jf.encode_line(ev)
 
-        jf.write_snapshot(self.path, header, state, events())
+        jf.write_snapshot(self.path, header, self.meta, tables(), events())
         jf.write_new_journal(self.path, generation)
-        # Adopt the new files without re-parsing the state we already hold.
-        self.snap = jf.open_snapshot(self.path / jf.SNAPSHOT, parse_state=False)
+        # Adopt the new files without decoding again the tables we already hold.
+        self.snap = snap = jf.open_snapshot(self.path / jf.SNAPSHOT)
         old.close()
-        self.snap.state = state
+        self.lazy = {
+            name: LazyTable(snap.file, name, sec)
+            for name, sec in snap.sections.items()
+            if name not in self.tables
+        }
         self.jevents = []
         self._adopt_journal()

@@ -31,14 +31,17 @@ class StateStorage(Storage):
     def __init__(
         self,
         tables: Callable[[], Tables],
+        table: Callable[[str], dict[str, dict[str, Any]]],
         stamp: Callable[[str], tuple[int, int]],
         refresh: Callable[[], object],
     ) -> None:
         self._tables = tables
+        self.table = table
         self.stamp = stamp
         self.refresh = refresh
 
     def read(self) -> Tables:
+        """Every table (decodes those still on disk): TinyDB calls it only to list them."""
         return self._tables()
 
     def write(self, data: dict[str, dict[str, Any]]) -> NoReturn:
@@ -68,7 +71,8 @@ class JournalTable(Table):
 
     def _read_table(self) -> dict[str, Mapping]:  # type: ignore[override]
         self._sync()
-        return self._storage.read().get(self.name, {})
+        storage: StateStorage = self._storage  # type: ignore[assignment]
+        return storage.table(self.name)
 
     def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> NoReturn:
         raise StoreError(_REFUSED)

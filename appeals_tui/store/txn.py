@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -34,12 +34,20 @@ def _check_names(table: str, key: str) -> None:
         raise StoreError(f"document key must be a non-empty string, not {key!r}")
 
 
+class Tables(Protocol):
+    """What a transaction reads: the replica's committed state."""
+
+    def get(self, table: str, key: str) -> dict[str, Any] | None: ...
+
+    def docs(self, table: str) -> dict[str, dict[str, Any]]: ...
+
+
 class Txn:
     """Buffered writes; reads see this transaction's own pending writes."""
 
     def __init__(
         self,
-        tables: dict[str, dict[str, dict[str, Any]]],
+        tables: Tables,
         meta: dict[str, Any],
         actor: str,
         clock: Callable[[], datetime],
@@ -62,12 +70,12 @@ class Txn:
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         self._check_open()
         doc = self._puts.get((table, key))
-        return doc if doc is not None else self._tables.get(table, {}).get(key)
+        return doc if doc is not None else self._tables.get(table, key)
 
     def all(self, table: str) -> list[dict[str, Any]]:
         """Current docs of `table` including pending ones (for migrations)."""
         self._check_open()
-        merged = dict(self._tables.get(table, {}))
+        merged = dict(self._tables.docs(table))
         merged.update({k: d for (t, k), d in self._puts.items() if t == table})
         return list(merged.values())
 

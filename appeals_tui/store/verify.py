@@ -7,13 +7,29 @@ journal record order and the audit hash chain, and names the first broken seq.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from appeals_tui.store.audit import VerifyResult, check_chain
 from appeals_tui.store.journal import JOURNAL, SNAPSHOT, bulk, decode_line
+from appeals_tui.store.lazy import line_chunks
 
 __all__ = ["verify_files"]
+
+
+_MOVED = "not where the header's table of contents says (lines added or removed?)"
+
+
+def _layout(header: dict[str, Any]) -> tuple[int, dict[int, int]]:
+    """First event line, and line number -> offset of each section start (format 2)."""
+    if header.get("snapshot") != 2:
+        return 3, {}
+    sections = header.get("tables") or {}
+    first_event = 3 + sum(sec[0] for sec in sections.values())
+    bounds = {sec[1]: sec[2] for sec in sections.values()}
+    bounds[first_event] = header.get("events_at", -1)
+    return first_event, bounds
 
 
 def _lines(data: bytes) -> list[bytes]:
@@ -33,20 +49,30 @@ def _verify(directory: Path, acknowledged_seq: int) -> VerifyResult:
     soft: str = ""
     snap_path, journal_path = directory / SNAPSHOT, directory / JOURNAL
 
-    snap_lines = _lines(snap_path.read_bytes())
     header: dict[str, Any] = {}
-    for lineno, line in enumerate(snap_lines, start=1):
-        try:
-            obj = decode_line(line)
-        except ValueError as exc:
-            damage = (len(events) + 1, f"{snap_path}: line {lineno}: {exc}")
-            break
-        records += 1
-        if lineno == 1:
-            header = obj
-        elif lineno > 2:
-            events.append(obj)
-    if damage is None and len(snap_lines) < 2:
+    first_event, bounds, lineno = 3, {}, 0
+    with open(snap_path, "rb") as fh:  # streamed: the snapshot may be hundreds of MB
+        for pos, lines in line_chunks(fh, 0, os.fstat(fh.fileno()).st_size):
+            for line in lines:
+                lineno += 1
+                if bounds.get(lineno, pos) != pos:
+                    damage = (len(events) + 1, f"{snap_path}: line {lineno}: {_MOVED}")
+                    break
+                pos += len(line) + 1
+                try:
+                    obj = decode_line(line)
+                except ValueError as exc:
+                    damage = (len(events) + 1, f"{snap_path}: line {lineno}: {exc}")
+                    break
+                records += 1
+                if lineno == 1:
+                    header = obj
+                    first_event, bounds = _layout(header)
+                elif lineno >= first_event:
+                    events.append(obj)
+            if damage is not None:
+                break
+    if damage is None and lineno < 2:
         damage = (1, f"{snap_path}: truncated (no header or state)")
     listed = header.get("events")
     if damage is None and listed != len(events):

@@ -65,7 +65,8 @@ class Workspace:
         self._txn: Txn | None = None
         self.db = JournalDB(
             storage=StateStorage,
-            tables=lambda: self._rep.tables,
+            tables=lambda: {name: self._rep.docs(name) for name in self._rep.names()},
+            table=self._table_docs,
             stamp=self._rep.stamp,
             refresh=self.refresh,
         )
@@ -90,9 +91,9 @@ class Workspace:
                 if cls.exists(path):
                     raise StoreError(f"a workspace already exists at {path}")
                 jf.write_new_journal(path, 1)
-                header = {"snapshot": 1, "generation": 1, "events": 0, "last_hash": GENESIS}
-                state = {"tables": {}, "meta": {"schema_version": cls.SCHEMA_VERSION}}
-                jf.write_snapshot(path, header, state, [])
+                header = {"generation": 1, "events": 0, "last_hash": GENESIS}
+                meta = {"schema_version": cls.SCHEMA_VERSION}
+                jf.write_snapshot(path, header, meta, [], [])
         finally:
             lock.close()
         return cls(path, **kwargs)
@@ -111,7 +112,8 @@ class Workspace:
             self._lock.close()
             # The loaded state is gc.freeze()d and the TinyDB wiring makes this object
             # part of a cycle: drop the state now rather than waiting for a collection.
-            self._rep.tables, self._rep.indexes, self._rep.jevents = {}, {}, []
+            rep = self._rep
+            rep.tables, rep.lazy, rep.indexes, rep.jevents = {}, {}, {}, []
 
     def __enter__(self) -> Workspace:
         return self
@@ -152,16 +154,23 @@ class Workspace:
                 return self._rep.catch_up()
 
     def get(self, table: str, key: str) -> Doc | None:
-        self.refresh()
-        return self._rep.tables.get(table, {}).get(key)
+        with self._mutex:  # a table still on disk decodes (and caches) the record
+            self.refresh()
+            return self._rep.get(table, key)
 
     def all(self, table: str) -> list[Doc]:
-        self.refresh()
-        return list(self._rep.tables.get(table, {}).values())
+        with self._mutex:
+            self.refresh()
+            return list(self._rep.docs(table).values())
 
     def count(self, table: str) -> int:
-        self.refresh()
-        return len(self._rep.tables.get(table, {}))
+        with self._mutex:
+            self.refresh()
+            return self._rep.count(table)
+
+    def _table_docs(self, table: str) -> dict[str, Doc]:
+        with self._mutex:  # decoding a table still on disk must happen once
+            return self._rep.docs(table)
 
     def lookup(
         self,
@@ -269,7 +278,7 @@ class Workspace:
             with self._lock.exclusive():
                 rep = self._rep
                 rep.catch_up()
-                txn = Txn(rep.tables, rep.meta, actor, self._clock, rep.last_seq, rep.last_hash)
+                txn = Txn(rep, rep.meta, actor, self._clock, rep.last_seq, rep.last_hash)
                 self._txn = txn
                 try:
                     yield txn

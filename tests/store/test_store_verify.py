@@ -9,20 +9,23 @@ from conftest import add_cases, reencode
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.store import Workspace
-from appeals_tui.store.journal import JOURNAL, SNAPSHOT
+from appeals_tui.store.journal import JOURNAL, SNAPSHOT, decode_line
 
 # Where event `seq` sits: journal line seq+1 (one event per txn, after the header), or
-# snapshot line seq+2 (after header and state) once compacted.
-PLACES = {"journal": (JOURNAL, 1), "snapshot": (SNAPSHOT, 2)}
+# once compacted snapshot line seq+2+records (after header, meta and the table records).
+PLACES = {"journal": JOURNAL, "snapshot": SNAPSHOT}
 
 
 @pytest.fixture(params=sorted(PLACES))
 def place(request, ws: Workspace) -> tuple[Path, int]:
     add_cases(ws, 20)
-    if request.param == "snapshot":
-        ws.compact()
-    name, offset = PLACES[request.param]
-    return ws.path / name, offset
+    if request.param == "journal":
+        return ws.path / JOURNAL, 1
+    ws.compact()
+    header = decode_line((ws.path / SNAPSHOT).read_bytes().split(b"\n", 1)[0])
+    records = sum(section[0] for section in header["tables"].values())
+    assert records == 20
+    return ws.path / SNAPSHOT, 2 + records
 
 
 def edit_lines(path: Path, edit) -> None:
