@@ -166,3 +166,19 @@ async def test_outcome_radios_show_the_choice_without_colour(sessions):
         screen.query_one("#outcome-modified", RadioButton).value = True
         await pilot.pause()
         assert marks() == ["▐○▌", "▐○▌", "▐●▌"]
+
+
+async def test_overturn_records_the_factors_as_re_answered(sessions):
+    d, a = appealed(sessions)
+    async with make_app(sessions("daniel")).run_test(size=(120, 36)) as pilot:
+        screen = await open_review(pilot, a.appeal_id)
+        box = screen.query_one("#outcome-factors").query_one("#factor-contact_means")
+        assert box.value is True  # prefilled from the original decision
+        box.value = False  # the "contact" was a fan page: answered wrongly
+        await resolve(pilot, screen, "overturned", "The ID is a fan page, not a contact means.")
+        assert error_of(screen) == ""
+    ws = sessions("daniel").ws
+    ws.refresh()
+    new = ws.get("decisions", ws.get("appeals", a.appeal_id)["new_decision_id"])
+    assert new["factors"]["contact_means"] is False
+    assert new["factors"]["depicts_commercial_sex"] is True  # the rest carried over
