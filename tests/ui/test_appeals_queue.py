@@ -100,3 +100,30 @@ async def test_file_appeal_refusal_is_in_sight_at_80x24(sessions):
         assert error.has_class("-visible")
         box = modal.query_one("#file-box")
         assert box.region.contains_region(error.region)  # scrolled into view
+
+
+async def test_paging_with_keys_and_no_page_past_the_end(sessions, monkeypatch):
+    from appeals_tui.ui.screens import appeals_queue
+
+    monkeypatch.setattr(appeals_queue, "PAGE", 2)
+    for subject in ("S1", "S2", "S3"):
+        appealed(sessions, subject)
+    async with make_app(sessions("daniel")).run_test(size=(120, 36)) as pilot:
+        screen = await open_queue(pilot)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 2 and app_focus_is_table(pilot, table)
+        await pilot.press("pagedown")  # the table must not swallow it
+        await settle(pilot)
+        assert table.row_count == 1 and "page 2/2" in str(
+            screen.query_one("#appeals-status").render()
+        )
+        await pilot.press("n")  # past the end: stays on the last full page
+        await settle(pilot)
+        assert table.row_count == 1 and screen.page_offset == 2
+        await pilot.press("p")
+        await settle(pilot)
+        assert table.row_count == 2 and screen.page_offset == 0
+
+
+def app_focus_is_table(pilot, table) -> bool:
+    return pilot.app.focused is table
