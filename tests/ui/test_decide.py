@@ -9,6 +9,7 @@ from appeals_tui.services.decisions import DecisionDraft
 from appeals_tui.ui.screens.case import CaseScreen
 from appeals_tui.ui.screens.decide import DecideScreen
 from appeals_tui.ui.screens.queue import QueueScreen
+from appeals_tui.ui.widgets.appeal_dialogs import AppealConfirm
 from appeals_tui.ui.widgets.clause_picker import ClausePicker
 from appeals_tui.ui.widgets.decision_form import DecisionForm
 from appeals_tui.ui.widgets.dialogs import ConflictDialog
@@ -62,6 +63,9 @@ async def test_claim_then_decide_end_to_end_with_keys(app, minji):
         reasoning.insert(REASON[:-1])
         await pilot.press(REASON[-1])
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AppealConfirm)  # the notice is offered; later
+        await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         case = minji.ws.get("cases", cid)
@@ -200,3 +204,29 @@ async def test_problems_are_scrolled_into_sight_at_80x24(minji):
         box = screen.query_one("#form-errors")
         assert "clause" in errors(screen)
         assert screen.query_one(DecisionForm).region.contains_region(box.region)
+
+
+async def test_after_saving_the_notice_is_offered_and_escape_lands_on_the_queue(app, minji):
+    from appeals_tui.ui.screens.notice import NoticeScreen
+
+    cid = case_for(minji, "S1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = await open_decide(pilot, cid)
+        screen.form.load(DecisionDraft("geo_block", ["KR-1"], dict(GLAMOUR), REASON))
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        decision_id = minji.ws.get("cases", cid)["decision_id"]
+        assert isinstance(app.screen, NoticeScreen) and app.screen.decision_id == decision_id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        # later, from the case: n opens the same notice
+        await app.push_screen(CaseScreen(cid))
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NoticeScreen) and app.screen.decision_id == decision_id
