@@ -215,3 +215,11 @@ async def test_mark_and_compare_only_on_the_profiles_tab(sessions):
         await pilot.press("2")
         await settle(pilot)
         assert {"compare", "toggle_mark"} <= footer_actions()
+
+
+def test_every_action_has_its_own_chart_marker():
+    from appeals_tui.domain.models import Action
+    from appeals_tui.ui.widgets.chart_plots import ACTION_MARKERS
+
+    assert set(ACTION_MARKERS) == {a.value for a in Action}
+    assert len(set(ACTION_MARKERS.values())) == len(ACTION_MARKERS)
