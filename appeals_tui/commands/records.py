@@ -90,17 +90,14 @@ def export() -> None:
 @click.pass_context
 def export_decisions_cmd(ctx, fmt, out, **filters) -> None:
     """Export decisions as CSV, JSON lines or DSA statements of reasons."""
-    from ..services.export import export_decisions
+    from ..services.export import export_decisions, export_to_path
 
     sess = session(ctx)
     flt = build_filter(**filters)
     if out is None:
         count = export_decisions(sess, fmt, sys.stdout, flt)
     else:
-        tmp = out.with_name(out.name + ".part")
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
-            count = export_decisions(sess, fmt, handle, flt)
-        tmp.replace(out)
+        count = export_to_path(sess, fmt, out, flt)
     click.echo(f"exported {count} record(s)" + (f" to {out}" if out else ""), err=True)
 
 

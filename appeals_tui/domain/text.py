@@ -43,8 +43,8 @@ def visible(text: str | None, *, keep_newlines: bool = True) -> str:
         return ""
     out: list[str] = []
     for ch in text:
-        if ch in "\n\r":
-            out.append("\n" if keep_newlines and ch == "\n" else " ")
+        if ch == "\n":
+            out.append("\n" if keep_newlines else " ")
         elif ch == "\t":
             out.append("    ")
         elif ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs", "Co"):

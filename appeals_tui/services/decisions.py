@@ -139,44 +139,51 @@ def check_divergence(
 
 
 def validate_draft(session: Session, case: dict[str, Any], draft: DecisionDraft) -> Divergence:
-    """Every problem with the draft at once, as `field: problem` lines."""
+    """Every problem with the draft at once, as `field: problem` lines, in form order."""
     problems: list[str] = []
-    actions = {a.value for a in Action}
-    if draft.action not in actions:
+    actions = [a.value for a in Action]
+    action_ok = draft.action in actions
+    if not draft.action:
+        problems.append("action: choose an action")
+    elif not action_ok:
         problems.append(f"action: '{draft.action}' is not one of {', '.join(actions)}")
     if not draft.clause_ids:
         problems.append("clause: cite at least one policy clause")
+    clauses_ok = bool(draft.clause_ids)
     for cid in draft.clause_ids:
-        try:
-            session.library.latest(cid)
-        except NotFound as exc:
-            problems.append(f"clause: {exc}")
-    if (
-        draft.action in actions
-        and draft.clause_ids
-        and not any(p.startswith("clause") for p in problems)
-    ):
+        if not session.library.has(cid):
+            clauses_ok = False
+            try:
+                session.library.latest(cid)
+            except NotFound as exc:
+                problems.append(f"clause: {exc}")
+    if action_ok and clauses_ok:
         try:
             session.library.check_action(draft.action, draft.clause_ids)
         except ValidationError as exc:
             problems.extend(f"action: {p}" for p in exc.problems)
+    factors_ok = True
     try:
         validate_factors(draft.factors)
     except ValidationError as exc:
+        factors_ok = False
         problems.extend(p if p.startswith("factor") else f"factors: {p}" for p in exc.problems)
     if not clean_text(draft.reasoning):
         problems.append("reasoning: required; explain what in the content led to this decision")
     elif not is_meaningful(draft.reasoning):
         problems.append("reasoning: too short; write at least a full sentence")
+    divergence = None
+    if action_ok and factors_ok:
+        divergence = check_divergence(session, case, draft.action, draft.factors, draft.clause_ids)
+        if divergence.required and not is_meaningful(draft.divergence_reason, min_chars=10):
+            problems.append(
+                f"divergence_reason: required because {divergence.explain(draft.action)}"
+            )
     if problems:
         raise ValidationError(
             problems[0] if len(problems) == 1 else f"{len(problems)} problems", problems
         )
-    divergence = check_divergence(session, case, draft.action, draft.factors, draft.clause_ids)
-    if divergence.required and not is_meaningful(draft.divergence_reason, min_chars=10):
-        raise ValidationError(
-            f"divergence_reason: required because {divergence.explain(draft.action)}"
-        )
+    assert divergence is not None
     return divergence
 
 

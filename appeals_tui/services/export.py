@@ -131,6 +131,11 @@ def export_to_path(
     """Export to a file atomically: written beside it as `.part`, renamed when complete,
     so an interrupted export never leaves a half file under the real name."""
     path = Path(path).expanduser()
+    workspace = session.ws.path.resolve()
+    if path.resolve().parent == workspace or workspace in path.resolve().parents:
+        raise ValidationError(
+            f"path: {path} is inside the workspace folder; exporting there would damage it"
+        )
     if path.is_dir():
         raise ValidationError(f"path: {path} is a folder; name a file")
     if not path.parent.is_dir():
@@ -140,6 +145,9 @@ def export_to_path(
         with tmp.open("w", encoding="utf-8", newline="") as handle:
             count = export_decisions(session, fmt, handle, flt, progress)
         tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ValidationError(f"path: cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

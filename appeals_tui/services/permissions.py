@@ -33,7 +33,7 @@ def can(session: Session, capability: str) -> bool:
 
 def require_role(session: Session, capability: str, doing: str) -> None:
     if not can(session, capability):
-        allowed = ", ".join(sorted(r.value for r in CAPABILITIES[capability]))
+        allowed = " and ".join(sorted(f"{r.value}s" for r in CAPABILITIES[capability]))
         raise PermissionDenied(
             f"{session.actor} is a {session.role.value}; only {allowed} may {doing}"
         )

@@ -174,3 +174,20 @@ def test_decide_strike_for_removal(sessions):
     strikes = minji.ws.all("strikes")
     assert [s["decision_id"] for s in strikes] == [d.decision_id]
     assert strikes[0]["weight"] >= 1
+
+
+def test_all_problems_reported_at_once_in_form_order(sessions):
+    minji = sessions("minji")
+    cid = case_for(minji, "S1")
+    with pytest.raises(ValidationError) as err:
+        decisions.decide(
+            minji, cid, draft(action="remove_content", clause_ids=["CSS-1"], reasoning="bad.")
+        )
+    fields = [p.split(":")[0] for p in err.value.problems]
+    assert fields == ["reasoning", "divergence_reason"]
+    with pytest.raises(ValidationError) as err:
+        decisions.decide(minji, cid, draft(action=""))
+    assert err.value.problems[0] == "action: choose an action"
+    with pytest.raises(ValidationError) as err:
+        decisions.decide(minji, cid, draft(action="zap"))
+    assert "no_action, label, restrict_reach" in err.value.problems[0]

@@ -141,3 +141,18 @@ def test_export_to_path_is_atomic(decided, tmp_path):
     with pytest.raises(ValidationError, match="format"):
         export_to_path(decided, "xml", tmp_path / "x.xml")
     assert not (tmp_path / "x.xml.part").exists()
+
+
+def test_export_refuses_paths_inside_the_workspace(sessions):
+    import pytest
+
+    from appeals_tui.domain.errors import ValidationError
+    from appeals_tui.services.export import export_to_path
+
+    lead = sessions("seoyeon")
+    journal = lead.ws.path / "journal.log"
+    before = journal.read_bytes()
+    with pytest.raises(ValidationError, match="inside the workspace"):
+        export_to_path(lead, "csv", journal)
+    assert journal.read_bytes() == before
+    assert lead.ws.verify().ok

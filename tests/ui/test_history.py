@@ -137,7 +137,7 @@ async def test_export_to_an_unwritable_path_says_so_in_place(sessions, tmp_path)
         await pilot.click("#export-start")
         await settle(pilot)
         status = str(modal.query_one("#export-status").render())
-        assert "not exported: cannot write /proc/x.csv" in status and ".part" not in status
+        assert "not exported: path: cannot write /proc/x.csv" in status and ".part" not in status
         assert modal.written is None and pilot.app.is_running
 
 

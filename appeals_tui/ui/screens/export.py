@@ -135,12 +135,7 @@ class ExportScreen(ModalScreen[int | None]):
     def _failed(self, exc: BaseException) -> None:
         self.running = False
         self.query_one("#export-start", Button).disabled = False
-        if isinstance(exc, OSError):  # the file system's refusal, said about the user's path
-            path = self.query_one("#export-path", Input).value.strip()
-            message = f"cannot write {path}: {exc.strerror or exc}"
-        else:
-            message = error_text(exc)
-        self._status(f"not exported: {message}", error=True)
+        self._status(f"not exported: {error_text(exc)}", error=True)
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:
