@@ -160,6 +160,7 @@ def _replay_decision(
         spec["reasoning"],
         action=spec.get("action"),
         clause_ids=spec.get("clauses"),
+        factors=spec.get("factors"),
     )
 
 
