@@ -50,10 +50,20 @@ def _rank_keys(decision: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
     )
 
 
-def _recency(decision: dict[str, Any]) -> tuple[float, int, tuple[int, ...]]:
+#: byte b -> 255 - b: applied to UTF-32-BE (fixed width, code point order), it
+#: reverses the order of equal-length ids in one small bytes object (this key is
+#: kept per decision by the precedent index: a tuple of ints cost ~330 bytes)
+_REVERSE = bytes(range(255, -1, -1))
+
+
+def _recency(decision: dict[str, Any]) -> tuple[float, int, bytes]:
     """Ascending = older; equal dates: the earlier decision id ranks higher (table order)."""
     ident = str(decision.get("decision_id", ""))
-    return (_timestamp(decision.get("decided_at")), -len(ident), tuple(-ord(ch) for ch in ident))
+    return (
+        _timestamp(decision.get("decided_at")),
+        -len(ident),
+        ident.encode("utf-32-be", "surrogatepass").translate(_REVERSE),
+    )
 
 
 def _best(groups: list[list[dict[str, Any]]], n: int) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ KeyFunc = Callable[[Doc], Any]
 class Index:
     """value -> {key: doc}; `multi` indexes file a doc under every value its func yields."""
 
-    __slots__ = ("table", "func", "multi", "buckets", "order", "ranked")
+    __slots__ = ("table", "func", "multi", "buckets", "order", "ranked", "rank")
 
     def __init__(
         self, table: str, func: KeyFunc, multi: bool = False, order: KeyFunc | None = None
@@ -32,10 +32,12 @@ class Index:
         self.func = func
         self.multi = multi
         self.buckets: dict[Hashable, dict[str, Doc]] = {}
-        #: with `order`: value -> [(order(doc), key)] ascending, so the top of a
-        #: bucket is read without scanning it (precedents: newest first)
+        #: with `order`: value -> keys ascending by (order(doc), key), so the top of
+        #: a bucket is read without scanning it (precedents: newest first); the
+        #: order value is kept once per key in `rank`, not once per bucket entry
         self.order = order
-        self.ranked: dict[Hashable, list[tuple[Any, str]]] = {}
+        self.ranked: dict[Hashable, list[str]] = {}
+        self.rank: dict[str, Any] = {}
 
     def _values(self, doc: Doc) -> Iterable[Hashable]:
         value = self.func(doc)
@@ -47,9 +49,14 @@ class Index:
             for value in self._values(doc):
                 self.buckets.setdefault(value, {})[key] = doc
         if self.order is not None:
-            order = self.order
+            order, rank = self.order, {}
+            for bucket in self.buckets.values():
+                for k, d in bucket.items():
+                    if k not in rank:
+                        rank[k] = order(d)
+            self.rank = rank
             self.ranked = {
-                value: sorted((order(d), k) for k, d in bucket.items())
+                value: sorted(bucket, key=lambda k: (rank[k], k))
                 for value, bucket in self.buckets.items()
             }
 
@@ -60,7 +67,7 @@ class Index:
         if not ranked or bucket is None or n <= 0:
             return out
         for i in range(len(ranked) - 1, -1, -1):
-            doc = bucket[ranked[i][1]]
+            doc = bucket[ranked[i]]
             if skip is None or not skip(doc):
                 out.append(doc)
                 if len(out) >= n:
@@ -81,18 +88,24 @@ class Index:
                         bucket.pop(key, None)
                         if not bucket:
                             del self.buckets[value]
-        new_rank = order(new) if order is not None else None
         for value in new_values:
             self.buckets.setdefault(value, {})[key] = new
-            if order is not None:
-                insort(self.ranked.setdefault(value, []), (new_rank, key))
+        if order is not None:
+            rank = self.rank
+            if new_values:
+                rank[key] = order(new)
+                for value in new_values:
+                    insort(self.ranked.setdefault(value, []), key, key=lambda k: (rank[k], k))
+            else:
+                rank.pop(key, None)
 
     def _unrank(self, value: Hashable, item: tuple[Any, str]) -> None:
         ranked = self.ranked.get(value)
         if ranked is None:
             return
-        i = bisect_left(ranked, item)
-        if i < len(ranked) and ranked[i] == item:
+        rank = self.rank
+        i = bisect_left(ranked, item, key=lambda k: (rank[k], k))
+        if i < len(ranked) and ranked[i] == item[1]:
             del ranked[i]
             if not ranked:
                 del self.ranked[value]

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.store.journal import bulk, decode_line, encode_line, read_range
+from appeals_tui.store.share import Sharer
 
 __all__ = ["LazyTable", "record_chunks", "line_chunks"]
 
@@ -145,14 +146,17 @@ class LazyTable:
         self.dirty.add(key)
 
     def materialize(self) -> dict[str, Doc]:
-        """Every record as one dict in table order (disk order, then new keys)."""
+        """Every record as one dict in table order (disk order, then new keys).
+
+        Equal small values of different records are shared (see `Sharer`)."""
         out: dict[str, Doc] = {}
-        cached, i = self.docs, 0
+        cached, i, share = self.docs, 0, Sharer().doc
         with bulk():
             for _, lines in line_chunks(self.file, self.start, self.end):
                 for line in lines:
                     key, doc = self._decode(line, i)
-                    out[key] = cached.get(key, doc)
+                    kept = cached.get(key)
+                    out[key] = share(doc) if kept is None else kept
                     i += 1
             if i != self.disk_count:
                 raise self._damaged(i, ValueError(f"{self.disk_count} records listed, {i} found"))
