@@ -156,7 +156,12 @@ class LazyTable:
                 for line in lines:
                     key, doc = self._decode(line, i)
                     kept = cached.get(key)
-                    out[key] = share(doc) if kept is None else kept
+                    if kept is None:
+                        doc = share(doc)
+                        ident = next(iter(doc.values()), None)  # "case_id": the key again
+                        out[ident if ident == key else key] = doc
+                    else:
+                        out[key] = kept
                     i += 1
             if i != self.disk_count:
                 raise self._damaged(i, ValueError(f"{self.disk_count} records listed, {i} found"))

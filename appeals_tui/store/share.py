@@ -20,7 +20,7 @@ import orjson
 __all__ = ["Sharer"]
 
 SAMPLE = 2048  # records seen at a path before deciding whether sharing pays
-MAX_STR = 48  # longer strings are text, not labels
+MAX_STR = 32  # longer strings are text or URLs, not labels or timestamps
 
 
 class _Path:
@@ -33,6 +33,10 @@ class _Path:
         self.tries = self.hits = 0
         self.on = True
         self.children: dict[str, _Path] = {}
+
+    def alive(self) -> bool:
+        """Whether anything at or under this path is still shared."""
+        return self.on or any(child.alive() for child in self.children.values())
 
     def seen(self, hit: bool) -> None:
         self.tries += 1
@@ -47,26 +51,45 @@ class Sharer:
 
     def __init__(self) -> None:
         self.root = _Path()
+        self.sampled = 0
+        #: after the sample: the top-level fields still worth visiting
+        self.live: list[tuple[str, _Path]] | None = None
 
     def doc(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """`doc` (freshly decoded, not yet shared) with its values replaced by shared ones."""
-        self._fields(self.root, doc)
-        return doc
+        """An equal copy of `doc` (freshly decoded) whose values are the shared ones."""
+        live = self.live
+        if live is None:
+            out = self._fields(self.root, doc)
+            self.sampled += 1
+            if self.sampled == SAMPLE:
+                self.live = [(k, p) for k, p in self.root.children.items() if p.alive()]
+            return out
+        out = {k: v for k, v in doc.items()}  # see _fields: a compact table
+        for key, node in live:
+            value = out.get(key)
+            if value is not None and type(value) in _SHARED:
+                out[key] = self._value(node, value)
+        return out
 
-    def _fields(self, node: _Path, doc: dict[str, Any]) -> None:
-        children = node.children
+    def _fields(self, node: _Path, doc: dict[str, Any]) -> dict[str, Any]:
+        """Rebuilt by insertion: orjson's dicts of ~20 keys come with a bigger hash
+        table than they need (632 vs 464 bytes)."""
+        children, out = node.children, {}
         for key, value in doc.items():
             if type(value) in _SHARED:
                 child = children.get(key)
                 if child is None:
                     child = children[key] = _Path()
-                new = self._value(child, value)
-                if new is not value:
-                    doc[key] = new  # same key: no resize while iterating
+                value = self._value(child, value)
+            out[key] = value
+        return out
 
     def _value(self, node: _Path, value: Any) -> Any:
         if type(value) is str:
-            if not node.on or len(value) > MAX_STR:
+            if not node.on:
+                return value
+            if len(value) > MAX_STR:
+                node.seen(False)
                 return value
             shared = node.memo.setdefault(value, value)
             node.seen(shared is not value)
@@ -78,7 +101,7 @@ class Sharer:
                 node.seen(True)
                 return shared
         if type(value) is dict:
-            self._fields(node, value)
+            value = self._fields(node, value)
         else:
             item = node.children.get("")
             if item is None:
