@@ -23,7 +23,7 @@ from appeals_tui.store.share import Sharer
 __all__ = ["LazyTable", "record_chunks", "line_chunks"]
 
 Doc = dict[str, Any]
-_CHUNK = 1 << 22
+_CHUNK = 1 << 20  # 1 MiB: a decode holds ~4 copies of a chunk at once
 
 
 def line_chunks(file: BinaryIO, start: int, end: int) -> Iterator[tuple[int, list[bytes]]]:
