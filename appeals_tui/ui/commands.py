@@ -19,7 +19,9 @@ class ScreensProvider(Provider):
             for entry in app.main  # type: ignore[attr-defined]
         ]
         commands.append(("Help", "Keys and what they do here", app.action_help))  # type: ignore[attr-defined]
-        screen = app.screen
+        # `self.screen` is the screen the palette was opened from; `app.screen` would be
+        # the palette itself, which has no commands of its own.
+        screen = self.screen
         for name, help_text, action in getattr(screen, "PALETTE", ()):
             commands.append((name, help_text, partial(screen.run_action, action)))
         return commands

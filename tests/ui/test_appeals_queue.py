@@ -83,3 +83,47 @@ async def test_file_appeal_through_tui(sessions):
         assert screen.query_one(DataTable).row_count == 1
     appeal = sessions("daniel").ws.get("appeals", "A-000001")
     assert appeal["decision_id"] == d.decision_id and appeal["grounds"].startswith("The contact")
+
+
+async def test_file_appeal_refusal_is_in_sight_at_80x24(sessions):
+    app = make_app(sessions("daniel"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_queue(pilot)
+        screen.query_one(DataTable).focus()
+        await pilot.press("f")
+        await pilot.pause()
+        modal = app.screen
+        modal.query_one("#file-decision", Input).value = "D-999999"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = modal.query_one("#file-error")
+        assert error.has_class("-visible")
+        box = modal.query_one("#file-box")
+        assert box.region.contains_region(error.region)  # scrolled into view
+
+
+async def test_paging_with_keys_and_no_page_past_the_end(sessions, monkeypatch):
+    from appeals_tui.ui.screens import appeals_queue
+
+    monkeypatch.setattr(appeals_queue, "PAGE", 2)
+    for subject in ("S1", "S2", "S3"):
+        appealed(sessions, subject)
+    async with make_app(sessions("daniel")).run_test(size=(120, 36)) as pilot:
+        screen = await open_queue(pilot)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 2 and app_focus_is_table(pilot, table)
+        await pilot.press("pagedown")  # the table must not swallow it
+        await settle(pilot)
+        assert table.row_count == 1 and "page 2/2" in str(
+            screen.query_one("#appeals-status").render()
+        )
+        await pilot.press("n")  # past the end: stays on the last full page
+        await settle(pilot)
+        assert table.row_count == 1 and screen.page_offset == 2
+        await pilot.press("p")
+        await settle(pilot)
+        assert table.row_count == 2 and screen.page_offset == 0
+
+
+def app_focus_is_table(pilot, table) -> bool:
+    return pilot.app.focused is table

@@ -57,3 +57,22 @@ async def test_batch_prefills_from_the_case_draft(app, minji):
         assert form.draft().reasoning == REASON and form.draft().clause_ids == ["KR-1"]
         await pilot.press("escape")
         assert isinstance(app.screen, CaseScreen)
+
+
+async def test_batch_list_has_focus_and_space_unchecks_the_first_case(app, minji, tmp_path):
+    rows = [report(f"M-{i}", f"M{i}", account="acct_multi") for i in range(1, 3)]
+    import_rows(minji, tmp_path, rows)
+    first, second = (case_for(minji, f"M{i}") for i in range(1, 3))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await app.push_screen(CaseScreen(first))
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        listing = app.screen.query_one(SelectionList)
+        assert app.focused is listing
+        assert str(listing.render_line(0).text).startswith("▐yes▌")
+        await pilot.press("space")  # no Down needed first: a case is highlighted
+        await pilot.pause()
+        assert set(listing.selected) == {first, second} - {listing.get_option_at_index(0).value}
+        assert str(listing.render_line(0).text).startswith("▐no ▌")

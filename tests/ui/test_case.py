@@ -88,4 +88,29 @@ async def test_escalation_without_a_reason_is_refused_in_place(app, minji):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not minji.ws.get("cases", cid).get("escalated")
-        assert app.is_running
+        # the refusal is shown in the still-open dialog, next to the text box
+        assert isinstance(app.screen, TextPrompt)
+        error = app.screen.query_one("#prompt-error")
+        assert error.has_class("-visible") and "note" in str(error.render())
+        app.screen.query_one(TextArea).insert("Possible minor in panel 3; needs child safety.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, TextPrompt)
+        assert minji.ws.get("cases", cid)["escalated"] is True
+
+
+async def test_empty_note_is_refused_in_place_and_escape_cancels(app, minji):
+    cid = case_for(minji, "S3")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await open_case(pilot, cid)
+        await pilot.press("N")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TextPrompt)
+        assert app.screen.query_one("#prompt-error").has_class("-visible")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+        assert cases.notes_for(minji, f"case:{cid}") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from appeals_tui.ui.app import make_app
 from appeals_tui.ui.screens.compare import CompareScreen
 from appeals_tui.ui.screens.dashboard import DashboardScreen
@@ -138,6 +140,53 @@ async def test_reviewer_answers_blind(sessions):
         assert review["action"] == "restrict_reach" and review["clause_ids"] == ["CSS-4"]
 
 
+@pytest.mark.parametrize(
+    ("size", "since", "reviewer", "expected"),
+    [
+        ("abc", "", "daniel", "whole number"),
+        ("-5", "", "daniel", "size"),
+        ("2", "2026-13-45", "daniel", "2026-13-45"),
+        ("2", "", "nobody", "nobody"),
+    ],
+)
+async def test_bad_draw_input_is_refused_in_place(sessions, size, since, reviewer, expected):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        pilot.app.push_screen(QAScreen())
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert pilot.app.focused is screen.query_one("#qa-batches")
+        for name, value in (("size", size), ("since", since), ("reviewer", reviewer)):
+            screen.query_one(f"#qa-{name}").value = value
+        screen.query_one("#qa-reviewer").focus()
+        await pilot.press("enter")  # enter in the draw row draws
+        await settle(pilot)
+        error = screen.query_one("#qa-draw-error")
+        assert error.has_class("-visible") and expected in str(error.render())
+        assert lead.ws.count("qa") == 0 and pilot.app.is_running
+
+
+async def test_blind_review_without_action_is_refused_in_place(sessions):
+    from appeals_tui.services import qa
+
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    batch = qa.draw_sample(lead, 1, seed=7, reviewer="daniel")
+    async with make_app(sessions("daniel")).run_test(size=(120, 36)) as pilot:
+        pilot.app.push_screen(QAScreen())
+        await settle(pilot)
+        screen = pilot.app.screen
+        await pilot.press("enter")
+        await settle(pilot)
+        screen.query_one("#qa-reasoning").focus()
+        await pilot.press(*"Looks fine to me.", "enter")
+        await settle(pilot)
+        error = str(screen.query_one("#qa-review-error").render())
+        assert "action" in error and "Select.NULL" not in error
+        assert lead.ws.get("qa", batch["batch_id"])["items"][0]["review"] is None
+
+
 def test_dashboard_snapshot(sessions, snap_compare):
     lead = sessions("seoyeon")
     seed_known(lead.ws)
@@ -147,3 +196,30 @@ def test_dashboard_snapshot(sessions, snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(lead), terminal_size=(120, 36), run_before=run_before)
+
+
+async def test_mark_and_compare_only_on_the_profiles_tab(sessions):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_dashboard(pilot)
+        screen = pilot.app.screen
+
+        def footer_actions() -> set[str]:
+            return {b.binding.action for b in screen.active_bindings.values() if b.enabled}
+
+        assert "compare" not in footer_actions()  # Rates tab
+        await pilot.press("c")
+        await settle(pilot)
+        assert pilot.app.screen is screen  # nothing compared behind the user's back
+        await pilot.press("2")
+        await settle(pilot)
+        assert {"compare", "toggle_mark"} <= footer_actions()
+
+
+def test_every_action_has_its_own_chart_marker():
+    from appeals_tui.domain.models import Action
+    from appeals_tui.ui.widgets.chart_plots import ACTION_MARKERS
+
+    assert set(ACTION_MARKERS) == {a.value for a in Action}
+    assert len(set(ACTION_MARKERS.values())) == len(ACTION_MARKERS)

@@ -9,6 +9,7 @@ from appeals_tui.services.decisions import DecisionDraft
 from appeals_tui.ui.screens.case import CaseScreen
 from appeals_tui.ui.screens.decide import DecideScreen
 from appeals_tui.ui.screens.queue import QueueScreen
+from appeals_tui.ui.widgets.appeal_dialogs import AppealConfirm
 from appeals_tui.ui.widgets.clause_picker import ClausePicker
 from appeals_tui.ui.widgets.decision_form import DecisionForm
 from appeals_tui.ui.widgets.dialogs import ConflictDialog
@@ -62,6 +63,9 @@ async def test_claim_then_decide_end_to_end_with_keys(app, minji):
         reasoning.insert(REASON[:-1])
         await pilot.press(REASON[-1])
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AppealConfirm)  # the notice is offered; later
+        await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         case = minji.ws.get("cases", cid)
@@ -172,3 +176,57 @@ async def test_escape_keeps_the_draft_for_the_case(app, minji):
         await settle(pilot)
         draft = app.screen.form.draft()
         assert draft.reasoning == REASON and draft.clause_ids == ["KR-1"]
+
+
+async def test_factors_read_yes_or_no_without_colour_and_focus_starts_on_action(app, minji):
+    cid = case_for(minji, "S1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = await open_decide(pilot, cid)
+        assert app.focused is screen.query_one("#action-select")
+        box = screen.query_one("#factor-glamorization")
+        assert str(box.render()).startswith("▐no ▌")
+        await pilot.click("#factor-glamorization")
+        assert box.value is True
+        assert str(box.render()).startswith("▐yes▌")
+
+
+async def test_problems_are_scrolled_into_sight_at_80x24(minji):
+    from appeals_tui.ui.app import make_app
+
+    cid = case_for(minji, "S1")
+    app = make_app(minji)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_decide(pilot, cid)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        box = screen.query_one("#form-errors")
+        assert "clause" in errors(screen)
+        assert screen.query_one(DecisionForm).region.contains_region(box.region)
+
+
+async def test_after_saving_the_notice_is_offered_and_escape_lands_on_the_queue(app, minji):
+    from appeals_tui.ui.screens.notice import NoticeScreen
+
+    cid = case_for(minji, "S1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = await open_decide(pilot, cid)
+        screen.form.load(DecisionDraft("geo_block", ["KR-1"], dict(GLAMOUR), REASON))
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        decision_id = minji.ws.get("cases", cid)["decision_id"]
+        assert isinstance(app.screen, NoticeScreen) and app.screen.decision_id == decision_id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        # later, from the case: n opens the same notice
+        await app.push_screen(CaseScreen(cid))
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NoticeScreen) and app.screen.decision_id == decision_id

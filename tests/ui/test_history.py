@@ -123,3 +123,65 @@ async def test_export_modal_writes_file_with_progress(sessions, tmp_path):
         assert len(target.read_text(encoding="utf-8").splitlines()) == 7
         await pilot.press("escape")
         assert isinstance(pilot.app.screen, HistoryScreen)
+
+
+async def test_export_to_an_unwritable_path_says_so_in_place(sessions, tmp_path):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_history(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        modal = pilot.app.screen
+        modal.query_one("#export-path").value = "/proc/x.csv"
+        await pilot.click("#export-start")
+        await settle(pilot)
+        status = str(modal.query_one("#export-status").render())
+        assert "not exported: cannot write /proc/x.csv" in status and ".part" not in status
+        assert modal.written is None and pilot.app.is_running
+
+
+async def test_export_asks_before_replacing_an_existing_file(sessions, tmp_path):
+    from appeals_tui.ui.widgets.appeal_dialogs import AppealConfirm
+
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    target = tmp_path / "keep.csv"
+    target.write_text("precious\n", encoding="utf-8")
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_history(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        modal = pilot.app.screen
+        modal.query_one("#export-path").value = str(target)
+        await pilot.click("#export-start")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, AppealConfirm)
+        await pilot.press("n")
+        await settle(pilot)
+        assert target.read_text(encoding="utf-8") == "precious\n"
+        assert "not exported" in str(modal.query_one("#export-status").render())
+        await pilot.click("#export-start")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert modal.written == 7 and "precious" not in target.read_text(encoding="utf-8")
+
+
+async def test_status_line_is_above_the_footer_not_under_it(sessions):
+    from textual.widgets import Footer
+
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        for key, status_id in (
+            ("f4", "#history-status"),
+            ("f2", "#queue-status"),
+            ("f3", "#appeals-status"),
+        ):
+            await pilot.press(key)
+            await settle(pilot)
+            status_bar = pilot.app.screen.query_one(status_id)
+            footer = pilot.app.screen.query_one(Footer)
+            assert status_bar.region.height == 1
+            assert not status_bar.region.overlaps(footer.region), key

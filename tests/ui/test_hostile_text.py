@@ -55,3 +55,81 @@ async def test_hostile_text_is_literal_and_inert(minji, tmp_path):
         assert app.is_running
         assert called == []
     assert app.return_code in (None, 0)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as plain text (from the SVG screenshot)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    lines = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)
+    return html.unescape("".join(lines)).replace("\xa0", " ")
+
+
+async def click_all_over(pilot, selectors: list[str]) -> None:
+    for selector in selectors:
+        for widget in list(pilot.app.screen.query(selector))[:2]:
+            if not widget.region:
+                continue
+            for x in (1, 20):  # where "[@click=…]" starts, and further along the line
+                await pilot.click(widget, offset=(x, 0))
+
+
+async def test_hostile_text_is_inert_on_every_screen_that_shows_it(sessions, tmp_path):
+    from appeals_tui.services import appeals, decisions
+    from appeals_tui.services.decisions import DecisionDraft
+    from appeals_tui.ui.screens.batch import BatchScreen
+    from appeals_tui.ui.screens.compare import CompareScreen
+    from appeals_tui.ui.screens.decide import DecideScreen
+    from appeals_tui.ui.screens.history import HistoryScreen
+    from appeals_tui.ui.screens.notice import NoticeScreen
+    from appeals_tui.ui.screens.review import ReviewScreen
+    from tests.conftest import factors
+
+    minji, daniel = sessions("minji"), sessions("daniel")
+    hostile = HOSTILE["H2"]
+    rows = [
+        report(f"X-{k}", k, content_text=HOSTILE["H2"], reporter="[red]rep[/]", account="acct_H")
+        for k in ("A", "B")
+    ]
+    import_rows(minji, tmp_path, rows)
+    case_a = case_for(minji, "A")
+    d = decisions.decide(
+        minji,
+        case_a,
+        DecisionDraft(
+            "remove_content",
+            ["CSS-3"],
+            factors(depicts_commercial_sex=True, contact_means=True),
+            "Booking handle in the text [@click=app.quit]quit[/] is promotion.",
+        ),
+    )
+    a = appeals.file_appeal(minji, d.decision_id, "[@click=app.screenshot()]grounds[/] \x1b[31m")
+    shown = visible(hostile)[:40]
+    app = make_app(daniel)
+    called: list[str] = []
+    app.action_quit = lambda: called.append("quit")  # type: ignore[method-assign]
+    app.action_screenshot = lambda *a, **k: called.append("screenshot")  # type: ignore[method-assign]
+    screens = [
+        (lambda: DecideScreen(case_for(minji, "B")), ["#decide-subject"], "acct_H"),
+        (lambda: BatchScreen("acct_H"), ["#batch-cases", "#batch-title"], shown),
+        (lambda: ReviewScreen(a.appeal_id), ["#case-panel", "#appeal-panel"], shown),
+        (lambda: CompareScreen([d.decision_id]), ["DecisionCard Static"], "[@click=app.quit]"),
+        (lambda: NoticeScreen(decision_id=d.decision_id), ["#notice-subject"], "[@click=app.quit]"),
+        (HistoryScreen, ["#history-table"], "[@click=app.quit]quit[/]"),
+    ]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        for factory, selectors, literal in screens:
+            await app.push_screen(factory())
+            await settle(pilot)
+            name = type(app.screen).__name__
+            assert literal in screen_text(app), name
+            await click_all_over(pilot, selectors)
+            await settle(pilot)
+            assert app.is_running and called == [], name
+            app.pop_screen()
+            await settle(pilot)
+        text = screen_text(app)
+        assert "\x1b" not in text and "\x00" not in text

@@ -55,6 +55,19 @@ async def test_dont_send_needs_reason(sessions):
     assert kept["sent"] is False and kept["not_sent_reason"].startswith("The account")
 
 
+async def test_dont_send_by_keyboard_enter_in_the_reason(sessions):
+    minji = sessions("minji")
+    d = removal(minji)
+    async with make_app(minji).run_test(size=(120, 36)) as pilot:
+        screen = await open_notice(pilot, decision_id=d.decision_id)
+        screen.query_one("#notice-reason", Input).focus()
+        await pilot.press(*"User deleted the post", "enter")
+        await settle(pilot)
+        assert "not sent: User deleted" in str(screen.query_one("#notice-log", Static).render())
+    [kept] = notices.notices_for(minji, d.decision_id)
+    assert kept["sent"] is False
+
+
 async def test_hostile_text_literal_and_no_private_notes(sessions):
     minji, daniel = sessions("minji"), sessions("daniel")
     _, a = appealed(sessions)

@@ -151,3 +151,34 @@ def test_review_snapshot(sessions, snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+async def test_outcome_radios_show_the_choice_without_colour(sessions):
+    _, a = appealed(sessions)
+    async with make_app(sessions("daniel")).run_test(size=(120, 36)) as pilot:
+        screen = await open_review(pilot, a.appeal_id)
+
+        def marks() -> list[str]:
+            ids = ("upheld", "overturned", "modified")
+            return [str(screen.query_one(f"#outcome-{o}", RadioButton).render())[:3] for o in ids]
+
+        assert marks() == ["▐●▌", "▐○▌", "▐○▌"]
+        screen.query_one("#outcome-modified", RadioButton).value = True
+        await pilot.pause()
+        assert marks() == ["▐○▌", "▐○▌", "▐●▌"]
+
+
+async def test_overturn_records_the_factors_as_re_answered(sessions):
+    d, a = appealed(sessions)
+    async with make_app(sessions("daniel")).run_test(size=(120, 36)) as pilot:
+        screen = await open_review(pilot, a.appeal_id)
+        box = screen.query_one("#outcome-factors").query_one("#factor-contact_means")
+        assert box.value is True  # prefilled from the original decision
+        box.value = False  # the "contact" was a fan page: answered wrongly
+        await resolve(pilot, screen, "overturned", "The ID is a fan page, not a contact means.")
+        assert error_of(screen) == ""
+    ws = sessions("daniel").ws
+    ws.refresh()
+    new = ws.get("decisions", ws.get("appeals", a.appeal_id)["new_decision_id"])
+    assert new["factors"]["contact_means"] is False
+    assert new["factors"]["depicts_commercial_sex"] is True  # the rest carried over

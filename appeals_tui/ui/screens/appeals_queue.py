@@ -18,6 +18,7 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
 from ...services.appeals import AppealFilter, AppealPage, claim_appeal, page_appeals
 from ..base import AppealsScreen
 from ..text import cell
+from ..widgets.yes_no import YesNoBox
 from . import MainScreen
 
 __all__ = ["AppealsQueueScreen", "ENTRY"]
@@ -40,8 +41,27 @@ class AppealsQueueScreen(AppealsScreen):
         Binding("f", "file", "File appeal", id="appeals-file", tooltip="File an appeal"),
         Binding("r", "reload", "Reload", id="appeals-reload", tooltip="Reload the queue"),
         Binding("slash", "filter", "Filter", id="appeals-filter", tooltip="Focus the filters"),
-        Binding("pagedown", "page(1)", "Next page", id="appeals-next", tooltip="Next page"),
-        Binding("pageup", "page(-1)", "Prev page", id="appeals-prev", tooltip="Previous page"),
+        Binding("n", "page(1)", "Next page", id="appeals-next", tooltip="Next page"),
+        Binding("p", "page(-1)", "Prev page", id="appeals-prev", tooltip="Previous page"),
+        # priority: the table would otherwise take PageUp/PageDown to scroll within the page
+        Binding(
+            "pagedown",
+            "page(1)",
+            "Next page",
+            id="appeals-pgdn",
+            tooltip="Next page",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "pageup",
+            "page(-1)",
+            "Prev page",
+            id="appeals-pgup",
+            tooltip="Previous page",
+            show=False,
+            priority=True,
+        ),
     ]
     PALETTE = [
         ("File an appeal", "File an appeal against a decision", "file"),
@@ -51,15 +71,16 @@ class AppealsQueueScreen(AppealsScreen):
     def __init__(self) -> None:
         super().__init__()
         self.page_offset = 0
+        self.total = 0
         self.appeal_rows: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="appeals-filters"):
-            yield Input(placeholder="clause, e.g. CSS-3", id="flt-clause")
-            yield Input(placeholder="original moderator", id="flt-moderator")
-            yield Checkbox("overdue only", id="flt-overdue")
-            yield Checkbox("resolved too", id="flt-resolved")
+            yield Input(placeholder="clause, e.g. CSS-3", id="flt-clause", compact=True)
+            yield Input(placeholder="original moderator", id="flt-moderator", compact=True)
+            yield YesNoBox("overdue only", id="flt-overdue", compact=True)
+            yield YesNoBox("resolved too", id="flt-resolved", compact=True)
         yield DataTable(id="appeals-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="appeals-status", classes="status-bar")
         yield Footer()
@@ -108,6 +129,7 @@ class AppealsQueueScreen(AppealsScreen):
 
     def _show(self, page: AppealPage) -> None:
         self.page_offset = page.offset
+        self.total = page.total
         self.appeal_rows = page.rows
         table = self.query_one(DataTable)
         table.clear()
@@ -159,7 +181,11 @@ class AppealsQueueScreen(AppealsScreen):
         self.reload()
 
     def action_page(self, step: int) -> None:
-        self.page_offset = max(0, self.page_offset + step * PAGE)
+        new = self.page_offset + step * PAGE
+        if new < 0 or new >= max(self.total, 1):
+            self.notify("No more pages", timeout=2)
+            return
+        self.page_offset = new
         self.reload()
 
     def action_claim(self) -> None:

@@ -25,6 +25,7 @@ from ..base import AppealsScreen
 from ..services import error_text
 from ..text import one_line
 from ..widgets.decision_form import DecisionForm
+from ..widgets.yes_no import YesNoSelectionList
 
 __all__ = ["BatchScreen", "BatchOutcome", "account_open_cases", "decide_each"]
 
@@ -106,7 +107,7 @@ class BatchScreen(AppealsScreen):
         title = Text("Working account @", style="bold")
         title.append(one_line(self.account, 60))
         yield Static(title, id="batch-title")
-        yield SelectionList[str](id="batch-cases")
+        yield YesNoSelectionList(id="batch-cases")
         yield DecisionForm(
             self.session.library,
             self.initial,
@@ -119,6 +120,7 @@ class BatchScreen(AppealsScreen):
         self.query_one(DecisionForm).show_divergence(
             "Used for the cases where the action differs from guidance or precedent."
         )
+        self.query_one(SelectionList).focus()
         self.reload()
 
     def reload(self) -> None:
@@ -127,6 +129,7 @@ class BatchScreen(AppealsScreen):
     def _show(self, found: list[dict[str, Any]]) -> None:
         listing = self.query_one(SelectionList)
         checked = set(listing.selected) if self.versions else None
+        highlighted = listing.highlighted or 0
         listing.clear_options()
         self.versions = {c["case_id"]: c["version"] for c in found}
         for c in found:
@@ -135,6 +138,8 @@ class BatchScreen(AppealsScreen):
             listing.add_option(
                 Selection(prompt, c["case_id"], checked is None or c["case_id"] in checked)
             )
+        if found:
+            listing.highlighted = min(highlighted, len(found) - 1)
         listing.border_title = f"{len(found)} open cases"
         if not found:
             self.query_one("#batch-results", Static).update(

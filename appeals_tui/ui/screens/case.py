@@ -86,7 +86,7 @@ class CaseScreen(AppealsScreen):
 
     CSS_PATH = "case.tcss"
     HELP_TITLE = "Case"
-    HELP_TEXT = "Read the case, then claim (c) and decide (d). Tabs hold reports, account history, timeline, precedents and notes."
+    HELP_TEXT = "Read the case, then claim (c) and decide (d); once decided, n prepares the notice to the user. Tabs hold reports, account history, timeline, precedents and notes."
     BINDINGS = [
         Binding("escape", "back", "Back", id="case-back", tooltip="Back to the queue"),
         Binding("c", "claim", "Claim", id="case-claim", tooltip="Claim this case"),
@@ -106,6 +106,13 @@ class CaseScreen(AppealsScreen):
             id="case-batch",
             tooltip="Decide this account's open cases together",
         ),
+        Binding(
+            "n",
+            "notice",
+            "Notice",
+            id="case-notice",
+            tooltip="Notice to the user about the decision",
+        ),
         Binding("r", "reload", "Reload", id="case-reload", tooltip="Reload the case"),
     ]
     PALETTE = [
@@ -114,6 +121,7 @@ class CaseScreen(AppealsScreen):
         ("Escalate", "Escalate this case to a lead with a note", "escalate"),
         ("Add note", "Add a private note to this case", "add_note"),
         ("Work this account", "Decide all open cases of this account", "batch"),
+        ("Notice to user", "Render, edit and send (or don't) the decision's notice", "notice"),
     ]
 
     def __init__(self, case_id: str) -> None:
@@ -201,6 +209,15 @@ class CaseScreen(AppealsScreen):
 
         self.app.push_screen(DecideScreen(self.case_id, self.draft), callback=back)
 
+    def action_notice(self) -> None:
+        from .notice import NoticeScreen
+
+        decision = self.view.decision if self.view else None
+        if decision is None:
+            self.notify("No decision yet: decide (d) first, then send its notice.", timeout=4)
+            return
+        self.app.push_screen(NoticeScreen(decision_id=decision["decision_id"]))
+
     def action_batch(self) -> None:
         from .batch import BatchScreen
 
@@ -208,30 +225,36 @@ class CaseScreen(AppealsScreen):
             self.app.push_screen(BatchScreen(self.view.case["subject"]["account"], self.draft))
 
     def action_escalate(self) -> None:
-        def escalate(note: str | None) -> None:
-            if note is None:
-                return
-
-            def done(case: dict[str, Any]) -> None:
+        def done(case: dict[str, Any] | None) -> None:
+            if case is not None:
                 self.notify(f"Escalated {case['case_id']} to a lead", markup=False)
                 self.action_reload()
 
-            self.call(cases.escalate, self.session, self.case_id, note, self.version, done=done)
+        def submit(note: str) -> dict[str, Any]:
+            return cases.escalate(self.session, self.case_id, note, self.version)
 
         self.app.push_screen(
-            TextPrompt(f"Escalate {self.case_id}", "Say in a sentence what a lead should look at."),
-            callback=escalate,
+            TextPrompt(
+                f"Escalate {self.case_id}",
+                "Say in a sentence what a lead should look at.",
+                submit,
+                button="Escalate",
+            ),
+            callback=done,
         )
 
     def action_add_note(self) -> None:
-        def add(text: str | None) -> None:
-            if text is None:
-                return
-
-            def done(note: dict[str, Any]) -> None:
+        def done(note: dict[str, Any] | None) -> None:
+            if note is not None:
                 self.notify(f"Note {note['note_id']} added", markup=False)
                 self.action_reload()
 
-            self.call(cases.add_note, self.session, f"case:{self.case_id}", text, done=done)
+        def submit(text: str) -> dict[str, Any]:
+            return cases.add_note(self.session, f"case:{self.case_id}", text)
 
-        self.app.push_screen(TextPrompt(f"Private note on {self.case_id}"), callback=add)
+        self.app.push_screen(
+            TextPrompt(
+                f"Private note on {self.case_id}", "Only moderators and leads see notes.", submit
+            ),
+            callback=done,
+        )

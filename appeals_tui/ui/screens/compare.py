@@ -21,6 +21,9 @@ from ..widgets.lead_decision_card import DecisionCard
 
 __all__ = ["CompareScreen"]
 
+#: Width of a column once they no longer fit side by side (see compare.tcss `.-fixed`).
+CARD_WIDTH = 40
+
 
 def _details(session, ids: list[str]) -> list[dict[str, Any]]:
     return [decision_detail(session, i) for i in ids]
@@ -50,6 +53,19 @@ class CompareScreen(AppealsScreen):
         Binding("right", "move(1)", "Next column", id="compare-right", tooltip="Next column", show=False, priority=True),
     ]  # fmt: skip
 
+    PALETTE = [
+        (
+            "Mark canonical",
+            "Make the focused decision the precedent to follow (leads)",
+            "mark(True)",
+        ),
+        (
+            "Unmark canonical",
+            "Withdraw the focused decision's canonical mark (leads)",
+            "mark(False)",
+        ),
+    ]
+
     def __init__(self, decision_ids: list[str]) -> None:
         super().__init__()
         self.decision_ids = list(decision_ids)
@@ -70,8 +86,8 @@ class CompareScreen(AppealsScreen):
         columns = self.query_one("#compare-columns", HorizontalScroll)
         columns.remove_children()
         cards = [DecisionCard(d, classes="compare-card") for d in details]
-        if len(cards) > 2:  # fixed-width columns; the row scrolls sideways past the screen
-            for card in cards:
+        if len(cards) * CARD_WIDTH > columns.size.width:  # too many to share the width:
+            for card in cards:  # fixed-width columns, the row scrolls sideways
                 card.add_class("-fixed")
         columns.mount_all(cards)
         if cards:

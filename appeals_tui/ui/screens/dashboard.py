@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tabs
 
 from ...services.qa import qa_report
 from ...services.stats import consistency_stats
@@ -101,11 +101,23 @@ class DashboardScreen(AppealsScreen):
         )
         self.action_reload()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Mark and compare act on the profiles table: offered only while it is shown."""
+        if action in ("toggle_mark", "compare"):
+            return self.query_one("#dashboard-tabs", TabbedContent).active == "tab-profiles"
+        return True
+
+    @on(TabbedContent.TabActivated, "#dashboard-tabs")
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+
     def action_tab(self, pane: str) -> None:
         self.query_one("#dashboard-tabs", TabbedContent).active = pane
         tables = self.query_one(f"#{pane}").query(DataTable)
         if tables:
             tables.first().focus()
+        else:  # charts: nothing to select, keep the keyboard on the tabs
+            self.query_one("#dashboard-tabs", TabbedContent).query_one(Tabs).focus()
 
     def action_reload(self) -> None:
         self.call(_load, self.session, done=self._show, failed=self._failed, group="dashboard")

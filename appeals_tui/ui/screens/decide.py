@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, Static
@@ -30,7 +30,7 @@ from ..widgets.dialogs import ConflictDialog
 from ..widgets.guidance_panel import GuidancePanel
 from ..widgets.precedents import PrecedentsList
 
-__all__ = ["DecideScreen", "LiveView", "live_view"]
+__all__ = ["DecideScreen", "LiveView", "live_view", "offer_notice"]
 
 _ACTIONS = {a.value for a in Action}
 
@@ -60,6 +60,21 @@ def live_view(
         if check.required:
             explanation = "Required because " + check.explain(action) + "."
     return LiveView(guidance, ranked, explanation)
+
+
+def offer_notice(app: App[Any], decision_id: str) -> None:
+    """Every decision owes the user a notice (or a recorded reason not to send it): offer it now."""
+    from ..widgets.appeal_dialogs import AppealConfirm
+    from .notice import NoticeScreen
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            app.push_screen(NoticeScreen(decision_id=decision_id))
+
+    app.push_screen(
+        AppealConfirm(f"{decision_id} saved. Prepare the notice to the user now?", "Notice"),
+        answer,
+    )
 
 
 class DecideScreen(AppealsScreen):
@@ -139,6 +154,7 @@ class DecideScreen(AppealsScreen):
 
     def on_mount(self) -> None:
         self.query_one(GuidancePanel).show(None, "loading…")
+        self.query_one("#action-select").focus()
         self.reload_case()
 
     def reload_case(self) -> None:
@@ -227,15 +243,15 @@ class DecideScreen(AppealsScreen):
             title="Saved",
             markup=False,
         )
+        app = self.app
         if not self.return_to_queue:
             self.dismiss(None)
             return
         from .queue import QueueScreen
 
-        while len(self.app.screen_stack) > 1 and not isinstance(
-            self.app.screen_stack[-1], QueueScreen
-        ):
-            self.app.pop_screen()
+        while len(app.screen_stack) > 1 and not isinstance(app.screen_stack[-1], QueueScreen):
+            app.pop_screen()
+        offer_notice(app, decision.decision_id)
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, ConflictError):

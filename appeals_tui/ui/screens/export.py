@@ -18,11 +18,17 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from ...services.export import FORMATS, export_to_path
 from ...services.history import HistoryFilter
-from ..services import call_service
+from ..services import call_service, error_text
+from ..widgets.appeal_dialogs import AppealConfirm
 
 __all__ = ["ExportScreen"]
 
 _SUFFIX = {"csv": ".csv", "jsonl": ".jsonl", "sor": ".sor.jsonl"}
+
+
+def _is_file(path: Path) -> bool:
+    """Whether the export would replace an existing file (run in a worker: it touches the disk)."""
+    return path.is_file()
 
 
 class ExportScreen(ModalScreen[int | None]):
@@ -70,11 +76,26 @@ class ExportScreen(ModalScreen[int | None]):
     @on(Button.Pressed, "#export-start")
     @on(Input.Submitted, "#export-path")
     def action_start(self) -> None:
+        """Ask before replacing an existing file (checked in a worker), then export."""
         if self.running:
             return
+        path = Path(self.query_one("#export-path", Input).value.strip())
+
+        def checked(exists: bool) -> None:
+            if not exists:
+                self._export(path)
+                return
+            question = f"{path} already exists. Replace it with this export?"
+            self.app.push_screen(
+                AppealConfirm(question, "Replace", "Cancel"),
+                lambda yes: self._export(path) if yes else self._status("not exported"),
+            )
+
+        call_service(self, _is_file, path, done=checked, failed=self._failed, group="export")
+
+    def _export(self, path: Path) -> None:
         fmt = str(self.query_one("#export-format", Select).value)
         assert fmt in FORMATS
-        path = Path(self.query_one("#export-path", Input).value.strip())
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=max(self.total, 1), progress=0)
         self.running = True
@@ -98,8 +119,10 @@ class ExportScreen(ModalScreen[int | None]):
             group="export",
         )
 
-    def _status(self, message: str) -> None:
-        self.query_one("#export-status", Static).update(Text(message))
+    def _status(self, message: str, *, error: bool = False) -> None:
+        self.query_one("#export-status", Static).update(
+            Text(message, style="bold red" if error else "")
+        )
 
     def _done(self, count: int, path: Path) -> None:
         self.running = False
@@ -112,7 +135,12 @@ class ExportScreen(ModalScreen[int | None]):
     def _failed(self, exc: BaseException) -> None:
         self.running = False
         self.query_one("#export-start", Button).disabled = False
-        self._status(f"not exported: {exc}")
+        if isinstance(exc, OSError):  # the file system's refusal, said about the user's path
+            path = self.query_one("#export-path", Input).value.strip()
+            message = f"cannot write {path}: {exc.strerror or exc}"
+        else:
+            message = error_text(exc)
+        self._status(f"not exported: {message}", error=True)
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:

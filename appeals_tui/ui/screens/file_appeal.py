@@ -77,3 +77,5 @@ class FileAppealScreen(ModalScreen[str | None]):
         box = self.query_one("#file-error", Static)
         box.update(content(error_text(exc)))
         box.add_class("-visible")
+        # below the text boxes: on a small terminal it would be out of sight
+        self.call_after_refresh(box.scroll_visible, animate=False)

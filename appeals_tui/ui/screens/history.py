@@ -175,6 +175,8 @@ class HistoryScreen(AppealsScreen):
         if 0 <= new < max(self.total, 1):
             self.page_offset = new
             self.load()
+        else:
+            self.notify("No more pages", timeout=2)
 
     def action_reload(self) -> None:
         self.load()

@@ -30,7 +30,7 @@ class NoticeScreen(AppealsScreen):
     HELP_TEXT = (
         "The notice is generated from the record: content, action, clause text of the version "
         "applied, reasoning, how it was detected, and how to appeal. Edit it, send it, or record "
-        "why it is not sent. Private notes are never included."
+        "why it is not sent (type the reason, then enter). Private notes are never included."
     )
     BINDINGS = [
         Binding("escape", "back", "Back", id="notice-back", tooltip="Close the notice"),
@@ -67,7 +67,9 @@ class NoticeScreen(AppealsScreen):
             yield Static(id="notice-error", classes="error-box")
             with Horizontal(id="notice-actions"):
                 yield Button("Send", id="notice-send-btn", variant="primary")
-                yield Input(placeholder="reason for not sending", id="notice-reason")
+                yield Input(
+                    placeholder="reason for not sending (enter: don't send)", id="notice-reason"
+                )
                 yield Button("Don't send", id="notice-dont-btn", variant="warning")
             yield Label("Recorded notices", classes="section-title")
             yield Static(id="notice-log")
@@ -167,5 +169,6 @@ class NoticeScreen(AppealsScreen):
         self._record(True)
 
     @on(Button.Pressed, "#notice-dont-btn")
+    @on(Input.Submitted, "#notice-reason")
     def action_dont_send(self) -> None:
         self._record(False)

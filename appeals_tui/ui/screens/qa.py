@@ -31,7 +31,8 @@ from ...domain.models import Action, Role
 from ...services import qa
 from ...services.history import parse_since
 from ..base import AppealsScreen
-from ..text import cell, visible
+from ..services import error_text
+from ..text import cell, content, visible
 
 __all__ = ["QAScreen"]
 
@@ -81,6 +82,7 @@ class QAScreen(AppealsScreen):
                     yield Input(placeholder="seed", id="qa-seed")
                     yield Input(placeholder="reviewer", id="qa-reviewer")
                     yield Button("Draw", variant="primary", id="qa-draw-button")
+                yield Static(id="qa-draw-error", classes="error-box")
             with TabPane("Blind review", id="qa-tab-review"):
                 yield DataTable(id="qa-items", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="qa-case-box"):
@@ -90,7 +92,10 @@ class QAScreen(AppealsScreen):
                         [(a.value, a.value) for a in Action], prompt="action", id="qa-action"
                     )
                     yield Input(placeholder="clause(s), e.g. CSS-4", id="qa-clauses")
-                yield Input(placeholder="reasoning (a full sentence)", id="qa-reasoning")
+                yield Input(
+                    placeholder="reasoning (a full sentence; enter submits)", id="qa-reasoning"
+                )
+                yield Static(id="qa-review-error", classes="error-box")
                 yield Button("Submit review", variant="primary", id="qa-submit")
             with TabPane("Agreement", id="qa-tab-report"):
                 yield Static("", id="qa-report-summary")
@@ -106,6 +111,7 @@ class QAScreen(AppealsScreen):
             "scope", "n", "agreement", "kappa", "expected"
         )
         self.query_one("#qa-draw").display = self.session.role is Role.LEAD
+        self.query_one("#qa-batches", DataTable).focus()
         self.action_reload()
 
     # -- batches --------------------------------------------------------------
@@ -129,12 +135,27 @@ class QAScreen(AppealsScreen):
                 key=b["batch_id"],
             )
 
+    def _show_error(self, selector: str, exc: BaseException | None) -> None:
+        """A refusal in place, next to the inputs it is about (None clears it)."""
+        box = self.query_one(selector, Static)
+        if exc is not None:
+            box.update(content(error_text(exc)))
+        box.set_class(exc is not None, "-visible")
+
     @on(Button.Pressed, "#qa-draw-button")
+    @on(Input.Submitted, "#qa-draw Input")
     def _draw_pressed(self) -> None:
         values = [
             self.query_one(f"#qa-{n}", Input).value for n in ("size", "since", "seed", "reviewer")
         ]
-        self.call(_draw, self.session, *values, done=self._drawn)
+        self._show_error("#qa-draw-error", None)
+        self.call(
+            _draw,
+            self.session,
+            *values,
+            done=self._drawn,
+            failed=lambda exc: self._show_error("#qa-draw-error", exc),
+        )
 
     def _drawn(self, batch: dict[str, Any]) -> None:
         self.notify(
@@ -198,6 +219,7 @@ class QAScreen(AppealsScreen):
         self.query_one("#qa-case", Static).update(Group(*parts))
 
     @on(Button.Pressed, "#qa-submit")
+    @on(Input.Submitted, "#qa-reasoning")
     def _submit(self) -> None:
         if not (self.batch_id and self.item):
             self.notify("open a batch and pick a case first", severity="warning")
@@ -211,11 +233,13 @@ class QAScreen(AppealsScreen):
             self.session,
             self.batch_id,
             self.item["decision_id"],
-            "" if action is Select.BLANK else str(action),
+            action if isinstance(action, str) else "",  # nothing chosen is Select.NULL
             clauses,
             self.query_one("#qa-reasoning", Input).value,
             done=self._submitted,
+            failed=lambda exc: self._show_error("#qa-review-error", exc),
         )
+        self._show_error("#qa-review-error", None)
 
     def _submitted(self, item: dict[str, Any]) -> None:
         self.notify(f"review of {item['decision_id']} recorded", markup=False)

@@ -168,6 +168,9 @@ class QueueScreen(AppealsScreen):
         table.focus()
         self.call(queue_facets, self.session, done=self._facets, group="facets")
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 110, "-narrow")  # narrower filters, see queue.tcss
+
     def on_screen_resume(self) -> None:
         self.action_reload()
 

@@ -19,7 +19,6 @@ from textual.widgets import (
     Footer,
     Header,
     Label,
-    RadioButton,
     RadioSet,
     Select,
     Static,
@@ -36,6 +35,8 @@ from ..services import error_text
 from ..text import content
 from ..widgets import appeal_panels as panels
 from ..widgets.appeal_dialogs import AppealConfirm, AppealPrompt
+from ..widgets.factor_checklist import FactorChecklist
+from ..widgets.yes_no import ChoiceButton
 
 __all__ = ["ReviewScreen"]
 
@@ -107,10 +108,16 @@ class ReviewScreen(AppealsScreen):
                 yield Label("Outcome", classes="section-title")
                 with RadioSet(id="outcome"):
                     for name in OUTCOMES:
-                        yield RadioButton(name, value=name == "upheld", id=f"outcome-{name}")
+                        yield ChoiceButton(name, value=name == "upheld", id=f"outcome-{name}")
                 with Horizontal(id="outcome-pickers"):
                     yield Select([(a, a) for a in ACTIONS], prompt="action", id="outcome-action")
                     yield Select([], prompt="clause", id="outcome-clause")
+                yield Label(
+                    "Factors for the new decision (overturned/modified; correct what was "
+                    "answered wrongly)",
+                    id="outcome-factors-title",
+                )
+                yield FactorChecklist(self.session.library, id="outcome-factors")
                 yield Label("Reasoning (required)")
                 yield TextArea(id="outcome-reasoning")
                 with Horizontal(id="outcome-buttons"):
@@ -143,6 +150,7 @@ class ReviewScreen(AppealsScreen):
                 (f"{c['id']} v{c['version']} {c['title']}", c["id"]) for c in f["clause_choices"]
             ]
             self.query_one("#outcome-clause", Select).set_options(options)
+            self.query_one(FactorChecklist).set_factors(f["decision"]["factors"])
         self.query_one("#outcome-form").display = not f["resolved"]
         self.query_one("#notice-btn").display = True
 
@@ -194,14 +202,19 @@ class ReviewScreen(AppealsScreen):
         self._clear_error()
         action = self.query_one("#outcome-action", Select).value
         clause = self.query_one("#outcome-clause", Select).value
+        outcome = self._outcome()
+        # A new decision records the factors as the reviewer now answers them, so an
+        # overturn for a wrongly answered factor doesn't carry the wrong profile forward.
+        factors = None if outcome == "upheld" else self.query_one(FactorChecklist).factors
         self.call(
             resolve_appeal,
             self.session,
             self.appeal_id,
-            self._outcome(),
+            outcome,
             self.query_one("#outcome-reasoning", TextArea).text,
             action=action if isinstance(action, str) else None,
             clause_ids=[clause] if isinstance(clause, str) else None,
+            factors=factors,
             expected_version=self.file["appeal"]["version"],
             done=self._resolved,
             failed=self._failed,

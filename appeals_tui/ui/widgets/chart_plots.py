@@ -8,7 +8,18 @@ from textual_plotext import PlotextPlot
 
 from ..text import one_line
 
-__all__ = ["ActionsOverTimePlot", "ModeratorRatesPlot"]
+__all__ = ["ActionsOverTimePlot", "ModeratorRatesPlot", "ACTION_MARKERS"]
+
+#: One letter per action, so the lines (and the legend) read without colour too.
+ACTION_MARKERS = {
+    "no_action": "n",
+    "label": "l",
+    "restrict_reach": "r",
+    "geo_block": "g",
+    "remove_content": "x",
+    "suspend_account": "s",
+    "escalate": "e",
+}
 
 
 class ActionsOverTimePlot(PlotextPlot):
@@ -23,7 +34,12 @@ class ActionsOverTimePlot(PlotextPlot):
         actions = sorted({a for w in per_week for a in w["actions"]})
         xs = list(range(1, len(weeks) + 1))
         for action in actions:
-            plt.plot(xs, [w["actions"].get(action, 0) for w in per_week], label=action, marker="hd")
+            plt.plot(
+                xs,
+                [w["actions"].get(action, 0) for w in per_week],
+                label=action,
+                marker=ACTION_MARKERS.get(action, "*"),
+            )
         if weeks:
             step = max(1, len(weeks) // 6)
             plt.xticks(xs[::step], [w[2:] for w in weeks[::step]])
@@ -42,6 +58,11 @@ class ModeratorRatesPlot(PlotextPlot):
             names = [one_line(r["key"], 12) for r in rows]
             divergence = [round((r["divergence_rate"] or 0) * 100, 1) for r in rows]
             overturn = [round((r["overturn_rate"] or 0) * 100, 1) for r in rows]
-            plt.multiple_bar(names, [divergence, overturn], labels=["divergence %", "overturn %"])
+            plt.multiple_bar(
+                names,
+                [divergence, overturn],
+                labels=["divergence %", "overturn %"],
+                marker=["█", "▒"],  # solid and shaded: tell the bars apart without colour
+            )
             plt.ylim(0, 100)
         self.refresh()

@@ -72,7 +72,7 @@ class DecisionForm(Horizontal):
             )
             yield Label("Policy clauses", classes="section-title")
             yield ClausePicker(self.library, d.clause_ids if d else [], id="clause-picker")
-            yield Label("Rubric factors (checked = yes)", classes="section-title")
+            yield Label("Rubric factors (yes/no; space toggles)", classes="section-title")
             yield FactorChecklist(self.library, d.factors if d else None, id="factor-checklist")
         with VerticalScroll(id="form-right", classes="form-column"):
             yield Static(id="form-errors", classes="error-box")
@@ -147,7 +147,9 @@ class DecisionForm(Horizontal):
             self.query_one(selector).set_class(selector in bad, "-invalid")
         if "#divergence" in bad:
             self.query_one("#divergence").add_class("-visible")
-        self.query_one("#form-right", VerticalScroll).scroll_home(animate=False)
+        # Wide: the errors head the right column. Narrow (columns stacked): they sit below
+        # the left column, out of sight unless scrolled to.
+        self.call_after_refresh(box.scroll_visible, animate=False, top=True)
 
     def clear_problems(self) -> None:
         self.query_one("#form-errors", Static).remove_class("-visible")

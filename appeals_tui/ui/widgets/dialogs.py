@@ -1,6 +1,10 @@
-"""Small modal dialogs: a text prompt (notes, escalation) and the conflict notice."""
+"""Small modal dialogs: a text prompt that submits to a service (notes, escalation, appeal
+outcomes) and the conflict notice."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -8,7 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static, TextArea
+from textual.widgets import Button, Label, Select, Static, TextArea
+
+from ..services import call_service, error_text
+from ..text import content
 
 __all__ = ["TextPrompt", "ConflictDialog"]
 
@@ -23,8 +30,12 @@ _CSS = """
 """
 
 
-class TextPrompt(ModalScreen[str | None]):
-    """Ask for a sentence (a note, why to escalate); returns the text or None."""
+class TextPrompt(ModalScreen[Any]):
+    """Ask for a text (and optionally a choice), hand it to `submit`, dismiss with its result.
+
+    `submit` runs in a worker; a refusal (empty note, too short) is shown in place
+    so the text is never lost. Escape dismisses with None.
+    """
 
     DEFAULT_CSS = _CSS.format(name="TextPrompt")
     BINDINGS = [
@@ -32,26 +43,50 @@ class TextPrompt(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="prompt-cancel", tooltip="Close without saving"),
     ]
 
-    def __init__(self, title: str, hint: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        prompt: str,
+        submit: Callable[..., Any],
+        *,
+        choices: list[tuple[str, str]] | None = None,
+        button: str = "Save",
+    ) -> None:
         super().__init__()
         self.title_text = title
-        self.hint = hint
+        self.prompt = prompt
+        self.submit = submit
+        self.choices = choices
+        self.button = button
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
-            if self.hint:
-                yield Static(Text(self.hint, style="dim"))
+            if self.prompt:
+                yield Static(Text(self.prompt, style="dim"))
+            if self.choices is not None:
+                yield Select(self.choices, id="prompt-choice", allow_blank=False)
             yield TextArea(id="prompt-text")
+            yield Static(id="prompt-error", classes="error-box")
             with Horizontal():
                 yield Button("Cancel", id="prompt-cancel-button")
-                yield Button("Save (ctrl+s)", variant="primary", id="prompt-save-button")
+                yield Button(f"{self.button} (ctrl+s)", variant="primary", id="prompt-save-button")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
 
     def action_submit(self) -> None:
-        self.dismiss(self.query_one(TextArea).text)
+        args: list[Any] = [self.query_one(TextArea).text]
+        if self.choices is not None:
+            args.insert(0, self.query_one(Select).value)
+        self.query_one("#prompt-error", Static).remove_class("-visible")
+        call_service(self, self.submit, *args, done=self.dismiss, failed=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        box = self.query_one("#prompt-error", Static)
+        box.update(content(error_text(exc)))
+        box.add_class("-visible")
+        self.query_one(TextArea).focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,4 +1,4 @@
-"""The rubric's ten yes/no questions as checkboxes (checked = yes)."""
+"""The rubric's ten yes/no questions as checkboxes that read "yes"/"no"."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from textual.widgets import Checkbox
 
 from ...domain.models import FACTORS
 from ...domain.policy import PolicyLibrary
+from .yes_no import YesNoBox
 
 __all__ = ["FactorChecklist"]
 
@@ -36,7 +37,7 @@ class FactorChecklist(Vertical):
         for name in FACTORS:
             info = self.library.factors.get(name)
             question = info.question if info else name
-            box = Checkbox(
+            box = YesNoBox(
                 Content.assemble((name, "bold"), "  ", question),
                 value=bool(self._initial.get(name, False)),
                 id=f"factor-{name}",
