@@ -169,13 +169,20 @@ def consistency_stats(
     moderators: dict[str, RateRow] = {}
     weeks: dict[str, Counter[str]] = {}
     groups: dict[tuple[int, bool], list[dict[str, Any]]] = {}
-    in_scope: dict[str, dict[str, Any]] = {}
     total = diverged = standing = 0
+    # only decisions with a resolved appeal are looked up again: at 100k, a map of
+    # every decision in range was the largest thing this call allocated
+    resolved_appeals = [
+        a for a in ws.all("appeals") if a.get("status") == "resolved" and a.get("outcome")
+    ]
+    appealed = {a["decision_id"] for a in resolved_appeals}
+    in_scope: dict[str, dict[str, Any]] = {}
 
     for d in ws.all("decisions"):
         if not _in_range(d["decided_at"], since, until):
             continue
-        in_scope[d["decision_id"]] = d
+        if d["decision_id"] in appealed:
+            in_scope[d["decision_id"]] = d
         total += 1
         flag = bool(d.get("diverged"))
         diverged += flag
@@ -198,10 +205,10 @@ def consistency_stats(
             groups.setdefault(key, []).append(d)
 
     resolved = overturned = 0
-    for appeal in ws.all("appeals"):
-        outcome = appeal.get("outcome")
+    for appeal in resolved_appeals:
+        outcome = appeal["outcome"]
         original = in_scope.get(appeal["decision_id"])
-        if appeal.get("status") != "resolved" or not outcome or original is None:
+        if original is None:
             continue
         resolved += 1
         bad = outcome in ("overturned", "modified")

@@ -6,12 +6,14 @@ costs tens of milliseconds. An index maps a field value (or a derived key) to
 the docs holding it; it is built on first use and updated incrementally by
 `Replica.apply`, so lookups cost a dict access. Bucket order is the order docs
 entered the bucket, which is table order while the indexed value never changes.
+A bucket is a list of docs (8 bytes an entry; a {key: doc} dict cost ~35): an
+update finds the old doc by identity, a scan of one bucket.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 __all__ = ["Index", "KeyFunc"]
@@ -21,9 +23,9 @@ KeyFunc = Callable[[Doc], Any]
 
 
 class Index:
-    """value -> {key: doc}; `multi` indexes file a doc under every value its func yields."""
+    """value -> [doc]; `multi` indexes file a doc under every value its func yields."""
 
-    __slots__ = ("table", "func", "multi", "buckets", "order", "ranked")
+    __slots__ = ("table", "func", "multi", "buckets", "order", "ranked", "rank", "docs")
 
     def __init__(
         self, table: str, func: KeyFunc, multi: bool = False, order: KeyFunc | None = None
@@ -31,36 +33,49 @@ class Index:
         self.table = table
         self.func = func
         self.multi = multi
-        self.buckets: dict[Hashable, dict[str, Doc]] = {}
-        #: with `order`: value -> [(order(doc), key)] ascending, so the top of a
-        #: bucket is read without scanning it (precedents: newest first)
+        self.buckets: dict[Hashable, list[Doc]] = {}
+        #: with `order`: value -> keys ascending by (order(doc), key), so the top of
+        #: a bucket is read without scanning it (precedents: newest first); the
+        #: order value and the doc are kept once per key (`rank`, `docs`), not
+        #: once per bucket entry
         self.order = order
-        self.ranked: dict[Hashable, list[tuple[Any, str]]] = {}
+        self.ranked: dict[Hashable, list[str]] = {}
+        self.rank: dict[str, Any] = {}
+        self.docs: dict[str, Doc] = {}
 
-    def _values(self, doc: Doc) -> Iterable[Hashable]:
+    def _values(self, doc: Doc) -> tuple[Hashable, ...]:
         value = self.func(doc)
         return (value,) if not self.multi else tuple(dict.fromkeys(value or ()))
 
     def build(self, docs: dict[str, Doc]) -> None:
-        self.buckets = {}
+        buckets: dict[Hashable, list[Doc]] = {}
+        keys: dict[Hashable, list[str]] = {}
+        ordered = self.order is not None
+        self.docs = filed = {}
         for key, doc in docs.items():
-            for value in self._values(doc):
-                self.buckets.setdefault(value, {})[key] = doc
+            values = self._values(doc)
+            for value in values:
+                buckets.setdefault(value, []).append(doc)
+                if ordered:
+                    keys.setdefault(value, []).append(key)
+            if ordered and values:
+                filed[key] = doc
+        self.buckets = buckets
         if self.order is not None:
             order = self.order
+            self.rank = rank = {k: order(d) for k, d in filed.items()}
             self.ranked = {
-                value: sorted((order(d), k) for k, d in bucket.items())
-                for value, bucket in self.buckets.items()
+                value: sorted(ks, key=lambda k: (rank[k], k)) for value, ks in keys.items()
             }
 
     def top(self, value: Hashable, n: int, skip: Callable[[Doc], bool] | None = None) -> list[Doc]:
         """Up to `n` docs of a bucket, largest `order` first, passing over `skip`ped ones."""
         out: list[Doc] = []
-        ranked, bucket = self.ranked.get(value), self.buckets.get(value)
-        if not ranked or bucket is None or n <= 0:
+        ranked, docs = self.ranked.get(value), self.docs
+        if not ranked or n <= 0:
             return out
         for i in range(len(ranked) - 1, -1, -1):
-            doc = bucket[ranked[i][1]]
+            doc = docs[ranked[i]]
             if skip is None or not skip(doc):
                 out.append(doc)
                 if len(out) >= n:
@@ -69,30 +84,55 @@ class Index:
 
     def put(self, key: str, old: Doc | None, new: Doc) -> None:
         new_values = self._values(new)
-        order = self.order
-        if old is not None:
-            old_rank = order(old) if order is not None else None
-            for value in self._values(old):
-                if order is not None:
-                    self._unrank(value, (old_rank, key))
-                if value not in new_values:
-                    bucket = self.buckets.get(value)
-                    if bucket is not None:
-                        bucket.pop(key, None)
-                        if not bucket:
-                            del self.buckets[value]
-        new_rank = order(new) if order is not None else None
+        old_values = self._values(old) if old is not None else ()
+        order, buckets = self.order, self.buckets
+        if old is not None and order is not None:
+            old_rank = self.rank.get(key)
+            for value in old_values:
+                self._unrank(value, (old_rank, key))
+        for value in old_values:
+            bucket = buckets.get(value)
+            i = _find(bucket, old) if bucket else None
+            if i is None:
+                continue
+            if value in new_values:
+                bucket[i] = new  # type: ignore[index]  # keeps its place
+            else:
+                del bucket[i]  # type: ignore[union-attr]
+                if not bucket:
+                    del buckets[value]
         for value in new_values:
-            self.buckets.setdefault(value, {})[key] = new
-            if order is not None:
-                insort(self.ranked.setdefault(value, []), (new_rank, key))
+            if value not in old_values:
+                buckets.setdefault(value, []).append(new)
+        if order is not None:
+            rank = self.rank
+            if new_values:
+                rank[key] = order(new)
+                self.docs[key] = new
+                for value in new_values:
+                    insort(self.ranked.setdefault(value, []), key, key=lambda k: (rank[k], k))
+            else:
+                rank.pop(key, None)
+                self.docs.pop(key, None)
 
     def _unrank(self, value: Hashable, item: tuple[Any, str]) -> None:
         ranked = self.ranked.get(value)
         if ranked is None:
             return
-        i = bisect_left(ranked, item)
-        if i < len(ranked) and ranked[i] == item:
+        rank = self.rank
+        i = bisect_left(ranked, item, key=lambda k: (rank[k], k))
+        if i < len(ranked) and ranked[i] == item[1]:
             del ranked[i]
             if not ranked:
                 del self.ranked[value]
+
+
+def _find(bucket: list[Doc], doc: Doc) -> int | None:
+    """Position of `doc` itself in `bucket` (list.index tries identity first, in C)."""
+    try:
+        i = bucket.index(doc)
+    except ValueError:
+        return None
+    if bucket[i] is doc:
+        return i
+    return next((j for j, d in enumerate(bucket) if d is doc), None)  # an equal twin

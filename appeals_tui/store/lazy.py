@@ -18,11 +18,12 @@ from typing import Any, BinaryIO
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.store.journal import bulk, decode_line, encode_line, read_range
+from appeals_tui.store.share import Sharer
 
 __all__ = ["LazyTable", "record_chunks", "line_chunks"]
 
 Doc = dict[str, Any]
-_CHUNK = 1 << 22
+_CHUNK = 1 << 20  # 1 MiB: a decode holds ~4 copies of a chunk at once
 
 
 def line_chunks(file: BinaryIO, start: int, end: int) -> Iterator[tuple[int, list[bytes]]]:
@@ -145,14 +146,22 @@ class LazyTable:
         self.dirty.add(key)
 
     def materialize(self) -> dict[str, Doc]:
-        """Every record as one dict in table order (disk order, then new keys)."""
+        """Every record as one dict in table order (disk order, then new keys).
+
+        Equal small values of different records are shared (see `Sharer`)."""
         out: dict[str, Doc] = {}
-        cached, i = self.docs, 0
+        cached, i, share = self.docs, 0, Sharer().doc
         with bulk():
             for _, lines in line_chunks(self.file, self.start, self.end):
                 for line in lines:
                     key, doc = self._decode(line, i)
-                    out[key] = cached.get(key, doc)
+                    kept = cached.get(key)
+                    if kept is None:
+                        doc = share(doc)
+                        ident = next(iter(doc.values()), None)  # "case_id": the key again
+                        out[ident if ident == key else key] = doc
+                    else:
+                        out[key] = kept
                     i += 1
             if i != self.disk_count:
                 raise self._damaged(i, ValueError(f"{self.disk_count} records listed, {i} found"))

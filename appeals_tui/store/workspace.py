@@ -193,7 +193,7 @@ class Workspace:
             self.refresh()
             idx = self._rep.index(table, field, key or (lambda d: d.get(field)), multi)
             bucket = idx.buckets.get(value)
-            return list(bucket.values()) if bucket else []
+            return list(bucket) if bucket else []
 
     def top(
         self,
