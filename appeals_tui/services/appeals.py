@@ -310,7 +310,8 @@ def page_appeals(
 ) -> AppealPage:
     """One page of `list_appeals` for screens, with totals for the status line."""
     rows = list_appeals(session, flt)
-    offset = max(0, min(offset, max(len(rows) - 1, 0)))
+    last_page = max(len(rows) - 1, 0) // limit * limit
+    offset = max(0, min(offset, last_page))
     return AppealPage(
         rows=rows[offset : offset + limit],
         total=len(rows),

@@ -60,6 +60,8 @@ def draw_sample(
     require_lead(session, "draw QA samples")
     if not 1 <= size <= MAX_SAMPLE:
         raise ValidationError(f"size: must be between 1 and {MAX_SAMPLE}")
+    if not (reviewer or "").strip():
+        raise ValidationError("reviewer: required; name the moderator who re-reviews blind")
     user = session.ws.get("users", reviewer)
     if user is None:
         raise NotFound(f"reviewer '{reviewer}' is not on the roster")

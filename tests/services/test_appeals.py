@@ -147,3 +147,12 @@ def test_list_appeals_overdue_and_filters(sessions, clock):
     assert (
         len(appeals.list_appeals(minji, appeals.AppealFilter(status={"open"}, clause="CSS-3"))) == 1
     )
+
+
+def test_page_appeals_clamps_to_the_last_page_start(sessions):
+    minji = sessions("minji")
+    for subject in ("S1", "S2", "S3"):
+        d = removal(minji, subject)
+        appeals.file_appeal(minji, d.decision_id, "It is fiction.")
+    page = appeals.page_appeals(minji, offset=10, limit=2)
+    assert (page.offset, page.total, len(page.rows)) == (2, 3, 1)
