@@ -56,37 +56,30 @@ def machine() -> dict[str, Any]:
     }
 
 
-def _measure_in_child(path: Path, samples: int, ops: list[str]) -> dict[str, Any]:
+def _child(module: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Run `python -m module ARGS_JSON` in a fresh process; its last stdout line is JSON."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH")) if p)
-    args = json.dumps({"path": str(path), "samples": samples, "ops": ops})
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.measure", args],
+        [sys.executable, "-m", module, json.dumps(args)],
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"benchmark child failed:\n{proc.stderr[-4000:]}")
-    return json.loads(proc.stdout)
+        raise RuntimeError(f"{module} failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _measure_in_child(path: Path, samples: int, ops: list[str]) -> dict[str, Any]:
+    """The services' timings, in a process that has not built the workspace."""
+    return _child("benchmarks.measure", {"path": str(path), "samples": samples, "ops": ops})
 
 
 def _tui_in_child(path: Path, user: str, samples: int) -> dict[str, Any]:
     """Headless app on the built workspace: first paint and key-to-screen latency."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH")) if p)
-    args = json.dumps({"path": str(path), "user": user, "samples": samples})
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.tui", args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"TUI benchmark failed:\n{proc.stderr[-4000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return _child("benchmarks.tui", {"path": str(path), "user": user, "samples": samples})
 
 
 def _workspace_facts(path: Path) -> tuple[dict[str, int], int, dict[str, Any]]:

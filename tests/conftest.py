@@ -107,3 +107,27 @@ def case_for(session: Session, subject: str) -> str:
         if case["subject"]["subject_id"] == subject:
             return case["case_id"]
     raise AssertionError(subject)
+
+
+PROMO = factors(depicts_commercial_sex=True, narrative_framing=True, contact_means=True)
+
+
+def removal(
+    session: Session,
+    subject: str = "S1",
+    reasoning: str = "Comic ends with a KakaoTalk ID for booking; this is promotion.",
+):
+    """A remove_content decision under CSS-3 (narrative with contact means) on `subject`."""
+    from appeals_tui.services import decisions
+    from appeals_tui.services.decisions import DecisionDraft
+
+    return decisions.decide(
+        session,
+        case_for(session, subject),
+        DecisionDraft(
+            action="remove_content",
+            clause_ids=["CSS-3"],
+            factors=dict(PROMO),
+            reasoning=reasoning,
+        ),
+    )

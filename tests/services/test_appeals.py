@@ -6,23 +6,8 @@ import pytest
 
 from appeals_tui.domain.errors import ConflictError, PermissionDenied, ValidationError
 from appeals_tui.services import appeals, decisions, history
-from appeals_tui.services.decisions import DecisionDraft
-from tests.conftest import case_for, factors
-
-PROMO = factors(depicts_commercial_sex=True, narrative_framing=True, contact_means=True)
-
-
-def removal(session, subject="S3"):
-    return decisions.decide(
-        session,
-        case_for(session, subject),
-        DecisionDraft(
-            action="remove_content",
-            clause_ids=["CSS-3"],
-            factors=dict(PROMO),
-            reasoning="Comic ends with a KakaoTalk ID for booking; this is promotion.",
-        ),
-    )
+from tests.conftest import PROMO
+from tests.conftest import removal as _removal
 
 
 def test_file_within_window_then_duplicate_refused(sessions, clock):
@@ -156,3 +141,7 @@ def test_page_appeals_clamps_to_the_last_page_start(sessions):
         appeals.file_appeal(minji, d.decision_id, "It is fiction.")
     page = appeals.page_appeals(minji, offset=10, limit=2)
     assert (page.offset, page.total, len(page.rows)) == (2, 3, 1)
+
+
+def removal(session, subject="S3"):
+    return _removal(session, subject)

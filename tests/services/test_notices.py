@@ -5,24 +5,8 @@ from __future__ import annotations
 import pytest
 
 from appeals_tui.domain.errors import PermissionDenied, ValidationError
-from appeals_tui.services import appeals, cases, decisions, notices, roster
-from appeals_tui.services.decisions import DecisionDraft
-from tests.conftest import case_for, factors
-
-PROMO = factors(depicts_commercial_sex=True, narrative_framing=True, contact_means=True)
-
-
-def removal(session, subject="S1", reasoning="Comic ends with a KakaoTalk ID for booking."):
-    return decisions.decide(
-        session,
-        case_for(session, subject),
-        DecisionDraft(
-            action="remove_content",
-            clause_ids=["CSS-3"],
-            factors=dict(PROMO),
-            reasoning=reasoning,
-        ),
-    )
+from appeals_tui.services import appeals, cases, notices, roster
+from tests.conftest import removal
 
 
 def test_decision_notice_fields(sessions):

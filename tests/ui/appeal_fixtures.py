@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-from appeals_tui.services import appeals, decisions
-from appeals_tui.services.decisions import DecisionDraft
-from tests.conftest import case_for, factors
-
-PROMO = factors(depicts_commercial_sex=True, narrative_framing=True, contact_means=True)
-
-
-def removal(session, subject: str = "S1"):
-    return decisions.decide(
-        session,
-        case_for(session, subject),
-        DecisionDraft(
-            action="remove_content",
-            clause_ids=["CSS-3"],
-            factors=dict(PROMO),
-            reasoning="Comic ends with a KakaoTalk ID for booking; this is promotion.",
-        ),
-    )
+from appeals_tui.services import appeals
+from tests.conftest import removal
 
 
 def appealed(sessions, subject: str = "S1"):
