@@ -104,7 +104,9 @@ def cases_show(ctx: click.Context, case_id: str) -> None:
             f"reports: {len(file['reports'])}; account strikes (active weight): {file['active_strikes']}",
         ]
     )
-    emit(ctx, file, human)
+    # JSON: the case's own fields at the top, the case file (reports, history, timeline) beside
+    details = {k: v for k, v in file.items() if k != "case"}
+    emit(ctx, {**case, **details}, human)
 
 
 @click.command("claim")

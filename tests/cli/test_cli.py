@@ -249,7 +249,7 @@ def test_hostile_text_never_reaches_terminal_as_control(seeded, tmp_path):
     assert "\x1b" not in shown and "\x00" not in shown and "\u202e" not in shown
     assert "\\x1b[31mred" in shown and "[bold]x[/]" in shown
     as_json = json.loads(seeded("cases", "show", cid, "--json").output)
-    assert as_json["case"]["content_text"] == hostile
+    assert as_json["content_text"] == hostile and as_json["case_id"] == cid
 
 
 @pytest.mark.parametrize("damage", ["edit", "remove", "reorder"])
