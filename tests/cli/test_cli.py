@@ -101,83 +101,26 @@ def test_full_flow_json(seeded, tmp_path):
     assert seeded("verify").exit_code == 0
 
 
-def test_decide_errors(seeded):
+SENTENCE = "A full sentence of reasoning here."
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["--action", "geo_block", "--clause", "KR-1", *FACTORS_GLAM, "--reasoning", "   "], 1, "reasoning"),
+        (["--action", "zap", "--clause", "KR-1", *FACTORS_GLAM, "--reasoning", SENTENCE], 1, "zap"),
+        (["--action", "label", "--clause", "XX-1", *FACTORS_GLAM, "--reasoning", SENTENCE], 1, "XX-1"),
+        (["--action", "label", "--clause", "CSS-8", "--factor", "glamorization=maybe", "--reasoning", SENTENCE], 1, "glamorization"),
+        (["--action", "label", "--clause", "CSS-8", *FACTORS_GLAM, "--reasoning", SENTENCE], 1, "divergence_reason"),
+        (["--action", "geo_block", "--clause", "KR-1", *FACTORS_GLAM, "--reasoning", SENTENCE, "--expected-version", "99"], 4, "changed since"),
+    ],
+    ids=["blank-reasoning", "unknown-action", "unknown-clause", "bad-factor", "divergence", "stale-version"],
+)  # fmt: skip
+def test_decide_errors(seeded, args, code, says):
     cid = json.loads(seeded("cases", "list", "--json").output)[0]["case_id"]
-    r = seeded(
-        "decide",
-        cid,
-        "--action",
-        "geo_block",
-        "--clause",
-        "KR-1",
-        *FACTORS_GLAM,
-        "--reasoning",
-        "   ",
-    )
-    assert r.exit_code == 1 and "reasoning" in r.output
-    r = seeded(
-        "decide",
-        cid,
-        "--action",
-        "zap",
-        "--clause",
-        "KR-1",
-        *FACTORS_GLAM,
-        "--reasoning",
-        "A full sentence of reasoning here.",
-    )
-    assert r.exit_code == 1 and "zap" in r.output
-    r = seeded(
-        "decide",
-        cid,
-        "--action",
-        "label",
-        "--clause",
-        "XX-1",
-        *FACTORS_GLAM,
-        "--reasoning",
-        "A full sentence of reasoning here.",
-    )
-    assert r.exit_code == 1 and "XX-1" in r.output
-    r = seeded(
-        "decide",
-        cid,
-        "--action",
-        "label",
-        "--clause",
-        "CSS-8",
-        "--factor",
-        "glamorization=maybe",
-        "--reasoning",
-        "A full sentence of reasoning.",
-    )
-    assert r.exit_code == 1 and "glamorization" in r.output
-    r = seeded(
-        "decide",
-        cid,
-        "--action",
-        "label",
-        "--clause",
-        "CSS-8",
-        *FACTORS_GLAM,
-        "--reasoning",
-        "A full sentence of reasoning here.",
-    )
-    assert r.exit_code == 1 and "divergence_reason" in r.output
-    r = seeded(
-        "decide",
-        cid,
-        "--action",
-        "geo_block",
-        "--clause",
-        "KR-1",
-        *FACTORS_GLAM,
-        "--reasoning",
-        "A full sentence of reasoning here.",
-        "--expected-version",
-        "99",
-    )
-    assert r.exit_code == 4
+    result = seeded("decide", cid, *args)
+    assert result.exit_code == code and says in result.output
+    assert json.loads(seeded("history", "--json").output) == []
 
 
 def test_guidance_json(seeded):
