@@ -19,6 +19,13 @@ class ScreensProvider(Provider):
             for entry in app.main  # type: ignore[attr-defined]
         ]
         commands.append(("Help", "Keys and what they do here", app.action_help))  # type: ignore[attr-defined]
+        commands.append(
+            (
+                "QA reviews",
+                "Blind re-reviews assigned to you; samples and agreement (leads)",
+                self._open_qa,
+            )
+        )
         # `self.screen` is the screen the palette was opened from; `app.screen` would be
         # the palette itself, which has no commands of its own.
         screen = self.screen
@@ -27,6 +34,11 @@ class ScreensProvider(Provider):
                 continue  # the screen hides this action (e.g. lead-only keys for moderators)
             commands.append((name, help_text, partial(screen.run_action, action)))
         return commands
+
+    def _open_qa(self) -> None:
+        from .screens.qa import QAScreen
+
+        self.app.push_screen(QAScreen())
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():

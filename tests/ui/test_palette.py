@@ -64,3 +64,18 @@ async def test_every_screen_with_palette_commands_names_real_actions(app):
                     assert hasattr(obj, f"action_{method}"), (obj.__name__, name)
                     checked += 1
     assert checked >= 20
+
+
+async def test_qa_reviews_reachable_from_the_palette_for_moderators(app, minji):
+    from appeals_tui.ui.screens.qa import QAScreen
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert "QA reviews" in offered(pilot)
+        await pilot.press(*"QA reviews")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, QAScreen)
