@@ -23,6 +23,8 @@ class ScreensProvider(Provider):
         # the palette itself, which has no commands of its own.
         screen = self.screen
         for name, help_text, action in getattr(screen, "PALETTE", ()):
+            if not screen.check_action(action, ()):
+                continue  # the screen hides this action (e.g. lead-only keys for moderators)
             commands.append((name, help_text, partial(screen.run_action, action)))
         return commands
 

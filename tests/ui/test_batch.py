@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from textual.widgets import SelectionList, Static
 
-from appeals_tui.services import cases
+from appeals_tui.services import cases, notices
 from appeals_tui.services.decisions import DecisionDraft
 from appeals_tui.ui.screens.batch import BatchScreen
 from appeals_tui.ui.screens.case import CaseScreen
+from appeals_tui.ui.screens.notice import NoticeScreen
+from appeals_tui.ui.widgets.appeal_dialogs import AppealConfirm
 from tests.conftest import GLAMOUR, case_for, report
 
 from .conftest import import_rows, settle
@@ -76,3 +78,45 @@ async def test_batch_list_has_focus_and_space_unchecks_the_first_case(app, minji
         await pilot.pause()
         assert set(listing.selected) == {first, second} - {listing.get_option_at_index(0).value}
         assert str(listing.render_line(0).text).startswith("▐no ▌")
+
+
+async def test_batch_offers_the_notices_of_its_decisions_one_after_another(app, minji, tmp_path):
+    rows = [report(f"N-{i}", f"N{i}", account="acct_notices") for i in range(1, 3)]
+    import_rows(minji, tmp_path, rows)
+    first = case_for(minji, "N1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await app.push_screen(CaseScreen(first))
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchScreen)
+        screen.query_one("#batch-form").load(
+            DecisionDraft("geo_block", ["KR-1"], dict(GLAMOUR), REASON)
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        made = [
+            d["decision_id"] for d in sorted(minji.ws.all("decisions"), key=lambda d: d["case_id"])
+        ]
+        assert len(made) == 2 and sorted(screen.made) == sorted(made)
+        assert isinstance(app.screen, AppealConfirm)
+        await pilot.press("y")
+        await settle(pilot)
+        seen = []
+        for n in (1, 2):
+            notice = app.screen
+            assert isinstance(notice, NoticeScreen) and notice.sub_title.endswith(f"{n} of 2")
+            seen.append(notice.decision_id)
+            if n == 1:
+                await pilot.press("ctrl+s")  # send the first, skip the second for now
+                await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+        assert seen == screen.made and app.screen is screen
+        assert notices.notices_for(minji, seen[0])[0]["sent"]
+        assert notices.notices_for(minji, seen[1]) == []
+        await pilot.press("ctrl+n")  # the owed notices can be reopened from the batch
+        await settle(pilot)
+        assert isinstance(app.screen, NoticeScreen) and app.screen.decision_id == seen[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appeals_tui.ui.app import make_app
+from appeals_tui.ui.commands import ScreensProvider
 from appeals_tui.ui.screens.compare import CompareScreen
 from appeals_tui.ui.screens.dashboard import DashboardScreen
 from appeals_tui.ui.screens.qa import QAScreen
@@ -223,3 +224,31 @@ def test_every_action_has_its_own_chart_marker():
 
     assert set(ACTION_MARKERS) == {a.value for a in Action}
     assert len(set(ACTION_MARKERS.values())) == len(ACTION_MARKERS)
+
+
+def footer_actions(app) -> set[str]:
+    return {
+        b.binding.action.split("(", 1)[0]
+        for b in app.active_bindings.values()
+        if b.enabled and b.binding.show
+    }
+
+
+async def test_lead_keys_are_hidden_from_moderators(sessions):
+    async with make_app(sessions("minji")).run_test(size=(120, 36)) as pilot:
+        screen = await open_dashboard(pilot)
+        shown = footer_actions(pilot.app)
+        assert not shown & {"open_qa", "reload", "tab", "toggle_mark", "compare"}
+        await pilot.press("q")
+        await settle(pilot)
+        assert pilot.app.screen is screen  # the key does nothing, QA is not opened
+
+        names = [n for n, _, _ in ScreensProvider(screen)._commands()]
+        assert "QA sampling" not in names and "Reload dashboard" not in names
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        screen = await open_dashboard(pilot)
+        assert {"open_qa", "reload", "tab"} <= footer_actions(pilot.app)
+        names = [n for n, _, _ in ScreensProvider(screen)._commands()]
+        assert "QA sampling" in names

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static, TextArea
+from textual.widgets import DataTable, OptionList, Static, TextArea
 
 from appeals_tui.services import cases
 from appeals_tui.services.decisions import DecisionDraft
@@ -230,3 +230,46 @@ async def test_after_saving_the_notice_is_offered_and_escape_lands_on_the_queue(
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, NoticeScreen) and app.screen.decision_id == decision_id
+
+
+async def test_editing_a_field_clears_its_problems_without_saving(app, minji):
+    cid = case_for(minji, "S1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = await open_decide(pilot, cid)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "reasoning:" in errors(screen) and "action:" in errors(screen)
+        reasoning = screen.query_one("#reasoning", TextArea)
+        reasoning.focus()
+        await pilot.press("x")
+        await pilot.pause()
+        assert "reasoning:" not in errors(screen) and "action:" in errors(screen)
+        assert not reasoning.has_class("-invalid")
+        assert screen.query_one("#action-select").has_class("-invalid")
+        screen.form.set_action("geo_block")
+        screen.query_one(ClausePicker).set_selected(["KR-1"])
+        await pilot.pause()
+        assert "action:" not in errors(screen) and "clause:" not in errors(screen)
+        assert not screen.query_one("#action-select").has_class("-invalid")
+        assert screen.form.problems == [] and errors(screen) == ""  # nothing left: box gone
+        assert minji.ws.count("decisions") == 0
+
+
+async def test_clause_search_without_matches_says_so_in_the_list(app, minji):
+    cid = case_for(minji, "S1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = await open_decide(pilot, cid)
+        screen.query_one("#clause-search").focus()
+        await pilot.press(*"zzqx")
+        await pilot.pause()
+        options = screen.query_one("#clause-options", OptionList)
+        assert options.option_count == 1
+        line = options.get_option_at_index(0)
+        assert line.disabled and "no clause matches 'zzqx'" in str(line.prompt)
+        await pilot.press("enter", "enter")  # to the list, then "cite": nothing happens
+        assert screen.query_one(ClausePicker).selected == []
+        screen.query_one("#clause-search").value = "KR-1"
+        await pilot.pause()
+        assert options.get_option_at_index(0).id == "KR-1"

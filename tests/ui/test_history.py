@@ -185,3 +185,24 @@ async def test_status_line_is_above_the_footer_not_under_it(sessions):
             footer = pilot.app.screen.query_one(Footer)
             assert status_bar.region.height == 1
             assert not status_bar.region.overlaps(footer.region), key
+
+
+async def test_inverted_date_range_says_why_the_list_is_empty(sessions):
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(120, 36)) as pilot:
+        await open_history(pilot)
+        box = pilot.app.screen.query_one("#history-query")
+        box.value = "since:2026-11-20 until:2026-11-01"
+        box.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert row_ids(pilot.app) == []
+        error = pilot.app.screen.query_one("#history-error")
+        assert error.has_class("-visible")
+        assert "'since' (2026-11-20) is after 'until' (2026-11-01)" in str(error.render())
+        box.value = ""
+        box.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert row_ids(pilot.app) and not error.has_class("-visible")

@@ -64,7 +64,8 @@ class BatchScreen(AppealsScreen):
     HELP_TITLE = "Work an account"
     HELP_TEXT = (
         "Check the cases to decide (space), fill the draft once, save with ctrl+s: every checked case gets "
-        "its own decision. Press o to adjust one case on its own."
+        "its own decision. Press ctrl+o to adjust one case on its own. After a save the notices of the "
+        "new decisions are offered one after another (ctrl+n reopens them)."
     )
     BINDINGS = [
         Binding(
@@ -89,11 +90,19 @@ class BatchScreen(AppealsScreen):
             id="batch-all",
             tooltip="Check or uncheck every case",
         ),
+        Binding(
+            "ctrl+n",
+            "notices",
+            "Notices",
+            id="batch-notices",
+            tooltip="Review the notices of the decisions just made, one after another",
+        ),
         Binding("escape", "back", "Back", id="batch-back", tooltip="Back without saving"),
     ]
     PALETTE = [
         ("Save batch", "Decide every checked case of this account", "save"),
         ("Adjust one case", "Open the highlighted case in Decide with this draft", "adjust"),
+        ("Batch notices", "Review the notices of the decisions just made", "notices"),
     ]
 
     def __init__(self, account: str, draft: DecisionDraft | None = None) -> None:
@@ -101,6 +110,8 @@ class BatchScreen(AppealsScreen):
         self.account = account
         self.initial = draft
         self.versions: dict[str, int] = {}
+        #: Decisions saved by the last batch (their notices are still owed).
+        self.made: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -176,6 +187,38 @@ class BatchScreen(AppealsScreen):
             severity="information" if good == len(outcomes) else "warning",
         )
         self.reload()
+        self.offer_notices([o.message for o in outcomes if o.ok])
+
+    def offer_notices(self, decision_ids: list[str]) -> None:
+        """Each decision owes its user a notice, as after a single decision: offer them in turn."""
+        from ..widgets.appeal_dialogs import AppealConfirm
+        from .notice import review_notices
+
+        if not decision_ids:
+            return
+        self.made = decision_ids
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                review_notices(self.app, decision_ids)
+
+        count = f"{len(decision_ids)} decision" + ("s" if len(decision_ids) > 1 else "")
+        self.app.push_screen(
+            AppealConfirm(
+                f"{count} saved ({', '.join(decision_ids)}). Review and send the notices to "
+                "the users now, one after another? (n: later; ctrl+n here reopens them)",
+                "Notices",
+            ),
+            answer,
+        )
+
+    def action_notices(self) -> None:
+        if self.made:
+            from .notice import review_notices
+
+            review_notices(self.app, list(self.made))
+        else:
+            self.notify("No decisions made here yet", severity="warning")
 
     def action_adjust(self) -> None:
         from .decide import DecideScreen

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tabs
 
+from ...services.permissions import can
 from ...services.qa import qa_report
 from ...services.stats import consistency_stats
 from ..base import AppealsScreen
@@ -33,6 +34,9 @@ def _load(session) -> tuple[dict[str, Any], dict[str, Any]]:
 def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
+
+#: The dashboard's own keys: shown to leads only (moderators get the permission message).
+LEAD_ACTIONS = frozenset({"tab", "open_qa", "reload", "toggle_mark", "compare"})
 
 RATE_COLUMNS = ("", "decisions", "diverged", "div %", "appeals", "overturned", "ovt %", "ovt/dec")
 
@@ -102,7 +106,13 @@ class DashboardScreen(AppealsScreen):
         self.action_reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Mark and compare act on the profiles table: offered only while it is shown."""
+        """Non-leads see only the permission message: none of the dashboard's keys apply.
+
+        Mark and compare act on the profiles table: offered only while it is shown.
+        (This is visibility only; the services still refuse non-leads themselves.)
+        """
+        if action in LEAD_ACTIONS and not can(self.session, "lead"):
+            return False
         if action in ("toggle_mark", "compare"):
             return self.query_one("#dashboard-tabs", TabbedContent).active == "tab-profiles"
         return True

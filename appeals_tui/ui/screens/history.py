@@ -31,6 +31,16 @@ def _page(session, query: str, offset: int) -> tuple[HistoryFilter, HistoryPage]
     return flt, history(session, flt, offset=offset, limit=PAGE_SIZE)
 
 
+def empty_reason(flt: HistoryFilter) -> str | None:
+    """Why a filter can match nothing whatever the workspace holds (shown instead of a bare empty list)."""
+    if flt.since and flt.until and flt.since >= flt.until:
+        since, until = flt.since.date().isoformat(), flt.until.date().isoformat()
+        if flt.since > flt.until:
+            return f"'since' ({since}) is after 'until' ({until}): no decision can match"
+        return f"'since' equals 'until' ({until}) and 'until' is exclusive: no decision can match"
+    return None
+
+
 class HistoryScreen(AppealsScreen):
     """Browse and filter the decision history; open, compare and export decisions."""
 
@@ -117,7 +127,10 @@ class HistoryScreen(AppealsScreen):
 
     def _show(self, result: tuple[HistoryFilter, HistoryPage]) -> None:
         self.flt, page = result
-        self.query_one("#history-error", Static).remove_class("-visible")
+        box = self.query_one("#history-error", Static)
+        why = empty_reason(self.flt) if not page.decisions else None
+        box.update(Text(why or ""))
+        box.set_class(bool(why), "-visible")
         self.total = page.total
         table = self.query_one("#history-table", DataTable)
         table.clear()

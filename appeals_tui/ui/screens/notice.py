@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
@@ -19,7 +19,7 @@ from ..base import AppealsScreen
 from ..services import error_text
 from ..text import content
 
-__all__ = ["NoticeScreen"]
+__all__ = ["NoticeScreen", "review_notices"]
 
 
 class NoticeScreen(AppealsScreen):
@@ -48,10 +48,14 @@ class NoticeScreen(AppealsScreen):
         ("Don't send notice", "Record that it is not sent (reason required)", "dont_send"),
     ]
 
-    def __init__(self, decision_id: str | None = None, appeal_id: str | None = None) -> None:
+    def __init__(
+        self, decision_id: str | None = None, appeal_id: str | None = None, *, step: str = ""
+    ) -> None:
         super().__init__()
         self.decision_id = decision_id
         self.appeal_id = appeal_id
+        #: Where this notice stands in a series (e.g. "2 of 5" after a batch), shown in the title.
+        self.step = step
         self.draft: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
@@ -94,7 +98,9 @@ class NoticeScreen(AppealsScreen):
     def _show(self, draft: dict[str, Any]) -> None:
         self.draft = draft
         notice = draft["notice"]
-        self.sub_title = f"notice · {notice.appeal_id or notice.decision_id}"
+        self.sub_title = f"notice · {notice.appeal_id or notice.decision_id}" + (
+            f" · {self.step}" if self.step else ""
+        )
         template = self.query_one("#notice-template", Select)
         with self.prevent(Select.Changed):
             template.set_options([(name, name) for name in draft["templates"]])
@@ -136,7 +142,7 @@ class NoticeScreen(AppealsScreen):
         self._choice_changed()
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(None)  # dismiss, not pop: a series of notices continues from the callback
 
     def _record(self, send: bool) -> None:
         if self.draft is None:
@@ -172,3 +178,15 @@ class NoticeScreen(AppealsScreen):
     @on(Input.Submitted, "#notice-reason")
     def action_dont_send(self) -> None:
         self._record(False)
+
+
+def review_notices(app: App[Any], decision_ids: list[str]) -> None:
+    """Open the notices of several decisions one after another; escape moves to the next."""
+    total = len(decision_ids)
+
+    def show(index: int) -> None:
+        if index < total:
+            screen = NoticeScreen(decision_id=decision_ids[index], step=f"{index + 1} of {total}")
+            app.push_screen(screen, lambda _: show(index + 1))
+
+    show(0)

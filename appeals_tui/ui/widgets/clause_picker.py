@@ -83,6 +83,12 @@ class ClausePicker(Vertical):
         if found:
             ids = [c.id for c in found]
             options.highlighted = ids.index(highlighted) if highlighted in ids else 0
+        else:  # say why the list is empty, in the list itself (a line that cannot be cited)
+            why = Text("no clause matches ", style="dim italic")
+            why.append(f"'{needle.strip()}'")
+            why.append(" — try an id (KR-1), a title word or clear the search", style="dim")
+            options.add_option(Option(why, disabled=True))
+            self.query_one("#clause-detail", Static).update("")
 
     def _show_selected(self) -> None:
         text = Text("Cited: ", style="bold")

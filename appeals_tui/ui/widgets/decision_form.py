@@ -36,6 +36,14 @@ FIELD_WIDGETS = {
 }
 
 
+#: Which field an edit message comes from.
+_EDITED_FIELD: dict[type, str] = {
+    Select.Changed: "#action-select",
+    ClausePicker.Changed: "#clause-picker",
+    FactorChecklist.Changed: "#factor-checklist",
+}
+
+
 def _field_of(problem: str) -> str:
     head = problem.split(":", 1)[0].strip()
     return head.split(" ", 1)[0].strip("'")
@@ -58,6 +66,8 @@ class DecisionForm(Horizontal):
         self.library = library
         self.initial = draft
         self.side = list(side)
+        #: The problems of the last refused save that still stand (cleared per field on edit).
+        self.problems: list[str] = []
 
     def compose(self) -> ComposeResult:
         d = self.initial
@@ -136,25 +146,40 @@ class DecisionForm(Horizontal):
         return self.query_one("#divergence").has_class("-visible")
 
     def show_problems(self, problems: list[str]) -> None:
+        self._render_problems(problems)
+        if problems:
+            # Wide: the errors head the right column. Narrow (columns stacked): they sit
+            # below the left column, out of sight unless scrolled to.
+            box = self.query_one("#form-errors", Static)
+            self.call_after_refresh(box.scroll_visible, animate=False, top=True)
+
+    def _render_problems(self, problems: list[str]) -> None:
+        self.problems = list(problems)
         box = self.query_one("#form-errors", Static)
         text = Text("Not saved — fix these:\n", style="bold")
         for p in problems:
             text.append(f"• {p}\n")
         box.update(text)
-        box.add_class("-visible")
+        box.set_class(bool(problems), "-visible")
         bad = {FIELD_WIDGETS[f] for f in map(_field_of, problems) if f in FIELD_WIDGETS}
         for selector in set(FIELD_WIDGETS.values()):
             self.query_one(selector).set_class(selector in bad, "-invalid")
         if "#divergence" in bad:
             self.query_one("#divergence").add_class("-visible")
-        # Wide: the errors head the right column. Narrow (columns stacked): they sit below
-        # the left column, out of sight unless scrolled to.
-        self.call_after_refresh(box.scroll_visible, animate=False, top=True)
 
     def clear_problems(self) -> None:
-        self.query_one("#form-errors", Static).remove_class("-visible")
-        for selector in set(FIELD_WIDGETS.values()):
-            self.query_one(selector).remove_class("-invalid")
+        self._render_problems([])
+
+    def field_edited(self, selector: str) -> None:
+        """Drop the shown problems that name this field: they were about the old value.
+
+        Whether the new value is acceptable is for the service to say on the next save.
+        """
+        if not self.problems:
+            return
+        left = [p for p in self.problems if FIELD_WIDGETS.get(_field_of(p)) != selector]
+        if len(left) != len(self.problems):
+            self._render_problems(left)
 
     # -- change notifications ----------------------------------------------------------
 
@@ -163,4 +188,10 @@ class DecisionForm(Horizontal):
     @on(FactorChecklist.Changed)
     def _changed(self, event: Message) -> None:
         event.stop()
+        self.field_edited(_EDITED_FIELD[type(event)])
         self.post_message(self.Changed())
+
+    @on(TextArea.Changed)
+    def _text_changed(self, event: TextArea.Changed) -> None:
+        widget_id = event.text_area.id
+        self.field_edited("#reasoning" if widget_id == "reasoning" else "#divergence")
