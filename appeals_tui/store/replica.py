@@ -28,7 +28,12 @@ Doc = dict[str, Any]
 
 
 try:  # glibc: hand free heap pages back to the OS (absent elsewhere: a no-op)
-    _malloc_trim = ctypes.CDLL(None).malloc_trim
+    _libc = ctypes.CDLL(None)
+    _malloc_trim = _libc.malloc_trim
+    # A fixed mmap threshold: by default glibc raises it to the size of each large
+    # block freed (up to 32 MiB), so after the first 1 MiB table chunk or table-wide
+    # list is freed, later ones come from the heap and stay resident when freed.
+    _libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD
 except (AttributeError, OSError):
     _malloc_trim = None
 
@@ -186,7 +191,7 @@ class Replica:
                     old = docs.get(key)
                     for (t, _name), idx in indexes.items():
                         if t == table:
-                            idx.put(key, old, doc)
+                            idx.put(key, old, doc, docs)
                 docs[key] = doc
             elif op[0] == "meta":
                 self.meta[op[1]] = op[2]

@@ -187,13 +187,13 @@ class Workspace:
         derives the indexed value instead (then `field` names the index; always
         pass the same function for a name); with `multi`, `key` returns several
         values and a doc is found under each. Order: the order docs entered the
-        bucket (table order while the value never changes).
+        bucket (table order while the value never changes); for a name `top` built,
+        ascending `order`.
         """
         with self._mutex:
             self.refresh()
             idx = self._rep.index(table, field, key or (lambda d: d.get(field)), multi)
-            bucket = idx.buckets.get(value)
-            return list(bucket) if bucket else []
+            return idx.bucket(value)
 
     def top(
         self,
@@ -223,9 +223,7 @@ class Workspace:
         """The distinct values of an index (see `lookup`) that some doc currently holds."""
         with self._mutex:
             self.refresh()
-            return list(
-                self._rep.index(table, field, key or (lambda d: d.get(field)), multi).buckets
-            )
+            return self._rep.index(table, field, key or (lambda d: d.get(field)), multi).values()
 
     def search(self, table: str, cond: QueryLike) -> list[Doc]:
         return list(self.db.table(table).search(cond))
