@@ -1,4 +1,4 @@
-"""Sanity checks for the shipped demo data in data/demo/ (stdlib only: json, csv)."""
+"""Sanity checks for the shipped demo data in data/demo/, against the domain's definitions."""
 
 from __future__ import annotations
 
@@ -10,61 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from appeals_tui.domain.models import FACTORS, Action, SubjectType
+from appeals_tui.domain.policy import load_default
+from appeals_tui.domain.reports import OPTIONAL_FIELDS, REQUIRED_FIELDS
+
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
-REQUIRED = (
-    "report_id",
-    "reported_at",
-    "reporter",
-    "reason",
-    "platform",
-    "subject_type",
-    "subject_id",
-    "account",
-)
-FIELDS = REQUIRED + (
-    "content_text",
-    "media_description",
-    "jurisdiction",
-    "followers",
-    "views",
-    "url",
-)
-SUBJECT_TYPES = {"account", "post", "reel", "story", "comment", "message"}
-SUBJECT_FIELDS = (
-    "platform",
-    "subject_type",
-    "subject_id",
-    "account",
-    "content_text",
-    "media_description",
-    "jurisdiction",
-    "followers",
-    "views",
-    "url",
-)
-FACTORS = (
-    "depicts_commercial_sex",
-    "narrative_framing",
-    "first_person_provider",
-    "contact_means",
-    "pricing_or_booking",
-    "location_details",
-    "recruitment",
-    "glamorization",
-    "minors_indicated",
-    "news_or_educational_context",
-)
-ACTIONS = {
-    "no_action",
-    "label",
-    "restrict_reach",
-    "geo_block",
-    "remove_content",
-    "suspend_account",
-    "escalate",
-}
-CLAUSES = {f"CSS-{i}" for i in range(9)} | {"KR-1"}
+# The contract's own definitions, so the demo data is checked against what the code accepts.
+REQUIRED = REQUIRED_FIELDS
+FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
+SUBJECT_TYPES = {t.value for t in SubjectType}
+SUBJECT_FIELDS = ("platform", "subject_type", "subject_id", "account", *OPTIONAL_FIELDS)
+ACTIONS = {a.value for a in Action}
+CLAUSES = set(load_default().ids())
 OUTCOMES = {"upheld", "overturned", "modified", "pending"}
 
 

@@ -17,18 +17,23 @@ from .conftest import import_rows, settle
 REASON = "Glamorizing salon comic with gifts from clients; no contact or price shown."
 
 
+async def open_batch(pilot, case_id: str) -> BatchScreen:
+    """From the case screen, `b` works the whole account."""
+    await settle(pilot)
+    await pilot.app.push_screen(CaseScreen(case_id))
+    await settle(pilot)
+    await pilot.press("b")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, BatchScreen)
+    return pilot.app.screen
+
+
 async def test_batch_decides_each_case_and_reports_conflicts(app, minji, session_for, tmp_path):
     rows = [report(f"M-{i}", f"M{i}", account="acct_multi") for i in range(1, 4)]
     import_rows(minji, tmp_path, rows)
     first, second, third = (case_for(minji, f"M{i}") for i in range(1, 4))
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await app.push_screen(CaseScreen(first))
-        await settle(pilot)
-        await pilot.press("b")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, BatchScreen)
+        screen = await open_batch(pilot, first)
         listing = screen.query_one(SelectionList)
         assert set(listing.selected) == {first, second, third}
         screen.query_one("#batch-form").load(
@@ -85,13 +90,7 @@ async def test_batch_offers_the_notices_of_its_decisions_one_after_another(app, 
     import_rows(minji, tmp_path, rows)
     first = case_for(minji, "N1")
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await app.push_screen(CaseScreen(first))
-        await settle(pilot)
-        await pilot.press("b")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, BatchScreen)
+        screen = await open_batch(pilot, first)
         screen.query_one("#batch-form").load(
             DecisionDraft("geo_block", ["KR-1"], dict(GLAMOUR), REASON)
         )
