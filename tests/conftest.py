@@ -12,6 +12,9 @@ from appeals_tui.domain.models import FACTORS
 from appeals_tui.services import intake, roster
 from appeals_tui.services.session import Session
 
+#: the throwaway PostgreSQL cluster fixtures and the CI check that PostgreSQL tests ran
+pytest_plugins = ["pgserver"]
+
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
 

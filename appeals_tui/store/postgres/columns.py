@@ -1,0 +1,302 @@
+"""Records <-> rows: which document field lives in which typed column.
+
+Why: the services see documents (dicts); PostgreSQL should see real, typed,
+indexed columns for every field the services filter, sort or join on. Each
+table is described once here (`TABLES`); `to_row` splits a document into column
+values plus a small jsonb `extra` (fields that are never queried, and whatever
+a column could not hold exactly), and `from_row` rebuilds the very same
+document. Round trips are exact: a value a column cannot represent faithfully
+(a timestamp with an unusual offset, an int where a float was declared, a key
+that was absent) is also kept verbatim in `extra`, so `appeals migrate` moves
+records without changing a byte of their canonical JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from appeals_tui.domain.timeutil import iso, parse_ts
+from appeals_tui.store.postgres.pgtext import decode_json, decode_str, encode_json, encode_str
+
+__all__ = ["Column", "Derived", "TableSpec", "TABLES", "GENERIC", "spec_for", "to_row", "from_row"]
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Column:
+    """A document field (`path` into the doc) stored in a typed column."""
+
+    name: str
+    kind: str  # text | int | float | bool | ts | text[] | jsonb
+    path: tuple[str, ...] = ()
+
+    @property
+    def field_path(self) -> tuple[str, ...]:
+        return self.path or (self.name,)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A column computed from the document for lookups; never read back."""
+
+    name: str
+    kind: str
+    func: Callable[[dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str  # record table as the services name it
+    sql: str  # SQL table name
+    key: str  # the id field / primary key column
+    columns: tuple[Column, ...]
+    derived: tuple[Derived, ...] = ()
+    #: field name -> SQL column, for the fields the services query by
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def column_for(self, field_name: str) -> str | None:
+        """The SQL column holding a (possibly dotted) document field, if it has one."""
+        path = tuple(field_name.split("."))
+        if path == (self.key,):
+            return self.key
+        for col in self.columns:
+            if col.field_path == path:
+                return col.name
+        for der in self.derived:
+            if der.name == field_name:
+                return der.name
+        return None
+
+
+# -- codecs: python value -> (db value, exact?) and back ---------------------------
+
+
+def _enc(kind: str, value: Any) -> tuple[Any, bool]:
+    if value is None:
+        return None, True
+    if kind == "text":
+        return (encode_str(value), True) if isinstance(value, str) else (None, False)
+    if kind == "int":
+        ok = type(value) is int and -(2**63) <= value < 2**63
+        return (value, True) if ok else (None, False)
+    if kind == "float":
+        return (value, True) if type(value) is float else (None, False)
+    if kind == "bool":
+        return (value, True) if type(value) is bool else (None, False)
+    if kind == "ts":
+        if not isinstance(value, str):
+            return None, False
+        try:
+            moment = parse_ts(value)
+        except ValueError:
+            return None, False
+        return moment, iso(moment) == value
+    if kind == "text[]":
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return [encode_str(v) for v in value], True
+        return None, False
+    if kind == "jsonb":
+        return Jsonb(encode_json(value)), True
+    raise ValueError(f"unknown column kind {kind}")
+
+
+def _dec(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "text":
+        return decode_str(value)
+    if kind == "ts":
+        return iso(value) if isinstance(value, datetime) else value
+    if kind == "text[]":
+        return [decode_str(v) for v in value]
+    if kind == "jsonb":
+        return decode_json(value)
+    return value
+
+
+def _get(doc: dict[str, Any], path: tuple[str, ...]) -> Any:
+    cur: Any = doc
+    for part in path:
+        if not isinstance(cur, dict) or part not in cur:
+            return _MISSING
+        cur = cur[part]
+    return cur
+
+
+def to_row(spec: TableSpec, key: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """Column name -> value for INSERT/UPDATE, including `version` and `extra`."""
+    row: dict[str, Any] = {spec.key: encode_str(key)}
+    absent: list[str] = []
+    raw: dict[str, Any] = {}
+    covered: dict[str, set[str]] = {}  # top-level field -> nested keys covered ("" = whole)
+    if doc.get(spec.key, _MISSING) != key:
+        raw[spec.key] = doc.get(spec.key)
+        if spec.key not in doc:
+            absent.append(spec.key)
+    covered[spec.key] = {""}
+    for col in spec.columns:
+        path = col.field_path
+        covered.setdefault(path[0], set()).add(".".join(path[1:]))
+        value = _get(doc, path)
+        if value is _MISSING:
+            row[col.name] = None
+            absent.append(col.name)
+            continue
+        row[col.name], exact = _enc(col.kind, value)
+        if not exact:
+            raw[col.name] = value
+    for der in spec.derived:
+        row[der.name] = _enc(der.kind, der.func(doc))[0]
+    residual: dict[str, Any] = {}
+    for name, value in doc.items():
+        if name == "version":
+            continue
+        inner = covered.get(name)
+        if inner is None:
+            residual[name] = value
+        elif "" not in inner and isinstance(value, dict):
+            rest = {k: v for k, v in value.items() if k not in inner}
+            present = any(k in value for k in inner)
+            if rest or not present:
+                residual[name] = rest
+        elif "" not in inner:  # a nested parent that is not a dict: keep it whole
+            residual[name] = value
+    version = doc.get("version")
+    row["version"] = version if type(version) is int else 0
+    extra: dict[str, Any] = {}
+    if residual:
+        extra["doc"] = residual
+    if absent:
+        extra["absent"] = absent
+    if raw:
+        extra["raw"] = raw
+    if "version" not in doc:
+        extra["no_version"] = True
+    elif type(version) is not int:
+        raw["version"] = version
+        extra["raw"] = raw
+    row["extra"] = Jsonb(encode_json(extra))
+    return row
+
+
+def from_row(spec: TableSpec, row: dict[str, Any]) -> dict[str, Any]:
+    """The document `to_row` was given, from a row selected with `select_list(spec)`."""
+    extra = decode_json(row["extra"]) or {}
+    absent = set(extra.get("absent", ()))
+    raw = extra.get("raw", {})
+    residual = extra.get("doc", {})
+    doc: dict[str, Any] = {}
+    if spec.key not in absent:
+        doc[spec.key] = raw[spec.key] if spec.key in raw else decode_str(row[spec.key])
+    for col in spec.columns:
+        if col.name in absent:
+            continue
+        value = raw[col.name] if col.name in raw else _dec(col.kind, row[col.name])
+        path = col.field_path
+        target = doc
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+        target[path[-1]] = value
+    for name, value in residual.items():
+        if isinstance(value, dict) and isinstance(doc.get(name), dict):
+            doc[name].update(value)
+        else:
+            doc[name] = value
+    if not extra.get("no_version"):
+        doc["version"] = raw.get("version", row["version"])
+    return doc
+
+
+# -- derived lookup columns ----------------------------------------------------------
+
+
+def _clause_ids(doc: dict[str, Any]) -> list[str]:
+    return [c["id"] for c in doc.get("clauses") or () if isinstance(c, dict) and "id" in c]
+
+
+def _t(name: str, sql: str, key: str, cols: str, derived: tuple[Derived, ...] = ()) -> TableSpec:
+    """Columns from a compact "name:kind[:a.b]" list; kind defaults to text."""
+    columns = []
+    for item in cols.split():
+        parts = item.split(":")
+        kind = parts[1] if len(parts) > 1 and parts[1] else "text"
+        path = tuple(parts[2].split(".")) if len(parts) > 2 else ()
+        columns.append(Column(parts[0], kind, path))
+    return TableSpec(name, sql, key, tuple(columns), derived)
+
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        _t("users", "users", "name", "role login added_at:ts added_by"),
+        _t(
+            "cases",
+            "cases",
+            "case_id",
+            "platform::subject.platform subject_type::subject.subject_type "
+            "subject_id::subject.subject_id account::subject.account url::subject.url "
+            "content_text media_description jurisdiction "
+            "followers:int:metrics.followers views:int:metrics.views report_ids:text[] "
+            "status assignee priority:float created_at:ts updated_at:ts first_reported_at:ts "
+            "linked_case escalated:bool decision_id",
+        ),
+        _t(
+            "reports",
+            "reports",
+            "report_id",
+            "reported_at:ts reporter reason platform subject_type subject_id account "
+            "content_text media_description jurisdiction followers:int views:int url case_id "
+            "imported_at:ts",
+        ),
+        _t(
+            "decisions",
+            "decisions",
+            "decision_id",
+            "case_id moderator decided_at:ts action clauses:jsonb factors:jsonb "
+            "factor_mask:int reasoning guidance:jsonb divergence_reason "
+            "precedents_cited:text[] supersedes superseded_by appeal_outcome canonical:bool "
+            "account jurisdiction diverged:bool",
+            (Derived("clause_ids", "text[]", _clause_ids),),
+        ),
+        _t(
+            "appeals",
+            "appeals",
+            "appeal_id",
+            "decision_id filed_at:ts appellant grounds status reviewer outcome "
+            "resolution_reasoning due_at:ts new_information resolved_at:ts new_decision_id case_id",
+        ),
+        _t(
+            "strikes",
+            "strikes",
+            "strike_id",
+            "account decision_id case_id weight:int status at:ts reason by",
+        ),
+        _t("notes", "notes", "note_id", "entity author at:ts text kind"),
+        _t(
+            "notices",
+            "notices",
+            "notice_id",
+            "kind decision_id appeal_id case_id account template lang subject body "
+            "edited:bool sent:bool not_sent_reason by at:ts",
+        ),
+        _t(
+            "qa",
+            "qa_batches",
+            "batch_id",
+            "created_at:ts created_by reviewer seed:int size:int since:ts until:ts items:jsonb",
+        ),
+    )
+}
+
+#: Any other table (added by a later feature before it has its own columns).
+GENERIC = TableSpec("*", "documents", "key", ())
+
+
+def spec_for(table: str) -> TableSpec:
+    return TABLES.get(table, GENERIC)

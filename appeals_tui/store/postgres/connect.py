@@ -1,0 +1,78 @@
+"""Opening connections, and turning server trouble into one clear sentence.
+
+Why: a restarted or unreachable server must never show a user a traceback;
+every psycopg error that is about the connection becomes `DatabaseUnreachable`
+(naming the database, never its password), and a refused privilege becomes
+`PermissionDenied` (exit 3) because PostgreSQL, not only our services, enforces
+who may do what.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import errors as pgerr
+
+from appeals_tui.domain.errors import ConflictError, PermissionDenied, StoreError
+
+__all__ = [
+    "DatabaseUnreachable",
+    "is_database_url",
+    "redact",
+    "connect",
+    "translate_errors",
+    "CONNECT_TIMEOUT",
+]
+
+CONNECT_TIMEOUT = 10
+
+
+class DatabaseUnreachable(StoreError):
+    """The PostgreSQL server cannot be reached, or dropped the connection."""
+
+
+def is_database_url(value: str | None) -> bool:
+    return bool(value) and str(value).startswith(("postgresql://", "postgres://"))
+
+
+def redact(url: str) -> str:
+    """The URL without a password, for messages."""
+    url = re.sub(r"(://[^:/@?]*):[^@/?]*@", r"\1:***@", url)
+    return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", url)
+
+
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
+    try:
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT)
+    except psycopg.OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnreachable(
+            f"database unreachable at {redact(url)}: {redact(first)}"
+        ) from None
+    except psycopg.ProgrammingError as exc:  # a malformed URL
+        raise StoreError(f"bad database URL {redact(url)}: {exc}") from None
+
+
+@contextmanager
+def translate_errors(where: str) -> Iterator[None]:
+    """psycopg errors -> the typed errors the CLI and TUI already show."""
+    try:
+        yield
+    except (pgerr.SerializationFailure, pgerr.DeadlockDetected, pgerr.LockNotAvailable) as exc:
+        raise ConflictError(
+            f"someone else changed this at the same time; reload and try again ({_first(exc)})"
+        ) from None
+    except pgerr.InsufficientPrivilege as exc:
+        raise PermissionDenied(f"the database refused: {_first(exc)}") from None
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        raise DatabaseUnreachable(f"database unreachable at {where}: {_first(exc)}") from None
+    except psycopg.Error as exc:
+        raise StoreError(f"database error at {where}: {_first(exc)}") from None
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return redact(text.splitlines()[0]) if text else type(exc).__name__

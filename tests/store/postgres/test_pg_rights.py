@@ -1,0 +1,195 @@
+"""What PostgreSQL itself refuses, role by role, with direct SQL as that role.
+
+Why: on the team backend the rights must hold for someone who skips our program
+and types SQL into psql with their own login. Each case below first shows the
+statement is well-formed (the owner or a permitted role can run the comparable
+statement, or the refusal names the privilege), then that the role is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+import pytest
+from psycopg import errors as pgerr
+
+from appeals_tui.store.audit import GENESIS, make_event
+from appeals_tui.store.postgres import migrations
+
+LOGINS = {"moderator": "t_mod", "lead": "t_lead", "admin": "t_admin"}
+NAMES = {"moderator": "minji", "lead": "seoyeon", "admin": "root"}
+
+
+@pytest.fixture
+def db(pg_cluster, pg_url):
+    """A migrated database with one login per roster role and one of each record."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        migrations.apply_migrations(conn, "test")
+        for role, login in LOGINS.items():
+            conn.execute("SELECT appeals_create_login(%s, %s)", (login, role))
+            conn.execute(
+                "INSERT INTO users (name, role, login, version) VALUES (%s, %s, %s, 1)",
+                (NAMES[role], role, login),
+            )
+        conn.execute(
+            "INSERT INTO cases (case_id, status, version) VALUES ('C-000001', 'decided', 2)"
+        )
+        conn.execute(
+            "INSERT INTO decisions (decision_id, case_id, moderator, action, reasoning, "
+            "canonical, version) VALUES ('D-000001', 'C-000001', 'minji', 'label', "
+            "'Labelled: narrative without solicitation.', false, 1)"
+        )
+        conn.execute(
+            "INSERT INTO notes (note_id, entity, author, text, version) "
+            "VALUES ('N-000001', 'case:C-000001', 'minji', 'private: reporter is my cousin', 1)"
+        )
+        conn.execute("INSERT INTO meta (key, value) VALUES ('config', '{}')")
+        ev = make_event(
+            seq=1,
+            at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+            actor="root",
+            type="case.opened",
+            entity="case:C-000001",
+            payload={},
+            prev_hash=GENESIS,
+        )
+        _insert_event(conn, ev)
+    return pg_cluster, pg_url.split("?")[0].rsplit("/", 1)[1]
+
+
+def _insert_event(conn: psycopg.Connection, ev: dict) -> None:
+    conn.execute(
+        "INSERT INTO events (seq, at, actor, type, entity, payload, prev_hash, hash) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            ev["seq"],
+            ev["at"],
+            ev["actor"],
+            ev["type"],
+            ev["entity"],
+            psycopg.types.json.Jsonb(ev["payload"]),
+            ev["prev_hash"],
+            ev["hash"],
+        ),
+    )
+
+
+def _as(db, role: str | None) -> psycopg.Connection:
+    cluster, name = db
+    user = LOGINS[role] if role else None
+    return psycopg.connect(cluster.url(name, user=user), autocommit=True)
+
+
+def _refused(db, role, statement, params=(), error=pgerr.InsufficientPrivilege) -> str:
+    with _as(db, role) as conn, pytest.raises(error) as info:
+        conn.execute(statement, params)
+    return str(info.value)
+
+
+def _allowed(db, role, statement, params=()) -> None:
+    with _as(db, role) as conn:
+        conn.execute(statement, params)
+
+
+# (who, statement) pairs the database refuses, with the comparable permitted statement
+REFUSED = [
+    # audit events: append-only for everyone
+    ("moderator", "UPDATE events SET actor = 'someone' WHERE seq = 1"),
+    ("lead", "DELETE FROM events WHERE seq = 1"),
+    ("admin", "TRUNCATE events"),
+    # decisions: the decided content never changes in place
+    (
+        "moderator",
+        "UPDATE decisions SET reasoning = 'rewritten later' WHERE decision_id = 'D-000001'",
+    ),
+    ("lead", "UPDATE decisions SET action = 'no_action' WHERE decision_id = 'D-000001'"),
+    ("moderator", "UPDATE decisions SET canonical = true WHERE decision_id = 'D-000001'"),
+    ("admin", "INSERT INTO decisions (decision_id, version) VALUES ('D-999999', 1)"),
+    ("admin", "UPDATE decisions SET appeal_outcome = 'overturned' WHERE decision_id = 'D-000001'"),
+    # nothing is ever deleted
+    ("lead", "DELETE FROM decisions WHERE decision_id = 'D-000001'"),
+    ("moderator", "DELETE FROM cases WHERE case_id = 'C-000001'"),
+    ("admin", "DELETE FROM users WHERE name = 'minji'"),
+    # private notes: not readable (or writable) by admins
+    ("admin", "SELECT text FROM notes"),
+    ("admin", "INSERT INTO notes (note_id, version) VALUES ('N-999999', 1)"),
+    # the roster and settings: admins only
+    ("moderator", "UPDATE users SET role = 'lead' WHERE name = 'minji'"),
+    ("lead", "INSERT INTO users (name, role, login, version) VALUES ('eve', 'admin', 'eve', 1)"),
+    ("moderator", "UPDATE meta SET value = '{\"strike_threshold\": 99}' WHERE key = 'config'"),
+    ("lead", "SELECT appeals_create_login('eve', 'admin')"),
+    ("moderator", "CREATE ROLE eve LOGIN"),
+    # schema changes: owner only
+    ("admin", "DROP TRIGGER events_append_only ON events"),
+    ("lead", "ALTER TABLE decisions DROP COLUMN reasoning"),
+]
+
+ALLOWED = [
+    ("moderator", "SELECT count(*) FROM notes"),
+    ("lead", "UPDATE decisions SET canonical = true WHERE decision_id = 'D-000001'"),
+    ("moderator", "UPDATE decisions SET appeal_outcome = 'upheld' WHERE decision_id = 'D-000001'"),
+    ("admin", "UPDATE users SET role = 'lead' WHERE name = 'minji'"),
+    ("admin", "SELECT count(*) FROM events"),
+    ("moderator", "UPDATE cases SET status = 'decided' WHERE case_id = 'C-000001'"),
+]
+
+
+@pytest.mark.parametrize(("role", "statement"), REFUSED, ids=[f"{r}: {s[:40]}" for r, s in REFUSED])
+def test_the_database_refuses(db, role, statement):
+    _refused(db, role, statement)
+
+
+@pytest.mark.parametrize(("role", "statement"), ALLOWED, ids=[f"{r}: {s[:40]}" for r, s in ALLOWED])
+def test_the_database_allows_what_the_role_needs(db, role, statement):
+    _allowed(db, role, statement)
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE events SET actor = 'x'", "DELETE FROM events", "TRUNCATE events"]
+)
+def test_even_the_owner_cannot_change_audit_events(db, statement):
+    message = _refused(db, None, statement)
+    assert "append-only" in message
+    with _as(db, None) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+
+
+def _next_event(db, actor: str, seq: int = 2, prev: str | None = None) -> dict:
+    with _as(db, None) as conn:
+        head = conn.execute("SELECT hash FROM events WHERE seq = 1").fetchone()[0]
+    return make_event(
+        seq=seq,
+        at=dt.datetime(2026, 11, 20, 1, tzinfo=dt.UTC),
+        actor=actor,
+        type="case.claimed",
+        entity="case:C-000001",
+        payload={},
+        prev_hash=prev or head,
+    )
+
+
+def test_an_event_in_someone_elses_name_is_refused(db):
+    with _as(db, "moderator") as conn, pytest.raises(pgerr.InsufficientPrivilege, match="refused"):
+        _insert_event(conn, _next_event(db, actor="seoyeon"))
+    with _as(db, "moderator") as conn:
+        _insert_event(conn, _next_event(db, actor="minji"))
+
+
+def test_an_event_that_does_not_continue_the_chain_is_refused(db):
+    with _as(db, "moderator") as conn, pytest.raises(pgerr.SerializationFailure, match="chain"):
+        _insert_event(conn, _next_event(db, actor="minji", seq=5))
+    with _as(db, "moderator") as conn, pytest.raises(pgerr.SerializationFailure, match="chain"):
+        _insert_event(conn, _next_event(db, actor="minji", prev="f" * 64))
+
+
+def test_a_login_has_exactly_one_appeals_group(db):
+    cluster, name = db
+    with _as(db, None) as conn:
+        conn.execute("SELECT appeals_create_login('t_mod', 'lead')")
+        groups = conn.execute(
+            "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+            "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = 't_mod' ORDER BY 1"
+        ).fetchall()
+        assert [g[0] for g in groups] == ["appeals_lead"]
+        conn.execute("SELECT appeals_create_login('t_mod', 'moderator')")
