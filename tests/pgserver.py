@@ -69,7 +69,7 @@ def pg_url(pg_cluster: ThrowawayCluster) -> Iterator[str]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "pg_cluster" in getattr(item, "fixturenames", ()):
+        if "pg_cluster" in getattr(item, "fixturenames", ()) or "[postgresql" in item.nodeid:
             item.add_marker(MARK)
 
 

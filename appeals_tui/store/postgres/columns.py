@@ -14,16 +14,19 @@ records without changing a byte of their canonical JSON.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from appeals_tui.domain.models import FACTORS
 from appeals_tui.domain.timeutil import iso, parse_ts
+from appeals_tui.store.schema import SCHEMA, Derive, Field, Type
 from appeals_tui.store.postgres.pgtext import decode_json, decode_str, encode_json, encode_str
 
-__all__ = ["Column", "Derived", "TableSpec", "TABLES", "GENERIC", "spec_for", "to_row", "from_row"]
+__all__ = ["Column", "QueryColumn", "TableSpec", "TABLES", "GENERIC", "spec_for", "to_row", "from_row"]
 
 _MISSING = object()
 
@@ -42,12 +45,17 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Derived:
-    """A column computed from the document for lookups; never read back."""
+class QueryColumn:
+    """How SQL reads a declared schema field: a stored column, or one computed on write."""
 
-    name: str
-    kind: str
-    func: Callable[[dict[str, Any]], Any]
+    field: Field
+    column: str  # SQL column name
+    kind: str  # codec kind of the column
+    computed: bool  # True: `field.value(doc)` is written into it (never read back)
+
+    @property
+    def multi(self) -> bool:
+        return self.field.multi
 
 
 @dataclass(frozen=True)
@@ -56,22 +64,12 @@ class TableSpec:
     sql: str  # SQL table name
     key: str  # the id field / primary key column
     columns: tuple[Column, ...]
-    derived: tuple[Derived, ...] = ()
-    #: field name -> SQL column, for the fields the services query by
-    fields: dict[str, str] = field(default_factory=dict)
+    #: declared schema field name -> how to query it
+    queries: dict[str, QueryColumn] = dc_field(default_factory=dict)
 
-    def column_for(self, field_name: str) -> str | None:
-        """The SQL column holding a (possibly dotted) document field, if it has one."""
-        path = tuple(field_name.split("."))
-        if path == (self.key,):
-            return self.key
-        for col in self.columns:
-            if col.field_path == path:
-                return col.name
-        for der in self.derived:
-            if der.name == field_name:
-                return der.name
-        return None
+    @property
+    def computed(self) -> tuple[QueryColumn, ...]:
+        return tuple(q for q in self.queries.values() if q.computed)
 
 
 # -- codecs: python value -> (db value, exact?) and back ---------------------------
@@ -86,7 +84,9 @@ def _enc(kind: str, value: Any) -> tuple[Any, bool]:
         ok = type(value) is int and -(2**63) <= value < 2**63
         return (value, True) if ok else (None, False)
     if kind == "float":
-        return (value, True) if type(value) is float else (None, False)
+        if type(value) is float:
+            return value, True
+        return (float(value), False) if type(value) is int else (None, False)
     if kind == "bool":
         return (value, True) if type(value) is bool else (None, False)
     if kind == "ts":
@@ -148,11 +148,20 @@ def to_row(spec: TableSpec, key: str, doc: dict[str, Any]) -> dict[str, Any]:
             row[col.name] = None
             absent.append(col.name)
             continue
-        row[col.name], exact = _enc(col.kind, value)
+        try:
+            row[col.name], exact = _enc(col.kind, value)
+        except OverflowError:
+            row[col.name], exact = None, False
         if not exact:
             raw[col.name] = value
-    for der in spec.derived:
-        row[der.name] = _enc(der.kind, der.func(doc))[0]
+    for q in spec.computed:
+        value = q.field.value(doc)
+        if q.field.derive is Derive.JOIN and isinstance(value, str):
+            value = value.casefold()  # Op.CONTAINS compares casefolded text
+        try:
+            row[q.column] = _enc(q.kind, value)[0]
+        except OverflowError:
+            row[q.column] = None
     residual: dict[str, Any] = {}
     for name, value in doc.items():
         if name == "version":
@@ -216,11 +225,40 @@ def from_row(spec: TableSpec, row: dict[str, Any]) -> dict[str, Any]:
 # -- derived lookup columns ----------------------------------------------------------
 
 
-def _clause_ids(doc: dict[str, Any]) -> list[str]:
-    return [c["id"] for c in doc.get("clauses") or () if isinstance(c, dict) and "id" in c]
+_KIND = {
+    Type.TEXT: "text",
+    Type.INT: "int",
+    Type.FLOAT: "float",
+    Type.BOOL: "bool",
+    Type.TIMESTAMP: "ts",
+}
 
 
-def _t(name: str, sql: str, key: str, cols: str, derived: tuple[Derived, ...] = ()) -> TableSpec:
+def _query_columns(name: str, columns: tuple[Column, ...]) -> dict[str, QueryColumn]:
+    """Each declared field: its own stored column when it is one field as stored, else a
+    column `q_<name>` written from `Field.value(doc)` (derived, multi or defaulted)."""
+    try:
+        declared = SCHEMA.table(name)
+    except Exception:  # noqa: BLE001 - a table with no declared fields
+        return {}
+    by_path = {c.field_path: c for c in columns}
+    out: dict[str, QueryColumn] = {}
+    for f in declared.fields:
+        kind = _KIND[f.type] + ("[]" if f.multi else "")
+        path = tuple(f.paths[0].split("."))
+        base = by_path.get(path)
+        plain = f.derive is Derive.VALUE and not f.multi and f.default is None
+        if plain and path == (declared.key,):
+            out[f.name] = QueryColumn(f, declared.key, "text", False)
+        elif plain and base is not None and base.kind == _KIND[f.type]:
+            out[f.name] = QueryColumn(f, base.name, base.kind, False)
+        else:
+            column = "q_" + f.name.replace(".", "_").replace("[]", "")
+            out[f.name] = QueryColumn(f, column, kind, True)
+    return out
+
+
+def _t(name: str, sql: str, key: str, cols: str) -> TableSpec:
     """Columns from a compact "name:kind[:a.b]" list; kind defaults to text."""
     columns = []
     for item in cols.split():
@@ -228,7 +266,7 @@ def _t(name: str, sql: str, key: str, cols: str, derived: tuple[Derived, ...] = 
         kind = parts[1] if len(parts) > 1 and parts[1] else "text"
         path = tuple(parts[2].split(".")) if len(parts) > 2 else ()
         columns.append(Column(parts[0], kind, path))
-    return TableSpec(name, sql, key, tuple(columns), derived)
+    return TableSpec(name, sql, key, tuple(columns), _query_columns(name, tuple(columns)))
 
 
 TABLES: dict[str, TableSpec] = {
@@ -258,11 +296,11 @@ TABLES: dict[str, TableSpec] = {
             "decisions",
             "decisions",
             "decision_id",
-            "case_id moderator decided_at:ts action clauses:jsonb factors:jsonb "
-            "factor_mask:int reasoning guidance:jsonb divergence_reason "
+            "case_id moderator decided_at:ts action clauses:jsonb "
+            + " ".join(f"factor_{name}:bool:factors.{name}" for name in FACTORS)
+            + " factor_mask:int reasoning guidance:jsonb divergence_reason "
             "precedents_cited:text[] supersedes superseded_by appeal_outcome canonical:bool "
             "account jurisdiction diverged:bool",
-            (Derived("clause_ids", "text[]", _clause_ids),),
         ),
         _t(
             "appeals",

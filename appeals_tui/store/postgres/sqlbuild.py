@@ -1,0 +1,197 @@
+"""The protocol's filters, orders, groups and rankings as SQL over typed columns.
+
+Why: each question a service asks (`Store.query`, `count`, `aggregate`, `top`)
+must become one indexed statement on the server, agreeing exactly with the
+reference semantics in `store/schema.py` and `store/tinyquery.py`: a missing
+value is null and fails every comparison except NE/NOT_IN/IS_NULL, multi fields
+hold when any value does, nulls sort first (last when descending), text sorts by
+code point (COLLATE "C"), ties fall back to insertion order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg import sql
+
+from appeals_tui.domain.errors import StoreError
+from appeals_tui.store.postgres.columns import QueryColumn, TableSpec
+from appeals_tui.store.postgres.pgtext import encode_str
+from appeals_tui.store.protocol import Filter, Op, Order
+from appeals_tui.store.schema import INSERTED, Ranking, Type, parse_instant
+
+__all__ = ["where_sql", "order_sql", "value_expr", "param", "qcol"]
+
+Composed = sql.Composable
+_C = sql.SQL(' COLLATE "C"')
+_ARRAY_TYPE = {"text[]": "text[]"}
+
+
+def qcol(spec: TableSpec, name: str) -> QueryColumn:
+    q = spec.queries.get(name)
+    if q is None:
+        raise StoreError(f"{spec.name}: no declared field '{name}' (see store/schema.py)")
+    return q
+
+
+def param(q: QueryColumn, value: Any) -> Any:
+    """A filter value as the column holds it (timestamps as instants, text escaped)."""
+    if value is None:
+        return None
+    if q.field.type is Type.TIMESTAMP:
+        moment = parse_instant(value)
+        if moment is None:
+            raise StoreError(f"{q.field.name}: {value!r} is not a timestamp")
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        return encode_str(value)
+    return value
+
+
+def _p(q: QueryColumn, value: Any) -> sql.Composable:
+    return sql.Literal(param(q, value)) if not isinstance(value, datetime) else sql.Literal(value)
+
+
+def _list(q: QueryColumn, values: Any) -> list[Any]:
+    return [param(q, v) for v in values]
+
+
+def _text(q: QueryColumn) -> bool:
+    return q.field.type is Type.TEXT
+
+
+def _one(q: QueryColumn, col: Composed, op: Op, value: Any, params: list[Any]) -> Composed:
+    """A test of one scalar value expression `col` (nulls fail)."""
+    c = sql.Composed([col, _C]) if _text(q) else col
+    if op is Op.EQ:
+        params.append(param(q, value))
+        return sql.SQL("{} = %s").format(col)
+    if op is Op.IN:
+        params.append(_list(q, value))
+        return sql.SQL("{} = ANY(%s)").format(col)
+    if op is Op.CONTAINS:
+        params.append(encode_str(str(value).casefold()))
+        target = col if q.computed and q.field.derive == "join" else sql.SQL("lower({}::text)").format(col)
+        return sql.SQL("strpos({}, %s) > 0").format(target)
+    symbol = {Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">="}.get(op)
+    if symbol is None:
+        raise StoreError(f"filter: unknown operator {op!r}")
+    params.append(param(q, value))
+    return sql.SQL("{} {} %s").format(c, sql.SQL(symbol))
+
+
+def _filter(spec: TableSpec, flt: Filter, params: list[Any]) -> Composed:
+    if flt.field == INSERTED:
+        raise StoreError(f"{spec.name}: {INSERTED} orders; it cannot be filtered on")
+    q = qcol(spec, flt.field)
+    op = Op(flt.op)
+    col = sql.Identifier(q.column)
+    if not q.multi:
+        if op is Op.IS_NULL:
+            return sql.SQL("{} IS NULL").format(col)
+        if op is Op.NOT_NULL:
+            return sql.SQL("{} IS NOT NULL").format(col)
+        if op is Op.NE:
+            params.append(param(q, flt.value))
+            return sql.SQL("{} IS DISTINCT FROM %s").format(col)
+        if op is Op.NOT_IN:
+            params.append(_list(q, flt.value))
+            return sql.SQL("({} IS NULL OR NOT ({} = ANY(%s)))").format(col, col)
+        return _one(q, col, op, flt.value, params)
+    arr = sql.SQL("coalesce({}, '{{}}')").format(col)
+    if op is Op.IS_NULL:
+        return sql.SQL("cardinality({}) = 0").format(arr)
+    if op is Op.NOT_NULL:
+        return sql.SQL("cardinality({}) > 0").format(arr)
+    if op is Op.EQ:
+        params.append(param(q, flt.value))
+        return sql.SQL("%s = ANY({})").format(col)
+    if op is Op.NE:
+        params.append(param(q, flt.value))
+        return sql.SQL("NOT (%s = ANY({}))").format(arr)
+    if op is Op.IN:
+        params.append(_list(q, flt.value))
+        return sql.SQL("{} && %s::text[]").format(col)
+    if op is Op.NOT_IN:
+        params.append(_list(q, flt.value))
+        return sql.SQL("NOT ({} && %s::text[])").format(arr)
+    inner = _one(q, sql.Identifier("v"), op, flt.value, params)
+    return sql.SQL("EXISTS (SELECT 1 FROM unnest({}) AS v WHERE {})").format(col, inner)
+
+
+def where_sql(spec: TableSpec, where: Sequence[Filter], params: list[Any]) -> Composed:
+    """`WHERE ...` (or nothing) for ANDed filters; appends the values to `params`."""
+    parts = [_filter(spec, f, params) for f in where]
+    if spec.sql == "documents":
+        parts.insert(0, sql.SQL("tbl = %s"))
+        params.insert(0, spec.name)
+    if not parts:
+        return sql.SQL("")
+    return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(parts)
+
+
+def not_any(spec: TableSpec, exclude: Sequence[Filter], params: list[Any]) -> list[Composed]:
+    """Conditions passing over docs matching any of `exclude` (a null test excludes nothing)."""
+    return [
+        sql.SQL("NOT coalesce(({}), false)").format(_filter(spec, f, params)) for f in exclude
+    ]
+
+
+def value_expr(spec: TableSpec, name: str) -> Composed:
+    """A sortable scalar for a field (a multi field sorts by its smallest value)."""
+    if name == INSERTED:
+        return sql.Identifier("ins")
+    q = qcol(spec, name)
+    col = sql.Identifier(q.column)
+    if q.multi:
+        col = sql.SQL("(SELECT min(v COLLATE \"C\") FROM unnest({}) AS v)").format(col)
+        return col
+    return sql.Composed([col, _C]) if _text(q) else col
+
+
+def order_sql(spec: TableSpec, order: Sequence[Order]) -> Composed:
+    terms = []
+    for o in order:
+        direction = "DESC NULLS LAST" if o.descending else "ASC NULLS FIRST"
+        terms.append(sql.SQL("{} {}").format(value_expr(spec, o.field), sql.SQL(direction)))
+    terms.append(sql.SQL("ins ASC"))
+    return sql.SQL(" ORDER BY ") + sql.SQL(", ").join(terms)
+
+
+def ranking_sql(
+    spec: TableSpec, ranking: Ranking, match: dict[str, Any], n: int, exclude: Sequence[Filter]
+) -> tuple[Composed, list[Any]]:
+    """The first `n` docs of a declared ranking partition (see `Store.top`)."""
+    missing = [name for name in ranking.partition if name not in match]
+    extra = [name for name in match if name not in ranking.partition]
+    if missing or len(extra) > 1 or (extra and extra[0] not in ranking.also):
+        raise StoreError(
+            f"ranking {ranking.name}: match every one of {', '.join(ranking.partition)} "
+            f"and at most one of {', '.join(ranking.also) or '(none)'}"
+        )
+    params: list[Any] = []
+    conds = [_filter(spec, f, params) for f in ranking.where]
+    for name, value in match.items():
+        q = qcol(spec, name)
+        if value is None:
+            conds.append(_filter(spec, Filter(name, Op.IS_NULL), params))
+        else:
+            conds.append(_filter(spec, Filter(name, Op.EQ, value), params))
+            del q
+    conds += not_any(spec, exclude, params)
+    terms = [
+        sql.SQL("{} {}").format(
+            value_expr(spec, o.field), sql.SQL("DESC NULLS LAST" if o.descending else "ASC NULLS FIRST")
+        )
+        for o in ranking.order
+    ]
+    key = sql.Identifier(spec.key)
+    terms += [sql.SQL("length({})").format(key), sql.Composed([key, _C])]
+    stmt = sql.SQL("{where} ORDER BY {order} LIMIT {n}").format(
+        where=sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conds) if conds else sql.SQL(""),
+        order=sql.SQL(", ").join(terms),
+        n=sql.Literal(int(n)),
+    )
+    return stmt, params

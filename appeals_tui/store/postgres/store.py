@@ -1,0 +1,799 @@
+"""`PostgresStore`: the Store protocol on a PostgreSQL database.
+
+Why: a team past one host keeps its records in the database it already runs,
+backs up and replicates. Records live in typed, indexed columns (`columns.py`);
+the services' questions become single SQL statements (`sqlbuild.py`); writers
+are serialised by one transaction-scoped advisory lock, as the protocol
+requires, so the audit chain grows one event at a time and a stale version is
+a `ConflictError`, never a lost write. Every write happens as the connecting
+role: PostgreSQL's grants and triggers (`migrations.py`) refuse what that role
+may not do even when our services are bypassed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from appeals_tui.domain.errors import ConflictError, StoreError
+from appeals_tui.domain.timeutil import iso, utcnow
+from appeals_tui.store import audit
+from appeals_tui.store.audit import GENESIS, VerifyResult
+from appeals_tui.store.postgres import migrations
+from appeals_tui.store.postgres.columns import TableSpec, from_row, spec_for, to_row
+from appeals_tui.store.postgres.connect import (
+    DatabaseUnreachable,
+    connect,
+    redact,
+    translate_errors,
+)
+from appeals_tui.store.postgres.pgtext import decode_json, decode_str, encode_json, encode_str
+from appeals_tui.store.postgres.sqlbuild import (
+    not_any,
+    order_sql,
+    qcol,
+    ranking_sql,
+    value_expr,
+    where_sql,
+)
+from appeals_tui.store.protocol import EVERYTHING, ChainHead, Doc, Filter, Group, Order, Page, Rows
+from appeals_tui.store.schema import SCHEMA, Type
+from appeals_tui.store.txn import RecordNotFound
+
+__all__ = ["PostgresStore", "PgTxn"]
+
+#: how long a writer waits for another writer before giving up (ConflictError)
+LOCK_WAIT = 10.0
+#: the counters row every committed write transaction bumps (what `refresh` watches)
+COMMITS = "~commits"
+EVENT_COLUMNS = ("seq", "at", "actor", "type", "entity", "payload", "prev_hash", "hash")
+
+
+def _copy(value: Any) -> Any:
+    return orjson.loads(orjson.dumps(value))
+
+
+def _select_list(spec: TableSpec) -> sql.Composable:
+    cols = [spec.key, *(c.name for c in spec.columns), "version", "extra"]
+    return sql.SQL(", ").join(sql.Identifier(c) for c in cols)
+
+
+def _from(spec: TableSpec) -> sql.Composable:
+    return sql.Identifier(spec.sql)
+
+
+def _key_cond(spec: TableSpec) -> sql.Composable:
+    if spec.sql == "documents":
+        return sql.SQL("tbl = %s AND key = %s")
+    return sql.SQL("{} = %s").format(sql.Identifier(spec.key))
+
+
+def _key_params(spec: TableSpec, key: str) -> tuple[Any, ...]:
+    return (spec.name, encode_str(key)) if spec.sql == "documents" else (encode_str(key),)
+
+
+def _event_doc(row: Mapping[str, Any]) -> Doc:
+    return {
+        "seq": row["seq"],
+        "at": row["at"],
+        "actor": decode_str(row["actor"]),
+        "type": decode_str(row["type"]),
+        "entity": decode_str(row["entity"]),
+        "payload": decode_json(row["payload"]),
+        "prev_hash": row["prev_hash"],
+        "hash": row["hash"],
+    }
+
+
+def _plain(value: Any, kind: Type | None = None) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, str):
+        return decode_str(value)
+    return value
+
+
+class PgTxn:
+    """One write transaction: every write goes to the server at once (reads see it)."""
+
+    def __init__(
+        self,
+        store: PostgresStore,
+        conn: psycopg.Connection,
+        actor: str,
+        clock: Callable[[], datetime],
+        head: ChainHead,
+    ) -> None:
+        self._store, self._conn = store, conn
+        self.actor = actor
+        self._clock = clock
+        self._seq, self._hash = head.seq, head.hash
+        self._open = True
+        self.wrote = False
+
+    def _check_open(self) -> None:
+        if not self._open:
+            raise StoreError("this transaction has already ended")
+
+    def get(self, table: str, key: str) -> Doc | None:
+        self._check_open()
+        return self._store._get(self._conn, table, key)
+
+    def insert(self, table: str, key: str, doc: Doc) -> Doc:
+        self._check_open()
+        _check_names(table, key)
+        spec = spec_for(table)
+        if self._store._get(self._conn, table, key) is not None:
+            raise ConflictError(f"{table} {key} already exists")
+        new = _copy(doc)
+        new["version"] = 1
+        if table == "users":
+            new.setdefault("login", key)
+        self.wrote = True
+        row = to_row(spec, key, new)
+        if spec.sql == "documents":
+            row = {"tbl": table, "key": row[spec.key], "version": 1, "extra": row["extra"]}
+        cols = list(row)
+        self._conn.execute(
+            sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                _from(spec),
+                sql.SQL(", ").join(sql.Identifier(c) for c in cols),
+                sql.SQL(", ").join(sql.Placeholder() * len(cols)),
+            ),
+            [row[c] for c in cols],
+        )
+        if table == "users":
+            self._provision_login(new)
+        return new
+
+    def _provision_login(self, user: Doc) -> None:
+        """A roster user acts as a database role of the same group (created if new)."""
+        role = user.get("role")
+        if role in migrations.GROUPS and user.get("login"):
+            self._conn.execute(
+                "SELECT appeals_create_login(%s, %s)", (str(user["login"]), str(role))
+            )
+
+    def update(
+        self, table: str, key: str, fields: Doc, expected_version: int | None = None
+    ) -> Doc:
+        self._check_open()
+        _check_names(table, key)
+        spec = spec_for(table)
+        current = self._store._get(self._conn, table, key)
+        if current is None:
+            raise RecordNotFound(f"{table} {key} not found")
+        version = current.get("version", 0)
+        if expected_version is not None and version != expected_version:
+            raise ConflictError(
+                f"{table} {key} changed since you loaded it "
+                f"(version {expected_version}, now {version}); reload and try again"
+            )
+        new = _copy({**current, **fields})
+        new["version"] = version + 1
+        self.wrote = True
+        old_row, new_row = to_row(spec, key, current), to_row(spec, key, new)
+        changed = [
+            c
+            for c in new_row
+            if _raw(new_row[c]) != _raw(old_row.get(c)) or c == "version"
+        ]
+        if spec.sql == "documents":
+            changed = ["version", "extra"]
+        cond = _key_cond(spec)
+        self._conn.execute(
+            sql.SQL("UPDATE {} SET {} WHERE {} AND version = %s").format(
+                _from(spec),
+                sql.SQL(", ").join(
+                    sql.SQL("{} = %s").format(sql.Identifier(c)) for c in changed
+                ),
+                cond,
+            ),
+            [new_row[c] for c in changed] + list(_key_params(spec, key)) + [version],
+        )
+        if table == "users" and (
+            new.get("role") != current.get("role") or new.get("login") != current.get("login")
+        ):
+            self._provision_login(new)
+        return new
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        self._check_open()
+        return self._store._meta(self._conn, key, default)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self._check_open()
+        self.wrote = True
+        self._conn.execute(
+            "INSERT INTO meta (key, value) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            (encode_str(key), Jsonb(encode_json(_copy(value)))),
+        )
+
+    def next_id(self, prefix: str) -> str:
+        self._check_open()
+        self.wrote = True
+        row = self._conn.execute(
+            "INSERT INTO counters (prefix, n) VALUES (%s, 1) "
+            "ON CONFLICT (prefix) DO UPDATE SET n = counters.n + 1 RETURNING n",
+            (encode_str(prefix),),
+        ).fetchone()
+        assert row is not None
+        return f"{prefix}-{int(row[0]):06d}"
+
+    def event(self, type: str, entity: str, payload: Doc) -> Doc:  # noqa: A002
+        self._check_open()
+        ev = audit.make_event(
+            seq=self._seq + 1,
+            at=self._clock(),
+            actor=self.actor,
+            type=type,
+            entity=entity,
+            payload=_copy(payload),
+            prev_hash=self._hash,
+        )
+        self.wrote = True
+        insert_events(self._conn, [ev])
+        self._seq, self._hash = ev["seq"], ev["hash"]
+        return ev
+
+    def _close(self) -> None:
+        self._open = False
+
+
+def _raw(value: Any) -> Any:
+    return value.obj if isinstance(value, Jsonb) else value
+
+
+def _check_names(table: str, key: str) -> None:
+    if not isinstance(table, str) or not table:
+        raise StoreError(f"table name must be a non-empty string, not {table!r}")
+    if not isinstance(key, str) or not key:
+        raise StoreError(f"document key must be a non-empty string, not {key!r}")
+
+
+def insert_events(conn: psycopg.Connection, events: Sequence[Doc]) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO events (seq, at, actor, type, entity, payload, prev_hash, hash) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    ev["seq"],
+                    ev["at"],
+                    encode_str(ev["actor"]),
+                    encode_str(ev["type"]),
+                    encode_str(ev["entity"]),
+                    Jsonb(encode_json(ev["payload"])),
+                    ev["prev_hash"],
+                    ev["hash"],
+                )
+                for ev in events
+            ],
+        )
+
+
+class PostgresStore:
+    """A Store on one PostgreSQL database, acting as the connecting role."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        lock_timeout: float = LOCK_WAIT,
+        _create: bool = False,
+    ) -> None:
+        self.url = url
+        self.where = redact(url)
+        self._clock = clock or utcnow
+        self._lock_timeout = lock_timeout
+        self._mutex = threading.RLock()
+        self._in_txn = False
+        self._seen_seq: int | None = None
+        self._login: str | None = None
+        self._conn: psycopg.Connection | None = connect(url, autocommit=True)
+        try:
+            with translate_errors(self.where):
+                if _create:
+                    if migrations.schema_version(self._conn) is not None:
+                        raise StoreError(f"an appeals database already exists at {self.where}")
+                    migrations.apply_migrations(self._conn, self.where)
+                else:
+                    self._open_schema()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open_schema(self) -> None:
+        assert self._conn is not None
+        version = migrations.check_version(self._conn, self.where)
+        if version < migrations.SCHEMA_VERSION:
+            owner = self._conn.execute(
+                "SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
+                "WHERE schemaname = current_schema() AND tablename = 'appeals_schema'"
+            ).fetchone()
+            if not owner or not owner[0]:
+                raise StoreError(
+                    f"database at {self.where} has schema {version}; this program needs "
+                    f"{migrations.SCHEMA_VERSION}: the database owner must run "
+                    "`appeals migrate-schema` (or any command) once to upgrade it"
+                )
+            migrations.apply_migrations(self._conn, self.where)
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, **kwargs: Any) -> PostgresStore:
+        return cls(url, **kwargs)
+
+    @classmethod
+    def create(cls, url: str, **kwargs: Any) -> PostgresStore:
+        return cls(url, _create=True, **kwargs)
+
+    @staticmethod
+    def exists(url: str) -> bool:
+        conn = connect(url, autocommit=True)
+        try:
+            with translate_errors(redact(url)):
+                return migrations.schema_version(conn) is not None
+        finally:
+            conn.close()
+
+    @staticmethod
+    def verify_url(url: str) -> VerifyResult:
+        with PostgresStore(url) as store:
+            return store.verify()
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def location(self) -> None:
+        return None
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self._clock
+
+    @clock.setter
+    def clock(self, value: Callable[[], datetime]) -> None:
+        self._clock = value
+
+    @property
+    def login(self) -> str:
+        """The authenticated database role (`current_user`): who is acting."""
+        if self._login is None:
+            row = self._read(lambda c: c.execute("SELECT current_user").fetchone())
+            self._login = str(row[0])
+        return self._login
+
+    # -- connection ------------------------------------------------------------------
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = connect(self.url, autocommit=True)
+        return self._conn
+
+    def _read(self, fn: Callable[[psycopg.Connection], Any]) -> Any:
+        """Run a read; a connection the server dropped (restart) is reopened once."""
+        with self._mutex:
+            for attempt in (1, 2):
+                conn = self._connection()
+                try:
+                    with translate_errors(self.where):
+                        return fn(conn)
+                except DatabaseUnreachable:
+                    if self._in_txn or attempt == 2 or not (conn.closed or conn.broken):
+                        raise
+            raise AssertionError("unreachable")
+
+    # -- reads -----------------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        row = self._read(
+            lambda c: c.execute("SELECT n FROM counters WHERE prefix = %s", (COMMITS,)).fetchone()
+        )
+        seen = int(row[0]) if row else 0
+        changed = self._seen_seq is not None and seen != self._seen_seq
+        self._seen_seq = seen
+        return changed
+
+    def _get(self, conn: psycopg.Connection, table: str, key: str) -> Doc | None:
+        spec = spec_for(table)
+        with conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(
+                sql.SQL("SELECT {} FROM {} WHERE {}").format(
+                    _select_list(spec), _from(spec), _key_cond(spec)
+                ),
+                _key_params(spec, key),
+            )
+            row = cur.fetchone()
+        return None if row is None else from_row(spec, row)
+
+    def get(self, table: str, key: str) -> Doc | None:
+        return self._read(lambda c: self._get(c, table, key))
+
+    def get_many(self, table: str, keys: Iterable[str]) -> list[Doc]:
+        wanted = [k for k in keys]
+        if not wanted:
+            return []
+        spec = spec_for(table)
+
+        def run(conn: psycopg.Connection) -> list[Doc]:
+            if spec.sql == "documents":
+                cond, params = sql.SQL("tbl = %s AND key = ANY(%s)"), [table, wanted]
+            else:
+                cond = sql.SQL("{} = ANY(%s)").format(sql.Identifier(spec.key))
+                params = [[encode_str(k) for k in wanted]]
+            with conn.cursor(row_factory=dict_row) as cur:
+                cur.execute(
+                    sql.SQL("SELECT {} FROM {} WHERE {}").format(
+                        _select_list(spec), _from(spec), cond
+                    ),
+                    params,
+                )
+                found = {decode_str(r[spec.key]): from_row(spec, r) for r in cur}
+            return [found[k] for k in wanted if k in found]
+
+        return self._read(run)
+
+    def _rows(
+        self, conn: psycopg.Connection, spec: TableSpec, tail: sql.Composable, params: list[Any]
+    ) -> list[Doc]:
+        with conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(
+                sql.SQL("SELECT {} FROM {}{}").format(_select_list(spec), _from(spec), tail),
+                params,
+            )
+            return [from_row(spec, r) for r in cur]
+
+    def lookup(self, table: str, field: str, value: Any) -> list[Doc]:
+        spec = spec_for(table)
+        if field not in spec.queries:
+            # an undeclared table or field: the doc's top-level field, like the embedded store
+            return [d for d in self._scan(spec) if d.get(field) == value]
+        flt = [Filter(field, value=value)] if value is not None else []
+        if value is None:
+            return []
+        return self.query(table, flt).rows
+
+    def _scan(self, spec: TableSpec) -> list[Doc]:
+        params: list[Any] = []
+        tail = sql.Composed([where_sql(spec, (), params), sql.SQL(" ORDER BY ins")])
+        return self._read(lambda c: self._rows(c, spec, tail, params))
+
+    def all(self, table: str) -> list[Doc]:
+        """Every doc of a table in insertion order (small tables; exports use `iterate`)."""
+        return self._scan(spec_for(table))
+
+    def query(
+        self,
+        table: str,
+        where: Sequence[Filter] = (),
+        order: Sequence[Order] = (),
+        page: Page = EVERYTHING,
+    ) -> Rows:
+        spec = spec_for(table)
+        SCHEMA.table(table)
+        params: list[Any] = []
+        cond = where_sql(spec, where, params)
+        limit = sql.SQL("")
+        if page.limit is not None:
+            limit = sql.SQL(" LIMIT {}").format(sql.Literal(max(0, int(page.limit))))
+        if page.offset:
+            limit = sql.Composed([limit, sql.SQL(" OFFSET {}").format(sql.Literal(int(page.offset)))])
+        tail = sql.Composed([cond, order_sql(spec, order), limit])
+
+        def run(conn: psycopg.Connection) -> Rows:
+            rows = self._rows(conn, spec, tail, params)
+            if page.limit is None and not page.offset:
+                total = len(rows)
+            elif page.offset == 0 and page.limit is not None and len(rows) < page.limit:
+                total = len(rows)
+            else:
+                total = self._count(conn, spec, cond, params)
+            return Rows(rows, total)
+
+        return self._read(run)
+
+    def _count(
+        self, conn: psycopg.Connection, spec: TableSpec, cond: sql.Composable, params: list[Any]
+    ) -> int:
+        row = conn.execute(
+            sql.SQL("SELECT count(*) FROM {}{}").format(_from(spec), cond), params
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def count(self, table: str, where: Sequence[Filter] = ()) -> int:
+        spec = spec_for(table)
+        if spec.sql != "documents" and not where:
+            pass
+        params: list[Any] = []
+        cond = where_sql(spec, where, params)
+        return self._read(lambda c: self._count(c, spec, cond, params))
+
+    def iterate(
+        self, table: str, where: Sequence[Filter] = (), order: Sequence[Order] = ()
+    ) -> Iterator[Doc]:
+        """Streamed through a server-side cursor on a connection of its own, so a long
+        export neither holds every row in memory nor blocks this store's other users."""
+        spec = spec_for(table)
+        SCHEMA.table(table)
+        params: list[Any] = []
+        tail = sql.Composed([where_sql(spec, where, params), order_sql(spec, order)])
+        query = sql.SQL("SELECT {} FROM {}{}").format(_select_list(spec), _from(spec), tail)
+        conn = connect(self.url)
+        try:
+            with translate_errors(self.where), conn.transaction():
+                with conn.cursor(name="appeals_iterate", row_factory=dict_row) as cur:
+                    cur.itersize = 2000
+                    cur.execute(query, params)
+                    for row in cur:
+                        yield from_row(spec, row)
+        finally:
+            conn.close()
+
+    def distinct(self, table: str, field: str, where: Sequence[Filter] = ()) -> list[Any]:
+        spec = spec_for(table)
+        q = qcol(spec, field)
+        params: list[Any] = []
+        cond = where_sql(spec, where, params)
+        col = sql.Identifier(q.column)
+        value = sql.SQL("unnest({})").format(col) if q.multi else col
+        collate = sql.SQL(' COLLATE "C"') if q.field.type is Type.TEXT else sql.SQL("")
+        stmt = sql.SQL(
+            "SELECT v FROM (SELECT DISTINCT {} AS v FROM {}{}) d WHERE v IS NOT NULL "
+            "ORDER BY v{}"
+        ).format(value, _from(spec), cond, collate)
+        rows = self._read(lambda c: c.execute(stmt, params).fetchall())
+        return [_plain(r[0]) for r in rows]
+
+    def aggregate(
+        self,
+        table: str,
+        by: Sequence[str],
+        where: Sequence[Filter] = (),
+        sums: Sequence[str] = (),
+    ) -> list[Group]:
+        spec = spec_for(table)
+        params: list[Any] = []
+        cond = where_sql(spec, where, params)
+        keys: list[sql.Composable] = []
+        joins: list[sql.Composable] = []
+        for i, name in enumerate(by):
+            q = qcol(spec, name)
+            if q.multi:
+                alias = sql.Identifier(f"m{i}")
+                joins.append(
+                    sql.SQL(
+                        " LEFT JOIN LATERAL (SELECT DISTINCT unnest(t.{}) AS v) {} ON true"
+                    ).format(sql.Identifier(q.column), alias)
+                )
+                keys.append(sql.SQL("{}.v").format(alias))
+            else:
+                keys.append(sql.SQL("t.{}").format(sql.Identifier(q.column)))
+        totals = []
+        for name in sums:
+            q = qcol(spec, name)
+            col = sql.SQL("t.{}").format(sql.Identifier(q.column))
+            if q.field.type is Type.BOOL:
+                col = sql.SQL("{}::int").format(col)
+            elif q.field.type not in (Type.INT, Type.FLOAT):
+                col = sql.SQL("0")
+            totals.append(sql.SQL("coalesce(sum({}), 0)").format(col))
+        select = sql.SQL(", ").join([*keys, sql.SQL("count(*)"), *totals])
+        group = sql.SQL(" GROUP BY {}").format(sql.SQL(", ").join(keys)) if keys else sql.SQL("")
+        order = sql.SQL("")
+        if keys:
+            order = sql.SQL(" ORDER BY {}").format(
+                sql.SQL(", ").join(
+                    sql.SQL("{}{} ASC NULLS FIRST").format(
+                        k,
+                        sql.SQL(' COLLATE "C"')
+                        if qcol(spec, n).field.type is Type.TEXT
+                        else sql.SQL(""),
+                    )
+                    for k, n in zip(keys, by, strict=True)
+                )
+            )
+        stmt = sql.SQL("SELECT {} FROM {} t{}{}{}{}").format(
+            select, _from(spec), sql.Composed(joins), _alias_where(cond), group, order
+        )
+        rows = self._read(lambda c: c.execute(stmt, params).fetchall())
+        out = []
+        for r in rows:
+            if not keys and r[0] == 0:
+                continue
+            key = tuple(_plain(v) for v in r[: len(keys)])
+            count = int(r[len(keys)])
+            sums_out = {n: _plain(v) for n, v in zip(sums, r[len(keys) + 1 :], strict=True)}
+            out.append(Group(key=key, count=count, sums=sums_out))
+        return out
+
+    def top(
+        self,
+        ranking: str,
+        match: Mapping[str, Any],
+        n: int,
+        exclude: Sequence[Filter] = (),
+    ) -> list[Doc]:
+        r = SCHEMA.ranking(ranking)
+        spec = spec_for(r.table)
+        tail, params = ranking_sql(spec, r, dict(match), n, exclude)
+        return self._read(lambda c: self._rows(c, spec, tail, params))
+
+    def _meta(self, conn: psycopg.Connection, key: str, default: Any) -> Any:
+        row = conn.execute("SELECT value FROM meta WHERE key = %s", (encode_str(key),)).fetchone()
+        if key == "schema_version" and row is None:
+            return migrations.schema_version(conn)
+        return default if row is None else decode_json(row[0])
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        return self._read(lambda c: self._meta(c, key, default))
+
+    # -- writes ----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, actor: str) -> Iterator[PgTxn]:
+        with self._mutex:
+            if self._in_txn:
+                raise StoreError("a transaction is already open on this store")
+            conn = self._connection()
+            try:
+                with translate_errors(self.where):
+                    with conn.transaction():
+                        self._in_txn = True
+                        self._take_writer_lock(conn)
+                        head = self._head(conn)
+                        txn = PgTxn(self, conn, actor, self._clock, head)
+                        try:
+                            yield txn
+                        finally:
+                            txn._close()
+                        if txn.wrote:  # what `refresh()` of other handles notices
+                            conn.execute(
+                                "INSERT INTO counters (prefix, n) VALUES (%s, 1) ON CONFLICT "
+                                "(prefix) DO UPDATE SET n = counters.n + 1",
+                                (COMMITS,),
+                            )
+            finally:
+                self._in_txn = False
+
+    def _take_writer_lock(self, conn: psycopg.Connection) -> None:
+        """Writers one at a time (the protocol's serialisation); busy too long: exit 4."""
+        deadline = time.monotonic() + self._lock_timeout
+        pause = 0.002
+        while True:
+            got = conn.execute(
+                "SELECT pg_try_advisory_xact_lock(%s)", (migrations.CHAIN_LOCK,)
+            ).fetchone()
+            if got and got[0]:
+                return
+            if time.monotonic() >= deadline:
+                raise ConflictError(
+                    f"the database is busy: {self._lock_holder(conn)} has been writing for "
+                    f"over {self._lock_timeout:g} s; try again"
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+    @staticmethod
+    def _lock_holder(conn: psycopg.Connection) -> str:
+        row = conn.execute(
+            "SELECT a.usename, a.pid, a.application_name FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+            "AND l.granted AND l.objid = (%s::bigint & x'ffffffff'::bigint) "
+            "AND l.pid <> pg_backend_pid() LIMIT 1",
+            (migrations.CHAIN_LOCK,),
+        ).fetchone()
+        return f"role {row[0]} (server pid {row[1]})" if row else "another writer"
+
+    # -- audit -----------------------------------------------------------------------
+
+    def _head(self, conn: psycopg.Connection) -> ChainHead:
+        row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return ChainHead(0, GENESIS) if row is None else ChainHead(int(row[0]), row[1])
+
+    def head(self) -> ChainHead:
+        return self._read(self._head)
+
+    def _events(self, cond: sql.Composable, params: Sequence[Any]) -> list[Doc]:
+        def run(conn: psycopg.Connection) -> list[Doc]:
+            with conn.cursor(row_factory=dict_row) as cur:
+                cur.execute(
+                    sql.SQL("SELECT {} FROM events WHERE {} ORDER BY seq").format(
+                        sql.SQL(", ").join(sql.Identifier(c) for c in EVENT_COLUMNS), cond
+                    ),
+                    params,
+                )
+                return [_event_doc(r) for r in cur]
+
+        return self._read(run)
+
+    def events(self, since_seq: int = 0) -> list[Doc]:
+        return self._events(sql.SQL("seq > %s"), (since_seq,))
+
+    def events_for(self, entities: Iterable[str]) -> list[Doc]:
+        wanted = [encode_str(e) for e in dict.fromkeys(entities)]
+        if not wanted:
+            return []
+        return self._events(sql.SQL("entity = ANY(%s)"), (wanted,))
+
+    def iter_events(self) -> Iterator[Doc]:
+        """Every event in seq order, streamed (verify, migrate)."""
+        conn = connect(self.url)
+        try:
+            with translate_errors(self.where), conn.transaction():
+                with conn.cursor(name="appeals_events", row_factory=dict_row) as cur:
+                    cur.itersize = 5000
+                    cur.execute(
+                        sql.SQL("SELECT {} FROM events ORDER BY seq").format(
+                            sql.SQL(", ").join(sql.Identifier(c) for c in EVENT_COLUMNS)
+                        )
+                    )
+                    for row in cur:
+                        yield _event_doc(row)
+        finally:
+            conn.close()
+
+    def verify(self) -> VerifyResult:
+        """Recompute the whole chain from the server's rows (streamed) and check it."""
+        expected, prev, checked = 1, GENESIS, 0
+        for ev in self.iter_events():
+            seq = ev["seq"]
+            if seq != expected:
+                return VerifyResult(
+                    False, checked, checked, expected, f"event {expected} missing (next is {seq})"
+                )
+            if audit.event_hash(ev) != ev["hash"]:
+                return VerifyResult(
+                    False, checked, checked, seq, f"event {seq}: hash does not match its contents"
+                )
+            if ev["prev_hash"] != prev:
+                return VerifyResult(
+                    False,
+                    checked,
+                    checked,
+                    seq,
+                    f"event {seq}: prev_hash does not match event {seq - 1}'s hash",
+                )
+            prev, expected, checked = ev["hash"], expected + 1, checked + 1
+        return VerifyResult(True, checked, checked, None, "")
+
+    # -- upkeep ----------------------------------------------------------------------
+
+    def compact(self) -> None:
+        """Nothing to fold: PostgreSQL's autovacuum reclaims space."""
+
+    def disk_usage(self) -> int:
+        row = self._read(lambda c: c.execute("SELECT pg_database_size(current_database())").fetchone())
+        return int(row[0]) if row else 0
+
+
+def _alias_where(cond: sql.Composable) -> sql.Composable:
+    return cond
