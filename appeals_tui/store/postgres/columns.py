@@ -13,7 +13,6 @@ records without changing a byte of their canonical JSON.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import datetime
@@ -23,10 +22,19 @@ from psycopg.types.json import Jsonb
 
 from appeals_tui.domain.models import FACTORS
 from appeals_tui.domain.timeutil import iso, parse_ts
-from appeals_tui.store.schema import SCHEMA, Derive, Field, Type
 from appeals_tui.store.postgres.pgtext import decode_json, decode_str, encode_json, encode_str
+from appeals_tui.store.schema import SCHEMA, Derive, Field, Type
 
-__all__ = ["Column", "QueryColumn", "TableSpec", "TABLES", "GENERIC", "spec_for", "to_row", "from_row"]
+__all__ = [
+    "Column",
+    "QueryColumn",
+    "TableSpec",
+    "TABLES",
+    "GENERIC",
+    "spec_for",
+    "to_row",
+    "from_row",
+]
 
 _MISSING = object()
 

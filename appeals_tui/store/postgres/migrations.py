@@ -251,7 +251,9 @@ BEGIN
     IF NOT pg_has_role(current_user, (SELECT tableowner FROM pg_tables
                                       WHERE schemaname = current_schema()
                                         AND tablename = 'events'), 'USAGE') THEN
-        SELECT name INTO me FROM users WHERE login = current_user;
+        SELECT name INTO me FROM users
+            WHERE login = current_user OR (login IS NULL AND name = current_user)
+            ORDER BY login IS NULL LIMIT 1;
         IF me IS NULL OR NEW.actor <> me THEN
             RAISE EXCEPTION 'audit event by "%" refused: you are role "%" (roster user "%")',
                 NEW.actor, current_user, coalesce(me, '?')

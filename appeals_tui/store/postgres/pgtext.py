@@ -14,6 +14,9 @@ from typing import Any
 __all__ = ["MARK", "encode_str", "decode_str", "encode_json", "decode_json"]
 
 MARK = "\x01"
+#: a float jsonb would give back changed (1e16 prints as 10000000000000000, -0.0 as 0.0): kept as
+#: this prefix + repr. No escaped string starts with it (after MARK MARK comes MARK or 0).
+FLOAT = MARK + MARK + "F"
 
 
 def encode_str(value: str) -> str:
@@ -40,6 +43,8 @@ def encode_json(value: Any) -> Any:
     """Every string in a JSON value (keys included) made safe for jsonb."""
     if isinstance(value, str):
         return encode_str(value)
+    if type(value) is float and ("e" in repr(value) or repr(value) == "-0.0"):
+        return FLOAT + repr(value)
     if isinstance(value, dict):
         return {encode_str(k): encode_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -49,7 +54,7 @@ def encode_json(value: Any) -> Any:
 
 def decode_json(value: Any) -> Any:
     if isinstance(value, str):
-        return decode_str(value)
+        return float(value[3:]) if value.startswith(FLOAT) else decode_str(value)
     if isinstance(value, dict):
         return {decode_str(k): decode_json(v) for k, v in value.items()}
     if isinstance(value, list):

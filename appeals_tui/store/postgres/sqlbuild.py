@@ -73,7 +73,11 @@ def _one(q: QueryColumn, col: Composed, op: Op, value: Any, params: list[Any]) -
         return sql.SQL("{} = ANY(%s)").format(col)
     if op is Op.CONTAINS:
         params.append(encode_str(str(value).casefold()))
-        target = col if q.computed and q.field.derive == "join" else sql.SQL("lower({}::text)").format(col)
+        target = (
+            col
+            if q.computed and q.field.derive == "join"
+            else sql.SQL("lower({}::text)").format(col)
+        )
         return sql.SQL("strpos({}, %s) > 0").format(target)
     symbol = {Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">="}.get(op)
     if symbol is None:
@@ -134,9 +138,7 @@ def where_sql(spec: TableSpec, where: Sequence[Filter], params: list[Any]) -> Co
 
 def not_any(spec: TableSpec, exclude: Sequence[Filter], params: list[Any]) -> list[Composed]:
     """Conditions passing over docs matching any of `exclude` (a null test excludes nothing)."""
-    return [
-        sql.SQL("NOT coalesce(({}), false)").format(_filter(spec, f, params)) for f in exclude
-    ]
+    return [sql.SQL("NOT coalesce(({}), false)").format(_filter(spec, f, params)) for f in exclude]
 
 
 def value_expr(spec: TableSpec, name: str) -> Composed:
@@ -146,7 +148,7 @@ def value_expr(spec: TableSpec, name: str) -> Composed:
     q = qcol(spec, name)
     col = sql.Identifier(q.column)
     if q.multi:
-        col = sql.SQL("(SELECT min(v COLLATE \"C\") FROM unnest({}) AS v)").format(col)
+        col = sql.SQL('(SELECT min(v COLLATE "C") FROM unnest({}) AS v)').format(col)
         return col
     return sql.Composed([col, _C]) if _text(q) else col
 
@@ -183,7 +185,8 @@ def ranking_sql(
     conds += not_any(spec, exclude, params)
     terms = [
         sql.SQL("{} {}").format(
-            value_expr(spec, o.field), sql.SQL("DESC NULLS LAST" if o.descending else "ASC NULLS FIRST")
+            value_expr(spec, o.field),
+            sql.SQL("DESC NULLS LAST" if o.descending else "ASC NULLS FIRST"),
         )
         for o in ranking.order
     ]

@@ -40,11 +40,9 @@ from appeals_tui.store.postgres.connect import (
 )
 from appeals_tui.store.postgres.pgtext import decode_json, decode_str, encode_json, encode_str
 from appeals_tui.store.postgres.sqlbuild import (
-    not_any,
     order_sql,
     qcol,
     ranking_sql,
-    value_expr,
     where_sql,
 )
 from appeals_tui.store.protocol import EVERYTHING, ChainHead, Doc, Filter, Group, Order, Page, Rows
@@ -140,8 +138,6 @@ class PgTxn:
             raise ConflictError(f"{table} {key} already exists")
         new = _copy(doc)
         new["version"] = 1
-        if table == "users":
-            new.setdefault("login", key)
         self.wrote = True
         row = to_row(spec, key, new)
         if spec.sql == "documents":
@@ -161,15 +157,9 @@ class PgTxn:
 
     def _provision_login(self, user: Doc) -> None:
         """A roster user acts as a database role of the same group (created if new)."""
-        role = user.get("role")
-        if role in migrations.GROUPS and user.get("login"):
-            self._conn.execute(
-                "SELECT appeals_create_login(%s, %s)", (str(user["login"]), str(role))
-            )
+        provision_login(self._conn, user)
 
-    def update(
-        self, table: str, key: str, fields: Doc, expected_version: int | None = None
-    ) -> Doc:
+    def update(self, table: str, key: str, fields: Doc, expected_version: int | None = None) -> Doc:
         self._check_open()
         _check_names(table, key)
         spec = spec_for(table)
@@ -186,20 +176,14 @@ class PgTxn:
         new["version"] = version + 1
         self.wrote = True
         old_row, new_row = to_row(spec, key, current), to_row(spec, key, new)
-        changed = [
-            c
-            for c in new_row
-            if _raw(new_row[c]) != _raw(old_row.get(c)) or c == "version"
-        ]
+        changed = [c for c in new_row if _raw(new_row[c]) != _raw(old_row.get(c)) or c == "version"]
         if spec.sql == "documents":
             changed = ["version", "extra"]
         cond = _key_cond(spec)
         self._conn.execute(
             sql.SQL("UPDATE {} SET {} WHERE {} AND version = %s").format(
                 _from(spec),
-                sql.SQL(", ").join(
-                    sql.SQL("{} = %s").format(sql.Identifier(c)) for c in changed
-                ),
+                sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in changed),
                 cond,
             ),
             [new_row[c] for c in changed] + list(_key_params(spec, key)) + [version],
@@ -252,6 +236,19 @@ class PgTxn:
 
     def _close(self) -> None:
         self._open = False
+
+
+def login_of(user: Doc) -> str | None:
+    """The database role acting as a roster user: its `login`, else its name."""
+    login = user.get("login") or user.get("name")
+    return str(login) if login else None
+
+
+def provision_login(conn: psycopg.Connection, user: Doc) -> None:
+    """A roster user acts as a database role in its role's group (created if new)."""
+    role, login = user.get("role"), login_of(user)
+    if isinstance(role, str) and role in migrations.GROUPS and login:
+        conn.execute("SELECT appeals_create_login(%s, %s)", (login, str(role)))
 
 
 def _raw(value: Any) -> Any:
@@ -506,7 +503,9 @@ class PostgresStore:
         if page.limit is not None:
             limit = sql.SQL(" LIMIT {}").format(sql.Literal(max(0, int(page.limit))))
         if page.offset:
-            limit = sql.Composed([limit, sql.SQL(" OFFSET {}").format(sql.Literal(int(page.offset)))])
+            limit = sql.Composed(
+                [limit, sql.SQL(" OFFSET {}").format(sql.Literal(int(page.offset)))]
+            )
         tail = sql.Composed([cond, order_sql(spec, order), limit])
 
         def run(conn: psycopg.Connection) -> Rows:
@@ -567,8 +566,7 @@ class PostgresStore:
         value = sql.SQL("unnest({})").format(col) if q.multi else col
         collate = sql.SQL(' COLLATE "C"') if q.field.type is Type.TEXT else sql.SQL("")
         stmt = sql.SQL(
-            "SELECT v FROM (SELECT DISTINCT {} AS v FROM {}{}) d WHERE v IS NOT NULL "
-            "ORDER BY v{}"
+            "SELECT v FROM (SELECT DISTINCT {} AS v FROM {}{}) d WHERE v IS NOT NULL ORDER BY v{}"
         ).format(value, _from(spec), cond, collate)
         rows = self._read(lambda c: c.execute(stmt, params).fetchall())
         return [_plain(r[0]) for r in rows]
@@ -791,7 +789,9 @@ class PostgresStore:
         """Nothing to fold: PostgreSQL's autovacuum reclaims space."""
 
     def disk_usage(self) -> int:
-        row = self._read(lambda c: c.execute("SELECT pg_database_size(current_database())").fetchone())
+        row = self._read(
+            lambda c: c.execute("SELECT pg_database_size(current_database())").fetchone()
+        )
         return int(row[0]) if row else 0
 
 

@@ -50,6 +50,7 @@ class ThrowawayCluster:
     root: Path | None = None
     _bin: Path | None = field(default=None, repr=False)
     _run_as: str | None = field(default=None, repr=False)
+    _options: str = field(default="", repr=False)
 
     @property
     def socket_dir(self) -> Path:
@@ -100,7 +101,7 @@ class ThrowawayCluster:
                 "--locale=C.UTF-8",
                 "--no-sync",
             )
-            options = (
+            self._options = options = (
                 f"-k {self.root} -p {self.port} -c listen_addresses='' "
                 f"-c fsync={'on' if self.fsync else 'off'} -c max_connections=200"
             )
@@ -141,7 +142,7 @@ class ThrowawayCluster:
         assert self._bin is not None and self.root is not None
         args = [str(self._bin / "pg_ctl"), "-D", str(self.root / "data"), "-w", *extra, action]
         if action in ("start", "restart"):
-            args[-1:-1] = ["-l", str(self.root / "server.log")]
+            args[-1:-1] = ["-l", str(self.root / "server.log"), "-o", self._options]
         self._run(*args)
 
     def stop(self) -> None:
