@@ -85,9 +85,9 @@ def config_set(ctx: click.Context, key: str, value: str) -> None:
 @click.pass_context
 def verify(ctx: click.Context) -> None:
     """Check the audit chain and the store's integrity; exit 1 naming the first broken seq."""
-    from ..store import Workspace
+    from ..store.factory import verify_store
 
-    result = Workspace.verify_path(data_dir(ctx))
+    result = verify_store(data_dir(ctx))
     payload = {
         "ok": result.ok,
         "events_checked": result.events_checked,

@@ -22,7 +22,8 @@ from ..domain.models import Report
 from ..domain.reports import ParsedReport, parse_report_file
 from ..domain.timeutil import parse_ts, utcnow
 from ..paths import data_dir
-from ..store import Workspace
+from ..store.factory import store_exists
+from ..store.protocol import Store
 from . import appeals, cases, decisions, intake, roster
 from .session import Session
 
@@ -52,7 +53,7 @@ class _Clock:
 def build_demo(path: Path, *, now: datetime | None = None) -> bool:
     """Create the demo workspace at `path` unless one exists; True if it was built now."""
     path = Path(path)
-    if Workspace.exists(path):
+    if store_exists(path):
         return False
     partial = path.with_name(path.name + ".building")
     if partial.exists():
@@ -62,7 +63,7 @@ def build_demo(path: Path, *, now: datetime | None = None) -> bool:
     except Exception:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    if Workspace.exists(path):  # another process won the race
+    if store_exists(path):  # another process won the race
         shutil.rmtree(partial, ignore_errors=True)
         return False
     if path.exists() and not any(path.iterdir()):
@@ -177,6 +178,6 @@ def _leads(as_user: Callable[[str], Session]):
             yield as_user(user["name"])
 
 
-def _use_clock(ws: Workspace, clock: Callable[[], datetime]) -> None:
+def _use_clock(ws: Store, clock: Callable[[], datetime]) -> None:
     """Audit events of the replay carry the replayed time too."""
     ws.clock = clock

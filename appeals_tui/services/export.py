@@ -131,8 +131,11 @@ def export_to_path(
     """Export to a file atomically: written beside it as `.part`, renamed when complete,
     so an interrupted export never leaves a half file under the real name."""
     path = Path(path).expanduser()
-    workspace = session.ws.path.resolve()
-    if path.resolve().parent == workspace or workspace in path.resolve().parents:
+    location = session.ws.location
+    workspace = location.resolve() if location is not None else None
+    if workspace is not None and (
+        path.resolve().parent == workspace or workspace in path.resolve().parents
+    ):
         raise ValidationError(
             f"path: {path} is inside the workspace folder; exporting there would damage it"
         )
