@@ -67,9 +67,10 @@ def test_core_runs_without_textual():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)
 
 
-#: The store modules services may import: the protocol, its declared schema, and the
-#: factory that picks a backend (it imports backends only when one is opened).
-STORE_SEAM = {"protocol", "schema", "factory"}
+#: The store modules services may import: the protocol, its declared schema, the
+#: factory that picks a backend (it imports backends only when one is opened), and
+#: the content-addressed media file store every backend keeps image bytes in.
+STORE_SEAM = {"protocol", "schema", "factory", "media"}
 
 
 def _store_imports(path: Path) -> set[str]:
@@ -106,7 +107,7 @@ def test_importing_the_services_loads_no_storage_backend():
         "for m in pkgutil.iter_modules(appeals_tui.services.__path__):\n"
         "    importlib.import_module('appeals_tui.services.' + m.name)\n"
         "seam = {'appeals_tui.store', 'appeals_tui.store.protocol', 'appeals_tui.store.schema',\n"
-        "        'appeals_tui.store.factory', 'appeals_tui.store.audit'}\n"
+        "        'appeals_tui.store.factory', 'appeals_tui.store.audit', 'appeals_tui.store.media'}\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('appeals_tui.store') and m not in seam)\n"
         "assert not loaded, loaded\n"
         "assert 'tinydb' not in sys.modules, 'tinydb was imported by the services'\n"

@@ -181,6 +181,11 @@ class Store(Protocol):
         ...
 
     @property
+    def media_dir(self) -> Path:
+        """Where image bytes live (store/media.py, a content-addressed file store)."""
+        ...
+
+    @property
     def clock(self) -> Any:
         """`() -> datetime` stamping audit events; settable (the demo replays history)."""
         ...

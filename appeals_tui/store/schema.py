@@ -210,6 +210,7 @@ SCHEMA = Schema(
                 _f("first_reported_at", type=TIME),
                 _f("report_count", "report_ids", type=INT, derive=Derive.LENGTH),
                 _f("reach", "metrics.views", "metrics.followers", type=INT, derive=Derive.SUM),
+                _f("media", "media[]", multi=True),  # SHA-256 of each image (store/media.py)
                 _f(
                     "search",
                     "case_id",
@@ -289,6 +290,7 @@ SCHEMA = Schema(
                 _f("at", type=TIME),
             ),
         ),
+        Table("media", "sha256", (_f("sha256"), _f("first_case"), _f("first_account"))),
         Table("qa", "batch_id", (_f("batch_id"), _f("reviewer"), _f("created_at", type=TIME))),
     ),
     rankings=(
