@@ -41,8 +41,22 @@ class Backend:
     verify: Callable[[str], VerifyResult]
 
 
+def _postgresql() -> Backend:
+    from appeals_tui.store.postgres.store import PostgresStore
+
+    return Backend(
+        open=PostgresStore.open,
+        create=PostgresStore.create,
+        exists=PostgresStore.exists,
+        verify=PostgresStore.verify_url,
+    )
+
+
 #: URL scheme -> backend (e.g. "postgresql": the PostgreSQL backend)
-URL_BACKENDS: dict[str, Callable[[], Backend]] = {}
+URL_BACKENDS: dict[str, Callable[[], Backend]] = {
+    "postgresql": _postgresql,
+    "postgres": _postgresql,
+}
 
 
 def is_url(target: str | Path) -> bool:

@@ -343,6 +343,39 @@ TABLES: dict[str, TableSpec] = {
 #: Any other table (added by a later feature before it has its own columns).
 GENERIC = TableSpec("*", "documents", "key", ())
 
+#: SQL names the backend uses itself: a declared table by one of these names gets a prefix
+RESERVED = frozenset(
+    {"meta", "counters", "events", "documents", "appeals_schema", "qa_batches"}
+    | {t.sql for t in TABLES.values()}
+)
+
+
+def _declared_spec(name: str) -> TableSpec:
+    """A declared table with no hand-written columns (added by a later feature): its
+    key, a computed column per declared field, the record itself in `extra`."""
+    declared = SCHEMA.table(name)
+    sql_name = f"rec_{name}" if name in RESERVED else name
+    return TableSpec(name, sql_name, declared.key, (), _query_columns(name, ()))
+
+
+AUTO: dict[str, TableSpec] = {
+    t.name: _declared_spec(t.name) for t in SCHEMA.tables if t.name not in TABLES
+}
+
+SQL_TYPES = {
+    "text": "text",
+    "int": "bigint",
+    "float": "double precision",
+    "bool": "boolean",
+    "ts": "timestamptz",
+    "text[]": "text[]",
+    "jsonb": "jsonb",
+}
+
+
+def all_specs() -> list[TableSpec]:
+    return [*TABLES.values(), *AUTO.values()]
+
 
 def spec_for(table: str) -> TableSpec:
-    return TABLES.get(table, GENERIC)
+    return TABLES.get(table) or AUTO.get(table) or GENERIC

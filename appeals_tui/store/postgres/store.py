@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -425,6 +426,17 @@ class PostgresStore:
     @property
     def location(self) -> None:
         return None
+
+    @property
+    def media_dir(self) -> Path:
+        """Image bytes stay in a local folder per database (not yet in the database
+        itself: images imported on one host are not visible on another)."""
+        import hashlib
+
+        import platformdirs
+
+        ident = hashlib.sha256(self.where.encode()).hexdigest()[:16]
+        return Path(platformdirs.user_cache_dir("appeals-tui", appauthor=False)) / "media" / ident
 
     @property
     def clock(self) -> Callable[[], datetime]:

@@ -67,8 +67,34 @@ class Embedded(ContractBackend):
         path.write_bytes(b"".join(line + b"\n" for line in lines))
 
 
+class PostgreSQL(ContractBackend):
+    """A fresh database on the session's throwaway cluster (tests/pgserver.py)."""
+
+    name = "postgresql"
+    cluster = None  # set by the `target` fixture from `pg_cluster`
+
+    def target(self, tmp_path: Path) -> str:
+        from pgserver import create_database
+
+        assert self.cluster is not None
+        return self.cluster.url(create_database(self.cluster))
+
+    def tamper_event(self, target: str, seq: int) -> None:
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as conn:
+            # the append-only trigger refuses even the owner: an attacker with the
+            # owner's rights must first disable it
+            conn.execute("ALTER TABLE events DISABLE TRIGGER events_append_only")
+            conn.execute(
+                "UPDATE events SET payload = payload || '{\"tampered\": true}' WHERE seq = %s",
+                (seq,),
+            )
+            conn.execute("ALTER TABLE events ENABLE TRIGGER events_append_only")
+
+
 #: name -> backend; every contract test runs once per entry
-BACKENDS: dict[str, ContractBackend] = {b.name: b for b in (Embedded(),)}
+BACKENDS: dict[str, ContractBackend] = {b.name: b for b in (Embedded(), PostgreSQL())}
 
 
 def fixed_clock() -> Callable[[], datetime]:
@@ -83,7 +109,9 @@ def backend(request: pytest.FixtureRequest) -> ContractBackend:
 
 
 @pytest.fixture
-def target(backend: ContractBackend, tmp_path: Path) -> str:
+def target(backend: ContractBackend, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if isinstance(backend, PostgreSQL):
+        backend.cluster = request.getfixturevalue("pg_cluster")
     return backend.target(tmp_path)
 
 
