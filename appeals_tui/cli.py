@@ -81,6 +81,16 @@ def common(func):
         help="Act as this roster user (default: $APPEALS_USER, else your login name).",
     )(func)
     func = click.option(
+        "--database",
+        "database",
+        envvar="APPEALS_DATABASE_URL",
+        default=None,
+        expose_value=False,
+        callback=_remember,
+        help="PostgreSQL URL of a team database (default: $APPEALS_DATABASE_URL); "
+        "without it the workspace folder is used.",
+    )(func)
+    func = click.option(
         "--data-dir",
         "data_dir",
         envvar="APPEALS_DATA_DIR",
@@ -101,6 +111,20 @@ def data_dir(ctx: click.Context) -> Path:
     return Path(opt(ctx, "data_dir") or default_workspace_dir())
 
 
+def target(ctx: click.Context) -> Path | str:
+    """Where the records are: `--database URL` if given, else the workspace folder."""
+    url = opt(ctx, "database")
+    if url:
+        from .store.factory import is_url
+
+        if not is_url(url):
+            raise click.BadParameter(
+                f"'{url}' is not a database URL (postgresql://...)", param_hint="--database"
+            )
+        return str(url)
+    return data_dir(ctx)
+
+
 def wants_json(ctx: click.Context) -> bool:
     return bool(opt(ctx, "as_json"))
 
@@ -109,7 +133,7 @@ def session(ctx: click.Context):
     """Open the workspace and identify the acting user (exit 3 if not on the roster)."""
     from .services.session import Session, open_workspace
 
-    return Session.open(open_workspace(data_dir(ctx)), opt(ctx, "user"))
+    return Session.open(open_workspace(target(ctx)), opt(ctx, "user"))
 
 
 def emit(ctx: click.Context, payload: Any, human: str | None = None) -> None:
@@ -155,7 +179,7 @@ def cli(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         from .ui.launch import launch
 
-        launch(data_dir(ctx), opt(ctx, "user"))
+        launch(target(ctx), opt(ctx, "user"))
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..cli import common, data_dir, emit, opt, session, wants_json
+from ..cli import common, emit, opt, session, target, wants_json
 
 
 @click.command("init")
@@ -15,11 +15,14 @@ def init_cmd(ctx: click.Context, admin: str) -> None:
     """Create a workspace with one admin."""
     from ..services.roster import init_workspace
 
-    path = data_dir(ctx)
+    path = target(ctx)
     init_workspace(path, admin).close()
-    emit(
-        ctx, {"workspace": str(path), "admin": admin}, f"created workspace {path} (admin: {admin})"
-    )
+    shown = str(path)
+    if isinstance(path, str):
+        from ..store.postgres.connect import redact
+
+        shown = redact(path)
+    emit(ctx, {"workspace": shown, "admin": admin}, f"created workspace {shown} (admin: {admin})")
 
 
 @click.group("users")
@@ -87,12 +90,12 @@ def verify(ctx: click.Context) -> None:
     """Check the audit chain and the store's integrity; exit 1 naming the first broken seq."""
     from ..store.factory import open_store, verify_store
 
-    result = verify_store(data_dir(ctx))
+    result = verify_store(target(ctx))
     media_problems, media_checked = [], 0
     if result.ok:
         from ..services.media import verify_media
 
-        with open_store(data_dir(ctx)) as ws:
+        with open_store(target(ctx)) as ws:
             media = verify_media(ws)
         media_problems, media_checked = media.problems, media.checked
     payload = {

@@ -45,6 +45,30 @@ def resolve_user_name(explicit: str | None) -> str:
         return "unknown"
 
 
+def database_identity(ws: Store, name: str | None, role: str) -> User:
+    """The roster user the authenticated database role acts as; `name` (--user or
+    APPEALS_USER) may only name that user: anything else is a permission error."""
+    mine = [
+        User.from_dict(d)
+        for d in ws.query("users").rows
+        if (d.get("login") or d.get("name")) == role
+    ]
+    if not mine:
+        raise PermissionDenied(
+            f"database role '{role}' is not on this workspace's roster (an admin can add it "
+            f"with `appeals users add {role} --role moderator`)"
+        )
+    if name:
+        for user in mine:
+            if user.name == name:
+                return user
+        raise PermissionDenied(
+            f"you are connected as database role '{role}' ({', '.join(u.name for u in mine)}); "
+            f"on a team database you may only act as yourself, not as '{name}'"
+        )
+    return sorted(mine, key=lambda u: u.name)[0]
+
+
 def open_workspace(target: Path | str | None) -> Store:
     """The store at `target` (a workspace directory or a database URL), else the
     default workspace directory."""
@@ -73,6 +97,14 @@ class Session:
     ) -> Session:
         """Refuse anyone not on the roster: identity is the first permission check."""
         name = resolve_user_name(user_name)
+        role = getattr(ws, "database_role", None)
+        if role is not None:  # a team database: you are the role you authenticated as
+            return cls(
+                ws=ws,
+                user=database_identity(ws, user_name or os.environ.get("APPEALS_USER"), role),
+                library=library or load_default(),
+                clock=clock or utcnow,
+            )
         doc = ws.get("users", name)
         if doc is None:
             raise PermissionDenied(

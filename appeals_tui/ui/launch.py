@@ -7,7 +7,7 @@ from pathlib import Path
 __all__ = ["launch"]
 
 
-def launch(data_dir: Path, user: str | None) -> None:
+def launch(data_dir: Path | str, user: str | None) -> None:
     from ..services.session import Session, open_workspace
     from .app import make_app
 

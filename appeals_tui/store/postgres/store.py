@@ -447,8 +447,9 @@ class PostgresStore:
         self._clock = value
 
     @property
-    def login(self) -> str:
-        """The authenticated database role (`current_user`): who is acting."""
+    def database_role(self) -> str:
+        """The authenticated database role (`current_user`): who is acting. Sessions map
+        it to the roster user whose `login` (or, without one, name) it is."""
         if self._login is None:
             row = self._read(lambda c: c.execute("SELECT current_user").fetchone())
             self._login = str(row[0])

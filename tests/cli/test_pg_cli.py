@@ -1,0 +1,178 @@
+"""The CLI on a PostgreSQL database: identity from the database role, the same
+commands and exit codes as on a workspace folder, migrate both ways."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from appeals_tui.cli import cli
+from appeals_tui.store.factory import open_store
+from tests.cli.conftest import factor_args
+from tests.conftest import report, write_jsonl
+
+ROOT = Path(__file__).parents[2]
+GLAM = factor_args("depicts_commercial_sex", "narrative_framing", "glamorization")
+DECIDE = ["--action", "geo_block", "--clause", "KR-1", *GLAM]
+REASON = ["--reasoning", "Glamorizing narrative without solicitation; geo-block under KR-1."]
+
+
+@pytest.fixture
+def db(pg_cluster, pg_url):
+    """invoke(*args, role=ROLE): the CLI connected to a fresh database as ROLE."""
+    runner = CliRunner()
+    name = pg_url.split("?")[0].rsplit("/", 1)[1]
+
+    def invoke(*args: str, role: str | None = None, env: dict[str, str] | None = None):
+        url = pg_cluster.url(name, user=role)
+        return runner.invoke(cli, ["--database", url, *args], env=env, catch_exceptions=False)
+
+    invoke.url = lambda role=None: pg_cluster.url(name, user=role)  # type: ignore[attr-defined]
+    return invoke
+
+
+@pytest.fixture
+def seeded(db, tmp_path):
+    assert db("init", "--admin", "root").exit_code == 0  # as the owner (superuser)
+    for name, role in (("minji", "moderator"), ("daniel", "moderator"), ("seoyeon", "lead")):
+        result = db("users", "add", name, "--role", role, role="root")
+        assert result.exit_code == 0, result.output
+    rows = [report("R-1", "S1"), report("R-2", "S1"), report("R-3", "S2")]
+    result = db("import", "reports", str(write_jsonl(tmp_path / "r.jsonl", rows)), role="minji")
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def _case(db, subject: str) -> str:
+    listed = json.loads(db("cases", "list", "--json", role="minji").output)
+    rows = listed["cases"] if isinstance(listed, dict) else listed
+    return next(c["case_id"] for c in rows if c["subject"]["subject_id"] == subject)
+
+
+def test_a_team_works_through_the_database(seeded):
+    case = _case(seeded, "S1")
+    assert seeded("claim", case, role="minji").exit_code == 0
+    result = seeded("decide", case, *DECIDE, *REASON, role="minji")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(seeded("cases", "show", case, "--json", role="daniel").output)
+    assert shown["case"]["status"] == "decided" if "case" in shown else shown["status"] == "decided"
+    history = seeded("history", "--json", role="seoyeon")
+    assert history.exit_code == 0 and "geo_block" in history.output
+    assert seeded("stats", "--json", role="seoyeon").exit_code == 0
+    verdict = seeded("verify", role="root")
+    assert verdict.exit_code == 0, verdict.output
+
+
+def test_you_act_as_the_role_you_connected_as(seeded):
+    case = _case(seeded, "S2")
+    result = seeded("claim", case, "--user", "seoyeon", role="minji")
+    assert result.exit_code == 3
+    assert "only act as yourself" in result.output and "Traceback" not in result.output
+    result = seeded("claim", case, role="minji", env={"APPEALS_USER": "seoyeon"})
+    assert result.exit_code == 3
+    assert seeded("claim", case, "--user", "minji", role="minji").exit_code == 0
+    result = seeded("cases", "list")  # the owner's superuser role is not on the roster
+    assert result.exit_code == 3 and "not on this workspace's roster" in result.output
+
+
+def test_the_database_refuses_what_the_services_would(seeded):
+    """Rights hold below the services: a moderator's role cannot add a user even by SQL."""
+    import psycopg
+    from psycopg import errors as pgerr
+
+    with psycopg.connect(seeded.url("minji"), autocommit=True) as conn:
+        with pytest.raises(pgerr.InsufficientPrivilege):
+            conn.execute("INSERT INTO users (name, role, version) VALUES ('eve', 'admin', 1)")
+    result = seeded("users", "add", "eve", "--role", "admin", role="minji")
+    assert result.exit_code == 3
+
+
+def _spawn(url: str, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("APPEALS_USER", None)
+    code = "from appeals_tui.cli import main; main()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "--database", url, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def test_two_clients_deciding_the_same_case_one_conflict(seeded):
+    case = _case(seeded, "S2")
+    version = json.loads(seeded("cases", "show", case, "--json", role="minji").output)
+    version = (version.get("case") or version)["version"]
+    procs = [
+        _spawn(
+            seeded.url(who), "decide", case, *DECIDE, *REASON, "--expected-version", str(version)
+        )
+        for who in ("minji", "daniel")
+    ]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 4], results
+    loser = next(err for code, err in results if code == 4)
+    assert "Traceback" not in loser and loser.count("\n") == 1
+    decisions = json.loads(seeded("history", "--json", role="seoyeon").output)
+    rows = decisions["decisions"] if isinstance(decisions, dict) else decisions
+    assert len([d for d in rows if d["case_id"] == case]) == 1
+
+
+def test_an_unreachable_server_is_one_line_not_a_traceback(seeded, pg_cluster):
+    pg_cluster.pg_ctl("stop", "-m", "fast")
+    try:
+        result = seeded("cases", "list", role="minji")
+    finally:
+        pg_cluster.pg_ctl("start")
+    assert result.exit_code == 1
+    assert "database unreachable" in result.output and "Traceback" not in result.output
+    assert seeded("cases", "list", role="minji").exit_code == 0
+
+
+def _counts(target: str) -> tuple[dict[str, int], str]:
+    from appeals_tui.store.schema import SCHEMA
+
+    with open_store(target) as store:
+        head = store.head()
+        return {t.name: store.count(t.name) for t in SCHEMA.tables}, f"{head.seq}:{head.hash}"
+
+
+def test_migrate_round_trip_keeps_counts_and_chain_head(tmp_path, db, run):
+    runner_ws = tmp_path / "ws"
+    assert run("init", "--admin", "root", user=None).exit_code == 0
+    assert run("users", "add", "minji", "--role", "moderator", user="root").exit_code == 0
+    rows = [report(f"R-{i}", f"S{i % 4}") for i in range(12)]
+    assert run("import", "reports", str(write_jsonl(tmp_path / "r.jsonl", rows))).exit_code == 0
+    before = _counts(str(runner_ws))
+
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(runner_ws), "migrate", "--to", db.url(), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    moved = json.loads(result.output)
+    assert moved["counts"] == moved["target_counts"] and moved["head"] == moved["target_head"]
+    assert _counts(db.url()) == before
+
+    back = tmp_path / "back"
+    result = CliRunner().invoke(cli, ["--database", db.url(), "migrate", "--to", str(back)])
+    assert result.exit_code == 0, result.output
+    assert _counts(str(back)) == before
+    for where in (["--data-dir", str(back)], ["--database", db.url()]):
+        verdict = CliRunner().invoke(cli, [*where, "verify", "--json"])
+        assert verdict.exit_code == 0, verdict.output
+
+    # the migrated roster acts through its own database role
+    assert db("cases", "list", role="minji").exit_code == 0
+
+    again = CliRunner().invoke(cli, ["--data-dir", str(runner_ws), "migrate", "--to", db.url()])
+    assert again.exit_code == 1 and "not empty" in again.output
+    again = CliRunner().invoke(cli, ["--database", db.url(), "migrate", "--to", str(back)])
+    assert again.exit_code == 1 and "not empty" in again.output
