@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import common, emit, wants_json
+from ..cli import common, emit, opt, wants_json
 
 
 @click.command("bench")
@@ -34,7 +34,21 @@ def bench_cmd(
     no_compare: bool,
     no_tui: bool,
 ) -> None:
-    """Benchmark decide, open, history, precedents and stats at N decisions."""
+    """Benchmark decide, open, history, precedents and stats at N decisions.
+
+    With --database URL (a server where the URL's role may create databases and
+    roles), the same workspace is also copied into PostgreSQL and measured there."""
+    url = opt(ctx, "database")
+    if url:
+        try:
+            from benchmarks.pg import format_pg_table, run_pg
+        except ImportError:
+            raise click.ClickException(
+                "the benchmarks package is not installed; run from a source checkout"
+            ) from None
+        result = run_pg(url, n, samples=samples)
+        emit(ctx, result, None if wants_json(ctx) else format_pg_table(result))
+        return
     try:
         from benchmarks.bench import format_table, run
     except ImportError:

@@ -65,6 +65,8 @@ def translate_errors(where: str) -> Iterator[None]:
         raise ConflictError(
             f"someone else changed this at the same time; reload and try again ({_first(exc)})"
         ) from None
+    except pgerr.UniqueViolation as exc:
+        raise ConflictError(f"already exists ({_first(exc)})") from None
     except pgerr.InsufficientPrivilege as exc:
         raise PermissionDenied(f"the database refused: {_first(exc)}") from None
     except (psycopg.OperationalError, psycopg.InterfaceError) as exc:

@@ -127,6 +127,11 @@ class PgTxn:
         self._new: dict[tuple[str, str], Doc] = {}  # inserted, not yet sent
         self._changed: dict[tuple[str, str], tuple[Doc, Doc]] = {}  # (as stored, now)
         self._events: list[Doc] = []
+        # writers are serialised, so within one transaction these stay true:
+        self._absent: set[tuple[str, str]] = set()  # keys a read found missing
+        self._counters: dict[str, int] = {}  # prefix -> last id handed out
+        self._counters_dirty: set[str] = set()
+        self._fresh: set[str] = set()  # ids next_id handed out (no record has them)
 
     def _check_open(self) -> None:
         if not self._open:
@@ -140,12 +145,20 @@ class PgTxn:
         changed = self._changed.get((table, key))
         if changed is not None:
             return changed[1]
-        return self._store._get(self._conn, table, key)
+        if (table, key) in self._absent:
+            return None
+        doc = self._store._get(self._conn, table, key)
+        if doc is None:
+            self._absent.add((table, key))
+        return doc
 
     def insert(self, table: str, key: str, doc: Doc) -> Doc:
         _check_names(table, key)
-        if self.get(table, key) is not None:
+        if key not in self._fresh and self.get(table, key) is not None:
             raise ConflictError(f"{table} {key} already exists")
+        if (table, key) in self._new:
+            raise ConflictError(f"{table} {key} already exists")
+        self._absent.discard((table, key))
         new = _copy(doc)
         new["version"] = 1
         self._new[(table, key)] = new
@@ -188,15 +201,21 @@ class PgTxn:
         )
 
     def next_id(self, prefix: str) -> str:
+        """Counted here and written once at flush: no other writer runs meanwhile."""
         self._check_open()
         self.wrote = True
-        row = self._conn.execute(
-            "INSERT INTO counters (prefix, n) VALUES (%s, 1) "
-            "ON CONFLICT (prefix) DO UPDATE SET n = counters.n + 1 RETURNING n",
-            (encode_str(prefix),),
-        ).fetchone()
-        assert row is not None
-        return f"{prefix}-{int(row[0]):06d}"
+        n = self._counters.get(prefix)
+        if n is None:
+            row = self._conn.execute(
+                "SELECT n FROM counters WHERE prefix = %s", (encode_str(prefix),)
+            ).fetchone()
+            n = int(row[0]) if row else 0
+        n += 1
+        self._counters[prefix] = n
+        self._counters_dirty.add(prefix)
+        ident = f"{prefix}-{n:06d}"
+        self._fresh.add(ident)
+        return ident
 
     def event(self, type: str, entity: str, payload: Doc) -> Doc:  # noqa: A002
         self._check_open()
@@ -214,34 +233,55 @@ class PgTxn:
         self.wrote = True
         return ev
 
-    def flush(self) -> None:
-        """Send the buffered writes (in the order a reader would expect them)."""
+    def flush(self, bump: str | None = None) -> None:
+        """Send the buffered writes (in the order a reader would expect them). Small
+        batches go as one pipeline (one round trip), big ones as COPY; `bump` also
+        counts a commit in the counters row of that name."""
         from appeals_tui.store.postgres.bulk import copy_events, copy_records
 
-        if self._new:
-            by_table: dict[str, list[tuple[str, Doc]]] = {}
-            for (table, key), doc in self._new.items():
-                by_table.setdefault(table, []).append((key, doc))
-            self._new = {}
+        new, self._new = self._new, {}
+        changed, self._changed = self._changed, {}
+        events, self._events = self._events, []
+        by_table: dict[str, list[tuple[str, Doc]]] = {}
+        for (table, key), doc in new.items():
+            by_table.setdefault(table, []).append((key, doc))
+        big = {t for t, rows in by_table.items() if len(rows) > 4}
+        if big:
+            for table in big:
+                copy_records(self._conn, table, by_table[table])
+        if len(events) > 4:
+            copy_events(self._conn, events)
+            events = []
+        checks: list[tuple[psycopg.Cursor, str, str]] = []
+        with self._conn.pipeline():
+            counts = [(p, self._counters[p]) for p in sorted(self._counters_dirty)]
+            self._counters_dirty.clear()
+            for prefix, n in counts:
+                self._conn.execute(
+                    "INSERT INTO counters (prefix, n) VALUES (%s, %s) "
+                    "ON CONFLICT (prefix) DO UPDATE SET n = EXCLUDED.n",
+                    (encode_str(prefix), n),
+                )
             for table, rows in by_table.items():
-                if len(rows) > 4:
-                    copy_records(self._conn, table, rows)
-                else:
+                if table not in big:
                     for key, doc in rows:
                         self._insert_row(table, key, doc)
                 if table == "users":
                     for _, user in rows:
                         provision_login(self._conn, user)
-        if self._changed:
-            changed, self._changed = self._changed, {}
-            for (table, key), (stored, new) in changed.items():
-                self._update_row(table, key, stored, new)
-        if self._events:
-            events, self._events = self._events, []
-            if len(events) > 4:
-                copy_events(self._conn, events)
-            else:
+            for (table, key), (stored, doc) in changed.items():
+                checks.append((self._update_row(table, key, stored, doc), table, key))
+            if events:
                 insert_events(self._conn, events)
+            if bump:
+                self._conn.execute(
+                    "INSERT INTO counters (prefix, n) VALUES (%s, 1) ON CONFLICT (prefix) "
+                    "DO UPDATE SET n = counters.n + 1",
+                    (bump,),
+                )
+        for cur, table, key in checks:
+            if cur.rowcount != 1:
+                raise ConflictError(f"{table} {key} changed underneath this transaction; try again")
 
     def _insert_row(self, table: str, key: str, doc: Doc) -> None:
         spec = spec_for(table)
@@ -263,7 +303,7 @@ class PgTxn:
             [row[c] for c in cols],
         )
 
-    def _update_row(self, table: str, key: str, stored: Doc, new: Doc) -> None:
+    def _update_row(self, table: str, key: str, stored: Doc, new: Doc) -> psycopg.Cursor:
         """UPDATE only the columns that changed: the grants allow no more."""
         spec = spec_for(table)
         old_row, new_row = to_row(spec, key, stored), to_row(spec, key, new)
@@ -283,12 +323,11 @@ class PgTxn:
             + list(_key_params(spec, key))
             + [stored.get("version", 0)],
         )
-        if cur.rowcount != 1:
-            raise ConflictError(f"{table} {key} changed underneath this transaction; try again")
         if table == "users" and (
             new.get("role") != stored.get("role") or new.get("login") != stored.get("login")
         ):
             provision_login(self._conn, new)
+        return cur
 
     def _close(self) -> None:
         self._open = False
@@ -737,33 +776,30 @@ class PostgresStore:
             try:
                 with translate_errors(self.where):
                     with conn.transaction():
-                        self._take_writer_lock(conn)
-                        head = self._head(conn)
+                        head = self._take_writer_lock(conn)
                         txn = self._txn = PgTxn(self, conn, actor, self._clock, head)
                         try:
                             yield txn
                         finally:
                             txn._close()
-                        txn.flush()
-                        if txn.wrote:  # what `refresh()` of other handles notices
-                            conn.execute(
-                                "INSERT INTO counters (prefix, n) VALUES (%s, 1) ON CONFLICT "
-                                "(prefix) DO UPDATE SET n = counters.n + 1",
-                                (COMMITS,),
-                            )
+                        txn.flush(bump=COMMITS if txn.wrote else None)
             finally:
                 self._txn = None
 
-    def _take_writer_lock(self, conn: psycopg.Connection) -> None:
-        """Writers one at a time (the protocol's serialisation); busy too long: exit 4."""
+    def _take_writer_lock(self, conn: psycopg.Connection) -> ChainHead:
+        """Writers one at a time (the protocol's serialisation); busy too long: exit 4.
+        Returns the chain head, read in the same round trip once the lock is held."""
         deadline = time.monotonic() + self._lock_timeout
         pause = 0.002
         while True:
             got = conn.execute(
-                "SELECT pg_try_advisory_xact_lock(%s)", (migrations.CHAIN_LOCK,)
+                "SELECT l.got, e.seq, e.hash FROM (SELECT pg_try_advisory_xact_lock(%s) AS got) l "
+                "LEFT JOIN LATERAL (SELECT seq, hash FROM events WHERE l.got "
+                "ORDER BY seq DESC LIMIT 1) e ON true",
+                (migrations.CHAIN_LOCK,),
             ).fetchone()
             if got and got[0]:
-                return
+                return ChainHead(0, GENESIS) if got[1] is None else ChainHead(int(got[1]), got[2])
             if time.monotonic() >= deadline:
                 raise ConflictError(
                     f"the database is busy: {self._lock_holder(conn)} has been writing for "

@@ -1,0 +1,160 @@
+"""`appeals bench --database URL`: the team budgets on PostgreSQL, beside the embedded store.
+
+Why this shape: the records are built once with the embedded builder (the services'
+own record writers) and moved into PostgreSQL with `appeals migrate` (COPY), so
+both backends hold the very same workspace; then each is measured in a fresh
+process through the real services. The server named by URL must let the URL's
+role create databases and roles (a throwaway cluster's superuser does).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+from appeals_tui.store.transfer import transfer
+from benchmarks.bench import _child, _measure_in_child, machine
+from benchmarks.build import build_workspace
+
+__all__ = ["run_pg", "PG_BUDGETS", "format_pg_table"]
+
+#: the issue's budgets at 1M decisions on PostgreSQL (ms unless noted)
+PG_BUDGETS: dict[str, float] = {
+    "decide_p95_ms": 20.0,
+    "decide_scaling": 1.5,
+    "cli_s": 0.5,
+    "history_ms": 100.0,
+    "precedents_ms": 50.0,
+    "stats_s": 2.0,
+    "peak_rss_mb": 200.0,
+    "import_per_s": 10_000,
+}
+
+
+def _database_url(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/{name}" + (f"?{parts.query}" if parts.query else "")
+
+
+def _fresh_database(url: str, name: str) -> str:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return _database_url(url, name)
+
+
+def _one(
+    url: str, decisions: int, samples: int, root: Path, imports: int, embedded: bool
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"decisions": decisions}
+    path = root / f"ws-{decisions}"
+    shutil.rmtree(path, ignore_errors=True)
+    t = time.perf_counter()
+    build_workspace(path, decisions, max(samples + 50, decisions // 50))
+    out["build_embedded_s"] = round(time.perf_counter() - t, 1)
+    target = _fresh_database(url, f"appeals_bench_{decisions}")
+    t = time.perf_counter()
+    moved = transfer(str(path), target)
+    seconds = time.perf_counter() - t
+    rows = sum(moved.counts.values()) + moved.events
+    out["copy_in"] = {
+        "seconds": round(seconds, 1),
+        "rows": rows,
+        "rows_per_s": round(rows / seconds),
+        "counts": moved.counts,
+        "events": moved.events,
+    }
+    out["postgresql"] = _child(
+        "benchmarks.pg_measure", {"url": target, "samples": samples, "import": imports}
+    )
+    with psycopg.connect(target) as conn:
+        row = conn.execute(
+            "SELECT case_id FROM cases WHERE status = 'open' ORDER BY ins DESC LIMIT 1"
+        ).fetchone()
+        out["database_mb"] = round(
+            conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20, 1
+        )
+    out["cli"] = _child("benchmarks.pg_measure", {"url": target, "cli_case": row[0]})
+    if embedded:
+        ops = ["open", "decide", "history", "precedents", "stats", "list_cases"]
+        out["embedded"] = _measure_in_child(path, samples, ops)
+    shutil.rmtree(path, ignore_errors=True)
+    return out
+
+
+def run_pg(
+    url: str,
+    decisions: int,
+    *,
+    samples: int | None = None,
+    baseline_at: int = 10_000,
+    imports: int = 100_000,
+) -> dict[str, Any]:
+    samples = samples or max(10, min(200, decisions // 10))
+    root = Path(tempfile.mkdtemp(prefix="appeals-pgbench-"))
+    result: dict[str, Any] = {"machine": machine(), "budgets": PG_BUDGETS}
+    started = time.perf_counter()
+    try:
+        result["main"] = _one(url, decisions, samples, root, imports, embedded=True)
+        if decisions > baseline_at:
+            result["baseline"] = _one(url, baseline_at, samples, root, 0, embedded=False)
+            a = result["main"]["postgresql"]["decide"]["p95_ms"]
+            b = result["baseline"]["postgresql"]["decide"]["p95_ms"]
+            result["decide_scaling"] = round(a / b, 2) if b else None
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    result["total_s"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def format_pg_table(result: dict[str, Any]) -> str:
+    main = result["main"]
+    pg, emb, cli = main["postgresql"], main.get("embedded", {}), main["cli"]
+    n = main["decisions"]
+
+    def ms(d: dict[str, Any] | None, key: str = "p95_ms") -> str:
+        return "—" if not d else f"{d[key]:.1f}"
+
+    lines = [
+        f"| at {n:,} decisions | PostgreSQL | TinyDB workspace | budget (PostgreSQL) |",
+        "|---|---|---|---|",
+        f"| one decide, p95 (ms) | {ms(pg['decide'])} | {ms(emb.get('decide'))} | < 20 |",
+        f"| decide p95 ÷ p95 at {result.get('baseline', {}).get('decisions', '—')} | "
+        f"{result.get('decide_scaling', '—')} | | ≤ 1.5 |",
+        f"| open → first queue page (ms) | {pg['open']['first_page_ms']} | "
+        f"{ms(emb.get('open'), 'median_ms')} | TUI ≤ 1500 |",
+        f"| history, two filters, first page, p95 (ms) | {ms(pg['history'])} | "
+        f"{ms(emb.get('history'))} | < 100 |",
+        f"| precedents for one case, p95 (ms) | {ms(pg['precedents'])} | "
+        f"{ms(emb.get('precedents'))} | < 50 |",
+        f"| stats over all decisions, p95 (ms) | {ms(pg['stats'])} | {ms(emb.get('stats'))} | < 2000 |",
+        f"| peak RSS of the measuring process (MB) | {pg['peak_rss_mb']} | "
+        f"{emb.get('peak_rss_mb', '—')} | < 200 |",
+    ]
+    for label, d in cli.items():
+        if isinstance(d, dict):
+            lines.append(
+                f"| CLI `{label}` as a fresh process, median (ms) | {d['median_ms']:.0f} | | ≤ 500 |"
+            )
+    lines.append(f"| CLI peak RSS (MB) | {cli['peak_rss_mb']} | | < 200 |")
+    if "import" in pg:
+        imp = pg["import"]
+        lines.append(
+            f"| import {imp['reports']:,} reports (reports/s) | {imp['reports_per_s']:,} | | ≥ 10,000 |"
+        )
+    copy = main["copy_in"]
+    lines.append(
+        f"| migrate into PostgreSQL (COPY), rows/s | {copy['rows_per_s']:,} "
+        f"({copy['rows']:,} rows in {copy['seconds']} s) | | |"
+    )
+    lines.append(f"| database size (MB) | {main['database_mb']} | | |")
+    return "\n".join(lines)
