@@ -24,7 +24,7 @@ from ..domain.timeutil import parse_ts, utcnow
 from ..paths import data_dir
 from ..store import Workspace
 from . import appeals, cases, decisions, intake, roster
-from .session import Session
+from .session import Session, os_login
 
 __all__ = ["demo_dir", "build_demo", "DEMO_ADMIN"]
 
@@ -87,7 +87,8 @@ def _build(path: Path, now: datetime) -> None:
 
     for user in scenario["users"]:
         if user["name"] != DEMO_ADMIN:
-            roster.add_user(as_user(DEMO_ADMIN), user["name"], user["role"])
+            # every demo user is played by whoever built the demo
+            roster.add_user(as_user(DEMO_ADMIN), user["name"], user["role"], os_login())
     demo_files = data_dir() / "demo"
     first_mod = next(u["name"] for u in scenario["users"] if u["role"] == "moderator")
     shift = now - parse_ts(scenario["now"])

@@ -29,6 +29,12 @@ class VerifyResult:
     records_checked: int
     first_broken_seq: int | None
     problem: str
+    #: "SEQ:HASH" of the last event on disk ("" when there is none)
+    head: str = ""
+    #: where a record diverges from the chain (table, id, field; "" when unknown)
+    table: str = ""
+    record: str = ""
+    field: str = ""
 
 
 def canonical(obj: Any) -> bytes:
