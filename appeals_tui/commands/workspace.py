@@ -122,6 +122,13 @@ def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
         except ValueError as exc:
             raise ValidationError(f"--expect {exc}") from None
     result = Workspace.verify_path(data_dir(ctx), expect=anchor)
+    media_problems, media_checked = [], 0
+    if result.ok:
+        from ..services.media import verify_media
+
+        with Workspace.open(data_dir(ctx)) as ws:
+            media = verify_media(ws)
+        media_problems, media_checked = media.problems, media.checked
     payload = {
         "ok": result.ok,
         "events_checked": result.events_checked,
@@ -132,7 +139,15 @@ def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
         "table": result.table or None,
         "id": result.record or None,
         "field": result.field or None,
+        "media_checked": media_checked,
+        "media_problems": [p.problem for p in media_problems],
     }
+    if result.ok and media_problems:
+        if wants_json(ctx):
+            emit(ctx, payload)
+        for problem in media_problems:
+            click.echo(f"error: media: {problem.problem}", err=True)
+        raise click.exceptions.Exit(1)
     if result.ok:
         if show_head:
             emit(ctx, {"head": result.head}, result.head)
@@ -140,8 +155,8 @@ def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
         emit(
             ctx,
             payload,
-            f"ok: {result.events_checked} events, {result.records_checked} records verified; "
-            f"head {result.head or 'none'}",
+            f"ok: {result.events_checked} events, {result.records_checked} records, "
+            f"{media_checked} media files verified; head {result.head or 'none'}",
         )
         return
     if wants_json(ctx):
