@@ -112,8 +112,8 @@ def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
     """Check the audit chain and every record against it; exit 1 naming the first
     divergence. Keep the `--head` output elsewhere and check it with `--expect`."""
     from ..domain.errors import ValidationError
-    from ..store import Workspace
-    from ..store.verify import parse_head
+    from ..store.audit import parse_head
+    from ..store.factory import open_store, verify_store
 
     anchor = None
     if expect is not None:
@@ -121,12 +121,12 @@ def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
             anchor = parse_head(expect)
         except ValueError as exc:
             raise ValidationError(f"--expect {exc}") from None
-    result = Workspace.verify_path(data_dir(ctx), expect=anchor)
+    result = verify_store(data_dir(ctx), expect=anchor)
     media_problems, media_checked = [], 0
     if result.ok:
         from ..services.media import verify_media
 
-        with Workspace.open(data_dir(ctx)) as ws:
+        with open_store(data_dir(ctx)) as ws:
             media = verify_media(ws)
         media_problems, media_checked = media.problems, media.checked
     payload = {

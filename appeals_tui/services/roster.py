@@ -8,7 +8,8 @@ from pathlib import Path
 from ..domain.errors import ValidationError
 from ..domain.models import Role, User
 from ..domain.timeutil import iso, utcnow
-from ..store import Workspace
+from ..store.factory import create_store
+from ..store.protocol import Store
 from .permissions import require_admin
 from .session import DEFAULT_CONFIG, Session, os_login
 
@@ -43,12 +44,12 @@ def _check_role(role: str) -> Role:
         ) from None
 
 
-def init_workspace(path: Path, admin: str, *, group: str | None = None) -> Workspace:
+def init_workspace(path: Path | str, admin: str, *, group: str | None = None) -> Store:
     """Create a workspace whose roster starts with one admin (who adds everyone else),
     mapped to the OS login creating it; private to that login, or to `group`."""
     _check_name(admin)
     login = os_login()
-    ws = Workspace.create(path, group=group)
+    ws = create_store(path, **({"group": group} if group else {}))
     with ws.transaction(admin) as txn:
         user = User(
             name=admin, role=Role.ADMIN, added_at=iso(utcnow()), added_by=admin, login=login

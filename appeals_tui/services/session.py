@@ -18,7 +18,8 @@ from ..domain.models import Role, User
 from ..domain.policy import PolicyLibrary, load_default
 from ..domain.timeutil import iso, utcnow
 from ..paths import default_workspace_dir
-from ..store import Workspace
+from ..store.factory import open_store
+from ..store.protocol import Store
 
 __all__ = [
     "Session",
@@ -60,14 +61,12 @@ _HOW = (
 )
 
 
-def _mine(ws: Workspace, login: str) -> list[User]:
-    users = (User.from_dict(d) for d in ws.all("users"))
+def _mine(ws: Store, login: str) -> list[User]:
+    users = (User.from_dict(d) for d in ws.iterate("users"))
     return sorted((u for u in users if u.acting_login == login), key=lambda u: u.name)
 
 
-def choose_identity(
-    ws: Workspace, name: str | None, login: str, default: str | None = None
-) -> User:
+def choose_identity(ws: Store, name: str | None, login: str, default: str | None = None) -> User:
     """The roster user this OS login acts as: `name` if it is mapped to `login`,
     else (no name) the login's own user, `default`, or its only identity."""
     if name:
@@ -100,15 +99,19 @@ def choose_identity(
     )
 
 
-def open_workspace(data_dir: Path | None) -> Workspace:
-    return Workspace.open(Path(data_dir) if data_dir else default_workspace_dir())
+def open_workspace(target: Path | str | None) -> Store:
+    """The store at `target` (a workspace directory or a database URL), else the
+    default workspace directory."""
+    if target is None or target == "":
+        return open_store(default_workspace_dir())
+    return open_store(target if isinstance(target, str) and "://" in target else Path(target))
 
 
 @dataclass
 class Session:
     """An authenticated roster user acting on an open workspace."""
 
-    ws: Workspace
+    ws: Store
     user: User
     library: PolicyLibrary = field(default_factory=load_default)
     clock: Callable[[], datetime] = utcnow
@@ -116,7 +119,7 @@ class Session:
     @classmethod
     def open(
         cls,
-        ws: Workspace,
+        ws: Store,
         user_name: str | None,
         *,
         library: PolicyLibrary | None = None,

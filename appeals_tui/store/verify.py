@@ -22,7 +22,7 @@ from appeals_tui.store.audit import VerifyResult, check_chain
 from appeals_tui.store.journal import JOURNAL, SNAPSHOT, bulk, decode_line
 from appeals_tui.store.lazy import line_chunks
 
-__all__ = ["verify_files", "parse_head"]
+__all__ = ["verify_files"]
 
 
 _MOVED = "not where the header's table of contents says (lines added or removed?)"
@@ -44,40 +44,9 @@ def _lines(data: bytes) -> list[bytes]:
     return data.split(b"\n")[:-1]
 
 
-def verify_files(
-    directory: Path, acknowledged_seq: int = 0, expect: tuple[int, str] | None = None
-) -> VerifyResult:
-    """Check the files; `expect` (seq, hash) is a head recorded earlier, elsewhere:
-    the files must still contain that very event (no cut tail, no rollback, no
-    rewritten history)."""
+def verify_files(directory: Path, acknowledged_seq: int = 0) -> VerifyResult:
     with bulk():
-        result = _verify(directory, acknowledged_seq, expect)
-    return result
-
-
-def parse_head(text: str) -> tuple[int, str]:
-    """`SEQ:HASH` as `verify --head` prints it."""
-    seq, _, digest_hex = text.strip().partition(":")
-    if not seq.isdigit() or int(seq) < 1 or len(digest_hex) != 64:
-        raise ValueError(f"'{text}': expected SEQ:HASH as `appeals verify --head` prints it")
-    return int(seq), digest_hex.lower()
-
-
-def _against_head(events: list[dict[str, Any]], expect: tuple[int, str]) -> tuple[int, str] | None:
-    seq, want = expect
-    last = events[-1]["seq"] if events else 0
-    if seq > last:
-        return seq, (
-            f"expected head {seq}:{want[:12]}… is gone: the files end at event {last} "
-            "(tail cut, or rolled back to an older copy)"
-        )
-    have = events[seq - 1].get("hash")
-    if have != want:
-        return seq, (
-            f"event {seq} is not the one recorded as head {seq}:{want[:12]}… "
-            f"(now {str(have)[:12]}…): the history was rewritten or replaced"
-        )
-    return None
+        return _verify(directory, acknowledged_seq)
 
 
 @dataclass
@@ -91,7 +60,7 @@ class _Scan:
     state: _State
 
 
-def _verify(directory: Path, acknowledged_seq: int, expect: tuple[int, str] | None) -> VerifyResult:
+def _verify(directory: Path, acknowledged_seq: int) -> VerifyResult:
     scan = _scan(directory, "")
     events, damage, soft = scan.events, scan.damage, scan.soft
     broken, problem = check_chain(events)
@@ -106,10 +75,6 @@ def _verify(directory: Path, acknowledged_seq: int, expect: tuple[int, str] | No
         found = scan.state.compare(events, reread)
         if found is not None:
             broken, problem, where = found
-    if broken is None and not problem and expect is not None:
-        against = _against_head(events, expect)
-        if against is not None:
-            broken, problem = against
     if broken is None and soft:
         problem = soft
     if broken is None and not problem and events and events[-1]["seq"] < acknowledged_seq:
