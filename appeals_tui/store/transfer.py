@@ -218,9 +218,8 @@ def _into_database(src: _Source, url: str, tables: list[str], progress: Progress
                 for table in tables:
                     step = (lambda n, t=table: progress(t, n)) if progress else None
                     bulk.copy_records(conn, table, src.records(table), step)
-                    if table == "users":
-                        for _, user in src.records("users"):
-                            provision_login(conn, user)
+                for _, user in src.records("users") if "users" in tables else ():
+                    provision_login(conn, user)
                 step = (lambda n: progress("events", n)) if progress else None
                 bulk.copy_events(conn, src.events(), step)
             conn.execute("ANALYZE")  # plans for the freshly loaded tables
@@ -246,6 +245,7 @@ def _into_directory(src: _Source, path: Path, tables: list[str], progress: Progr
     try:
         meta = {k: v for k, v in src.meta().items() if k != "schema_version"}
         with ws.transaction("migrate") as txn:
+            _verbatim(txn)
             txn._meta_puts.update(meta)
         for table in tables:
             batch: list[tuple[str, Doc]] = []
@@ -278,11 +278,17 @@ def _empty(path: Path) -> None:
             child.unlink(missing_ok=True)
 
 
+def _verbatim(txn: Any) -> None:
+    """The copied chain already attests these records: add no event of our own."""
+    txn._attest = lambda: None
+
+
 def _put(ws: Any, table: str, batch: list[tuple[str, Doc]], progress: Progress | None) -> None:
     """Records verbatim (their versions kept) as one journaled transaction."""
     if not batch:
         return
     with ws.transaction("migrate") as txn:
+        _verbatim(txn)
         for key, doc in batch:
             txn._puts[(table, key)] = doc
     if progress:
@@ -294,6 +300,7 @@ def _append(ws: Any, events: list[Doc], progress: Progress | None) -> None:
     if not events:
         return
     with ws.transaction("migrate") as txn:
+        _verbatim(txn)
         if events[0]["seq"] != txn._seq + 1 or events[0]["prev_hash"] != txn._hash:
             raise StoreError(f"migrate: event {events[0]['seq']} does not continue the chain")
         txn._events.extend(events)

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from appeals_tui.cli import cli
+from appeals_tui.services.session import os_login
 from appeals_tui.store.factory import open_store
 from tests.cli.conftest import factor_args
 from tests.conftest import report, write_jsonl
@@ -65,8 +66,10 @@ def test_a_team_works_through_the_database(seeded):
     history = seeded("history", "--json", role="seoyeon")
     assert history.exit_code == 0 and "geo_block" in history.output
     assert seeded("stats", "--json", role="seoyeon").exit_code == 0
-    verdict = seeded("verify", role="root")
+    verdict = seeded("verify")  # as the owner: it reads every table
     assert verdict.exit_code == 0, verdict.output
+    refused = seeded("verify", role="root")  # an admin may not read private notes
+    assert refused.exit_code == 3 and "notes" in refused.output
 
 
 def test_you_act_as_the_role_you_connected_as(seeded):
@@ -148,7 +151,8 @@ def _counts(target: str) -> tuple[dict[str, int], str]:
 def test_migrate_round_trip_keeps_counts_and_chain_head(tmp_path, db, run):
     runner_ws = tmp_path / "ws"
     assert run("init", "--admin", "root", user=None).exit_code == 0
-    assert run("users", "add", "minji", "--role", "moderator", user="root").exit_code == 0
+    added = run("users", "add", "minji", "--role", "moderator", "--login", os_login(), user="root")
+    assert added.exit_code == 0, added.output
     rows = [report(f"R-{i}", f"S{i % 4}") for i in range(12)]
     assert run("import", "reports", str(write_jsonl(tmp_path / "r.jsonl", rows))).exit_code == 0
     before = _counts(str(runner_ws))
@@ -169,8 +173,8 @@ def test_migrate_round_trip_keeps_counts_and_chain_head(tmp_path, db, run):
         verdict = CliRunner().invoke(cli, [*where, "verify", "--json"])
         assert verdict.exit_code == 0, verdict.output
 
-    # the migrated roster acts through its own database role
-    assert db("cases", "list", role="minji").exit_code == 0
+    # the migrated roster acts through database roles named by their logins
+    assert db("cases", "list", "--user", "minji", role=os_login()).exit_code == 0
 
     again = CliRunner().invoke(cli, ["--data-dir", str(runner_ws), "migrate", "--to", db.url()])
     assert again.exit_code == 1 and "not empty" in again.output

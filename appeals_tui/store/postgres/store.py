@@ -24,12 +24,14 @@ from typing import Any
 import orjson
 import psycopg
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from appeals_tui.domain.errors import ConflictError, StoreError
 from appeals_tui.domain.timeutil import iso, utcnow
 from appeals_tui.store import audit
+from appeals_tui.store.attest import META_TABLE, digest, divergence, record_name
 from appeals_tui.store.audit import GENESIS, VerifyResult
 from appeals_tui.store.postgres import migrations
 from appeals_tui.store.postgres.columns import TableSpec, from_row, spec_for, to_row
@@ -54,6 +56,8 @@ __all__ = ["PostgresStore", "PgTxn"]
 
 #: how long a writer waits for another writer before giving up (ConflictError)
 LOCK_WAIT = 10.0
+_IDLE = TransactionStatus.IDLE
+
 #: the counters row every committed write transaction bumps (what `refresh` watches)
 COMMITS = "~commits"
 EVENT_COLUMNS = ("seq", "at", "actor", "type", "entity", "payload", "prev_hash", "hash")
@@ -131,7 +135,10 @@ class PgTxn:
         self._absent: set[tuple[str, str]] = set()  # keys a read found missing
         self._counters: dict[str, int] = {}  # prefix -> last id handed out
         self._counters_dirty: set[str] = set()
+        self._known_counters: dict[str, int] = {}  # as committed, read with the lock
         self._fresh: set[str] = set()  # ids next_id handed out (no record has them)
+        self._written: dict[tuple[str, str], Doc] = {}  # every record written, as now
+        self._meta_written: dict[str, Any] = {}
 
     def _check_open(self) -> None:
         if not self._open:
@@ -162,6 +169,7 @@ class PgTxn:
         new = _copy(doc)
         new["version"] = 1
         self._new[(table, key)] = new
+        self._written[(table, key)] = new
         self.wrote = True
         return new
 
@@ -184,6 +192,7 @@ class PgTxn:
         else:
             stored = self._changed[ident][0] if ident in self._changed else current
             self._changed[ident] = (stored, new)
+        self._written[ident] = new
         self.wrote = True
         return new
 
@@ -194,6 +203,7 @@ class PgTxn:
     def set_meta(self, key: str, value: Any) -> None:
         self._check_open()
         self.wrote = True
+        self._meta_written[key] = _copy(value)
         self._conn.execute(
             "INSERT INTO meta (key, value) VALUES (%s, %s) "
             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
@@ -206,10 +216,7 @@ class PgTxn:
         self.wrote = True
         n = self._counters.get(prefix)
         if n is None:
-            row = self._conn.execute(
-                "SELECT n FROM counters WHERE prefix = %s", (encode_str(prefix),)
-            ).fetchone()
-            n = int(row[0]) if row else 0
+            n = self._known_counters.get(prefix, 0)
         n += 1
         self._counters[prefix] = n
         self._counters_dirty.add(prefix)
@@ -217,8 +224,28 @@ class PgTxn:
         self._fresh.add(ident)
         return ident
 
+    def attest(self) -> None:
+        """Put the digest of every record and setting written into the chain (protocol
+        v2): into the last event if it is still here to amend, else a new
+        "records.changed" event (the last one already went to the server)."""
+        digests = {record_name(t, k): digest(d) for (t, k), d in self._written.items()}
+        meta = {**self._meta_written}
+        meta.update({f"next_id:{p}": n for p, n in self._counters.items()})
+        digests.update({record_name(META_TABLE, k): digest(v) for k, v in meta.items()})
+        if not digests:
+            return
+        if not self._events:
+            self._append("records.changed", "workspace", {})
+        last = self._events[-1]
+        last["payload"]["records"] = {**last["payload"].get("records", {}), **digests}
+        last["hash"] = audit.event_hash(last)
+        self._hash = last["hash"]
+
     def event(self, type: str, entity: str, payload: Doc) -> Doc:  # noqa: A002
         self._check_open()
+        return self._append(type, entity, payload)
+
+    def _append(self, type: str, entity: str, payload: Doc) -> Doc:  # noqa: A002
         ev = audit.make_event(
             seq=self._seq + 1,
             at=self._clock(),
@@ -233,7 +260,7 @@ class PgTxn:
         self.wrote = True
         return ev
 
-    def flush(self, bump: str | None = None) -> None:
+    def flush(self, bump: str | None = None, commit: bool = False) -> None:
         """Send the buffered writes (in the order a reader would expect them). Small
         batches go as one pipeline (one round trip), big ones as COPY; `bump` also
         counts a commit in the counters row of that name."""
@@ -253,6 +280,7 @@ class PgTxn:
             copy_events(self._conn, events)
             events = []
         checks: list[tuple[psycopg.Cursor, str, str]] = []
+        users_touched = any(t == "users" for t, _ in new) or any(t == "users" for t, _ in changed)
         with self._conn.pipeline():
             counts = [(p, self._counters[p]) for p in sorted(self._counters_dirty)]
             self._counters_dirty.clear()
@@ -266,9 +294,6 @@ class PgTxn:
                 if table not in big:
                     for key, doc in rows:
                         self._insert_row(table, key, doc)
-                if table == "users":
-                    for _, user in rows:
-                        provision_login(self._conn, user)
             for (table, key), (stored, doc) in changed.items():
                 checks.append((self._update_row(table, key, stored, doc), table, key))
             if events:
@@ -279,9 +304,27 @@ class PgTxn:
                     "DO UPDATE SET n = counters.n + 1",
                     (bump,),
                 )
+            if commit and not users_touched:
+                self._conn.execute("COMMIT")
         for cur, table, key in checks:
             if cur.rowcount != 1:
                 raise ConflictError(f"{table} {key} changed underneath this transaction; try again")
+        users = [doc for (table, _), doc in new.items() if table == "users"]
+        users += [
+            doc
+            for (table, _), (stored, doc) in changed.items()
+            if table == "users"
+            and (doc.get("role") != stored.get("role") or doc.get("login") != stored.get("login"))
+        ]
+        users += [
+            stored
+            for (table, _), (stored, doc) in changed.items()
+            if table == "users" and login_of(doc) != login_of(stored)
+        ]
+        for user in users:
+            provision_login(self._conn, user)
+        if commit and users_touched:
+            self._conn.execute("COMMIT")
 
     def _insert_row(self, table: str, key: str, doc: Doc) -> None:
         spec = spec_for(table)
@@ -323,10 +366,6 @@ class PgTxn:
             + list(_key_params(spec, key))
             + [stored.get("version", 0)],
         )
-        if table == "users" and (
-            new.get("role") != stored.get("role") or new.get("login") != stored.get("login")
-        ):
-            provision_login(self._conn, new)
         return cur
 
     def _close(self) -> None:
@@ -340,10 +379,20 @@ def login_of(user: Doc) -> str | None:
 
 
 def provision_login(conn: psycopg.Connection, user: Doc) -> None:
-    """A roster user acts as a database role in its role's group (created if new)."""
-    role, login = user.get("role"), login_of(user)
-    if isinstance(role, str) and role in migrations.GROUPS and login:
-        conn.execute("SELECT appeals_create_login(%s, %s)", (login, str(role)))
+    """A roster user's database role is in the groups of every roster role mapped to
+    that login (created if new); called after the users row is written."""
+    login = login_of(user)
+    if not login:
+        return
+    roles = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT role FROM users WHERE coalesce(login, name) = %s AND role IS NOT NULL",
+            (encode_str(login),),
+        ).fetchall()
+        if r[0] in migrations.GROUPS
+    ]
+    conn.execute("SELECT appeals_sync_login(%s, %s::text[])", (login, roles))
 
 
 def _raw(value: Any) -> Any:
@@ -395,6 +444,8 @@ class PostgresStore:
         self._lock_timeout = lock_timeout
         self._mutex = threading.RLock()
         self._txn: PgTxn | None = None
+        #: what the CLI prints before a command (the embedded store warns of file modes)
+        self.warnings: list[str] = []
         self._seen_seq: int | None = None
         self._login: str | None = None
         self._conn: psycopg.Connection | None = connect(url, autocommit=True)
@@ -769,37 +820,54 @@ class PostgresStore:
 
     @contextmanager
     def transaction(self, actor: str) -> Iterator[PgTxn]:
+        """BEGIN and the writer lock go in one round trip, the buffered writes and
+        COMMIT in another: a small transaction costs a few round trips in all."""
         with self._mutex:
             if self._txn is not None:
                 raise StoreError("a transaction is already open on this store")
             conn = self._connection()
             try:
                 with translate_errors(self.where):
-                    with conn.transaction():
-                        head = self._take_writer_lock(conn)
+                    try:
+                        head, counters = self._take_writer_lock(conn)
                         txn = self._txn = PgTxn(self, conn, actor, self._clock, head)
+                        txn._known_counters = counters
                         try:
                             yield txn
                         finally:
                             txn._close()
-                        txn.flush(bump=COMMITS if txn.wrote else None)
+                        if txn.wrote:
+                            txn.attest()
+                        txn.flush(bump=COMMITS if txn.wrote else None, commit=True)
+                    except BaseException:
+                        if not conn.closed and conn.info.transaction_status != _IDLE:
+                            conn.execute("ROLLBACK")
+                        raise
             finally:
                 self._txn = None
 
-    def _take_writer_lock(self, conn: psycopg.Connection) -> ChainHead:
+    def _take_writer_lock(self, conn: psycopg.Connection) -> tuple[ChainHead, dict[str, int]]:
         """Writers one at a time (the protocol's serialisation); busy too long: exit 4.
-        Returns the chain head, read in the same round trip once the lock is held."""
+        Returns the chain head and the id counters, read once the lock is held."""
         deadline = time.monotonic() + self._lock_timeout
         pause = 0.002
+        query = (
+            "SELECT l.got, e.seq, e.hash, c.counters FROM "
+            "(SELECT pg_try_advisory_xact_lock(%s) AS got) l "
+            "LEFT JOIN LATERAL (SELECT seq, hash FROM events WHERE l.got "
+            "ORDER BY seq DESC LIMIT 1) e ON true "
+            "LEFT JOIN LATERAL (SELECT json_object_agg(prefix, n) AS counters FROM counters "
+            "WHERE l.got) c ON true"
+        )
+        with conn.pipeline():
+            conn.execute("BEGIN")
+            cur = conn.execute(query, (migrations.CHAIN_LOCK,))
         while True:
-            got = conn.execute(
-                "SELECT l.got, e.seq, e.hash FROM (SELECT pg_try_advisory_xact_lock(%s) AS got) l "
-                "LEFT JOIN LATERAL (SELECT seq, hash FROM events WHERE l.got "
-                "ORDER BY seq DESC LIMIT 1) e ON true",
-                (migrations.CHAIN_LOCK,),
-            ).fetchone()
+            got = cur.fetchone()
             if got and got[0]:
-                return ChainHead(0, GENESIS) if got[1] is None else ChainHead(int(got[1]), got[2])
+                head = ChainHead(0, GENESIS) if got[1] is None else ChainHead(int(got[1]), got[2])
+                counters = {decode_str(k): int(v) for k, v in (got[3] or {}).items()}
+                return head, counters
             if time.monotonic() >= deadline:
                 raise ConflictError(
                     f"the database is busy: {self._lock_holder(conn)} has been writing for "
@@ -807,6 +875,7 @@ class PostgresStore:
                 )
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
+            cur = conn.execute(query, (migrations.CHAIN_LOCK,))
 
     @staticmethod
     def _lock_holder(conn: psycopg.Connection) -> str:
@@ -852,6 +921,10 @@ class PostgresStore:
 
     def iter_events(self) -> Iterator[Doc]:
         """Every event in seq order, streamed (verify, migrate)."""
+        with translate_errors(self.where):
+            yield from self._iter_events()
+
+    def _iter_events(self) -> Iterator[Doc]:
         conn = connect(self.url)
         try:
             with translate_errors(self.where), conn.transaction():
@@ -868,28 +941,81 @@ class PostgresStore:
             conn.close()
 
     def verify(self) -> VerifyResult:
-        """Recompute the whole chain from the server's rows (streamed) and check it."""
-        expected, prev, checked = 1, GENESIS, 0
+        """Recompute the whole chain from the server's rows (streamed), then replay the
+        record digests it carries against every record and setting (protocol v2)."""
+        expected_seq, prev, checked = 1, GENESIS, 0
+        expected: dict[str, tuple[str, int]] = {}
+        head = ""
         for ev in self.iter_events():
             seq = ev["seq"]
-            if seq != expected:
-                return VerifyResult(
-                    False, checked, checked, expected, f"event {expected} missing (next is {seq})"
+            problem = ""
+            if seq != expected_seq:
+                problem = f"event {expected_seq} missing (next is {seq})"
+                seq = expected_seq
+            elif audit.event_hash(ev) != ev["hash"]:
+                problem = f"event {seq}: hash does not match its contents (edited?)"
+            elif ev["prev_hash"] != prev:
+                problem = f"event {seq}: prev_hash does not match event {seq - 1}'s hash"
+            if problem:
+                return VerifyResult(False, checked, 0, seq, problem, head=head)
+            for name, value in ((ev.get("payload") or {}).get("records") or {}).items():
+                expected[name] = (value, seq)
+            prev, expected_seq, checked = ev["hash"], expected_seq + 1, checked + 1
+            head = f"{seq}:{ev['hash']}"
+        result = VerifyResult(True, checked, 0, None, "", head=head)
+        if expected:  # needs a role that reads every table (admins cannot read notes)
+            with translate_errors(self.where):
+                self._replay(expected, result)
+        return result
+
+    def _replay(self, expected: dict[str, tuple[str, int]], result: VerifyResult) -> None:
+        from appeals_tui.store.postgres.bulk import iter_records, read_meta, record_tables
+
+        seen: set[str] = set()
+
+        def diverged(table: str, key: str, seq: int, what: str, field: str = "") -> None:
+            result.ok, result.first_broken_seq, result.problem = (
+                False,
+                seq,
+                f"{table} {key}: {what}",
+            )
+            result.table, result.record, result.field = table, key, field
+
+        for key, value in self._read(read_meta).items():
+            name = record_name(META_TABLE, key)
+            want = expected.get(name)
+            if want is None:
+                continue  # settings from before the chain began
+            seen.add(name)
+            result.records_checked += 1
+            if digest(value) != want[0]:
+                return diverged(META_TABLE, key, want[1], divergence(value, want[0]))
+        for table in self._read(record_tables):
+            for key, doc in iter_records(self.url, table):
+                name = record_name(table, key)
+                result.records_checked += 1
+                want = expected.get(name)
+                if want is None:
+                    return diverged(
+                        table,
+                        key,
+                        result.events_checked + 1,
+                        "not in the audit chain (added outside the app?)",
+                    )
+                seen.add(name)
+                if digest(doc) != want[0]:
+                    what = divergence(doc, want[0])
+                    field = what.split("'")[1] if what.startswith("field '") else ""
+                    return diverged(
+                        table, key, want[1], f"{what} (last written at event {want[1]})", field
+                    )
+        for name, (_, seq) in expected.items():
+            table, _, key = name.partition("/")
+            if name not in seen and not (table == META_TABLE and key == "schema_version"):
+                return diverged(
+                    table, key, seq, f"missing (deleted?); the audit chain has it at event {seq}"
                 )
-            if audit.event_hash(ev) != ev["hash"]:
-                return VerifyResult(
-                    False, checked, checked, seq, f"event {seq}: hash does not match its contents"
-                )
-            if ev["prev_hash"] != prev:
-                return VerifyResult(
-                    False,
-                    checked,
-                    checked,
-                    seq,
-                    f"event {seq}: prev_hash does not match event {seq - 1}'s hash",
-                )
-            prev, expected, checked = ev["hash"], expected + 1, checked + 1
-        return VerifyResult(True, checked, checked, None, "")
+        return None
 
     # -- upkeep ----------------------------------------------------------------------
 

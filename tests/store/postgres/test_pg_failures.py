@@ -83,3 +83,20 @@ def test_a_stopped_server_is_one_clear_error(store, pg_cluster):
     finally:
         pg_cluster.pg_ctl("start")
     assert store.get("cases", "C-1")["status"] == "open"
+
+
+def test_verify_names_a_record_edited_behind_the_chain(store, pg_url):
+    import psycopg
+
+    with store.transaction("root") as txn:
+        txn.insert(
+            "decisions", "D-1", {"decision_id": "D-1", "reasoning": "Labelled: narrative only."}
+        )
+        txn.event("decision.recorded", "decision:D-1", {})
+    assert store.verify().ok
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # the owner, bypassing the app
+        conn.execute("UPDATE decisions SET reasoning = 'rewritten' WHERE decision_id = 'D-1'")
+    result = store.verify()
+    assert not result.ok
+    assert (result.table, result.record, result.field) == ("decisions", "D-1", "reasoning")
+    assert "decisions D-1" in result.problem

@@ -27,7 +27,7 @@ def db(pg_cluster, pg_url):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         migrations.apply_migrations(conn, "test")
         for role, login in LOGINS.items():
-            conn.execute("SELECT appeals_create_login(%s, %s)", (login, role))
+            conn.execute("SELECT appeals_sync_login(%s, %s::text[])", (login, [role]))
             conn.execute(
                 "INSERT INTO users (name, role, login, version) VALUES (%s, %s, %s, 1)",
                 (NAMES[role], role, login),
@@ -118,7 +118,7 @@ REFUSED = [
     ("moderator", "UPDATE users SET role = 'lead' WHERE name = 'minji'"),
     ("lead", "INSERT INTO users (name, role, login, version) VALUES ('eve', 'admin', 'eve', 1)"),
     ("moderator", "UPDATE meta SET value = '{\"strike_threshold\": 99}' WHERE key = 'config'"),
-    ("lead", "SELECT appeals_create_login('eve', 'admin')"),
+    ("lead", "SELECT appeals_sync_login('eve', ARRAY['admin'])"),
     ("moderator", "CREATE ROLE eve LOGIN"),
     # schema changes: owner only
     ("admin", "DROP TRIGGER events_append_only ON events"),
@@ -183,13 +183,13 @@ def test_an_event_that_does_not_continue_the_chain_is_refused(db):
         _insert_event(conn, _next_event(db, actor="minji", prev="f" * 64))
 
 
-def test_a_login_has_exactly_one_appeals_group(db):
+def test_a_login_is_in_exactly_the_groups_of_its_roster_roles(db):
     cluster, name = db
     with _as(db, None) as conn:
-        conn.execute("SELECT appeals_create_login('t_mod', 'lead')")
+        conn.execute("SELECT appeals_sync_login('t_mod', ARRAY['lead'])")
         groups = conn.execute(
             "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
             "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = 't_mod' ORDER BY 1"
         ).fetchall()
         assert [g[0] for g in groups] == ["appeals_lead"]
-        conn.execute("SELECT appeals_create_login('t_mod', 'moderator')")
+        conn.execute("SELECT appeals_sync_login('t_mod', ARRAY['moderator'])")
