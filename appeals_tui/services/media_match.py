@@ -18,9 +18,10 @@ from ..domain.errors import ValidationError
 from ..domain.pdq import MIN_QUALITY, PdqIndex
 from ..domain.similarity import RankedPrecedent
 from ..store.media import sha256_hex
+from ..store.protocol import Filter, Op, Store
 from .cases import get_case
 from .images import ImageRejected, inspect_image
-from .media import case_media, read_bounded
+from .media import read_bounded
 from .permissions import require_role
 from .session import Session
 
@@ -92,7 +93,15 @@ _cache: weakref.WeakKeyDictionary[Any, tuple[int, PdqIndex]] = weakref.WeakKeyDi
 _cache_lock = threading.Lock()
 
 
-def _index(ws: Any) -> PdqIndex:
+def _cases_with(ws: Store, sha256: str) -> list[dict[str, Any]]:
+    return ws.lookup("cases", "media", sha256)
+
+
+def _matchable(ws: Store) -> list[dict[str, Any]]:
+    return list(ws.iterate("media", [Filter("pdq_quality", Op.GE, MIN_QUALITY)]))
+
+
+def _index(ws: Store) -> PdqIndex:
     """PDQ hashes of every stored image good enough to match; rebuilt when media are added.
 
     Media records are insert-only, so their count says whether the index is current.
@@ -102,12 +111,9 @@ def _index(ws: Any) -> PdqIndex:
         cached = _cache.get(ws)
         if cached is not None and cached[0] == count:
             return cached[1]
-    docs = ws.all("media")
-    index = PdqIndex(
-        (d["sha256"], d["pdq"]) for d in docs if int(d.get("pdq_quality", 0)) >= MIN_QUALITY
-    )
+    index = PdqIndex((d["sha256"], d["pdq"]) for d in _matchable(ws))
     with _cache_lock:
-        _cache[ws] = (len(docs), index)
+        _cache[ws] = (count, index)
     return index
 
 
@@ -119,7 +125,7 @@ def _matches(session: Session, pdq: str, matched: str) -> list[ImageMatch]:
     ws = session.ws
     out: list[ImageMatch] = []
     for hit in _index(ws).search(pdq, match_distance(session)):
-        for case in ws.lookup("cases", "media", hit.key, key=case_media, multi=True):
+        for case in _cases_with(ws, hit.key):
             decision = ws.get("decisions", case["decision_id"]) if case.get("decision_id") else None
             out.append(
                 ImageMatch(
@@ -218,12 +224,10 @@ def image_links(session: Session) -> list[ImageLink]:
     index = _index(ws)
     limit = match_distance(session)
     best: dict[tuple[str, str], ImageLink] = {}
-    for doc in ws.all("media"):
-        if int(doc.get("pdq_quality", 0)) < MIN_QUALITY:
-            continue
-        mine = ws.lookup("cases", "media", doc["sha256"], key=case_media, multi=True)
+    for doc in _matchable(ws):
+        mine = _cases_with(ws, doc["sha256"])
         for hit in index.search(doc["pdq"], limit):
-            for other in ws.lookup("cases", "media", hit.key, key=case_media, multi=True):
+            for other in _cases_with(ws, hit.key):
                 for case in mine:
                     a, b = case["subject"]["account"], other["subject"]["account"]
                     if a >= b:

@@ -141,3 +141,35 @@ async def test_damaged_stored_file_is_reported_in_place_not_a_crash(app, with_im
         note = str(screen.query_one("#media-note", Static).render())
         assert "content changed" in note
         assert screen.query_one(MediaViewer).shown is None
+
+
+async def test_decide_screen_shows_the_images_blurred_beside_the_form(app, with_images):
+    from appeals_tui.ui.screens.decide import DecideScreen
+
+    cid = case_for(with_images, "IMG1")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.app.push_screen(DecideScreen(cid))
+        await settle(pilot)
+        screen = pilot.app.screen
+        viewer = screen.query_one(MediaViewer)
+        assert viewer.shown is not None and not viewer.revealed
+        assert "blurred (level 2)" in str(screen.query_one("#media-caption", Static).render())
+        viewer.focus()
+        await pilot.press("v")
+        await settle(pilot)
+        assert viewer.revealed
+        assert screen.form.draft().reasoning == ""  # the key went to the images, not the form
+
+
+def test_case_images_snapshot(snap_compare, app, with_images):
+    """The half-block rendering of a blurred comic and the matches under it."""
+    cid = case_for(with_images, "IMG2")
+
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.app.push_screen(CaseScreen(cid))
+        await settle(pilot)
+        pilot.app.set_focus(None)
+
+    assert snap_compare(app, terminal_size=(100, 44), run_before=ready)
