@@ -140,7 +140,7 @@ class CaseScreen(AppealsScreen):
             tooltip="Notice to the user about the decision",
         ),
         Binding("r", "reload", "Reload", id="case-reload", tooltip="Reload the case"),
-        Binding("v", "media('reveal')", "Reveal", id="case-media-reveal", tooltip="Reveal the current image until you press v again or move on"),
+        Binding("v", "media('reveal')", "Reveal", id="case-media-reveal", tooltip="Reveal the current image until you press v again or move on", show=False),
         Binding("g", "media('greyscale')", "Greyscale", id="case-media-grey", tooltip="Greyscale on/off (your preference)", show=False),
         Binding("m", "media('hide')", "Hide media", id="case-media-hide", tooltip="Hide or show media (your preference)", show=False),
     ]  # fmt: skip
@@ -205,7 +205,9 @@ class CaseScreen(AppealsScreen):
         viewer = self.query_one(MediaViewer)
         if viewer.hashes != list(case.get("media") or ()):
             viewer.show(list(case.get("media") or ()))
-        self.query_one("#case-matches", Static).update(matches_text(view.image_matches))
+        matches = self.query_one("#case-matches", Static)
+        matches.update(matches_text(view.image_matches))
+        matches.display = bool(view.image_matches)
         self.query_one("#case-decision", Static).update(decision_text(view.decision))
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("tab-reports").label = Text(f"Reports ({len(view.file['reports'])})")

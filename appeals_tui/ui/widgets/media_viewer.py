@@ -79,6 +79,7 @@ class MediaViewer(Vertical, can_focus=True):
         #: the last picture handed to the image widget (tests read its pixels)
         self.shown: PILImage.Image | None = None
         self._token = 0
+        self.display = False  # until a case with images is shown
 
     def compose(self) -> ComposeResult:
         yield Static(id="media-caption")
