@@ -8,12 +8,13 @@ import json
 from PIL import Image
 
 from appeals_tui.services.demo_images import render_demo_image
-from tests.conftest import report, write_jsonl
+from tests.conftest import os_login, report, write_jsonl
 
 
 def _init(run, tmp_path):
     assert run("init", "--admin", "root", user=None).exit_code == 0
-    assert run("users", "add", "minji", "--role", "moderator", user="root").exit_code == 0
+    added = run("users", "add", "minji", "--role", "moderator", "--login", os_login(), user="root")
+    assert added.exit_code == 0, added.output
     (tmp_path / "comic.png").write_bytes(render_demo_image("comic-real-story.png"))
     (tmp_path / "bag.jpg").write_bytes(render_demo_image("designer-bag.jpg"))
 
