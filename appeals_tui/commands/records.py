@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import common, emit, one_line, parse_factors, session, wants_json
+from ..cli import common, emit_rows, one_line, parse_factors, session, wants_json
 
 
 def history_filter_options(func):
@@ -60,19 +60,29 @@ def build_filter(moderator, clause, action, factors, outcome, since, until, text
 @click.pass_context
 def history_cmd(ctx, limit, offset, **filters) -> None:
     """Every decision, newest first, superseded ones included."""
-    from ..services.history import history
+    from itertools import islice
 
-    limit = limit or (1_000_000 if wants_json(ctx) else 50)
-    page = history(session(ctx), build_filter(**filters), offset=offset, limit=limit)
-    human = (
-        "\n".join(
-            f"{d['decision_id']:<10} {d['decided_at'][:10]} {d['moderator']:<10} {d['action']:<16} "
-            f"{','.join(c['id'] for c in d['clauses']):<12} {one_line(d['reasoning'], 50)}"
-            for d in page.decisions
+    from ..services.history import history, iter_history
+
+    sess, flt = session(ctx), build_filter(**filters)
+    if wants_json(ctx):  # streamed as found: `| head -1` needs only the newest decisions
+        stop = None if limit is None else offset + limit
+        emit_rows(ctx, islice(iter_history(sess, flt), offset, stop), str)
+        return
+    page = history(sess, flt, offset=offset, limit=limit or 50)
+
+    def human() -> str:
+        return (
+            "\n".join(
+                f"{d['decision_id']:<10} {d['decided_at'][:10]} {d['moderator']:<10} "
+                f"{d['action']:<16} {','.join(c['id'] for c in d['clauses']):<12} "
+                f"{one_line(d['reasoning'], 50)}"
+                for d in page.decisions
+            )
+            + f"\n({len(page.decisions)} of {page.total})"
         )
-        + f"\n({len(page.decisions)} of {page.total})"
-    )
-    emit(ctx, page.decisions, human)
+
+    emit_rows(ctx, page.decisions, human)
 
 
 @click.group("export")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
-import json
+from itertools import islice
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
+
+import orjson
 
 from ..domain.errors import ValidationError
 from ..domain.models import FACTORS
@@ -40,6 +42,9 @@ CSV_COLUMNS = (
 )
 
 
+_JSONL = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
+
+
 def decision_row(d: dict[str, Any]) -> dict[str, Any]:
     """Flatten a decision for CSV: clauses as `ID@vN;…`, factors as yes/no columns."""
     guidance = d.get("guidance") or {}
@@ -69,11 +74,13 @@ def decision_row(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sor_rows(session: Session, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for d in rows:
-        case = session.ws.get("cases", d["case_id"]) or {}
-        statement = statement_of_reasons(d, case, session.library)
-        if statement is not None:
-            yield statement
+    """Each decision with its case, read a batch of cases at a time (one refresh each)."""
+    while batch := list(islice(rows, 1000)):
+        cases = session.ws.get_many("cases", {d["case_id"] for d in batch})
+        for d in batch:
+            statement = statement_of_reasons(d, cases.get(d["case_id"], {}), session.library)
+            if statement is not None:
+                yield statement
 
 
 def _counted(
@@ -115,8 +122,7 @@ def export_decisions(
     else:
         source = _sor_rows(session, rows) if fmt == "sor" else rows
         for record in source:
-            out.write(json.dumps(record, ensure_ascii=False, sort_keys=True))
-            out.write("\n")
+            out.write(orjson.dumps(record, option=_JSONL).decode())
             written += 1
     return written
 

@@ -158,6 +158,18 @@ class Workspace:
             self.refresh()
             return self._rep.get(table, key)
 
+    def get_many(self, table: str, keys: Iterable[str]) -> dict[str, Doc]:
+        """The docs of `keys` that exist, after one refresh (not one per key: an
+        export of 100k decisions reads 100k cases)."""
+        with self._mutex:
+            self.refresh()
+            rep, out = self._rep, {}
+            for key in keys:
+                doc = rep.get(table, key)
+                if doc is not None:
+                    out[key] = doc
+            return out
+
     def all(self, table: str) -> list[Doc]:
         with self._mutex:
             self.refresh()
