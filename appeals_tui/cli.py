@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 import tempfile
 import traceback
-from pathlib import Path
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import click

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-from itertools import islice
 from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 

@@ -137,9 +137,10 @@ def _clause_ids(decision: dict[str, Any]) -> list[str]:
     return [c["id"] for c in decision["clauses"]]
 
 
-def _candidates(session: Session, flt: HistoryFilter) -> list[dict[str, Any]]:
-    """All decisions, or the smaller index bucket a moderator/clause filter allows
-    (in table order: neither field changes once a decision is recorded)."""
+def _candidates(session: Session, flt: HistoryFilter) -> Iterator[dict[str, Any]]:
+    """All decisions newest first (streamed from the store), or the smaller index
+    bucket a moderator/clause filter allows (in table order: neither field changes
+    once a decision is recorded), reversed."""
     ws = session.ws
     buckets = []
     if flt.moderator:
@@ -148,7 +149,9 @@ def _candidates(session: Session, flt: HistoryFilter) -> list[dict[str, Any]]:
         buckets.append(
             ws.lookup("decisions", "clause_ids", flt.clause, key=_clause_ids, multi=True)
         )
-    return min(buckets, key=len) if buckets else ws.all("decisions")
+    if buckets:
+        return reversed(min(buckets, key=len))
+    return ws.scan("decisions", reverse=True)
 
 
 def iter_history(session: Session, flt: HistoryFilter | None = None) -> Iterator[dict[str, Any]]:
@@ -163,8 +166,8 @@ def iter_history(session: Session, flt: HistoryFilter | None = None) -> Iterator
             a["decision_id"] for a in session.ws.all("appeals") if a.get("status") != "resolved"
         }
         flt = replace(flt, outcome=None)
-        rows = [d for d in rows if d["decision_id"] in pending]
-    for d in reversed(rows):
+        rows = (d for d in rows if d["decision_id"] in pending)
+    for d in rows:
         if flt.matches(d):
             yield d
 

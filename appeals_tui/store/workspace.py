@@ -175,6 +175,16 @@ class Workspace:
             self.refresh()
             return list(self._rep.docs(table).values())
 
+    def scan(self, table: str, *, reverse: bool = False) -> Iterator[Doc]:
+        """Every doc in table order (or newest first with `reverse`), as a stream: a
+        table still on disk is decoded as the caller reads and not kept, so a command
+        that lists a whole table (`history --json`) holds one block at a time."""
+        with self._mutex:
+            self.refresh()
+            items = self._rep.scan(table, reverse)
+        for _key, doc in items:
+            yield doc
+
     def count(self, table: str) -> int:
         with self._mutex:
             self.refresh()
@@ -268,9 +278,7 @@ class Workspace:
                 index, _ = snap.entity_index()
                 seqs: list[int] = []
                 for entity in wanted:
-                    have = index.get(entity)
-                    if have is not None:
-                        seqs.extend((have,) if isinstance(have, int) else have)
+                    seqs.extend(index.seqs(entity))
                 out = [snap.event_at(seq) for seq in sorted(seqs)]
                 return out + [e for e in self._rep.jevents if e["entity"] in wanted]
 
