@@ -107,7 +107,9 @@ def _spawn(
     elapsed = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[2:])} exited {proc.returncode}:\n{err.decode()[-2000:]}")
+        raise RuntimeError(
+            f"{' '.join(argv[2:])} exited {proc.returncode}:\n{err.decode()[-2000:]}"
+        )
     return Sample(elapsed, round(usage.ru_maxrss / 1024, 1)), first if head else err
 
 

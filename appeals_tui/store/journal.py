@@ -283,7 +283,9 @@ class Snapshot:
     def tag(self) -> str:
         """Names this snapshot's contents: sidecar files made from it carry it."""
         h = self.header
-        return f"g{h.get('generation')}-e{h.get('events')}-{str(h.get('last_hash'))[:16]}-{self.size}"
+        return (
+            f"g{h.get('generation')}-e{h.get('events')}-{str(h.get('last_hash'))[:16]}-{self.size}"
+        )
 
     def event_chunks(self) -> Iterator[bytes]:
         fd, pos = self.file.fileno(), self.events_offset

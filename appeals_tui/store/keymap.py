@@ -67,9 +67,7 @@ class KeyMap:
         starts = array("Q", self.starts)
         head = array("Q", [n])
         disk = encode_map((raw, (i,)) for i, raw in enumerate(encoded))
-        return (
-            head.tobytes() + starts.tobytes() + name_off.tobytes() + b"".join(encoded) + disk
-        )
+        return head.tobytes() + starts.tobytes() + name_off.tobytes() + b"".join(encoded) + disk
 
     @staticmethod
     def moved(payload: bytes, shift: int) -> bytes:

@@ -12,13 +12,12 @@ import random
 from pathlib import Path
 
 import pytest
+from conftest import fixed_clock
 
 from appeals_tui.store import Workspace
 from appeals_tui.store import journal as jf
 from appeals_tui.store.index import Index
 from appeals_tui.store.sidecar import DIR
-
-from conftest import fixed_clock
 
 
 def _group(doc: dict) -> int:
@@ -60,7 +59,9 @@ def _check(ws: Workspace) -> None:
     assert sorted(values) == sorted({d["g"] for d in every})
     for value, top in tops.items():
         want = sorted(
-            (d for d in every if value in _groups(d)), key=lambda d: (d["at"], d["id"]), reverse=True
+            (d for d in every if value in _groups(d)),
+            key=lambda d: (d["at"], d["id"]),
+            reverse=True,
         )
         assert top == want[:12]
 
