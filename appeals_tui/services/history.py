@@ -10,6 +10,8 @@ from typing import Any
 from ..domain.errors import NotFound, ValidationError
 from ..domain.models import FACTORS
 from ..domain.timeutil import parse_ts
+from ..store.protocol import Order
+from ..store.schema import INSERTED
 from .permissions import require_role
 from .session import Session
 
@@ -146,12 +148,10 @@ def _candidates(session: Session, flt: HistoryFilter) -> Iterator[dict[str, Any]
     if flt.moderator:
         buckets.append(ws.lookup("decisions", "moderator", flt.moderator))
     if flt.clause:
-        buckets.append(
-            ws.lookup("decisions", "clause_ids", flt.clause, key=_clause_ids, multi=True)
-        )
+        buckets.append(ws.lookup("decisions", "clause_ids", flt.clause))
     if buckets:
         return reversed(min(buckets, key=len))
-    return ws.scan("decisions", reverse=True)
+    return ws.iterate("decisions", order=[Order(INSERTED, descending=True)])
 
 
 def iter_history(session: Session, flt: HistoryFilter | None = None) -> Iterator[dict[str, Any]]:

@@ -64,7 +64,8 @@ def _with_cases(
     refresh per batch, not per record (an export at 100k read 100k cases)."""
     rows = iter(decisions)
     while chunk := list(islice(rows, batch)):
-        cases = session.ws.get_many("cases", {d["case_id"] for d in chunk})
+        found = session.ws.get_many("cases", list(dict.fromkeys(d["case_id"] for d in chunk)))
+        cases = {c["case_id"]: c for c in found}
         for decision in chunk:
             yield decision, cases.get(decision["case_id"]) or {}
 

@@ -48,13 +48,24 @@ def fingerprint(*funcs: Callable[..., Any] | None, extra: str = "") -> str:
             continue
         h.update(getattr(func, "__qualname__", "").encode())
         _code(h, code)
+        bound = getattr(func, "__self__", None)  # a declared field's `value` method
+        if bound is not None:
+            h.update(_stable_repr(bound))
         for cell in getattr(func, "__closure__", None) or ():
             try:
                 value = cell.cell_contents
             except ValueError:
                 continue
-            h.update(repr(value).encode() if isinstance(value, (str, int, bool)) else b"?")
+            h.update(_stable_repr(value))
     return h.hexdigest()
+
+
+def _stable_repr(value: Any) -> bytes:
+    """Declarations (frozen dataclasses, tuples of them, strings) by their repr; an
+    object whose repr holds an address (a lambda in a closure) only by its type: the
+    code that reads it is hashed anyway."""
+    text = repr(value)
+    return (type(value).__qualname__ if " at 0x" in text else text).encode()
 
 
 def _code(h: Any, code: Any) -> None:

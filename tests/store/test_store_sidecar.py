@@ -19,51 +19,63 @@ from appeals_tui.store import journal as jf
 from appeals_tui.store.index import Index
 from appeals_tui.store.sidecar import DIR
 
-
-def _group(doc: dict) -> int:
-    return doc["g"]
-
-
-def _groups(doc: dict) -> list:
-    return [("g", doc["g"]), ("p", doc["g"] % 2)]
-
-
-def _order(doc: dict) -> int:
-    return doc["at"]
+MODS = ("ann", "bo", "cy", "di", "ed", "fay")
 
 
 def _write(ws: Workspace, rng: random.Random, n: int, keys: int) -> None:
+    """Decisions whose indexed fields move about (the store must follow even changes
+    the services never make) and events about them."""
     with ws.transaction("t") as txn:
         for _ in range(n):
-            key = f"K{rng.randrange(keys):04d}"
-            doc = {"id": key, "g": rng.randrange(6), "at": rng.randrange(40)}
-            if txn.get("things", key) is None:
-                txn.insert("things", key, doc)
+            key = f"D-{rng.randrange(keys):04d}"
+            doc = {
+                "decision_id": key,
+                "moderator": rng.choice(MODS),
+                "factor_mask": rng.randrange(4),
+                "canonical": rng.random() < 0.3,
+                "clauses": [{"id": rng.choice(["CSS-1", "KR-1"]), "version": 1}],
+                "decided_at": f"2025-01-01T00:00:{rng.randrange(40):02d}+00:00",
+                "superseded_by": "D-9999" if rng.random() < 0.1 else None,
+            }
+            if txn.get("decisions", key) is None:
+                txn.insert("decisions", key, doc)
             else:
-                txn.update("things", key, doc)
-            txn.event("thing.set", f"thing:{key}", {})
+                txn.update("decisions", key, doc)
+            txn.event("decision.set", f"decision:{key}", {})
+
+
+def _ranked(every: list[dict], mask: int, canon: bool, clause: str | None) -> list[dict]:
+    docs = [
+        d
+        for d in every
+        if d["factor_mask"] == mask
+        and d["canonical"] == canon
+        and not d.get("superseded_by")
+        and (clause is None or any(c["id"] == clause for c in d["clauses"]))
+    ]
+    return sorted(docs, key=lambda d: (d["decided_at"], -int(d["decision_id"][2:])), reverse=True)
 
 
 def _check(ws: Workspace) -> None:
-    """Lookups, values and top equal what a scan of the whole table says (asked first,
-    so they are answered before anything decodes the table)."""
-    got = {g: ws.lookup("things", "g", g, key=_group) for g in range(7)}
-    values = ws.lookup_values("things", "g", key=_group)
-    tops = {
-        value: ws.top("things", "ranked", value, 12, key=_groups, order=_order, multi=True)
-        for value in [("g", 2), ("p", 1), ("g", 9)]
-    }
-    every = ws.all("things")
-    for g, docs in got.items():
-        assert sorted(d["id"] for d in docs) == sorted(d["id"] for d in every if d["g"] == g)
-    assert sorted(values) == sorted({d["g"] for d in every})
-    for value, top in tops.items():
-        want = sorted(
-            (d for d in every if value in _groups(d)),
-            key=lambda d: (d["at"], d["id"]),
-            reverse=True,
+    """Lookups, distinct values and rankings equal what a scan of the whole table says
+    (asked first, so they are answered before anything decodes the table)."""
+    got = {m: ws.lookup("decisions", "moderator", m) for m in (*MODS, "nobody")}
+    values = ws.distinct("decisions", "factor_mask")
+    asks = [(m, c, cl) for m in range(4) for c in (True, False) for cl in (None, "KR-1")]
+    tops = {}
+    for mask, canon, clause in asks:
+        match = {"factor_mask": mask, "canonical": canon}
+        if clause:
+            match["clause_ids"] = clause
+        tops[(mask, canon, clause)] = ws.top("precedents", match, 7)
+    every = ws.all("decisions")
+    for m, docs in got.items():
+        assert sorted(d["decision_id"] for d in docs) == sorted(
+            d["decision_id"] for d in every if d["moderator"] == m
         )
-        assert top == want[:12]
+    assert values == sorted({d["factor_mask"] for d in every})
+    for (mask, canon, clause), top in tops.items():
+        assert top == _ranked(every, mask, canon, clause)[:7]
 
 
 def _open(path: Path) -> Workspace:
@@ -82,10 +94,11 @@ def _query_fresh(path: Path) -> None:
     """What a new process does: lookups on tables it has not decoded."""
     ws = _open(path)
     try:
-        for g in range(6):
-            ws.lookup("things", "g", g, key=_group)
-        ws.top("things", "ranked", ("p", 0), 5, key=_groups, order=_order, multi=True)
-        ws.events_for(["thing:K0001"])
+        for m in MODS:
+            ws.lookup("decisions", "moderator", m)
+        ws.distinct("decisions", "factor_mask")
+        ws.top("precedents", {"factor_mask": 1, "canonical": False}, 5)
+        ws.events_for(["decision:D-0001"])
     finally:
         ws.close()
 
@@ -112,7 +125,7 @@ def test_fresh_processes_read_saved_copies_across_writes_and_compactions(
             ws = _open(ws_path)
             try:
                 # Events: saved index + journal events == full scan.
-                for entity in ("thing:K0001", "thing:K0100", "thing:none"):
+                for entity in ("decision:D-0001", "decision:D-0100", "decision:none"):
                     assert ws.events_for([entity]) == [
                         e for e in ws.events() if e["entity"] == entity
                     ]
@@ -142,10 +155,10 @@ def test_damaged_or_foreign_saved_copies_are_rebuilt(ws_path: Path) -> None:
     ws = _open(ws_path)
     try:
         _check(ws)
-        assert ws.get("things", "K0003") == next(
-            (d for d in ws.all("things") if d["id"] == "K0003"), None
+        assert ws.get("decisions", "D-0003") == next(
+            (d for d in ws.all("decisions") if d["decision_id"] == "D-0003"), None
         )
-        for entity in ("thing:K0001", "thing:K0042"):
+        for entity in ("decision:D-0001", "decision:D-0042"):
             assert ws.events_for([entity]) == [e for e in ws.events() if e["entity"] == entity]
     finally:
         ws.close()
@@ -160,9 +173,11 @@ def test_a_changed_key_function_is_not_read_from_an_old_copy(ws_path: Path) -> N
     _query_fresh(ws_path)
     ws = _open(ws_path)
     try:
-        got = ws.lookup("things", "g", 1, key=lambda d: d["g"] + 1)  # same name, other function
-        assert sorted(d["id"] for d in got) == sorted(
-            d["id"] for d in ws.all("things") if d["g"] == 0
+        with ws._mutex:  # the replica's own index API: same name, another function
+            idx = ws._rep.index("decisions", "moderator", lambda d: d["moderator"].upper())
+            got = idx.bucket("ANN")
+        assert sorted(d["decision_id"] for d in got) == sorted(
+            d["decision_id"] for d in ws.all("decisions") if d["moderator"] == "ann"
         )
     finally:
         ws.close()
