@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import zlib
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from appeals_tui.store.files import temp_file
 
 __all__ = ["DIR", "SidecarDir", "fingerprint"]
 
@@ -86,10 +90,9 @@ def _safe(name: str) -> str:
 class SidecarDir:
     """The sidecar files of one snapshot (`tag` names the snapshot's contents)."""
 
-    def __init__(self, workspace: Path, tag: str, file_mode: int = 0o600) -> None:
+    def __init__(self, workspace: Path, tag: str) -> None:
         self.dir = Path(workspace) / DIR
         self.tag = tag
-        self.mode = file_mode & 0o666
 
     def _path(self, name: str) -> Path:
         return self.dir / f"{_safe(self.tag)}.{_safe(name)}"
@@ -128,19 +131,20 @@ class SidecarDir:
             **info,
         }
         path = self._path(name)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp: Path | None = None
         try:
-            self.dir.mkdir(mode=0o700, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, self.mode)
+            if not self.dir.is_dir():  # private like the workspace (0700, or a team's 2770)
+                self.dir.mkdir(mode=0o700)
+                os.chmod(self.dir, stat.S_IMODE(os.stat(self.dir.parent).st_mode))
+            fd, tmp = temp_file(self.dir, path.name)  # O_EXCL, the folder's file mode
             with os.fdopen(fd, "wb") as fh:
                 fh.write(_MAGIC + orjson.dumps(header) + b"\n")
                 fh.write(payload)
             os.replace(tmp, path)
         except OSError:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+            if tmp is not None:
+                with suppress(OSError):
+                    tmp.unlink()
 
     def headers(self) -> list[dict[str, Any]]:
         """The headers of this snapshot's valid files (what a compaction carries over)."""
