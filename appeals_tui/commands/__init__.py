@@ -14,6 +14,7 @@ def register(cli: click.Group) -> None:
         cases,
         decisions,
         leads,
+        media,
         migrate,
         notices,
         records,
@@ -31,6 +32,7 @@ def register(cli: click.Group) -> None:
         strikes,
         leads,
         bench,
+        media,
         migrate,
     ):
         module.register(cli)
