@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -166,21 +167,30 @@ class ThrowawayCluster:
 
 
 def main() -> int:
-    cluster = ThrowawayCluster()
+    """Start a cluster with an empty `appeals` database; print its URL; Ctrl-C removes it."""
+    cluster = ThrowawayCluster(port=int(os.environ.get("APPEALS_PG_PORT", "5432")))
     try:
-        url = cluster.start()
-    except ClusterUnavailable as exc:
+        cluster.start()
+        import psycopg
+
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE appeals")
+    except (ClusterUnavailable, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        cluster.stop()
         return 1
-    print(url, flush=True)
+    print(cluster.url("appeals"), flush=True)
     print(
-        f"# throwaway PostgreSQL in {cluster.root}; try:\n"
+        f"# throwaway PostgreSQL in {cluster.root} (owner role: {cluster.superuser}); e.g.\n"
         f"#   export APPEALS_DATABASE_URL='{cluster.url('appeals')}'\n"
-        f"#   createdb -h {cluster.root} -p {cluster.port} -U {cluster.superuser} appeals\n"
+        "#   appeals init --admin alice\n"
+        f"#   appeals --database '{cluster.url('appeals', user='alice')}' users add minji "
+        "--role moderator\n"
         "# Ctrl-C stops it and deletes everything.",
         file=sys.stderr,
         flush=True,
     )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop like Ctrl-C
     try:
         while True:
             time.sleep(3600)
