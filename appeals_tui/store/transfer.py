@@ -175,6 +175,7 @@ def transfer(
         result.target_head = _head_text(check.head())
     finally:
         check.close()
+    _copy_media(source, target)
     from appeals_tui.store.factory import verify_store
 
     verdict = verify_store(str(target))
@@ -187,6 +188,16 @@ def transfer(
     if not verdict.ok:
         raise StoreError(f"migrate: the copy at {result.target} fails verify: {verdict.problem}")
     return result
+
+
+def _copy_media(source: str | Path, target: str | Path) -> None:
+    """Image bytes (content-addressed files) go along with the records that name them."""
+    from appeals_tui.store.factory import open_store
+
+    with open_store(source) as src, open_store(target) as dst:
+        there, here = Path(src.media_dir), Path(dst.media_dir)
+    if there.is_dir() and there != here:
+        shutil.copytree(there, here, dirs_exist_ok=True)
 
 
 def _show(target: str | Path) -> str:

@@ -180,3 +180,22 @@ def test_migrate_round_trip_keeps_counts_and_chain_head(tmp_path, db, run):
     assert again.exit_code == 1 and "not empty" in again.output
     again = CliRunner().invoke(cli, ["--database", db.url(), "migrate", "--to", str(back)])
     assert again.exit_code == 1 and "not empty" in again.output
+
+
+def test_the_demo_workspace_round_trips_with_its_images(tmp_path, db):
+    from appeals_tui.services.demo import build_demo
+    from appeals_tui.services.media import verify_media
+
+    build_demo(tmp_path / "demo")
+    before = _counts(str(tmp_path / "demo"))
+    for args in (
+        ["--data-dir", str(tmp_path / "demo"), "migrate", "--to", db.url()],
+        ["--database", db.url(), "migrate", "--to", str(tmp_path / "back")],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    for target in (db.url(), str(tmp_path / "back")):
+        assert _counts(target) == before
+        with open_store(target) as store:
+            media = verify_media(store)
+            assert media.checked and not media.problems
