@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from appeals_tui.domain.progress import Progress
 from appeals_tui.store import Workspace
 from benchmarks.baselines import sqlite_insert, tinydb_insert
 from benchmarks.build import MODERATORS, build_workspace
@@ -103,8 +104,12 @@ def run(
     compare: bool = True,
     baseline_at: int = 1000,
     tui: bool = True,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Build, measure, compare; returns all figures (times in ms, sizes in MB)."""
+    """Build, measure, compare; returns all figures (times in ms, sizes in MB).
+
+    `progress` follows the build; measuring runs in child processes and shows as one step.
+    """
     samples = samples or max(10, min(200, decisions // 10))
     open_cases = max(samples + 50, decisions // 50)
     root = Path(workdir or tempfile.mkdtemp(prefix="appeals-bench-"))
@@ -115,8 +120,10 @@ def run(
     started = time.perf_counter()
     try:
         t = time.perf_counter()
-        build_workspace(path, decisions, open_cases)
+        build_workspace(path, decisions, open_cases, progress=progress)
         result["build_s"] = round(time.perf_counter() - t, 2)
+        if progress:
+            progress(0, None, "measuring")
         counts, size, template = _workspace_facts(path)
         result["records"] = counts
         result["disk_mb"] = round(size / 2**20, 1)

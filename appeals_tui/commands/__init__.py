@@ -12,3 +12,6 @@ def register(cli: click.Group) -> None:
 
     for module in (workspace, cases, decisions, appeals, records, notices, strikes, leads, bench):
         module.register(cli)
+    from .completion import install
+
+    install(cli)  # last: completes the parameters every module above declared

@@ -41,9 +41,22 @@ def bench_cmd(
         raise click.ClickException(
             "the benchmarks package is not installed; run from a source checkout"
         ) from None
-    result = run(
-        n, samples=samples, workdir=workdir, keep=keep, compare=not no_compare, tui=not no_tui
-    )
+    from .progress import long_work
+
+    stopped = "stopped; the benchmark workspace was removed"
+    if keep:
+        stopped = "stopped; the partly built benchmark workspace was kept"
+    writing = frozenset({"compacting"})
+    with long_work(ctx, "benchmark", stopped=stopped, bytes_phases=writing, safe_points=False) as p:
+        result = run(
+            n,
+            samples=samples,
+            workdir=workdir,
+            keep=keep,
+            compare=not no_compare,
+            tui=not no_tui,
+            progress=p,
+        )
     emit(ctx, result, None if wants_json(ctx) else format_table(result))
 
 

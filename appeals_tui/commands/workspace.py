@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..cli import common, data_dir, emit, opt, session, wants_json
+from ..domain.text import visible
 
 
 @click.command("init")
@@ -86,8 +87,11 @@ def config_set(ctx: click.Context, key: str, value: str) -> None:
 def verify(ctx: click.Context) -> None:
     """Check the audit chain and the store's integrity; exit 1 naming the first broken seq."""
     from ..store import Workspace
+    from .progress import long_work
 
-    result = Workspace.verify_path(data_dir(ctx))
+    reading = frozenset({"verifying"})
+    with long_work(ctx, "verifying", stopped="stopped; nothing changed", bytes_phases=reading) as p:
+        result = Workspace.verify_path(data_dir(ctx), p)
     payload = {
         "ok": result.ok,
         "events_checked": result.events_checked,
@@ -115,8 +119,13 @@ def verify(ctx: click.Context) -> None:
 def compact(ctx: click.Context) -> None:
     """Fold the journal into a snapshot (admins); safe to interrupt."""
     from ..services.roster import compact_workspace
+    from .progress import long_work
 
-    before, after = compact_workspace(session(ctx))
+    sess = session(ctx)
+    stopped = "stopped; the workspace was left as it was"
+    writing = frozenset({"compacting"})
+    with long_work(ctx, "compacting", stopped=stopped, bytes_phases=writing) as progress:
+        before, after = compact_workspace(sess, progress)
     emit(
         ctx, {"bytes_before": before, "bytes_after": after}, f"compacted: {before} -> {after} bytes"
     )
@@ -125,21 +134,37 @@ def compact(ctx: click.Context) -> None:
 @click.command("demo")
 @common
 @click.option("--no-open", is_flag=True, help="Only build the demo workspace; do not open the app.")
+@click.option(
+    "--path",
+    "path_only",
+    is_flag=True,
+    help="Print only the demo workspace's path (built if missing); do not open the app.",
+)
 @click.pass_context
-def demo(ctx: click.Context, no_open: bool) -> None:
+def demo(ctx: click.Context, no_open: bool, path_only: bool) -> None:
     """Create (once) and open a demo workspace built from the seed scenario."""
-    from ..services.demo import build_demo, demo_dir
+    from ..services.demo import build_demo, demo_dir, demo_users
 
     path = opt(ctx, "data_dir") or demo_dir()
     created = build_demo(path)
-    msg = f"{'created' if created else 'using existing'} demo workspace {path}"
-    if no_open:
-        emit(ctx, {"workspace": str(path), "created": created}, msg)
+    if path_only:
+        click.echo(str(path))
         return
-    click.echo(msg, err=True)
+    user = opt(ctx, "user") or "minji"
+    people = demo_users()
+    msg = (
+        f"{'created' if created else 'using existing'} demo workspace {path}\n"
+        f"demo users: {', '.join(f'{name} ({role})' for name, role in people)}"
+    )
+    if no_open:
+        payload = {"workspace": str(path), "created": created, "users": dict(people)}
+        emit(ctx, payload, msg)
+        return
+    click.echo(visible(msg))
+    click.echo(f"opening as {user}; another user: appeals demo --user NAME")
     from ..ui.launch import launch
 
-    launch(path, opt(ctx, "user") or "minji")
+    launch(path, user)
 
 
 def register(cli: click.Group) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..domain.errors import PermissionDenied
 from ..domain.models import Case, CaseStatus, Report
 from ..domain.priority import priority_score
+from ..domain.progress import EVERY, Progress
 from ..domain.reports import ParsedReport, parse_report_file
 from .permissions import can
 from .session import Session
@@ -34,12 +35,16 @@ class ImportResult:
         }
 
 
-def import_reports(session: Session, path: Path) -> ImportResult:
-    """Validate the whole file, then store it in one transaction (all or nothing)."""
+def import_reports(session: Session, path: Path, progress: Progress | None = None) -> ImportResult:
+    """Validate the whole file, then store it in one transaction (all or nothing).
+
+    `progress` sees a "validating" pass over the lines, then an "importing" pass over the
+    reports; both run before the commit, so stopping in either leaves nothing imported.
+    """
     if not can(session, "read"):
         raise PermissionDenied(f"{session.actor} may not import reports")
-    parsed = parse_report_file(Path(path))
-    return import_parsed(session, parsed, source=str(path))
+    parsed = parse_report_file(Path(path), progress)
+    return import_parsed(session, parsed, source=str(path), progress=progress)
 
 
 def _subject_key(report: Report) -> tuple[str, str, str]:
@@ -61,7 +66,12 @@ def _rescore(case: dict, reports: list[dict]) -> float:
     )
 
 
-def import_parsed(session: Session, parsed: list[ParsedReport], source: str) -> ImportResult:
+def import_parsed(
+    session: Session,
+    parsed: list[ParsedReport],
+    source: str,
+    progress: Progress | None = None,
+) -> ImportResult:
     result = ImportResult()
     ws = session.ws
     now = session.now_iso()
@@ -74,7 +84,11 @@ def import_parsed(session: Session, parsed: list[ParsedReport], source: str) -> 
                 if case["status"] in _ACCEPTING:
                     open_cases[key] = case["case_id"]
         touched: dict[str, list[dict]] = {}
-        for item in sorted(parsed, key=lambda p: p.report.reported_at):
+        if progress:
+            progress(0, len(parsed), "importing")
+        for done, item in enumerate(sorted(parsed, key=lambda p: p.report.reported_at)):
+            if progress and done % EVERY == 0:
+                progress(done, len(parsed), "importing")
             report = item.report
             if txn.get("reports", report.report_id) is not None:
                 result.skipped += 1
@@ -132,11 +146,17 @@ def import_parsed(session: Session, parsed: list[ParsedReport], source: str) -> 
             touched.setdefault(case_id, []).append(report.to_dict())
             txn.update("cases", case_id, fields)
             result.imported += 1
-        for case_id in touched:
+        if progress:
+            progress(len(parsed), len(parsed), "importing")
+        for done, case_id in enumerate(touched):
+            if progress and done % EVERY == 0:
+                progress(done, len(touched), "scoring cases")
             case_doc = txn.get("cases", case_id)
             assert case_doc is not None
             reports = [txn.get("reports", rid) or {} for rid in case_doc["report_ids"]]
             txn.update("cases", case_id, {"priority": _rescore(case_doc, reports)})
+        if progress:  # the last safe point: the commit below is all or nothing
+            progress(len(touched), len(touched), "scoring cases")
         txn.event(
             "reports.imported",
             "reports",

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from appeals_tui.domain.progress import EVERY, Progress
 from appeals_tui.store.audit import VerifyResult, check_chain
 from appeals_tui.store.journal import JOURNAL, SNAPSHOT, bulk, decode_line
 from appeals_tui.store.lazy import line_chunks
@@ -37,12 +38,23 @@ def _lines(data: bytes) -> list[bytes]:
     return data.split(b"\n")[:-1]
 
 
-def verify_files(directory: Path, acknowledged_seq: int = 0) -> VerifyResult:
+def verify_files(
+    directory: Path, acknowledged_seq: int = 0, progress: Progress | None = None
+) -> VerifyResult:
+    """`progress(bytes_read, total_bytes, "verifying")` as the files are read (read only:
+    stopping anywhere changes nothing)."""
     with bulk():
-        return _verify(directory, acknowledged_seq)
+        return _verify(directory, acknowledged_seq, progress)
 
 
-def _verify(directory: Path, acknowledged_seq: int) -> VerifyResult:
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _verify(directory: Path, acknowledged_seq: int, progress: Progress | None) -> VerifyResult:
     events: list[dict[str, Any]] = []
     records = 0
     damage: tuple[int, str] | None = None
@@ -51,8 +63,13 @@ def _verify(directory: Path, acknowledged_seq: int) -> VerifyResult:
 
     header: dict[str, Any] = {}
     first_event, bounds, lineno = 3, {}, 0
+    total = _size(snap_path) + _size(journal_path)
+    if progress:
+        progress(0, total, "verifying")
     with open(snap_path, "rb") as fh:  # streamed: the snapshot may be hundreds of MB
         for pos, lines in line_chunks(fh, 0, os.fstat(fh.fileno()).st_size):
+            if progress:
+                progress(pos, total, "verifying")
             for line in lines:
                 lineno += 1
                 if bounds.get(lineno, pos) != pos:
@@ -84,7 +101,11 @@ def _verify(directory: Path, acknowledged_seq: int) -> VerifyResult:
     if damage is None and journal_path.exists():
         jlines = _lines(journal_path.read_bytes())
         expected_r = 1
+        done = _size(snap_path)
         for lineno, line in enumerate(jlines, start=1):
+            done += len(line) + 1
+            if progress and lineno % EVERY == 0:
+                progress(done, total, "verifying")
             try:
                 obj = decode_line(line)
             except ValueError as exc:
@@ -100,7 +121,11 @@ def _verify(directory: Path, acknowledged_seq: int) -> VerifyResult:
             expected_r += 1
             events.extend(obj.get("events", []))
 
-    broken, problem = check_chain(events)
+    if progress:
+        progress(total, total, "verifying")
+    broken, problem = check_chain(events, progress)
+    if progress:
+        progress(len(events), len(events), "checking the chain")
     if broken is None and damage is not None:
         broken, problem = damage
     if broken is None and soft:
