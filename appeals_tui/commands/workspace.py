@@ -10,16 +10,25 @@ from ..domain.text import visible
 
 @click.command("init")
 @common
-@click.option("--admin", required=True, help="Name of the first admin on the roster.")
+@click.option("--admin", required=True, help="Name of the first admin (mapped to your login).")
+@click.option(
+    "--group",
+    default=None,
+    help="Unix group sharing the workspace (directory 2770, files 0660); default: only you.",
+)
 @click.pass_context
-def init_cmd(ctx: click.Context, admin: str) -> None:
-    """Create a workspace with one admin."""
+def init_cmd(ctx: click.Context, admin: str, group: str | None) -> None:
+    """Create a workspace with one admin, private to you (or to --group)."""
     from ..services.roster import init_workspace
+    from ..services.session import os_login
 
     path = data_dir(ctx)
-    init_workspace(path, admin).close()
+    init_workspace(path, admin, group=group).close()
     emit(
-        ctx, {"workspace": str(path), "admin": admin}, f"created workspace {path} (admin: {admin})"
+        ctx,
+        {"workspace": str(path), "admin": admin, "login": os_login(), "group": group},
+        f"created workspace {path} (admin: {admin}, login {os_login()}"
+        + (f", shared with group {group})" if group else ", private to you)"),
     )
 
 
@@ -32,13 +41,18 @@ def users() -> None:
 @common
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["moderator", "lead", "admin"]))
+@click.option(
+    "--login",
+    default=None,
+    help="OS login that acts as NAME (default: NAME). Only that login can use --user NAME.",
+)
 @click.pass_context
-def users_add(ctx: click.Context, name: str, role: str) -> None:
-    """Add NAME to the roster with a role."""
+def users_add(ctx: click.Context, name: str, role: str, login: str | None) -> None:
+    """Add NAME to the roster with a role, acted as from an OS login."""
     from ..services.roster import add_user
 
-    user = add_user(session(ctx), name, role)
-    emit(ctx, user.to_dict(), f"added {user.name} ({user.role})")
+    user = add_user(session(ctx), name, role, login)
+    emit(ctx, user.to_dict(), f"added {user.name} ({user.role}, login {user.acting_login})")
 
 
 @users.command("list")
@@ -49,7 +63,11 @@ def users_list(ctx: click.Context) -> None:
     from ..services.roster import list_users
 
     people = list_users(session(ctx))
-    emit(ctx, [u.to_dict() for u in people], "\n".join(f"{u.name:<20} {u.role}" for u in people))
+    emit(
+        ctx,
+        [{**u.to_dict(), "login": u.acting_login} for u in people],
+        "\n".join(f"{u.name:<20} {u.role:<10} {u.acting_login}" for u in people),
+    )
 
 
 @click.group("config")
@@ -83,27 +101,66 @@ def config_set(ctx: click.Context, key: str, value: str) -> None:
 
 @click.command("verify")
 @common
+@click.option("--head", "show_head", is_flag=True, help="Print the chain head as SEQ:HASH.")
+@click.option(
+    "--expect",
+    default=None,
+    metavar="SEQ:HASH",
+    help="Fail unless the workspace still holds this head (detects a cut tail or a rollback).",
+)
 @click.pass_context
-def verify(ctx: click.Context) -> None:
-    """Check the audit chain and the store's integrity; exit 1 naming the first broken seq."""
-    from ..store import Workspace
+def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
+    """Check the audit chain and every record against it; exit 1 naming the first
+    divergence. Keep the `--head` output elsewhere and check it with `--expect`."""
+    from ..domain.errors import ValidationError
+    from ..store.audit import parse_head
+    from ..store.factory import open_store, verify_store
     from .progress import long_work
 
+    anchor = None
+    if expect is not None:
+        try:
+            anchor = parse_head(expect)
+        except ValueError as exc:
+            raise ValidationError(f"--expect {exc}") from None
     reading = frozenset({"verifying"})
     with long_work(ctx, "verifying", stopped="stopped; nothing changed", bytes_phases=reading) as p:
-        result = Workspace.verify_path(data_dir(ctx), p)
+        result = verify_store(data_dir(ctx), expect=anchor, progress=p)
+    media_problems, media_checked = [], 0
+    if result.ok:
+        from ..services.media import verify_media
+
+        with open_store(data_dir(ctx)) as ws:
+            media = verify_media(ws)
+        media_problems, media_checked = media.problems, media.checked
     payload = {
         "ok": result.ok,
         "events_checked": result.events_checked,
         "records_checked": result.records_checked,
         "first_broken_seq": result.first_broken_seq,
         "problem": result.problem,
+        "head": result.head,
+        "table": result.table or None,
+        "id": result.record or None,
+        "field": result.field or None,
+        "media_checked": media_checked,
+        "media_problems": [p.problem for p in media_problems],
     }
+    if result.ok and media_problems:
+        if wants_json(ctx):
+            emit(ctx, payload)
+        for problem in media_problems:
+            click.echo(f"error: media: {problem.problem}", err=True)
+        raise click.exceptions.Exit(1)
     if result.ok:
+        if show_head:
+            emit(ctx, {"head": result.head}, result.head)
+            return
         emit(
             ctx,
             payload,
-            f"ok: {result.events_checked} events, {result.records_checked} records verified",
+            f"ok: {result.events_checked} events, {result.records_checked} records, "
+            f"{media_checked} media files verified; head {result.head or 'none'}",
         )
         return
     if wants_json(ctx):
@@ -164,7 +221,7 @@ def demo(ctx: click.Context, no_open: bool, path_only: bool) -> None:
     click.echo(f"opening as {user}; another user: appeals demo --user NAME")
     from ..ui.launch import launch
 
-    launch(path, user)
+    launch(path, opt(ctx, "user"), default="minji")
 
 
 def register(cli: click.Group) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,12 +20,14 @@ import platformdirs
 
 from ..domain.errors import StoreError
 from ..domain.models import Report
-from ..domain.reports import ParsedReport, parse_report_file
+from ..domain.reports import ParsedReport
 from ..domain.timeutil import parse_ts, utcnow
 from ..paths import data_dir
-from ..store import Workspace
+from ..store.factory import store_exists
+from ..store.protocol import Store
 from . import appeals, cases, decisions, intake, roster
-from .session import Session
+from .demo_images import DEMO_IMAGES, render_demo_image
+from .session import Session, os_login
 
 __all__ = ["demo_dir", "build_demo", "DEMO_ADMIN"]
 
@@ -57,7 +60,7 @@ class _Clock:
 def build_demo(path: Path, *, now: datetime | None = None) -> bool:
     """Create the demo workspace at `path` unless one exists; True if it was built now."""
     path = Path(path)
-    if Workspace.exists(path):
+    if store_exists(path):
         return False
     partial = path.with_name(path.name + ".building")
     if partial.exists():
@@ -67,7 +70,7 @@ def build_demo(path: Path, *, now: datetime | None = None) -> bool:
     except Exception:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    if Workspace.exists(path):  # another process won the race
+    if store_exists(path):  # another process won the race
         shutil.rmtree(partial, ignore_errors=True)
         return False
     if path.exists() and not any(path.iterdir()):
@@ -92,17 +95,22 @@ def _build(path: Path, now: datetime) -> None:
 
     for user in scenario["users"]:
         if user["name"] != DEMO_ADMIN:
-            roster.add_user(as_user(DEMO_ADMIN), user["name"], user["role"])
+            # every demo user is played by whoever built the demo
+            roster.add_user(as_user(DEMO_ADMIN), user["name"], user["role"], os_login())
     demo_files = data_dir() / "demo"
     first_mod = next(u["name"] for u in scenario["users"] if u["role"] == "moderator")
     shift = now - parse_ts(scenario["now"])
-    for name in ("reports.jsonl", "reports.csv"):
-        parsed = [
-            ParsedReport(p.line, _shifted(p.report, shift))
-            for p in parse_report_file(demo_files / name)
-        ]
-        intake.import_parsed(as_user(first_mod), parsed, source=name)
-    case_by_subject = {c["subject"]["subject_id"]: c["case_id"] for c in ws.all("cases")}
+    with tempfile.TemporaryDirectory(prefix="appeals-demo-") as tmp:
+        images = Path(tmp) / "images"
+        images.mkdir()
+        for image_name in DEMO_IMAGES:
+            (images / image_name).write_bytes(render_demo_image(image_name))
+        for name in ("reports.jsonl", "reports.csv"):
+            shutil.copyfile(demo_files / name, Path(tmp) / name)
+            checked, collector = intake.parse_with_media(ws, Path(tmp) / name)
+            parsed = [ParsedReport(p.line, _shifted(p.report, shift)) for p in checked]
+            intake.import_parsed(as_user(first_mod), parsed, source=name, media=collector)
+    case_by_subject = {c["subject"]["subject_id"]: c["case_id"] for c in ws.iterate("cases")}
     for item in scenario["decisions"]:
         _replay_decision(item, case_by_subject, as_user, clock, now)
     clock.moment = now - timedelta(hours=2)
@@ -182,6 +190,6 @@ def _leads(as_user: Callable[[str], Session]):
             yield as_user(user["name"])
 
 
-def _use_clock(ws: Workspace, clock: Callable[[], datetime]) -> None:
+def _use_clock(ws: Store, clock: Callable[[], datetime]) -> None:
     """Audit events of the replay carry the replayed time too."""
     ws.clock = clock

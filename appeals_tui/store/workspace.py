@@ -10,23 +10,36 @@ changed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import reduce
 from pathlib import Path
 from typing import Any
 
-from tinydb.queries import QueryLike
+from tinydb.queries import QueryInstance, QueryLike
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.domain.progress import Progress
+from appeals_tui.store import files, migrations
 from appeals_tui.store import journal as jf
-from appeals_tui.store import migrations
 from appeals_tui.store.audit import GENESIS, VerifyResult
-from appeals_tui.store.index import KeyFunc
+from appeals_tui.store.index import Index, KeyFunc
 from appeals_tui.store.lock import FileLock
+from appeals_tui.store.protocol import EVERYTHING, ChainHead, Filter, Group, Op, Order, Page, Rows
 from appeals_tui.store.replica import Replica
+from appeals_tui.store.schema import SCHEMA, Field, check_names
+from appeals_tui.store.schema import Table as TableDecl
 from appeals_tui.store.table import JournalDB, StateStorage
+from appeals_tui.store.tinyquery import (
+    compile_filter,
+    compile_where,
+    group_docs,
+    order_docs,
+    rank_keys,
+    rank_order,
+    rank_value,
+)
 from appeals_tui.store.txn import Txn
 from appeals_tui.store.verify import verify_files
 
@@ -40,9 +53,13 @@ def _utc_now() -> datetime:
 
 
 class Workspace:
-    """A workspace directory: snapshot.dat + journal.log + workspace.lock."""
+    """A workspace directory: snapshot.dat + journal.log + workspace.lock.
 
-    SCHEMA_VERSION: int = 1
+    The embedded `Store` (store/protocol.py): protocol queries on declared fields
+    become `tinydb.Query` expressions run by TinyDB tables (store/tinyquery.py)."""
+
+    #: 2: every transaction attests the digests of the records it writes (attest.py)
+    SCHEMA_VERSION: int = 2
     #: auto-compact after a commit once the journal exceeds this: bounds replay on open
     #: (about 0.1 s per 8 MiB) while a compaction at 100k decisions costs under a second
     AUTO_COMPACT_BYTES: int = 8 << 20
@@ -62,6 +79,8 @@ class Workspace:
         self._auto_compact = auto_compact
         self._mutex = threading.RLock()
         self._lock = FileLock(self.path / jf.LOCK, lock_timeout)
+        #: sentences for the user about files other people on the host can read
+        self.warnings: list[str] = files.mode_warnings(self.path)
         self._rep = Replica(self.path)
         self._txn: Txn | None = None
         self.db = JournalDB(
@@ -72,6 +91,7 @@ class Workspace:
             refresh=self.refresh,
         )
         try:
+            self._clean_stale_tmp()
             with self._mutex, self._lock.shared():
                 self._rep.reload()
             self._migrate()
@@ -81,11 +101,29 @@ class Workspace:
 
     # -- lifecycle -----------------------------------------------------------------
 
+    @property
+    def read_only(self) -> bool:
+        """True when this process cannot write the workspace files (reads still work)."""
+        return not self._lock.writable
+
+    def _clean_stale_tmp(self) -> None:
+        """Temp files of killed compactions/creates, removed only when no one writes."""
+        if self.read_only:
+            return
+        try:
+            with self._lock.exclusive_now():
+                files.clean_stale_tmp(self.path)
+        except BlockingIOError:
+            pass  # someone is writing (maybe that very temp file): leave it for later
+
     @classmethod
-    def create(cls, path: Path, **kwargs: Any) -> Workspace:
-        """New workspace; the snapshot is written last, so it marks a finished create."""
+    def create(cls, path: Path, *, group: str | None = None, **kwargs: Any) -> Workspace:
+        """New workspace, private to its owner (or to `group`); the snapshot is
+        written last, so it marks a finished create."""
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
+        if cls.exists(path):
+            raise StoreError(f"a workspace already exists at {path}")
+        files.make_private_dir(path, group)
         lock = FileLock(path / jf.LOCK)
         try:
             with lock.exclusive():
@@ -136,6 +174,11 @@ class Workspace:
                     migrations.migrate(txn, current, self.SCHEMA_VERSION)
 
     @property
+    def media_dir(self) -> Path:
+        """Where image bytes live (store/media.py): inside the workspace, private like it."""
+        return self.path / "media"
+
+    @property
     def clock(self) -> Callable[[], datetime]:
         """Timestamps of audit events; replaceable so replayed history keeps its dates."""
         return self._clock
@@ -164,70 +207,145 @@ class Workspace:
             self.refresh()
             return list(self._rep.docs(table).values())
 
-    def count(self, table: str) -> int:
-        with self._mutex:
-            self.refresh()
-            return self._rep.count(table)
-
     def _table_docs(self, table: str) -> dict[str, Doc]:
         with self._mutex:  # decoding a table still on disk must happen once
             return self._rep.docs(table)
 
-    def lookup(
-        self,
-        table: str,
-        field: str,
-        value: Any,
-        *,
-        key: KeyFunc | None = None,
-        multi: bool = False,
-    ) -> list[Doc]:
+    def lookup(self, table: str, field: str, value: Any) -> list[Doc]:
         """Docs of `table` whose `field` equals `value`, via an in-memory index.
 
-        The index is built on first use and kept current on every change. `key`
-        derives the indexed value instead (then `field` names the index; always
-        pass the same function for a name); with `multi`, `key` returns several
-        values and a doc is found under each. Order: the order docs entered the
-        bucket (table order while the value never changes); for a name `top` built,
-        ascending `order`.
+        A declared indexed field (store/schema.py) is evaluated as declared (a multi
+        field files a doc under each value); on an undeclared table or field, the
+        doc's top-level `field`. The index is built on first use and kept current on
+        every change. Order: the order docs entered the bucket (insertion order for
+        the declared fields, which never change once written).
         """
+        func: KeyFunc = lambda d: d.get(field)  # noqa: E731
+        multi = False
+        declared = next((t for t in SCHEMA.tables if t.name == table), None)
+        if declared is not None and field in self._indexed(declared):
+            f = declared.field(field)
+            func, multi = f.value, f.multi
         with self._mutex:
             self.refresh()
-            idx = self._rep.index(table, field, key or (lambda d: d.get(field)), multi)
-            return idx.bucket(value)
-
-    def top(
-        self,
-        table: str,
-        name: str,
-        value: Any,
-        n: int,
-        *,
-        key: KeyFunc,
-        order: KeyFunc,
-        multi: bool = False,
-        skip: Callable[[Doc], bool] | None = None,
-    ) -> list[Doc]:
-        """Up to `n` docs filed under `value` in index `name`, largest `order(doc)` first.
-
-        Like `lookup`, but the index keeps each bucket sorted by `order` (always pass
-        the same functions for a name), so the top of a big bucket costs O(n) rather
-        than a scan. Docs for which `skip(doc)` is true are passed over.
-        """
-        with self._mutex:
-            self.refresh()
-            return self._rep.index(table, name, key, multi, order).top(value, n, skip)
-
-    def lookup_values(
-        self, table: str, field: str, *, key: KeyFunc | None = None, multi: bool = False
-    ) -> list[Any]:
-        """The distinct values of an index (see `lookup`) that some doc currently holds."""
-        with self._mutex:
-            self.refresh()
-            return self._rep.index(table, field, key or (lambda d: d.get(field)), multi).values()
+            return self._rep.index(table, field, func, multi).bucket(value)
 
     def search(self, table: str, cond: QueryLike) -> list[Doc]:
         return list(self.db.table(table).search(cond))
+
+    # -- the Store protocol's queries (declared tables and fields) --------------------
+
+    @property
+    def location(self) -> Path:
+        return self.path
+
+    def get_many(self, table: str, keys: Iterable[str]) -> list[Doc]:
+        with self._mutex:
+            self.refresh()
+            found = (self._rep.get(table, key) for key in keys)
+            return [doc for doc in found if doc is not None]
+
+    def _field_index(self, t: TableDecl, f: Field) -> Index:
+        return self._rep.index(t.name, f.name, f.value, f.multi)
+
+    def _select(self, table: str, where: Sequence[Filter]) -> list[Doc]:
+        """Docs matching `where`, in insertion order: the smallest index bucket an
+        indexed equality filter names, else TinyDB's `Table.search` with the query."""
+        t = SCHEMA.table(table)
+        cond = compile_where(t, where)
+        with self._mutex:
+            self.refresh()
+            best: list[Doc] | None = None
+            for flt in where:
+                if flt.op == Op.EQ and flt.field in self._indexed(t):
+                    bucket = self._field_index(t, t.field(flt.field)).bucket(flt.value)
+                    if best is None or len(bucket) < len(best):
+                        best = bucket
+            if best is not None:
+                return best if cond is None else [d for d in best if cond(d)]
+            if cond is None:
+                return list(self._rep.docs(table).values())
+            return self.db.table(table).search(cond)
+
+    @staticmethod
+    def _indexed(t: TableDecl) -> set[str]:
+        return {f.name for f in t.indexed}
+
+    def query(
+        self,
+        table: str,
+        where: Sequence[Filter] = (),
+        order: Sequence[Order] = (),
+        page: Page = EVERYTHING,
+    ) -> Rows:
+        t = SCHEMA.table(table)
+        check_names([o.field for o in order], table)
+        matched = self._select(table, where)
+        end = None if page.limit is None else page.offset + page.limit
+        ordered = order_docs(t, matched, order, end)
+        return Rows(rows=ordered[page.offset : end], total=len(matched))
+
+    def iterate(
+        self, table: str, where: Sequence[Filter] = (), order: Sequence[Order] = ()
+    ) -> Iterator[Doc]:
+        yield from self.query(table, where, order).rows
+
+    def count(self, table: str, where: Sequence[Filter] = ()) -> int:
+        if not where:
+            with self._mutex:
+                self.refresh()
+                return self._rep.count(table)
+        return len(self._select(table, where))
+
+    def distinct(self, table: str, field: str, where: Sequence[Filter] = ()) -> list[Any]:
+        t = SCHEMA.table(table)
+        f = t.field(field)
+        if not where and f.indexed:
+            with self._mutex:
+                self.refresh()
+                values = self._field_index(t, f).values()
+        else:
+            values = []
+            for doc in self._select(table, where):
+                value = f.value(doc)
+                values.extend(value if f.multi else [value])
+        return sorted({v for v in values if v is not None})
+
+    def aggregate(
+        self,
+        table: str,
+        by: Sequence[str],
+        where: Sequence[Filter] = (),
+        sums: Sequence[str] = (),
+    ) -> list[Group]:
+        return group_docs(SCHEMA.table(table), self._select(table, where), by, sums)
+
+    def top(
+        self,
+        ranking: str,
+        match: Mapping[str, Any],
+        n: int,
+        exclude: Sequence[Filter] = (),
+    ) -> list[Doc]:
+        r = SCHEMA.ranking(ranking)
+        t = SCHEMA.table(r.table)
+        value = rank_value(r, dict(match))
+        skip: QueryInstance | None = None
+        if exclude:
+            skip = reduce(lambda a, b: a | b, (compile_filter(t, f) for f in exclude))
+        with self._mutex:
+            self.refresh()
+            idx = self._rep.indexes.get((r.table, f"ranking:{r.name}"))
+            if idx is None:
+                idx = self._rep.index(
+                    r.table, f"ranking:{r.name}", rank_keys(t, r), True, rank_order(t, r, t.key)
+                )
+            return idx.top(value, n, skip)
+
+    def head(self) -> ChainHead:
+        with self._mutex:
+            self.refresh()
+            return ChainHead(self._rep.last_seq, self._rep.last_hash or GENESIS)
 
     def meta(self, key: str, default: Any = None) -> Any:
         self.refresh()
@@ -268,9 +386,17 @@ class Workspace:
 
     # -- writes ----------------------------------------------------------------------
 
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError(
+                f"workspace at {self.path} is read-only for you (no write permission on "
+                "its files): you can read it, but no change can be saved"
+            )
+
     @contextmanager
     def transaction(self, actor: str) -> Iterator[Txn]:
         """Exclusive lock, refresh, yield a Txn; commit = one fsynced journal line."""
+        self._check_writable()
         with self._mutex:
             if self._txn is not None:
                 raise StoreError("a transaction is already open on this workspace")
@@ -307,6 +433,7 @@ class Workspace:
         `progress(bytes_written, estimate, "compacting")` while the new snapshot (a temp
         file until renamed) is written; stopping there leaves the old files as they were.
         """
+        self._check_writable()
         with self._mutex, self._lock.exclusive():
             if self._txn is not None:
                 raise StoreError("cannot compact inside a transaction")

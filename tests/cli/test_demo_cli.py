@@ -21,9 +21,9 @@ def test_demo_prints_path_and_users_before_opening(tmp_path, monkeypatch):
 
     opened: list[tuple] = []
 
-    def fake_launch(path, user):
+    def fake_launch(path, user, default=None):
         print("<app opens>")
-        opened.append((path, user))
+        opened.append((path, user or default))
 
     monkeypatch.setattr(launch_module, "launch", fake_launch)
     ws = tmp_path / "demo"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import add_cases, fixed_clock
+from store_helpers import add_cases, fixed_clock
 from tinydb import Query
 
 from appeals_tui.domain.errors import ConflictError, NotFound, StoreError
@@ -88,7 +88,7 @@ def test_empty_transaction_writes_nothing(ws: Workspace) -> None:
 
 
 def test_one_journal_line_per_transaction(ws: Workspace, ws_path) -> None:
-    from conftest import journal_lines
+    from store_helpers import journal_lines
 
     add_cases(ws, 3)
     assert len(journal_lines(ws_path)) == 1 + 3
@@ -129,7 +129,8 @@ def test_events_form_a_hash_chain(ws: Workspace) -> None:
     assert events[0]["at"] == "2025-01-01T00:00:00+00:00"
     assert events[3]["actor"] == "bob" and events[3]["payload"]["text"] == "naïve – ünïcode"
     assert [e["seq"] for e in ws.events(since_seq=3)] == [4, 5]
-    assert ws.verify() == VerifyResult(True, 5, 2 + 1 + 4, None, "")
+    head = f"5:{ws.events()[-1]['hash']}"
+    assert ws.verify() == VerifyResult(True, 5, 2 + 1 + 4, None, "", head=head)
 
 
 def test_tinydb_queries_read_live_state_and_cache_is_invalidated(ws: Workspace) -> None:
