@@ -109,7 +109,9 @@ class ProgressBar:
         self.rich.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:  # the work is done: its last step (maybe uncounted) is complete
+            self._finish_task(done=True)
         self.rich.stop()
 
     def update(self, done: int, total: int | None = None, phase: str | None = None) -> None:
@@ -124,10 +126,12 @@ class ProgressBar:
         else:
             self.rich.update(self.task, completed=done)
 
-    def _finish_task(self) -> None:
+    def _finish_task(self, done: bool = False) -> None:
+        """Close the current step at what it counted (a step with no count shows as done)."""
         if self.task is not None:
             task = self.rich.tasks[-1]
-            self.rich.update(self.task, total=task.completed)
+            total = task.completed if task.completed or not done else 1
+            self.rich.update(self.task, total=total, completed=total)
 
 
 @contextmanager

@@ -193,8 +193,9 @@ def import_parsed(
             assert case_doc is not None
             reports = [txn.get("reports", rid) or {} for rid in case_doc["report_ids"]]
             txn.update("cases", case_id, {"priority": _rescore(case_doc, reports)})
-        if progress:  # the last safe point: the commit below is all or nothing
+        if progress:
             progress(len(touched), len(touched), "scoring cases")
+            progress(0, None, "saving")  # the last safe point: the commit is all or nothing
         txn.event(
             "reports.imported",
             "reports",

@@ -130,7 +130,8 @@ def test_import_on_a_terminal_shows_both_passes_with_counts_and_rate(ws, tmp_pat
     term = OnTerminal(ws, "import", "reports", str(reports))
     assert term.finish() == 0
     text = term.text
-    assert "validating" in text and "importing" in text and "scoring cases" in text
+    for step in ("validating", "importing", "scoring cases", "saving"):
+        assert step in text, text
     assert "3,000/3,000" in text and "/s" in text and "left" in text
     assert term.proc.stdout.read().startswith(b"imported 3000 report(s)")
 
