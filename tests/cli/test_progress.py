@@ -82,8 +82,13 @@ class OnTerminal:
 
 
 def snapshot(ws: Path) -> dict[str, bytes]:
-    """Every file's bytes but the lock's: what "unchanged" means."""
-    return {p.name: p.read_bytes() for p in sorted(ws.iterdir()) if "lock" not in p.name}
+    """Every data file's bytes: what "unchanged" means. Left out: the lock, and `index/`,
+    the sidecar index cache any reader may write (rebuilt from the snapshot when missing)."""
+    return {
+        str(p.relative_to(ws)): p.read_bytes()
+        for p in sorted(ws.rglob("*"))
+        if p.is_file() and "lock" not in p.name and p.relative_to(ws).parts[0] != "index"
+    }
 
 
 def write_reports(path: Path, n: int, prefix: str = "R") -> Path:

@@ -11,7 +11,11 @@ from appeals_tui.store import Workspace
 
 
 def files(path: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if "lock" not in p.name}
+    return {
+        str(p.relative_to(path)): p.read_bytes()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and "lock" not in p.name
+    }
 
 
 @pytest.fixture
