@@ -60,6 +60,10 @@ def test_kill_9_never_loses_acknowledged_writes(target: str, spawn) -> None:
         proc = spawn("crash_writer.py", target, str(rng.choice([7, 25])))
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == b"ready"
+        # one acknowledged write first: a slow (loaded) server still gets killed mid-stream
+        first = proc.stdout.readline().strip()
+        assert KEY.match(first), first
+        acked.add(first.decode())
         time.sleep(rng.uniform(0.01, 0.15))
         proc.send_signal(signal.SIGKILL)
         rest, _ = proc.communicate(timeout=60)
@@ -67,7 +71,7 @@ def test_kill_9_never_loses_acknowledged_writes(target: str, spawn) -> None:
         acked |= {line.decode() for line in rest.split(b"\n") if KEY.match(line)}
         with open_store(target) as store:
             _check_whole(store, acked)
-    assert len(acked) > 8
+    assert len(acked) >= 8
 
 
 def _check_whole(store: Store, acked: set[str]) -> None:
