@@ -1,54 +1,56 @@
-"""Fast precedent ranking over an index of decisions by factor mask.
+"""Fast weighted precedent ranking over an index of decisions by similarity group.
 
-Why: `rank_precedents` looks at every decision; at 100k that is ~50 ms per
-decide (the divergence check ranks precedents). Here candidates come from the
-workspace's `factor_mask` index, nearest masks first, and we stop after the
-first distance that holds `limit` eligible decisions -- exactly the buckets the
-full ranking would use -- so the result is the same list, in the same order.
+Why: `rank_precedents` scores every decision; at 100k that is far over the 50 ms
+budget. Every input of the score (factor mask, clause ids -> families,
+jurisdiction) and of the first tie-break (same clause) is shared by all decisions
+in a *group* (mask, clause ids, jurisdiction), and there are few groups (hundreds
+to a few thousand at 100k). So the index files each eligible decision under
+(group, canonical), newest first; a query scores the groups, walks them best
+first, and reads only the top of each bucket it needs. The result is the list
+`rank_precedents` would give over all decisions, in the same order.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..domain.models import FACTORS
-from ..domain.similarity import RankedPrecedent, _timestamp, factor_mask
+from ..domain.similarity import (
+    RankedPrecedent,
+    SimilarityWeights,
+    Target,
+    _timestamp,
+    candidate_mask,
+    is_eligible_precedent,
+    prefix_family,
+)
 from ..store import Workspace
 
-__all__ = ["ranked_precedents"]
+__all__ = ["ranked_precedents", "precedent_group", "PRECEDENT_INDEX"]
 
-_N = len(FACTORS)
-#: bit patterns by popcount: the masks at distance d from t are t ^ _FLIPS[d]
-_FLIPS: list[list[int]] = [[f for f in range(1 << _N) if f.bit_count() == d] for d in range(_N + 1)]
+#: the ordered index of eligible decisions: (group, canonical) -> newest first
+PRECEDENT_INDEX = "precedent_group"
 
-
-def _mask_of(decision: dict[str, Any]) -> int:
-    m = decision.get("factor_mask")
-    return m if m is not None else factor_mask(decision.get("factors") or {})
+Group = tuple[int, tuple[str, ...], str]
 
 
-def _order(decision: dict[str, Any]) -> tuple[int, str]:
-    """Table order: decision ids are issued in insertion order (D-000001, ...)."""
-    ident = str(decision.get("decision_id", ""))
-    return (len(ident), ident)
+def precedent_group(decision: Mapping[str, Any]) -> Group:
+    """(factor mask, cited clause ids upper-cased and sorted, jurisdiction)."""
+    ids = tuple(sorted({str(cl.get("id", "")).upper() for cl in decision.get("clauses") or ()}))
+    return (candidate_mask(decision), ids, str(decision.get("jurisdiction") or "").upper())
 
 
-def _canonical_utc(value: Any) -> bool:
-    """`iso()` output (YYYY-MM-DDTHH:MM:SS+00:00): string order is time order."""
-    return isinstance(value, str) and len(value) == 25 and value.endswith("+00:00")
+def _rank_key(decision: dict[str, Any]) -> tuple[Group, bool] | None:
+    """Where an eligible decision is filed; None (not filed) for the ineligible."""
+    if not is_eligible_precedent(decision):
+        return None
+    return (precedent_group(decision), bool(decision.get("canonical")))
 
 
-def _rank_keys(decision: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
-    """Where an eligible decision is filed: by (mask, canonical) and per cited clause."""
-    if decision.get("superseded_by") or decision.get("appeal_outcome") == "overturned":
-        return ()
-    m, canon = _mask_of(decision), bool(decision.get("canonical"))
-    clauses = decision.get("clauses") or ()
-    return (("m", m, canon),) + tuple(
-        ("mc", m, canon, str(cl.get("id", "")).upper()) for cl in clauses
-    )
+def _filed(decision: dict[str, Any]) -> tuple[tuple[Group, bool], ...]:
+    key = _rank_key(decision)
+    return () if key is None else (key,)
 
 
 #: byte b -> 255 - b: applied to UTF-32-BE (fixed width, code point order), it
@@ -80,6 +82,18 @@ def _best(groups: list[list[dict[str, Any]]], n: int) -> list[dict[str, Any]]:
     return sorted(seen.values(), key=_recency, reverse=True)[:n]
 
 
+def _top(ws: Workspace, value: Any, n: int, skip: Callable[[dict[str, Any]], bool] | None):
+    return ws.top(
+        "decisions", PRECEDENT_INDEX, value, n, key=_filed, order=_recency, multi=True, skip=skip
+    )
+
+
+def _filed_values(ws: Workspace) -> list[tuple[Group, bool]]:
+    """The (group, canonical) values some eligible decision is filed under."""
+    _top(ws, None, 0, None)  # builds the index as an ordered one if this is its first use
+    return ws.lookup_values("decisions", PRECEDENT_INDEX, key=_filed, multi=True)
+
+
 def ranked_precedents(
     ws: Workspace,
     factors: Mapping[str, Any],
@@ -87,50 +101,49 @@ def ranked_precedents(
     *,
     exclude_case: str | None,
     limit: int,
+    weights: SimilarityWeights | None = None,
+    jurisdiction: str | None = None,
+    family_of: Callable[[str], str] | None = None,
+    same_profile_only: bool = False,
 ) -> list[RankedPrecedent]:
     """Same result as rank_precedents over all decisions (minus `exclude_case`).
 
-    Nearest masks first; within a distance: same clause before other clauses, then
-    canonical, then newest -- each read from the top of a recency-ordered bucket,
-    so the cost is O(limit) per bucket, not the size of the commonest profile.
+    Groups best score first; within equal scores, groups citing one of `clause_ids`
+    first; then canonical, then newest -- each read from the top of a recency-ordered
+    bucket, so the cost is O(groups + limit), not the size of the commonest profile.
+    `same_profile_only` keeps to groups with exactly this factor profile.
     """
     if limit <= 0:
         return []
-    target = factor_mask(factors)
-    masks = set(ws.lookup_values("decisions", "factor_mask", key=_mask_of))
-    wanted = sorted({str(c).upper() for c in clause_ids})
-
-    def same(c: dict[str, Any]) -> bool:
-        return any(str(cl.get("id", "")).upper() in wanted for cl in c.get("clauses") or ())
+    w = weights or SimilarityWeights.uniform()
+    fam = family_of or prefix_family
+    target = Target.of(factors, clause_ids, jurisdiction, fam)
+    wanted = {str(c).upper() for c in clause_ids}
+    best = target.best(w)
+    families: dict[tuple[str, ...], frozenset[str]] = {}
+    tiers: dict[tuple[float, bool], set[Group]] = {}
+    for group, _canon in _filed_values(ws):
+        mask, ids, jur = group
+        if same_profile_only and mask != target.mask:
+            continue
+        fams = families.get(ids)
+        if fams is None:
+            fams = families[ids] = frozenset(fam(i) for i in ids)
+        tier = (target.score(w, mask, fams, jur), not wanted.isdisjoint(ids))
+        tiers.setdefault(tier, set()).add(group)
 
     def excluded(c: dict[str, Any]) -> bool:
-        return exclude_case is not None and c["case_id"] == exclude_case
-
-    def other(c: dict[str, Any]) -> bool:
-        return excluded(c) or same(c)
-
-    def top(value: tuple[Any, ...], n: int, skip: Any) -> list[dict[str, Any]]:
-        return ws.top(
-            "decisions", "precedent_rank", value, n, key=_rank_keys, order=_recency,
-            multi=True, skip=skip,
-        )  # fmt: skip
+        return exclude_case is not None and c.get("case_id") == exclude_case
 
     out: list[RankedPrecedent] = []
-    for d, flips in enumerate(_FLIPS):
-        near = [target ^ f for f in flips if target ^ f in masks]
-        if not near:
-            continue
-        for is_same, canon in ((True, True), (True, False), (False, True), (False, False)):
+    for (score, same), groups in sorted(tiers.items(), reverse=True):
+        similarity = round(score / best, 9) if best > 0 else 1.0
+        for canon in (True, False):
             need = limit - len(out)
             if need <= 0:
                 break
-            if is_same:
-                groups = [top(("mc", m, canon, cl), need, excluded) for m in near for cl in wanted]
-            else:
-                groups = [top(("m", m, canon), need, other) for m in near]
-            out.extend(
-                RankedPrecedent(c, (_N - d) / _N, is_same, canon) for c in _best(groups, need)
-            )
+            found = [_top(ws, (g, canon), need, excluded) for g in groups]
+            out.extend(RankedPrecedent(c, similarity, same, canon) for c in _best(found, need))
         if len(out) >= limit:
             break
     return out

@@ -33,4 +33,11 @@ def precedents_for_case(
             )
         factors = current["factors"]
         clause_ids = {c["id"] for c in current["clauses"]}
-    return precedents_for(session, factors, clause_ids, exclude_case=case_id, limit=limit)
+    return precedents_for(
+        session,
+        factors,
+        clause_ids,
+        exclude_case=case_id,
+        limit=limit,
+        jurisdiction=case.get("jurisdiction"),
+    )

@@ -71,6 +71,7 @@ def load_case_view(session: Session, case_id: str) -> CaseView:
             {c["id"] for c in last["clauses"]},
             exclude_case=case_id,
             limit=5,
+            jurisdiction=case.get("jurisdiction"),
         )
         view.precedent_note = (
             f"Using the factors of {last['decision_id']}, this account's last decision. "

@@ -52,7 +52,12 @@ def live_view(
     """Guidance, precedents and (for a chosen action) why a divergence reason is needed."""
     guidance = decisions.guidance_for(session, factors, case.get("jurisdiction"))
     ranked = decisions.precedents_for(
-        session, factors, set(clause_ids), exclude_case=case["case_id"], limit=5
+        session,
+        factors,
+        set(clause_ids),
+        exclude_case=case["case_id"],
+        limit=5,
+        jurisdiction=case.get("jurisdiction"),
     )
     explanation = None
     if action in _ACTIONS:
