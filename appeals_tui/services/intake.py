@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..domain.contacts import extract_contacts, merge_contacts
 from ..domain.errors import PermissionDenied
 from ..domain.models import Case, CaseStatus, Report
 from ..domain.priority import priority_score
@@ -12,7 +13,7 @@ from ..domain.reports import ParsedReport, parse_report_file
 from .permissions import can
 from .session import Session
 
-__all__ = ["ImportResult", "import_reports", "import_parsed"]
+__all__ = ["ImportResult", "import_reports", "import_parsed", "report_contacts"]
 
 #: Cases in these states still take new reports; decided ones get a new linked case.
 _ACCEPTING = {CaseStatus.OPEN.value, CaseStatus.IN_REVIEW.value}
@@ -58,6 +59,16 @@ def _rescore(case: dict, reports: list[dict]) -> float:
         followers=int(metrics.get("followers") or 0),
         report_count=len(case["report_ids"]),
         reasons=frozenset(r["reason"] for r in reports),
+    )
+
+
+def report_contacts(report: Report, jurisdiction: str | None) -> list[str]:
+    """Means of contact in what a report carries (stored on its case, normalised).
+
+    Not its `url`: that is the reported content's own address, not a way to reach anyone."""
+    return extract_contacts(
+        (report.content_text, report.media_description, report.reason),
+        jurisdiction,
     )
 
 
@@ -126,6 +137,9 @@ def import_parsed(session: Session, parsed: list[ParsedReport], source: str) -> 
                 "media_description": case_doc.get("media_description") or report.media_description,
                 "jurisdiction": case_doc.get("jurisdiction") or report.jurisdiction,
             }
+            found = report_contacts(report, fields["jurisdiction"])
+            if found and not set(found) <= set(case_doc.get("contacts") or ()):
+                fields["contacts"] = merge_contacts(case_doc.get("contacts"), found)
             report.case_id = case_id
             report.imported_at = now
             txn.insert("reports", report.report_id, report.to_dict())

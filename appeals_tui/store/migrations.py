@@ -20,6 +20,24 @@ __all__ = ["MIGRATIONS", "migrate"]
 MIGRATIONS: dict[int, Callable[[Txn], None]] = {}
 
 
+def _contacts_1_to_2(txn: Txn) -> None:
+    """Schema 2 stores each case's means of contact (normalised) on the case."""
+    from appeals_tui.domain.contacts import extract_contacts
+
+    for case in txn.all("cases"):
+        reports = [txn.get("reports", rid) or {} for rid in case.get("report_ids") or ()]
+        texts = [case.get("content_text"), case.get("media_description")]
+        for r in reports:
+            texts += [r.get("content_text"), r.get("media_description"), r.get("reason")]
+        found = extract_contacts(texts, case.get("jurisdiction"))
+        if found and found != case.get("contacts"):
+            txn.update("cases", case["case_id"], {"contacts": found})
+            txn.event("case.contacts", f"case:{case['case_id']}", {"contacts": found})
+
+
+MIGRATIONS[1] = _contacts_1_to_2
+
+
 def migrate(txn: Txn, current: int, target: int) -> None:
     """Run MIGRATIONS[current] .. MIGRATIONS[target-1] and record the new version."""
     for version in range(current, target):

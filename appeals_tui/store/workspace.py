@@ -41,7 +41,7 @@ def _utc_now() -> datetime:
 class Workspace:
     """A workspace directory: snapshot.dat + journal.log + workspace.lock."""
 
-    SCHEMA_VERSION: int = 1
+    SCHEMA_VERSION: int = 2
     #: auto-compact after a commit once the journal exceeds this: bounds replay on open
     #: (about 0.1 s per 8 MiB) while a compaction at 100k decisions costs under a second
     AUTO_COMPACT_BYTES: int = 8 << 20

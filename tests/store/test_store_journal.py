@@ -214,10 +214,11 @@ def test_migration_runs_once_on_open(ws: Workspace, ws_path: Path, monkeypatch) 
             key = doc["title"].removeprefix("case ")
             txn.update("cases", key, {"priority": "normal"})
 
-    monkeypatch.setitem(migrations.MIGRATIONS, 1, to_v2)
-    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", 2)
+    now = Workspace.SCHEMA_VERSION
+    monkeypatch.setitem(migrations.MIGRATIONS, now, to_v2)
+    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", now + 1)
     with Workspace.open(ws_path) as again:
-        assert again.meta("schema_version") == 2
+        assert again.meta("schema_version") == now + 1
         assert all(d["priority"] == "normal" and d["version"] == 2 for d in again.all("cases"))
         assert again.events()[-1]["type"] == "schema.migrated"
     with Workspace.open(ws_path):
@@ -227,10 +228,11 @@ def test_migration_runs_once_on_open(ws: Workspace, ws_path: Path, monkeypatch) 
 
 def test_missing_migration_and_newer_schema(ws: Workspace, ws_path, monkeypatch) -> None:
     ws.close()
-    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", 2)
-    with pytest.raises(StoreError, match="no migration from workspace schema 1 to 2"):
+    now = Workspace.SCHEMA_VERSION
+    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", now + 1)
+    with pytest.raises(StoreError, match=f"no migration from workspace schema {now} to {now + 1}"):
         Workspace.open(ws_path)
-    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", 0)
+    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", now - 1)
     with pytest.raises(StoreError, match="newer than this program"):
         Workspace.open(ws_path)
 

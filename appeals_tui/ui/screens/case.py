@@ -65,13 +65,12 @@ def load_case_view(session: Session, case_id: str) -> CaseView:
     earlier = [d for d in file["account_decisions"] if d["case_id"] != case_id]
     if earlier:
         last = max(earlier, key=lambda d: d["decided_at"])
-        view.precedents = decisions.precedents_for(
+        view.precedents = precedents_for_case(
             session,
+            case_id,
             last["factors"],
-            {c["id"] for c in last["clauses"]},
-            exclude_case=case_id,
+            clause_ids={c["id"] for c in last["clauses"]},
             limit=5,
-            jurisdiction=case.get("jurisdiction"),
         )
         view.precedent_note = (
             f"Using the factors of {last['decision_id']}, this account's last decision. "
