@@ -15,6 +15,7 @@ from ...domain.errors import PermissionDenied
 from ...domain.similarity import RankedPrecedent
 from ...services import cases, decisions
 from ...services.decisions import DecisionDraft
+from ...services.networks import CaseLinks, links_for_case
 from ...services.precedents import precedents_for_case
 from ...services.session import Session
 from ..base import AppealsScreen
@@ -28,6 +29,7 @@ from ..widgets.case_views import (
     timeline_text,
 )
 from ..widgets.dialogs import TextPrompt
+from ..widgets.linked_views import linked_text
 from ..widgets.precedents import PrecedentsList
 
 __all__ = ["CaseScreen", "CaseView", "load_case_view", "subject_text"]
@@ -42,6 +44,7 @@ class CaseView:
     precedents: list[RankedPrecedent] = field(default_factory=list)
     precedent_note: str = ""
     decision: dict[str, Any] | None = None
+    links: CaseLinks | None = None
 
     @property
     def case(self) -> dict[str, Any]:
@@ -56,7 +59,7 @@ def load_case_view(session: Session, case_id: str) -> CaseView:
         notes: list[dict[str, Any]] | None = cases.notes_for(session, f"case:{case_id}")
     except PermissionDenied:
         notes = None
-    view = CaseView(file=file, notes=notes)
+    view = CaseView(file=file, notes=notes, links=links_for_case(session, case_id))
     if case.get("decision_id"):
         view.decision = decisions.get_decision(session, case["decision_id"])
         view.precedents = precedents_for_case(session, case_id, limit=5)
@@ -148,6 +151,9 @@ class CaseScreen(AppealsScreen):
             with TabPane("Timeline", id="tab-timeline"):
                 with VerticalScroll():
                     yield Static(id="case-timeline")
+            with TabPane("Linked", id="tab-linked"):
+                with VerticalScroll():
+                    yield Static(id="case-linked")
             with TabPane("Precedents", id="tab-precedents"):
                 with VerticalScroll():
                     yield PrecedentsList(id="case-precedents")
@@ -178,6 +184,9 @@ class CaseScreen(AppealsScreen):
         self.query_one("#case-account", Static).update(account_text(view.file))
         self.query_one("#case-timeline", Static).update(timeline_text(view.file["timeline"]))
         self.query_one(PrecedentsList).show(view.precedents, view.precedent_note)
+        if view.links is not None:
+            tabs.get_tab("tab-linked").label = Text(f"Linked ({len(view.links.accounts)})")
+        self.query_one("#case-linked", Static).update(linked_text(view.links))
         if view.notes is not None:
             tabs.get_tab("tab-notes").label = Text(f"Notes ({len(view.notes)})")
         self.query_one("#case-notes", Static).update(notes_text(view.notes))
