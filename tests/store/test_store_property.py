@@ -31,7 +31,7 @@ class WorkspaceVsModel(RuleBasedStateMachine):
         self.ws = Workspace.create(self.dir / "ws")
         self.other: Workspace | None = None
         self.model: dict[str, dict[str, dict[str, Any]]] = {}
-        self.meta: dict[str, Any] = {"schema_version": 1}
+        self.meta: dict[str, Any] = {"schema_version": Workspace.SCHEMA_VERSION}
         self.events = 0
 
     def teardown(self) -> None:
