@@ -106,8 +106,9 @@ def normalise(*texts: str | None) -> str:
 
 
 def text_key(norm: str) -> int:
-    """A 64-bit key of a normalised text (exact duplicates share it)."""
-    return int.from_bytes(hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest(), "big")
+    """A 63-bit key of a normalised text (exact duplicates share it; fits a SQL bigint)."""
+    digest = hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
 
 
 def sketch(norm: str, settings: NearDupSettings) -> tuple[int, ...]:

@@ -6,16 +6,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..domain.contacts import extract_contacts, merge_contacts
+from ..domain.case_links import link_doc
 from ..domain.errors import PermissionDenied
 from ..domain.models import Case, CaseStatus, Report
 from ..domain.priority import priority_score
 from ..domain.reports import ParsedReport, parse_report_file
+from ..store.protocol import Transaction as Txn
 from .media import MediaCollector, media_doc, media_store
 from .permissions import can
 from .session import Session
 
-__all__ = ["ImportResult", "import_reports", "import_parsed", "parse_with_media", "report_contacts"]
+__all__ = ["ImportResult", "import_reports", "import_parsed", "parse_with_media", "report_texts"]
 
 #: Cases in these states still take new reports; decided ones get a new linked case.
 _ACCEPTING = {CaseStatus.OPEN.value, CaseStatus.IN_REVIEW.value}
@@ -81,14 +82,20 @@ def _rescore(case: dict, reports: list[dict]) -> float:
     )
 
 
-def report_contacts(report: Report, jurisdiction: str | None) -> list[str]:
-    """Means of contact in what a report carries (stored on its case, normalised).
+def report_texts(report: Report) -> tuple[str, ...]:
+    """Where a report may carry a means of contact. Not its `url`: that is the
+    reported content's own address, not a way to reach anyone."""
+    return (report.content_text, report.media_description, report.reason)
 
-    Not its `url`: that is the reported content's own address, not a way to reach anyone."""
-    return extract_contacts(
-        (report.content_text, report.media_description, report.reason),
-        jurisdiction,
-    )
+
+def _store_links(txn: Txn, case: dict, texts: list[str]) -> None:
+    """Insert or refresh the case's `case_links` record (contacts only ever grow)."""
+    old = txn.get("case_links", case["case_id"])
+    doc = link_doc(case, texts, (old or {}).get("contacts") or ())
+    if old is None:
+        txn.insert("case_links", case["case_id"], doc)
+    elif any(old.get(k) != v for k, v in doc.items()):
+        txn.update("case_links", case["case_id"], doc)
 
 
 def import_parsed(
@@ -106,11 +113,14 @@ def import_parsed(
         open_cases: dict[tuple[str, str, str], str] = {}
         latest_case: dict[tuple[str, str, str], str] = {}
         for key in {_subject_key(item.report) for item in parsed}:
-            for case in ws.lookup("cases", "subject_key", key, key=_case_subject_key):
+            for case in ws.lookup("cases", "subject.subject_id", key[2]):
+                if _case_subject_key(case) != key:
+                    continue
                 latest_case[key] = case["case_id"]
                 if case["status"] in _ACCEPTING:
                     open_cases[key] = case["case_id"]
         touched: dict[str, list[dict]] = {}
+        texts: dict[str, list[str]] = {}
         for item in sorted(parsed, key=lambda p: p.report.reported_at):
             report = item.report
             if txn.get("reports", report.report_id) is not None:
@@ -163,9 +173,6 @@ def import_parsed(
                 "media_description": case_doc.get("media_description") or report.media_description,
                 "jurisdiction": case_doc.get("jurisdiction") or report.jurisdiction,
             }
-            found = report_contacts(report, fields["jurisdiction"])
-            if found and not set(found) <= set(case_doc.get("contacts") or ()):
-                fields["contacts"] = merge_contacts(case_doc.get("contacts"), found)
             if report.media:
                 have = list(case_doc.get("media") or ())
                 fields["media"] = have + [h for h in report.media if h not in have]
@@ -179,13 +186,15 @@ def import_parsed(
             report.imported_at = now
             txn.insert("reports", report.report_id, report.to_dict())
             touched.setdefault(case_id, []).append(report.to_dict())
+            texts.setdefault(case_id, []).extend(report_texts(report))
             txn.update("cases", case_id, fields)
             result.imported += 1
         for case_id in touched:
             case_doc = txn.get("cases", case_id)
             assert case_doc is not None
             reports = [txn.get("reports", rid) or {} for rid in case_doc["report_ids"]]
-            txn.update("cases", case_id, {"priority": _rescore(case_doc, reports)})
+            case_doc = txn.update("cases", case_id, {"priority": _rescore(case_doc, reports)})
+            _store_links(txn, case_doc, texts[case_id])
         txn.event(
             "reports.imported",
             "reports",

@@ -6,10 +6,10 @@ moderator the other decisions (Linked tab, precedents marked "linked") and shows
 leads where a network was treated inconsistently (one account removed for the
 same Telegram handle another was only labelled for).
 
-Links are read from indexes: `contacts` stored on each case (extracted at import,
-or by the schema-2 migration), and near-duplicate texts found by
-`domain.near_duplicates` (exact duplicates share a key; near ones are confirmed by
-rapidfuzz). Accounts are identified by their account name.
+Links are read from the `case_links` table (store/schema.py): each case's
+normalised contacts and text key, written at import (or by the schema-2 migration).
+Exact duplicates share a text key; near ones are found by `domain.near_duplicates`
+and confirmed by rapidfuzz. Accounts are identified by their account name.
 """
 
 from __future__ import annotations
@@ -22,16 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain.case_links import case_text
 from ..domain.contacts import contact_label
-from ..domain.near_duplicates import (
-    NearDupSettings,
-    default_settings,
-    normalise,
-    similar,
-    sketch,
-    text_key,
-)
-from ..store import Workspace
+from ..domain.errors import NotFound
+from ..domain.near_duplicates import NearDupSettings, default_settings, similar, sketch
+from ..store.protocol import Doc, Store
 from .cases import get_case
 from .permissions import require_lead, require_role
 from .session import Session
@@ -48,26 +43,15 @@ __all__ = [
     "network_open_cases",
 ]
 
-CONTACT_INDEX = "contacts"
-TEXT_INDEX = "near_text"
+LINKS = "case_links"
 _OPEN = ("open", "in_review")
 
 
-def _contacts(case: dict[str, Any]) -> list[str]:
-    return case.get("contacts") or []
-
-
-def _case_text(case: dict[str, Any]) -> str:
-    return normalise(case.get("content_text"), case.get("media_description"))
-
-
-def _text_keys(case: dict[str, Any]) -> tuple[int, ...]:
-    norm = _case_text(case)
-    return (text_key(norm),) if len(norm) >= default_settings().min_length else ()
-
-
-def _account(case: dict[str, Any]) -> str:
-    return str((case.get("subject") or {}).get("account") or "")
+def _account(doc: Doc) -> str:
+    """The account of a case or of a case_links record."""
+    if "subject" in doc:
+        return str((doc.get("subject") or {}).get("account") or "")
+    return str(doc.get("account") or "")
 
 
 class _NearDuplicates:
@@ -84,19 +68,16 @@ class _NearDuplicates:
         self.neighbours: dict[int, set[int]] = {}
         self.lock = threading.Lock()
 
-    def sync(self, ws: Workspace) -> None:
+    def sync(self, store: Store) -> None:
         with self.lock:
-            fresh = [
-                k
-                for k in ws.lookup_values("cases", TEXT_INDEX, key=_text_keys, multi=True)
-                if k not in self.known
-            ]
+            fresh = [k for k in store.distinct(LINKS, "text_key") if k not in self.known]
             cap = self.settings.common_cap
             for key in fresh:
-                docs = ws.lookup("cases", TEXT_INDEX, key, key=_text_keys, multi=True)
-                if not docs:
+                links = store.lookup(LINKS, "text_key", key)
+                case = store.get("cases", links[0]["case_id"]) if links else None
+                if case is None:
                     continue
-                norm = _case_text(docs[0])
+                norm = case_text(case)
                 candidates: set[int] = set()
                 hashes = sketch(norm, self.settings)
                 for h in hashes:
@@ -113,16 +94,16 @@ class _NearDuplicates:
                 self.known.add(key)
 
 
-_NEAR: weakref.WeakKeyDictionary[Workspace, _NearDuplicates] = weakref.WeakKeyDictionary()
+_NEAR: weakref.WeakKeyDictionary[Store, _NearDuplicates] = weakref.WeakKeyDictionary()
 _NEAR_LOCK = threading.Lock()
 
 
-def _near(ws: Workspace) -> _NearDuplicates:
+def _near(store: Store) -> _NearDuplicates:
     with _NEAR_LOCK:
-        state = _NEAR.get(ws)
+        state = _NEAR.get(store)
         if state is None:
-            state = _NEAR[ws] = _NearDuplicates(default_settings())
-    state.sync(ws)
+            state = _NEAR[store] = _NearDuplicates(default_settings())
+    state.sync(store)
     return state
 
 
@@ -166,39 +147,37 @@ class CaseLinks:
         }
 
 
-def _standing(ws: Workspace, case: dict[str, Any]) -> dict[str, Any] | None:
+def _standing(store: Store, case: Doc) -> Doc | None:
     did = case.get("decision_id")
-    return ws.get("decisions", did) if did else None
+    return store.get("decisions", did) if did else None
 
 
-def _link_map(ws: Workspace, case: dict[str, Any]) -> dict[str, tuple[dict[str, Any], list[str]]]:
-    """case_id -> (case, reasons) for other accounts' cases linked to `case`."""
-    me = _account(case)
-    found: dict[str, tuple[dict[str, Any], list[str]]] = {}
+def _link_map(store: Store, case_id: str) -> tuple[Doc | None, dict[str, tuple[Doc, list[str]]]]:
+    """The case's links record, and case_id -> (links record, reasons) for other
+    accounts' cases linked to it."""
+    mine = store.get(LINKS, case_id)
+    found: dict[str, tuple[Doc, list[str]]] = {}
+    if mine is None:
+        return None, found
+    me = _account(mine)
 
-    def add(docs: Iterable[dict[str, Any]], why: str) -> None:
+    def add(docs: Iterable[Doc], why: str) -> None:
         for doc in docs:
-            if _account(doc) == me or doc["case_id"] == case["case_id"]:
+            if _account(doc) == me or doc["case_id"] == case_id:
                 continue
             found.setdefault(doc["case_id"], (doc, []))[1].append(why)
 
-    for contact in _contacts(case):
-        add(
-            ws.lookup("cases", CONTACT_INDEX, contact, key=_contacts, multi=True),
-            contact_label(contact),
-        )
-    keys = _text_keys(case)
-    if keys:
-        near = _near(ws)
-        add(ws.lookup("cases", TEXT_INDEX, keys[0], key=_text_keys, multi=True), "same text")
-        mine = near.texts.get(keys[0], "")
-        for other in sorted(near.neighbours.get(keys[0], ())):
-            ratio = similar(mine, near.texts[other], near.settings)
-            add(
-                ws.lookup("cases", TEXT_INDEX, other, key=_text_keys, multi=True),
-                f"near-duplicate text ({ratio:.0f}%)",
-            )
-    return found
+    for contact in mine.get("contacts") or ():
+        add(store.lookup(LINKS, "contacts", contact), contact_label(contact))
+    key = mine.get("text_key")
+    if key is not None:
+        near = _near(store)
+        add(store.lookup(LINKS, "text_key", key), "same text")
+        text = near.texts.get(key, "")
+        for other in sorted(near.neighbours.get(key, ())):
+            ratio = similar(text, near.texts[other], near.settings)
+            add(store.lookup(LINKS, "text_key", other), f"near-duplicate text ({ratio:.0f}%)")
+    return mine, found
 
 
 def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLinks:
@@ -206,19 +185,19 @@ def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLi
     newest first (at most `limit`), each with its standing decision."""
     require_role(session, "read", "see linked accounts")
     case = get_case(session, case_id)
-    ws = session.ws
-    found = _link_map(ws, case)
-    ordered = sorted(found.values(), key=lambda item: item[0]["case_id"], reverse=True)
+    store = session.ws
+    mine, found = _link_map(store, case_id)
+    newest = sorted(found, reverse=True)[: max(limit, 0)]
     linked = []
-    for doc, why in ordered[: max(limit, 0)]:
-        decision = _standing(ws, doc)
+    for doc in store.get_many("cases", newest):
+        decision = _standing(store, doc)
         linked.append(
             LinkedCase(
                 case_id=doc["case_id"],
                 account=_account(doc),
                 platform=str(doc["subject"].get("platform", "")),
                 status=doc.get("status", ""),
-                via=list(dict.fromkeys(why)),
+                via=list(dict.fromkeys(found[doc["case_id"]][1])),
                 decision_id=decision["decision_id"] if decision else None,
                 action=decision["action"] if decision else None,
                 clauses=[c["id"] for c in decision["clauses"]] if decision else [],
@@ -227,16 +206,16 @@ def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLi
     return CaseLinks(
         case_id=case_id,
         account=_account(case),
-        contacts=_contacts(case),
+        contacts=list((mine or {}).get("contacts") or ()),
         linked=linked,
         total=len(found),
         accounts=sorted({_account(doc) for doc, _ in found.values()}),
     )
 
 
-def linked_accounts(session: Session, case: dict[str, Any]) -> set[str]:
-    """Accounts (other than the case's own) linked to `case` (marks precedents)."""
-    return {_account(doc) for doc, _ in _link_map(session.ws, case).values()}
+def linked_accounts(session: Session, case_id: str) -> set[str]:
+    """Accounts (other than the case's own) linked to the case (marks precedents)."""
+    return {_account(doc) for doc, _ in _link_map(session.ws, case_id)[1].values()}
 
 
 # --------------------------------------------------------------------------- networks
@@ -307,15 +286,14 @@ class _Accounts:
                 self.parent[other] = root
 
 
-def _link_groups(ws: Workspace) -> list[tuple[str, list[dict[str, Any]]]]:
-    """(label, cases) for every contact and every near-duplicate text group."""
-    groups: list[tuple[str, list[dict[str, Any]]]] = []
-    for contact in ws.lookup_values("cases", CONTACT_INDEX, key=_contacts, multi=True):
-        docs = ws.lookup("cases", CONTACT_INDEX, contact, key=_contacts, multi=True)
-        groups.append((contact_label(contact), docs))
-    near = _near(ws)
+def _link_groups(store: Store) -> list[tuple[str, list[Doc]]]:
+    """(label, case_links records) for every contact and near-duplicate text group."""
+    groups: list[tuple[str, list[Doc]]] = []
+    for contact in store.distinct(LINKS, "contacts"):
+        groups.append((contact_label(contact), store.lookup(LINKS, "contacts", contact)))
+    near = _near(store)
     seen: set[int] = set()
-    for key in near.known:
+    for key in sorted(near.known):
         if key in seen:
             continue
         # a near-duplicate group: the texts reachable through confirmed pairs
@@ -326,11 +304,7 @@ def _link_groups(ws: Workspace) -> list[tuple[str, list[dict[str, Any]]]]:
                     members.add(other)
                     todo.append(other)
         seen |= members
-        docs = [
-            d
-            for k in sorted(members)
-            for d in ws.lookup("cases", TEXT_INDEX, k, key=_text_keys, multi=True)
-        ]
+        docs = [d for k in sorted(members) for d in store.lookup(LINKS, "text_key", k)]
         if len({_account(d) for d in docs}) > 1:
             label = "near-duplicate text" if len(members) > 1 else "same text"
             snippet = near.texts[min(members)][:40]
@@ -346,8 +320,8 @@ def list_networks(session: Session, *, min_accounts: int = 2) -> list[Network]:
     """Connected components of accounts linked by a shared contact or near-duplicate,
     largest first; each flags links whose standing decisions differ."""
     require_lead(session, "see account networks")
-    ws = session.ws
-    groups = [(label, docs) for label, docs in _link_groups(ws) if docs]
+    store = session.ws
+    groups = [(label, docs) for label, docs in _link_groups(store) if docs]
     uf = _Accounts()
     for _, docs in groups:
         accounts = {_account(d) for d in docs}
@@ -357,15 +331,17 @@ def list_networks(session: Session, *, min_accounts: int = 2) -> list[Network]:
     for name in list(uf.parent):
         members.setdefault(uf.find(name), set()).add(name)
     by_root = {root: names for root, names in members.items() if len(names) >= min_accounts}
-    cases: dict[str, dict[str, dict[str, Any]]] = {root: {} for root in by_root}
     labels: dict[str, list[str]] = {root: [] for root in by_root}
     problems: dict[str, list[Inconsistency]] = {root: [] for root in by_root}
-    standing: dict[str, dict[str, Any] | None] = {}
+    cases: dict[str, Doc] = {}
+    actions_of: dict[str, str | None] = {}
 
-    def decision_of(doc: dict[str, Any]) -> dict[str, Any] | None:
-        if doc["case_id"] not in standing:
-            standing[doc["case_id"]] = _standing(ws, doc)
-        return standing[doc["case_id"]]
+    def action(case_id: str) -> str | None:
+        if case_id not in actions_of:
+            case = cases.get(case_id) or store.get("cases", case_id)
+            decision = _standing(store, case) if case else None
+            actions_of[case_id] = decision["action"] if decision else None
+        return actions_of[case_id]
 
     for label, docs in groups:
         accounts = {_account(d) for d in docs}
@@ -375,27 +351,27 @@ def list_networks(session: Session, *, min_accounts: int = 2) -> list[Network]:
         if root not in by_root:
             continue
         labels[root].append(label)
-        actions: dict[str, list[str]] = {}
+        split: dict[str, list[str]] = {}
         for doc in docs:
-            cases[root][doc["case_id"]] = doc
-            decision = decision_of(doc)
-            if decision is not None:
-                actions.setdefault(decision["action"], []).append(doc["case_id"])
-        if len(actions) > 1:
-            problems[root].append(Inconsistency(label, {a: sorted(c) for a, c in actions.items()}))
+            did = action(doc["case_id"])
+            if did is not None:
+                split.setdefault(did, []).append(doc["case_id"])
+        if len(split) > 1:
+            problems[root].append(Inconsistency(label, {a: sorted(c) for a, c in split.items()}))
     out = []
     for root, names in by_root.items():
         accounts = sorted(names)
         account_cases = {
             c["case_id"]: c
             for name in accounts
-            for c in ws.lookup("cases", "subject.account", name, key=_account)
+            for c in store.lookup("cases", "subject.account", name)
         }
+        cases.update(account_cases)
         counts: Counter[str] = Counter()
-        for doc in account_cases.values():
-            decision = decision_of(doc)
-            if decision is not None:
-                counts[decision["action"]] += 1
+        for case_id in account_cases:
+            did = action(case_id)
+            if did is not None:
+                counts[did] += 1
         out.append(
             Network(
                 network_id=_network_id(accounts),
@@ -412,8 +388,6 @@ def list_networks(session: Session, *, min_accounts: int = 2) -> list[Network]:
 
 
 def get_network(session: Session, network_id: str) -> Network:
-    from ..domain.errors import NotFound
-
     for network in list_networks(session):
         if network.network_id == network_id:
             return network

@@ -72,7 +72,7 @@ def _with_linked(
 ) -> list[RankedPrecedent]:
     if limit <= 0:
         return ranked
-    accounts = linked_accounts(session, case)
+    accounts = linked_accounts(session, case["case_id"])
     if not accounts:
         return ranked
     out = [dataclasses.replace(r, linked=r.decision.get("account") in accounts) for r in ranked]

@@ -20,22 +20,21 @@ __all__ = ["MIGRATIONS", "migrate"]
 MIGRATIONS: dict[int, Callable[[Txn], None]] = {}
 
 
-def _contacts_1_to_2(txn: Txn) -> None:
-    """Schema 2 stores each case's means of contact (normalised) on the case."""
-    from appeals_tui.domain.contacts import extract_contacts
+def _case_links_1_to_2(txn: Txn) -> None:
+    """Schema 2 keeps each case's normalised contacts and text key in `case_links`."""
+    from appeals_tui.domain.case_links import link_doc
 
     for case in txn.all("cases"):
+        if txn.get("case_links", case["case_id"]) is not None:
+            continue
         reports = [txn.get("reports", rid) or {} for rid in case.get("report_ids") or ()]
-        texts = [case.get("content_text"), case.get("media_description")]
-        for r in reports:
-            texts += [r.get("content_text"), r.get("media_description"), r.get("reason")]
-        found = extract_contacts(texts, case.get("jurisdiction"))
-        if found and found != case.get("contacts"):
-            txn.update("cases", case["case_id"], {"contacts": found})
-            txn.event("case.contacts", f"case:{case['case_id']}", {"contacts": found})
+        texts = [t for r in reports for t in (r.get("content_text"), r.get("media_description"))]
+        doc = link_doc(case, texts + [r.get("reason") for r in reports])
+        txn.insert("case_links", case["case_id"], doc)
+        txn.event("case.linked", f"case:{case['case_id']}", doc)
 
 
-MIGRATIONS[1] = _contacts_1_to_2
+MIGRATIONS[1] = _case_links_1_to_2
 
 
 def migrate(txn: Txn, current: int, target: int) -> None:

@@ -79,11 +79,17 @@ def net(sessions, tmp_path):
     return sessions
 
 
+def links(s, subject):
+    return s.ws.get("case_links", case_for(s, subject))
+
+
 def test_contacts_stored_normalised_with_the_case_at_import(net):
     s = net("minji")
-    assert s.ws.get("cases", case_for(s, "P1"))["contacts"] == [PHONE]
-    assert s.ws.get("cases", case_for(s, "P3"))["contacts"] == ["kakao:yk_1936", PHONE]
-    assert "contacts" not in s.ws.get("cases", case_for(s, "P4"))
+    assert links(s, "P1")["contacts"] == [PHONE]
+    assert links(s, "P3")["contacts"] == ["kakao:yk_1936", PHONE]
+    assert links(s, "P3")["account"] == "room_toon"
+    assert links(s, "P4")["contacts"] == []
+    assert isinstance(links(s, "P4")["text_key"], int) and 0 <= links(s, "P4")["text_key"] < 2**63
 
 
 def test_a_later_report_adds_its_contacts_to_the_open_case(net, tmp_path):
@@ -94,11 +100,7 @@ def test_a_later_report_adds_its_contacts_to_the_open_case(net, tmp_path):
         [report("N-5", "P3", reporter="x", content_text="텔레그램 @room_vip")],
         "b.jsonl",
     )
-    assert s.ws.get("cases", case_for(s, "P3"))["contacts"] == [
-        "kakao:yk_1936",
-        PHONE,
-        "telegram:room_vip",
-    ]
+    assert links(s, "P3")["contacts"] == ["kakao:yk_1936", PHONE, "telegram:room_vip"]
 
 
 def test_links_for_a_case_show_other_accounts_and_their_decisions(net):
@@ -200,23 +202,28 @@ def test_precedents_mark_and_include_linked_accounts(net):
     assert not any(r.linked for r in plain)
 
 
-def test_migration_extracts_contacts_for_existing_workspaces(ws_path, monkeypatch):
-    """A schema-1 workspace (cases without `contacts`) gains them when opened."""
-    ws = Workspace.open(ws_path)
+def test_migration_extracts_contacts_for_existing_workspaces(tmp_path):
+    """A schema-1 workspace (no `case_links`) gains them, from cases and reports, when opened."""
+    path = tmp_path / "old"
+    ws = Workspace.create(path)
     with ws.transaction("t") as txn:
-        case = txn.all("cases")[0]
-        report_id = case["report_ids"][0]
-        txn.update("reports", report_id, {"content_text": "카톡 old_id7 / 010-4827-1936"})
-        txn.update("cases", case["case_id"], {"content_text": "+82 10 4827 1936"})
-        for c in txn.all("cases"):
-            if "contacts" in c:
-                txn.update("cases", c["case_id"], {"contacts": None})
+        txn.insert("reports", "R-1", {"report_id": "R-1", "reason": "spam",
+                                      "content_text": "카톡 old_id7 / 010-4827-1936"})  # fmt: skip
+        txn.insert(
+            "cases",
+            "C-000001",
+            {"case_id": "C-000001", "subject": {"account": "old_acct"}, "report_ids": ["R-1"],
+             "content_text": "+82 10 4827 1936", "jurisdiction": "KR"},
+        )  # fmt: skip
         txn.set_meta("schema_version", 1)
     ws.close()
-    with Workspace.open(ws_path) as again:
-        assert again.meta("schema_version") == Workspace.SCHEMA_VERSION
-        got = again.get("cases", case["case_id"])
-        assert got["contacts"] == ["kakao:old_id7", PHONE]
-        assert any(e["type"] == "case.contacts" for e in again.events())
-        assert again.verify().ok
     assert 1 in migrations.MIGRATIONS
+    with Workspace.open(path) as again:
+        assert again.meta("schema_version") == Workspace.SCHEMA_VERSION
+        doc = again.get("case_links", "C-000001")
+        assert doc["contacts"] == ["kakao:old_id7", PHONE]
+        assert doc["account"] == "old_acct" and doc["text_key"] is None  # text too short
+        assert [e["entity"] for e in again.events() if e["type"] == "case.linked"] == [
+            "case:C-000001"
+        ]
+        assert again.verify().ok
