@@ -7,6 +7,7 @@ import pytest
 from appeals_tui.domain.errors import ConflictError, NotFound, StoreError
 from appeals_tui.store.factory import create_store, open_store, store_exists
 from appeals_tui.store.protocol import Store
+from appeals_tui.store.workspace import Workspace
 
 
 def test_a_store_is_created_once_and_opened_after(target: str) -> None:
@@ -15,7 +16,7 @@ def test_a_store_is_created_once_and_opened_after(target: str) -> None:
         open_store(target)
     with create_store(target) as store:
         assert isinstance(store, Store)
-        assert store.meta("schema_version") == 1
+        assert store.meta("schema_version") == Workspace.SCHEMA_VERSION
     assert store_exists(target)
     with pytest.raises(StoreError):
         create_store(target)
