@@ -203,7 +203,7 @@ def test_precedents_mark_and_include_linked_accounts(net):
 
 
 def test_migration_extracts_contacts_for_existing_workspaces(tmp_path):
-    """A schema-1 workspace (no `case_links`) gains them, from cases and reports, when opened."""
+    """A schema-2 workspace (no `case_links`) gains them, from cases and reports, when opened."""
     path = tmp_path / "old"
     ws = Workspace.create(path)
     with ws.transaction("t") as txn:
@@ -215,9 +215,9 @@ def test_migration_extracts_contacts_for_existing_workspaces(tmp_path):
             {"case_id": "C-000001", "subject": {"account": "old_acct"}, "report_ids": ["R-1"],
              "content_text": "+82 10 4827 1936", "jurisdiction": "KR"},
         )  # fmt: skip
-        txn.set_meta("schema_version", 1)
+        txn.set_meta("schema_version", 2)
     ws.close()
-    assert 1 in migrations.MIGRATIONS
+    assert 2 in migrations.MIGRATIONS
     with Workspace.open(path) as again:
         assert again.meta("schema_version") == Workspace.SCHEMA_VERSION
         doc = again.get("case_links", "C-000001")

@@ -102,8 +102,10 @@ def test_torn_tail_is_ignored_then_truncated(ws: Workspace, ws_path: Path) -> No
     again.close()
 
 
-@pytest.mark.parametrize("tail", [b"garbage-without-newline", b"deadbeef {}\n", b"\x00" * 40])
-def test_bad_last_line_is_a_torn_tail(ws: Workspace, ws_path: Path, tail: bytes) -> None:
+# A complete (newline-ended) bad last line is damage, not a torn tail: see
+# tests/trust/test_tamper.py::test_corrupted_last_record_refuses_to_open.
+@pytest.mark.parametrize("tail", [b"garbage-without-newline", b"\x00" * 40])
+def test_unterminated_last_line_is_a_torn_tail(ws: Workspace, ws_path: Path, tail: bytes) -> None:
     add_cases(ws, 2)
     with open(ws_path / JOURNAL, "ab") as fh:
         fh.write(tail)
@@ -219,6 +221,7 @@ def test_migration_runs_once_on_open(ws: Workspace, ws_path: Path, monkeypatch) 
     monkeypatch.setattr(Workspace, "SCHEMA_VERSION", now + 1)
     with Workspace.open(ws_path) as again:
         assert again.meta("schema_version") == now + 1
+        assert again.verify().ok
         assert all(d["priority"] == "normal" and d["version"] == 2 for d in again.all("cases"))
         assert again.events()[-1]["type"] == "schema.migrated"
     with Workspace.open(ws_path):

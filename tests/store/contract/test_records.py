@@ -7,7 +7,6 @@ import pytest
 from appeals_tui.domain.errors import ConflictError, NotFound, StoreError
 from appeals_tui.store.factory import create_store, open_store, store_exists
 from appeals_tui.store.protocol import Store
-from appeals_tui.store.workspace import Workspace
 
 
 def test_a_store_is_created_once_and_opened_after(target: str) -> None:
@@ -16,7 +15,7 @@ def test_a_store_is_created_once_and_opened_after(target: str) -> None:
         open_store(target)
     with create_store(target) as store:
         assert isinstance(store, Store)
-        assert store.meta("schema_version") == Workspace.SCHEMA_VERSION
+        assert store.meta("schema_version") == 3  # 2: records attested; 3: case_links
     assert store_exists(target)
     with pytest.raises(StoreError):
         create_store(target)
@@ -55,7 +54,8 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(store: Store, second:
         txn.update("cases", "C-1", {"n": 99}, expected_version=seen["version"])
     assert store.get("cases", "C-1")["n"] == 1
     assert second.get("notes", "N-1") is None
-    assert [e["actor"] for e in store.events()] == []
+    # only the two committed writes are in the chain (as "records.changed")
+    assert [(e["actor"], e["type"]) for e in store.events()] == [("alice", "records.changed")] * 2
 
 
 def test_update_of_a_missing_doc_is_not_found(store: Store) -> None:
