@@ -14,6 +14,7 @@ def register(cli: click.Group) -> None:
         cases,
         decisions,
         leads,
+        media,
         networks,
         notices,
         records,
@@ -32,5 +33,6 @@ def register(cli: click.Group) -> None:
         leads,
         networks,
         bench,
+        media,
     ):
         module.register(cli)

@@ -173,6 +173,9 @@ class RankedPrecedent:
     same_clause: bool
     canonical: bool
     linked: bool = False  # the decision is on an account linked to the case's account
+    #: the precedent's case holds an image matching this case's (PDQ), ranked first
+    same_image: bool = False
+    image_distance: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -181,6 +184,8 @@ class RankedPrecedent:
             "same_clause": self.same_clause,
             "canonical": self.canonical,
             "linked": self.linked,
+            "same_image": self.same_image,
+            "image_distance": self.image_distance,
             "decision": self.decision,
         }
 

@@ -15,6 +15,7 @@ from ..domain.errors import ValidationError
 from ..domain.similarity import RankedPrecedent, is_eligible_precedent, rank_key, rank_precedents
 from .cases import get_case
 from .decisions import precedents_for
+from .media_match import image_precedents, with_image_precedents
 from .networks import linked_accounts
 from .permissions import require_role
 from .session import Session
@@ -36,7 +37,8 @@ def precedents_for_case(
     """Rank earlier decisions for `case_id`, best first, linked accounts' marked.
 
     Undecided cases need a factor profile (the moderator's draft); decided ones use
-    the standing decision's factors and clauses.
+    the standing decision's factors and clauses. Decisions on cases with a
+    matching image (PDQ) come first: the same picture already decided.
     """
     require_role(session, "read", "see precedents")
     case = get_case(session, case_id)
@@ -46,6 +48,9 @@ def precedents_for_case(
             session.ws.get("decisions", case["decision_id"]) if case.get("decision_id") else None
         )
         if current is None:
+            same_image = image_precedents(session, case_id)
+            if same_image:
+                return same_image[:limit]
             raise ValidationError(
                 f"case {case_id} has no decision yet; pass its factors (--factor NAME=yes|no ...)"
             )
@@ -59,7 +64,8 @@ def precedents_for_case(
         limit=limit,
         jurisdiction=case.get("jurisdiction"),
     )
-    return _with_linked(session, case, ranked, factors, clauses, limit)
+    merged = _with_linked(session, case, ranked, factors, clauses, limit)
+    return with_image_precedents(session, case_id, merged, len(merged))
 
 
 def _with_linked(

@@ -16,6 +16,7 @@ additive only (new tables, fields, rankings); each is listed here.
     - v2 (issue 15): decisions.jurisdiction indexed; the "precedents" ranking is
       partitioned by jurisdiction too (weighted similarity counts it); table
       "case_links" (contacts and near-duplicate text key per case, for networks).
+    - issue 17: `cases.media` indexed; `media.pdq_quality`; table `media_prefs`.
 """
 
 from __future__ import annotations
@@ -244,7 +245,9 @@ SCHEMA = Schema(
                 _f("first_reported_at", type=TIME),
                 _f("report_count", "report_ids", type=INT, derive=Derive.LENGTH),
                 _f("reach", "metrics.views", "metrics.followers", type=INT, derive=Derive.SUM),
-                _f("media", "media[]", multi=True),  # SHA-256 of each image (store/media.py)
+                # SHA-256 of each image (store/media.py); looked up to find the cases
+                # holding a matching image (services/media_match.py)
+                _f("media", "media[]", multi=True, indexed=True),
                 _f(
                     "search",
                     "case_id",
@@ -337,7 +340,18 @@ SCHEMA = Schema(
                 _f("text_key", type=INT, indexed=True),
             ),
         ),
-        Table("media", "sha256", (_f("sha256"), _f("first_case"), _f("first_account"))),
+        Table(
+            "media",
+            "sha256",
+            (
+                _f("sha256"),
+                _f("first_case"),
+                _f("first_account"),
+                _f("pdq_quality", type=INT, default=0),
+            ),
+        ),
+        # each user's own media display preferences (services/media_prefs.py)
+        Table("media_prefs", "user", (_f("user"),)),
         Table("qa", "batch_id", (_f("batch_id"), _f("reviewer"), _f("created_at", type=TIME))),
     ),
     rankings=(
