@@ -335,6 +335,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     # the embedded store's schema 2 (issue 14): each transaction's last event carries the
     # digests of the records it wrote; nothing changes in the tables
     Migration(2, "records attested in the audit chain", "SELECT 1"),
+    # the embedded store's schema 3 (issue 15): case links; their table comes from the
+    # declared schema (sync_declared), and a new database has none to derive
+    Migration(3, "case links", "SELECT 1"),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
