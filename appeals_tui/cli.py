@@ -43,15 +43,28 @@ class AppealsGroup(click.Group):
             click.echo("interrupted", err=True)
             raise click.exceptions.Exit(130) from None
         except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
-            log = Path(tempfile.gettempdir()) / "appeals-crash.log"
-            try:
-                log.write_text(traceback.format_exc(), encoding="utf-8")
-            except OSError:
-                pass
-            click.echo(
-                f"error: internal error ({type(exc).__name__}: {exc}); details in {log}", err=True
-            )
+            log = _write_crash_log(ctx, traceback.format_exc())
+            where = f"; details in {log}" if log else ""
+            click.echo(f"error: internal error ({type(exc).__name__}: {exc}){where}", err=True)
             raise click.exceptions.Exit(1) from None
+
+
+def _write_crash_log(ctx: click.Context, text: str) -> Path | None:
+    """The traceback, for the user only: `crash-LOGIN.log` (0600) in the data dir,
+    written through an O_EXCL temp file (a planted symlink is refused, not followed)."""
+    from .services.session import os_login
+    from .store.files import safe_output
+
+    folder = Path(opt(ctx, "data_dir") or default_workspace_dir())
+    if not folder.is_dir():
+        folder = Path(tempfile.gettempdir())
+    log = folder / f"appeals-crash-{os_login()}.log"
+    try:
+        with safe_output(log, force=True, mode=0o600) as handle:
+            handle.write(text)
+    except (OSError, AppealsError):
+        return None
+    return log
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -118,7 +131,7 @@ def session(ctx: click.Context):
     from .services.session import Session, open_workspace
 
     ws = open_workspace(data_dir(ctx))
-    for warning in ws.warnings:
+    for warning in getattr(ws, "warnings", ()):  # embedded: loose modes, read-only
         click.echo(f"warning: {visible(warning, keep_newlines=False)}", err=True)
     return Session.open(ws, opt(ctx, "user"))
 

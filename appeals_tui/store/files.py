@@ -135,11 +135,11 @@ def check_output_target(target: Path, force: bool) -> None:
     except FileNotFoundError:
         return
     if stat.S_ISLNK(st.st_mode):
-        raise ValidationError(f"{target}: is a symbolic link; refusing to write through it")
+        raise ValidationError(f"path: {target} is a symbolic link; refusing to write through it")
     if not stat.S_ISREG(st.st_mode):
-        raise ValidationError(f"{target}: not a regular file; refusing to replace it")
+        raise ValidationError(f"path: {target} is not a regular file; refusing to replace it")
     if not force:
-        raise ValidationError(f"{target}: already exists; pass --force to replace it")
+        raise ValidationError(f"path: {target} already exists; pass --force to replace it")
 
 
 @contextmanager
@@ -152,10 +152,7 @@ def safe_output(target: Path, *, force: bool = False, mode: int = 0o600) -> Iter
     target = Path(target)
     check_output_target(target, force)
     directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=TMP_SUFFIX)
-    except OSError as exc:
-        raise ValidationError(f"{target}: cannot write here ({exc.strerror})") from None
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=TMP_SUFFIX)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
@@ -170,7 +167,7 @@ def safe_output(target: Path, *, force: bool = False, mode: int = 0o600) -> Iter
                 os.link(tmp, target)
             except FileExistsError:
                 raise ValidationError(
-                    f"{target}: already exists; pass --force to replace it"
+                    f"path: {target} already exists; pass --force to replace it"
                 ) from None
             os.unlink(tmp)
         with suppress(OSError):

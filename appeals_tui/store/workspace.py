@@ -80,6 +80,11 @@ class Workspace:
         self._lock = FileLock(self.path / jf.LOCK, lock_timeout)
         #: sentences for the user about files other people on the host can read
         self.warnings: list[str] = files.mode_warnings(self.path)
+        if self.read_only:
+            self.warnings.append(
+                f"workspace at {self.path} is read-only for you: you can read it, "
+                "but no change can be saved"
+            )
         self._rep = Replica(self.path)
         self._txn: Txn | None = None
         self.db = JournalDB(
@@ -166,7 +171,7 @@ class Workspace:
                 f"workspace at {self.path} has schema {version}, newer than this program "
                 f"supports ({self.SCHEMA_VERSION}); upgrade appeals-tui"
             )
-        if version < self.SCHEMA_VERSION:
+        if version < self.SCHEMA_VERSION and not self.read_only:  # read-only: read as is
             with self.transaction("system") as txn:
                 current = txn.meta("schema_version", 0)
                 if current < self.SCHEMA_VERSION:

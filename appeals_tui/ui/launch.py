@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+from ..domain.text import visible
 
 __all__ = ["launch"]
 
@@ -11,5 +14,8 @@ def launch(data_dir: Path, user: str | None, default: str | None = None) -> None
     from ..services.session import Session, open_workspace
     from .app import make_app
 
-    session = Session.open(open_workspace(data_dir), user, default=default)
+    ws = open_workspace(data_dir)
+    for warning in getattr(ws, "warnings", ()):  # loose file modes, read-only workspace
+        print(f"warning: {visible(warning, keep_newlines=False)}", file=sys.stderr)
+    session = Session.open(ws, user, default=default)
     make_app(session).run()
