@@ -52,8 +52,8 @@ class AppealsGroup(click.Group):
 def _write_crash_log(ctx: click.Context, text: str) -> Path | None:
     """The traceback, for the user only: `crash-LOGIN.log` (0600) in the data dir,
     written through an O_EXCL temp file (a planted symlink is refused, not followed)."""
+    from .safe_output import safe_output
     from .services.session import os_login
-    from .store.files import safe_output
 
     folder = Path(opt(ctx, "data_dir") or default_workspace_dir())
     if not folder.is_dir():

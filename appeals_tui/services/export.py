@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from ..domain.errors import ValidationError
 from ..domain.models import FACTORS
-from ..store.files import safe_output
+from ..safe_output import safe_output
 from .history import HistoryFilter, iter_history
 from .session import Session
 from .sor_statements import SorScan, scan_statements
