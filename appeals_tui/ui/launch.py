@@ -13,9 +13,11 @@ __all__ = ["launch"]
 def launch(data_dir: Path, user: str | None, default: str | None = None) -> None:
     from ..services.session import Session, open_workspace
     from .app import make_app
+    from .widgets.media_viewer import prepare_terminal
 
     ws = open_workspace(data_dir)
     for warning in getattr(ws, "warnings", ()):  # loose file modes, read-only workspace
         print(f"warning: {visible(warning, keep_newlines=False)}", file=sys.stderr)
+    prepare_terminal()  # before Textual reads stdin: see its docstring
     session = Session.open(ws, user, default=default)
     make_app(session).run()
