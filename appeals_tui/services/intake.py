@@ -6,10 +6,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..domain.errors import PermissionDenied
+from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.models import Case, CaseStatus, Report
 from ..domain.priority import priority_score
-from ..domain.reports import ParsedReport, parse_report_file
+from ..domain.reports import (
+    OPTIONAL_FIELDS,
+    REQUIRED_FIELDS,
+    ImportLimits,
+    ParsedReport,
+    parse_report_file,
+)
 from .media import MediaCollector, media_doc, media_store
 from .permissions import can
 from .session import Session
@@ -38,22 +44,41 @@ class ImportResult:
         }
 
 
-def import_reports(session: Session, path: Path) -> ImportResult:
+def import_reports(
+    session: Session, path: Path, limits: ImportLimits | None = None
+) -> ImportResult:
     """Validate the whole file, then store it in one transaction (all or nothing)."""
     if not can(session, "read"):
         raise PermissionDenied(f"{session.actor} may not import reports")
-    parsed, media = parse_with_media(session.ws, Path(path))
+    parsed, media = parse_with_media(session.ws, Path(path), limits)
     return import_parsed(session, parsed, source=str(path), media=media)
 
 
-def parse_with_media(ws: Any, path: Path) -> tuple[list[ParsedReport], MediaCollector]:
+#: the fields of a report that come from the file (compared on a repeated report_id)
+_FILE_FIELDS = tuple(f for f in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS) if f != "media")
+
+
+def _differs(stored: dict[str, Any], report: Report) -> str | None:
+    """The first file field in which `report` differs from the stored one."""
+    new = report.to_dict()
+    empty = (None, "")
+    for name in _FILE_FIELDS:
+        a, b = stored.get(name), new.get(name)
+        if a != b and not (a in empty and b in empty):
+            return name
+    return None
+
+
+def parse_with_media(
+    ws: Any, path: Path, limits: ImportLimits | None = None
+) -> tuple[list[ParsedReport], MediaCollector]:
     """Validate the file and its media; once all passed, copy the media into the store.
 
     The reports come back with `media` as SHA-256 hashes (files already stored;
     unreferenced until the import commits, which is harmless: content-addressed).
     """
     media = MediaCollector(path.parent)
-    parsed = parse_report_file(path, media.check)
+    parsed = parse_report_file(path, media.check, limits)
     if media.facts:
         media.copy_into(media_store(ws), str(path))
         for item in parsed:
@@ -101,12 +126,23 @@ def import_parsed(
                 latest_case[key] = case["case_id"]
                 if case["status"] in _ACCEPTING:
                     open_cases[key] = case["case_id"]
-        touched: dict[str, list[dict]] = {}
+        touched: dict[str, None] = {}
+        conflicts: list[str] = []
         for item in sorted(parsed, key=lambda p: p.report.reported_at):
             report = item.report
-            if txn.get("reports", report.report_id) is not None:
+            stored = txn.get("reports", report.report_id)
+            if stored is not None:
+                field = _differs(stored, report)
+                if field is not None:
+                    was = stored.get("source") or "an earlier import"
+                    conflicts.append(
+                        f"{source}:{item.line}: report_id: '{report.report_id}' was imported "
+                        f"from {was} with a different {field}"
+                    )
                 result.skipped += 1
                 continue
+            if conflicts:
+                continue  # the import will be refused: build nothing more
             key = _subject_key(report)
             case_id = open_cases.get(key)
             if case_id is None:
@@ -165,10 +201,20 @@ def import_parsed(
                         result.media_stored += 1
             report.case_id = case_id
             report.imported_at = now
+            report.source = f"{Path(source).name}:{item.line}"
             txn.insert("reports", report.report_id, report.to_dict())
-            touched.setdefault(case_id, []).append(report.to_dict())
+            touched[case_id] = None
             txn.update("cases", case_id, fields)
             result.imported += 1
+        if conflicts:
+            shown = conflicts[:50]
+            if len(conflicts) > 50:
+                shown.append(f"{source}: … and {len(conflicts) - 50} more")
+            raise ValidationError(
+                f"{source}: {len(conflicts)} report(s) repeat an imported report_id with "
+                "different content; nothing imported",
+                shown,
+            )
         for case_id in touched:
             case_doc = txn.get("cases", case_id)
             assert case_doc is not None
