@@ -90,6 +90,18 @@ def decision_row(d: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+#: a cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading `'` (OWASP);
+    CSV only: JSON and SoR exports keep the text exact."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 @dataclass
 class ExportResult:
     """What an export wrote, what it left out and why, and what it refused."""
@@ -217,7 +229,7 @@ def export_decisions(
         writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
         for d in rows:
-            writer.writerow(decision_row(d))
+            writer.writerow({k: neutralise(v) for k, v in decision_row(d).items()})
             result.written += 1
         result.scanned = result.written
     elif fmt == "jsonl":
