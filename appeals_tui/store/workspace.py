@@ -9,6 +9,7 @@ changed.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -68,7 +69,7 @@ class Workspace:
         path: Path,
         *,
         clock: Callable[[], datetime] | None = None,
-        lock_timeout: float = 10.0,
+        lock_timeout: float | None = None,
         auto_compact: bool = True,
     ) -> None:
         self.path = Path(path)
@@ -77,6 +78,8 @@ class Workspace:
         self._clock = clock or _utc_now
         self._auto_compact = auto_compact
         self._mutex = threading.RLock()
+        if lock_timeout is None:  # long enough for a big import to finish committing
+            lock_timeout = float(os.environ.get("APPEALS_LOCK_TIMEOUT") or 60)
         self._lock = FileLock(self.path / jf.LOCK, lock_timeout)
         #: sentences for the user about files other people on the host can read
         self.warnings: list[str] = files.mode_warnings(self.path)
