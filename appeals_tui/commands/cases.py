@@ -44,10 +44,12 @@ def import_reports_cmd(ctx: click.Context, file: Path, max_mb: int, max_lines: i
     """
     from ..domain.reports import ImportLimits
     from ..services.intake import import_reports
+    from .progress import long_work
 
-    result = import_reports(
-        session(ctx), file, ImportLimits(max_bytes=max_mb << 20, max_lines=max_lines)
-    )
+    sess = session(ctx)
+    limits = ImportLimits(max_bytes=max_mb << 20, max_lines=max_lines)
+    with long_work(ctx, "importing", stopped="stopped; nothing was imported") as progress:
+        result = import_reports(sess, file, progress, limits)
     emit(
         ctx,
         result.to_dict(),

@@ -28,6 +28,7 @@ import orjson
 
 from .errors import ValidationError
 from .models import Report, SubjectType
+from .progress import EVERY, Progress
 from .timeutil import parse_ts, utcnow
 
 __all__ = [
@@ -361,21 +362,45 @@ def _repeats(hashes: array, lines: array) -> Iterator[tuple[int, int]]:
             yield again, first
 
 
+def _line_count(path: Path) -> int | None:
+    """Lines in the file (the progress total; a CSV cell may span lines, so an upper bound)."""
+    try:
+        with path.open("rb") as fh:
+            count, last = 0, b"\n"
+            while chunk := fh.read(1 << 20):
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+            return count + (last != b"\n")
+    except OSError:
+        return None
+
+
 def parse_report_file(
-    path: Path, media_check: MediaCheck | None = None, limits: ImportLimits | None = None
+    path: Path,
+    media_check: MediaCheck | None = None,
+    progress: Progress | None = None,
+    limits: ImportLimits | None = None,
 ) -> list[ParsedReport]:
     """Validate every line; raise one ValidationError listing the problems (the first
     `limits.max_problems`, and the total), or return all reports.
 
     `media_check` validates each `media` entry (the caller does the file I/O);
-    without it a line that lists media is refused.
+    without it a line that lists media is refused. `progress(line, lines, "validating")`
+    is called every few hundred lines.
     """
     limits = limits or ImportLimits()
     problems = _Problems(limits.max_problems)
     parsed: list[ParsedReport] = []
     hashes, lines = array("Q"), array("L")
+    total = None
+    if progress:
+        _open_regular(path, limits).close()  # never count the lines of a FIFO or /dev/zero
+        total = _line_count(path)
+        progress(0, total, "validating")
     count = 0
     for number, row, problem in _rows(path, limits):
+        if progress and number % EVERY == 0:
+            progress(number, total, "validating")
         count += 1
         if count > limits.max_lines:
             problems.add(
@@ -398,6 +423,8 @@ def parse_report_file(
             parsed.append(ParsedReport(number, Report.from_dict(clean)))
         elif parsed:
             parsed = []  # the file is refused: stop holding reports
+    if progress:
+        progress(total or 0, total, "validating")
     for again, first in sorted(_repeats(hashes, lines)):
         problems.add(f"{path}:{again}: report_id: repeats line {first}")
     if problems.total:

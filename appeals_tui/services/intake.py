@@ -9,6 +9,7 @@ from typing import Any
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.models import Case, CaseStatus, Report
 from ..domain.priority import priority_score
+from ..domain.progress import EVERY, Progress
 from ..domain.reports import (
     OPTIONAL_FIELDS,
     REQUIRED_FIELDS,
@@ -45,13 +46,20 @@ class ImportResult:
 
 
 def import_reports(
-    session: Session, path: Path, limits: ImportLimits | None = None
+    session: Session,
+    path: Path,
+    progress: Progress | None = None,
+    limits: ImportLimits | None = None,
 ) -> ImportResult:
-    """Validate the whole file, then store it in one transaction (all or nothing)."""
+    """Validate the whole file, then store it in one transaction (all or nothing).
+
+    `progress` sees a "validating" pass over the lines, then an "importing" pass over the
+    reports; both run before the commit, so stopping in either leaves nothing imported.
+    """
     if not can(session, "read"):
         raise PermissionDenied(f"{session.actor} may not import reports")
-    parsed, media = parse_with_media(session.ws, Path(path), limits)
-    return import_parsed(session, parsed, source=str(path), media=media)
+    parsed, media = parse_with_media(session.ws, Path(path), progress, limits)
+    return import_parsed(session, parsed, source=str(path), media=media, progress=progress)
 
 
 #: the fields of a report that come from the file (compared on a repeated report_id)
@@ -70,7 +78,7 @@ def _differs(stored: dict[str, Any], report: Report) -> str | None:
 
 
 def parse_with_media(
-    ws: Any, path: Path, limits: ImportLimits | None = None
+    ws: Any, path: Path, progress: Progress | None = None, limits: ImportLimits | None = None
 ) -> tuple[list[ParsedReport], MediaCollector]:
     """Validate the file and its media; once all passed, copy the media into the store.
 
@@ -78,7 +86,7 @@ def parse_with_media(
     unreferenced until the import commits, which is harmless: content-addressed).
     """
     media = MediaCollector(path.parent)
-    parsed = parse_report_file(path, media.check, limits)
+    parsed = parse_report_file(path, media.check, progress, limits)
     if media.facts:
         media.copy_into(media_store(ws), str(path))
         for item in parsed:
@@ -110,6 +118,7 @@ def import_parsed(
     parsed: list[ParsedReport],
     source: str,
     media: MediaCollector | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Store validated reports; `media` holds the facts of files already copied into the store."""
     result = ImportResult()
@@ -128,7 +137,12 @@ def import_parsed(
                     open_cases[key] = case["case_id"]
         touched: dict[str, None] = {}
         conflicts: list[str] = []
-        for item in sorted(parsed, key=lambda p: p.report.reported_at):
+        listed: set[str] = set()  # cases already in cases_created or cases_updated
+        if progress:
+            progress(0, len(parsed), "importing")
+        for done, item in enumerate(sorted(parsed, key=lambda p: p.report.reported_at)):
+            if progress and done % EVERY == 0:
+                progress(done, len(parsed), "importing")
             report = item.report
             stored = txn.get("reports", report.report_id)
             if stored is not None:
@@ -175,8 +189,10 @@ def import_parsed(
                 open_cases[key] = case_id
                 latest_case[key] = case_id
                 result.cases_created.append(case_id)
-            elif case_id not in result.cases_created and case_id not in result.cases_updated:
+                listed.add(case_id)
+            elif case_id not in listed:  # a set: scanning the lists made 100k imports quadratic
                 result.cases_updated.append(case_id)
+                listed.add(case_id)
             case_doc = txn.get("cases", case_id)
             assert case_doc is not None
             metrics = dict(case_doc.get("metrics", {}))
@@ -216,11 +232,18 @@ def import_parsed(
                 "different content; nothing imported",
                 shown,
             )
-        for case_id in touched:
+        if progress:
+            progress(len(parsed), len(parsed), "importing")
+        for done, case_id in enumerate(touched):
+            if progress and done % EVERY == 0:
+                progress(done, len(touched), "scoring cases")
             case_doc = txn.get("cases", case_id)
             assert case_doc is not None
             reports = [txn.get("reports", rid) or {} for rid in case_doc["report_ids"]]
             txn.update("cases", case_id, {"priority": _rescore(case_doc, reports)})
+        if progress:
+            progress(len(touched), len(touched), "scoring cases")
+            progress(0, None, "saving")  # the last safe point: the commit is all or nothing
         txn.event(
             "reports.imported",
             "reports",
