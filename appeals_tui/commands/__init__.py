@@ -15,6 +15,7 @@ def register(cli: click.Group) -> None:
         decisions,
         leads,
         media,
+        networks,
         notices,
         records,
         strikes,
@@ -30,6 +31,7 @@ def register(cli: click.Group) -> None:
         notices,
         strikes,
         leads,
+        networks,
         bench,
         media,
     ):
