@@ -17,6 +17,7 @@ def register(cli: click.Group) -> None:
         media,
         networks,
         notices,
+        policy,
         records,
         strikes,
         workspace,
@@ -32,6 +33,7 @@ def register(cli: click.Group) -> None:
         strikes,
         leads,
         networks,
+        policy,
         bench,
         media,
     ):
