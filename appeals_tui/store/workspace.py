@@ -148,8 +148,8 @@ class Workspace:
         with self._mutex:
             self._rep.close()
             self._lock.close()
-            # The loaded state is gc.freeze()d and the TinyDB wiring makes this object
-            # part of a cycle: drop the state now rather than waiting for a collection.
+            # The TinyDB wiring makes this object part of a cycle: drop the state now
+            # rather than waiting for a collection.
             rep = self._rep
             rep.tables, rep.lazy, rep.indexes, rep.jevents = {}, {}, {}, []
 
