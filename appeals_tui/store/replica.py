@@ -123,6 +123,16 @@ class Replica:
         docs = self.tables.get(table, {})
         return iter(reversed(docs.items()) if reverse else list(docs.items()))
 
+    def get_fn(self, table: str) -> Callable[[str], Doc | None]:
+        return lambda key: self.get(table, key)
+
+    def peek_fn(self, table: str) -> Callable[[str], Doc | None]:
+        """Reads a doc without keeping it decoded (a table still on disk)."""
+        lazy = self.lazy.get(table)
+        if lazy is not None:
+            return lazy.peek
+        return self.tables.get(table, {}).get
+
     def docs(self, table: str) -> dict[str, Doc]:
         """The whole table as a dict (decoded now if it was still on disk)."""
         lazy = self.lazy.get(table)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import reduce
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from appeals_tui.store import journal as jf
 from appeals_tui.store.audit import GENESIS, VerifyResult
 from appeals_tui.store.index import Index, KeyFunc
 from appeals_tui.store.lock import FileLock
+from appeals_tui.store.ordered import one_bucket, order_key, rankable
 from appeals_tui.store.protocol import EVERYTHING, ChainHead, Filter, Group, Op, Order, Page, Rows
 from appeals_tui.store.replica import Replica
 from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
@@ -266,6 +268,18 @@ class Workspace:
                 return list(self._rep.docs(table).values())
             return self.db.table(table).search(cond)
 
+    def _ordered(self, t: TableDecl, order: Sequence[Order]) -> Index | None:
+        """The saved whole-table order index (store/ordered.py) for an unfiltered query
+        on a table still on disk (mutex held); None: sort in memory as usual."""
+        name = "order:" + ",".join(f"{o.field}{'-' if o.descending else '+'}" for o in order)
+        idx = self._rep.indexes.get((t.name, name))
+        if idx is not None:
+            return idx
+        lazy = self._rep.lazy.get(t.name)
+        if lazy is None or not rankable(t, order):
+            return None
+        return self._rep.index(t.name, name, one_bucket, False, order_key(t, order, lazy.position))
+
     @staticmethod
     def _indexed(t: TableDecl) -> set[str]:
         return {f.name for f in t.indexed}
@@ -279,6 +293,15 @@ class Workspace:
     ) -> Rows:
         t = SCHEMA.table(table)
         check_names([o.field for o in order], table)
+        if not where:
+            with self._mutex:
+                self.refresh()
+                ordered = self._ordered(t, order)
+                if ordered is not None:  # the first rows without decoding the table
+                    end = None if page.limit is None else page.offset + page.limit
+                    keys = islice(ordered.descending(0), page.offset, end)
+                    rows = [d for d in map(self._rep.get_fn(table), keys) if d is not None]
+                    return Rows(rows=rows, total=self._rep.count(table))
         matched = self._select(table, where)
         end = None if page.limit is None else page.offset + page.limit
         ordered = order_docs(t, matched, order, end)
@@ -291,6 +314,18 @@ class Workspace:
         as the caller reads and not kept, so listing a whole table (`history --json`,
         exports) holds one block of records at a time and its first rows come at once."""
         t = SCHEMA.table(table)
+        if not where and order:
+            with self._mutex:
+                self.refresh()
+                ordered = self._ordered(t, order)
+                peek = self._rep.peek_fn(table)
+            if ordered is not None:  # streamed in order, each doc read as it goes
+                for key in ordered.descending(0):
+                    with self._mutex:
+                        doc = peek(key)
+                    if doc is not None:
+                        yield doc
+                return
         indexed = any(f.op == Op.EQ and f.field in self._indexed(t) for f in where)
         if indexed or len(order) > 1 or (order and order[0].field != INSERTED):
             yield from self.query(table, where, order).rows  # an index bucket, or sorting
