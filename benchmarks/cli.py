@@ -271,21 +271,24 @@ def run_cli(large: Path, small: Path, scratch: Path) -> dict[str, Any]:
 
 
 def format_cli_table(result: dict[str, Any], large_n: str, small_n: str) -> str:
-    """The issue's table: time at the large size, ×small, peak RSS, budget, met."""
+    """The issue's table: median time at the large size, ×small, peak RSS, rate, the
+    first of the runs (the first process after the snapshot was written builds and
+    saves the index files the later ones read), budget, met."""
     lines = [
         f"appeals bench --cli: fresh process per command, median of {result['runs']} runs",
         f"large: {result['large']}",
         f"small: {result['small']}",
         "",
-        f"| command at {large_n} | time | ×{small_n} | peak RSS | rate | budget | |",
-        "|---|---|---|---|---|---|---|",
+        f"| command at {large_n} | time | ×{small_n} | peak RSS | rate | 1st run | budget | |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in result["rows"]:
         rate = f"{row['rate_per_s']:,}/s" if row["rate_per_s"] else ""
         ratio = f"×{row['ratio']}" if row["ratio"] is not None else ""
+        first = row["runs"]["large"][0]["seconds"] if row["runs"]["large"] else 0.0
         lines.append(
             f"| `{row['command']}` | {row['seconds']:.2f} s | {ratio} | {row['peak_rss_mb']:.0f} MB "
-            f"| {rate} | {row['budget']} | {'met' if row['met'] else 'MISSED'} |"
+            f"| {rate} | {first:.2f} s | {row['budget']} | {'met' if row['met'] else 'MISSED'} |"
         )
     lines.append(f"\ntotal {result['total_s']} s")
     return "\n".join(lines)
