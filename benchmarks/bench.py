@@ -165,14 +165,14 @@ def _loads(values: tuple[float, ...]) -> str:
 
 
 def run_cli_bench(
-    decisions: int, workdir: Path, baseline_dir: Path, baseline_at: int = 1000
+    decisions: int, workdir: Path, baseline_dir: Path, baseline_at: int = 1000, runs: int = 3
 ) -> tuple[dict[str, Any], str]:
     """`appeals bench --cli`: commands as fresh processes at N and at `baseline_at`."""
     from benchmarks.cli import format_cli_table, run_cli
 
     large, small = _kept(workdir, decisions), _kept(baseline_dir, baseline_at)
     load_before = os.getloadavg()
-    result = run_cli(large, small, workdir / "cli-scratch")
+    result = run_cli(large, small, workdir / "cli-scratch", runs)
     shutil.rmtree(workdir / "cli-scratch", ignore_errors=True)
     result["machine"] = machine()
     result["load_avg"] = {"before": load_before, "after": os.getloadavg()}
