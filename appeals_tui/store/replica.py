@@ -141,6 +141,12 @@ class Replica:
             _before_decode()
             self.tables[table] = lazy.materialize()  # decoded with the collector paused
             del self.lazy[table]
+            # Indexes opened from saved files read names and docs per key: on a decoded
+            # table, ones built from the dict answer faster (rebuilt on next use).
+            for name in [
+                k for k, idx in self.indexes.items() if k[0] == table and idx.disk is not None
+            ]:
+                del self.indexes[name]
             _give_back()
         return self.tables.get(table, {})
 

@@ -65,6 +65,8 @@ class Workspace:
     #: auto-compact after a commit once the journal exceeds this: bounds replay on open
     #: (about 0.1 s per 8 MiB) while a compaction at 100k decisions costs under a second
     AUTO_COMPACT_BYTES: int = 8 << 20
+    #: a lookup returning more docs than this decodes the whole table (see `_bucket`)
+    DECODE_BUCKETS_OVER: int = 2000
 
     def __init__(
         self,
@@ -230,7 +232,7 @@ class Workspace:
             func, multi = f.value, f.multi
         with self._mutex:
             self.refresh()
-            return self._rep.index(table, field, func, multi).bucket(value)
+            return self._bucket(table, lambda: self._rep.index(table, field, func, multi), value)
 
     def search(self, table: str, cond: QueryLike) -> list[Doc]:
         return list(self.db.table(table).search(cond))
@@ -260,7 +262,8 @@ class Workspace:
             best: list[Doc] | None = None
             for flt in where:
                 if flt.op == Op.EQ and flt.field in self._indexed(t):
-                    bucket = self._field_index(t, t.field(flt.field)).bucket(flt.value)
+                    f = t.field(flt.field)
+                    bucket = self._bucket(table, lambda f=f: self._field_index(t, f), flt.value)
                     if best is None or len(bucket) < len(best):
                         best = bucket
             if best is not None:
@@ -268,6 +271,18 @@ class Workspace:
             if cond is None:
                 return list(self._rep.docs(table).values())
             return self.db.table(table).search(cond)
+
+    def _bucket(self, table: str, index: Callable[[], Index], value: Any) -> list[Doc]:
+        """An index bucket's docs (mutex held). A big bucket of a table still on disk
+        decodes the whole table once instead (values shared, see share.py): reading
+        thousands of records one by one, and keeping them unshared, costs a long-lived
+        process more time and memory than one decode (the queue, stats, history)."""
+        idx = index()
+        if table in self._rep.lazy and idx.disk is not None:
+            if len(idx.keys(value)) > self.DECODE_BUCKETS_OVER:
+                self._rep.docs(table)  # its saved indexes give way to ones built in memory
+                idx = index()
+        return idx.bucket(value)
 
     def _ordered(self, t: TableDecl, order: Sequence[Order]) -> Index | None:
         """The saved whole-table order index (store/ordered.py) for an unfiltered query
