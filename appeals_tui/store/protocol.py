@@ -29,6 +29,10 @@ Transactions
     existing key raises `ConflictError`. An exception inside the block discards
     every change. Audit events appended with `txn.event` are chained (SHA-256,
     see `store.audit`) and committed with the changes.
+    Services also call the store's own reads (`lookup`, `query`, `iterate`, ...)
+    while a transaction is open (intake, strike removal, QA draws): those see the
+    committed state (not the pending writes) and must not wait for the open
+    transaction.
 
 Stability: helper backends implement this. Changes are additive only; each is
 listed here.
@@ -39,6 +43,8 @@ listed here.
       writes without logging an event gets a "records.changed" event for that.
       `verify()` replays those digests against every record (table, id, field).
       schema_version 2.
+    - v3 (issue 11): documented (no change in behaviour): store reads while a
+      transaction is open see committed state and must not block on it.
 """
 
 from __future__ import annotations
