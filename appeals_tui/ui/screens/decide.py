@@ -28,6 +28,7 @@ from ..widgets.case_views import subject_text
 from ..widgets.decision_form import DecisionForm
 from ..widgets.dialogs import ConflictDialog
 from ..widgets.guidance_panel import GuidancePanel
+from ..widgets.media_viewer import MediaViewer
 from ..widgets.precedents import PrecedentsList
 
 __all__ = ["DecideScreen", "LiveView", "live_view", "offer_notice"]
@@ -84,7 +85,8 @@ class DecideScreen(AppealsScreen):
     HELP_TITLE = "Decide"
     HELP_TEXT = (
         "Choose the action, cite clauses (type to search, enter/space to cite), answer every factor, "
-        "write the reasoning. Guidance and precedents follow the factors. ctrl+s saves; escape keeps the draft."
+        "write the reasoning. Guidance and precedents follow the factors. ctrl+s saves; escape keeps the draft. "
+        "The case's images start blurred: focus them (tab or click), then v reveals, g greyscale, m hides, ←/→ page."
     )
     BINDINGS = [
         Binding(
@@ -139,6 +141,7 @@ class DecideScreen(AppealsScreen):
             self.session.library,
             self.initial,
             side=[
+                MediaViewer(id="decide-images"),
                 Label("Guidance", classes="section-title"),
                 GuidancePanel(id="guidance"),
                 Label("Precedents", classes="section-title"),
@@ -165,6 +168,9 @@ class DecideScreen(AppealsScreen):
         self.case = case
         self.version = case["version"]
         self.query_one("#decide-subject", Static).update(subject_text(case))
+        viewer = self.query_one(MediaViewer)
+        if viewer.hashes != list(case.get("media") or ()):
+            viewer.show(list(case.get("media") or ()))
         self._schedule(0)
 
     # -- live guidance -------------------------------------------------------------
