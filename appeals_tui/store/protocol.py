@@ -45,6 +45,7 @@ listed here.
       schema_version 2.
     - v3 (issue 11): documented (no change in behaviour): store reads while a
       transaction is open see committed state and must not block on it.
+    - v4 (issue 11): `warnings`, which the CLI already printed (embedded: file modes).
 """
 
 from __future__ import annotations
@@ -190,6 +191,12 @@ class Store(Protocol):
     def location(self) -> Path | None:
         """The directory holding the store's files (None for a server database): the
         services refuse to write exports inside it."""
+        ...
+
+    @property
+    def warnings(self) -> list[str]:
+        """Sentences for the user about how the store is set up (e.g. files others on
+        the host can read); empty when there is nothing to say."""
         ...
 
     @property
