@@ -159,7 +159,8 @@ def import_parsed(
                 fields["media"] = have + [h for h in report.media if h not in have]
                 for sha in report.media:
                     if txn.get("media", sha) is None and sha in facts:
-                        doc = media_doc(facts[sha], now, case_id, report.account)
+                        preview = media.previews.get(sha) if media else None
+                        doc = media_doc(facts[sha], now, case_id, report.account, preview)
                         txn.insert("media", sha, doc)
                         txn.event("media.stored", f"media:{sha}", doc)
                         result.media_stored += 1
