@@ -79,9 +79,22 @@ def bench_cmd(
         result, table = run_cli_bench(n, workdir, baseline or workdir)
         emit(ctx, result, None if wants_json(ctx) else table)
         return
-    result = run(
-        n, samples=samples, workdir=workdir, keep=keep, compare=not no_compare, tui=not no_tui
-    )
+    from .progress import long_work
+
+    stopped = "stopped; the benchmark workspace was removed"
+    if keep:
+        stopped = "stopped; the partly built benchmark workspace was kept"
+    writing = frozenset({"compacting"})
+    with long_work(ctx, "benchmark", stopped=stopped, bytes_phases=writing, safe_points=False) as p:
+        result = run(
+            n,
+            samples=samples,
+            workdir=workdir,
+            keep=keep,
+            compare=not no_compare,
+            tui=not no_tui,
+            progress=p,
+        )
     emit(ctx, result, None if wants_json(ctx) else format_table(result))
 
 
