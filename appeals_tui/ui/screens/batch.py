@@ -20,6 +20,7 @@ from ...domain.errors import AppealsError
 from ...services import cases, decisions
 from ...services.cases import CaseFilter
 from ...services.decisions import DecisionDraft
+from ...services.networks import network_open_cases
 from ...services.session import Session
 from ..base import AppealsScreen
 from ..services import error_text
@@ -105,9 +106,17 @@ class BatchScreen(AppealsScreen):
         ("Batch notices", "Review the notices of the decisions just made", "notices"),
     ]
 
-    def __init__(self, account: str, draft: DecisionDraft | None = None) -> None:
+    def __init__(
+        self,
+        account: str = "",
+        draft: DecisionDraft | None = None,
+        *,
+        network_id: str | None = None,
+    ) -> None:
         super().__init__()
         self.account = account
+        #: work the open cases of every account of this network instead of one account
+        self.network_id = network_id
         self.initial = draft
         self.versions: dict[str, int] = {}
         #: Decisions saved by the last batch (their notices are still owed).
@@ -115,8 +124,13 @@ class BatchScreen(AppealsScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        title = Text("Working account @", style="bold")
-        title.append(one_line(self.account, 60))
+        if self.network_id:
+            title = Text(
+                f"Working network {self.network_id}: open cases of all its accounts", style="bold"
+            )
+        else:
+            title = Text("Working account @", style="bold")
+            title.append(one_line(self.account, 60))
         yield Static(title, id="batch-title")
         yield YesNoSelectionList(id="batch-cases")
         yield DecisionForm(
@@ -135,7 +149,14 @@ class BatchScreen(AppealsScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call(account_open_cases, self.session, self.account, done=self._show, group="batch")
+        if self.network_id:
+            self.call(
+                network_open_cases, self.session, self.network_id, done=self._show, group="batch"
+            )
+        else:
+            self.call(
+                account_open_cases, self.session, self.account, done=self._show, group="batch"
+            )
 
     def _show(self, found: list[dict[str, Any]]) -> None:
         listing = self.query_one(SelectionList)
@@ -145,6 +166,8 @@ class BatchScreen(AppealsScreen):
         self.versions = {c["case_id"]: c["version"] for c in found}
         for c in found:
             prompt = Text(f"{c['case_id']}  {c['status'].replace('in_review', 'claimed'):<8} ")
+            if self.network_id:
+                prompt.append(f"@{one_line(c['subject']['account'], 24)} ", style="bold")
             prompt.append(one_line(c.get("content_text"), 90))
             listing.add_option(
                 Selection(prompt, c["case_id"], checked is None or c["case_id"] in checked)
@@ -154,7 +177,10 @@ class BatchScreen(AppealsScreen):
         listing.border_title = f"{len(found)} open cases"
         if not found:
             self.query_one("#batch-results", Static).update(
-                Text("No open cases left on this account.", style="dim")
+                Text(
+                    f"No open cases left on this {'network' if self.network_id else 'account'}.",
+                    style="dim",
+                )
             )
 
     def action_toggle_all(self) -> None:

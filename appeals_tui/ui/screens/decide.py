@@ -21,6 +21,7 @@ from ...domain.models import Action, Decision
 from ...domain.similarity import RankedPrecedent
 from ...services import cases, decisions
 from ...services.decisions import DecisionDraft
+from ...services.precedents import precedents_for_case
 from ...services.session import Session
 from ..base import AppealsScreen
 from ..services import error_text
@@ -52,8 +53,8 @@ def live_view(
 ) -> LiveView:
     """Guidance, precedents and (for a chosen action) why a divergence reason is needed."""
     guidance = decisions.guidance_for(session, factors, case.get("jurisdiction"))
-    ranked = decisions.precedents_for(
-        session, factors, set(clause_ids), exclude_case=case["case_id"], limit=5
+    ranked = precedents_for_case(
+        session, case["case_id"], factors, clause_ids=set(clause_ids), limit=5
     )
     explanation = None
     if action in _ACTIONS:
