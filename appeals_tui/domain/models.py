@@ -145,6 +145,8 @@ class Report(Record):
     url: str | None = None
     case_id: str = ""
     imported_at: str = ""
+    #: where it was imported from ("FILE:LINE"), to name it when a later file disagrees
+    source: str = ""
     #: in a parsed file: paths relative to it; once stored: SHA-256 of each file
     media: list[str] = field(default_factory=list)
 

@@ -9,6 +9,7 @@ changed.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -70,7 +71,7 @@ class Workspace:
         path: Path,
         *,
         clock: Callable[[], datetime] | None = None,
-        lock_timeout: float = 10.0,
+        lock_timeout: float | None = None,
         auto_compact: bool = True,
     ) -> None:
         self.path = Path(path)
@@ -79,9 +80,16 @@ class Workspace:
         self._clock = clock or _utc_now
         self._auto_compact = auto_compact
         self._mutex = threading.RLock()
+        if lock_timeout is None:  # long enough for a big import to finish committing
+            lock_timeout = float(os.environ.get("APPEALS_LOCK_TIMEOUT") or 60)
         self._lock = FileLock(self.path / jf.LOCK, lock_timeout)
         #: sentences for the user about files other people on the host can read
         self.warnings: list[str] = files.mode_warnings(self.path)
+        if self.read_only:
+            self.warnings.append(
+                f"workspace at {self.path} is read-only for you: you can read it, "
+                "but no change can be saved"
+            )
         self._rep = Replica(self.path)
         self._txn: Txn | None = None
         #: per declared ranking: its index key and order functions (compiled once)
@@ -169,7 +177,7 @@ class Workspace:
                 f"workspace at {self.path} has schema {version}, newer than this program "
                 f"supports ({self.SCHEMA_VERSION}); upgrade appeals-tui"
             )
-        if version < self.SCHEMA_VERSION:
+        if version < self.SCHEMA_VERSION and not self.read_only:  # read-only: read as is
             with self.transaction("system") as txn:
                 current = txn.meta("schema_version", 0)
                 if current < self.SCHEMA_VERSION:
