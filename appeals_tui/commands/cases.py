@@ -91,7 +91,7 @@ def cases_list(
     ctx: click.Context, status, platform, jurisdiction, assignee, account, text, sort, limit, offset
 ) -> None:
     """List cases, highest priority first."""
-    from ..services.cases import CaseFilter, list_cases
+    from ..services.cases import CaseFilter, iter_cases, list_cases
 
     flt = CaseFilter(
         status={s for s in status},
@@ -101,6 +101,9 @@ def cases_list(
         account=account,
         text=text,
     )
+    if wants_json(ctx) and limit is None and not offset:  # everything, streamed
+        emit_rows(ctx, iter_cases(session(ctx), flt, sort=sort), str)
+        return
     limit = limit or (None if wants_json(ctx) else 50)
     page = list_cases(session(ctx), flt, sort=sort, offset=offset, limit=limit)
 
