@@ -18,7 +18,11 @@ __all__ = ["LANGS", "templates", "detection_sources", "pick_lang"]
 
 LANGS = ("en", "ko")
 #: Reporter name prefixes that say how a report reached us.
-_SOURCE_PREFIXES = (("tf_", "trusted_flagger"), ("auto_", "automated"))
+_SOURCE_PREFIXES = (
+    ("tf_", "trusted_flagger"),
+    ("trusted_flagger", "trusted_flagger"),
+    ("auto_", "automated"),
+)
 
 
 def _folder():
@@ -56,7 +60,8 @@ def _load_template(name: str, lang: str) -> tuple[Template, Template]:
 
 
 def detection_sources(reports: list[dict[str, Any]]) -> list[str]:
-    """How the content reached review, by reporter name: tf_ trusted flagger, auto_ automated."""
+    """How the content reached review, by reporter name: tf_ or trusted_flagger… a trusted
+    flagger, auto_ automated, anyone else a user report."""
     kinds: list[str] = []
     for report in reports:
         reporter = (report.get("reporter") or "").lower()

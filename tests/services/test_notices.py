@@ -113,3 +113,17 @@ def test_hostile_reasoning_stays_literal(sessions):
     assert hostile in n.body
     sent = notices.send_notice(minji, d.decision_id, lang="en")
     assert hostile in sent["body"]
+
+
+def test_trusted_flagger_reporters_are_not_called_user_reports():
+    from appeals_tui.services.notice_templates import detection_sources
+
+    reports = [
+        {"reporter": "trusted_flagger_kcsc"},
+        {"reporter": "Trusted_Flagger-NGO"},
+        {"reporter": "tf_kcsc"},
+        {"reporter": "user_12"},
+        {"reporter": "auto_classifier"},
+    ]
+    assert detection_sources(reports[:3]) == ["trusted_flagger"]
+    assert detection_sources(reports) == ["trusted_flagger", "user_report", "automated"]
