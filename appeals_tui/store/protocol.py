@@ -29,6 +29,10 @@ Transactions
     existing key raises `ConflictError`. An exception inside the block discards
     every change. Audit events appended with `txn.event` are chained (SHA-256,
     see `store.audit`) and committed with the changes.
+    Services also call the store's own reads (`lookup`, `query`, `iterate`, ...)
+    while a transaction is open (intake, strike removal, QA draws): those see the
+    committed state (not the pending writes) and must not wait for the open
+    transaction.
 
 Stability: helper backends implement this. Changes are additive only; each is
 listed here.
@@ -39,6 +43,9 @@ listed here.
       writes without logging an event gets a "records.changed" event for that.
       `verify()` replays those digests against every record (table, id, field).
       schema_version 2.
+    - v3 (issue 11): documented (no change in behaviour): store reads while a
+      transaction is open see committed state and must not block on it.
+    - v4 (issue 11): `warnings`, which the CLI already printed (embedded: file modes).
 """
 
 from __future__ import annotations
@@ -184,6 +191,12 @@ class Store(Protocol):
     def location(self) -> Path | None:
         """The directory holding the store's files (None for a server database): the
         services refuse to write exports inside it."""
+        ...
+
+    @property
+    def warnings(self) -> list[str]:
+        """Sentences for the user about how the store is set up (e.g. files others on
+        the host can read); empty when there is nothing to say."""
         ...
 
     @property

@@ -105,6 +105,31 @@ class Field:
             if default is None:
                 return lambda doc: doc.get(name)
             return lambda doc: _or(doc.get(name), default)
+        if (
+            self.derive is Derive.VALUE
+            and self.multi
+            and len(parts) == 2
+            and parts[0].endswith("[]")
+            and "[]" not in parts[1]
+        ):
+            outer, inner = parts[0][:-2], parts[1]
+
+            def each(doc: Mapping[str, Any]) -> Any:  # "clauses[].id"
+                items = doc.get(outer)
+                if not isinstance(items, list):
+                    return []
+                got = (i.get(inner) for i in items if isinstance(i, Mapping))
+                return [v for v in dict.fromkeys(got) if v is not None]
+
+            return each
+        if self.derive is Derive.DAY and len(parts) == 1 and "[]" not in parts[0]:
+            (name,) = parts
+
+            def day(doc: Mapping[str, Any]) -> Any:
+                at = doc.get(name)
+                return at[:10] if isinstance(at, str) else default
+
+            return day
         if plain and len(parts) == 2:
             outer, inner = parts
 

@@ -1,78 +1,145 @@
-"""TinyDB as a read-only query layer over the workspace's live in-memory state.
+"""TinyDB over the workspace's live state: the embedded backend's tables and queries.
 
-Why: stock TinyDB tables read the whole database from storage and write it all
-back on every change. Here `_read_table` hands TinyDB the live dict (no copy),
-and writes are refused: they must go through `Workspace.transaction()` so they
-are journaled, versioned and audited. The query cache is invalidated by a
-per-table change stamp that every applied change (own or refreshed) bumps.
+Why: TinyDB is the embedded document and query layer; we extend it at its own
+seams instead of around it.
+- `StateStorage` (a TinyDB `Storage`) hands TinyDB the replica's live tables
+  (`{table: {doc_id: doc}}`, doc ids being the record keys). Its `write` is
+  refused: stock TinyDB writes the whole database on every change, while ours go
+  through `Workspace.transaction()` -- one fsynced journal line, versioned and
+  audited -- and reach these tables when the replica applies them.
+- `JournalTable` (`TinyDB.table_class`) reads one record by doc id without
+  decoding the rest of a table still on disk, keeps TinyDB's query cache valid
+  with a per-table change stamp, and reaches the replica's secondary indexes
+  (`lookup`, `top`), which the replica keeps current on every applied change.
+- `document_class` is `Stored`: a match is the stored dict itself, not a copy
+  (a history search over 100k decisions must not copy them). Treat it as
+  read-only, like everything a `Store` returns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, NoReturn
+import threading
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tinydb import TinyDB
 from tinydb.queries import QueryLike
 from tinydb.storages import Storage
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.store.index import Index, KeyFunc
 
-__all__ = ["StateStorage", "JournalTable", "JournalDB"]
+if TYPE_CHECKING:
+    from appeals_tui.store.replica import Replica
 
-Tables = dict[str, dict[str, dict[str, Any]]]
+__all__ = ["StateStorage", "JournalTable", "JournalDB", "Stored"]
+
+Doc = dict[str, Any]
+Tables = dict[str, dict[str, Doc]]
 _REFUSED = "the workspace database is read-only here; write through Workspace.transaction()"
 
 
+class Stored(dict):  # type: ignore[type-arg]
+    """`JournalTable.document_class`: "constructing" one hands back the stored doc
+    itself (its doc id is its key), so a search copies nothing."""
+
+    def __new__(cls, doc: Mapping[str, Any], doc_id: str) -> Any:  # noqa: D102
+        return doc
+
+
 class StateStorage(Storage):
-    """TinyDB storage that exposes the workspace state; `write` is refused."""
+    """TinyDB storage over a `Replica`'s live state; `write` is refused."""
 
     def __init__(
-        self,
-        tables: Callable[[], Tables],
-        table: Callable[[str], dict[str, dict[str, Any]]],
-        stamp: Callable[[str], tuple[int, int]],
-        refresh: Callable[[], object],
+        self, replica: Replica, mutex: threading.RLock, refresh: Callable[[], object]
     ) -> None:
-        self._tables = tables
-        self.table = table
-        self.stamp = stamp
+        self.replica = replica
+        self.mutex = mutex  # the workspace's: decoding a table on disk happens once
         self.refresh = refresh
 
     def read(self) -> Tables:
-        """Every table (decodes those still on disk): TinyDB calls it only to list them."""
-        return self._tables()
+        """Every table as it is now (others' writes applied; tables still on disk
+        decoded): TinyDB calls it to list the tables."""
+        with self.mutex:
+            self.refresh()
+            return {name: self.replica.docs(name) for name in self.replica.names()}
 
     def write(self, data: dict[str, dict[str, Any]]) -> NoReturn:
         raise StoreError(_REFUSED)
 
 
 class JournalTable(Table):
-    """A Table whose documents are keyed by string ids (doc.doc_id == the key)."""
+    """A TinyDB table of the workspace: doc ids are the record keys (strings)."""
 
     document_id_class = str  # type: ignore[assignment]
+    document_class = Stored  # type: ignore[assignment]
 
     def __init__(self, storage: Storage, name: str, cache_size: int = 10, **_: Any) -> None:
         super().__init__(storage, name, cache_size=cache_size)
         self._stamp: tuple[int, int] | None = None
 
+    @property
+    def _state(self) -> StateStorage:
+        return self._storage  # type: ignore[return-value]
+
     def _sync(self) -> None:
-        storage: StateStorage = self._storage  # type: ignore[assignment]
-        storage.refresh()
-        stamp = storage.stamp(self.name)
+        state = self._state
+        state.refresh()
+        stamp = state.replica.stamp(self.name)
         if stamp != self._stamp:
             self._query_cache.clear()
             self._stamp = stamp
 
-    def search(self, cond: QueryLike) -> list[Document]:
-        self._sync()
-        return super().search(cond)
+    def search(self, cond: QueryLike) -> list[Doc]:  # type: ignore[override]
+        with self._state.mutex:
+            self._sync()
+            return super().search(cond)
+
+    def get(  # type: ignore[override]
+        self,
+        cond: QueryLike | None = None,
+        doc_id: str | None = None,
+        doc_ids: Iterable[str] | None = None,
+    ) -> Any:
+        """By doc id: that record alone (a table still on disk decodes one line)."""
+        if cond is None and (doc_id is not None or doc_ids is not None):
+            with self._state.mutex:
+                self._state.refresh()
+                rep = self._state.replica
+                if doc_id is not None:
+                    return rep.get(self.name, str(doc_id))
+                found = (rep.get(self.name, str(key)) for key in doc_ids or ())
+                return [doc for doc in found if doc is not None]
+        with self._state.mutex:
+            return super().get(cond, doc_id, doc_ids)  # type: ignore[call-overload]
+
+    def all(self) -> list[Doc]:  # type: ignore[override]
+        with self._state.mutex:
+            self._sync()
+            return list(self._read_table().values())
+
+    def __len__(self) -> int:
+        with self._state.mutex:
+            self._state.refresh()
+            return self._state.replica.count(self.name)
+
+    def index(
+        self, name: str, func: KeyFunc, multi: bool = False, order: KeyFunc | None = None
+    ) -> Index:
+        """The replica's secondary index `name` on this table (built on first use, then
+        kept current by every applied change); call with the state mutex held."""
+        self._state.refresh()
+        return self._state.replica.index(self.name, name, func, multi, order)
+
+    def lookup(self, name: str, func: KeyFunc, value: Hashable, multi: bool = False) -> list[Doc]:
+        """Docs filed under `value` in index `name`, in the order they entered it."""
+        with self._state.mutex:
+            return self.index(name, func, multi).bucket(value)
 
     def _read_table(self) -> dict[str, Mapping]:  # type: ignore[override]
         self._sync()
-        storage: StateStorage = self._storage  # type: ignore[assignment]
-        return storage.table(self.name)
+        return self._state.replica.docs(self.name)
 
     def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> NoReturn:
         raise StoreError(_REFUSED)
@@ -82,6 +149,9 @@ class JournalDB(TinyDB):
     """TinyDB wired to StateStorage and JournalTable."""
 
     table_class = JournalTable
+
+    def table(self, name: str, **kwargs: Any) -> JournalTable:  # type: ignore[override]
+        return super().table(name, **kwargs)  # type: ignore[return-value]
 
     def close(self) -> None:
         """Nothing to flush: the workspace owns the files."""

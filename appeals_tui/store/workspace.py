@@ -96,11 +96,12 @@ class Workspace:
             )
         self._rep = Replica(self.path)
         self._txn: Txn | None = None
+        #: per declared ranking: its index key and order functions (compiled once)
+        self._rankings: dict[str, tuple[KeyFunc, KeyFunc]] = {}
         self.db = JournalDB(
             storage=StateStorage,
-            tables=lambda: {name: self._rep.docs(name) for name in self._rep.names()},
-            table=self._table_docs,
-            stamp=self._rep.stamp,
+            replica=self._rep,
+            mutex=self._mutex,
             refresh=self.refresh,
         )
         try:
@@ -211,18 +212,11 @@ class Workspace:
                 return self._rep.catch_up()
 
     def get(self, table: str, key: str) -> Doc | None:
-        with self._mutex:  # a table still on disk decodes (and caches) the record
-            self.refresh()
-            return self._rep.get(table, key)
+        """One record by TinyDB doc id (= key); a table still on disk decodes one line."""
+        return self.db.table(table).get(doc_id=key)
 
     def all(self, table: str) -> list[Doc]:
-        with self._mutex:
-            self.refresh()
-            return list(self._rep.docs(table).values())
-
-    def _table_docs(self, table: str) -> dict[str, Doc]:
-        with self._mutex:  # decoding a table still on disk must happen once
-            return self._rep.docs(table)
+        return self.db.table(table).all()
 
     def lookup(self, table: str, field: str, value: Any) -> list[Doc]:
         """Docs of `table` whose `field` equals `value`, via an in-memory index.
@@ -253,13 +247,10 @@ class Workspace:
         return self.path
 
     def get_many(self, table: str, keys: Iterable[str]) -> list[Doc]:
-        with self._mutex:
-            self.refresh()
-            found = (self._rep.get(table, key) for key in keys)
-            return [doc for doc in found if doc is not None]
+        return self.db.table(table).get(doc_ids=list(keys))
 
     def _field_index(self, t: TableDecl, f: Field) -> Index:
-        return self._rep.index(t.name, f.name, f.value, f.multi)
+        return self.db.table(t.name).index(f.name, f.getter, f.multi)
 
     def _select(self, table: str, where: Sequence[Filter]) -> list[Doc]:
         """Docs matching `where`, in insertion order: the smallest index bucket an
@@ -278,7 +269,7 @@ class Workspace:
             if best is not None:
                 return best if cond is None else [d for d in best if cond(d)]
             if cond is None:
-                return list(self._rep.docs(table).values())
+                return self.db.table(table).all()
             return self.db.table(table).search(cond)
 
     def _bucket(self, table: str, index: Callable[[], Index], value: Any) -> list[Doc]:
@@ -365,9 +356,7 @@ class Workspace:
 
     def count(self, table: str, where: Sequence[Filter] = ()) -> int:
         if not where:
-            with self._mutex:
-                self.refresh()
-                return self._rep.count(table)
+            return len(self.db.table(table))
         return len(self._select(table, where))
 
     def distinct(self, table: str, field: str, where: Sequence[Filter] = ()) -> list[Any]:
@@ -406,13 +395,11 @@ class Workspace:
         skip: QueryInstance | None = None
         if exclude:
             skip = reduce(lambda a, b: a | b, (compile_filter(t, f) for f in exclude))
+        funcs = self._rankings.get(r.name)
+        if funcs is None:
+            funcs = self._rankings[r.name] = (rank_keys(t, r), rank_order(t, r, t.key))
         with self._mutex:
-            self.refresh()
-            idx = self._rep.indexes.get((r.table, f"ranking:{r.name}"))
-            if idx is None:
-                idx = self._rep.index(
-                    r.table, f"ranking:{r.name}", rank_keys(t, r), True, rank_order(t, r, t.key)
-                )
+            idx = self.db.table(r.table).index(f"ranking:{r.name}", funcs[0], True, funcs[1])
             return idx.top(value, n, skip)
 
     def head(self) -> ChainHead:

@@ -24,7 +24,7 @@ def test_reopen_replays_journal(ws: Workspace, ws_path: Path) -> None:
     ws.close()
     with Workspace.open(ws_path) as again:
         assert state(again) == before
-        assert [d.doc_id for d in again.db.table("cases").all()][:2] == ["C-000001", "C-000002"]
+        assert list(again.db.storage.read()["cases"])[:2] == ["C-000001", "C-000002"]
 
 
 @pytest.mark.parametrize("compactions", [1, 2, 3])

@@ -123,7 +123,7 @@ class WorkspaceVsModel(RuleBasedStateMachine):
     def check(self, ws: Workspace) -> None:
         for table in ("cases", "notes", "qa"):
             expected = self.model.get(table, {})
-            assert {d.doc_id: dict(d) for d in ws.db.table(table).all()} == expected
+            assert dict(ws.db.storage.read().get(table, {})) == expected
             assert ws.count(table) == len(expected)
         assert ws.meta("touched") is None
         for key, value in self.meta.items():

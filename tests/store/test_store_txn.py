@@ -141,8 +141,10 @@ def test_tinydb_queries_read_live_state_and_cache_is_invalidated(ws: Workspace) 
     with ws.transaction("a") as txn:
         txn.update("cases", "C-000002", {"status": "closed"})
     hits = cases.search(open_q)
-    assert [d.doc_id for d in hits] == ["C-000001", "C-000003"]
+    assert [d["title"] for d in hits] == ["case C-000001", "case C-000003"]
+    assert hits[0] is ws.get("cases", "C-000001")  # the stored doc (document_class), no copy
     assert cases.get(doc_id="C-000002")["status"] == "closed"
+    assert cases.get(doc_ids=["C-000003", "nope", "C-000001"]) == [hits[1], hits[0]]
     assert len(cases) == 3 and cases.count(open_q) == 2
     assert ws.search("cases", open_q) == hits
     assert ws.db.tables() >= {"cases"}

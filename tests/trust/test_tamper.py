@@ -65,7 +65,8 @@ def rewrite_snapshot(path: Path, edit: Callable[[dict[str, dict[str, Doc]]], Non
     with Workspace.open(path) as ws:
         ws.compact()
         tables = {
-            name: {d.doc_id: dict(d) for d in ws.db.table(name).all()} for name in ws.db.tables()
+            name: {key: dict(doc) for key, doc in docs.items()}
+            for name, docs in ws.db.storage.read().items()
         }
         meta = dict(ws._rep.meta)
         events = ws.events()

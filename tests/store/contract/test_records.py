@@ -21,6 +21,7 @@ def test_a_store_is_created_once_and_opened_after(target: str) -> None:
         create_store(target)
     with open_store(target) as again:
         assert again.get("cases", "C-1") is None
+        assert all(isinstance(w, str) for w in again.warnings)
 
 
 def test_insert_get_update_and_versions(store: Store) -> None:
