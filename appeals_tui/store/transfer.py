@@ -74,16 +74,19 @@ class _WorkspaceSource:
         self.ws = Workspace.open(path)
 
     def tables(self) -> list[str]:
-        names = list(self.ws.db.tables())
+        self.ws.refresh()
+        names = [n for n in self.ws._rep.names() if self.ws._rep.docs(n)]
         declared = [t.name for t in SCHEMA.tables]
         return [n for n in declared if n in names] + sorted(n for n in names if n not in declared)
 
     def records(self, table: str) -> Iterator[tuple[str, Doc]]:
-        for doc in self.ws.db.table(table).all():
-            yield str(doc.doc_id), dict(doc)
+        self.ws.refresh()
+        for key, doc in list(self.ws._rep.docs(table).items()):  # insertion order
+            yield str(key), dict(doc)
 
     def count(self, table: str) -> int:
-        return len(self.ws.db.table(table))
+        self.ws.refresh()
+        return len(self.ws._rep.docs(table))
 
     def meta(self) -> dict[str, Any]:
         self.ws.refresh()
