@@ -4,6 +4,11 @@ Screens call `call_service(fn, *args, done=...)`. The service runs in a thread
 (storage never blocks the event loop); its result or typed error comes back on
 the event loop. A single lock serialises calls so two workers never use the
 workspace at once.
+
+Screens must never show stale data, so every call first asks the store whether
+another process wrote (before `fn`'s own reads would silently absorb the change),
+and calls that write say so (`writes=True`): either way the app's data generation
+moves and visible screens reload.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker
 
 from ..domain.errors import AppealsError
+from ..services.changes import poll
 
 __all__ = ["SERVICE_LOCK", "call_service", "error_text"]
 
@@ -41,10 +47,15 @@ def call_service(
     failed: Callable[[BaseException], None] | None = None,
     group: str = "service",
     exclusive: bool = False,
+    writes: bool = False,
     **kwargs: Any,
 ) -> Worker[None]:
-    """Run `fn(*args, **kwargs)` in a thread; deliver the outcome on the event loop."""
+    """Run `fn(*args, **kwargs)` in a thread; deliver the outcome on the event loop.
+
+    `writes`: `fn` changes records, so on success every screen showing data is stale.
+    """
     app = node.app
+    session = getattr(app, "session", None)
 
     def on_error(exc: BaseException) -> None:
         if failed is not None:
@@ -58,13 +69,22 @@ def call_service(
                 timeout=8,
             )
 
+    def stale() -> None:
+        note = getattr(app, "data_changed", None)
+        if note is not None:
+            note()
+
     def job() -> None:
         try:
             with SERVICE_LOCK:
+                if session is not None and poll(session):
+                    app.call_from_thread(stale)
                 result = fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
             app.call_from_thread(on_error, exc)
             return
+        if writes:
+            app.call_from_thread(stale)  # before `done`: what it shows next is reloaded
         if done is not None:
             app.call_from_thread(done, result)
 

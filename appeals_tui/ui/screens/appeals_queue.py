@@ -101,9 +101,6 @@ class AppealsQueueScreen(AppealsScreen):
         table.focus()
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        self.reload()
-
     def _filter(self) -> AppealFilter:
         status = {"open", "in_review"}
         if self.query_one("#flt-resolved", Checkbox).value:
@@ -115,7 +112,11 @@ class AppealsQueueScreen(AppealsScreen):
             overdue_only=self.query_one("#flt-overdue", Checkbox).value,
         )
 
+    def refresh_data(self) -> None:
+        self.reload()
+
     def reload(self) -> None:
+        self.mark_fresh()
         self.call(
             page_appeals,
             self.session,
@@ -128,6 +129,7 @@ class AppealsQueueScreen(AppealsScreen):
         )
 
     def _show(self, page: AppealPage) -> None:
+        keep = self._current()
         self.page_offset = page.offset
         self.total = page.total
         self.appeal_rows = page.rows
@@ -149,6 +151,9 @@ class AppealsQueueScreen(AppealsScreen):
                 cell(a["grounds"], 40),
                 key=a["appeal_id"],
             )
+        if keep is not None and keep["appeal_id"] in table.rows:
+            # a reload (after a claim, or another process's write) keeps the reader's place
+            table.move_cursor(row=table.get_row_index(keep["appeal_id"]))
         pages = max(1, -(-page.total // PAGE))
         self.query_one("#appeals-status", Static).update(
             Text(
@@ -197,10 +202,8 @@ class AppealsQueueScreen(AppealsScreen):
             self.session,
             row["appeal_id"],
             row["version"],
-            done=lambda doc: (
-                self.notify(f"You are reviewing {doc['appeal_id']}", title="Claimed"),
-                self.reload(),
-            ),
+            done=lambda doc: self.notify(f"You are reviewing {doc['appeal_id']}", title="Claimed"),
+            writes=True,
         )
 
     @on(DataTable.RowSelected)
@@ -218,7 +221,6 @@ class AppealsQueueScreen(AppealsScreen):
         def filed(appeal_id: str | None) -> None:
             if appeal_id:
                 self.notify(f"Filed {appeal_id}", title="Appeal filed")
-                self.reload()
 
         self.app.push_screen(FileAppealScreen(), filed)
 

@@ -129,7 +129,11 @@ class DashboardScreen(AppealsScreen):
         else:  # charts: nothing to select, keep the keyboard on the tabs
             self.query_one("#dashboard-tabs", TabbedContent).query_one(Tabs).focus()
 
+    def refresh_data(self) -> None:
+        self.action_reload()
+
     def action_reload(self) -> None:
+        self.mark_fresh()
         self.call(_load, self.session, done=self._show, failed=self._failed, group="dashboard")
 
     def _failed(self, exc: BaseException) -> None:
@@ -252,13 +256,7 @@ class DashboardScreen(AppealsScreen):
         if ids:
             from .compare import CompareScreen
 
-            self._stale = True  # a canonical mark changes the profiles: reload on return
             self.app.push_screen(CompareScreen(ids))
-
-    def on_screen_resume(self) -> None:
-        if getattr(self, "_stale", False):
-            self._stale = False
-            self.action_reload()
 
     def action_toggle_mark(self) -> None:
         key = self._profile_key()

@@ -189,6 +189,7 @@ class ReviewScreen(AppealsScreen):
             self.file["appeal"]["version"],
             done=lambda _doc: self.action_reload(),
             failed=self._failed,
+            writes=True,
         )
 
     def _outcome(self) -> str:
@@ -218,6 +219,7 @@ class ReviewScreen(AppealsScreen):
             expected_version=self.file["appeal"]["version"],
             done=self._resolved,
             failed=self._failed,
+            writes=True,
         )
 
     def _resolved(self, doc: dict[str, Any]) -> None:
