@@ -30,11 +30,12 @@ class AppealsGroup(click.Group):
             return super().invoke(ctx)
         except AppealsError as exc:
             problems = getattr(exc, "problems", None) or [str(exc)]
-            if len(problems) > 1:
+            headline = len(problems) > 1 or str(exc) not in problems
+            if headline:
                 click.echo(f"error: {visible(str(exc), keep_newlines=False)}", err=True)
             for problem in problems:
                 line = visible(problem, keep_newlines=False)
-                click.echo(f"error: {line}" if len(problems) == 1 else line, err=True)
+                click.echo(line if headline else f"error: {line}", err=True)
             raise click.exceptions.Exit(exc.exit_code) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from ..cli import common, emit, one_line, parse_factors, session, wants_json
+from ..domain.text import visible
 
 
 def history_filter_options(func):
@@ -82,23 +84,46 @@ def export() -> None:
 
 @export.command("decisions")
 @common
-@click.option("--format", "fmt", required=True, type=click.Choice(["csv", "jsonl", "sor"]))
 @click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default stdout)."
+    "--format", "fmt", required=True, type=click.Choice(["csv", "jsonl", "sor", "sor-api"])
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="File to write (default stdout); for sor-api, the folder to write.",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="sor/sor-api: list statements the DSA database would refuse and write the rest.",
 )
 @history_filter_options
 @click.pass_context
-def export_decisions_cmd(ctx, fmt, out, **filters) -> None:
-    """Export decisions as CSV, JSON lines or DSA statements of reasons."""
+def export_decisions_cmd(ctx, fmt, out, skip_invalid, **filters) -> None:
+    """Export decisions as CSV, JSON lines or DSA statements of reasons.
+
+    sor writes one statement per line; sor-api writes a folder of files of at most
+    100 statements each, shaped for the database's multi-statement endpoint, and a
+    manifest. Every statement is checked against the database's rules first.
+    """
     from ..services.export import export_decisions, export_to_path
 
+    if fmt == "sor-api" and out is None:
+        raise click.UsageError("--format sor-api writes a folder: give --out FOLDER")
     sess = session(ctx)
     flt = build_filter(**filters)
     if out is None:
-        count = export_decisions(sess, fmt, sys.stdout, flt)
+        result = export_decisions(sess, fmt, sys.stdout, flt, skip_invalid=skip_invalid)
     else:
-        count = export_to_path(sess, fmt, out, flt)
-    click.echo(f"exported {count} record(s)" + (f" to {out}" if out else ""), err=True)
+        result = export_to_path(sess, fmt, out, flt, skip_invalid=skip_invalid)
+    for problem in result.invalid:
+        click.echo(f"skipped {visible(problem, keep_newlines=False)}", err=True)
+    if wants_json(ctx):
+        # stdout carries the records when there is no --out; the summary goes beside them
+        text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
+        click.echo(text, err=out is None)
+    else:
+        click.echo(visible(result.summary(), keep_newlines=False), err=True)
 
 
 def register(cli: click.Group) -> None:

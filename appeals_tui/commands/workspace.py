@@ -88,18 +88,34 @@ def verify(ctx: click.Context) -> None:
     from ..store import Workspace
 
     result = Workspace.verify_path(data_dir(ctx))
+    media_problems, media_checked = [], 0
+    if result.ok:
+        from ..services.media import verify_media
+
+        with Workspace.open(data_dir(ctx)) as ws:
+            media = verify_media(ws)
+        media_problems, media_checked = media.problems, media.checked
     payload = {
         "ok": result.ok,
         "events_checked": result.events_checked,
         "records_checked": result.records_checked,
         "first_broken_seq": result.first_broken_seq,
         "problem": result.problem,
+        "media_checked": media_checked,
+        "media_problems": [p.problem for p in media_problems],
     }
+    if result.ok and media_problems:
+        if wants_json(ctx):
+            emit(ctx, payload)
+        for problem in media_problems:
+            click.echo(f"error: media: {problem.problem}", err=True)
+        raise click.exceptions.Exit(1)
     if result.ok:
         emit(
             ctx,
             payload,
-            f"ok: {result.events_checked} events, {result.records_checked} records verified",
+            f"ok: {result.events_checked} events, {result.records_checked} records, "
+            f"{media_checked} media files verified",
         )
         return
     if wants_json(ctx):

@@ -145,6 +145,8 @@ class Report(Record):
     url: str | None = None
     case_id: str = ""
     imported_at: str = ""
+    #: in a parsed file: paths relative to it; once stored: SHA-256 of each file
+    media: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -166,6 +168,8 @@ class Case(Record):
     linked_case: str | None = None
     escalated: bool = False
     decision_id: str | None = None
+    #: SHA-256 of every image reported with this case, first seen first (see store/media.py)
+    media: list[str] = field(default_factory=list)
 
 
 @dataclass

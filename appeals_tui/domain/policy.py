@@ -23,6 +23,7 @@ from typing import Any
 
 from appeals_tui.domain.errors import NotFound, ValidationError
 from appeals_tui.domain.models import Action, ClauseRef
+from appeals_tui.domain.sor_rules import SorRules
 
 __all__ = [
     "Clause",
@@ -145,6 +146,10 @@ class SorMapping:
     source_types: Mapping[str, str]
     not_exported_actions: frozenset[str]
     vocabulary: Mapping[str, tuple[str, ...]]
+    #: The database's acceptance rules (`database_rules`), checked before anything is written.
+    rules: SorRules | None = None
+    #: Why a decision needs no statement, by reason key (no_action, escalate, outside_eea).
+    out_of_scope: Mapping[str, str] = field(default_factory=dict)
 
     def exported(self, action: str) -> bool:
         return action not in self.not_exported_actions and action in self.actions

@@ -26,6 +26,7 @@ from appeals_tui.domain.policy import (
     SorMapping,
     compile_condition,
 )
+from appeals_tui.domain.sor_rules import parse_sor_rules
 
 __all__ = ["read_json", "parse_clauses", "parse_rubric", "parse_sor"]
 
@@ -455,6 +456,16 @@ def parse_sor(data: Any, latest: dict[str, Clause], problems: list[str]) -> SorM
         source_types = {}
     for k, v in source_types.items():
         check(f"source_types.{k}", "source_type", v)
+    rules = parse_sor_rules(data.get("database_rules"), vocab, problems)
+    out_of_scope = data.get("out_of_scope", {})
+    if not isinstance(out_of_scope, dict) or not all(
+        isinstance(v, str) for v in out_of_scope.values()
+    ):
+        problems.append(f"{f}: out_of_scope: must map reason keys to explanations")
+        out_of_scope = {}
+    for a in not_exported:
+        if a not in out_of_scope:
+            problems.append(f"{f}: out_of_scope.{a}: missing (say why {a} needs no statement)")
     return SorMapping(
         taxonomy_version=str(tax.get("taxonomy_version", "")),
         api_version=str(tax.get("api_version", "")),
@@ -464,4 +475,6 @@ def parse_sor(data: Any, latest: dict[str, Clause], problems: list[str]) -> SorM
         source_types=source_types,
         not_exported_actions=frozenset(not_exported),
         vocabulary=vocab,
+        rules=rules,
+        out_of_scope=dict(out_of_scope),
     )

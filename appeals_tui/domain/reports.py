@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,12 @@ OPTIONAL_FIELDS = (
     "followers",
     "views",
     "url",
+    "media",
 )
+#: at most this many media files per report line
+MAX_MEDIA = 20
+#: checks one `media` entry (a path relative to the import file); returns a problem or None
+MediaCheck = Callable[[str], str | None]
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_TEXT = 100_000
 
@@ -103,7 +108,27 @@ def _to_int(value: Any) -> int:
     return number
 
 
-def _check_row(row: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def _media_entries(value: Any) -> tuple[list[str], str | None]:
+    """`media`: a JSON list of paths, or (CSV) one `;`-separated string."""
+    if isinstance(value, str):
+        entries = [part.strip() for part in value.split(";")]
+        entries = [e for e in entries if e]
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        entries = [v.strip() for v in value]
+        if any(not e for e in entries):
+            return [], "empty path in the list"
+    else:
+        return [], "expected a list of file paths (CSV: separated by ';')"
+    if len(entries) > MAX_MEDIA:
+        return [], f"{len(entries)} files; at most {MAX_MEDIA} per report"
+    if len(set(entries)) != len(entries):
+        return [], "the same file is listed twice"
+    return entries, None
+
+
+def _check_row(
+    row: dict[str, Any], media_check: MediaCheck | None = None
+) -> tuple[dict[str, Any], list[str]]:
     problems: list[str] = []
     clean: dict[str, Any] = {}
     for name in REQUIRED_FIELDS:
@@ -149,6 +174,16 @@ def _check_row(row: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             clean[name] = _to_int(row[name])
         except ValueError:
             problems.append(f"{name}: '{row[name]}' is not a whole number >= 0")
+    if row.get("media") is not None:
+        entries, problem = _media_entries(row["media"])
+        if problem:
+            problems.append(f"media: {problem}")
+        elif media_check is None:
+            problems.append("media: media files are not accepted here")
+        else:
+            bad = [(e, media_check(e)) for e in entries]
+            problems.extend(f"media: {e}: {why}" for e, why in bad if why)
+            clean["media"] = entries
     unknown = sorted(set(row) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
         problems.append(
@@ -158,8 +193,12 @@ def _check_row(row: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return clean, problems
 
 
-def parse_report_file(path: Path) -> list[ParsedReport]:
-    """Validate every line; raise one ValidationError listing all problems, or return all reports."""
+def parse_report_file(path: Path, media_check: MediaCheck | None = None) -> list[ParsedReport]:
+    """Validate every line; raise one ValidationError listing all problems, or return all reports.
+
+    `media_check` validates each `media` entry (the caller does the file I/O);
+    without it a line that lists media is refused.
+    """
     problems: list[str] = []
     parsed: list[ParsedReport] = []
     seen: dict[str, int] = {}
@@ -168,7 +207,7 @@ def parse_report_file(path: Path) -> list[ParsedReport]:
             problems.append(f"{path}:{number}: {problem}")
             continue
         assert row is not None
-        clean, row_problems = _check_row(row)
+        clean, row_problems = _check_row(row, media_check)
         problems.extend(f"{path}:{number}: {p}" for p in row_problems)
         rid = clean.get("report_id")
         if rid is not None:

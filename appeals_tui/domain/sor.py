@@ -13,7 +13,13 @@ from typing import Any
 from appeals_tui.domain.errors import NotFound
 from appeals_tui.domain.policy import Clause, PolicyLibrary
 
-__all__ = ["statement_of_reasons", "content_type_for", "is_synthetic", "REQUIRED_FIELDS"]
+__all__ = [
+    "statement_of_reasons",
+    "out_of_scope_reason",
+    "content_type_for",
+    "is_synthetic",
+    "REQUIRED_FIELDS",
+]
 
 #: Fields the database requires on every statement (decision_visibility/decision_account:
 #: at least one of them; ground-specific fields depend on decision_ground).
@@ -38,13 +44,6 @@ _SYNTHETIC = re.compile(
     re.IGNORECASE,
 )
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_LIMITS = {
-    "decision_facts": 5000,
-    "illegal_content_legal_ground": 500,
-    "illegal_content_explanation": 2000,
-    "incompatible_content_ground": 500,
-    "incompatible_content_explanation": 2000,
-}
 
 
 def is_synthetic(case: Mapping[str, Any]) -> bool:
@@ -67,8 +66,9 @@ def content_type_for(case: Mapping[str, Any]) -> list[str]:
     return ["CONTENT_TYPE_IMAGE"]
 
 
-def _clip(value: str, field: str) -> str:
-    limit = _LIMITS.get(field)
+def _clip(value: str, field: str, limits: Mapping[str, int]) -> str:
+    """Whitespace folded (facts keep their lines), cut to the database's limit with '…'."""
+    limit = limits.get(field)
     value = " ".join(value.split()) if field != "decision_facts" else value.strip()
     if limit and len(value) > limit:
         return value[: limit - 1] + "…"
@@ -111,6 +111,29 @@ def _primary(clauses: list[Clause], action: str, library: PolicyLibrary) -> Clau
     return max(pool, key=lambda c: c.strike_weight)  # max() keeps the first among equals
 
 
+def _jurisdiction(decision: Mapping[str, Any], case: Mapping[str, Any]) -> str:
+    return str(case.get("jurisdiction") or decision.get("jurisdiction") or "").strip().upper()
+
+
+def out_of_scope_reason(
+    decision: Mapping[str, Any], case: Mapping[str, Any], library: PolicyLibrary
+) -> str | None:
+    """Why a decision needs no statement (a key of sor.json's `out_of_scope`), or None.
+
+    no_action and escalate restrict nothing; a territorial restriction (geo-block) in a
+    country outside the EEA restricts nothing the DSA covers.
+    """
+    sor = library.sor
+    action = str(decision.get("action") or "")
+    if action in sor.not_exported_actions:
+        return action
+    jurisdiction = _jurisdiction(decision, case)
+    eea = set(sor.vocabulary.get("eea_country_codes", ()))
+    if sor.actions.get(action, {}).get("territorial") and jurisdiction and jurisdiction not in eea:
+        return "outside_eea"
+    return None
+
+
 def statement_of_reasons(
     decision: Mapping[str, Any], case: Mapping[str, Any], library: PolicyLibrary
 ) -> dict | None:
@@ -127,9 +150,8 @@ def statement_of_reasons(
     cmap = sor.clauses[primary.id]
     amap = sor.actions[action]
     defaults = sor.defaults
-    jurisdiction = (
-        str(case.get("jurisdiction") or decision.get("jurisdiction") or "").strip().upper()
-    )
+    jurisdiction = _jurisdiction(decision, case)
+    limits = sor.rules.max_length if sor.rules else {}
 
     out: dict[str, Any] = {}
     if amap.get("decision_visibility"):
@@ -148,17 +170,20 @@ def statement_of_reasons(
         )
     if ground == "DECISION_GROUND_ILLEGAL_CONTENT":
         out["illegal_content_legal_ground"] = _clip(
-            primary.legal_basis or primary.title, "illegal_content_legal_ground"
+            primary.legal_basis or primary.title, "illegal_content_legal_ground", limits
         )
-        out["illegal_content_explanation"] = _clip(explanation, "illegal_content_explanation")
+        out["illegal_content_explanation"] = _clip(
+            explanation, "illegal_content_explanation", limits
+        )
     else:
         prefix = defaults.get("incompatible_content_ground_prefix", "Terms and conditions")
         out["incompatible_content_ground"] = _clip(
             f"{prefix}, {primary.id} v{primary.version}: {primary.title}",
             "incompatible_content_ground",
+            limits,
         )
         out["incompatible_content_explanation"] = _clip(
-            explanation, "incompatible_content_explanation"
+            explanation, "incompatible_content_explanation", limits
         )
         if cmap.get("incompatible_content_illegal") in ("Yes", "No"):
             out["incompatible_content_illegal"] = cmap["incompatible_content_illegal"]
@@ -193,7 +218,7 @@ def statement_of_reasons(
         or decided
     )
     out["application_date"] = decided
-    out["decision_facts"] = _clip(str(decision.get("reasoning") or ""), "decision_facts")
+    out["decision_facts"] = _clip(str(decision.get("reasoning") or ""), "decision_facts", limits)
     source = str(case.get("source_type") or case.get("source") or "").strip().lower()
     out["source_type"] = sor.source_types.get(source, defaults["source_type"])
     out["automated_detection"] = defaults["automated_detection"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,11 +20,12 @@ import platformdirs
 
 from ..domain.errors import StoreError
 from ..domain.models import Report
-from ..domain.reports import ParsedReport, parse_report_file
+from ..domain.reports import ParsedReport
 from ..domain.timeutil import parse_ts, utcnow
 from ..paths import data_dir
 from ..store import Workspace
 from . import appeals, cases, decisions, intake, roster
+from .demo_images import DEMO_IMAGES, render_demo_image
 from .session import Session
 
 __all__ = ["demo_dir", "build_demo", "DEMO_ADMIN"]
@@ -91,12 +93,16 @@ def _build(path: Path, now: datetime) -> None:
     demo_files = data_dir() / "demo"
     first_mod = next(u["name"] for u in scenario["users"] if u["role"] == "moderator")
     shift = now - parse_ts(scenario["now"])
-    for name in ("reports.jsonl", "reports.csv"):
-        parsed = [
-            ParsedReport(p.line, _shifted(p.report, shift))
-            for p in parse_report_file(demo_files / name)
-        ]
-        intake.import_parsed(as_user(first_mod), parsed, source=name)
+    with tempfile.TemporaryDirectory(prefix="appeals-demo-") as tmp:
+        images = Path(tmp) / "images"
+        images.mkdir()
+        for image_name in DEMO_IMAGES:
+            (images / image_name).write_bytes(render_demo_image(image_name))
+        for name in ("reports.jsonl", "reports.csv"):
+            shutil.copyfile(demo_files / name, Path(tmp) / name)
+            checked, collector = intake.parse_with_media(ws, Path(tmp) / name)
+            parsed = [ParsedReport(p.line, _shifted(p.report, shift)) for p in checked]
+            intake.import_parsed(as_user(first_mod), parsed, source=name, media=collector)
     case_by_subject = {c["subject"]["subject_id"]: c["case_id"] for c in ws.all("cases")}
     for item in scenario["decisions"]:
         _replay_decision(item, case_by_subject, as_user, clock, now)

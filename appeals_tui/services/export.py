@@ -1,22 +1,39 @@
-"""Exports of decisions as CSV, JSON lines, or DSA statements of reasons."""
+"""Exports of decisions as CSV, JSON lines, or DSA statements of reasons.
+
+Statements of reasons are checked against the Transparency Database's own rules
+(`domain.sor_rules`) before anything is written: a statement the database would refuse
+never reaches the file. Decisions that need no statement are left out and counted by
+reason, so the summary says what is missing and why.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..domain.errors import ValidationError
 from ..domain.models import FACTORS
-from ..domain.sor import statement_of_reasons
 from .history import HistoryFilter, iter_history
 from .session import Session
+from .sor_statements import SorScan, scan_statements
 
-__all__ = ["FORMATS", "CSV_COLUMNS", "export_decisions", "export_to_path", "decision_row"]
+__all__ = [
+    "FORMATS",
+    "CSV_COLUMNS",
+    "ExportResult",
+    "export_decisions",
+    "export_to_path",
+    "decision_row",
+]
 
-FORMATS = ("csv", "jsonl", "sor")
+FORMATS = ("csv", "jsonl", "sor", "sor-api")
+MANIFEST = "manifest.json"
 CSV_COLUMNS = (
     "decision_id",
     "case_id",
@@ -68,18 +85,68 @@ def decision_row(d: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _sor_rows(session: Session, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for d in rows:
-        case = session.ws.get("cases", d["case_id"]) or {}
-        statement = statement_of_reasons(d, case, session.library)
-        if statement is not None:
-            yield statement
+@dataclass
+class ExportResult:
+    """What an export wrote, what it left out and why, and what it refused."""
+
+    fmt: str
+    written: int = 0
+    scanned: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+    left_out_why: dict[str, str] = field(default_factory=dict)
+    invalid: list[str] = field(default_factory=list)
+    invalid_decisions: int = 0
+    path: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    taxonomy_version: str = ""
+    database_rules: str = ""
+
+    @property
+    def statements(self) -> bool:
+        return self.fmt in ("sor", "sor-api")
+
+    def summary(self) -> str:
+        """The one line the CLI prints on stderr."""
+        what = "statement(s)" if self.statements else "record(s)"
+        line = f"exported {self.written} {what}"
+        if self.path:
+            line += f" to {self.path}"
+            if self.files:
+                line += f" ({len(self.files)} file(s) and {MANIFEST})"
+        if self.statements:
+            total = sum(self.left_out.values())
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.left_out.items()))
+            line += f"; left out {total} needing no statement" + (f" ({reasons})" if total else "")
+            if self.invalid_decisions:
+                line += f"; skipped {self.invalid_decisions} invalid"
+        return line
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "format": self.fmt,
+            "written": self.written,
+            "scanned": self.scanned,
+            "path": self.path,
+        }
+        if self.statements:
+            out |= {
+                "left_out": dict(sorted(self.left_out.items())),
+                "left_out_total": sum(self.left_out.values()),
+                "left_out_why": {k: self.left_out_why.get(k, "") for k in sorted(self.left_out)},
+                "invalid": self.invalid,
+                "invalid_decisions": self.invalid_decisions,
+                "taxonomy_version": self.taxonomy_version,
+                "database_rules": self.database_rules,
+            }
+        if self.files:
+            out["files"] = self.files
+        return out
 
 
 def _counted(
     rows: Iterator[dict[str, Any]], progress: Callable[[int], None] | None, every: int = 500
 ) -> Iterator[dict[str, Any]]:
-    """Report how many decisions were scanned (not written: sor skips no_action), so a
+    """Report how many decisions were scanned (not written: sor leaves some out), so a
     progress bar can run against `history(...).total`."""
     scanned = 0
     for d in rows:
@@ -91,34 +158,91 @@ def _counted(
         progress(scanned)
 
 
+def _json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _finish(result: ExportResult, scan: SorScan, skip_invalid: bool) -> None:
+    """Copy the scan's counts into the result; refuse when any statement is invalid."""
+    result.scanned = scan.scanned
+    result.left_out = dict(scan.left_out)
+    result.left_out_why = {k: scan.why(k) for k in scan.left_out}
+    result.invalid = [str(p) for p in scan.problems]
+    result.invalid_decisions = scan.invalid_decisions
+    result.taxonomy_version = scan.taxonomy_version
+    result.database_rules = scan.rules_version
+    if scan.problems and not skip_invalid:
+        raise ValidationError(
+            f"{scan.invalid_decisions} statement(s) would be refused by the DSA Transparency "
+            f"Database ({len(scan.problems)} problem(s)); nothing was written "
+            "(--skip-invalid writes the rest)",
+            result.invalid,
+        )
+
+
 def export_decisions(
     session: Session,
     fmt: str,
     out: TextIO,
     flt: HistoryFilter | None = None,
     progress: Callable[[int], None] | None = None,
-) -> int:
-    """Stream matching decisions to `out`; returns how many records were written.
+    *,
+    skip_invalid: bool = False,
+) -> ExportResult:
+    """Stream matching decisions to `out` (csv, jsonl or sor lines).
 
-    `progress(n)` is called with the number of decisions scanned so far.
+    `progress(n)` is called with the number of decisions scanned so far. Statements
+    are held in a spooled buffer until all of them passed the database's rules, so a
+    refused export writes nothing to `out`.
     """
-    if fmt not in FORMATS:
-        raise ValidationError(f"format: '{fmt}' is not one of {', '.join(FORMATS)}")
+    if fmt not in FORMATS or fmt == "sor-api":
+        hint = " (sor-api writes a folder: give --out)" if fmt == "sor-api" else ""
+        raise ValidationError(f"format: '{fmt}' is not one of csv, jsonl, sor{hint}")
     rows = _counted(iter_history(session, flt), progress)
-    written = 0
+    result = ExportResult(fmt)
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
         for d in rows:
             writer.writerow(decision_row(d))
-            written += 1
+            result.written += 1
+        result.scanned = result.written
+    elif fmt == "jsonl":
+        for d in rows:
+            out.write(_json_line(d))
+            result.written += 1
+        result.scanned = result.written
     else:
-        source = _sor_rows(session, rows) if fmt == "sor" else rows
-        for record in source:
-            out.write(json.dumps(record, ensure_ascii=False, sort_keys=True))
-            out.write("\n")
-            written += 1
-    return written
+        scan = SorScan(session.library)
+        with tempfile.SpooledTemporaryFile(8 << 20, "w+", encoding="utf-8") as buffer:
+            for statement in scan_statements(session, rows, scan):
+                buffer.write(_json_line(statement))
+                result.written += 1
+            _finish(result, scan, skip_invalid)
+            buffer.seek(0)
+            shutil.copyfileobj(buffer, out)
+    return result
+
+
+def _check_target(session: Session, path: Path, folder: bool) -> None:
+    workspace = session.ws.path.resolve()
+    if path.resolve().parent == workspace or workspace in path.resolve().parents:
+        raise ValidationError(
+            f"path: {path} is inside the workspace folder; exporting there would damage it"
+        )
+    if not path.parent.is_dir():
+        raise ValidationError(f"path: folder {path.parent} does not exist")
+    if not folder:
+        if path.is_dir():
+            raise ValidationError(f"path: {path} is a folder; name a file")
+        return
+    if path.exists() and not path.is_dir():
+        raise ValidationError(f"path: {path} is a file; sor-api writes a folder")
+    if path.is_dir() and any(path.iterdir()) and not (path / MANIFEST).is_file():
+        raise ValidationError(
+            f"path: {path} holds other files; sor-api writes into an empty folder "
+            "or replaces its own earlier export"
+        )
 
 
 def export_to_path(
@@ -127,23 +251,23 @@ def export_to_path(
     path: Path,
     flt: HistoryFilter | None = None,
     progress: Callable[[int], None] | None = None,
-) -> int:
-    """Export to a file atomically: written beside it as `.part`, renamed when complete,
-    so an interrupted export never leaves a half file under the real name."""
+    *,
+    skip_invalid: bool = False,
+) -> ExportResult:
+    """Export to a file (a folder for sor-api) atomically: written beside it as `.part`,
+    renamed when complete, so an interrupted or refused export leaves nothing behind."""
     path = Path(path).expanduser()
-    workspace = session.ws.path.resolve()
-    if path.resolve().parent == workspace or workspace in path.resolve().parents:
-        raise ValidationError(
-            f"path: {path} is inside the workspace folder; exporting there would damage it"
-        )
-    if path.is_dir():
-        raise ValidationError(f"path: {path} is a folder; name a file")
-    if not path.parent.is_dir():
-        raise ValidationError(f"path: folder {path.parent} does not exist")
+    if fmt not in FORMATS:
+        raise ValidationError(f"format: '{fmt}' is not one of {', '.join(FORMATS)}")
+    _check_target(session, path, folder=fmt == "sor-api")
+    if fmt == "sor-api":
+        return _export_sor_api(session, path, flt, progress, skip_invalid)
     tmp = path.with_name(path.name + ".part")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as handle:
-            count = export_decisions(session, fmt, handle, flt, progress)
+            result = export_decisions(
+                session, fmt, handle, flt, progress, skip_invalid=skip_invalid
+            )
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -151,4 +275,73 @@ def export_to_path(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return count
+    result.path = str(path)
+    return result
+
+
+def _export_sor_api(
+    session: Session,
+    folder: Path,
+    flt: HistoryFilter | None,
+    progress: Callable[[int], None] | None,
+    skip_invalid: bool,
+) -> ExportResult:
+    """Files of at most `statements_per_request` statements shaped `{"statements": [...]}`
+    (the multi-statement endpoint's body), plus a manifest of which decisions each holds.
+    `puid` is the decision id, so a re-run never submits a statement twice."""
+    result = ExportResult("sor-api", path=str(folder))
+    scan = SorScan(session.library)
+    per_file = scan.rules.statements_per_request
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent))
+    except OSError as exc:
+        raise ValidationError(f"path: cannot write in {folder.parent}: {exc.strerror}") from None
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        name = f"statements-{len(result.files) + 1:05d}.json"
+        body = {"statements": batch}
+        (tmp / name).write_text(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
+        decisions = [s["puid"] for s in batch]
+        result.files.append({"file": name, "statements": len(batch), "decisions": decisions})
+        batch.clear()
+
+    try:
+        rows = _counted(iter_history(session, flt), progress)
+        for statement in scan_statements(session, rows, scan, api_only=True):
+            batch.append(statement)
+            result.written += 1
+            if len(batch) == per_file:
+                flush()
+        if batch:
+            flush()
+        _finish(result, scan, skip_invalid)
+        manifest = {
+            "format": "sor-api",
+            "endpoint": "POST /api/v1/statements",
+            "statements_per_request": per_file,
+            "puid": "decision_id",
+            "exported_at": session.now_iso(),
+            **{k: v for k, v in result.as_dict().items() if k not in ("format", "path")},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+        _swap_in(tmp, folder)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ValidationError(f"path: cannot write {folder}: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return result
+
+
+def _swap_in(tmp: Path, folder: Path) -> None:
+    """Put the finished folder in place; an earlier export there is replaced whole."""
+    if folder.is_dir():
+        old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
+        old.rmdir()
+        folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(folder)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..domain.errors import PermissionDenied
 from ..domain.models import Case, CaseStatus, Report
 from ..domain.priority import priority_score
 from ..domain.reports import ParsedReport, parse_report_file
+from .media import MediaCollector, media_doc, media_store
 from .permissions import can
 from .session import Session
 
-__all__ = ["ImportResult", "import_reports", "import_parsed"]
+__all__ = ["ImportResult", "import_reports", "import_parsed", "parse_with_media"]
 
 #: Cases in these states still take new reports; decided ones get a new linked case.
 _ACCEPTING = {CaseStatus.OPEN.value, CaseStatus.IN_REVIEW.value}
@@ -22,6 +24,7 @@ _ACCEPTING = {CaseStatus.OPEN.value, CaseStatus.IN_REVIEW.value}
 class ImportResult:
     imported: int = 0
     skipped: int = 0
+    media_stored: int = 0
     cases_created: list[str] = field(default_factory=list)
     cases_updated: list[str] = field(default_factory=list)
 
@@ -31,6 +34,7 @@ class ImportResult:
             "skipped": self.skipped,
             "cases_created": len(self.cases_created),
             "cases_updated": len(self.cases_updated),
+            "media_stored": self.media_stored,
         }
 
 
@@ -38,8 +42,23 @@ def import_reports(session: Session, path: Path) -> ImportResult:
     """Validate the whole file, then store it in one transaction (all or nothing)."""
     if not can(session, "read"):
         raise PermissionDenied(f"{session.actor} may not import reports")
-    parsed = parse_report_file(Path(path))
-    return import_parsed(session, parsed, source=str(path))
+    parsed, media = parse_with_media(session.ws, Path(path))
+    return import_parsed(session, parsed, source=str(path), media=media)
+
+
+def parse_with_media(ws: Any, path: Path) -> tuple[list[ParsedReport], MediaCollector]:
+    """Validate the file and its media; once all passed, copy the media into the store.
+
+    The reports come back with `media` as SHA-256 hashes (files already stored;
+    unreferenced until the import commits, which is harmless: content-addressed).
+    """
+    media = MediaCollector(path.parent)
+    parsed = parse_report_file(path, media.check)
+    if media.facts:
+        media.copy_into(media_store(ws), str(path))
+        for item in parsed:
+            item.report.media = media.hashes(item.report.media)
+    return parsed, media
 
 
 def _subject_key(report: Report) -> tuple[str, str, str]:
@@ -61,8 +80,15 @@ def _rescore(case: dict, reports: list[dict]) -> float:
     )
 
 
-def import_parsed(session: Session, parsed: list[ParsedReport], source: str) -> ImportResult:
+def import_parsed(
+    session: Session,
+    parsed: list[ParsedReport],
+    source: str,
+    media: MediaCollector | None = None,
+) -> ImportResult:
+    """Store validated reports; `media` holds the facts of files already copied into the store."""
     result = ImportResult()
+    facts = {f.sha256: f for f in (media.facts.values() if media else ())}
     ws = session.ws
     now = session.now_iso()
     with ws.transaction(session.actor) as txn:
@@ -126,6 +152,15 @@ def import_parsed(session: Session, parsed: list[ParsedReport], source: str) -> 
                 "media_description": case_doc.get("media_description") or report.media_description,
                 "jurisdiction": case_doc.get("jurisdiction") or report.jurisdiction,
             }
+            if report.media:
+                have = list(case_doc.get("media") or ())
+                fields["media"] = have + [h for h in report.media if h not in have]
+                for sha in report.media:
+                    if txn.get("media", sha) is None and sha in facts:
+                        doc = media_doc(facts[sha], now, case_id, report.account)
+                        txn.insert("media", sha, doc)
+                        txn.event("media.stored", f"media:{sha}", doc)
+                        result.media_stored += 1
             report.case_id = case_id
             report.imported_at = now
             txn.insert("reports", report.report_id, report.to_dict())

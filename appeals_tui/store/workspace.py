@@ -135,6 +135,11 @@ class Workspace:
                     migrations.migrate(txn, current, self.SCHEMA_VERSION)
 
     @property
+    def media_dir(self) -> Path:
+        """Where image bytes live (store/media.py): inside the workspace, private like it."""
+        return self.path / "media"
+
+    @property
     def clock(self) -> Callable[[], datetime]:
         """Timestamps of audit events; replaceable so replayed history keeps its dates."""
         return self._clock

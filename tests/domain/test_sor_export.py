@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from appeals_tui.domain.models import Action
-from appeals_tui.domain.sor import REQUIRED_FIELDS, content_type_for, statement_of_reasons
+from appeals_tui.domain.sor import (
+    REQUIRED_FIELDS,
+    content_type_for,
+    out_of_scope_reason,
+    statement_of_reasons,
+)
+from appeals_tui.domain.sor_rules import validate_statement
 
 
 def case(**kw):
@@ -106,13 +112,16 @@ def test_not_exported(lib, action):
     assert statement_of_reasons(decision(action, ("CSS-6", 1)), case(), lib) is None
 
 
-def test_geo_block_in_kr_is_illegal_ground_with_kr_scope(lib):
-    s = statement_of_reasons(
-        decision("geo_block", ("CSS-4", 2), ("KR-1", 1)), case(jurisdiction="KR"), lib
-    )
+def test_geo_block_in_kr_is_out_of_scope_and_would_be_refused(lib):
+    d, c = decision("geo_block", ("CSS-4", 2), ("KR-1", 1)), case(jurisdiction="KR")
+    assert out_of_scope_reason(d, c, lib) == "outside_eea"
+    s = statement_of_reasons(d, c, lib)
     assert s["decision_ground"] == "DECISION_GROUND_ILLEGAL_CONTENT"
     assert "성매매알선" in s["illegal_content_legal_ground"]
     assert s["territorial_scope"] == ["KR"]
+    assert [str(v) for v in validate_statement(s, lib.sor.rules)] == [
+        "territorial_scope: enum: 'KR' is not an EEA country code"
+    ]
     assert s["decision_visibility"] == ["DECISION_VISIBILITY_CONTENT_DISABLED"]
     assert "KEYWORD_ADULT_SEXUAL_MATERIAL" in s["category_specification"]
     assert s["content_language"] == "KO"

@@ -48,8 +48,8 @@ def decided(sessions):
 
 def run(session, fmt, flt=None, progress=None):
     out = io.StringIO()
-    count = export_decisions(session, fmt, out, flt, progress)
-    return count, out.getvalue()
+    result = export_decisions(session, fmt, out, flt, progress)
+    return result.written, out.getvalue()
 
 
 def test_csv_round_trip(decided):
@@ -84,7 +84,9 @@ def test_filters_as_in_history(decided):
 
 
 def test_sor_has_required_fields_with_allowed_values_and_skips_no_action(decided):
-    count, text = run(decided, "sor")
+    out = io.StringIO()
+    result = export_decisions(decided, "sor", out)
+    count, text = result.written, out.getvalue()
     statements = [json.loads(line) for line in text.splitlines()]
     vocab = decided.library.sor.vocabulary
     exported = {s["puid"] for s in statements}
@@ -94,7 +96,11 @@ def test_sor_has_required_fields_with_allowed_values_and_skips_no_action(decided
         if d["action"] == "no_action"
     }
     assert no_action and not (no_action & exported)
-    assert count == len(statements) == 5
+    # the KR geo-block restricts nothing in the EEA: left out and counted, not hidden
+    assert count == len(statements) == 4
+    assert result.left_out == {"no_action": 1, "outside_eea": 1} and result.scanned == 6
+    assert "EEA" in result.left_out_why["outside_eea"] and result.invalid == []
+    assert "left out 2 needing no statement (no_action 1, outside_eea 1)" in result.summary()
     for s in statements:
         for name in REQUIRED_FIELDS:
             assert s.get(name) not in (None, "", []), name
@@ -121,7 +127,7 @@ def test_sor_has_required_fields_with_allowed_values_and_skips_no_action(decided
 def test_progress_reports_decisions_scanned(decided):
     seen: list[int] = []
     count, _ = run(decided, "sor", progress=seen.append)
-    assert count == 5 and seen[-1] == 6
+    assert count == 4 and seen[-1] == 6
 
 
 def test_unknown_format(decided):
@@ -133,7 +139,7 @@ def test_export_to_path_is_atomic(decided, tmp_path):
     from appeals_tui.services.export import export_to_path
 
     target = tmp_path / "out.jsonl"
-    assert export_to_path(decided, "jsonl", target) == 6
+    assert export_to_path(decided, "jsonl", target).written == 6
     assert len(target.read_text(encoding="utf-8").splitlines()) == 6
     assert not (tmp_path / "out.jsonl.part").exists()
     with pytest.raises(ValidationError, match="folder"):

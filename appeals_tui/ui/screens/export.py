@@ -16,19 +16,20 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
-from ...services.export import FORMATS, export_to_path
+from ...services.export import FORMATS, ExportResult, export_to_path
 from ...services.history import HistoryFilter
 from ..services import call_service, error_text
 from ..widgets.appeal_dialogs import AppealConfirm
 
 __all__ = ["ExportScreen"]
 
-_SUFFIX = {"csv": ".csv", "jsonl": ".jsonl", "sor": ".sor.jsonl"}
+_SUFFIX = {"csv": ".csv", "jsonl": ".jsonl", "sor": ".sor.jsonl", "sor-api": "-sor-api"}
 
 
 def _is_file(path: Path) -> bool:
-    """Whether the export would replace an existing file (run in a worker: it touches the disk)."""
-    return path.is_file()
+    """Whether the export would replace an existing file or export folder (run in a worker:
+    it touches the disk)."""
+    return path.is_file() or (path.is_dir() and any(path.iterdir()))
 
 
 class ExportScreen(ModalScreen[int | None]):
@@ -50,7 +51,12 @@ class ExportScreen(ModalScreen[int | None]):
         with Vertical(id="export-box"):
             yield Label(Text(f"Export {self.total} decision(s) matching the filter", style="bold"))
             yield Select(
-                [("CSV", "csv"), ("JSON lines", "jsonl"), ("DSA statements of reasons", "sor")],
+                [
+                    ("CSV", "csv"),
+                    ("JSON lines", "jsonl"),
+                    ("DSA statements of reasons", "sor"),
+                    ("DSA statements, API files (folder)", "sor-api"),
+                ],
                 value="csv",
                 allow_blank=False,
                 id="export-format",
@@ -114,7 +120,7 @@ class ExportScreen(ModalScreen[int | None]):
             path,
             self.flt,
             progress,
-            done=lambda count: self._done(count, path),
+            done=self._done,
             failed=self._failed,
             group="export",
         )
@@ -124,13 +130,13 @@ class ExportScreen(ModalScreen[int | None]):
             Text(message, style="bold red" if error else "")
         )
 
-    def _done(self, count: int, path: Path) -> None:
+    def _done(self, result: ExportResult) -> None:
         self.running = False
-        self.written = count
+        self.written = result.written
         self.query_one("#export-progress", ProgressBar).update(progress=max(self.total, 1))
         self.query_one("#export-start", Button).disabled = False
-        self._status(f"wrote {count} record(s) to {path}")
-        self.notify(f"exported {count} record(s) to {path}", markup=False)
+        self._status(result.summary())
+        self.notify(result.summary(), markup=False)
 
     def _failed(self, exc: BaseException) -> None:
         self.running = False

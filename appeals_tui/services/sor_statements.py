@@ -1,0 +1,93 @@
+"""Decisions to DSA statements of reasons: in scope or not, and valid for the database or not.
+
+One pass over the decisions yields only statements the Transparency Database would
+accept; the `SorScan` it fills counts what was left out (by reason) and names every
+rule a refused statement broke (decision id, field, rule).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..domain.policy import PolicyLibrary
+from ..domain.sor import out_of_scope_reason, statement_of_reasons
+from ..domain.sor_rules import SorRules, Violation, validate_statement
+from .session import Session
+
+__all__ = ["SorProblem", "SorScan", "scan_statements"]
+
+
+@dataclass(frozen=True)
+class SorProblem:
+    """A rule one decision's statement breaks."""
+
+    decision_id: str
+    violation: Violation
+
+    def __str__(self) -> str:
+        return f"{self.decision_id}: {self.violation}"
+
+
+class SorScan:
+    """Counts of one pass: decisions scanned, left out by reason, refused with problems."""
+
+    def __init__(self, library: PolicyLibrary) -> None:
+        if library.sor.rules is None:  # the loader refuses a library without them
+            raise ValueError("the policy library has no database_rules")
+        self.library = library
+        self.rules: SorRules = library.sor.rules
+        self.scanned = 0
+        self.left_out: Counter[str] = Counter()
+        self.problems: list[SorProblem] = []
+        self.invalid_decisions = 0
+
+    def why(self, reason: str) -> str:
+        return self.library.sor.out_of_scope.get(reason, "")
+
+    @property
+    def taxonomy_version(self) -> str:
+        return self.library.sor.taxonomy_version
+
+    @property
+    def rules_version(self) -> str:
+        return self.rules.version
+
+
+def scan_statements(
+    session: Session,
+    decisions: Iterable[dict[str, Any]],
+    scan: SorScan,
+    *,
+    api_only: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Statements for the decisions that need one and pass every database rule.
+
+    `api_only` drops our own annotations (taxonomy_version) so the statement is exactly
+    what the API takes.
+    """
+    library, rules = scan.library, scan.rules
+    for decision in decisions:
+        scan.scanned += 1
+        case = session.ws.get("cases", decision["case_id"]) or {}
+        reason = out_of_scope_reason(decision, case, library)
+        if reason is not None:
+            scan.left_out[reason] += 1
+            continue
+        statement = statement_of_reasons(decision, case, library)
+        if statement is None:
+            violations = [
+                Violation("category", "mapping", "no clause the decision cites is in sor.json")
+            ]
+        else:
+            violations = validate_statement(statement, rules)
+        if violations:
+            scan.invalid_decisions += 1
+            scan.problems.extend(SorProblem(str(decision["decision_id"]), v) for v in violations)
+            continue
+        assert statement is not None
+        if api_only:
+            statement = {k: v for k, v in statement.items() if k not in rules.annotations}
+        yield statement
