@@ -20,8 +20,8 @@ from ...services.facets import QueueFacets, queue_facets
 from ...services.session import Session
 from ..base import AppealsScreen
 from ..widgets.queue_rows import row_cells
-from .decide import QueueContext
 from . import MainScreen
+from .decide import QueueContext
 
 __all__ = ["QueueScreen", "ENTRY", "PAGE_SIZE"]
 
