@@ -53,7 +53,8 @@ class AppealsApp(App[None]):
 
     def _poll(self) -> None:
         # `call_service` polls before every call: a call that does nothing else is the poll.
-        call_service(self, _nothing, group="poll", exclusive=True)
+        if not any(w.group == "poll" and w.is_running for w in self.workers):
+            call_service(self, _nothing, group="poll")
 
     def data_changed(self) -> None:
         """Records changed: the visible screen reloads now, the others when shown again."""

@@ -20,7 +20,7 @@ from ...services.qa import qa_report
 from ...services.stats import consistency_stats
 from ..base import AppealsScreen
 from ..text import cell
-from ..widgets.chart_plots import ActionsOverTimePlot, ModeratorRatesPlot
+from ..widgets.chart_plots import ModeratorRatesPlot, WeeklyActionsChart
 from ..widgets.lead_marks import mark_cell, toggle_mark
 from . import MainScreen
 
@@ -87,7 +87,7 @@ class DashboardScreen(AppealsScreen):
                 yield Static("", id="profile-info")
                 yield DataTable(id="profiles", cursor_type="row", zebra_stripes=True)
             with TabPane("Charts", id="tab-charts"):
-                yield ActionsOverTimePlot(id="chart-weeks")
+                yield WeeklyActionsChart(id="chart-weeks")
                 yield ModeratorRatesPlot(id="chart-moderators")
             with TabPane("QA agreement", id="tab-qa"):
                 yield Static("", id="qa-summary")
@@ -155,7 +155,7 @@ class DashboardScreen(AppealsScreen):
         self._rates("#rates-moderator", stats["per_moderator"])
         self._rates("#rates-clause", stats["per_clause"])
         self._profiles(stats["inconsistent_profiles"])
-        self.query_one("#chart-weeks", ActionsOverTimePlot).show(stats["per_week"])
+        self.query_one("#chart-weeks", WeeklyActionsChart).show(stats["per_week"])
         self.query_one("#chart-moderators", ModeratorRatesPlot).show(stats["per_moderator"])
         self._qa(qa)
 
