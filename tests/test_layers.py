@@ -65,3 +65,51 @@ def test_core_runs_without_textual():
         "assert 'textual' not in sys.modules, 'textual was imported by the core'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)
+
+
+#: The store modules services may import: the protocol, its declared schema, the
+#: factory that picks a backend (it imports backends only when one is opened), and
+#: the content-addressed media file store every backend keeps image bytes in.
+STORE_SEAM = {"protocol", "schema", "factory", "media"}
+
+
+def _store_imports(path: Path) -> set[str]:
+    """appeals_tui.store modules (or names of the package) a module imports."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.level not in (0, 2):  # services/x.py: `..` is the package
+                continue
+            module = node.module if node.level == 0 else "appeals_tui." + node.module
+            if module == "appeals_tui.store":
+                found.update(f"store.{alias.name}" for alias in node.names)
+            elif module.startswith("appeals_tui.store."):
+                found.add(module.split(".")[2])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("appeals_tui.store"):
+                    found.add(alias.name.split(".")[2] if alias.name.count(".") > 1 else "store")
+    return found
+
+
+def test_services_know_only_the_store_protocol():
+    bad = []
+    for path in sorted((PACKAGE / "services").rglob("*.py")):
+        wrong = _store_imports(path) - STORE_SEAM
+        if wrong:
+            bad.append(f"{path.relative_to(PACKAGE)} imports store {sorted(wrong)}")
+    assert not bad, bad
+
+
+def test_importing_the_services_loads_no_storage_backend():
+    code = (
+        "import sys, pkgutil, importlib, appeals_tui.services\n"
+        "for m in pkgutil.iter_modules(appeals_tui.services.__path__):\n"
+        "    importlib.import_module('appeals_tui.services.' + m.name)\n"
+        "seam = {'appeals_tui.store', 'appeals_tui.store.protocol', 'appeals_tui.store.schema',\n"
+        "        'appeals_tui.store.factory', 'appeals_tui.store.audit', 'appeals_tui.store.media'}\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('appeals_tui.store') and m not in seam)\n"
+        "assert not loaded, loaded\n"
+        "assert 'tinydb' not in sys.modules, 'tinydb was imported by the services'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)

@@ -85,14 +85,14 @@ def config_set(ctx: click.Context, key: str, value: str) -> None:
 @click.pass_context
 def verify(ctx: click.Context) -> None:
     """Check the audit chain and the store's integrity; exit 1 naming the first broken seq."""
-    from ..store import Workspace
+    from ..store.factory import open_store, verify_store
 
-    result = Workspace.verify_path(data_dir(ctx))
+    result = verify_store(data_dir(ctx))
     media_problems, media_checked = [], 0
     if result.ok:
         from ..services.media import verify_media
 
-        with Workspace.open(data_dir(ctx)) as ws:
+        with open_store(data_dir(ctx)) as ws:
             media = verify_media(ws)
         media_problems, media_checked = media.problems, media.checked
     payload = {

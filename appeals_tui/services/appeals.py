@@ -10,7 +10,7 @@ from ..domain.errors import ConflictError, NotFound, PermissionDenied, Validatio
 from ..domain.models import Action, Appeal, AppealOutcome, AppealStatus, CaseStatus
 from ..domain.text import clean_text, is_meaningful
 from ..domain.timeutil import iso, parse_ts
-from ..store import Txn
+from ..store.protocol import Transaction as Txn
 from .decisions import DecisionDraft, check_divergence, record_decision
 from .permissions import require_role
 from .session import Session

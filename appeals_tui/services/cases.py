@@ -11,7 +11,7 @@ from ..domain.errors import ConflictError, NotFound, ValidationError
 from ..domain.models import CaseStatus
 from ..domain.priority import sla_due
 from ..domain.text import clean_text, is_meaningful
-from ..store import Txn
+from ..store.protocol import Transaction as Txn
 from .permissions import require_lead, require_moderator, require_role
 from .session import Session
 from .versioned import load_versioned
@@ -278,21 +278,13 @@ def notes_for(session: Session, entity: str) -> list[dict[str, Any]]:
     return sorted(session.ws.lookup("notes", "entity", entity), key=lambda n: n["at"])
 
 
-def _case_account(case: dict[str, Any]) -> str:
-    return case["subject"]["account"]
-
-
 def case_file(session: Session, case_id: str) -> dict[str, Any]:
     """Everything a moderator reads before deciding: reports, account history, timeline."""
     case = get_case(session, case_id)
     ws = session.ws
     reports = [ws.get("reports", rid) for rid in case["report_ids"]]
     account = case["subject"]["account"]
-    earlier = [
-        c
-        for c in ws.lookup("cases", "subject.account", account, key=_case_account)
-        if c["case_id"] != case_id
-    ]
+    earlier = [c for c in ws.lookup("cases", "subject.account", account) if c["case_id"] != case_id]
     decisions = ws.lookup("decisions", "account", account)
     strikes = ws.lookup("strikes", "account", account)
     entity = f"case:{case_id}"

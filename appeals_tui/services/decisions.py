@@ -15,7 +15,7 @@ from ..domain.guidance import Guidance, recommend, validate_factors
 from ..domain.models import FACTORS, Action, CaseStatus, Decision
 from ..domain.similarity import RankedPrecedent, factor_mask
 from ..domain.text import clean_text, is_meaningful
-from ..store import Txn
+from ..store.protocol import Transaction as Txn
 from .cases import load_case
 from .permissions import require_lead, require_moderator
 from .precedent_index import ranked_precedents

@@ -23,7 +23,8 @@ from ..domain.models import Report
 from ..domain.reports import ParsedReport
 from ..domain.timeutil import parse_ts, utcnow
 from ..paths import data_dir
-from ..store import Workspace
+from ..store.factory import store_exists
+from ..store.protocol import Store
 from . import appeals, cases, decisions, intake, roster
 from .demo_images import DEMO_IMAGES, render_demo_image
 from .session import Session
@@ -54,7 +55,7 @@ class _Clock:
 def build_demo(path: Path, *, now: datetime | None = None) -> bool:
     """Create the demo workspace at `path` unless one exists; True if it was built now."""
     path = Path(path)
-    if Workspace.exists(path):
+    if store_exists(path):
         return False
     partial = path.with_name(path.name + ".building")
     if partial.exists():
@@ -64,7 +65,7 @@ def build_demo(path: Path, *, now: datetime | None = None) -> bool:
     except Exception:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    if Workspace.exists(path):  # another process won the race
+    if store_exists(path):  # another process won the race
         shutil.rmtree(partial, ignore_errors=True)
         return False
     if path.exists() and not any(path.iterdir()):
@@ -183,6 +184,6 @@ def _leads(as_user: Callable[[str], Session]):
             yield as_user(user["name"])
 
 
-def _use_clock(ws: Workspace, clock: Callable[[], datetime]) -> None:
+def _use_clock(ws: Store, clock: Callable[[], datetime]) -> None:
     """Audit events of the replay carry the replayed time too."""
     ws.clock = clock

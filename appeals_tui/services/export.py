@@ -225,8 +225,11 @@ def export_decisions(
 
 
 def _check_target(session: Session, path: Path, folder: bool) -> None:
-    workspace = session.ws.path.resolve()
-    if path.resolve().parent == workspace or workspace in path.resolve().parents:
+    location = session.ws.location
+    workspace = location.resolve() if location is not None else None
+    if workspace is not None and (
+        path.resolve().parent == workspace or workspace in path.resolve().parents
+    ):
         raise ValidationError(
             f"path: {path} is inside the workspace folder; exporting there would damage it"
         )

@@ -145,9 +145,7 @@ def _candidates(session: Session, flt: HistoryFilter) -> list[dict[str, Any]]:
     if flt.moderator:
         buckets.append(ws.lookup("decisions", "moderator", flt.moderator))
     if flt.clause:
-        buckets.append(
-            ws.lookup("decisions", "clause_ids", flt.clause, key=_clause_ids, multi=True)
-        )
+        buckets.append(ws.lookup("decisions", "clause_ids", flt.clause))
     return min(buckets, key=len) if buckets else ws.all("decisions")
 
 

@@ -95,7 +95,9 @@ def import_parsed(
         open_cases: dict[tuple[str, str, str], str] = {}
         latest_case: dict[tuple[str, str, str], str] = {}
         for key in {_subject_key(item.report) for item in parsed}:
-            for case in ws.lookup("cases", "subject_key", key, key=_case_subject_key):
+            for case in ws.lookup("cases", "subject.subject_id", key[2]):
+                if _case_subject_key(case) != key:
+                    continue
                 latest_case[key] = case["case_id"]
                 if case["status"] in _ACCEPTING:
                     open_cases[key] = case["case_id"]

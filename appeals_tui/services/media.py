@@ -16,6 +16,7 @@ from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
 from ..store.media import MediaProblem, MediaStore, is_sha256, sha256_hex
+from ..store.protocol import Store
 from .images import MAX_BYTES, ImageFacts, ImageRejected, inspect_image
 from .permissions import require_role
 from .session import Session
@@ -24,7 +25,6 @@ __all__ = [
     "MediaCollector",
     "media_store",
     "media_doc",
-    "case_media",
     "get_media",
     "media_bytes",
     "verify_media",
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 
-def media_store(ws: Any) -> MediaStore:
+def media_store(ws: Store) -> MediaStore:
     """The store's media directory: `<workspace>/media`, or the one a server backend names."""
     return MediaStore(Path(ws.media_dir))
 
@@ -117,11 +117,6 @@ class MediaCollector:
             raise ValidationError(f"{source}: media files changed; nothing imported", changed)
 
 
-def case_media(case: dict[str, Any]) -> list[str]:
-    """Index key: the hashes a case refers to (one index, shared by lookups and verify)."""
-    return list(case.get("media") or ())
-
-
 def media_doc(facts: ImageFacts, now: str, case_id: str, account: str) -> dict[str, Any]:
     """The `media` table record: metadata and PDQ; the bytes stay in the media store."""
     return {
@@ -156,10 +151,10 @@ class MediaCheckResult:
     problems: list[MediaProblem]
 
 
-def verify_media(ws: Any) -> MediaCheckResult:
+def verify_media(ws: Store) -> MediaCheckResult:
     """Rehash every file a case refers to; one problem per missing or altered file."""
     store = media_store(ws)
-    referenced = ws.lookup_values("cases", "media", key=case_media, multi=True)
+    referenced = ws.distinct("cases", "media")
     problems: list[MediaProblem] = []
     for sha in sorted(referenced):
         if not is_sha256(sha):

@@ -8,7 +8,8 @@ from pathlib import Path
 from ..domain.errors import ValidationError
 from ..domain.models import Role, User
 from ..domain.timeutil import iso, utcnow
-from ..store import Workspace
+from ..store.factory import create_store
+from ..store.protocol import Store
 from .permissions import require_admin
 from .session import DEFAULT_CONFIG, Session
 
@@ -41,10 +42,10 @@ def _check_role(role: str) -> Role:
         ) from None
 
 
-def init_workspace(path: Path, admin: str) -> Workspace:
+def init_workspace(path: Path | str, admin: str) -> Store:
     """Create a workspace whose roster starts with one admin (who adds everyone else)."""
     _check_name(admin)
-    ws = Workspace.create(path)
+    ws = create_store(path)
     with ws.transaction(admin) as txn:
         user = User(name=admin, role=Role.ADMIN, added_at=iso(utcnow()), added_by=admin)
         txn.insert("users", admin, user.to_dict())

@@ -18,7 +18,8 @@ from ..domain.models import Role, User
 from ..domain.policy import PolicyLibrary, load_default
 from ..domain.timeutil import iso, utcnow
 from ..paths import default_workspace_dir
-from ..store import Workspace
+from ..store.factory import open_store
+from ..store.protocol import Store
 
 __all__ = ["Session", "resolve_user_name", "open_workspace", "DEFAULT_CONFIG"]
 
@@ -44,15 +45,19 @@ def resolve_user_name(explicit: str | None) -> str:
         return "unknown"
 
 
-def open_workspace(data_dir: Path | None) -> Workspace:
-    return Workspace.open(Path(data_dir) if data_dir else default_workspace_dir())
+def open_workspace(target: Path | str | None) -> Store:
+    """The store at `target` (a workspace directory or a database URL), else the
+    default workspace directory."""
+    if target is None or target == "":
+        return open_store(default_workspace_dir())
+    return open_store(target if isinstance(target, str) and "://" in target else Path(target))
 
 
 @dataclass
 class Session:
     """An authenticated roster user acting on an open workspace."""
 
-    ws: Workspace
+    ws: Store
     user: User
     library: PolicyLibrary = field(default_factory=load_default)
     clock: Callable[[], datetime] = utcnow
@@ -60,7 +65,7 @@ class Session:
     @classmethod
     def open(
         cls,
-        ws: Workspace,
+        ws: Store,
         user_name: str | None,
         *,
         library: PolicyLibrary | None = None,

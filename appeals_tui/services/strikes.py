@@ -12,7 +12,7 @@ from typing import Any
 from ..domain.errors import NotFound, ValidationError
 from ..domain.models import Action, Decision
 from ..domain.text import clean_text, is_meaningful
-from ..store import Txn
+from ..store.protocol import Transaction as Txn
 from .permissions import require_lead, require_role
 from .session import Session
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.errors import ConflictError, NotFound
-from ..store import Txn
+from ..store.protocol import Transaction as Txn
 
 __all__ = ["load_versioned"]
 

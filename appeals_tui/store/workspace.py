@@ -10,22 +10,35 @@ changed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import reduce
 from pathlib import Path
 from typing import Any
 
-from tinydb.queries import QueryLike
+from tinydb.queries import QueryInstance, QueryLike
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.store import journal as jf
 from appeals_tui.store import migrations
 from appeals_tui.store.audit import GENESIS, VerifyResult
-from appeals_tui.store.index import KeyFunc
+from appeals_tui.store.index import Index, KeyFunc
 from appeals_tui.store.lock import FileLock
+from appeals_tui.store.protocol import EVERYTHING, ChainHead, Filter, Group, Op, Order, Page, Rows
 from appeals_tui.store.replica import Replica
+from appeals_tui.store.schema import SCHEMA, Field, check_names
+from appeals_tui.store.schema import Table as TableDecl
 from appeals_tui.store.table import JournalDB, StateStorage
+from appeals_tui.store.tinyquery import (
+    compile_filter,
+    compile_where,
+    group_docs,
+    order_docs,
+    rank_keys,
+    rank_order,
+    rank_value,
+)
 from appeals_tui.store.txn import Txn
 from appeals_tui.store.verify import verify_files
 
@@ -39,7 +52,10 @@ def _utc_now() -> datetime:
 
 
 class Workspace:
-    """A workspace directory: snapshot.dat + journal.log + workspace.lock."""
+    """A workspace directory: snapshot.dat + journal.log + workspace.lock.
+
+    The embedded `Store` (store/protocol.py): protocol queries on declared fields
+    become `tinydb.Query` expressions run by TinyDB tables (store/tinyquery.py)."""
 
     SCHEMA_VERSION: int = 1
     #: auto-compact after a commit once the journal exceeds this: bounds replay on open
@@ -168,70 +184,145 @@ class Workspace:
             self.refresh()
             return list(self._rep.docs(table).values())
 
-    def count(self, table: str) -> int:
-        with self._mutex:
-            self.refresh()
-            return self._rep.count(table)
-
     def _table_docs(self, table: str) -> dict[str, Doc]:
         with self._mutex:  # decoding a table still on disk must happen once
             return self._rep.docs(table)
 
-    def lookup(
-        self,
-        table: str,
-        field: str,
-        value: Any,
-        *,
-        key: KeyFunc | None = None,
-        multi: bool = False,
-    ) -> list[Doc]:
+    def lookup(self, table: str, field: str, value: Any) -> list[Doc]:
         """Docs of `table` whose `field` equals `value`, via an in-memory index.
 
-        The index is built on first use and kept current on every change. `key`
-        derives the indexed value instead (then `field` names the index; always
-        pass the same function for a name); with `multi`, `key` returns several
-        values and a doc is found under each. Order: the order docs entered the
-        bucket (table order while the value never changes); for a name `top` built,
-        ascending `order`.
+        A declared indexed field (store/schema.py) is evaluated as declared (a multi
+        field files a doc under each value); on an undeclared table or field, the
+        doc's top-level `field`. The index is built on first use and kept current on
+        every change. Order: the order docs entered the bucket (insertion order for
+        the declared fields, which never change once written).
         """
+        func: KeyFunc = lambda d: d.get(field)  # noqa: E731
+        multi = False
+        declared = next((t for t in SCHEMA.tables if t.name == table), None)
+        if declared is not None and field in self._indexed(declared):
+            f = declared.field(field)
+            func, multi = f.value, f.multi
         with self._mutex:
             self.refresh()
-            idx = self._rep.index(table, field, key or (lambda d: d.get(field)), multi)
-            return idx.bucket(value)
-
-    def top(
-        self,
-        table: str,
-        name: str,
-        value: Any,
-        n: int,
-        *,
-        key: KeyFunc,
-        order: KeyFunc,
-        multi: bool = False,
-        skip: Callable[[Doc], bool] | None = None,
-    ) -> list[Doc]:
-        """Up to `n` docs filed under `value` in index `name`, largest `order(doc)` first.
-
-        Like `lookup`, but the index keeps each bucket sorted by `order` (always pass
-        the same functions for a name), so the top of a big bucket costs O(n) rather
-        than a scan. Docs for which `skip(doc)` is true are passed over.
-        """
-        with self._mutex:
-            self.refresh()
-            return self._rep.index(table, name, key, multi, order).top(value, n, skip)
-
-    def lookup_values(
-        self, table: str, field: str, *, key: KeyFunc | None = None, multi: bool = False
-    ) -> list[Any]:
-        """The distinct values of an index (see `lookup`) that some doc currently holds."""
-        with self._mutex:
-            self.refresh()
-            return self._rep.index(table, field, key or (lambda d: d.get(field)), multi).values()
+            return self._rep.index(table, field, func, multi).bucket(value)
 
     def search(self, table: str, cond: QueryLike) -> list[Doc]:
         return list(self.db.table(table).search(cond))
+
+    # -- the Store protocol's queries (declared tables and fields) --------------------
+
+    @property
+    def location(self) -> Path:
+        return self.path
+
+    def get_many(self, table: str, keys: Iterable[str]) -> list[Doc]:
+        with self._mutex:
+            self.refresh()
+            found = (self._rep.get(table, key) for key in keys)
+            return [doc for doc in found if doc is not None]
+
+    def _field_index(self, t: TableDecl, f: Field) -> Index:
+        return self._rep.index(t.name, f.name, f.value, f.multi)
+
+    def _select(self, table: str, where: Sequence[Filter]) -> list[Doc]:
+        """Docs matching `where`, in insertion order: the smallest index bucket an
+        indexed equality filter names, else TinyDB's `Table.search` with the query."""
+        t = SCHEMA.table(table)
+        cond = compile_where(t, where)
+        with self._mutex:
+            self.refresh()
+            best: list[Doc] | None = None
+            for flt in where:
+                if flt.op == Op.EQ and flt.field in self._indexed(t):
+                    bucket = self._field_index(t, t.field(flt.field)).bucket(flt.value)
+                    if best is None or len(bucket) < len(best):
+                        best = bucket
+            if best is not None:
+                return best if cond is None else [d for d in best if cond(d)]
+            if cond is None:
+                return list(self._rep.docs(table).values())
+            return self.db.table(table).search(cond)
+
+    @staticmethod
+    def _indexed(t: TableDecl) -> set[str]:
+        return {f.name for f in t.indexed}
+
+    def query(
+        self,
+        table: str,
+        where: Sequence[Filter] = (),
+        order: Sequence[Order] = (),
+        page: Page = EVERYTHING,
+    ) -> Rows:
+        t = SCHEMA.table(table)
+        check_names([o.field for o in order], table)
+        matched = self._select(table, where)
+        end = None if page.limit is None else page.offset + page.limit
+        ordered = order_docs(t, matched, order, end)
+        return Rows(rows=ordered[page.offset : end], total=len(matched))
+
+    def iterate(
+        self, table: str, where: Sequence[Filter] = (), order: Sequence[Order] = ()
+    ) -> Iterator[Doc]:
+        yield from self.query(table, where, order).rows
+
+    def count(self, table: str, where: Sequence[Filter] = ()) -> int:
+        if not where:
+            with self._mutex:
+                self.refresh()
+                return self._rep.count(table)
+        return len(self._select(table, where))
+
+    def distinct(self, table: str, field: str, where: Sequence[Filter] = ()) -> list[Any]:
+        t = SCHEMA.table(table)
+        f = t.field(field)
+        if not where and f.indexed:
+            with self._mutex:
+                self.refresh()
+                values = self._field_index(t, f).values()
+        else:
+            values = []
+            for doc in self._select(table, where):
+                value = f.value(doc)
+                values.extend(value if f.multi else [value])
+        return sorted({v for v in values if v is not None})
+
+    def aggregate(
+        self,
+        table: str,
+        by: Sequence[str],
+        where: Sequence[Filter] = (),
+        sums: Sequence[str] = (),
+    ) -> list[Group]:
+        return group_docs(SCHEMA.table(table), self._select(table, where), by, sums)
+
+    def top(
+        self,
+        ranking: str,
+        match: Mapping[str, Any],
+        n: int,
+        exclude: Sequence[Filter] = (),
+    ) -> list[Doc]:
+        r = SCHEMA.ranking(ranking)
+        t = SCHEMA.table(r.table)
+        value = rank_value(r, dict(match))
+        skip: QueryInstance | None = None
+        if exclude:
+            skip = reduce(lambda a, b: a | b, (compile_filter(t, f) for f in exclude))
+        with self._mutex:
+            self.refresh()
+            idx = self._rep.indexes.get((r.table, f"ranking:{r.name}"))
+            if idx is None:
+                idx = self._rep.index(
+                    r.table, f"ranking:{r.name}", rank_keys(t, r), True, rank_order(t, r, t.key)
+                )
+            return idx.top(value, n, skip)
+
+    def head(self) -> ChainHead:
+        with self._mutex:
+            self.refresh()
+            return ChainHead(self._rep.last_seq, self._rep.last_hash or GENESIS)
 
     def meta(self, key: str, default: Any = None) -> Any:
         self.refresh()

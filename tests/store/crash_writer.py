@@ -2,30 +2,31 @@
 
 Prints each key only after its transaction returned (= acknowledged), and
 "compacting"/"compacted" around periodic compactions so the parent can aim.
+Usage: crash_writer.py TARGET COMPACT_EVERY (TARGET: what `open_store` accepts).
+Items go to the declared "reports" table, the counter is the "cases" doc "c".
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from appeals_tui.store import Workspace
+from appeals_tui.store.factory import is_url, open_store
 
 
 def main() -> None:
-    path, compact_every = Path(sys.argv[1]), int(sys.argv[2])
-    ws = Workspace.open(path, auto_compact=False)
+    target, compact_every = sys.argv[1], int(sys.argv[2])
+    ws = open_store(target, **({} if is_url(target) else {"auto_compact": False}))
     print("ready", flush=True)
     n = 0
     while True:
         with ws.transaction("crash") as txn:
             key = txn.next_id("K")
-            txn.insert("items", key, {"n": n, "pad": "x" * 300})
-            counter = txn.get("counters", "c")
+            txn.insert("reports", key, {"n": n, "pad": "x" * 300})
+            counter = txn.get("cases", "c")
             if counter is None:
-                txn.insert("counters", "c", {"n": 1})
+                txn.insert("cases", "c", {"n": 1})
             else:
-                txn.update("counters", "c", {"n": counter["n"] + 1})
+                txn.update("cases", "c", {"n": counter["n"] + 1})
             txn.event("item.added", key, {"n": n})
         print(key, flush=True)
         n += 1

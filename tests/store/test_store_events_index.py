@@ -1,4 +1,4 @@
-"""`ws.events_for` and `ws.top` read through indexes; they must match the full scans."""
+"""`ws.events_for` reads through an index; it must match the full scan."""
 
 from __future__ import annotations
 
@@ -34,17 +34,3 @@ def test_events_for_sees_other_processes(ws: Workspace, ws_path) -> None:
     other.compact()
     other.close()
     assert [e["seq"] for e in ws.events_for(["case:C-1"])] == [1, 2, 3]
-
-
-def test_top_returns_the_largest_by_order_and_follows_updates(ws: Workspace) -> None:
-    with ws.transaction("t") as txn:
-        for i in range(20):
-            txn.insert("docs", f"k{i:02d}", {"group": i % 2, "rank": i})
-    kw = {"key": lambda d: d["group"], "order": lambda d: d["rank"]}
-    assert [d["rank"] for d in ws.top("docs", "by_group", 0, 3, **kw)] == [18, 16, 14]
-    with ws.transaction("t") as txn:
-        txn.update("docs", "k18", {"rank": -1})
-        txn.update("docs", "k03", {"group": 0, "rank": 100})
-    got = ws.top("docs", "by_group", 0, 3, skip=lambda d: d["rank"] == 16, **kw)
-    assert [d["rank"] for d in got] == [100, 14, 12]
-    assert ws.top("docs", "by_group", 7, 3, **kw) == []

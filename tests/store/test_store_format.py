@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import add_cases, fixed_clock
+from store_helpers import add_cases, fixed_clock
 from tinydb import Query
 
 from appeals_tui.domain.errors import StoreError

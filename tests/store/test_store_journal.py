@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import add_cases, journal_lines, write_journal_lines
+from store_helpers import add_cases, journal_lines, write_journal_lines
 from tinydb import Query
 
 from appeals_tui.domain.errors import ConflictError, StoreError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import add_cases, fixed_clock
+from store_helpers import add_cases, fixed_clock
 from tinydb import Query
 
 from appeals_tui.domain.errors import ConflictError, NotFound, StoreError
@@ -88,7 +88,7 @@ def test_empty_transaction_writes_nothing(ws: Workspace) -> None:
 
 
 def test_one_journal_line_per_transaction(ws: Workspace, ws_path) -> None:
-    from conftest import journal_lines
+    from store_helpers import journal_lines
 
     add_cases(ws, 3)
     assert len(journal_lines(ws_path)) == 1 + 3

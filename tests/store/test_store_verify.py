@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import add_cases, reencode
+from store_helpers import add_cases, reencode
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.store import Workspace

@@ -1,0 +1,90 @@
+"""Where a backend is chosen: `open_store`, `create_store`, `store_exists`.
+
+Why: services and front ends name a workspace by a target -- a directory (the
+embedded TinyDB workspace) or a database URL -- and get a `Store` back without
+importing any backend. Backends for URL schemes register in `URL_BACKENDS`
+(the PostgreSQL backend adds "postgresql"); backend modules are imported only
+when used, so a process pays for the backend it opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from appeals_tui.domain.errors import StoreError
+from appeals_tui.store.protocol import Store, VerifyResult
+
+__all__ = [
+    "Backend",
+    "URL_BACKENDS",
+    "is_url",
+    "open_store",
+    "create_store",
+    "store_exists",
+    "verify_store",
+]
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """How to open, create, detect and check stores of one kind."""
+
+    open: Callable[..., Store]
+    create: Callable[..., Store]
+    exists: Callable[[str], bool]
+    verify: Callable[[str], VerifyResult]
+
+
+#: URL scheme -> backend (e.g. "postgresql": the PostgreSQL backend)
+URL_BACKENDS: dict[str, Callable[[], Backend]] = {}
+
+
+def is_url(target: str | Path) -> bool:
+    return isinstance(target, str) and "://" in target
+
+
+def _backend(target: str | Path) -> Backend:
+    if not is_url(target):
+        return _embedded()
+    scheme = str(target).split("://", 1)[0].split("+", 1)[0].lower()
+    make = URL_BACKENDS.get(scheme)
+    if make is None:
+        known = ", ".join(sorted(URL_BACKENDS)) or "none installed"
+        raise StoreError(f"no storage backend for '{scheme}://' URLs ({known})")
+    return make()
+
+
+def _embedded() -> Backend:
+    from appeals_tui.store.workspace import Workspace
+
+    return Backend(
+        open=lambda target, **kw: Workspace.open(Path(target), **kw),
+        create=lambda target, **kw: Workspace.create(Path(target), **kw),
+        exists=lambda target: Workspace.exists(Path(target)),
+        verify=lambda target: Workspace.verify_path(Path(target)),
+    )
+
+
+def open_store(target: str | Path, *, clock: Clock | None = None, **options: Any) -> Store:
+    """An existing store (StoreError if there is none at `target`)."""
+    return _backend(target).open(target, clock=clock, **options)
+
+
+def create_store(target: str | Path, *, clock: Clock | None = None, **options: Any) -> Store:
+    """A new, empty store (StoreError if one exists at `target`)."""
+    return _backend(target).create(target, clock=clock, **options)
+
+
+def store_exists(target: str | Path) -> bool:
+    return _backend(target).exists(str(target))
+
+
+def verify_store(target: str | Path) -> VerifyResult:
+    """Check a store without opening it for use (works when opening refuses it)."""
+    return _backend(target).verify(str(target))

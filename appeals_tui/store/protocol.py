@@ -1,0 +1,301 @@
+"""The `Store` protocol: the only storage API the services know.
+
+Why: services must not care whether records live in the embedded TinyDB
+workspace or in PostgreSQL. Everything they ask of storage is named here, in
+terms of the tables and fields declared in `appeals_tui.store.schema` (names, not
+functions), so a SQL backend can turn each question into an indexed query and a
+backend is defined by `tests/store/contract/`.
+
+Records ("docs") are JSON objects: `dict[str, Any]` holding only JSON values.
+Every doc carries `version` (1 on insert, +1 on each update). A doc returned by a
+read belongs to the store: treat it as read-only (copy before changing it).
+
+Queries
+    `Filter`s are ANDed. Field names are the declared `schema.Field` names of the
+    table (or `schema.INSERTED`, the insertion position, for ordering). For a
+    multi-valued field (e.g. `clause_ids`) a comparison holds when it holds for any
+    of the doc's values, and `NE`/`NOT_IN` when no value equals / is in the given
+    ones. A missing value is null (or the field's declared default): it fails every
+    comparison except `NE`, `NOT_IN` and `IS_NULL` (SQL's `IS DISTINCT FROM`). Timestamps compare as
+    instants; a filter value for one may be an ISO 8601 string or an aware datetime.
+    Orders apply left to right; null sorts before any value; ties always fall back to
+    insertion order (ascending), so paging is stable.
+
+Transactions
+    `with store.transaction(actor) as txn:` is all-or-nothing and serialised with
+    every other writer (other processes included); the body reads the latest
+    committed state plus its own writes. `txn.update(..., expected_version=N)`
+    raises `ConflictError` when the doc's version is not N; `txn.insert` of an
+    existing key raises `ConflictError`. An exception inside the block discards
+    every change. Audit events appended with `txn.event` are chained (SHA-256,
+    see `store.audit`) and committed with the changes.
+
+Stability: helper backends implement this. Changes are additive only; each is
+listed here.
+    - v1 (issue 11): first version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from appeals_tui.store.audit import VerifyResult
+
+__all__ = [
+    "Doc",
+    "Op",
+    "Filter",
+    "Order",
+    "Page",
+    "EVERYTHING",
+    "Rows",
+    "Group",
+    "ChainHead",
+    "Transaction",
+    "Store",
+    "VerifyResult",
+]
+
+Doc = dict[str, Any]
+
+
+class Op(StrEnum):
+    """Filter comparisons (see the module docstring for nulls and multi-valued fields)."""
+
+    EQ = "eq"
+    NE = "ne"
+    IN = "in"  # value: a collection
+    NOT_IN = "not_in"  # value: a collection
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    IS_NULL = "is_null"  # value ignored: missing, or JSON null
+    NOT_NULL = "not_null"
+    #: value: a string; true when its casefold is a substring of the field's casefold
+    #: (for a `Derive.JOIN` search field: of its parts joined by spaces)
+    CONTAINS = "contains"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """`field op value`, e.g. `Filter("status", Op.IN, ("open", "in_review"))`."""
+
+    field: str
+    op: Op = Op.EQ
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Order:
+    """Sort by a declared field; `descending` puts the largest first (nulls last then)."""
+
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    """A window of a query's result; `limit=None` is everything from `offset`."""
+
+    offset: int = 0
+    limit: int | None = None
+
+
+#: the whole result (the default page)
+EVERYTHING = Page()
+
+
+@dataclass
+class Rows:
+    """One page of a query and how many docs matched in all."""
+
+    rows: list[Doc]
+    total: int
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of `Store.aggregate`: the group's values (in `by` order), how many
+    docs it holds and the sum of each asked-for field (true counts 1, null 0)."""
+
+    key: tuple[Any, ...]
+    count: int
+    sums: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The last audit event: what `appeals verify --head` prints as `SEQ:HASH`."""
+
+    seq: int
+    hash: str
+
+
+class Transaction(Protocol):
+    """The pending changes of one `Store.transaction()`."""
+
+    actor: str
+
+    def get(self, table: str, key: str) -> Doc | None:
+        """The doc as this transaction sees it (its own writes included)."""
+        ...
+
+    def insert(self, table: str, key: str, doc: Doc) -> Doc:
+        """Add a doc (version 1); ConflictError if the key exists."""
+        ...
+
+    def update(self, table: str, key: str, fields: Doc, expected_version: int | None = None) -> Doc:
+        """Merge top-level `fields` into the doc, version + 1; NotFound if absent,
+        ConflictError if `expected_version` is given and stale."""
+        ...
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        """A workspace setting (e.g. "config"), as this transaction sees it."""
+        ...
+
+    def set_meta(self, key: str, value: Any) -> None: ...
+
+    def next_id(self, prefix: str) -> str:
+        """Per-prefix counter committed with the transaction: "C" -> "C-000001", ..."""
+        ...
+
+    def event(self, type: str, entity: str, payload: Doc) -> Doc:  # noqa: A002
+        """Append an audit event (`entity` like "case:C-000001") to the chain."""
+        ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A workspace's records, settings and audit chain (see the module docstring)."""
+
+    @property
+    def location(self) -> Path | None:
+        """The directory holding the store's files (None for a server database): the
+        services refuse to write exports inside it."""
+        ...
+
+    @property
+    def media_dir(self) -> Path:
+        """Where image bytes live (store/media.py, a content-addressed file store)."""
+        ...
+
+    @property
+    def clock(self) -> Any:
+        """`() -> datetime` stamping audit events; settable (the demo replays history)."""
+        ...
+
+    @clock.setter
+    def clock(self, value: Any) -> None: ...
+
+    # -- reads ---------------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """See other processes' committed writes now; True if anything changed.
+        Every read below refreshes first, so this is for screens that poll."""
+        ...
+
+    def get(self, table: str, key: str) -> Doc | None: ...
+
+    def get_many(self, table: str, keys: Iterable[str]) -> list[Doc]:
+        """The docs that exist among `keys`, in the order of `keys`."""
+        ...
+
+    def lookup(self, table: str, field: str, value: Any) -> list[Doc]:
+        """Docs whose indexed `field` equals `value` (any value, for a multi field),
+        in insertion order. `field` must be declared `indexed` in the schema."""
+        ...
+
+    def query(
+        self,
+        table: str,
+        where: Sequence[Filter] = (),
+        order: Sequence[Order] = (),
+        page: Page = EVERYTHING,
+    ) -> Rows:
+        """Matching docs, ordered, one page of them, and the number that matched."""
+        ...
+
+    def iterate(
+        self, table: str, where: Sequence[Filter] = (), order: Sequence[Order] = ()
+    ) -> Iterator[Doc]:
+        """Matching docs in order, streamed (exports): no total, no page."""
+        ...
+
+    def count(self, table: str, where: Sequence[Filter] = ()) -> int: ...
+
+    def distinct(self, table: str, field: str, where: Sequence[Filter] = ()) -> list[Any]:
+        """The non-null values of `field` among matching docs, ascending."""
+        ...
+
+    def aggregate(
+        self,
+        table: str,
+        by: Sequence[str],
+        where: Sequence[Filter] = (),
+        sums: Sequence[str] = (),
+    ) -> list[Group]:
+        """Count (and sum `sums` over) matching docs grouped by the `by` fields, groups
+        in ascending key order. A multi field in `by` puts a doc in one group per
+        distinct value; a doc with no value is grouped under None."""
+        ...
+
+    def top(
+        self,
+        ranking: str,
+        match: Mapping[str, Any],
+        n: int,
+        exclude: Sequence[Filter] = (),
+    ) -> list[Doc]:
+        """The first `n` docs of a declared `schema.Ranking` whose fields equal `match`
+        (every `partition` field, optionally one `also` field), in the ranking's order,
+        passing over docs that match any `exclude` filter. Backends keep an index per
+        ranking, so this costs O(n), not the size of the partition."""
+        ...
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        """A committed workspace setting (e.g. "config", "schema_version")."""
+        ...
+
+    # -- writes --------------------------------------------------------------------
+
+    def transaction(self, actor: str) -> AbstractContextManager[Transaction]: ...
+
+    # -- audit -----------------------------------------------------------------------
+
+    def events(self, since_seq: int = 0) -> list[Doc]:
+        """Audit events with seq > since_seq, in seq order."""
+        ...
+
+    def events_for(self, entities: Iterable[str]) -> list[Doc]:
+        """Audit events about any of `entities`, in seq order."""
+        ...
+
+    def head(self) -> ChainHead:
+        """The last committed event (seq 0 and the genesis hash when there is none)."""
+        ...
+
+    def verify(self) -> VerifyResult:
+        """Recompute the chain and check every record against it."""
+        ...
+
+    # -- upkeep ----------------------------------------------------------------------
+
+    def compact(self) -> None:
+        """Reclaim space (embedded: fold the journal into a snapshot); may do nothing."""
+        ...
+
+    def disk_usage(self) -> int:
+        """Bytes the store occupies (as far as the backend can tell)."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(self, *exc: object) -> None: ...

@@ -1,0 +1,213 @@
+"""Contract: lookups, filtered/ordered/paged queries, counts, distinct values, groups."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from appeals_tui.domain.errors import StoreError
+from appeals_tui.store.protocol import Filter, Group, Op, Order, Page, Store
+from appeals_tui.store.schema import INSERTED
+
+#: (id, moderator, action, clauses, decided_at, extra)
+DECISIONS = [
+    ("D-000001", "minji", "label", ["CSS-1"], "2026-01-01T10:00:00+00:00", {"diverged": True}),
+    ("D-000002", "jun", "remove_content", ["CSS-2", "KR-1"], "2026-01-02T10:00:00+00:00", {}),
+    ("D-000003", "minji", "remove_content", ["CSS-2"], "2026-01-02T09:00:00+09:00", {}),
+    ("D-000004", "jun", "label", [], "2026-01-03T00:00:00+00:00", {"canonical": True}),
+    (
+        "D-000005",
+        "ana",
+        "no_action",
+        ["KR-1"],
+        "2026-01-03T00:00:00+00:00",
+        {"superseded_by": "D-000006", "reasoning": "Survivor story, 교육 context"},
+    ),
+]
+
+
+def _decision(ident, moderator, action, clauses, at, extra) -> dict:
+    return {
+        "decision_id": ident,
+        "case_id": f"C-{ident[-1]}",
+        "moderator": moderator,
+        "action": action,
+        "clauses": [{"id": c, "version": 1} for c in clauses],
+        "decided_at": at,
+        "account": "acct-a" if ident < "D-000004" else "acct-b",
+        "factors": {"glamorization": ident in ("D-000001", "D-000004")},
+        "factor_mask": 1,
+        "reasoning": extra.pop("reasoning", f"reasons for {ident}"),
+        **extra,
+    }
+
+
+@pytest.fixture
+def decided(store: Store) -> Store:
+    with store.transaction("t") as txn:
+        for row in DECISIONS:
+            txn.insert("decisions", row[0], _decision(*row[:5], dict(row[5])))
+    return store
+
+
+def ids(rows: list[dict]) -> list[str]:
+    return [r["decision_id"] for r in rows]
+
+
+def test_lookup_on_indexed_fields_plain_multi_and_nested(store: Store, decided: Store) -> None:
+    assert ids(store.lookup("decisions", "moderator", "minji")) == ["D-000001", "D-000003"]
+    assert ids(store.lookup("decisions", "clause_ids", "KR-1")) == ["D-000002", "D-000005"]
+    assert store.lookup("decisions", "moderator", "nobody") == []
+    with store.transaction("t") as txn:
+        txn.insert("cases", "C-1", {"case_id": "C-1", "subject": {"account": "acct-a"}})
+        txn.insert("cases", "C-2", {"case_id": "C-2", "subject": {"account": "acct-b"}})
+    assert [c["case_id"] for c in store.lookup("cases", "subject.account", "acct-b")] == ["C-2"]
+
+
+def test_lookup_follows_writes(store: Store, decided: Store, second: Store) -> None:
+    assert ids(second.lookup("decisions", "clause_ids", "CSS-1")) == ["D-000001"]
+    with store.transaction("t") as txn:
+        txn.insert("decisions", "D-000009", _decision("D-000009", "x", "label", ["CSS-1"], "", {}))
+    assert ids(second.lookup("decisions", "clause_ids", "CSS-1")) == ["D-000001", "D-000009"]
+
+
+@pytest.mark.parametrize(
+    ("where", "want"),
+    [
+        ([Filter("moderator", Op.EQ, "jun")], ["D-000002", "D-000004"]),
+        ([Filter("moderator", Op.NE, "jun")], ["D-000001", "D-000003", "D-000005"]),
+        ([Filter("action", Op.IN, ("label", "no_action"))], ["D-000001", "D-000004", "D-000005"]),
+        ([Filter("action", Op.NOT_IN, ["label", "no_action"])], ["D-000002", "D-000003"]),
+        ([Filter("clause_ids", Op.EQ, "CSS-2")], ["D-000002", "D-000003"]),
+        ([Filter("clause_ids", Op.IN, ["KR-1", "CSS-1"])], ["D-000001", "D-000002", "D-000005"]),
+        ([Filter("clause_ids", Op.NE, "CSS-2")], ["D-000001", "D-000004", "D-000005"]),
+        ([Filter("superseded_by", Op.IS_NULL)], ["D-000001", "D-000002", "D-000003", "D-000004"]),
+        ([Filter("superseded_by", Op.NOT_NULL)], ["D-000005"]),
+        ([Filter("superseded_by", Op.NE, "D-000006")], ["D-000001", "D-000002", "D-000003", "D-000004"]),
+        ([Filter("canonical", Op.EQ, False)], ["D-000001", "D-000002", "D-000003", "D-000005"]),
+        ([Filter("diverged", Op.EQ, True)], ["D-000001"]),
+        ([Filter("factors.glamorization", Op.EQ, True)], ["D-000001", "D-000004"]),
+        # timestamps compare as instants: D-000003 is 2026-01-02T00:00Z
+        ([Filter("decided_at", Op.LT, "2026-01-02T05:00:00+00:00")], ["D-000001", "D-000003"]),
+        (
+            [Filter("decided_at", Op.GE, datetime(2026, 1, 2, 10, tzinfo=UTC))],
+            ["D-000002", "D-000004", "D-000005"],
+        ),
+        ([Filter("decided_day", Op.EQ, "2026-01-02")], ["D-000002", "D-000003"]),
+        ([Filter("search", Op.CONTAINS, "교육")], ["D-000005"]),
+        ([Filter("search", Op.CONTAINS, "REASONS FOR D-00000")], ["D-000001", "D-000002", "D-000003", "D-000004"]),
+        ([Filter("search", Op.CONTAINS, "acct-B")], ["D-000004", "D-000005"]),
+        (
+            [Filter("moderator", Op.EQ, "minji"), Filter("action", Op.EQ, "remove_content")],
+            ["D-000003"],
+        ),
+        ([Filter("moderator", Op.EQ, "minji"), Filter("moderator", Op.EQ, "jun")], []),
+    ],
+)  # fmt: skip
+def test_filters(decided: Store, where: list[Filter], want: list[str]) -> None:
+    got = decided.query("decisions", where)
+    assert ids(got.rows) == want
+    assert got.total == len(want)
+    assert decided.count("decisions", where) == len(want)
+    assert ids(decided.iterate("decisions", where)) == want
+
+
+@pytest.mark.parametrize(
+    ("order", "want"),
+    [
+        ([], ["D-000001", "D-000002", "D-000003", "D-000004", "D-000005"]),
+        ([Order(INSERTED, descending=True)], ["D-000005", "D-000004", "D-000003", "D-000002", "D-000001"]),
+        # instants, not strings; ties keep insertion order
+        ([Order("decided_at")], ["D-000001", "D-000003", "D-000002", "D-000004", "D-000005"]),
+        ([Order("decided_at", descending=True)], ["D-000004", "D-000005", "D-000002", "D-000003", "D-000001"]),
+        ([Order("moderator"), Order("decided_at", descending=True)], ["D-000005", "D-000004", "D-000002", "D-000003", "D-000001"]),
+        ([Order("moderator", descending=True), Order(INSERTED, descending=True)], ["D-000003", "D-000001", "D-000004", "D-000002", "D-000005"]),
+        # null first ascending (superseded_by is null except on D-000005)
+        ([Order("superseded_by", descending=True)], ["D-000005", "D-000001", "D-000002", "D-000003", "D-000004"]),
+        ([Order("canonical", descending=True), Order("decided_at")], ["D-000004", "D-000001", "D-000003", "D-000002", "D-000005"]),
+    ],
+)  # fmt: skip
+def test_orders(decided: Store, order: list[Order], want: list[str]) -> None:
+    assert ids(decided.query("decisions", order=order).rows) == want
+    assert ids(decided.iterate("decisions", order=order)) == want
+
+
+def test_pages_are_windows_of_the_whole_order(decided: Store) -> None:
+    order = [Order("decided_at", descending=True)]
+    everything = ids(decided.query("decisions", order=order).rows)
+    pages = [decided.query("decisions", order=order, page=Page(o, 2)) for o in (0, 2, 4, 6)]
+    assert [p.total for p in pages] == [5, 5, 5, 5]
+    assert [ids(p.rows) for p in pages] == [everything[0:2], everything[2:4], everything[4:], []]
+    where = [Filter("moderator", Op.NE, "ana")]
+    page = decided.query("decisions", where, order, Page(1, 2))
+    assert page.total == 4 and ids(page.rows) == ["D-000002", "D-000003"]
+
+
+def test_distinct_values(decided: Store) -> None:
+    assert decided.distinct("decisions", "moderator") == ["ana", "jun", "minji"]
+    assert decided.distinct("decisions", "clause_ids") == ["CSS-1", "CSS-2", "KR-1"]
+    where = [Filter("action", Op.EQ, "remove_content")]
+    assert decided.distinct("decisions", "clause_ids", where) == ["CSS-2", "KR-1"]
+    assert decided.distinct("decisions", "superseded_by") == ["D-000006"]
+    assert decided.distinct("decisions", "factor_mask") == [1]
+
+
+def test_aggregate_counts_and_sums_per_group(decided: Store) -> None:
+    assert decided.aggregate("decisions", ["moderator"], sums=["diverged"]) == [
+        Group(("ana",), 1, {"diverged": 0}),
+        Group(("jun",), 2, {"diverged": 0}),
+        Group(("minji",), 2, {"diverged": 1}),
+    ]
+    # a multi field: one group per value; no value: the None group (first)
+    assert decided.aggregate("decisions", ["clause_ids"]) == [
+        Group((None,), 1, {}),
+        Group(("CSS-1",), 1, {}),
+        Group(("CSS-2",), 2, {}),
+        Group(("KR-1",), 2, {}),
+    ]
+    assert decided.aggregate("decisions", [], [Filter("moderator", Op.EQ, "jun")]) == [
+        Group((), 2, {})
+    ]
+
+
+def test_aggregate_by_day_and_action(decided: Store) -> None:
+    where = [Filter("superseded_by", Op.IS_NULL)]
+    groups = decided.aggregate("decisions", ["decided_day", "action"], where)
+    assert [(g.key, g.count) for g in groups] == [
+        (("2026-01-01", "label"), 1),
+        (("2026-01-02", "remove_content"), 2),
+        (("2026-01-03", "label"), 1),
+    ]
+
+
+def test_sums_and_derived_numbers(store: Store) -> None:
+    with store.transaction("t") as txn:
+        txn.insert(
+            "cases",
+            "C-1",
+            {"case_id": "C-1", "report_ids": ["a", "b"], "metrics": {"views": 5, "followers": 2}},
+        )
+        txn.insert("cases", "C-2", {"case_id": "C-2", "report_ids": ["a"], "metrics": {"views": 9}})
+        txn.insert("strikes", "S-1", {"account": "x", "status": "active", "weight": 2})
+        txn.insert("strikes", "S-2", {"account": "x", "status": "active"})  # weight: default 1
+        txn.insert("strikes", "S-3", {"account": "y", "status": "removed", "weight": 5})
+    by_reach = store.query("cases", order=[Order("reach", descending=True)]).rows
+    assert [c["case_id"] for c in by_reach] == ["C-2", "C-1"]
+    by_reports = store.query("cases", order=[Order("report_count", descending=True)]).rows
+    assert [c["case_id"] for c in by_reports] == ["C-1", "C-2"]
+    active = [Filter("status", Op.EQ, "active")]
+    assert store.aggregate("strikes", ["account"], active, sums=["weight"]) == [
+        Group(("x",), 2, {"weight": 3})
+    ]
+
+
+def test_undeclared_names_are_refused(decided: Store) -> None:
+    with pytest.raises(StoreError):
+        decided.query("decisions", [Filter("no_such_field", Op.EQ, 1)])
+    with pytest.raises(StoreError):
+        decided.query("decisions", order=[Order("no_such_field")])
+    with pytest.raises(StoreError):
+        decided.query("no_such_table")
+    with pytest.raises(StoreError):
+        decided.query("decisions", [Filter("decided_at", Op.LT, "not a time")])
