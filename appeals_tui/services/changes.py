@@ -1,17 +1,18 @@
-"""Noticing other processes' writes: what a screen that stays open polls.
+"""Noticing changes: what a screen that stays open compares to know it is stale.
 
-The store picks up other processes' committed writes on every read; a screen that
-only shows what it read earlier needs to ask. `poll` is cheap when nothing changed
-(a few `stat` calls on the embedded backend).
+Every committed write (ours, or another process's) appends an audit event, so the
+head of the audit chain is a change counter. Reading it first picks up other
+processes' writes; on the embedded backend that is a few `stat` calls when nothing
+changed.
 """
 
 from __future__ import annotations
 
 from .session import Session
 
-__all__ = ["poll"]
+__all__ = ["change_counter"]
 
 
-def poll(session: Session) -> bool:
-    """True if another process committed writes since this process last looked."""
-    return session.ws.refresh()
+def change_counter(session: Session) -> int:
+    """The sequence number of the last committed change (grows with every write)."""
+    return session.ws.head().seq

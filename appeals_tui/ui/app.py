@@ -38,6 +38,7 @@ class AppealsApp(App[None]):
         self.main = main_screens()
         #: Unsaved decision drafts by case id: they outlive the screens that edit them.
         self.drafts: dict[str, DecisionDraft] = {}
+        self._counter: int | None = None
         super().__init__()
         self.sub_title = f"{session.actor} ({session.role.value})"
         for entry in self.main:
@@ -52,9 +53,17 @@ class AppealsApp(App[None]):
     # -- fresh data ------------------------------------------------------------------
 
     def _poll(self) -> None:
-        # `call_service` polls before every call: a call that does nothing else is the poll.
+        # `call_service` reads the change counter after every call: a call that does
+        # nothing else is the poll.
         if not any(w.group == "poll" and w.is_running for w in self.workers):
             call_service(self, _nothing, group="poll")
+
+    def note_changes(self, counter: int | None, wrote: bool = False) -> None:
+        """A service call saw the store's change counter at `counter`: if it moved since
+        the last call (our write or another process's), records changed."""
+        previous, self._counter = self._counter, counter if counter is not None else self._counter
+        if wrote or (previous is not None and counter is not None and counter != previous):
+            self.data_changed()
 
     def data_changed(self) -> None:
         """Records changed: the visible screen reloads now, the others when shown again."""

@@ -5,10 +5,10 @@ Screens call `call_service(fn, *args, done=...)`. The service runs in a thread
 the event loop. A single lock serialises calls so two workers never use the
 workspace at once.
 
-Screens must never show stale data, so every call first asks the store whether
-another process wrote (before `fn`'s own reads would silently absorb the change),
-and calls that write say so (`writes=True`): either way the app's data generation
-moves and visible screens reload.
+Screens must never show stale data: after every call the store's change counter
+(the audit chain's head) is compared with the last one seen, so our own writes and
+other processes' writes both move the app's data generation and visible screens
+reload. `writes=True` says so up front for calls that are known to write.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker
 
 from ..domain.errors import AppealsError
-from ..services.changes import poll
+from ..services.changes import change_counter
 
 __all__ = ["SERVICE_LOCK", "call_service", "error_text"]
 
@@ -69,22 +69,28 @@ def call_service(
                 timeout=8,
             )
 
-    def stale() -> None:
-        note = getattr(app, "data_changed", None)
+    def seen(counter: int | None) -> None:
+        note = getattr(app, "note_changes", None)
         if note is not None:
-            note()
+            note(counter, writes)
 
     def job() -> None:
+        counter: int | None = None
         try:
             with SERVICE_LOCK:
-                if session is not None and poll(session):
-                    app.call_from_thread(stale)
-                result = fn(*args, **kwargs)
+                try:
+                    result = fn(*args, **kwargs)
+                finally:
+                    if session is not None:
+                        try:
+                            counter = change_counter(session)
+                        except Exception:  # noqa: BLE001 - a failed look is no change
+                            counter = None
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+            app.call_from_thread(seen, counter)
             app.call_from_thread(on_error, exc)
             return
-        if writes:
-            app.call_from_thread(stale)  # before `done`: what it shows next is reloaded
+        app.call_from_thread(seen, counter)  # before `done`: what it shows next is fresh
         if done is not None:
             app.call_from_thread(done, result)
 
