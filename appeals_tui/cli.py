@@ -55,8 +55,16 @@ class AppealsGroup(click.Group):
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    if value is not None and value is not False:
-        ctx.find_root().meta[f"appeals.{param.name}"] = value
+    """Keep an option given on the group or the command; a flag typed on the command
+    line beats a value click took from the environment, wherever each appears."""
+    if value is None or value is False:
+        return value
+    meta, key = ctx.find_root().meta, f"appeals.{param.name}"
+    from_env = ctx.get_parameter_source(param.name) is click.core.ParameterSource.ENVIRONMENT
+    if from_env:
+        meta.setdefault(key, value)
+    else:
+        meta[key] = value
     return value
 
 
@@ -74,11 +82,11 @@ def common(func):
     func = click.option(
         "--user",
         "user",
-        envvar="APPEALS_USER",
         default=None,
         expose_value=False,
         callback=_remember,
-        help="Act as this roster user (default: $APPEALS_USER, else your login name).",
+        help="Act as this roster user, one mapped to your OS login "
+        "(default: $APPEALS_USER, else the user mapped to your login).",
     )(func)
     func = click.option(
         "--data-dir",
@@ -109,7 +117,10 @@ def session(ctx: click.Context):
     """Open the workspace and identify the acting user (exit 3 if not on the roster)."""
     from .services.session import Session, open_workspace
 
-    return Session.open(open_workspace(data_dir(ctx)), opt(ctx, "user"))
+    ws = open_workspace(data_dir(ctx))
+    for warning in ws.warnings:
+        click.echo(f"warning: {visible(warning, keep_newlines=False)}", err=True)
+    return Session.open(ws, opt(ctx, "user"))
 
 
 def emit(ctx: click.Context, payload: Any, human: str | None = None) -> None:

@@ -24,7 +24,7 @@ from appeals_tui.domain.timeutil import iso
 from appeals_tui.paths import data_dir
 from appeals_tui.services import intake, roster
 from appeals_tui.services.decisions import DecisionDraft, Divergence, record_decision
-from appeals_tui.services.session import Session
+from appeals_tui.services.session import Session, os_login
 from appeals_tui.services.strikes import remove_strikes_for
 
 __all__ = ["BENCH_NOW", "Corpus", "Clock", "build_workspace", "MODERATORS", "LEADS"]
@@ -129,10 +129,11 @@ class Corpus:
 
 def _sessions(ws: Any, clock: Clock) -> dict[str, Session]:
     admin = Session.open(ws, "admin", clock=clock)
+    me = os_login()  # the benchmark's login plays every user
     for name in MODERATORS:
-        roster.add_user(admin, name, "moderator")
+        roster.add_user(admin, name, "moderator", me)
     for name in LEADS:
-        roster.add_user(admin, name, "lead")
+        roster.add_user(admin, name, "lead", me)
     library = admin.library
     return {
         name: Session.open(ws, name, clock=clock, library=library)

@@ -10,7 +10,7 @@ import pytest
 
 from appeals_tui.domain.models import FACTORS
 from appeals_tui.services import intake, roster
-from appeals_tui.services.session import Session
+from appeals_tui.services.session import Session, os_login
 
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
@@ -74,9 +74,10 @@ def ws_path(tmp_path: Path, clock: Clock) -> Path:
     path = tmp_path / "ws"
     ws = roster.init_workspace(path, "root")
     admin = Session.open(ws, "root", clock=clock)
-    roster.add_user(admin, "minji", "moderator")
-    roster.add_user(admin, "daniel", "moderator")
-    roster.add_user(admin, "seoyeon", "lead")
+    me = os_login()  # one test login plays every role, as in the demo
+    roster.add_user(admin, "minji", "moderator", me)
+    roster.add_user(admin, "daniel", "moderator", me)
+    roster.add_user(admin, "seoyeon", "lead", me)
     rows = [report(f"R-{i}", f"S{i}") for i in range(1, 6)]
     rows.append(report("R-6", "S1", reporter="tf_kcsc"))
     rows.append(report("R-7", "US1", jurisdiction="US"))

@@ -9,16 +9,25 @@ from ..cli import common, data_dir, emit, opt, session, wants_json
 
 @click.command("init")
 @common
-@click.option("--admin", required=True, help="Name of the first admin on the roster.")
+@click.option("--admin", required=True, help="Name of the first admin (mapped to your login).")
+@click.option(
+    "--group",
+    default=None,
+    help="Unix group sharing the workspace (directory 2770, files 0660); default: only you.",
+)
 @click.pass_context
-def init_cmd(ctx: click.Context, admin: str) -> None:
-    """Create a workspace with one admin."""
+def init_cmd(ctx: click.Context, admin: str, group: str | None) -> None:
+    """Create a workspace with one admin, private to you (or to --group)."""
     from ..services.roster import init_workspace
+    from ..services.session import os_login
 
     path = data_dir(ctx)
-    init_workspace(path, admin).close()
+    init_workspace(path, admin, group=group).close()
     emit(
-        ctx, {"workspace": str(path), "admin": admin}, f"created workspace {path} (admin: {admin})"
+        ctx,
+        {"workspace": str(path), "admin": admin, "login": os_login(), "group": group},
+        f"created workspace {path} (admin: {admin}, login {os_login()}"
+        + (f", shared with group {group})" if group else ", private to you)"),
     )
 
 
@@ -31,13 +40,18 @@ def users() -> None:
 @common
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["moderator", "lead", "admin"]))
+@click.option(
+    "--login",
+    default=None,
+    help="OS login that acts as NAME (default: NAME). Only that login can use --user NAME.",
+)
 @click.pass_context
-def users_add(ctx: click.Context, name: str, role: str) -> None:
-    """Add NAME to the roster with a role."""
+def users_add(ctx: click.Context, name: str, role: str, login: str | None) -> None:
+    """Add NAME to the roster with a role, acted as from an OS login."""
     from ..services.roster import add_user
 
-    user = add_user(session(ctx), name, role)
-    emit(ctx, user.to_dict(), f"added {user.name} ({user.role})")
+    user = add_user(session(ctx), name, role, login)
+    emit(ctx, user.to_dict(), f"added {user.name} ({user.role}, login {user.acting_login})")
 
 
 @users.command("list")
@@ -48,7 +62,11 @@ def users_list(ctx: click.Context) -> None:
     from ..services.roster import list_users
 
     people = list_users(session(ctx))
-    emit(ctx, [u.to_dict() for u in people], "\n".join(f"{u.name:<20} {u.role}" for u in people))
+    emit(
+        ctx,
+        [{**u.to_dict(), "login": u.acting_login} for u in people],
+        "\n".join(f"{u.name:<20} {u.role:<10} {u.acting_login}" for u in people),
+    )
 
 
 @click.group("config")
@@ -82,12 +100,28 @@ def config_set(ctx: click.Context, key: str, value: str) -> None:
 
 @click.command("verify")
 @common
+@click.option("--head", "show_head", is_flag=True, help="Print the chain head as SEQ:HASH.")
+@click.option(
+    "--expect",
+    default=None,
+    metavar="SEQ:HASH",
+    help="Fail unless the workspace still holds this head (detects a cut tail or a rollback).",
+)
 @click.pass_context
-def verify(ctx: click.Context) -> None:
-    """Check the audit chain and the store's integrity; exit 1 naming the first broken seq."""
+def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
+    """Check the audit chain and every record against it; exit 1 naming the first
+    divergence. Keep the `--head` output elsewhere and check it with `--expect`."""
+    from ..domain.errors import ValidationError
+    from ..store.audit import parse_head
     from ..store.factory import open_store, verify_store
 
-    result = verify_store(data_dir(ctx))
+    anchor = None
+    if expect is not None:
+        try:
+            anchor = parse_head(expect)
+        except ValueError as exc:
+            raise ValidationError(f"--expect {exc}") from None
+    result = verify_store(data_dir(ctx), expect=anchor)
     media_problems, media_checked = [], 0
     if result.ok:
         from ..services.media import verify_media
@@ -101,6 +135,10 @@ def verify(ctx: click.Context) -> None:
         "records_checked": result.records_checked,
         "first_broken_seq": result.first_broken_seq,
         "problem": result.problem,
+        "head": result.head,
+        "table": result.table or None,
+        "id": result.record or None,
+        "field": result.field or None,
         "media_checked": media_checked,
         "media_problems": [p.problem for p in media_problems],
     }
@@ -111,11 +149,14 @@ def verify(ctx: click.Context) -> None:
             click.echo(f"error: media: {problem.problem}", err=True)
         raise click.exceptions.Exit(1)
     if result.ok:
+        if show_head:
+            emit(ctx, {"head": result.head}, result.head)
+            return
         emit(
             ctx,
             payload,
             f"ok: {result.events_checked} events, {result.records_checked} records, "
-            f"{media_checked} media files verified",
+            f"{media_checked} media files verified; head {result.head or 'none'}",
         )
         return
     if wants_json(ctx):
@@ -155,7 +196,7 @@ def demo(ctx: click.Context, no_open: bool) -> None:
     click.echo(msg, err=True)
     from ..ui.launch import launch
 
-    launch(path, opt(ctx, "user") or "minji")
+    launch(path, opt(ctx, "user"), default="minji")
 
 
 def register(cli: click.Group) -> None:

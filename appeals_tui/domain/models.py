@@ -220,3 +220,9 @@ class User(Record):
     role: str
     added_at: str = ""
     added_by: str = ""
+    #: the OS login (embedded workspace) allowed to act as this user; "" = same as name
+    login: str = ""
+
+    @property
+    def acting_login(self) -> str:
+        return self.login or self.name

@@ -27,7 +27,7 @@ from ..store.factory import store_exists
 from ..store.protocol import Store
 from . import appeals, cases, decisions, intake, roster
 from .demo_images import DEMO_IMAGES, render_demo_image
-from .session import Session
+from .session import Session, os_login
 
 __all__ = ["demo_dir", "build_demo", "DEMO_ADMIN"]
 
@@ -90,7 +90,8 @@ def _build(path: Path, now: datetime) -> None:
 
     for user in scenario["users"]:
         if user["name"] != DEMO_ADMIN:
-            roster.add_user(as_user(DEMO_ADMIN), user["name"], user["role"])
+            # every demo user is played by whoever built the demo
+            roster.add_user(as_user(DEMO_ADMIN), user["name"], user["role"], os_login())
     demo_files = data_dir() / "demo"
     first_mod = next(u["name"] for u in scenario["users"] if u["role"] == "moderator")
     shift = now - parse_ts(scenario["now"])

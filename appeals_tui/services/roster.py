@@ -11,7 +11,7 @@ from ..domain.timeutil import iso, utcnow
 from ..store.factory import create_store
 from ..store.protocol import Store
 from .permissions import require_admin
-from .session import DEFAULT_CONFIG, Session
+from .session import DEFAULT_CONFIG, Session, os_login
 
 __all__ = [
     "init_workspace",
@@ -23,6 +23,8 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: POSIX portable login names (plus a numeric uid for logins without a passwd entry)
+_LOGIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\$?$")
 
 
 def _check_name(name: str) -> str:
@@ -42,29 +44,45 @@ def _check_role(role: str) -> Role:
         ) from None
 
 
-def init_workspace(path: Path | str, admin: str) -> Store:
-    """Create a workspace whose roster starts with one admin (who adds everyone else)."""
+def init_workspace(path: Path | str, admin: str, *, group: str | None = None) -> Store:
+    """Create a workspace whose roster starts with one admin (who adds everyone else),
+    mapped to the OS login creating it; private to that login, or to `group`."""
     _check_name(admin)
-    ws = create_store(path)
+    login = os_login()
+    ws = create_store(path, **({"group": group} if group else {}))
     with ws.transaction(admin) as txn:
-        user = User(name=admin, role=Role.ADMIN, added_at=iso(utcnow()), added_by=admin)
+        user = User(
+            name=admin, role=Role.ADMIN, added_at=iso(utcnow()), added_by=admin, login=login
+        )
         txn.insert("users", admin, user.to_dict())
         txn.set_meta("config", dict(DEFAULT_CONFIG))
-        txn.event("workspace.created", "workspace", {"admin": admin})
-        txn.event("user.added", f"user:{admin}", {"role": Role.ADMIN.value})
+        txn.event("workspace.created", "workspace", {"admin": admin, "group": group})
+        txn.event("user.added", f"user:{admin}", {"role": Role.ADMIN.value, "login": login})
     return ws
 
 
-def add_user(session: Session, name: str, role: str) -> User:
+def add_user(session: Session, name: str, role: str, login: str | None = None) -> User:
+    """Add `name` with `role`, acting from OS login `login` (default: the same name)."""
     require_admin(session, "manage the roster")
     _check_name(name)
     role_value = _check_role(role)
+    login = login or name
+    if not _LOGIN.match(login):
+        raise ValidationError(
+            f"login '{login}': not an OS login name (letters, digits, '.', '_', '-')"
+        )
     with session.ws.transaction(session.actor) as txn:
         if txn.get("users", name) is not None:
             raise ValidationError(f"user '{name}' is already on the roster")
-        user = User(name=name, role=role_value, added_at=session.now_iso(), added_by=session.actor)
+        user = User(
+            name=name,
+            role=role_value,
+            added_at=session.now_iso(),
+            added_by=session.actor,
+            login=login,
+        )
         txn.insert("users", name, user.to_dict())
-        txn.event("user.added", f"user:{name}", {"role": role_value.value})
+        txn.event("user.added", f"user:{name}", {"role": role_value.value, "login": login})
     return user
 
 

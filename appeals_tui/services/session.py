@@ -6,8 +6,8 @@ permission checks use, so no caller can act without one.
 
 from __future__ import annotations
 
-import getpass
 import os
+import pwd
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +21,14 @@ from ..paths import default_workspace_dir
 from ..store.factory import open_store
 from ..store.protocol import Store
 
-__all__ = ["Session", "resolve_user_name", "open_workspace", "DEFAULT_CONFIG"]
+__all__ = [
+    "Session",
+    "resolve_user_name",
+    "choose_identity",
+    "os_login",
+    "open_workspace",
+    "DEFAULT_CONFIG",
+]
 
 #: Workspace settings an admin may change (`appeals config set`).
 DEFAULT_CONFIG: dict[str, int] = {
@@ -32,17 +39,64 @@ DEFAULT_CONFIG: dict[str, int] = {
 }
 
 
-def resolve_user_name(explicit: str | None) -> str:
-    """`--user`, else `APPEALS_USER`, else the OS login name."""
-    if explicit:
-        return explicit
-    env = os.environ.get("APPEALS_USER")
-    if env:
-        return env
+def os_login() -> str:
+    """The login of the process's effective uid, from the password database.
+
+    Not getpass.getuser(): that trusts $USER/$LOGNAME, which anyone can set."""
+    uid = os.geteuid()
     try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unknown"
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid without a passwd entry (some containers)
+        return str(uid)
+
+
+def resolve_user_name(explicit: str | None) -> str | None:
+    """`--user`, else `APPEALS_USER`, else None (pick by the OS login)."""
+    return explicit or os.environ.get("APPEALS_USER") or None
+
+
+_HOW = (
+    "each roster user acts only from the OS login an admin mapped them to "
+    "(`appeals users add NAME --role ROLE --login LOGIN`)"
+)
+
+
+def _mine(ws: Store, login: str) -> list[User]:
+    users = (User.from_dict(d) for d in ws.iterate("users"))
+    return sorted((u for u in users if u.acting_login == login), key=lambda u: u.name)
+
+
+def choose_identity(ws: Store, name: str | None, login: str, default: str | None = None) -> User:
+    """The roster user this OS login acts as: `name` if it is mapped to `login`,
+    else (no name) the login's own user, `default`, or its only identity."""
+    if name:
+        doc = ws.get("users", name)
+        if doc is None:
+            raise PermissionDenied(
+                f"unknown user '{name}': not on this workspace's roster "
+                f"(an admin can add them with `appeals users add {name} --role moderator`)"
+            )
+        user = User.from_dict(doc)
+        if user.acting_login != login:
+            yours = ", ".join(u.name for u in _mine(ws, login)) or "none"
+            raise PermissionDenied(
+                f"you (OS login '{login}') may not act as '{name}': {_HOW}; "
+                f"identities mapped to you: {yours}"
+            )
+        return user
+    mine = _mine(ws, login)
+    for wanted in (login, default):
+        for user in mine:
+            if user.name == wanted:
+                return user
+    if len(mine) == 1:
+        return mine[0]
+    if not mine:
+        raise PermissionDenied(f"no roster user is mapped to your OS login '{login}': {_HOW}")
+    raise PermissionDenied(
+        f"several roster users are mapped to your OS login '{login}' "
+        f"({', '.join(u.name for u in mine)}): choose one with --user or APPEALS_USER"
+    )
 
 
 def open_workspace(target: Path | str | None) -> Store:
@@ -70,18 +124,15 @@ class Session:
         *,
         library: PolicyLibrary | None = None,
         clock: Callable[[], datetime] | None = None,
+        default: str | None = None,
     ) -> Session:
-        """Refuse anyone not on the roster: identity is the first permission check."""
-        name = resolve_user_name(user_name)
-        doc = ws.get("users", name)
-        if doc is None:
-            raise PermissionDenied(
-                f"unknown user '{name}': not on this workspace's roster "
-                f"(an admin can add them with `appeals users add {name} --role moderator`)"
-            )
+        """Refuse anyone not on the roster or not mapped to this process's OS login:
+        identity is the first permission check. `user_name` (the --user flag) beats
+        $APPEALS_USER; `default` is preferred when neither names anyone."""
+        user = choose_identity(ws, resolve_user_name(user_name), os_login(), default)
         return cls(
             ws=ws,
-            user=User.from_dict(doc),
+            user=user,
             library=library or load_default(),
             clock=clock or utcnow,
         )

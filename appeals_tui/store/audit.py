@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["GENESIS", "VerifyResult", "canonical", "event_hash", "make_event", "check_chain"]
+__all__ = [
+    "GENESIS",
+    "VerifyResult",
+    "canonical",
+    "event_hash",
+    "make_event",
+    "check_chain",
+    "parse_head",
+    "check_head",
+]
 
 GENESIS = "0" * 64
 
@@ -29,6 +38,12 @@ class VerifyResult:
     records_checked: int
     first_broken_seq: int | None
     problem: str
+    #: "SEQ:HASH" of the last event on disk ("" when there is none)
+    head: str = ""
+    #: where a record diverges from the chain (table, id, field; "" when unknown)
+    table: str = ""
+    record: str = ""
+    field: str = ""
 
 
 def canonical(obj: Any) -> bytes:
@@ -90,3 +105,32 @@ def check_chain(events: Sequence[Mapping[str, Any]]) -> tuple[int | None, str]:
         prev = ev["hash"]
         expected += 1
     return None, ""
+
+
+def parse_head(text: str) -> tuple[int, str]:
+    """`SEQ:HASH` as `verify --head` prints it; ValueError says what is wrong."""
+    seq, _, digest_hex = text.strip().partition(":")
+    if not seq.isdigit() or int(seq) < 1 or len(digest_hex) != 64:
+        raise ValueError(f"'{text}': expected SEQ:HASH as `appeals verify --head` prints it")
+    return int(seq), digest_hex.lower()
+
+
+def check_head(event: Mapping[str, Any] | None, last_seq: int, expect: tuple[int, str]) -> str:
+    """Why the store no longer holds the head `expect` recorded earlier ("" if it does).
+
+    `event` is the store's event at the expected seq (None when there is none):
+    a head kept outside the workspace catches a cut tail, a rollback to an older
+    copy and a chain rewritten and re-hashed from some point on."""
+    seq, want = expect
+    if event is None:
+        return (
+            f"expected head {seq}:{want[:12]}… is gone: the chain ends at event {last_seq} "
+            "(tail cut, or rolled back to an older copy)"
+        )
+    have = str(event.get("hash"))
+    if have != want:
+        return (
+            f"event {seq} is not the one recorded as head {seq}:{want[:12]}… "
+            f"(now {have[:12]}…): the history was rewritten or replaced"
+        )
+    return ""

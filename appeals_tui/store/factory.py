@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.store.audit import check_head
 from appeals_tui.store.protocol import Store, VerifyResult
 
 __all__ = [
@@ -85,6 +86,16 @@ def store_exists(target: str | Path) -> bool:
     return _backend(target).exists(str(target))
 
 
-def verify_store(target: str | Path) -> VerifyResult:
-    """Check a store without opening it for use (works when opening refuses it)."""
-    return _backend(target).verify(str(target))
+def verify_store(target: str | Path, expect: tuple[int, str] | None = None) -> VerifyResult:
+    """Check a store without opening it for use (works when opening refuses it).
+
+    `expect` is a head (seq, hash) printed earlier by `verify --head` and kept
+    elsewhere: the store must still hold that very event."""
+    result = _backend(target).verify(str(target))
+    if result.ok and expect is not None:
+        with open_store(target) as store:
+            found = store.events(since_seq=expect[0] - 1)[:1]
+            problem = check_head(found[0] if found else None, store.head().seq, expect)
+        if problem:
+            result.ok, result.first_broken_seq, result.problem = False, expect[0], problem
+    return result

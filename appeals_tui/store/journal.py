@@ -26,7 +26,7 @@ import re
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -34,6 +34,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.store.files import fsync_dir, temp_file
 
 __all__ = [
     "JOURNAL",
@@ -101,8 +102,9 @@ def decode_line(line: bytes | memoryview) -> Any:
 def scan(data: bytes, path: Path, first_lineno: int) -> tuple[list[Any], int]:
     """Decode complete lines; return (objects, bytes consumed).
 
-    A trailing fragment without newline, or a bad final line, is a torn tail and
-    is left unconsumed. A bad line followed by more data raises StoreError.
+    A trailing fragment without newline is a torn tail (an append a crash cut
+    short, never acknowledged) and is left unconsumed. A complete line that fails
+    its checksum was written whole, so it is damage wherever it sits: StoreError.
     """
     out: list[Any] = []
     pos, n, lineno = 0, len(data), first_lineno
@@ -114,11 +116,10 @@ def scan(data: bytes, path: Path, first_lineno: int) -> tuple[list[Any], int]:
         try:
             out.append(decode_line(data[pos:nl]))
         except ValueError as exc:
-            if nl + 1 >= n:
-                break
+            last = " (the last one)" if nl + 1 >= n else ""
             raise StoreError(
-                f"{path}: line {lineno} is damaged ({exc}); refusing to continue without it. "
-                "Run `appeals verify` and restore this file from a backup."
+                f"{path}: line {lineno}{last} is damaged ({exc}); refusing to open rather "
+                "than drop it. Run `appeals verify` and restore this file from a backup."
             ) from None
         pos = nl + 1
         lineno += 1
@@ -144,23 +145,20 @@ def append(fd: int, offset: int, data: bytes) -> None:
     os.fsync(fd)
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _replace_atomically(directory: Path, name: str, chunks: Iterable[bytes]) -> None:
-    tmp = directory / (name + ".tmp")
-    with open(tmp, "wb") as fh:
-        for chunk in chunks:
-            fh.write(chunk)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, directory / name)
-    _fsync_dir(directory)
+    fd, tmp = temp_file(directory, name)
+    try:
+        with open(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, directory / name)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(directory)
 
 
 def write_new_journal(directory: Path, generation: int) -> None:
@@ -193,8 +191,26 @@ def write_snapshot(
     tables = [(name, chunks) for name, chunks in tables]
     wide = {name: [_WIDE] * 4 for name, _ in tables}
     width = len(_header_line({**header, "snapshot": 2, "tables": wide, "events_at": _WIDE}))
-    tmp = directory / (SNAPSHOT + ".tmp")
-    with open(tmp, "wb") as fh:
+    fd, tmp = temp_file(directory, SNAPSHOT)
+    try:
+        _write_sections(fd, width, header, meta, tables, events)
+        os.replace(tmp, directory / SNAPSHOT)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(directory)
+
+
+def _write_sections(
+    fd: int,
+    width: int,
+    header: dict[str, Any],
+    meta: dict[str, Any],
+    tables: list[tuple[str, Iterable[bytes]]],
+    events: Iterable[bytes],
+) -> None:
+    with open(fd, "wb") as fh:
         fh.write(b" " * (width - 1) + b"\n")
         fh.write(encode_line({"meta": meta}))
         sections: dict[str, list[int]] = {}
@@ -215,8 +231,6 @@ def write_snapshot(
         fh.write(_header_line(full, width))
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, directory / SNAPSHOT)
-    _fsync_dir(directory)
 
 
 @dataclass
@@ -362,10 +376,42 @@ def open_snapshot(path: Path, parse_state: bool = True) -> Snapshot:
                 "(2); upgrade appeals-tui"
             )
         ident = (st.st_dev, st.st_ino)
+        if version == 2:
+            _check_layout(path, fh, sections, events_at, st.st_size)
         return Snapshot(fh, header, state, events_at, st.st_size, ident, sections=sections)
     except BaseException:
         fh.close()
         raise
+
+
+_LINE_START = re.compile(rb"[0-9a-f]{8} ")
+
+
+def _check_layout(
+    path: Path, fh: BinaryIO, sections: dict[str, list[int]], events_at: int, size: int
+) -> None:
+    """Every section the header names must start on a line of its own and end where
+    the next begins: a record whose length was changed shifts everything after it,
+    and the lazily read tables would otherwise serve cut or misplaced lines. Costs
+    two small reads per table."""
+    fd = fh.fileno()
+    bounds = sorted((sec[2], sec[3], name) for name, sec in sections.items())
+    bounds.append((events_at, size, "events"))
+    expected = bounds[0][0]
+    for start, end, name in bounds:
+        ok = start == expected and start <= end <= size
+        if ok and start < end:
+            ok = read_range(fd, start - 1, start) == b"\n" and bool(
+                _LINE_START.match(read_range(fd, start, start + 9))
+            )
+            ok = ok and read_range(fd, end - 1, end) == b"\n"
+        if not ok:
+            raise StoreError(
+                f"{path}: the {name} section is not where the header says (a record "
+                "changed length?); refusing to serve it. Run `appeals verify` and "
+                "restore this file from a backup."
+            )
+        expected = end
 
 
 def _parse(path: Path, lineno: int, line: bytes) -> dict[str, Any]:

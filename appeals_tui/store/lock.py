@@ -9,6 +9,7 @@ process also exclude each other, exactly like two processes.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import time
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.store.files import file_mode
 
 __all__ = ["FileLock"]
 
@@ -32,9 +34,31 @@ class FileLock:
     def __init__(self, path: Path, timeout: float = 10.0) -> None:
         self.path = Path(path)
         self.timeout = timeout
-        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        #: False when the lock file cannot be written (a read-only workspace): reads
+        #: still lock (flock works on a read-only descriptor) or, without any lock
+        #: file, go unlocked, as nobody can be writing what we cannot write either.
+        self.writable = True
+        self._fd: int | None = self._open()
         self._mode: int | None = None
         self._depth = 0
+
+    def _open(self) -> int | None:
+        flags = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            try:
+                fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+                os.fchmod(fd, file_mode(self.path.parent))  # exact, whatever the umask
+            except FileExistsError:
+                fd = os.open(self.path, flags)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            self.writable = False
+            try:
+                return os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except OSError:
+                return None
+        return fd
 
     @property
     def held(self) -> str | None:
@@ -52,6 +76,19 @@ class FileLock:
     def exclusive(self) -> Iterator[None]:
         with self._hold(fcntl.LOCK_EX):
             yield
+
+    @contextmanager
+    def exclusive_now(self) -> Iterator[None]:
+        """Exclusive without waiting: BlockingIOError if anyone holds the lock."""
+        if self._fd is None or self._mode is not None:
+            raise BlockingIOError
+        fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._mode, self._depth = fcntl.LOCK_EX, 1
+        try:
+            yield
+        finally:
+            self._depth, self._mode = 0, None
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     @contextmanager
     def _hold(self, mode: int) -> Iterator[None]:
@@ -76,6 +113,8 @@ class FileLock:
 
     def _acquire(self, mode: int) -> None:
         if self._fd is None:
+            if not self.writable and mode == fcntl.LOCK_SH and not self._closed:
+                return
             raise StoreError("workspace is closed")
         deadline = time.monotonic() + self.timeout
         delay = 0.0005
@@ -91,7 +130,10 @@ class FileLock:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.01)
 
+    _closed = False
+
     def close(self) -> None:
+        self._closed = True
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

@@ -11,13 +11,30 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.store.attest import META_TABLE, digest, record_name
 
 if TYPE_CHECKING:
     from appeals_tui.store.txn import Txn
 
 __all__ = ["MIGRATIONS", "migrate"]
 
-MIGRATIONS: dict[int, Callable[[Txn], None]] = {}
+_ATTEST_BATCH = 2000
+
+
+def _attest_existing(txn: Txn) -> None:
+    """Schema 1 -> 2: put the digest of every existing record and meta value into
+    the chain (schema 2 writes one with every change), in events of 2000."""
+    digests = {record_name(META_TABLE, k): digest(v) for k, v in txn.meta_items()}
+    for table in txn.table_names():
+        for doc_key, doc in txn.docs(table).items():
+            digests[record_name(table, doc_key)] = digest(doc)
+    names = list(digests)
+    for at in range(0, len(names), _ATTEST_BATCH):
+        part = {n: digests[n] for n in names[at : at + _ATTEST_BATCH]}
+        txn.event("records.attested", "workspace", {"records": part})
+
+
+MIGRATIONS: dict[int, Callable[[Txn], None]] = {1: _attest_existing}
 
 
 def migrate(txn: Txn, current: int, target: int) -> None:

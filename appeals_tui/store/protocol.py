@@ -33,6 +33,12 @@ Transactions
 Stability: helper backends implement this. Changes are additive only; each is
 listed here.
     - v1 (issue 11): first version.
+    - v2 (issue 14): every record change is in the chain. A transaction's last
+      event carries `payload["records"]`: {"table/key" or "meta/key": digest} for
+      every doc and setting it wrote (`store.attest.digest`); a transaction that
+      writes without logging an event gets a "records.changed" event for that.
+      `verify()` replays those digests against every record (table, id, field).
+      schema_version 2.
 """
 
 from __future__ import annotations

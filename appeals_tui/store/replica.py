@@ -46,6 +46,14 @@ def _give_back() -> None:
         _malloc_trim(0)
 
 
+def _open_journal(path: Path) -> int:
+    """Read-write, or read-only when we may not write it (a read-only workspace)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except PermissionError:
+        return os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+
+
 def _ident(st: os.stat_result) -> tuple[int, int]:
     return (st.st_dev, st.st_ino)
 
@@ -140,7 +148,7 @@ class Replica:
         self.offset = self.seen_size = 0
         self.next_r, self.lines, self.stale, self.j_ident = 1, 1, True, None
         try:
-            self.jfd = os.open(self.journal_path, os.O_RDWR)
+            self.jfd = _open_journal(self.journal_path)
         except FileNotFoundError:
             return
         st = os.fstat(self.jfd)

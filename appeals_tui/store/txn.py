@@ -15,6 +15,7 @@ import orjson
 
 from appeals_tui.domain.errors import ConflictError, NotFound, StoreError
 from appeals_tui.store import audit
+from appeals_tui.store.attest import META_TABLE, digest, record_name
 
 __all__ = ["Txn", "RecordNotFound"]
 
@@ -40,6 +41,8 @@ class Tables(Protocol):
     def get(self, table: str, key: str) -> dict[str, Any] | None: ...
 
     def docs(self, table: str) -> dict[str, dict[str, Any]]: ...
+
+    def names(self) -> list[str]: ...
 
 
 class Txn:
@@ -129,6 +132,9 @@ class Txn:
 
     def event(self, type: str, entity: str, payload: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
         self._check_open()
+        return self._append_event(type, entity, payload)
+
+    def _append_event(self, type: str, entity: str, payload: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
         ev = audit.make_event(
             seq=self._seq + 1,
             at=self._clock(),
@@ -142,12 +148,47 @@ class Txn:
         self._seq, self._hash = ev["seq"], ev["hash"]
         return ev
 
+    def docs(self, table: str) -> dict[str, dict[str, Any]]:
+        """Committed docs of `table` merged with this transaction's (for migrations)."""
+        self._check_open()
+        merged = dict(self._tables.docs(table))
+        merged.update({k: d for (t, k), d in self._puts.items() if t == table})
+        return merged
+
+    def meta_items(self) -> list[tuple[str, Any]]:
+        self._check_open()
+        return list({**self._meta, **self._meta_puts}.items())
+
+    def table_names(self) -> list[str]:
+        """Every table with records (for migrations)."""
+        self._check_open()
+        names = dict.fromkeys(self._tables.names())
+        names.update(dict.fromkeys(t for t, _ in self._puts))
+        return list(names)
+
+    def _attest(self) -> None:
+        """Put the digest of every record and meta value written into the chain.
+
+        They go into the last event's payload (one is added when the transaction
+        logged none), which is then re-hashed: it is the chain's newest link."""
+        digests = {record_name(t, k): digest(d) for (t, k), d in self._puts.items()}
+        digests.update({record_name(META_TABLE, k): digest(v) for k, v in self._meta_puts.items()})
+        if not digests:
+            return
+        if not self._events:
+            self._append_event("records.changed", "workspace", {})
+        last = self._events[-1]
+        last["payload"]["records"] = {**last["payload"].get("records", {}), **digests}
+        last["hash"] = audit.event_hash(last)
+        self._hash = last["hash"]
+
     def _record(self, r: int) -> dict[str, Any] | None:
         """The journal record for commit, or None when nothing was changed."""
         ops: list[list[Any]] = [["put", t, k, d] for (t, k), d in self._puts.items()]
         ops += [["meta", k, v] for k, v in self._meta_puts.items()]
         if not ops and not self._events:
             return None
+        self._attest()
         return {"r": r, "actor": self.actor, "ops": ops, "events": self._events}
 
     def _close(self) -> None:

@@ -20,8 +20,8 @@ from typing import Any
 from tinydb.queries import QueryInstance, QueryLike
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.store import files, migrations
 from appeals_tui.store import journal as jf
-from appeals_tui.store import migrations
 from appeals_tui.store.audit import GENESIS, VerifyResult
 from appeals_tui.store.index import Index, KeyFunc
 from appeals_tui.store.lock import FileLock
@@ -57,7 +57,8 @@ class Workspace:
     The embedded `Store` (store/protocol.py): protocol queries on declared fields
     become `tinydb.Query` expressions run by TinyDB tables (store/tinyquery.py)."""
 
-    SCHEMA_VERSION: int = 1
+    #: 2: every transaction attests the digests of the records it writes (attest.py)
+    SCHEMA_VERSION: int = 2
     #: auto-compact after a commit once the journal exceeds this: bounds replay on open
     #: (about 0.1 s per 8 MiB) while a compaction at 100k decisions costs under a second
     AUTO_COMPACT_BYTES: int = 8 << 20
@@ -77,6 +78,8 @@ class Workspace:
         self._auto_compact = auto_compact
         self._mutex = threading.RLock()
         self._lock = FileLock(self.path / jf.LOCK, lock_timeout)
+        #: sentences for the user about files other people on the host can read
+        self.warnings: list[str] = files.mode_warnings(self.path)
         self._rep = Replica(self.path)
         self._txn: Txn | None = None
         self.db = JournalDB(
@@ -87,6 +90,7 @@ class Workspace:
             refresh=self.refresh,
         )
         try:
+            self._clean_stale_tmp()
             with self._mutex, self._lock.shared():
                 self._rep.reload()
             self._migrate()
@@ -96,11 +100,29 @@ class Workspace:
 
     # -- lifecycle -----------------------------------------------------------------
 
+    @property
+    def read_only(self) -> bool:
+        """True when this process cannot write the workspace files (reads still work)."""
+        return not self._lock.writable
+
+    def _clean_stale_tmp(self) -> None:
+        """Temp files of killed compactions/creates, removed only when no one writes."""
+        if self.read_only:
+            return
+        try:
+            with self._lock.exclusive_now():
+                files.clean_stale_tmp(self.path)
+        except BlockingIOError:
+            pass  # someone is writing (maybe that very temp file): leave it for later
+
     @classmethod
-    def create(cls, path: Path, **kwargs: Any) -> Workspace:
-        """New workspace; the snapshot is written last, so it marks a finished create."""
+    def create(cls, path: Path, *, group: str | None = None, **kwargs: Any) -> Workspace:
+        """New workspace, private to its owner (or to `group`); the snapshot is
+        written last, so it marks a finished create."""
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
+        if cls.exists(path):
+            raise StoreError(f"a workspace already exists at {path}")
+        files.make_private_dir(path, group)
         lock = FileLock(path / jf.LOCK)
         try:
             with lock.exclusive():
@@ -363,9 +385,17 @@ class Workspace:
 
     # -- writes ----------------------------------------------------------------------
 
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError(
+                f"workspace at {self.path} is read-only for you (no write permission on "
+                "its files): you can read it, but no change can be saved"
+            )
+
     @contextmanager
     def transaction(self, actor: str) -> Iterator[Txn]:
         """Exclusive lock, refresh, yield a Txn; commit = one fsynced journal line."""
+        self._check_writable()
         with self._mutex:
             if self._txn is not None:
                 raise StoreError("a transaction is already open on this workspace")
@@ -398,6 +428,7 @@ class Workspace:
 
     def compact(self) -> None:
         """Fold the journal into a new snapshot; safe to crash at any point."""
+        self._check_writable()
         with self._mutex, self._lock.exclusive():
             if self._txn is not None:
                 raise StoreError("cannot compact inside a transaction")

@@ -7,9 +7,9 @@ from pathlib import Path
 __all__ = ["launch"]
 
 
-def launch(data_dir: Path, user: str | None) -> None:
+def launch(data_dir: Path, user: str | None, default: str | None = None) -> None:
     from ..services.session import Session, open_workspace
     from .app import make_app
 
-    session = Session.open(open_workspace(data_dir), user)
+    session = Session.open(open_workspace(data_dir), user, default=default)
     make_app(session).run()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from appeals_tui.cli import cli
+from appeals_tui.services.session import os_login
 from tests.cli.conftest import factor_args
 from tests.conftest import report, write_jsonl
 
@@ -21,7 +22,8 @@ FACTORS_GLAM = factor_args("depicts_commercial_sex", "narrative_framing", "glamo
 def seeded(run, tmp_path):
     assert run("init", "--admin", "root", user=None).exit_code == 0
     for name, role in (("minji", "moderator"), ("daniel", "moderator"), ("seoyeon", "lead")):
-        assert run("users", "add", name, "--role", role, user="root").exit_code == 0
+        added = run("users", "add", name, "--role", role, "--login", os_login(), user="root")
+        assert added.exit_code == 0, added.output
     path = write_jsonl(
         tmp_path / "r.jsonl", [report("R-1", "S1"), report("R-2", "S1"), report("R-3", "S2")]
     )

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from appeals_tui.services.session import os_login
 from tests.cli.conftest import factor_args
 from tests.conftest import report, write_jsonl
 
@@ -19,7 +20,8 @@ DIVERGE = "Testing the export, not the rubric."
 def seeded(run, tmp_path):
     assert run("init", "--admin", "root", user=None).exit_code == 0
     for name, role in (("minji", "moderator"), ("seoyeon", "lead")):
-        assert run("users", "add", name, "--role", role, user="root").exit_code == 0
+        added = run("users", "add", name, "--role", role, "--login", os_login(), user="root")
+        assert added.exit_code == 0, added.output
     rows = [
         report("R-1", "S1", jurisdiction="DE"),
         report("R-2", "S2", reported_at="1999-06-01T09:00:00+09:00", jurisdiction="DE"),

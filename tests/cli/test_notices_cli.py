@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from appeals_tui.services.session import os_login
 from tests.cli.conftest import factor_args
 from tests.conftest import report, write_jsonl
 
@@ -17,7 +18,8 @@ def decided(run, tmp_path):
     """A workspace with one removal decision D-000001 on a KR case reported by a trusted flagger."""
     assert run("init", "--admin", "root", user=None).exit_code == 0
     for name, role in (("minji", "moderator"), ("daniel", "moderator"), ("seoyeon", "lead")):
-        assert run("users", "add", name, "--role", role, user="root").exit_code == 0
+        added = run("users", "add", name, "--role", role, "--login", os_login(), user="root")
+        assert added.exit_code == 0, added.output
     rows = [report("R-1", "S1"), report("R-2", "S1", reporter="tf_kcsc")]
     assert run("import", "reports", str(write_jsonl(tmp_path / "r.jsonl", rows))).exit_code == 0
     cid = json.loads(run("cases", "list", "--json").output)[0]["case_id"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from appeals_tui.services import demo
-from appeals_tui.services.session import Session
+from appeals_tui.services.session import Session, os_login
 from appeals_tui.store import Workspace
 
 
@@ -29,6 +29,7 @@ def test_demo_builds_once_with_full_history(tmp_path):
     assert outcomes["upheld"] >= 2 and outcomes["overturned"] >= 2 and outcomes["modified"] >= 1
     assert outcomes["pending"] >= 2
     roles = {u["name"]: u["role"] for u in ws.all("users")}
+    assert {u["login"] for u in ws.all("users")} == {os_login()}  # the builder plays everyone
     assert Counter(roles.values())["moderator"] >= 2 and "lead" in roles.values()
     assert any(d.get("canonical") for d in ws.all("decisions"))
     assert any(d.get("diverged") for d in ws.all("decisions"))

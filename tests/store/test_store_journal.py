@@ -102,8 +102,10 @@ def test_torn_tail_is_ignored_then_truncated(ws: Workspace, ws_path: Path) -> No
     again.close()
 
 
-@pytest.mark.parametrize("tail", [b"garbage-without-newline", b"deadbeef {}\n", b"\x00" * 40])
-def test_bad_last_line_is_a_torn_tail(ws: Workspace, ws_path: Path, tail: bytes) -> None:
+# A complete (newline-ended) bad last line is damage, not a torn tail: see
+# tests/trust/test_tamper.py::test_corrupted_last_record_refuses_to_open.
+@pytest.mark.parametrize("tail", [b"garbage-without-newline", b"\x00" * 40])
+def test_unterminated_last_line_is_a_torn_tail(ws: Workspace, ws_path: Path, tail: bytes) -> None:
     add_cases(ws, 2)
     with open(ws_path / JOURNAL, "ab") as fh:
         fh.write(tail)
@@ -214,10 +216,12 @@ def test_migration_runs_once_on_open(ws: Workspace, ws_path: Path, monkeypatch) 
             key = doc["title"].removeprefix("case ")
             txn.update("cases", key, {"priority": "normal"})
 
-    monkeypatch.setitem(migrations.MIGRATIONS, 1, to_v2)
-    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", 2)
+    now = Workspace.SCHEMA_VERSION
+    monkeypatch.setitem(migrations.MIGRATIONS, now, to_v2)
+    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", now + 1)
     with Workspace.open(ws_path) as again:
-        assert again.meta("schema_version") == 2
+        assert again.meta("schema_version") == now + 1
+        assert again.verify().ok
         assert all(d["priority"] == "normal" and d["version"] == 2 for d in again.all("cases"))
         assert again.events()[-1]["type"] == "schema.migrated"
     with Workspace.open(ws_path):
@@ -227,8 +231,9 @@ def test_migration_runs_once_on_open(ws: Workspace, ws_path: Path, monkeypatch) 
 
 def test_missing_migration_and_newer_schema(ws: Workspace, ws_path, monkeypatch) -> None:
     ws.close()
-    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", 2)
-    with pytest.raises(StoreError, match="no migration from workspace schema 1 to 2"):
+    now = Workspace.SCHEMA_VERSION
+    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", now + 1)
+    with pytest.raises(StoreError, match=f"no migration from workspace schema {now} to {now + 1}"):
         Workspace.open(ws_path)
     monkeypatch.setattr(Workspace, "SCHEMA_VERSION", 0)
     with pytest.raises(StoreError, match="newer than this program"):

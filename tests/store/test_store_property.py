@@ -31,7 +31,7 @@ class WorkspaceVsModel(RuleBasedStateMachine):
         self.ws = Workspace.create(self.dir / "ws")
         self.other: Workspace | None = None
         self.model: dict[str, dict[str, dict[str, Any]]] = {}
-        self.meta: dict[str, Any] = {"schema_version": 1}
+        self.meta: dict[str, Any] = {"schema_version": Workspace.SCHEMA_VERSION}
         self.events = 0
 
     def teardown(self) -> None:
@@ -81,6 +81,7 @@ class WorkspaceVsModel(RuleBasedStateMachine):
             return
         assert current is not None and stale == 0
         self.model[table][key] = {"v": value, "version": current["version"] + 1}
+        self.events += 1  # "records.changed": every write is attested in the chain
 
     @rule(table=TABLES, key=KEYS, value=VALUES)
     def rolled_back(self, table: str, key: str, value: Any) -> None:
@@ -101,6 +102,7 @@ class WorkspaceVsModel(RuleBasedStateMachine):
         with self.ws.transaction("p") as txn:
             txn.set_meta(key, value)
         self.meta[key] = value
+        self.events += 1  # "records.changed"
 
     @rule(use_other=st.booleans())
     def compact(self, use_other: bool) -> None:

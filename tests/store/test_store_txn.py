@@ -129,7 +129,8 @@ def test_events_form_a_hash_chain(ws: Workspace) -> None:
     assert events[0]["at"] == "2025-01-01T00:00:00+00:00"
     assert events[3]["actor"] == "bob" and events[3]["payload"]["text"] == "naïve – ünïcode"
     assert [e["seq"] for e in ws.events(since_seq=3)] == [4, 5]
-    assert ws.verify() == VerifyResult(True, 5, 2 + 1 + 4, None, "")
+    head = f"5:{ws.events()[-1]['hash']}"
+    assert ws.verify() == VerifyResult(True, 5, 2 + 1 + 4, None, "", head=head)
 
 
 def test_tinydb_queries_read_live_state_and_cache_is_invalidated(ws: Workspace) -> None:

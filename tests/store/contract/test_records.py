@@ -15,7 +15,7 @@ def test_a_store_is_created_once_and_opened_after(target: str) -> None:
         open_store(target)
     with create_store(target) as store:
         assert isinstance(store, Store)
-        assert store.meta("schema_version") == 1
+        assert store.meta("schema_version") == 2  # 2: records attested in the chain
     assert store_exists(target)
     with pytest.raises(StoreError):
         create_store(target)
@@ -54,7 +54,8 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(store: Store, second:
         txn.update("cases", "C-1", {"n": 99}, expected_version=seen["version"])
     assert store.get("cases", "C-1")["n"] == 1
     assert second.get("notes", "N-1") is None
-    assert [e["actor"] for e in store.events()] == []
+    # only the two committed writes are in the chain (as "records.changed")
+    assert [(e["actor"], e["type"]) for e in store.events()] == [("alice", "records.changed")] * 2
 
 
 def test_update_of_a_missing_doc_is_not_found(store: Store) -> None:

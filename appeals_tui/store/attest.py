@@ -1,0 +1,61 @@
+"""Record digests: how the audit chain commits to every record's content.
+
+Why: hash-chaining only the events left the records themselves (a decision's
+action, a user's role) editable without trace. Each transaction's last event
+carries, under payload["records"], a digest of every record and meta value it
+wrote; `verify` replays those digests and compares them with the files record by
+record. A digest is `SHA256:KEYS:F1F2...`: the SHA-256 of the record's canonical
+JSON (the security), then short checksums of its field names and of each field
+(sorted by name) so a divergence can be reported by field, not only by record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+__all__ = ["digest", "divergence", "record_name", "META_TABLE"]
+
+#: the pseudo-table under which workspace meta values are attested
+META_TABLE = "meta"
+_SORT = orjson.OPT_SORT_KEYS
+
+
+def record_name(table: str, key: str) -> str:
+    return f"{table}/{key}"
+
+
+def _canonical(value: Any) -> bytes:
+    return orjson.dumps(value, option=_SORT)
+
+
+def digest(value: Any) -> str:
+    """The digest of a record (a dict) or of a meta value (anything JSON)."""
+    full = hashlib.sha256(_canonical(value)).hexdigest()
+    if not isinstance(value, Mapping):
+        return full
+    keys = sorted(value)
+    names = zlib.crc32("\0".join(keys).encode()) & 0xFFFF
+    fields = "".join(f"{zlib.crc32(_canonical(value[k])) & 0xFFF:03x}" for k in keys)
+    return f"{full}:{names:04x}:{fields}"
+
+
+def divergence(value: Any, expected: str) -> str:
+    """Which part of `value` differs from the content `expected` was made of."""
+    if digest(value) == expected:
+        return ""
+    if not isinstance(value, Mapping) or expected.count(":") != 2:
+        return "value differs from the audit chain"
+    now = digest(value).split(":")
+    _, names, fields = expected.split(":")
+    if now[1] != names:
+        return f"fields added or removed (now: {', '.join(sorted(value))})"
+    keys = sorted(value)
+    for i, key in enumerate(keys):
+        if fields[3 * i : 3 * i + 3] != now[2][3 * i : 3 * i + 3]:
+            return f"field '{key}' differs from the audit chain"
+    return "content differs from the audit chain"
