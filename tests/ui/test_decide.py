@@ -264,6 +264,12 @@ async def test_editing_a_field_clears_its_problems_without_saving(app, minji):
         await pilot.pause()
         assert "action:" not in errors(screen) and "clause:" not in errors(screen)
         assert not screen.query_one("#action-select").has_class("-invalid")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        # the re-check says what still stands: only the one-letter reasoning
+        assert screen.form.problems == ["reasoning: too short; write at least a full sentence"]
+        reasoning.text = REASON
+        await pilot.pause()
         assert screen.form.problems == [] and errors(screen) == ""  # nothing left: box gone
         assert minji.ws.count("decisions") == 0
 

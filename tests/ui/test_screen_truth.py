@@ -299,6 +299,16 @@ async def test_help_lists_our_keys_once_and_every_footer_key(app):
         await pilot.press("f1")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", "d")  # Decide: its keys and the factor list's, no scroll keys
+        await settle(pilot)
+        decide = app.screen
+        assert isinstance(decide, DecideScreen)
+        texts = " ".join(r.text for r in help_rows(decide))
+        listed = [k for r in help_rows(decide) for k in r.keys]
+        for noise in ("Scroll", "Page Left", "Focus Next", "Copy"):
+            assert noise not in texts, noise
+        for key in ("y", "n", "ctrl+s", "ctrl+n", "ctrl+g", "esc"):
+            assert any(key == k or key.replace("ctrl+", "^") == k for k in listed), (key, listed)
 
 
 async def test_review_says_the_appeal_window_closes_for_a_future_date(sessions):
@@ -322,3 +332,19 @@ def test_decisions_service_still_refuses_partial_factors(minji):
     draft = DecisionDraft("geo_block", ["KR-1"], {FACTORS[0]: True}, REASON)
     with pytest.raises(ValidationError, match="missing answer"):
         decisions.decide(minji, case_for(minji, "S1"), draft)
+
+
+async def test_use_guidance_right_after_the_last_answer_takes_the_final_guidance(app, minji):
+    """ctrl+g pressed before the debounced live view caught up must not take stale guidance."""
+    cid = case_for(minji, "S1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await app.push_screen(DecideScreen(cid))
+        await settle(pilot)
+        screen = app.screen
+        assert screen.guidance is not None and screen.guidance.action == "no_action"
+        await pilot.press(*("y" if PROMO[f] else "n" for f in FACTORS), "ctrl+g")
+        await settle(pilot)
+        draft = screen.form.draft()
+        assert (draft.action, draft.clause_ids) == ("remove_content", ["CSS-3"])
+        assert app.focused is screen.query_one("#reasoning")

@@ -57,8 +57,6 @@ async def test_decision_following_guidance_within_16_keys(app, minji):
         assert isinstance(app.screen, DecideScreen) and app.screen.case_id == first
         for key in answers(GLAMOUR):
             await keys.press(key)
-        await pilot.pause(0.3)
-        await settle(pilot)
         await keys.press("ctrl+g")  # take guidance; focus moves to the reasoning
         await keys.type(REASON)
         await keys.press("ctrl+n")  # save and open the next case
@@ -82,8 +80,6 @@ async def test_decision_departing_from_guidance_within_20_keys(app, minji):
         await keys.press("d")
         for key in answers(PROMO):
             await keys.press(key)
-        await pilot.pause(0.3)
-        await settle(pilot)
         await keys.press("ctrl+g")  # remove_content under CSS-3
         await keys.press("ctrl+t")  # choose another action
         await keys.press("s", "enter")  # suspend_account

@@ -12,6 +12,7 @@ are shown in place, re-checked as the form changes, and the draft is never lost
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,14 +98,20 @@ def live_view(
     return LiveView(guidance, ranked, explanation, unanswered, problems)
 
 
-def offer_notice(app: App[Any], decision_id: str) -> None:
-    """Every decision owes the user a notice (or a recorded reason not to send it): offer it now."""
+def offer_notice(app: App[Any], decision_id: str, then: Callable[[], None] | None = None) -> None:
+    """Every decision owes the user a notice (or a recorded reason not to send it): offer it
+    now; `then` runs once that is settled (after the notice screen, if one was opened)."""
     from ..widgets.appeal_dialogs import AppealConfirm
     from .notice import NoticeScreen
 
     def answer(yes: bool | None) -> None:
         if yes:
-            app.push_screen(NoticeScreen(decision_id=decision_id))
+            app.push_screen(
+                NoticeScreen(decision_id=decision_id),
+                callback=(lambda _: then()) if then else None,
+            )
+        elif then is not None:
+            then()
 
     app.push_screen(
         AppealConfirm(f"{decision_id} saved. Prepare the notice to the user now?", "Notice"),
@@ -235,6 +242,7 @@ class DecideScreen(AppealsScreen):
         self._timer: Timer | None = None
         self._seq = 0
         self._then_reasoning = False
+        self._accept_guidance = False
 
     def compose(self) -> ComposeResult:
         draft = self.initial or self.app.drafts.get(self.case_id)  # type: ignore[attr-defined]
@@ -310,8 +318,10 @@ class DecideScreen(AppealsScreen):
         self._remember()
         self._schedule(0.2)
         if self._then_reasoning and not self.query_one("#action-select", Select).expanded:
-            self._then_reasoning = False  # an action was chosen after ctrl+t: on to the why
-            self.query_one("#reasoning", TextArea).focus()
+            # An action was chosen after ctrl+t: on to the why, once the Select has taken
+            # its own focus back (it does so as its list closes).
+            self._then_reasoning = False
+            self.set_timer(0.05, self.query_one("#reasoning", TextArea).focus)
 
     def _schedule(self, delay: float) -> None:
         if self._timer is not None:
@@ -358,14 +368,21 @@ class DecideScreen(AppealsScreen):
         self.form.show_guidance_line(line)
         if view.problems is not None:
             self.form.recheck(view.problems)
+        if self._accept_guidance:
+            self._accept_guidance = False
+            self._take_guidance(view.guidance)
 
     def action_use_guidance(self) -> None:
-        if self.guidance is None:
-            return
-        self.form.set_action(self.guidance.action)
+        """Take the guidance for the answers as they are now: the shown guidance may be a
+        debounce behind the last keys, so it is looked up again and applied on arrival."""
+        self._accept_guidance = True
+        self._schedule(0)
+
+    def _take_guidance(self, guidance: Guidance) -> None:
+        self.form.set_action(guidance.action)
         picked = self.form.draft().clause_ids
-        if self.guidance.clause_id not in picked:
-            self.form.set_clauses([*picked, self.guidance.clause_id])
+        if guidance.clause_id not in picked:
+            self.form.set_clauses([*picked, guidance.clause_id])
         self.query_one("#reasoning", TextArea).focus()
 
     def action_focus_field(self, selector: str) -> None:
@@ -430,15 +447,20 @@ class DecideScreen(AppealsScreen):
             app.pop_screen()
 
     def _open_next(self, case_id: str | None, decision_id: str) -> None:
+        """The notice question first, then the next case (so nothing it asks lands on the
+        next case's form)."""
         app = self.app
         queue = self.queue
         self._to_queue()
-        if case_id is None:
-            app.notify("No more cases to decide in this queue.", title="Queue done")
-        else:
+
+        def go() -> None:
+            if case_id is None:
+                app.notify("No more cases to decide in this queue.", title="Queue done")
+                return
             after = queue.after[queue.after.index(case_id) + 1 :] if case_id in queue.after else ()
             app.push_screen(DecideScreen(case_id, queue=QueueContext(queue.flt, queue.sort, after)))
-        offer_notice(app, decision_id)
+
+        offer_notice(app, decision_id, then=go)
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, ConflictError):

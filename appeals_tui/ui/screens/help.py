@@ -63,8 +63,15 @@ def _widget_keys(focused: Widget | None) -> list[tuple[str, str]]:
     return [("tab", "next field")]
 
 
-def _ours(node: object) -> bool:
-    return not type(node).__module__.startswith("textual.")
+def _declared_by_us(node: object, binding: Binding) -> bool:
+    """Declared in one of our classes' BINDINGS (not inherited from Textual's widgets,
+    which bring scroll, copy and focus-cycling keys nobody needs listed)."""
+    for cls in type(node).__mro__:
+        if cls.__module__.startswith("appeals_tui."):
+            for declared in cls.__dict__.get("BINDINGS", ()):
+                if isinstance(declared, Binding) and declared.action == binding.action:
+                    return True
+    return False
 
 
 def help_rows(target: Screen) -> list[HelpRow]:
@@ -77,8 +84,10 @@ def help_rows(target: Screen) -> list[HelpRow]:
         if node is app:
             if binding.action == "command_palette":
                 continue  # listed once below, whatever key the app binds it to
+            if not (binding.id or binding.action.startswith("main(")):
+                continue  # Textual's own app keys
             group, order = "screens", 2
-        elif not _ours(node):
+        elif not _declared_by_us(node, binding):
             continue  # Textual's widget internals (cursor, page left/right, …)
         else:
             base = binding.action.split("(", 1)[0]

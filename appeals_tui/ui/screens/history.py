@@ -111,7 +111,8 @@ class HistoryScreen(AppealsScreen):
 
     def load(self) -> None:
         self.mark_fresh()
-        self.query_one("#history-status", Static).update("loading…")
+        if not self.query_one("#history-table", DataTable).row_count:
+            self.query_one("#history-status", Static).update("loading…")
         self.call(
             _page,
             self.session,

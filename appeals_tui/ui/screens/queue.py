@@ -209,7 +209,8 @@ class QueueScreen(AppealsScreen):
         self.mark_fresh()
         self._seq += 1
         seq = self._seq
-        self.query_one("#queue-status", Static).update(Text("loading…", style="dim"))
+        if not self.query_one(DataTable).row_count:  # a refresh keeps what is shown meanwhile
+            self.query_one("#queue-status", Static).update(Text("loading…", style="dim"))
         self.call(
             load_page,
             self.session,
