@@ -6,10 +6,10 @@ denied, 4 conflict. Errors are one line on stderr; never a traceback.
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import click
 
 from .domain.errors import AppealsError
 from .domain.text import visible
+from .jsonout import ReaderGone, write_json, write_json_rows
 from .paths import default_workspace_dir
 
 __all__ = ["cli", "main"]
@@ -37,6 +38,8 @@ class AppealsGroup(click.Group):
                 line = visible(problem, keep_newlines=False)
                 click.echo(line if headline else f"error: {line}", err=True)
             raise click.exceptions.Exit(exc.exit_code) from None
+        except ReaderGone:  # `| head` stopped reading: not an error, nothing more to say
+            raise click.exceptions.Exit(0) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
@@ -123,12 +126,29 @@ def session(ctx: click.Context):
     return Session.open(ws, opt(ctx, "user"))
 
 
-def emit(ctx: click.Context, payload: Any, human: str | None = None) -> None:
-    """JSON (control characters escaped by json) or human text with controls made visible."""
+Human = str | Callable[[], str] | None
+
+
+def emit(ctx: click.Context, payload: Any, human: Human = None) -> None:
+    """JSON (control characters escaped) or human text with controls made visible.
+
+    `human` may be a function: the human text is then built only when it is shown."""
     if wants_json(ctx) or human is None:
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+        if isinstance(payload, list):  # lists look the same whichever command prints them
+            write_json_rows(payload)
+        else:
+            write_json(payload)
     else:
-        click.echo(visible(human))
+        click.echo(visible(human() if callable(human) else human))
+
+
+def emit_rows(ctx: click.Context, rows: Iterable[Any], human: Callable[[], str]) -> None:
+    """A long list: with --json streamed as an array, one row per line, as the service
+    yields them (see jsonout); otherwise the human text, built only then."""
+    if wants_json(ctx):
+        write_json_rows(rows)
+    else:
+        click.echo(visible(human()))
 
 
 def split_multi(values: tuple[str, ...]) -> list[str]:

@@ -23,7 +23,7 @@ from benchmarks.baselines import sqlite_insert, tinydb_insert
 from benchmarks.build import MODERATORS, build_workspace
 from benchmarks.measure import peak_rss_mb
 
-__all__ = ["run", "BUDGETS", "format_table"]
+__all__ = ["run", "run_cli_bench", "BUDGETS", "format_table"]
 
 #: Budgets at 100k decisions on the reference 2-core machine (ms unless noted).
 BUDGETS: dict[str, float] = {
@@ -148,6 +148,36 @@ def run(
     result["total_s"] = round(time.perf_counter() - started, 1)
     result["over_budget"] = over_budget(result) if decisions >= 100_000 else []
     return result
+
+
+def _kept(root: Path, decisions: int) -> Path:
+    """The kept workspace `root/ws-N`, built (and kept) first if it is not there."""
+    path = root / f"ws-{decisions}"
+    if not Workspace.exists(path):
+        root.mkdir(parents=True, exist_ok=True)
+        samples = max(10, min(200, decisions // 10))
+        build_workspace(path, decisions, max(samples + 50, decisions // 50))
+    return path
+
+
+def run_cli_bench(
+    decisions: int, workdir: Path, baseline_dir: Path, baseline_at: int = 1000
+) -> tuple[dict[str, Any], str]:
+    """`appeals bench --cli`: commands as fresh processes at N and at `baseline_at`."""
+    from benchmarks.cli import format_cli_table, run_cli
+
+    large, small = _kept(workdir, decisions), _kept(baseline_dir, baseline_at)
+    result = run_cli(large, small, workdir / "cli-scratch")
+    shutil.rmtree(workdir / "cli-scratch", ignore_errors=True)
+    result["machine"] = machine()
+    result["load_avg"] = os.getloadavg()
+    table = format_cli_table(result, f"{decisions // 1000}k", f"{baseline_at // 1000}k")
+    m = result["machine"]
+    table += (
+        f"\n{m['cpu']}, {m['cores']} cores, Python {m['python']}; "
+        f"load average during run {', '.join(f'{x:.1f}' for x in result['load_avg'])}"
+    )
+    return result, table
 
 
 def _compare(

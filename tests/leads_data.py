@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from appeals_tui.domain.similarity import factor_mask
 from tests.conftest import GLAMOUR, factors
 
 SOLICIT = factors(depicts_commercial_sex=True, contact_means=True)
@@ -44,6 +45,7 @@ def decision(
         "action": action,
         "clauses": [{"id": c, "version": 1} for c in clauses],
         "factors": dict(profile),
+        "factor_mask": factor_mask(profile),  # as record_decision stores it
         "reasoning": f"{REASONING} ({did})",
         "guidance": {"action": "restrict_reach", "clause_id": "CSS-4", "rule_id": "R5"},
         "divergence_reason": None,

@@ -24,6 +24,19 @@ from ..cli import common, emit, wants_json
 @click.option("--keep", is_flag=True, help="Keep the built workspace (with --workdir).")
 @click.option("--no-compare", is_flag=True, help="Skip the TinyDB JSONStorage and sqlite runs.")
 @click.option("--no-tui", is_flag=True, help="Skip the headless TUI latency run.")
+@click.option(
+    "--cli",
+    "cli_mode",
+    is_flag=True,
+    help="Time one-shot commands as fresh processes on kept workspaces "
+    "(WORKDIR/ws-N against BASELINE/ws-1000; built first if missing).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --cli: folder holding the kept 1k workspace (default: --workdir).",
+)
 @click.pass_context
 def bench_cmd(
     ctx: click.Context,
@@ -33,14 +46,22 @@ def bench_cmd(
     keep: bool,
     no_compare: bool,
     no_tui: bool,
+    cli_mode: bool,
+    baseline: Path | None,
 ) -> None:
     """Benchmark decide, open, history, precedents and stats at N decisions."""
     try:
-        from benchmarks.bench import format_table, run
+        from benchmarks.bench import format_table, run, run_cli_bench
     except ImportError:
         raise click.ClickException(
             "the benchmarks package is not installed; run from a source checkout"
         ) from None
+    if cli_mode:
+        if workdir is None:
+            raise click.UsageError("--cli needs --workdir (where the kept workspaces are)")
+        result, table = run_cli_bench(n, workdir, baseline or workdir)
+        emit(ctx, result, None if wants_json(ctx) else table)
+        return
     result = run(
         n, samples=samples, workdir=workdir, keep=keep, compare=not no_compare, tui=not no_tui
     )

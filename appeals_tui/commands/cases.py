@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import common, emit, one_line, session, wants_json
+from ..cli import common, emit, emit_rows, one_line, session, wants_json
 
 
 @click.group("import")
@@ -76,13 +76,18 @@ def cases_list(
     )
     limit = limit or (None if wants_json(ctx) else 50)
     page = list_cases(session(ctx), flt, sort=sort, offset=offset, limit=limit)
-    lines = [
-        f"{c['case_id']:<10} {c['status']:<10} {c['priority']:>6.1f} {c['subject']['account']:<24} "
-        f"{len(c['report_ids'])}r {one_line(c.get('content_text', ''), 50)}"
-        for c in page.cases
-    ]
-    lines.append(f"({len(page.cases)} of {page.total})")
-    emit(ctx, page.cases, "\n".join(lines))
+
+    def human() -> str:
+        lines = [
+            f"{c['case_id']:<10} {c['status']:<10} {c['priority']:>6.1f} "
+            f"{c['subject']['account']:<24} {len(c['report_ids'])}r "
+            f"{one_line(c.get('content_text', ''), 50)}"
+            for c in page.cases
+        ]
+        lines.append(f"({len(page.cases)} of {page.total})")
+        return "\n".join(lines)
+
+    emit_rows(ctx, page.cases, human)
 
 
 @cases.command("show")
@@ -95,15 +100,22 @@ def cases_show(ctx: click.Context, case_id: str) -> None:
 
     file = case_file(session(ctx), case_id)
     case = file["case"]
-    human = "\n".join(
-        [
-            f"{case['case_id']}  {case['status']}  priority {case['priority']}  assignee {case.get('assignee') or '-'}",
-            f"subject: {case['subject']['platform']}/{case['subject']['subject_type']}/{case['subject']['subject_id']} by {case['subject']['account']}",
-            f"text: {case.get('content_text', '')}",
-            f"media: {case.get('media_description', '')}",
-            f"reports: {len(file['reports'])}; account strikes (active weight): {file['active_strikes']}",
-        ]
-    )
+
+    def human() -> str:
+        subject = case["subject"]
+        return "\n".join(
+            [
+                f"{case['case_id']}  {case['status']}  priority {case['priority']}  "
+                f"assignee {case.get('assignee') or '-'}",
+                f"subject: {subject['platform']}/{subject['subject_type']}/"
+                f"{subject['subject_id']} by {subject['account']}",
+                f"text: {case.get('content_text', '')}",
+                f"media: {case.get('media_description', '')}",
+                f"reports: {len(file['reports'])}; "
+                f"account strikes (active weight): {file['active_strikes']}",
+            ]
+        )
+
     # JSON: the case's own fields at the top, the case file (reports, history, timeline) beside
     details = {k: v for k, v in file.items() if k != "case"}
     emit(ctx, {**case, **details}, human)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from ..cli import common, emit, one_line, parse_factors, session, wants_json
+from ..cli import common, emit_rows, one_line, parse_factors, session, wants_json
 from ..domain.text import visible
+from ..jsonout import encode
 
 
 def history_filter_options(func):
@@ -62,19 +62,29 @@ def build_filter(moderator, clause, action, factors, outcome, since, until, text
 @click.pass_context
 def history_cmd(ctx, limit, offset, **filters) -> None:
     """Every decision, newest first, superseded ones included."""
-    from ..services.history import history
+    from itertools import islice
 
-    limit = limit or (1_000_000 if wants_json(ctx) else 50)
-    page = history(session(ctx), build_filter(**filters), offset=offset, limit=limit)
-    human = (
-        "\n".join(
-            f"{d['decision_id']:<10} {d['decided_at'][:10]} {d['moderator']:<10} {d['action']:<16} "
-            f"{','.join(c['id'] for c in d['clauses']):<12} {one_line(d['reasoning'], 50)}"
-            for d in page.decisions
+    from ..services.history import history, iter_history
+
+    sess, flt = session(ctx), build_filter(**filters)
+    if wants_json(ctx):  # streamed as found: `| head -1` needs only the newest decisions
+        stop = None if limit is None else offset + limit
+        emit_rows(ctx, islice(iter_history(sess, flt), offset, stop), str)
+        return
+    page = history(sess, flt, offset=offset, limit=limit or 50)
+
+    def human() -> str:
+        return (
+            "\n".join(
+                f"{d['decision_id']:<10} {d['decided_at'][:10]} {d['moderator']:<10} "
+                f"{d['action']:<16} {','.join(c['id'] for c in d['clauses']):<12} "
+                f"{one_line(d['reasoning'], 50)}"
+                for d in page.decisions
+            )
+            + f"\n({len(page.decisions)} of {page.total})"
         )
-        + f"\n({len(page.decisions)} of {page.total})"
-    )
-    emit(ctx, page.decisions, human)
+
+    emit_rows(ctx, page.decisions, human)
 
 
 @click.group("export")
@@ -120,8 +130,7 @@ def export_decisions_cmd(ctx, fmt, out, skip_invalid, **filters) -> None:
         click.echo(f"skipped {visible(problem, keep_newlines=False)}", err=True)
     if wants_json(ctx):
         # stdout carries the records when there is no --out; the summary goes beside them
-        text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
-        click.echo(text, err=out is None)
+        click.echo(encode(result.as_dict(), indent=True).decode(), err=out is None)
     else:
         click.echo(visible(result.summary(), keep_newlines=False), err=True)
 

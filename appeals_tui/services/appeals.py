@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from ..domain.models import Action, Appeal, AppealOutcome, AppealStatus, CaseStatus
 from ..domain.text import clean_text, is_meaningful
 from ..domain.timeutil import iso, parse_ts
+from ..store.protocol import Filter, Op, Order, Page
 from ..store.protocol import Transaction as Txn
 from .decisions import DecisionDraft, check_divergence, record_decision
 from .permissions import require_role
@@ -273,27 +274,54 @@ class AppealFilter:
     overdue_only: bool = False
 
 
+_DEFAULT_STATUS = frozenset({AppealStatus.OPEN.value, AppealStatus.IN_REVIEW.value})
+
+
+def _where(session: Session, flt: AppealFilter, now: datetime) -> list[Filter]:
+    """Store filters for `flt`; moderator and clause are the appealed decision's."""
+    out: list[Filter] = []
+    if flt.status:
+        out.append(Filter("status", Op.IN, tuple(sorted(flt.status))))
+    if flt.overdue_only:
+        out.extend(_overdue(now))
+    decisions: set[str] | None = None
+    for name, value in (("moderator", flt.moderator), ("clause_ids", flt.clause)):
+        if value:
+            ids = {d["decision_id"] for d in session.ws.lookup("decisions", name, value)}
+            decisions = ids if decisions is None else decisions & ids
+    if decisions is not None:
+        out.append(Filter("decision_id", Op.IN, tuple(sorted(decisions))))
+    return out
+
+
+def _overdue(now: datetime) -> list[Filter]:
+    return [Filter("status", Op.NE, AppealStatus.RESOLVED.value), Filter("due_at", Op.LT, now)]
+
+
+def _with_decisions(
+    session: Session, appeals: list[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """Each appeal with its decision and whether it is overdue now."""
+    wanted = sorted({a["decision_id"] for a in appeals})
+    decisions = {d["decision_id"]: d for d in session.ws.get_many("decisions", wanted)}
+    return [
+        {
+            **appeal,
+            "decision": decisions.get(appeal["decision_id"], {}),
+            "overdue": appeal["status"] != AppealStatus.RESOLVED
+            and parse_ts(appeal["due_at"]) < now,
+        }
+        for appeal in appeals
+    ]
+
+
 def list_appeals(session: Session, flt: AppealFilter | None = None) -> list[dict[str, Any]]:
     """Appeals with their decision, due date first; `overdue` computed against the clock."""
     require_role(session, "read", "see appeals")
-    flt = flt or AppealFilter(status={AppealStatus.OPEN.value, AppealStatus.IN_REVIEW.value})
-    session.ws.refresh()
+    flt = flt or AppealFilter(status=set(_DEFAULT_STATUS))
     now = session.now()
-    rows = []
-    for appeal in session.ws.all("appeals"):
-        if flt.status and appeal["status"] not in flt.status:
-            continue
-        decision = session.ws.get("decisions", appeal["decision_id"]) or {}
-        if flt.moderator and decision.get("moderator") != flt.moderator:
-            continue
-        if flt.clause and flt.clause not in {c["id"] for c in decision.get("clauses", [])}:
-            continue
-        overdue = appeal["status"] != AppealStatus.RESOLVED and parse_ts(appeal["due_at"]) < now
-        if flt.overdue_only and not overdue:
-            continue
-        rows.append({**appeal, "decision": decision, "overdue": overdue})
-    rows.sort(key=lambda a: a["due_at"])
-    return rows
+    found = session.ws.query("appeals", _where(session, flt, now), (Order("due_at"),))
+    return _with_decisions(session, found.rows, now)
 
 
 @dataclass
@@ -309,13 +337,18 @@ def page_appeals(
     session: Session, flt: AppealFilter | None = None, *, offset: int = 0, limit: int = 50
 ) -> AppealPage:
     """One page of `list_appeals` for screens, with totals for the status line."""
-    rows = list_appeals(session, flt)
-    last_page = max(len(rows) - 1, 0) // limit * limit
+    require_role(session, "read", "see appeals")
+    flt = flt or AppealFilter(status=set(_DEFAULT_STATUS))
+    now = session.now()
+    where = _where(session, flt, now)
+    total = session.ws.count("appeals", where)
+    last_page = max(total - 1, 0) // limit * limit
     offset = max(0, min(offset, last_page))
+    found = session.ws.query("appeals", where, (Order("due_at"),), Page(offset, limit))
     return AppealPage(
-        rows=rows[offset : offset + limit],
-        total=len(rows),
-        overdue=sum(1 for r in rows if r["overdue"]),
+        rows=_with_decisions(session, found.rows, now),
+        total=found.total,
+        overdue=session.ws.count("appeals", [*where, *_overdue(now)]),
         offset=offset,
         limit=limit,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,6 +10,7 @@ from ..domain.errors import ConflictError, NotFound, ValidationError
 from ..domain.models import CaseStatus
 from ..domain.priority import sla_due
 from ..domain.text import clean_text, is_meaningful
+from ..store.protocol import Filter, Op, Order, Page
 from ..store.protocol import Transaction as Txn
 from .permissions import require_lead, require_moderator, require_role
 from .session import Session
@@ -45,35 +45,24 @@ class CaseFilter:
     account: str | None = None
     text: str | None = None
 
-    def matches(self, case: dict[str, Any]) -> bool:
-        if self.status and case["status"] not in self.status:
-            return False
-        subject = case["subject"]
-        if self.platform and subject["platform"] != self.platform:
-            return False
-        if (
-            self.jurisdiction
-            and (case.get("jurisdiction") or "").upper() != self.jurisdiction.upper()
-        ):
-            return False
-        if self.assignee is not None and (case.get("assignee") or "") != self.assignee:
-            return False
-        if self.account and subject["account"] != self.account:
-            return False
+    def where(self) -> list[Filter]:
+        """The filter as store filters on the declared case fields (store/schema.py)."""
+        out: list[Filter] = []
+        if self.status:
+            out.append(Filter("status", Op.IN, tuple(sorted(self.status))))
+        if self.platform:
+            out.append(Filter("subject.platform", Op.EQ, self.platform))
+        if self.jurisdiction:
+            out.append(Filter("jurisdiction", Op.EQ, self.jurisdiction.upper()))
+        if self.assignee == "":
+            out.append(Filter("assignee", Op.IS_NULL))
+        elif self.assignee is not None:
+            out.append(Filter("assignee", Op.EQ, self.assignee))
+        if self.account:
+            out.append(Filter("subject.account", Op.EQ, self.account))
         if self.text:
-            needle = self.text.casefold()
-            hay = " ".join(
-                (
-                    case["case_id"],
-                    subject["account"],
-                    subject["subject_id"],
-                    case.get("content_text") or "",
-                    case.get("media_description") or "",
-                )
-            ).casefold()
-            if needle not in hay:
-                return False
-        return True
+            out.append(Filter("search", Op.CONTAINS, self.text))
+        return out
 
 
 @dataclass
@@ -84,21 +73,15 @@ class CasePage:
     limit: int
 
 
-def _sort_key(name: str, sla_hours: int):
-    if name == "priority":
-        return lambda c: (-c.get("priority", 0.0), c["first_reported_at"])
-    if name == "reports":
-        return lambda c: (-len(c["report_ids"]), c["first_reported_at"])
-    if name == "age":
-        return lambda c: c["first_reported_at"]
-    if name == "sla":
-        return lambda c: sla_due(c["first_reported_at"], sla_hours)
-    if name == "reach":
-        return lambda c: (
-            -(c["metrics"].get("views", 0) + c["metrics"].get("followers", 0)),
-            c["case_id"],
-        )
-    raise ValidationError(f"sort: '{name}' is not one of {', '.join(SORT_KEYS)}")
+#: each queue ordering as store orders; ties fall back to insertion (= case id) order.
+#: "sla" is "age": every case's SLA runs the same hours from its first report.
+_ORDERS: dict[str, tuple[Order, ...]] = {
+    "priority": (Order("priority", descending=True), Order("first_reported_at")),
+    "reports": (Order("report_count", descending=True), Order("first_reported_at")),
+    "age": (Order("first_reported_at"),),
+    "sla": (Order("first_reported_at"),),
+    "reach": (Order("reach", descending=True),),
+}
 
 
 def list_cases(
@@ -109,18 +92,14 @@ def list_cases(
     offset: int = 0,
     limit: int | None = 50,
 ) -> CasePage:
-    """A page of the queue; filtering and sorting happen over the in-memory table."""
+    """A page of the queue, filtered, sorted and counted by the store."""
     require_role(session, "read", "see the queue")
     flt = flt or CaseFilter()
-    key = _sort_key(sort, session.config("case_sla_hours"))
-    session.ws.refresh()
-    rows = [c for c in session.ws.all("cases") if flt.matches(c)]
-    if limit is None:
-        rows.sort(key=key)
-        page = rows[offset:]
-    else:  # nsmallest is sorted(...)[:n], without sorting 100k rows for one page
-        page = heapq.nsmallest(offset + limit, rows, key=key)[offset:]
-    return CasePage(cases=page, total=len(rows), offset=offset, limit=limit or len(rows))
+    order = _ORDERS.get(sort)
+    if order is None:
+        raise ValidationError(f"sort: '{sort}' is not one of {', '.join(SORT_KEYS)}")
+    found = session.ws.query("cases", flt.where(), order, Page(offset, limit))
+    return CasePage(cases=found.rows, total=found.total, offset=offset, limit=limit or found.total)
 
 
 def get_case(session: Session, case_id: str) -> dict[str, Any]:

@@ -105,7 +105,7 @@ def _build(path: Path, now: datetime) -> None:
             checked, collector = intake.parse_with_media(ws, Path(tmp) / name)
             parsed = [ParsedReport(p.line, _shifted(p.report, shift)) for p in checked]
             intake.import_parsed(as_user(first_mod), parsed, source=name, media=collector)
-    case_by_subject = {c["subject"]["subject_id"]: c["case_id"] for c in ws.all("cases")}
+    case_by_subject = {c["subject"]["subject_id"]: c["case_id"] for c in ws.iterate("cases")}
     for item in scenario["decisions"]:
         _replay_decision(item, case_by_subject, as_user, clock, now)
     clock.moment = now - timedelta(hours=2)

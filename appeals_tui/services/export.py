@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
+
 from ..domain.errors import ValidationError
 from ..domain.models import FACTORS
 from .history import HistoryFilter, iter_history
@@ -159,7 +161,12 @@ def _counted(
 
 
 def _json_line(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+    """One record per line, keys sorted; orjson (a json.dumps per record was a third of
+    an export's time at 100k decisions)."""
+    return orjson.dumps(record, option=_JSONL).decode()
+
+
+_JSONL = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
 
 
 def _finish(result: ExportResult, scan: SorScan, skip_invalid: bool) -> None:

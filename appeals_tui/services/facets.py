@@ -20,13 +20,10 @@ class QueueFacets:
 def queue_facets(session: Session) -> QueueFacets:
     """Distinct filter values, so the queue can offer choices instead of free typing."""
     require_role(session, "read", "see the queue")
-    platforms: set[str] = set()
-    jurisdictions: set[str] = set()
-    assignees: set[str] = set()
-    for case in session.ws.all("cases"):
-        platforms.add(case["subject"]["platform"])
-        if case.get("jurisdiction"):
-            jurisdictions.add(case["jurisdiction"].upper())
-        if case.get("assignee"):
-            assignees.add(case["assignee"])
-    return QueueFacets(sorted(platforms), sorted(jurisdictions), sorted(assignees))
+    ws = session.ws
+    jurisdictions = {j.upper() for j in ws.distinct("cases", "jurisdiction") if j}
+    return QueueFacets(
+        platforms=ws.distinct("cases", "subject.platform"),
+        jurisdictions=sorted(jurisdictions),
+        assignees=[a for a in ws.distinct("cases", "assignee") if a],
+    )

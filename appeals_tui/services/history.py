@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
 from ..domain.models import FACTORS
 from ..domain.timeutil import parse_ts
+from ..store.protocol import Filter, Op, Order, Page
+from ..store.schema import INSERTED
 from .permissions import require_role
 from .session import Session
 
@@ -89,41 +91,36 @@ class HistoryFilter:
             )
         return cls(factor=factor or None, text=" ".join(words) or None, **fields)
 
-    def matches(self, d: dict[str, Any]) -> bool:
-        if self.moderator and d["moderator"] != self.moderator:
-            return False
-        if self.action and d["action"] != self.action:
-            return False
-        if self.clause and not any(c["id"] == self.clause for c in d["clauses"]):
-            return False
-        if not self.include_superseded and d.get("superseded_by"):
-            return False
-        if self.outcome:
-            got = d.get("appeal_outcome") or "none"
-            if got != self.outcome:
-                return False
-        if self.factor and any(d["factors"].get(k) != v for k, v in self.factor.items()):
-            return False
-        if self.since or self.until:
-            at = parse_ts(d["decided_at"])
-            if self.since and at < self.since:
-                return False
-            if self.until and at >= self.until:
-                return False
+    def where(self, session: Session) -> list[Filter]:
+        """The filter as store filters on the declared decision fields; free words are a
+        casefolded substring search over ids, account, reasoning and divergence reason."""
+        out: list[Filter] = []
+        if self.moderator:
+            out.append(Filter("moderator", Op.EQ, self.moderator))
+        if self.action:
+            out.append(Filter("action", Op.EQ, self.action))
+        if self.clause:
+            out.append(Filter("clause_ids", Op.EQ, self.clause))
+        if not self.include_superseded:
+            out.append(Filter("superseded_by", Op.IS_NULL))
+        if self.outcome == "none":
+            out.append(Filter("appeal_outcome", Op.IS_NULL))
+        elif self.outcome == "pending":
+            # Appeal filed but not resolved yet: only the appeals table knows.
+            open_appeals = [Filter("status", Op.NE, "resolved")]
+            pending = session.ws.distinct("appeals", "decision_id", open_appeals)
+            out.append(Filter("decision_id", Op.IN, tuple(pending)))
+        elif self.outcome:
+            out.append(Filter("appeal_outcome", Op.EQ, self.outcome))
+        for name, answer in sorted((self.factor or {}).items()):
+            out.append(Filter(f"factors.{name}", Op.EQ, answer))
+        if self.since:
+            out.append(Filter("decided_at", Op.GE, self.since))
+        if self.until:
+            out.append(Filter("decided_at", Op.LT, self.until))
         if self.text:
-            needle = self.text.casefold()
-            hay = " ".join(
-                (
-                    d["decision_id"],
-                    d["case_id"],
-                    d.get("account", ""),
-                    d["reasoning"],
-                    d.get("divergence_reason") or "",
-                )
-            ).casefold()
-            if needle not in hay:
-                return False
-        return True
+            out.append(Filter("search", Op.CONTAINS, self.text))
+        return out
 
 
 @dataclass
@@ -133,47 +130,24 @@ class HistoryPage:
     offset: int
 
 
-def _clause_ids(decision: dict[str, Any]) -> list[str]:
-    return [c["id"] for c in decision["clauses"]]
-
-
-def _candidates(session: Session, flt: HistoryFilter) -> list[dict[str, Any]]:
-    """All decisions, or the smaller index bucket a moderator/clause filter allows
-    (in table order: neither field changes once a decision is recorded)."""
-    ws = session.ws
-    buckets = []
-    if flt.moderator:
-        buckets.append(ws.lookup("decisions", "moderator", flt.moderator))
-    if flt.clause:
-        buckets.append(ws.lookup("decisions", "clause_ids", flt.clause))
-    return min(buckets, key=len) if buckets else ws.all("decisions")
+#: newest first: decisions are recorded in time order
+NEWEST_FIRST = (Order(INSERTED, descending=True),)
 
 
 def iter_history(session: Session, flt: HistoryFilter | None = None) -> Iterator[dict[str, Any]]:
     """Matching decisions, newest first (streams: exports use this)."""
     require_role(session, "read", "read the decision history")
     flt = flt or HistoryFilter()
-    session.ws.refresh()
-    rows = _candidates(session, flt)
-    if flt.outcome == "pending":
-        # Appeal filed but not resolved yet: only the appeals table knows.
-        pending = {
-            a["decision_id"] for a in session.ws.all("appeals") if a.get("status") != "resolved"
-        }
-        flt = replace(flt, outcome=None)
-        rows = [d for d in rows if d["decision_id"] in pending]
-    for d in reversed(rows):
-        if flt.matches(d):
-            yield d
+    yield from session.ws.iterate("decisions", flt.where(session), NEWEST_FIRST)
 
 
 def history(
     session: Session, flt: HistoryFilter | None = None, *, offset: int = 0, limit: int = 50
 ) -> HistoryPage:
-    matched = list(iter_history(session, flt))
-    return HistoryPage(
-        decisions=matched[offset : offset + limit], total=len(matched), offset=offset
-    )
+    require_role(session, "read", "read the decision history")
+    flt = flt or HistoryFilter()
+    found = session.ws.query("decisions", flt.where(session), NEWEST_FIRST, Page(offset, limit))
+    return HistoryPage(decisions=found.rows, total=found.total, offset=offset)
 
 
 def supersession_chain(session: Session, decision_id: str) -> list[dict[str, Any]]:
@@ -209,10 +183,7 @@ def decision_detail(session: Session, decision_id: str) -> dict[str, Any]:
         raise NotFound(f"decision '{decision_id}' not found")
     case = ws.get("cases", decision["case_id"]) or {}
     reports = [ws.get("reports", r) for r in case.get("report_ids", [])]
-    appeals = sorted(
-        (a for a in ws.all("appeals") if a["decision_id"] == decision_id),
-        key=lambda a: a["filed_at"],
-    )
+    appeals = sorted(ws.lookup("appeals", "decision_id", decision_id), key=lambda a: a["filed_at"])
     return {
         "decision": decision,
         "case": case,

@@ -204,7 +204,7 @@ def _private_notes(session: Session, notice: Notice) -> list[str]:
     entities = {f"case:{notice.fields['case_id']}"}
     if notice.appeal_id:
         entities.add(f"appeal:{notice.appeal_id}")
-    return [n["text"] for n in session.ws.all("notes") if n["entity"] in entities]
+    return [n["text"] for e in sorted(entities) for n in session.ws.lookup("notes", "entity", e)]
 
 
 def send_notice(
@@ -275,14 +275,11 @@ def notices_for(
     require_role(session, "read", "see notices")
     if decision_id and session.ws.get("decisions", decision_id) is None:
         raise NotFound(f"decision '{decision_id}' not found")
-    session.ws.refresh()
-    rows = [
-        n
-        for n in session.ws.all("notices")
-        if (decision_id and n["decision_id"] == decision_id)
-        or (appeal_id and n.get("appeal_id") == appeal_id)
-    ]
-    return sorted(rows, key=lambda n: (n["at"], n["notice_id"]))
+    rows: dict[str, dict[str, Any]] = {}
+    for name, value in (("decision_id", decision_id), ("appeal_id", appeal_id)):
+        if value:
+            rows.update((n["notice_id"], n) for n in session.ws.lookup("notices", name, value))
+    return sorted(rows.values(), key=lambda n: (n["at"], n["notice_id"]))
 
 
 def notice_draft(

@@ -21,6 +21,7 @@ from ..domain.kappa import agreement_by, cohen_kappa
 from ..domain.models import Action, Role
 from ..domain.text import clean_text, is_meaningful
 from ..domain.timeutil import iso
+from ..store.protocol import Filter, Op, Order
 from .permissions import require_lead, require_role
 from .session import Session
 
@@ -68,17 +69,23 @@ def draw_sample(
     if user["role"] not in (Role.MODERATOR, Role.LEAD):
         raise ValidationError(f"reviewer: {reviewer} is a {user['role']}, not a moderator or lead")
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
-    with session.ws.transaction(session.actor) as txn:
-        sampled = {i["decision_id"] for b in txn.all("qa") for i in b["items"]}
+    standing = [
+        Filter("superseded_by", Op.IS_NULL),
+        Filter("appeal_outcome", Op.NE, "overturned"),
+        Filter("moderator", Op.NE, reviewer),
+    ]
+    if since is not None:
+        standing.append(Filter("decided_at", Op.GE, since))
+    if until is not None:
+        standing.append(Filter("decided_at", Op.LT, until))
+    ws = session.ws
+    # The writer lock is held: the committed state read here is the transaction's.
+    with ws.transaction(session.actor) as txn:
+        sampled = {i["decision_id"] for b in ws.iterate("qa") for i in b["items"]}
         pool = sorted(
             d["decision_id"]
-            for d in txn.all("decisions")
-            if not d.get("superseded_by")
-            and d.get("appeal_outcome") != "overturned"
-            and d["moderator"] != reviewer
-            and d["decision_id"] not in sampled
-            and (since is None or datetime.fromisoformat(d["decided_at"]) >= since)
-            and (until is None or datetime.fromisoformat(d["decided_at"]) < until)
+            for d in ws.iterate("decisions", standing)
+            if d["decision_id"] not in sampled
         )
         if not pool:
             raise ValidationError(
@@ -116,10 +123,9 @@ def list_batches(session: Session) -> list[dict[str, Any]]:
     with progress counts but without the items' answers."""
     require_role(session, "read", "see QA batches")
     lead = session.role is Role.LEAD
+    mine = [] if lead else [Filter("reviewer", Op.EQ, session.actor)]
     out = []
-    for b in session.ws.all("qa"):
-        if not lead and b["reviewer"] != session.actor:
-            continue
+    for b in session.ws.iterate("qa", mine, [Order("created_at", descending=True)]):
         done = sum(1 for i in b["items"] if i["review"])
         out.append(
             {
@@ -128,7 +134,6 @@ def list_batches(session: Session) -> list[dict[str, Any]]:
                 "reviewed": done,
             }
         )
-    out.sort(key=lambda b: b["created_at"], reverse=True)
     return out
 
 
@@ -214,8 +219,9 @@ def qa_report(session: Session, batch_id: str | None = None) -> dict[str, Any]:
     """Agreement between original and blind re-review on the action, overall and per
     clause of the original decision (a decision citing two clauses counts for both)."""
     require_lead(session, "see QA agreement reports")
-    batches = [get_batch(session, batch_id)] if batch_id else session.ws.all("qa")
-    decisions = {d["decision_id"]: d for d in session.ws.all("decisions")} if batches else {}
+    batches = [get_batch(session, batch_id)] if batch_id else list(session.ws.iterate("qa"))
+    wanted = sorted({i["decision_id"] for b in batches for i in b["items"]})
+    decisions = {d["decision_id"]: d for d in session.ws.get_many("decisions", wanted)}
     rows: list[tuple[list[str], str, str]] = []
     clause_agreed = pending = 0
     for batch in batches:

@@ -9,7 +9,7 @@ from ..domain.errors import ValidationError
 from ..domain.models import Role, User
 from ..domain.timeutil import iso, utcnow
 from ..store.factory import create_store
-from ..store.protocol import Store
+from ..store.protocol import Order, Store
 from .permissions import require_admin
 from .session import DEFAULT_CONFIG, Session, os_login
 
@@ -87,7 +87,7 @@ def add_user(session: Session, name: str, role: str, login: str | None = None) -
 
 
 def list_users(session: Session) -> list[User]:
-    return sorted((User.from_dict(d) for d in session.ws.all("users")), key=lambda u: u.name)
+    return [User.from_dict(d) for d in session.ws.query("users", order=[Order("name")]).rows]
 
 
 def get_config(session: Session) -> dict[str, int]:

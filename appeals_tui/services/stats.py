@@ -26,7 +26,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..domain.models import FACTORS
-from ..domain.similarity import factor_mask
+from ..store.protocol import Filter, Op, Order, Page
 from .permissions import require_lead
 from .session import Session
 
@@ -153,6 +153,10 @@ def _summary(d: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: decisions that still stand: not superseded, not overturned
+STANDING = (Filter("superseded_by", Op.IS_NULL), Filter("appeal_outcome", Op.NE, "overturned"))
+
+
 def consistency_stats(
     session: Session,
     *,
@@ -160,66 +164,59 @@ def consistency_stats(
     until: datetime | None = None,
     group_limit: int = GROUP_LIST_LIMIT,
 ) -> ConsistencyStats:
-    """Overturn and divergence rates, actions per week and inconsistent profiles."""
+    """Overturn and divergence rates, actions per week and inconsistent profiles.
+
+    The store groups and counts; only decisions with a resolved appeal, and the
+    listed members of inconsistent groups, are read one by one."""
     require_lead(session, "see the consistency dashboard")
     ws = session.ws
-    ws.refresh()
-    illegal_in = session.library.promotion_illegal_in()
-    clauses: dict[str, RateRow] = {}
+    in_range: list[Filter] = []
+    if since is not None:
+        in_range.append(Filter("decided_at", Op.GE, since))
+    if until is not None:
+        in_range.append(Filter("decided_at", Op.LT, until))
     moderators: dict[str, RateRow] = {}
     weeks: dict[str, Counter[str]] = {}
-    groups: dict[tuple[int, bool], list[dict[str, Any]]] = {}
-    total = diverged = standing = 0
-    # only decisions with a resolved appeal are looked up again: at 100k, a map of
-    # every decision in range was the largest thing this call allocated
-    resolved_appeals = [
-        a for a in ws.all("appeals") if a.get("status") == "resolved" and a.get("outcome")
-    ]
-    appealed = {a["decision_id"] for a in resolved_appeals}
-    in_scope: dict[str, dict[str, Any]] = {}
-
-    for d in ws.all("decisions"):
-        if not _in_range(d["decided_at"], since, until):
-            continue
-        if d["decision_id"] in appealed:
-            in_scope[d["decision_id"]] = d
-        total += 1
-        flag = bool(d.get("diverged"))
-        diverged += flag
-        rows = [
-            moderators.get(d["moderator"])
-            or moderators.setdefault(d["moderator"], RateRow(d["moderator"]))
-        ]
-        for ref in d["clauses"]:
-            rows.append(clauses.get(ref["id"]) or clauses.setdefault(ref["id"], RateRow(ref["id"])))
-        for row in rows:
-            row.decisions += 1
-            row.diverged += flag
-        weeks.setdefault(iso_week(d["decided_at"]), Counter())[d["action"]] += 1
-        if not d.get("superseded_by") and d.get("appeal_outcome") != "overturned":
-            standing += 1
-            mask = d.get("factor_mask")
-            if mask is None:
-                mask = factor_mask(d["factors"])
-            key = (mask, (d.get("jurisdiction") or "") in illegal_in)
-            groups.setdefault(key, []).append(d)
+    for g in ws.aggregate(
+        "decisions", ["moderator", "decided_day", "action"], in_range, ["diverged"]
+    ):
+        moderator, day, action = g.key
+        row = moderators.get(moderator) or moderators.setdefault(moderator, RateRow(moderator))
+        row.decisions += g.count
+        row.diverged += int(g.sums["diverged"])
+        weeks.setdefault(iso_week(day), Counter())[action] += g.count
+    clauses: dict[str, RateRow] = {}
+    for g in ws.aggregate("decisions", ["clause_ids"], in_range, ["diverged"]):
+        if g.key[0] is not None:
+            clauses[g.key[0]] = RateRow(g.key[0], g.count, int(g.sums["diverged"]))
+    total = sum(r.decisions for r in moderators.values())
+    diverged = sum(r.diverged for r in moderators.values())
 
     resolved = overturned = 0
+    done = [Filter("status", Op.EQ, "resolved"), Filter("outcome", Op.NOT_NULL)]
+    resolved_appeals = ws.query("appeals", done).rows
+    originals = {
+        d["decision_id"]: d
+        for d in ws.get_many("decisions", sorted({a["decision_id"] for a in resolved_appeals}))
+        if _in_range(d["decided_at"], since, until)
+    }
     for appeal in resolved_appeals:
         outcome = appeal["outcome"]
-        original = in_scope.get(appeal["decision_id"])
+        original = originals.get(appeal["decision_id"])
         if original is None:
             continue
         resolved += 1
         bad = outcome in ("overturned", "modified")
         overturned += bad
-        rows = [moderators[original["moderator"]]] + [clauses[c["id"]] for c in original["clauses"]]
+        rows = [moderators[original["moderator"]]]
+        rows += [clauses[c] for c in dict.fromkeys(c["id"] for c in original["clauses"])]
         for row in rows:
             row.appeals_resolved += 1
             row.overturned += bad
             row.upheld += outcome == "upheld"
             row.modified += outcome == "modified"
 
+    profiles, standing = _profiles(session, [*in_range, *STANDING], group_limit)
     return ConsistencyStats(
         decisions=total,
         standing=standing,
@@ -229,30 +226,45 @@ def consistency_stats(
         per_clause=sorted(clauses.values(), key=lambda r: r.key),
         per_moderator=sorted(moderators.values(), key=lambda r: r.key),
         per_week=[{"week": w, "actions": dict(sorted(weeks[w].items()))} for w in sorted(weeks)],
-        inconsistent_profiles=_inconsistent(groups, group_limit),
+        inconsistent_profiles=profiles,
     )
 
 
-def _inconsistent(
-    groups: dict[tuple[int, bool], list[dict[str, Any]]], limit: int
-) -> list[ProfileGroup]:
+def _profiles(
+    session: Session, standing: list[Filter], limit: int
+) -> tuple[list[ProfileGroup], int]:
+    """Standing decisions grouped by factor profile and jurisdiction class, the groups
+    with more than one action, largest disagreement first; and how many stand."""
+    illegal_in = sorted(session.library.promotion_illegal_in())
+    groups: dict[tuple[int, bool], Counter[str]] = {}
+    count = 0
+    for g in session.ws.aggregate("decisions", ["factor_mask", "jurisdiction", "action"], standing):
+        mask, jurisdiction, action = g.key
+        count += g.count
+        key = (mask, (jurisdiction or "") in illegal_in)
+        groups.setdefault(key, Counter())[action] += g.count
     out = []
-    for (mask, illegal), members in groups.items():
-        actions = Counter(d["action"] for d in members)
+    newest = (Order("canonical", descending=True), Order("decided_at", descending=True))
+    for (mask, illegal), actions in groups.items():
         if len(actions) < 2:
             continue
-        # Canonical first, then newest: what a lead needs to open side by side.
-        members = sorted(members, key=lambda d: d["decided_at"], reverse=True)
-        members.sort(key=lambda d: not d.get("canonical"))
+        where = [
+            *standing,
+            Filter("factor_mask", Op.EQ, mask)
+            if mask is not None
+            else Filter("factor_mask", Op.IS_NULL),
+            Filter("jurisdiction", Op.IN if illegal else Op.NOT_IN, tuple(illegal_in)),
+        ]
+        members = session.ws.query("decisions", where, newest, Page(0, limit))
         out.append(
             ProfileGroup(
-                factors=[f for i, f in enumerate(FACTORS) if mask & (1 << i)],
+                factors=[f for i, f in enumerate(FACTORS) if (mask or 0) & (1 << i)],
                 promotion_illegal=illegal,
                 actions=dict(actions.most_common()),
-                decision_count=len(members),
-                decisions=[_summary(d) for d in members[:limit]],
+                decision_count=members.total,
+                decisions=[_summary(d) for d in members.rows],
             )
         )
     # Largest disagreements first: most decisions in the minority actions.
     out.sort(key=lambda g: (-(g.decision_count - max(g.actions.values())), -g.decision_count))
-    return out
+    return out, count

@@ -12,6 +12,7 @@ from typing import Any
 from ..domain.errors import NotFound, ValidationError
 from ..domain.models import Action, Decision
 from ..domain.text import clean_text, is_meaningful
+from ..store.protocol import Filter, Op
 from ..store.protocol import Transaction as Txn
 from .permissions import require_lead, require_role
 from .session import Session
@@ -118,13 +119,12 @@ def account_standing(session: Session, account: str) -> dict[str, Any]:
 def flagged_accounts(session: Session) -> list[dict[str, Any]]:
     """Accounts at or over the strike threshold, heaviest first."""
     require_role(session, "read", "see account standing")
-    totals: dict[str, int] = {}
-    for strike in session.ws.all("strikes"):
-        if strike["status"] == "active":
-            totals[strike["account"]] = totals.get(strike["account"], 0) + strike["weight"]
+    active = [Filter("status", Op.EQ, "active")]
+    groups = session.ws.aggregate("strikes", ["account"], active, sums=["weight"])
     threshold = session.config("strike_threshold")
+    totals = [(g.key[0], int(g.sums["weight"])) for g in groups]
     return [
         {"account": account, "active_weight": weight, "threshold": threshold}
-        for account, weight in sorted(totals.items(), key=lambda kv: -kv[1])
+        for account, weight in sorted(totals, key=lambda kv: -kv[1])
         if weight >= threshold
     ]

@@ -1,123 +1,209 @@
-"""In-memory secondary indexes over the replica's tables, kept current on every apply.
+"""Secondary indexes over the replica's tables, kept current on every apply.
 
 Why: at 100k decisions a service that scans a whole table per call ("the open
 appeal for this decision", "strikes of this decision", "cases of this account")
-costs tens of milliseconds. An index maps a field value (or a derived key) to
-the docs holding it; it is built on first use and updated incrementally by
-`Replica.apply`, so lookups cost a dict access. Bucket order is the order docs
-entered the bucket, which is table order while the indexed value never changes.
-A bucket is a list of docs (8 bytes an entry; a {key: doc} dict cost ~35): an
-update finds the old doc by identity, a scan of one bucket.
+costs tens of milliseconds, and a fresh process that must decode the table to
+scan it pays seconds. An index maps a field value (or a derived key) to the
+keys of the docs holding it; docs are read through `resolve`, so a table still
+on disk decodes only the records a lookup returns.
+
+An index is either built here (every bucket in `buckets`) or opened from a copy
+saved beside the snapshot (`dump`/`load`, see sidecar.py): then each bucket is
+the saved record numbers, read in place (`DiskMap`), minus `removed` records
+(changed since), plus the keys filed here since (`buckets`). Nothing is read
+for a value nobody asks about. Bucket order: the order keys entered the bucket
+(table order while the value never changes); with `order`, ascending
+`(order(doc), key)`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any
+
+import orjson
+
+from appeals_tui.store.diskmap import DiskMap, encode_map
+from appeals_tui.store.keymap import KeyMap
 
 __all__ = ["Index", "KeyFunc"]
 
 Doc = dict[str, Any]
 KeyFunc = Callable[[Doc], Any]
-_MEMO = 4096  # order values kept for `_rank` (bytes each at most)
+Resolve = Callable[[str], Doc]
+_MEMO = 4096  # order values kept for `_rank`
+_NONE: Sequence[int] = ()
 
 
 class Index:
-    """value -> [doc]; `multi` indexes file a doc under every value its func yields."""
+    """value -> [key]; `multi` indexes file a key under every value its func yields."""
 
-    __slots__ = ("table", "func", "multi", "buckets", "order", "ranked", "docs", "memo")
+    __slots__ = (
+        "table", "func", "multi", "order", "buckets", "memo", "resolve", "disk", "names",
+        "removed",
+    )  # fmt: skip
 
     def __init__(
-        self, table: str, func: KeyFunc, multi: bool = False, order: KeyFunc | None = None
+        self,
+        table: str,
+        func: KeyFunc,
+        multi: bool = False,
+        order: KeyFunc | None = None,
+        resolve: Resolve | None = None,
     ) -> None:
         self.table = table
         self.func = func
         self.multi = multi
-        self.buckets: dict[Hashable, list[Doc]] = {}  # without `order` only
-        #: with `order`: value -> keys ascending by (order(doc), key), so the top of
-        #: a bucket is read without scanning it (precedents: newest first). Keys
-        #: lead to docs through the live table (`docs`); neither the docs again
-        #: nor their order values are kept (see `_rank`): ~25 MB at 100k decisions
+        #: with `order`: each bucket's keys ascend by (order(doc), key), so the top of a
+        #: bucket is read without scanning it (precedents: newest first). Order values
+        #: are not kept (see `_rank`): ~25 MB at 100k decisions
         self.order = order
-        self.ranked: dict[Hashable, list[str]] = {}
+        self.buckets: dict[Hashable, list[str]] = {}  # keys filed here (all, if built)
         self.memo: dict[str, tuple[Any, str]] = {}  # recent `_rank`s (binary-search pivots)
-        self.docs: dict[str, Doc] = {}
+        self.resolve: Resolve | None = resolve
+        self.disk: DiskMap | None = None  # the saved copy: value -> record numbers
+        self.names: KeyMap | None = None  # record number -> key, for `disk`
+        self.removed: set[int] = set()  # saved records changed since (filed in `buckets`)
 
-    def _values(self, doc: Doc) -> tuple[Hashable, ...]:
+    def values_of(self, doc: Doc | None) -> tuple[Hashable, ...]:
+        if doc is None:
+            return ()
         value = self.func(doc)
         return (value,) if not self.multi else tuple(dict.fromkeys(value or ()))
 
-    def build(self, docs: dict[str, Doc]) -> None:
-        """`docs` is the live table: an ordered index reads it later (see `put`)."""
-        self.memo = {}
+    def build(self, docs: dict[str, Doc] | Iterable[tuple[str, Doc]]) -> None:
+        """From every (key, doc) in table order; a dict is the live table (read later)."""
+        items = docs.items() if isinstance(docs, dict) else docs
+        if self.resolve is None and isinstance(docs, dict):
+            self.resolve = docs.__getitem__
+        self.memo, self.disk, self.removed = {}, None, set()
+        buckets: dict[Hashable, list[str]] = {}
         order = self.order
-        if order is None:
-            buckets: dict[Hashable, list[Doc]] = {}
-            for doc in docs.values():
-                for value in self._values(doc):
-                    buckets.setdefault(value, []).append(doc)
-            self.buckets = buckets
-            return
-        self.docs = docs
-        keys: dict[Hashable, list[str]] = {}
         rank: dict[str, Any] = {}  # for this sort only
-        for key, doc in docs.items():
-            values = self._values(doc)
+        for key, doc in items:
+            values = self.values_of(doc)
             for value in values:
-                keys.setdefault(value, []).append(key)
-            if values:
+                bucket = buckets.get(value)
+                if bucket is None:
+                    buckets[value] = [key]
+                else:
+                    bucket.append(key)
+            if values and order is not None:
                 rank[key] = order(doc)
-        self.ranked = {value: sorted(ks, key=lambda k: (rank[k], k)) for value, ks in keys.items()}
+        if order is not None:
+            for bucket in buckets.values():
+                bucket.sort(key=lambda k: (rank[k], k))
+        self.buckets = buckets
+
+    # -- reads ------------------------------------------------------------------------
+
+    def _saved(self, value: Hashable) -> Sequence[int]:
+        if self.disk is None:
+            return _NONE
+        try:
+            return self.disk.get(_vkey(value)) or _NONE
+        except TypeError:  # not a value JSON can hold: never saved
+            return _NONE
+
+    def _saved_keys(self, value: Hashable, reverse: bool = False) -> Iterator[str]:
+        nums, removed = self._saved(value), self.removed
+        if not nums:
+            return
+        name = self.names.name  # type: ignore[union-attr]
+        for r in reversed(nums) if reverse else nums:
+            if r not in removed:
+                yield name(r)
+
+    def keys(self, value: Hashable) -> list[str]:
+        """The keys filed under `value`, in bucket order."""
+        here = self.buckets.get(value) or []
+        if self.disk is None:
+            return list(here)
+        saved = list(self._saved_keys(value))
+        if self.order is None or not saved:
+            return saved + here
+        for key in here:
+            insort(saved, key, key=self._rank)
+        return saved
 
     def bucket(self, value: Hashable) -> list[Doc]:
         """The docs filed under `value` (an ordered index: ascending `order`)."""
-        if self.order is None:
-            return list(self.buckets.get(value) or ())
-        docs = self.docs
-        return [docs[k] for k in self.ranked.get(value) or ()]
+        resolve = self.resolve
+        assert resolve is not None
+        return [resolve(k) for k in self.keys(value)]
 
     def values(self) -> list[Hashable]:
         """The values some doc is filed under."""
-        return list(self.buckets if self.order is None else self.ranked)
+        out = [value for value, keys in self.buckets.items() if keys]
+        if self.disk is not None:
+            have, removed = set(out), self.removed
+            for raw, nums in self.disk.items():
+                value = _hashable(orjson.loads(raw))
+                if value not in have and any(r not in removed for r in nums):
+                    out.append(value)
+        return out
 
     def top(self, value: Hashable, n: int, skip: Callable[[Doc], bool] | None = None) -> list[Doc]:
         """Up to `n` docs of a bucket, largest `order` first, passing over `skip`ped ones."""
         out: list[Doc] = []
-        ranked, docs = self.ranked.get(value), self.docs
-        if not ranked or n <= 0:
+        resolve = self.resolve
+        if n <= 0 or resolve is None:
             return out
-        for i in range(len(ranked) - 1, -1, -1):
-            doc = docs[ranked[i]]
+        for key in self._descending(value):
+            doc = resolve(key)
             if skip is None or not skip(doc):
                 out.append(doc)
                 if len(out) >= n:
                     break
         return out
 
-    def put(self, key: str, old: Doc | None, new: Doc, docs: dict[str, Doc]) -> None:
-        """`key` changes from `old` to `new` in `docs` (the live table), before or after
-        `docs` itself is updated."""
-        new_values = self._values(new)
-        old_values = self._values(old) if old is not None else ()
+    def _descending(self, value: Hashable) -> Iterator[str]:
+        """Keys of an ordered bucket, largest first: saved and filed-here merged."""
+        here = self.buckets.get(value) or []
+        saved = self._saved_keys(value, reverse=True)
+        if not here:
+            yield from saved
+            return
+        rank, i = self._rank, len(here) - 1
+        head = next(saved, None)
+        while i >= 0 or head is not None:
+            if head is None or (i >= 0 and rank(here[i]) > rank(head)):
+                yield here[i]
+                i -= 1
+            else:
+                yield head
+                head = next(saved, None)
+
+    # -- writes -----------------------------------------------------------------------
+
+    def put(self, key: str, old: Doc | None, new: Doc) -> None:
+        """`key` changes from `old` to `new` (before or after `resolve` sees `new`)."""
+        if self.disk is not None and self.names is not None:
+            r = self.names.get(key)
+            if r is not None and r not in self.removed:
+                self.removed.add(r)  # its saved entries stop counting: file it here
+                old = None
+        new_values = self.values_of(new)
+        old_values = self.values_of(old)
         if self.order is not None:
-            self._rerank(key, old, old_values, new, new_values, docs)
+            self._rerank(key, old, old_values, new, new_values)
             return
         buckets = self.buckets
         for value in old_values:
-            bucket = buckets.get(value)
-            i = _find(bucket, old) if bucket else None
-            if i is None:
-                continue
             if value in new_values:
-                bucket[i] = new  # type: ignore[index]  # keeps its place
-            else:
-                del bucket[i]  # type: ignore[union-attr]
+                continue  # keeps its place
+            bucket = buckets.get(value)
+            if bucket:
+                try:
+                    bucket.remove(key)
+                except ValueError:
+                    continue
                 if not bucket:
                     del buckets[value]
         for value in new_values:
             if value not in old_values:
-                buckets.setdefault(value, []).append(new)
+                buckets.setdefault(value, []).append(key)
 
     def _rerank(
         self,
@@ -126,48 +212,94 @@ class Index:
         old_values: tuple[Hashable, ...],
         new: Doc,
         new_values: tuple[Hashable, ...],
-        docs: dict[str, Doc],
     ) -> None:
-        order, ranked, rank = self.order, self.ranked, self._rank
+        order, buckets, rank = self.order, self.buckets, self._rank
         assert order is not None
-        self.docs = docs  # the table may have been created by this change
         self.memo.pop(key, None)
         if old is not None and old_values:
             was = (order(old), key)
             at = lambda k: was if k == key else rank(k)  # noqa: E731
             for value in old_values:
-                keys = ranked.get(value)
+                keys = buckets.get(value)
                 i = bisect_left(keys, was, key=at) if keys else 0
                 if keys and i < len(keys) and keys[i] == key:
                     del keys[i]
                     if not keys:
-                        del ranked[value]
+                        del buckets[value]
         if new_values:
             now = (order(new), key)
             at = lambda k: now if k == key else rank(k)  # noqa: E731
             for value in new_values:
-                insort(ranked.setdefault(value, []), key, key=at)
+                insort(buckets.setdefault(value, []), key, key=at)
 
     def _rank(self, key: str) -> tuple[Any, str]:
-        """A filed key's place in its buckets, computed again on each comparison: a
-        stored order value per key cost ~14 MB at 100k decisions (one bytes object and
-        one dict entry each), recomputing it costs ~1 µs a comparison. The last few
-        thousand are memoised: a bucket's first pivots are the same on every insert."""
+        """A filed key's place in its buckets, computed again on each comparison (a stored
+        order value per key cost ~14 MB at 100k decisions; recomputing costs ~1 µs, or a
+        record read for a table still on disk). The last few thousand are memoised: a
+        bucket's first pivots are the same on every insert."""
         memo = self.memo
         rank = memo.get(key)
         if rank is None:
             if len(memo) >= _MEMO:
                 memo.clear()
-            rank = memo[key] = (self.order(self.docs[key]), key)  # type: ignore[misc]
+            rank = memo[key] = (self.order(self.resolve(key)), key)  # type: ignore[misc]
         return rank
 
+    # -- saved form (sidecar files) --------------------------------------------------
 
-def _find(bucket: list[Doc], doc: Doc) -> int | None:
-    """Position of `doc` itself in `bucket` (list.index tries identity first, in C)."""
-    try:
-        i = bucket.index(doc)
-    except ValueError:
-        return None
-    if bucket[i] is doc:
-        return i
-    return next((j for j, d in enumerate(bucket) if d is doc), None)  # an equal twin
+    def dump(self, recno: Callable[[str], int | None], pending: Iterable[str]) -> bytes | None:
+        """A built index as record numbers of the snapshot (a `DiskMap` by value); keys in
+        `pending` (changed since the snapshot: their record there is stale) are left out
+        and listed, to be filed again by whoever loads it. None when a value cannot be
+        saved as JSON."""
+        assert self.disk is None, "dump a built index"
+        pending = set(pending)
+        rows = []
+        try:
+            for value, keys in self.buckets.items():
+                nums = []
+                for key in keys:
+                    n = None if key in pending else recno(key)
+                    if n is None:
+                        pending.add(key)
+                    else:
+                        nums.append(n)
+                rows.append((_vkey(value), nums))
+        except TypeError:
+            return None
+        head = orjson.dumps(sorted(pending))
+        return len(head).to_bytes(8, "little") + head + encode_map(rows)
+
+    def load(self, payload: bytes, names: KeyMap, pending: Iterable[str]) -> None:
+        """Open a saved copy (read per value, in place); then every key of `pending`
+        and of the copy's own pending list is filed again from its current doc."""
+        cut = 8 + int.from_bytes(payload[:8], "little")
+        saved_pending = orjson.loads(payload[8:cut])
+        self.disk, self.names = DiskMap(payload[cut:]), names
+        self.buckets, self.memo, self.removed = {}, {}, set()
+        assert self.resolve is not None
+        for key in dict.fromkeys([*saved_pending, *pending]):
+            try:
+                doc = self.resolve(key)
+            except KeyError:
+                continue
+            self.put(key, None, doc)
+
+    @staticmethod
+    def carry(payload: bytes, changed: Iterable[str]) -> bytes:
+        """The saved copy for the next snapshot: same record numbers (a compaction keeps
+        record order), the keys changed since joining its pending list."""
+        cut = 8 + int.from_bytes(payload[:8], "little")
+        head = orjson.dumps(sorted({*orjson.loads(payload[8:cut]), *changed}))
+        return len(head).to_bytes(8, "little") + head + payload[cut:]
+
+
+def _vkey(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+def _hashable(value: Any) -> Hashable:
+    """JSON gives lists back for saved tuples."""
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    return value

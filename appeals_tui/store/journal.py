@@ -25,7 +25,7 @@ import os
 import re
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,9 @@ from typing import Any, BinaryIO
 import orjson
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.store.diskmap import DiskMap, encode_map
 from appeals_tui.store.files import fsync_dir, temp_file
+from appeals_tui.store.sidecar import SidecarDir
 
 __all__ = [
     "JOURNAL",
@@ -234,6 +236,47 @@ def _write_sections(
 
 
 @dataclass
+class EntityIndex:
+    """entity -> seqs of its events: a dict when built here, else read in place."""
+
+    entities: dict[str, Any] | None = None
+    disk: DiskMap | None = None
+
+    def seqs(self, entity: str) -> Sequence[int]:
+        if self.entities is not None:
+            have = self.entities.get(entity)
+            return () if have is None else (have,) if isinstance(have, int) else have
+        assert self.disk is not None
+        return self.disk.get(entity.encode("utf-8", "surrogatepass")) or ()
+
+    def items(self) -> Iterator[tuple[str, Sequence[int]]]:
+        if self.entities is not None:
+            for entity, have in self.entities.items():
+                yield entity, (have,) if isinstance(have, int) else have
+            return
+        assert self.disk is not None
+        for raw, seqs in self.disk.items():
+            yield raw.decode("utf-8", "surrogatepass"), seqs
+
+
+def encode_entities(entities: dict[str, Any] | EntityIndex, starts: Sequence[int]) -> bytes:
+    """Saved form: the event line offsets, then entity -> seqs as a DiskMap."""
+    index = entities if isinstance(entities, EntityIndex) else EntityIndex(entities=entities)
+    offsets = array("Q", starts)
+    body = encode_map(
+        (entity.encode("utf-8", "surrogatepass"), seqs) for entity, seqs in index.items()
+    )
+    return len(offsets).to_bytes(8, "little") + offsets.tobytes() + body
+
+
+def decode_entities(payload: bytes) -> tuple[EntityIndex, Sequence[int]]:
+    n = int.from_bytes(payload[:8], "little")
+    end = 8 + 8 * n
+    starts = memoryview(payload)[8:end].cast("Q")
+    return EntityIndex(disk=DiskMap(payload[end:])), starts
+
+
+@dataclass
 class Snapshot:
     """An open snapshot: parsed header and state, events left on disk until asked for."""
 
@@ -245,8 +288,18 @@ class Snapshot:
     ident: tuple[int, int]
     #: format 2: table -> [record count, first line number, start, end offset]
     sections: dict[str, list[int]] = field(default_factory=dict)
-    _entities: dict[str, Any] | None = None
-    _starts: array | None = None
+    _entities: EntityIndex | None = None
+    _starts: Sequence[int] | None = None
+    #: where derived structures of this snapshot are saved (see sidecar.py)
+    sidecar: SidecarDir | None = None
+
+    @property
+    def tag(self) -> str:
+        """Names this snapshot's contents: sidecar files made from it carry it."""
+        h = self.header
+        return (
+            f"g{h.get('generation')}-e{h.get('events')}-{str(h.get('last_hash'))[:16]}-{self.size}"
+        )
 
     def event_chunks(self) -> Iterator[bytes]:
         fd, pos = self.file.fileno(), self.events_offset
@@ -272,40 +325,60 @@ class Snapshot:
                     raise StoreError(f"{self.file.name}: line {i} is damaged ({exc})") from None
         return out
 
-    def entity_index(self) -> tuple[dict[str, Any], array]:
-        """entity -> event seq(s) (an int, or a list when several), and line offsets.
+    def entity_index(self) -> tuple[EntityIndex, Sequence[int]]:
+        """entity -> event seqs (`.seqs(entity)`), and each event line's offset.
 
-        Built on first use by scanning the event lines in chunks (the entity is
-        read with a regex, falling back to a full parse for unusual lines), so a
-        case's timeline is read by seq instead of decoding every event.
+        Saved beside the snapshot (sidecar.py) by the first process that needs it and
+        read in place by the next; else built by scanning the event lines in chunks
+        (the entity is read with a regex, falling back to a full parse for unusual
+        lines), so a case's timeline is read by seq instead of decoding every event.
         """
-        if self._entities is None:
-            entities: dict[str, Any] = {}
-            starts = array("Q", [self.events_offset])
-            seq = 0
-            for pos, line in self._event_lines():
-                seq += 1
-                m = _ENTITY.match(line, 9)
-                if m is not None and int(m.group(1)) == seq:
-                    entity = m.group(2).decode()
-                else:
-                    try:
-                        entity = str(decode_line(line).get("entity", ""))
-                    except ValueError as exc:
-                        raise StoreError(
-                            f"{self.file.name}: line {seq + 2} is damaged ({exc})"
-                        ) from None
-                have = entities.get(entity)
-                if have is None:
-                    entities[entity] = seq
-                elif isinstance(have, int):
-                    entities[entity] = [have, seq]
-                else:
-                    have.append(seq)
-                starts.append(pos + len(line) + 1)
-            self._entities, self._starts = entities, starts
-        assert self._starts is not None
+        if self._entities is None and not self._load_entities():
+            entities, starts = self._scan_entities()
+            self._entities, self._starts = EntityIndex(entities=entities), starts
+            if self.sidecar is not None:
+                self.sidecar.save("events", encode_entities(entities, starts))
+        assert self._entities is not None and self._starts is not None
         return self._entities, self._starts
+
+    def _load_entities(self) -> bool:
+        saved = self.sidecar.load("events") if self.sidecar else None
+        if saved is None:
+            return False
+        try:
+            index, starts = decode_entities(saved[1])
+        except (ValueError, TypeError, IndexError):
+            return False
+        if len(starts) != self.header["events"] + 1 or starts[0] != self.events_offset:
+            return False
+        self._entities, self._starts = index, starts
+        return True
+
+    def _scan_entities(self) -> tuple[dict[str, Any], array]:
+        entities: dict[str, Any] = {}
+        starts = array("Q", [self.events_offset])
+        seq = 0
+        for pos, line in self._event_lines():
+            seq += 1
+            m = _ENTITY.match(line, 9)
+            if m is not None and int(m.group(1)) == seq:
+                entity = m.group(2).decode()
+            else:
+                try:
+                    entity = str(decode_line(line).get("entity", ""))
+                except ValueError as exc:
+                    raise StoreError(
+                        f"{self.file.name}: line {seq + 2} is damaged ({exc})"
+                    ) from None
+            have = entities.get(entity)
+            if have is None:
+                entities[entity] = seq
+            elif isinstance(have, int):
+                entities[entity] = [have, seq]
+            else:
+                have.append(seq)
+            starts.append(pos + len(line) + 1)
+        return entities, starts
 
     def _event_lines(self) -> Iterator[tuple[int, bytes]]:
         """(file offset, line without newline) of each complete event line."""

@@ -18,12 +18,15 @@ from typing import Any, BinaryIO
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.store.journal import bulk, decode_line, encode_line, read_range
+from appeals_tui.store.keymap import KeyMap
 from appeals_tui.store.share import Sharer
+from appeals_tui.store.sidecar import SidecarDir
 
 __all__ = ["LazyTable", "record_chunks", "line_chunks", "line_blocks"]
 
 Doc = dict[str, Any]
 _CHUNK = 1 << 20  # 1 MiB: a decode holds ~4 copies of a chunk at once
+_SCAN = 512  # records read at a time by `scan`
 
 
 def line_chunks(file: BinaryIO, start: int, end: int) -> Iterator[tuple[int, list[bytes]]]:
@@ -100,13 +103,19 @@ def _key_of(line: bytes) -> str | None:
 class LazyTable:
     """Records of one table in a snapshot's byte range, decoded on demand."""
 
-    def __init__(self, file: BinaryIO, name: str, section: list[int]) -> None:
+    def __init__(
+        self,
+        file: BinaryIO,
+        name: str,
+        section: list[int],
+        sidecar: SidecarDir | None = None,
+    ) -> None:
         self.file, self.name = file, name
         self.disk_count, self.first_line, self.start, self.end = section
         self.docs: dict[str, Doc] = {}  # decoded, or written since the snapshot
         self.dirty: set[str] = set()
-        self.keys: dict[str, int] | None = None  # key -> record number
-        self.starts: array | None = None  # record number -> line offset (+ end)
+        self.keys: KeyMap | None = None  # key <-> record number <-> line offset
+        self.sidecar = sidecar
 
     def count(self) -> int:
         if not self.dirty:
@@ -130,12 +139,36 @@ class LazyTable:
             raise self._damaged(i, exc) from None
         return key, doc
 
-    def _index(self) -> dict[str, int]:
+    def _index(self) -> KeyMap:
+        """The key -> record number map: from the sidecar file if an earlier process
+        saved it for this snapshot, else by a scan (which then saves it)."""
+        if self.keys is None and not self._load_keys():
+            self._scan_keys()
+            if self.sidecar is not None and self.keys is not None:
+                self.sidecar.save(f"keys.{self.name}", self.keys.dump())
+        assert self.keys is not None
+        return self.keys
+
+    def _load_keys(self) -> bool:
+        saved = self.sidecar.load(f"keys.{self.name}") if self.sidecar else None
+        if saved is None:
+            return False
+        try:
+            keys = KeyMap.load(saved[1])
+        except (ValueError, TypeError, IndexError):
+            return False
+        if len(keys) != self.disk_count or keys.starts[self.disk_count] != self.end:
+            return False
+        self.keys = keys
+        return True
+
+    def _scan_keys(self) -> None:
         """Each line's key is cut from the chunk in place: splitting a chunk into line
         objects left the kept keys scattered over freed memory (~8 MB more RSS for
         38k strikes than the map itself)."""
         if self.keys is None:
             keys: dict[str, int] = {}
+            names: list[str] = []
             starts = array("Q")
             i = 0
             for base, data in line_blocks(self.file, self.start, self.end):
@@ -148,24 +181,70 @@ class LazyTable:
                     if key is None:
                         key = self._decode(data[at:nl], i)[0]
                     keys[key] = i
+                    names.append(key)
                     starts.append(base + at)
                     at = nl + 1
                     i += 1
             starts.append(self.end)
             if i != self.disk_count:
                 raise self._damaged(i, ValueError(f"{self.disk_count} records listed, {i} found"))
-            self.keys, self.starts = keys, starts
-        return self.keys
+            self.keys = KeyMap.from_scan(names, keys, starts)
+
+    def recno(self, key: str) -> int | None:
+        """The record number of `key` on disk, if its disk record is current."""
+        if key in self.dirty:
+            return None
+        return self._index().get(key)
+
+    def key_names(self) -> KeyMap:
+        """Record number -> key (`.name(i)`), for indexes saved as record numbers."""
+        return self._index()
+
+    def scan(self, reverse: bool = False) -> Iterator[tuple[str, Doc]]:
+        """Every (key, current doc) in table order (or reversed), decoded as it goes and
+        not kept: a listing of the whole table streams in constant memory."""
+        docs, dirty = self.docs, self.dirty
+        on_disk = self._index()
+        new = [k for k in docs if k in dirty and k not in on_disk]
+        if reverse:
+            for key in reversed(new):
+                yield key, docs[key]
+        else:
+            yield from self._disk_scan(docs, dirty, reverse)
+            for key in new:
+                yield key, docs[key]
+            return
+        yield from self._disk_scan(docs, dirty, reverse)
+
+    def _disk_scan(
+        self, docs: dict[str, Doc], dirty: set[str], reverse: bool
+    ) -> Iterator[tuple[str, Doc]]:
+        keys = self._index()
+        starts, fd, n = keys.starts, self.file.fileno(), self.disk_count
+        blocks = range(n, 0, -_SCAN) if reverse else range(0, n, _SCAN)
+        for edge in blocks:
+            lo, hi = (max(0, edge - _SCAN), edge) if reverse else (edge, min(n, edge + _SCAN))
+            data = read_range(fd, starts[lo], starts[hi])
+            lines = data.split(b"\n")
+            span = range(hi - 1, lo - 1, -1) if reverse else range(lo, hi)
+            with bulk():
+                for i in span:
+                    key = keys.name(i)
+                    if key in dirty:
+                        yield key, docs[key]
+                    else:
+                        yield key, self._decode(lines[i - lo], i)[1]
 
     def get(self, key: str) -> Doc | None:
         doc = self.docs.get(key)
         if doc is not None:
             return doc
-        i = self._index().get(key)
+        keys = self._index()
+        i = keys.get(key)
         if i is None:
             return None
-        assert self.starts is not None
-        line = read_range(self.file.fileno(), self.starts[i], self.starts[i + 1] - 1)
+        starts = keys.starts
+        line = read_range(self.file.fileno(), starts[i], starts[i + 1] - 1)
         doc = self.docs[key] = self._decode(line, i)[1]
         return doc
 

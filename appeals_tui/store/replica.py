@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ import orjson
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.store import journal as jf
+from appeals_tui.store.carry import carry_sidecars
 from appeals_tui.store.index import Index, KeyFunc
 from appeals_tui.store.lazy import LazyTable, record_chunks
+from appeals_tui.store.sidecar import SidecarDir, fingerprint
 
 __all__ = ["Replica"]
 
@@ -77,6 +80,8 @@ class Replica:
         self.stale = True
         self.j_ident: tuple[int, int] | None = None
         self.indexes: dict[tuple[str, str], Index] = {}
+        #: table -> keys written since the snapshot (a compaction tells saved indexes)
+        self.changed: dict[str, dict[str, None]] = {}
 
     @property
     def journal_path(self) -> Path:
@@ -95,6 +100,15 @@ class Replica:
         if lazy is not None:
             return lazy.get(key)
         return self.tables.get(table, {}).get(key)
+
+    def scan(self, table: str, reverse: bool = False) -> Iterator[tuple[str, Doc]]:
+        """Every (key, doc) in table order or reversed; a table still on disk is decoded
+        as it goes and not kept (a full listing streams in constant memory)."""
+        lazy = self.lazy.get(table)
+        if lazy is not None:
+            return lazy.scan(reverse)
+        docs = self.tables.get(table, {})
+        return iter(reversed(docs.items()) if reverse else list(docs.items()))
 
     def docs(self, table: str) -> dict[str, Doc]:
         """The whole table as a dict (decoded now if it was still on disk)."""
@@ -127,20 +141,52 @@ class Replica:
         """The index `name` on `table`, built now if this is its first use."""
         idx = self.indexes.get((table, name))
         if idx is None:
-            idx = Index(table, func, multi, order)
-            idx.build(self.docs(table))
+            idx = Index(table, func, multi, order, resolve=self._resolver(table))
+            lazy = self.lazy.get(table)
+            if lazy is None:  # decoded already: build from the live dict
+                idx.build(self.tables.get(table, {}))
+            else:  # still on disk: a saved copy, else one streamed pass (then saved)
+                saved = f"ix.{table}.{name}.{fingerprint(func, order, extra=str(multi))}"
+                if not self._load_index(idx, lazy, saved):
+                    with jf.bulk():
+                        idx.build(lazy.scan())
+                    payload = idx.dump(lazy.recno, lazy.dirty)
+                    if payload is not None and self.snap is not None and self.snap.sidecar:
+                        self.snap.sidecar.save(saved, payload, table=table)
             self.indexes[(table, name)] = idx
-            _give_back()
         return idx
+
+    def _resolver(self, table: str) -> Callable[[str], Doc]:
+        def resolve(key: str) -> Doc:
+            doc = self.get(table, key)
+            if doc is None:
+                raise KeyError(key)
+            return doc
+
+        return resolve
+
+    def _load_index(self, idx: Index, lazy: LazyTable, saved: str) -> bool:
+        found = self.snap.sidecar.load(saved) if self.snap and self.snap.sidecar else None
+        if found is None:
+            return False
+        try:
+            idx.load(found[1], lazy.key_names(), lazy.dirty)
+        except (ValueError, KeyError, IndexError, TypeError):
+            return False  # not what this build saves: rebuild
+        return True
 
     def reload(self) -> None:
         """Read snapshot and journal from scratch (first open, or after a compaction)."""
         self.close()
         self.snap = snap = jf.open_snapshot(self.path / jf.SNAPSHOT)  # parses with GC paused
-        gc.freeze()
+        self._adopt_sidecars(snap)
         self.tables, self.meta = snap.state["tables"], snap.state["meta"]
-        self.lazy = {name: LazyTable(snap.file, name, sec) for name, sec in snap.sections.items()}
+        self.lazy = {
+            name: LazyTable(snap.file, name, sec, snap.sidecar)
+            for name, sec in snap.sections.items()
+        }
         self.indexes = {}
+        self.changed = {}
         self.counts = {}
         self.epoch += 1
         self.jevents = []
@@ -190,16 +236,21 @@ class Replica:
             if op[0] == "put":
                 _, table, key, doc = op
                 counts[table] = counts.get(table, 0) + 1
+                self.changed.setdefault(table, {})[key] = None
                 lazy = self.lazy.get(table)
-                if lazy is not None:  # no index on it yet: building one decodes it
+                mine = [idx for (t, _), idx in indexes.items() if t == table] if indexes else ()
+                if lazy is not None:
+                    if mine:
+                        old = lazy.get(key)  # one record read: its old values leave the index
+                        for idx in mine:
+                            idx.put(key, old, doc)
                     lazy.put(key, doc)
                     continue
                 docs = tables.setdefault(table, {})
-                if indexes:
+                if mine:
                     old = docs.get(key)
-                    for (t, _name), idx in indexes.items():
-                        if t == table:
-                            idx.put(key, old, doc, docs)
+                    for idx in mine:
+                        idx.put(key, old, doc)
                 docs[key] = doc
             elif op[0] == "meta":
                 self.meta[op[1]] = op[2]
@@ -313,11 +364,19 @@ class Replica:
         jf.write_new_journal(self.path, generation)
         # Adopt the new files without decoding again the tables we already hold.
         self.snap = snap = jf.open_snapshot(self.path / jf.SNAPSHOT)
+        self._adopt_sidecars(snap)
+        carry_sidecars(old, snap, lazy, self.changed, self.jevents)
+        if snap.sidecar is not None:
+            snap.sidecar.prune()
         old.close()
         self.lazy = {
-            name: LazyTable(snap.file, name, sec)
+            name: LazyTable(snap.file, name, sec, snap.sidecar)
             for name, sec in snap.sections.items()
             if name not in self.tables
         }
+        self.changed = {}
         self.jevents = []
         self._adopt_journal()
+
+    def _adopt_sidecars(self, snap: jf.Snapshot) -> None:
+        snap.sidecar = SidecarDir(self.path, snap.tag)

@@ -17,10 +17,11 @@ additive only (new tables, fields, rankings); each is listed here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from appeals_tui.domain.errors import StoreError
@@ -86,6 +87,32 @@ class Field:
     def value(self, doc: Mapping[str, Any]) -> Any:
         """The field's value in `doc` (a list for a multi field): the reference
         evaluation every backend must agree with."""
+        return self.getter(doc)
+
+    @cached_property
+    def getter(self) -> Callable[[Mapping[str, Any]], Any]:
+        """`value` compiled once: plain one- and two-key paths read the dict directly
+        (a whole-table aggregate calls this for every doc)."""
+        parts = self.paths[0].split(".")
+        plain = self.derive is Derive.VALUE and not self.multi and "[]" not in self.paths[0]
+        default = self.default
+        if plain and len(parts) == 1:
+            (name,) = parts
+            if default is None:
+                return lambda doc: doc.get(name)
+            return lambda doc: _or(doc.get(name), default)
+        if plain and len(parts) == 2:
+            outer, inner = parts
+
+            def nested(doc: Mapping[str, Any]) -> Any:
+                got = doc.get(outer)
+                value = got.get(inner) if isinstance(got, Mapping) else None
+                return default if value is None else value
+
+            return nested
+        return self._evaluate
+
+    def _evaluate(self, doc: Mapping[str, Any]) -> Any:
         if self.derive is Derive.VALUE:
             got = _walk(doc, self.paths[0])
             if self.multi:
@@ -102,6 +129,10 @@ class Field:
         else:
             value = " ".join(str(_at(doc, p) or "") for p in self.paths)
         return self.default if value is None else value
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
 
 
 def _at(doc: Mapping[str, Any], path: str) -> Any:

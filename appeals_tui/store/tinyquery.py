@@ -116,16 +116,16 @@ def compile_filter(t: Table, flt: Filter) -> QueryInstance:
         return path.test(_guard(_test(f, op, want)))
     if op is Op.IS_NULL:
         if f.multi:
-            return QueryInstance(lambda doc: not f.value(doc), hashval)
-        return QueryInstance(lambda doc: f.value(doc) is None, hashval)
+            return QueryInstance(lambda doc: not f.getter(doc), hashval)
+        return QueryInstance(lambda doc: f.getter(doc) is None, hashval)
     test = _guard(_test(f, op, want))
     if f.multi:
         if f.type is Type.TIMESTAMP:
-            return QueryInstance(lambda doc: any(test(instant(v)) for v in f.value(doc)), hashval)
-        return QueryInstance(lambda doc: any(test(v) for v in f.value(doc)), hashval)
+            return QueryInstance(lambda doc: any(test(instant(v)) for v in f.getter(doc)), hashval)
+        return QueryInstance(lambda doc: any(test(v) for v in f.getter(doc)), hashval)
     if f.type is Type.TIMESTAMP:
-        return QueryInstance(lambda doc: test(instant(f.value(doc))), hashval)
-    return QueryInstance(lambda doc: test(f.value(doc)), hashval)
+        return QueryInstance(lambda doc: test(instant(f.getter(doc))), hashval)
+    return QueryInstance(lambda doc: test(f.getter(doc)), hashval)
 
 
 def _guard(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
@@ -154,7 +154,7 @@ def compile_where(t: Table, where: Sequence[Filter]) -> QueryInstance | None:
 def _sort_value(f: Field | None, doc: Doc) -> Any:
     if f is None:
         return None
-    value = f.value(doc)
+    value = f.getter(doc)
     if f.multi:
         value = min(value) if value else None
     return instant(value) if f.type is Type.TIMESTAMP else value
@@ -223,10 +223,10 @@ def group_docs(
     for doc in docs:
         keys: list[tuple[Any, ...]] = [()]
         for f in by_fields:
-            value = f.value(doc)
+            value = f.getter(doc)
             values = (value or [None]) if f.multi else [value]
             keys = [k + (v,) for k in keys for v in values]
-        totals = [_number(f.value(doc)) for f in sum_fields]
+        totals = [_number(f.getter(doc)) for f in sum_fields]
         for k in keys:
             acc = counts.get(k)
             if acc is None:
@@ -263,10 +263,10 @@ def rank_keys(t: Table, ranking: Ranking) -> Callable[[Doc], tuple[tuple[Any, ..
     def keys(doc: Doc) -> tuple[tuple[Any, ...], ...]:
         if where is not None and not where(doc):
             return ()
-        base = tuple(f.value(doc) for f in parts)
+        base = tuple(f.getter(doc) for f in parts)
         out = [("", *base)]
         for f in also:
-            values = f.value(doc)
+            values = f.getter(doc)
             out.extend((f.name, *base, v) for v in (values if f.multi else [values]))
         return tuple(out)
 
@@ -311,7 +311,7 @@ def rank_order(t: Table, ranking: Ranking, key_field: str) -> Callable[[Doc], by
     def encode(doc: Doc) -> bytes:
         out = []
         for o, f in terms:
-            v = f.value(doc)
+            v = f.getter(doc)
             n = instant(v) if f.type is Type.TIMESTAMP else v
             raw = _number_bytes(-1e308 if n is None else n)  # null: last
             out.append(raw if o.descending else raw.translate(_REVERSE))

@@ -27,7 +27,7 @@ from appeals_tui.store.index import Index, KeyFunc
 from appeals_tui.store.lock import FileLock
 from appeals_tui.store.protocol import EVERYTHING, ChainHead, Filter, Group, Op, Order, Page, Rows
 from appeals_tui.store.replica import Replica
-from appeals_tui.store.schema import SCHEMA, Field, check_names
+from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
 from appeals_tui.store.schema import Table as TableDecl
 from appeals_tui.store.table import JournalDB, StateStorage
 from appeals_tui.store.tinyquery import (
@@ -287,7 +287,21 @@ class Workspace:
     def iterate(
         self, table: str, where: Sequence[Filter] = (), order: Sequence[Order] = ()
     ) -> Iterator[Doc]:
-        yield from self.query(table, where, order).rows
+        """Streamed. In insertion order (either way) a table still on disk is decoded
+        as the caller reads and not kept, so listing a whole table (`history --json`,
+        exports) holds one block of records at a time and its first rows come at once."""
+        t = SCHEMA.table(table)
+        indexed = any(f.op == Op.EQ and f.field in self._indexed(t) for f in where)
+        if indexed or len(order) > 1 or (order and order[0].field != INSERTED):
+            yield from self.query(table, where, order).rows  # an index bucket, or sorting
+            return
+        cond = compile_where(t, where)  # the same tinydb Query, tested doc by doc
+        with self._mutex:
+            self.refresh()
+            items = self._rep.scan(table, reverse=bool(order) and order[0].descending)
+        for _key, doc in items:
+            if cond is None or cond(doc):
+                yield doc
 
     def count(self, table: str, where: Sequence[Filter] = ()) -> int:
         if not where:
@@ -374,9 +388,7 @@ class Workspace:
                 index, _ = snap.entity_index()
                 seqs: list[int] = []
                 for entity in wanted:
-                    have = index.get(entity)
-                    if have is not None:
-                        seqs.extend((have,) if isinstance(have, int) else have)
+                    seqs.extend(index.seqs(entity))
                 out = [snap.event_at(seq) for seq in sorted(seqs)]
                 return out + [e for e in self._rep.jevents if e["entity"] in wanted]
 

@@ -35,7 +35,7 @@ def test_top_follows_changes_of_order_and_group(monkeypatch, table_first):
         old, new = table.get(key), {"g": rng.randrange(4), "at": rng.randrange(50)}
         if table_first:
             table[key] = new
-        idx.put(key, old, new, table)
+        idx.put(key, old, new)
         table[key] = new
         for value in range(4):
             assert idx.top(value, 15) == _expected(table, value, 15)
@@ -48,7 +48,7 @@ def test_plain_index_buckets_keep_entry_order():
     idx = Index("t", lambda d: d["s"])
     idx.build(table)
     new = {"s": "y"}
-    idx.put("a", table["a"], new, table)
+    idx.put("a", table["a"], new)
     table["a"] = new
     assert idx.bucket("x") == [{"s": "x"}]
     assert idx.bucket("y") == [{"s": "y"}, {"s": "y"}]

@@ -1,0 +1,89 @@
+"""Carry the sidecar files of a snapshot over to the one a compaction just wrote.
+
+Why: without this, the first process after every compaction would rebuild each
+key map and index from the whole snapshot again (seconds at 100k decisions).
+A compaction keeps every table's records in the same order (disk order, then
+keys added since), so what a saved file says about old records stays true:
+ - an index's record numbers stay valid; the keys written since the old
+   snapshot join its `pending` list and are filed again by whoever loads it;
+ - the key map of a table copied byte for byte only moves by the distance its
+   section moved; a table with changes is left to be rescanned;
+ - the events' entity index gains the journal's events at the end.
+Anything unexpected just leaves the file behind (it is a cache; see sidecar.py).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from appeals_tui.store import journal as jf
+from appeals_tui.store.index import Index
+from appeals_tui.store.keymap import KeyMap
+from appeals_tui.store.lazy import LazyTable
+
+__all__ = ["carry_sidecars"]
+
+Doc = dict[str, Any]
+
+
+def carry_sidecars(
+    old: jf.Snapshot,
+    new: jf.Snapshot,
+    old_lazy: Mapping[str, LazyTable],
+    changed: Mapping[str, Mapping[str, None]],
+    jevents: list[Doc],
+) -> None:
+    src, dst = old.sidecar, new.sidecar
+    if src is None or dst is None or src.tag == dst.tag:
+        return
+    for header in src.headers():
+        name = str(header.get("name"))
+        try:
+            if name.startswith("ix."):
+                _index(src, dst, name, str(header.get("table")), changed)
+            elif name.startswith("keys."):
+                _keys(src, dst, name, name[len("keys.") :], old, new, old_lazy)
+            elif name == "events":
+                _events(src, dst, old, new, jevents)
+        except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+            continue
+
+
+def _index(src, dst, name: str, table: str, changed: Mapping[str, Mapping[str, None]]) -> None:
+    found = src.load(name)
+    if found is None:
+        return
+    dst.save(name, Index.carry(found[1], changed.get(table, {})), table=table)
+
+
+def _keys(src, dst, name, table, old: jf.Snapshot, new: jf.Snapshot, old_lazy) -> None:
+    lazy = old_lazy.get(table)
+    was, now = old.sections.get(table), new.sections.get(table)
+    if lazy is None or lazy.dirty or was is None or now is None or was[0] != now[0]:
+        return  # decoded or changed: the new snapshot's lines moved; rescan when needed
+    found = src.load(name)
+    if found is None:
+        return
+    dst.save(name, KeyMap.moved(found[1], now[2] - was[2]))
+
+
+def _events(src, dst, old: jf.Snapshot, new: jf.Snapshot, jevents: list[Doc]) -> None:
+    found = src.load("events")
+    if found is None:
+        return
+    index, starts = jf.decode_entities(found[1])
+    entities: dict[str, Any] = {e: list(seqs) for e, seqs in index.items()}
+    shift = new.events_offset - old.events_offset
+    moved = array("Q", (s + shift for s in starts))
+    for ev in jevents:
+        if ev["seq"] != len(moved):
+            return  # not the next event: leave it to a rescan
+        entities.setdefault(str(ev.get("entity", "")), []).append(ev["seq"])
+        moved.append(moved[-1] + len(jf.encode_line(ev)))
+    if len(moved) != new.header["events"] + 1:
+        return
+    dst.save("events", jf.encode_entities(entities, moved))
