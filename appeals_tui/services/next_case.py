@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..domain.models import CaseStatus
-from .cases import CaseFilter, get_case, list_cases
+from .cases import CaseFilter, list_cases
 from .session import Session
 
 __all__ = ["decidable_by_me", "next_case"]
@@ -35,17 +35,16 @@ def next_case(
     after: Iterable[str] = (),
     skip: Iterable[str] = (),
 ) -> str | None:
-    """The first case of `after` (the rows below the one just decided) still decidable,
-    else the first decidable case from the top of the queue; None when none is left."""
+    """The first case of `after` (the rows below the one just decided) still in the queue
+    and decidable, else the first decidable case from the top; None when none is left."""
     skipped = set(skip)
-    for case_id in after:
-        if case_id in skipped:
-            continue
-        case = get_case(session, case_id)
-        if flt.matches(case) and decidable_by_me(session, case):
-            return case_id
     page = list_cases(session, flt, sort=sort, offset=0, limit=LOOK_AHEAD)
-    for case in page.cases:
-        if case["case_id"] not in skipped and decidable_by_me(session, case):
-            return str(case["case_id"])
-    return None
+    ready = [
+        str(c["case_id"])
+        for c in page.cases
+        if c["case_id"] not in skipped and decidable_by_me(session, c)
+    ]
+    for case_id in after:
+        if case_id in ready:
+            return case_id
+    return ready[0] if ready else None

@@ -432,7 +432,7 @@ class DecideScreen(AppealsScreen):
                 self.queue.after,
                 {self.case_id},
                 done=lambda case_id: self._open_next(case_id, decision.decision_id),
-                failed=lambda _exc: self._open_next(None, decision.decision_id),
+                failed=lambda exc: self._next_failed(exc, decision.decision_id),
                 group="next",
             )
             return
@@ -445,6 +445,12 @@ class DecideScreen(AppealsScreen):
         app = self.app
         while len(app.screen_stack) > 1 and not isinstance(app.screen_stack[-1], QueueScreen):
             app.pop_screen()
+
+    def _next_failed(self, exc: BaseException, decision_id: str) -> None:
+        """Saved, but the next case could not be looked up: say why, back to the queue."""
+        self.app.notify(error_text(exc), title="Next case", severity="error", markup=False)
+        self._to_queue()
+        offer_notice(self.app, decision_id)
 
     def _open_next(self, case_id: str | None, decision_id: str) -> None:
         """The notice question first, then the next case (so nothing it asks lands on the
