@@ -8,7 +8,29 @@ __all__ = ["register"]
 
 
 def register(cli: click.Group) -> None:
-    from . import appeals, bench, cases, decisions, leads, notices, records, strikes, workspace
+    from . import (
+        appeals,
+        bench,
+        cases,
+        decisions,
+        leads,
+        media,
+        notices,
+        records,
+        strikes,
+        workspace,
+    )
 
-    for module in (workspace, cases, decisions, appeals, records, notices, strikes, leads, bench):
+    for module in (
+        workspace,
+        cases,
+        decisions,
+        appeals,
+        records,
+        notices,
+        strikes,
+        leads,
+        bench,
+        media,
+    ):
         module.register(cli)

@@ -90,7 +90,9 @@ def precedents_cmd(ctx, case_id, factors, limit) -> None:
     rows = [r.to_dict() for r in ranked]
     human = (
         "\n".join(
-            f"{r.decision['decision_id']:<10} {r.similarity:.0%} {'★' if r.canonical else ' '} "
+            f"{r.decision['decision_id']:<10} "
+            + (f"image~{r.image_distance:<3}" if r.same_image else f"{r.similarity:>8.0%}")
+            + f" {'★' if r.canonical else ' '} "
             f"{r.decision['action']:<16} {one_line(r.decision['reasoning'], 60)}"
             for r in ranked
         )

@@ -193,6 +193,8 @@ class Decision(Record):
     jurisdiction: str = ""
     diverged: bool = False
     version: int = 1
+    #: SHA-256 of the images the case held when decided (what the decision was about)
+    media: list[str] = field(default_factory=list)
 
 
 @dataclass

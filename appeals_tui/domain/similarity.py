@@ -51,6 +51,9 @@ class RankedPrecedent:
     similarity: float
     same_clause: bool
     canonical: bool
+    #: the precedent's case holds an image matching this case's (PDQ), ranked first
+    same_image: bool = False
+    image_distance: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,8 @@ class RankedPrecedent:
             "similarity": round(self.similarity, 4),
             "same_clause": self.same_clause,
             "canonical": self.canonical,
+            "same_image": self.same_image,
+            "image_distance": self.image_distance,
             "decision": self.decision,
         }
 

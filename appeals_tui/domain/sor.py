@@ -53,7 +53,16 @@ def is_synthetic(case: Mapping[str, Any]) -> bool:
 
 
 def content_type_for(case: Mapping[str, Any]) -> list[str]:
-    """CONTENT_TYPE_SYNTHETIC_MEDIA for AI-generated media, else video/image/text by subject type."""
+    """From the images actually attached (image, plus video for reels/stories, plus synthetic
+    where the report says AI-generated); without images, from the subject and description."""
+    if case.get("media"):
+        kinds = ["CONTENT_TYPE_IMAGE"]
+        stype = str((case.get("subject") or {}).get("subject_type") or "").lower()
+        if stype in ("reel", "story"):
+            kinds.append("CONTENT_TYPE_VIDEO")
+        if is_synthetic(case):
+            kinds.append("CONTENT_TYPE_SYNTHETIC_MEDIA")
+        return kinds
     if is_synthetic(case):
         return ["CONTENT_TYPE_SYNTHETIC_MEDIA"]
     subject = case.get("subject") or {}

@@ -215,6 +215,7 @@ def record_decision(
         account=case["subject"]["account"],
         jurisdiction=case.get("jurisdiction") or "",
         diverged=divergence.required,
+        media=list(case.get("media") or ()),
     )
     if divergence.precedent is not None:
         decision.guidance["nearest_precedent"] = {

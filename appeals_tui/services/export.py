@@ -56,6 +56,7 @@ CSV_COLUMNS = (
     "canonical",
     "account",
     "jurisdiction",
+    "media",
 )
 
 
@@ -81,6 +82,7 @@ def decision_row(d: dict[str, Any]) -> dict[str, Any]:
         "canonical": "yes" if d.get("canonical") else "no",
         "account": d.get("account", ""),
         "jurisdiction": d.get("jurisdiction", ""),
+        "media": ";".join(d.get("media") or ()),
     }
     for f in FACTORS:
         row[f"factor_{f}"] = "yes" if d["factors"].get(f) else "no"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pdqhash
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 __all__ = [
     "FORMATS",
@@ -29,6 +29,8 @@ __all__ = [
     "inspect_image",
     "pdq_of",
     "decode_first_frame",
+    "display_image",
+    "DISPLAY_SIDE",
 ]
 
 #: Pillow format names we accept (GIF: first frame only)
@@ -141,3 +143,26 @@ def inspect_image(data: bytes, sha256: str) -> ImageFacts:
     full.thumbnail((_PDQ_SIDE, _PDQ_SIDE))
     pdq, quality = pdq_of(full)
     return ImageFacts(sha256, len(data), fmt, width, height, pdq, quality)
+
+
+#: Gaussian radius per blur level, as a fraction of the shown image's longer side
+_BLUR_FRACTION = {0: 0.0, 1: 0.015, 2: 0.04, 3: 0.09}
+#: enough pixels for a terminal (Sixel/Kitty at ~10x20 px a cell across ~60 cells)
+DISPLAY_SIDE = 640
+
+
+def display_image(
+    data: bytes, *, blur: int, greyscale: bool, max_side: int = DISPLAY_SIDE
+) -> Image.Image:
+    """The picture as a moderator's settings say to show it: bounded, blurred, greyscale.
+
+    Runs in a worker: decoding is bounded by the same checks as import (JPEG is
+    decoded at reduced scale), and blurring works on the small copy.
+    """
+    img = decode_first_frame(data, max_side=max_side)
+    if greyscale:
+        img = ImageOps.grayscale(img).convert("RGB")
+    fraction = _BLUR_FRACTION.get(blur, _BLUR_FRACTION[3])
+    if fraction:
+        img = img.filter(ImageFilter.GaussianBlur(max(1.0, fraction * max(img.size))))
+    return img

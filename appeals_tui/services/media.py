@@ -24,6 +24,7 @@ from .session import Session
 __all__ = [
     "MediaCollector",
     "media_store",
+    "read_bounded",
     "media_doc",
     "get_media",
     "media_bytes",
@@ -37,7 +38,7 @@ def media_store(ws: Store) -> MediaStore:
     return MediaStore(Path(ws.media_dir))
 
 
-def _read_bounded(path: Path) -> bytes:
+def read_bounded(path: Path) -> bytes:
     """Read a regular file (never following a symlink), at most MAX_BYTES + 1 bytes."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
@@ -88,7 +89,7 @@ class MediaCollector:
         if entry in self._problems:
             return self._problems[entry]
         try:
-            data = _read_bounded(self._resolve(entry))
+            data = read_bounded(self._resolve(entry))
             self.facts[entry] = inspect_image(data, sha256_hex(data))
             return None
         except ImageRejected as exc:
@@ -105,7 +106,7 @@ class MediaCollector:
             if store.has(facts.sha256):
                 continue
             try:
-                data = _read_bounded(self._resolve(entry))
+                data = read_bounded(self._resolve(entry))
             except ImageRejected as exc:
                 changed.append(f"{source}: media: {entry}: {exc}")
                 continue

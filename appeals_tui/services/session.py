@@ -36,6 +36,8 @@ DEFAULT_CONFIG: dict[str, int] = {
     "appeal_sla_days": 7,
     "case_sla_hours": 24,
     "strike_threshold": 3,
+    #: PDQ Hamming distance (of 256 bits) at or under which two images match
+    "pdq_match_distance": 31,
 }
 
 

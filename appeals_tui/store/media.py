@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from appeals_tui.store.files import fsync_dir, temp_file
 
 __all__ = ["MediaStore", "MediaProblem", "sha256_hex", "is_sha256"]
 
@@ -40,7 +41,8 @@ class MediaProblem:
 
 
 class MediaStore:
-    """Files under `root`, one per distinct content; directories 0700, files 0600."""
+    """Files under `root`, one per distinct content, private like the workspace around it:
+    directories 0700 and files 0600, or 2770/0660 when the workspace is shared with a group."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -59,12 +61,13 @@ class MediaStore:
         target = self.path_for(digest)
         if target.is_file():
             return digest
+        mode = self._dir_mode()
         for folder in (self.root, target.parent):
-            folder.mkdir(mode=0o700, exist_ok=True)
-            os.chmod(folder, 0o700)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+            if not folder.is_dir():
+                folder.mkdir(mode=0o700, exist_ok=True)
+                os.chmod(folder, mode)
+        fd, tmp = temp_file(target.parent, target.name)
         try:
-            os.fchmod(fd, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
@@ -73,12 +76,16 @@ class MediaStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        fsync_dir(target.parent)
         return digest
+
+    def _dir_mode(self) -> int:
+        """2770 when the folder holding the media store is group-shared, else 0700."""
+        try:
+            shared = os.stat(self.root.parent).st_mode & 0o070 == 0o070
+        except OSError:
+            shared = False
+        return 0o2770 if shared else 0o700
 
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()

@@ -13,6 +13,7 @@ Paths: dotted keys into the doc ("subject.account"); "[]" walks a list
 Stability: the PostgreSQL backend builds tables from this module. Changes are
 additive only (new tables, fields, rankings); each is listed here.
     - v1 (issue 11): first version.
+    - issue 17: `cases.media` indexed; `media.pdq_quality`; table `media_prefs`.
 """
 
 from __future__ import annotations
@@ -241,7 +242,9 @@ SCHEMA = Schema(
                 _f("first_reported_at", type=TIME),
                 _f("report_count", "report_ids", type=INT, derive=Derive.LENGTH),
                 _f("reach", "metrics.views", "metrics.followers", type=INT, derive=Derive.SUM),
-                _f("media", "media[]", multi=True),  # SHA-256 of each image (store/media.py)
+                # SHA-256 of each image (store/media.py); looked up to find the cases
+                # holding a matching image (services/media_match.py)
+                _f("media", "media[]", multi=True, indexed=True),
                 _f(
                     "search",
                     "case_id",
@@ -321,7 +324,18 @@ SCHEMA = Schema(
                 _f("at", type=TIME),
             ),
         ),
-        Table("media", "sha256", (_f("sha256"), _f("first_case"), _f("first_account"))),
+        Table(
+            "media",
+            "sha256",
+            (
+                _f("sha256"),
+                _f("first_case"),
+                _f("first_account"),
+                _f("pdq_quality", type=INT, default=0),
+            ),
+        ),
+        # each user's own media display preferences (services/media_prefs.py)
+        Table("media_prefs", "user", (_f("user"),)),
         Table("qa", "batch_id", (_f("batch_id"), _f("reviewer"), _f("created_at", type=TIME))),
     ),
     rankings=(

@@ -177,3 +177,17 @@ def test_verify_names_a_changed_or_missing_file(sessions, tmp_path):
     assert [p.sha256 for p in problems] == sorted([sha_a, sha_b])
     texts = " ".join(p.problem for p in problems)
     assert "content changed" in texts and "missing" in texts
+
+
+def test_media_store_follows_a_group_shared_workspace(tmp_path):
+    from appeals_tui.store.media import MediaStore
+
+    shared = tmp_path / "team-ws"
+    shared.mkdir()
+    os.chmod(shared, 0o2770)
+    store = MediaStore(shared / "media")
+    sha = store.put(png_bytes())
+    assert stat.S_IMODE(os.stat(store.root).st_mode) == 0o2770
+    assert stat.S_IMODE(os.stat(store.path_for(sha).parent).st_mode) == 0o2770
+    assert stat.S_IMODE(os.stat(store.path_for(sha)).st_mode) == 0o660
+    assert store.put(png_bytes()) == sha and store.check(sha) is None

@@ -15,6 +15,7 @@ from ...domain.errors import PermissionDenied
 from ...domain.similarity import RankedPrecedent
 from ...services import cases, decisions
 from ...services.decisions import DecisionDraft
+from ...services.media_match import ImageMatch, case_image_matches, with_image_precedents
 from ...services.precedents import precedents_for_case
 from ...services.session import Session
 from ..base import AppealsScreen
@@ -28,6 +29,7 @@ from ..widgets.case_views import (
     timeline_text,
 )
 from ..widgets.dialogs import TextPrompt
+from ..widgets.media_viewer import MediaViewer
 from ..widgets.precedents import PrecedentsList
 from .decide import QueueContext
 
@@ -43,6 +45,7 @@ class CaseView:
     precedents: list[RankedPrecedent] = field(default_factory=list)
     precedent_note: str = ""
     decision: dict[str, Any] | None = None
+    image_matches: list[ImageMatch] = field(default_factory=list)
 
     @property
     def case(self) -> dict[str, Any]:
@@ -57,7 +60,7 @@ def load_case_view(session: Session, case_id: str) -> CaseView:
         notes: list[dict[str, Any]] | None = cases.notes_for(session, f"case:{case_id}")
     except PermissionDenied:
         notes = None
-    view = CaseView(file=file, notes=notes)
+    view = CaseView(file=file, notes=notes, image_matches=case_image_matches(session, case_id))
     if case.get("decision_id"):
         view.decision = decisions.get_decision(session, case["decision_id"])
         view.precedents = precedents_for_case(session, case_id, limit=5)
@@ -66,20 +69,43 @@ def load_case_view(session: Session, case_id: str) -> CaseView:
     earlier = [d for d in file["account_decisions"] if d["case_id"] != case_id]
     if earlier:
         last = max(earlier, key=lambda d: d["decided_at"])
-        view.precedents = decisions.precedents_for(
+        ranked = decisions.precedents_for(
             session,
             last["factors"],
             {c["id"] for c in last["clauses"]},
             exclude_case=case_id,
             limit=5,
         )
+        view.precedents = with_image_precedents(session, case_id, ranked, 5)
         view.precedent_note = (
             f"Using the factors of {last['decision_id']}, this account's last decision. "
             "Answer the factors in Decide (d) for this case's own precedents."
         )
     else:
+        view.precedents = with_image_precedents(session, case_id, [], 5)
         view.precedent_note = "Answer the factors in Decide (d) to see precedents for this case."
     return view
+
+
+def matches_text(matches: list[ImageMatch]) -> Text:
+    """Earlier cases holding the same picture (PDQ), and what was decided there."""
+    if not matches:
+        return Text("")
+    text = Text(f"Same image seen in {len(matches)} other case(s):\n", style="bold yellow")
+    for m in matches:
+        text.append(f"  {m.case_id} ", style="bold")
+        text.append(visible(m.account))
+        text.append(f" ({m.platform}) · distance {m.distance}/256 · ")
+        if m.decision_id:
+            text.append(
+                f"decided {m.action} by {visible(m.moderator)} on {(m.decided_at or '')[:10]}"
+                f" ({m.decision_id})",
+                style="bold",
+            )
+        else:
+            text.append(f"not decided ({m.status})", style="italic")
+        text.append("\n")
+    return text
 
 
 class CaseScreen(AppealsScreen):
@@ -87,7 +113,7 @@ class CaseScreen(AppealsScreen):
 
     CSS_PATH = "case.tcss"
     HELP_TITLE = "Case"
-    HELP_TEXT = "Read the case, then claim (c) and decide (d); once decided, n prepares the notice to the user. Tabs hold reports, account history, timeline, precedents and notes."
+    HELP_TEXT = "Read the case, then claim (c) and decide (d); once decided, n prepares the notice to the user. Tabs hold reports, account history, timeline, precedents and notes. Images start blurred: v reveals the current one, g greyscale, m hides media, +/- blur level (focus the images; ←/→ page them)."
     BINDINGS = [
         Binding("escape", "back", "Back", id="case-back", tooltip="Back to the queue"),
         Binding("c", "claim", "Claim", id="case-claim", tooltip="Claim this case"),
@@ -115,7 +141,10 @@ class CaseScreen(AppealsScreen):
             tooltip="Notice to the user about the decision",
         ),
         Binding("r", "reload", "Reload", id="case-reload", tooltip="Reload the case"),
-    ]
+        Binding("v", "media('reveal')", "Reveal", id="case-media-reveal", tooltip="Reveal the current image until you press v again or move on", show=False),
+        Binding("g", "media('greyscale')", "Greyscale", id="case-media-grey", tooltip="Greyscale on/off (your preference)", show=False),
+        Binding("m", "media('hide')", "Hide media", id="case-media-hide", tooltip="Hide or show media (your preference)", show=False),
+    ]  # fmt: skip
     PALETTE = [
         ("Claim case", "Claim this case", "claim"),
         ("Decide", "Record a decision on this case", "decide"),
@@ -151,6 +180,8 @@ class CaseScreen(AppealsScreen):
             with TabPane("Content", id="tab-content"):
                 with VerticalScroll():
                     yield Static(id="case-content", classes="user-text")
+                    yield MediaViewer(id="case-images")
+                    yield Static(id="case-matches")
                     yield Static(id="case-media", classes="user-text")
                     yield Static(id="case-decision")
             with TabPane("Reports", id="tab-reports"):
@@ -189,6 +220,12 @@ class CaseScreen(AppealsScreen):
         media = Text("Media: ", style="bold")
         media.append(visible(case.get("media_description")) or "(none)")
         self.query_one("#case-media", Static).update(media)
+        viewer = self.query_one(MediaViewer)
+        if viewer.hashes != list(case.get("media") or ()):
+            viewer.show(list(case.get("media") or ()))
+        matches = self.query_one("#case-matches", Static)
+        matches.update(matches_text(view.image_matches))
+        matches.display = bool(view.image_matches)
         self.query_one("#case-decision", Static).update(decision_text(view.decision))
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("tab-reports").label = Text(f"Reports ({len(view.file['reports'])})")
@@ -199,6 +236,12 @@ class CaseScreen(AppealsScreen):
         if view.notes is not None:
             tabs.get_tab("tab-notes").label = Text(f"Notes ({len(view.notes)})")
         self.query_one("#case-notes", Static).update(notes_text(view.notes))
+
+    def action_media(self, what: str) -> None:
+        """v/g/m work from anywhere on the screen; ←/→ page when the images have focus."""
+        viewer = self.query_one(MediaViewer)
+        if viewer.hashes:
+            getattr(viewer, f"action_{what}")()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -39,6 +39,7 @@ from ..widgets.decision_form import DecisionForm
 from ..widgets.dialogs import ConflictDialog
 from ..widgets.factor_list import FactorList
 from ..widgets.guidance_panel import GuidancePanel
+from ..widgets.media_viewer import MediaViewer
 from ..widgets.precedents import PrecedentsList
 
 __all__ = ["DecideScreen", "LiveView", "QueueContext", "live_view", "offer_notice"]
@@ -152,7 +153,8 @@ class DecideScreen(AppealsScreen):
         "Answer each factor with y or n (↑/↓ move; they start unanswered). Guidance and "
         "precedents follow your answers; ctrl+g takes the recommended action and clause and "
         "moves to the reasoning. ctrl+s saves; ctrl+n saves and opens the next case of the "
-        "queue. escape goes back and keeps the draft."
+        "queue. escape goes back and keeps the draft. The case's images start blurred: focus "
+        "them (tab or click), then v reveals, g greyscale, m hides, ←/→ page."
     )
     BINDINGS = [
         Binding(
@@ -254,6 +256,7 @@ class DecideScreen(AppealsScreen):
             side=[
                 Static(Text("loading…", style="dim"), id="decide-content", classes="user-text"),
                 Static(id="decide-media", classes="user-text"),
+                MediaViewer(id="decide-images"),
                 Static(id="decide-reports", classes="user-text"),
                 Static(id="decide-account", classes="user-text"),
                 Label("Guidance", classes="section-title"),
@@ -310,6 +313,9 @@ class DecideScreen(AppealsScreen):
             strict=True,
         ):
             self.query_one(widget_id, Static).update(text)
+        viewer = self.query_one(MediaViewer)
+        if viewer.hashes != list(case.get("media") or ()):
+            viewer.show(list(case.get("media") or ()))
         self._schedule(0)
 
     # -- live guidance -------------------------------------------------------------
