@@ -31,6 +31,7 @@ from appeals_tui.ui.screens.queue import QueueScreen
 from appeals_tui.ui.screens.review import ReviewScreen
 from appeals_tui.ui.widgets.appeal_dialogs import AppealConfirm
 from appeals_tui.ui.widgets.factor_list import FactorList
+from appeals_tui.ui.widgets.media_viewer import MediaViewer
 from tests.conftest import GLAMOUR, PROMO, case_for, factors, removal, report
 
 from .conftest import import_rows, settle
@@ -71,7 +72,7 @@ async def test_claiming_an_appeal_keeps_the_cursor_on_it(sessions):
 
 def _tab_stops(screen) -> list:
     """Focusable widgets that take no input (a scroll container: typing there goes nowhere)."""
-    inputs = (OptionList, Select, Input, TextArea, SelectionList)
+    inputs = (OptionList, Select, Input, TextArea, SelectionList, MediaViewer)
     return [w for w in screen.focus_chain if not isinstance(w, inputs)]
 
 
