@@ -18,9 +18,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from appeals_tui.domain.progress import Progress
 from appeals_tui.store import Workspace
 from benchmarks.baselines import sqlite_insert, tinydb_insert
 from benchmarks.build import MODERATORS, build_workspace
+from benchmarks.completion import measure_completion
 from benchmarks.measure import peak_rss_mb
 
 __all__ = ["run", "run_cli_bench", "BUDGETS", "format_table"]
@@ -103,8 +105,12 @@ def run(
     compare: bool = True,
     baseline_at: int = 1000,
     tui: bool = True,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Build, measure, compare; returns all figures (times in ms, sizes in MB)."""
+    """Build, measure, compare; returns all figures (times in ms, sizes in MB).
+
+    `progress` follows the build; measuring runs in child processes and shows as one step.
+    """
     samples = samples or max(10, min(200, decisions // 10))
     open_cases = max(samples + 50, decisions // 50)
     root = Path(workdir or tempfile.mkdtemp(prefix="appeals-bench-"))
@@ -115,12 +121,15 @@ def run(
     started = time.perf_counter()
     try:
         t = time.perf_counter()
-        build_workspace(path, decisions, open_cases)
+        build_workspace(path, decisions, open_cases, progress=progress)
         result["build_s"] = round(time.perf_counter() - t, 2)
+        if progress:
+            progress(0, None, "measuring")
         counts, size, template = _workspace_facts(path)
         result["records"] = counts
         result["disk_mb"] = round(size / 2**20, 1)
         result["ops"] = _measure_in_child(path, samples, ALL_OPS)
+        result["completion"] = measure_completion(path, min(10, samples))
         result["peak_rss_mb"] = result["ops"].pop("peak_rss_mb")
         if tui:
             result["tui"] = _tui_in_child(path, MODERATORS[0], min(10, samples))
@@ -241,6 +250,16 @@ def format_table(result: dict[str, Any]) -> str:
         f"workspace on disk: {result['disk_mb']} MB   build {result['build_s']} s   "
         f"total {result['total_s']} s",
     ]
+    if "completion" in result:
+        c = result["completion"]
+        ids, cmds = c["case_ids"], c["commands"]
+        lines += [
+            "",
+            f"shell completion (fresh process): case ids median {ids['wall_median_ms']:.0f} ms "
+            f"wall, {ids['cpu_median_ms']:.0f} ms CPU (budget 200); command names "
+            f"{cmds['wall_median_ms']:.0f} ms wall, {cmds['cpu_median_ms']:.0f} ms CPU "
+            f"(ids x{c['case_ids_vs_commands']})",
+        ]
     if "tui" in result:
         t = result["tui"]
         lines += ["", f"TUI (headless, 160x48): first paint {t['first_paint_ms']:.0f} ms"]

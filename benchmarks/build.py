@@ -19,6 +19,7 @@ from typing import Any
 
 from appeals_tui.domain.guidance import recommend
 from appeals_tui.domain.models import FACTORS, Appeal, Report
+from appeals_tui.domain.progress import EVERY, Progress
 from appeals_tui.domain.reports import ParsedReport
 from appeals_tui.domain.timeutil import iso
 from appeals_tui.paths import data_dir
@@ -141,7 +142,9 @@ def _sessions(ws: Any, clock: Clock) -> dict[str, Session]:
     }
 
 
-def _import_cases(sessions: dict[str, Session], corpus: Corpus, cases: int) -> None:
+def _import_cases(
+    sessions: dict[str, Session], corpus: Corpus, cases: int, progress: Progress | None = None
+) -> None:
     """Reports for `cases` subjects, 1-3 each, through intake in large batches."""
     rng, start = corpus.rng, BENCH_NOW - timedelta(days=365)
     step = timedelta(days=364) / max(cases, 1)
@@ -149,6 +152,8 @@ def _import_cases(sessions: dict[str, Session], corpus: Corpus, cases: int) -> N
     batch: list[ParsedReport] = []
     n = 0
     for case_no in range(cases):
+        if progress and case_no % EVERY == 0:
+            progress(case_no, cases, "building cases")
         at = start + step * case_no
         account = f"acct{rng.randrange(accounts):06d}"
         for _ in range(1 + (rng.random() < 0.3) + (rng.random() < 0.1)):
@@ -160,9 +165,17 @@ def _import_cases(sessions: dict[str, Session], corpus: Corpus, cases: int) -> N
             batch = []
     if batch:
         intake.import_parsed(sessions["mod01"], batch, source="bench.jsonl")
+    if progress:
+        progress(cases, cases, "building cases")
 
 
-def _decide_bulk(ws: Any, sessions: dict[str, Session], corpus: Corpus, n: int) -> list[str]:
+def _decide_bulk(
+    ws: Any,
+    sessions: dict[str, Session],
+    corpus: Corpus,
+    n: int,
+    progress: Progress | None = None,
+) -> list[str]:
     """Decide the first `n` cases exactly as `decide()` records them; returns decision ids."""
     rng, clock = corpus.rng, sessions["admin"].clock
     case_ids = sorted(c["case_id"] for c in ws.all("cases"))[:n]
@@ -170,6 +183,8 @@ def _decide_bulk(ws: Any, sessions: dict[str, Session], corpus: Corpus, n: int) 
     for lo in range(0, len(case_ids), _BATCH):
         with ws.transaction("mod01") as txn:
             for case_id in case_ids[lo : lo + _BATCH]:
+                if progress and len(ids) % EVERY == 0:
+                    progress(len(ids), len(case_ids), "building decisions")
                 case = txn.get("cases", case_id)
                 session = sessions[rng.choice(MODERATORS)]
                 first = datetime.fromisoformat(case["first_reported_at"])
@@ -188,6 +203,8 @@ def _decide_bulk(ws: Any, sessions: dict[str, Session], corpus: Corpus, n: int) 
                     },
                 )
                 ids.append(decision.decision_id)
+    if progress:
+        progress(len(ids), len(ids), "building decisions")
     return ids
 
 
@@ -274,17 +291,21 @@ def _appeal_one(txn, sessions, corpus, decision, clock, rng) -> None:
     txn.event("appeal.resolved", f"appeal:{appeal_id}", {"outcome": outcome})
 
 
-def build_workspace(path: Path, decisions: int, open_cases: int, seed: int = 8) -> Corpus:
-    """A workspace at `path` with `decisions` decided cases plus `open_cases` undecided."""
+def build_workspace(
+    path: Path, decisions: int, open_cases: int, seed: int = 8, progress: Progress | None = None
+) -> Corpus:
+    """A workspace at `path` with `decisions` decided cases plus `open_cases` undecided.
+
+    `progress` sees "building cases", "building decisions" and "compacting"."""
     clock = Clock(BENCH_NOW - timedelta(days=366))
     ws = roster.init_workspace(path, "admin")
     try:
         sessions = _sessions(ws, clock)
         corpus = Corpus.load(seed)
-        _import_cases(sessions, corpus, decisions + open_cases)
-        ids = _decide_bulk(ws, sessions, corpus, decisions)
+        _import_cases(sessions, corpus, decisions + open_cases, progress)
+        ids = _decide_bulk(ws, sessions, corpus, decisions, progress)
         _appeals_bulk(ws, sessions, corpus, ids)
-        ws.compact()
+        ws.compact(progress)
     finally:
         ws.close()
     return corpus

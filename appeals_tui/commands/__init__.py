@@ -34,3 +34,6 @@ def register(cli: click.Group) -> None:
         media,
     ):
         module.register(cli)
+    from .completion import install
+
+    install(cli)  # last: completes the parameters every module above declared

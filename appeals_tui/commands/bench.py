@@ -25,6 +25,12 @@ from ..cli import common, emit, wants_json
 @click.option("--no-compare", is_flag=True, help="Skip the TinyDB JSONStorage and sqlite runs.")
 @click.option("--no-tui", is_flag=True, help="Skip the headless TUI latency run.")
 @click.option(
+    "--media",
+    "media_only",
+    is_flag=True,
+    help="Only the media figures: PDQ hashing rate, match lookup at 100k, render time.",
+)
+@click.option(
     "--cli",
     "cli_mode",
     is_flag=True,
@@ -48,8 +54,19 @@ def bench_cmd(
     no_tui: bool,
     cli_mode: bool,
     baseline: Path | None,
+    media_only: bool = False,
 ) -> None:
     """Benchmark decide, open, history, precedents and stats at N decisions."""
+    if media_only:
+        try:
+            from benchmarks.media import format_media, run_media
+        except ImportError:
+            raise click.ClickException(
+                "the benchmarks package is not installed; run from a source checkout"
+            ) from None
+        figures = run_media(samples=samples or 20)
+        emit(ctx, figures, None if wants_json(ctx) else format_media(figures))
+        return
     try:
         from benchmarks.bench import format_table, run, run_cli_bench
     except ImportError:
@@ -62,9 +79,22 @@ def bench_cmd(
         result, table = run_cli_bench(n, workdir, baseline or workdir)
         emit(ctx, result, None if wants_json(ctx) else table)
         return
-    result = run(
-        n, samples=samples, workdir=workdir, keep=keep, compare=not no_compare, tui=not no_tui
-    )
+    from .progress import long_work
+
+    stopped = "stopped; the benchmark workspace was removed"
+    if keep:
+        stopped = "stopped; the partly built benchmark workspace was kept"
+    writing = frozenset({"compacting"})
+    with long_work(ctx, "benchmark", stopped=stopped, bytes_phases=writing, safe_points=False) as p:
+        result = run(
+            n,
+            samples=samples,
+            workdir=workdir,
+            keep=keep,
+            compare=not no_compare,
+            tui=not no_tui,
+            progress=p,
+        )
     emit(ctx, result, None if wants_json(ctx) else format_table(result))
 
 

@@ -21,8 +21,11 @@ def import_group() -> None:
 def import_reports_cmd(ctx: click.Context, file: Path) -> None:
     """Import reports from FILE (.jsonl or .csv); all or nothing."""
     from ..services.intake import import_reports
+    from .progress import long_work
 
-    result = import_reports(session(ctx), file)
+    sess = session(ctx)
+    with long_work(ctx, "importing", stopped="stopped; nothing was imported") as progress:
+        result = import_reports(sess, file, progress)
     emit(
         ctx,
         result.to_dict(),

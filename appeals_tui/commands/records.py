@@ -120,12 +120,23 @@ def export_decisions_cmd(ctx, fmt, out, skip_invalid, **filters) -> None:
 
     if fmt == "sor-api" and out is None:
         raise click.UsageError("--format sor-api writes a folder: give --out FOLDER")
+    from .progress import long_work
+
     sess = session(ctx)
     flt = build_filter(**filters)
-    if out is None:
-        result = export_decisions(sess, fmt, sys.stdout, flt, skip_invalid=skip_invalid)
+    if out is not None:
+        stopped = "stopped; the partial export was removed"
+    elif fmt == "sor":
+        stopped = "stopped; nothing was written"  # statements are held back until all pass
     else:
-        result = export_to_path(sess, fmt, out, flt, skip_invalid=skip_invalid)
+        stopped = "stopped; the output above is incomplete"
+    with long_work(ctx, "exporting", stopped=stopped) as progress:
+        if out is None:
+            result = export_decisions(
+                sess, fmt, sys.stdout, flt, progress, skip_invalid=skip_invalid
+            )
+        else:
+            result = export_to_path(sess, fmt, out, flt, progress, skip_invalid=skip_invalid)
     for problem in result.invalid:
         click.echo(f"skipped {visible(problem, keep_newlines=False)}", err=True)
     if wants_json(ctx):

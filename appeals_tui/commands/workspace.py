@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..cli import common, data_dir, emit, opt, session, wants_json
+from ..domain.text import visible
 
 
 @click.command("init")
@@ -114,6 +115,7 @@ def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
     from ..domain.errors import ValidationError
     from ..store.audit import parse_head
     from ..store.factory import open_store, verify_store
+    from .progress import long_work
 
     anchor = None
     if expect is not None:
@@ -121,7 +123,9 @@ def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
             anchor = parse_head(expect)
         except ValueError as exc:
             raise ValidationError(f"--expect {exc}") from None
-    result = verify_store(data_dir(ctx), expect=anchor)
+    reading = frozenset({"verifying"})
+    with long_work(ctx, "verifying", stopped="stopped; nothing changed", bytes_phases=reading) as p:
+        result = verify_store(data_dir(ctx), expect=anchor, progress=p)
     media_problems, media_checked = [], 0
     if result.ok:
         from ..services.media import verify_media
@@ -172,8 +176,13 @@ def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
 def compact(ctx: click.Context) -> None:
     """Fold the journal into a snapshot (admins); safe to interrupt."""
     from ..services.roster import compact_workspace
+    from .progress import long_work
 
-    before, after = compact_workspace(session(ctx))
+    sess = session(ctx)
+    stopped = "stopped; the workspace was left as it was"
+    writing = frozenset({"compacting"})
+    with long_work(ctx, "compacting", stopped=stopped, bytes_phases=writing) as progress:
+        before, after = compact_workspace(sess, progress)
     emit(
         ctx, {"bytes_before": before, "bytes_after": after}, f"compacted: {before} -> {after} bytes"
     )
@@ -182,18 +191,34 @@ def compact(ctx: click.Context) -> None:
 @click.command("demo")
 @common
 @click.option("--no-open", is_flag=True, help="Only build the demo workspace; do not open the app.")
+@click.option(
+    "--path",
+    "path_only",
+    is_flag=True,
+    help="Print only the demo workspace's path (built if missing); do not open the app.",
+)
 @click.pass_context
-def demo(ctx: click.Context, no_open: bool) -> None:
+def demo(ctx: click.Context, no_open: bool, path_only: bool) -> None:
     """Create (once) and open a demo workspace built from the seed scenario."""
-    from ..services.demo import build_demo, demo_dir
+    from ..services.demo import build_demo, demo_dir, demo_users
 
     path = opt(ctx, "data_dir") or demo_dir()
     created = build_demo(path)
-    msg = f"{'created' if created else 'using existing'} demo workspace {path}"
-    if no_open:
-        emit(ctx, {"workspace": str(path), "created": created}, msg)
+    if path_only:
+        click.echo(str(path))
         return
-    click.echo(msg, err=True)
+    user = opt(ctx, "user") or "minji"
+    people = demo_users()
+    msg = (
+        f"{'created' if created else 'using existing'} demo workspace {path}\n"
+        f"demo users: {', '.join(f'{name} ({role})' for name, role in people)}"
+    )
+    if no_open:
+        payload = {"workspace": str(path), "created": created, "users": dict(people)}
+        emit(ctx, payload, msg)
+        return
+    click.echo(visible(msg))
+    click.echo(f"opening as {user}; another user: appeals demo --user NAME")
     from ..ui.launch import launch
 
     launch(path, opt(ctx, "user"), default="minji")

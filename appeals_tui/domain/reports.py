@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import ValidationError
 from .models import Report, SubjectType
+from .progress import EVERY, Progress
 from .timeutil import parse_ts
 
 __all__ = ["REQUIRED_FIELDS", "OPTIONAL_FIELDS", "ParsedReport", "parse_report_file"]
@@ -193,16 +194,37 @@ def _check_row(
     return clean, problems
 
 
-def parse_report_file(path: Path, media_check: MediaCheck | None = None) -> list[ParsedReport]:
+def _line_count(path: Path) -> int | None:
+    """Lines in the file (the progress total; a CSV cell may span lines, so an upper bound)."""
+    try:
+        with path.open("rb") as fh:
+            count, last = 0, b"\n"
+            while chunk := fh.read(1 << 20):
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+            return count + (last != b"\n")
+    except OSError:
+        return None
+
+
+def parse_report_file(
+    path: Path, media_check: MediaCheck | None = None, progress: Progress | None = None
+) -> list[ParsedReport]:
     """Validate every line; raise one ValidationError listing all problems, or return all reports.
 
     `media_check` validates each `media` entry (the caller does the file I/O);
-    without it a line that lists media is refused.
+    without it a line that lists media is refused. `progress(line, lines, "validating")`
+    is called every few hundred lines.
     """
     problems: list[str] = []
     parsed: list[ParsedReport] = []
     seen: dict[str, int] = {}
+    total = _line_count(path) if progress else None
+    if progress:
+        progress(0, total, "validating")
     for number, row, problem in _rows(path):
+        if progress and number % EVERY == 0:
+            progress(number, total, "validating")
         if problem:
             problems.append(f"{path}:{number}: {problem}")
             continue
@@ -217,6 +239,8 @@ def parse_report_file(path: Path, media_check: MediaCheck | None = None) -> list
                 seen[rid] = number
         if not row_problems:
             parsed.append(ParsedReport(number, Report.from_dict(clean)))
+    if progress:
+        progress(total or 0, total, "validating")
     if problems:
         noun = "problem" if len(problems) == 1 else "problems"
         raise ValidationError(f"{path}: {len(problems)} {noun}; nothing imported", problems)

@@ -38,6 +38,11 @@ def demo_dir() -> Path:
     return Path(platformdirs.user_data_dir("appeals-tui", appauthor=False)) / "demo"
 
 
+def demo_users() -> list[tuple[str, str]]:
+    """(name, role) of the demo roster, in the scenario's order."""
+    return [(u["name"], u["role"]) for u in _scenario()["users"]]
+
+
 def _scenario() -> dict[str, Any]:
     return json.loads((data_dir() / "demo" / "scenario.json").read_text(encoding="utf-8"))
 

@@ -12,7 +12,7 @@ import csv
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,6 +21,7 @@ import orjson
 
 from ..domain.errors import ValidationError
 from ..domain.models import FACTORS
+from ..domain.progress import EVERY, Progress
 from .history import HistoryFilter, iter_history
 from .session import Session
 from .sor_statements import SorScan, scan_statements
@@ -148,18 +149,27 @@ class ExportResult:
 
 
 def _counted(
-    rows: Iterator[dict[str, Any]], progress: Callable[[int], None] | None, every: int = 500
+    rows: Iterator[dict[str, Any]], progress: Progress | None, total: int | None
 ) -> Iterator[dict[str, Any]]:
-    """Report how many decisions were scanned (not written: sor leaves some out), so a
-    progress bar can run against `history(...).total`."""
+    """Report how many decisions were scanned (not written: sor leaves some out)."""
     scanned = 0
+    if progress:
+        progress(0, total, "exporting")
     for d in rows:
         yield d
         scanned += 1
-        if progress and scanned % every == 0:
-            progress(scanned)
+        if progress and scanned % EVERY == 0:
+            progress(scanned, total, "exporting")
     if progress:
-        progress(scanned)
+        progress(scanned, scanned, "exporting")
+
+
+def _scan(
+    session: Session, flt: HistoryFilter | None, progress: Progress | None
+) -> Iterator[dict[str, Any]]:
+    """The decisions to export; the total is known up front only for an unfiltered export."""
+    total = session.ws.count("decisions") if (flt or HistoryFilter()) == HistoryFilter() else None
+    return _counted(iter_history(session, flt), progress, total)
 
 
 def _json_line(record: dict[str, Any]) -> str:
@@ -194,7 +204,7 @@ def export_decisions(
     fmt: str,
     out: TextIO,
     flt: HistoryFilter | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     *,
     skip_invalid: bool = False,
 ) -> ExportResult:
@@ -207,7 +217,7 @@ def export_decisions(
     if fmt not in FORMATS or fmt == "sor-api":
         hint = " (sor-api writes a folder: give --out)" if fmt == "sor-api" else ""
         raise ValidationError(f"format: '{fmt}' is not one of csv, jsonl, sor{hint}")
-    rows = _counted(iter_history(session, flt), progress)
+    rows = _scan(session, flt, progress)
     result = ExportResult(fmt)
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
@@ -262,7 +272,7 @@ def export_to_path(
     fmt: str,
     path: Path,
     flt: HistoryFilter | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     *,
     skip_invalid: bool = False,
 ) -> ExportResult:
@@ -295,7 +305,7 @@ def _export_sor_api(
     session: Session,
     folder: Path,
     flt: HistoryFilter | None,
-    progress: Callable[[int], None] | None,
+    progress: Progress | None,
     skip_invalid: bool,
 ) -> ExportResult:
     """Files of at most `statements_per_request` statements shaped `{"statements": [...]}`
@@ -319,7 +329,7 @@ def _export_sor_api(
         batch.clear()
 
     try:
-        rows = _counted(iter_history(session, flt), progress)
+        rows = _scan(session, flt, progress)
         for statement in scan_statements(session, rows, scan, api_only=True):
             batch.append(statement)
             result.written += 1

@@ -9,6 +9,7 @@ from typing import Any
 from ..domain.errors import PermissionDenied
 from ..domain.models import Case, CaseStatus, Report
 from ..domain.priority import priority_score
+from ..domain.progress import EVERY, Progress
 from ..domain.reports import ParsedReport, parse_report_file
 from .media import MediaCollector, media_doc, media_store
 from .permissions import can
@@ -38,22 +39,28 @@ class ImportResult:
         }
 
 
-def import_reports(session: Session, path: Path) -> ImportResult:
-    """Validate the whole file, then store it in one transaction (all or nothing)."""
+def import_reports(session: Session, path: Path, progress: Progress | None = None) -> ImportResult:
+    """Validate the whole file, then store it in one transaction (all or nothing).
+
+    `progress` sees a "validating" pass over the lines, then an "importing" pass over the
+    reports; both run before the commit, so stopping in either leaves nothing imported.
+    """
     if not can(session, "read"):
         raise PermissionDenied(f"{session.actor} may not import reports")
-    parsed, media = parse_with_media(session.ws, Path(path))
-    return import_parsed(session, parsed, source=str(path), media=media)
+    parsed, media = parse_with_media(session.ws, Path(path), progress)
+    return import_parsed(session, parsed, source=str(path), media=media, progress=progress)
 
 
-def parse_with_media(ws: Any, path: Path) -> tuple[list[ParsedReport], MediaCollector]:
+def parse_with_media(
+    ws: Any, path: Path, progress: Progress | None = None
+) -> tuple[list[ParsedReport], MediaCollector]:
     """Validate the file and its media; once all passed, copy the media into the store.
 
     The reports come back with `media` as SHA-256 hashes (files already stored;
     unreferenced until the import commits, which is harmless: content-addressed).
     """
     media = MediaCollector(path.parent)
-    parsed = parse_report_file(path, media.check)
+    parsed = parse_report_file(path, media.check, progress)
     if media.facts:
         media.copy_into(media_store(ws), str(path))
         for item in parsed:
@@ -85,6 +92,7 @@ def import_parsed(
     parsed: list[ParsedReport],
     source: str,
     media: MediaCollector | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Store validated reports; `media` holds the facts of files already copied into the store."""
     result = ImportResult()
@@ -102,7 +110,12 @@ def import_parsed(
                 if case["status"] in _ACCEPTING:
                     open_cases[key] = case["case_id"]
         touched: dict[str, list[dict]] = {}
-        for item in sorted(parsed, key=lambda p: p.report.reported_at):
+        listed: set[str] = set()  # cases already in cases_created or cases_updated
+        if progress:
+            progress(0, len(parsed), "importing")
+        for done, item in enumerate(sorted(parsed, key=lambda p: p.report.reported_at)):
+            if progress and done % EVERY == 0:
+                progress(done, len(parsed), "importing")
             report = item.report
             if txn.get("reports", report.report_id) is not None:
                 result.skipped += 1
@@ -139,8 +152,10 @@ def import_parsed(
                 open_cases[key] = case_id
                 latest_case[key] = case_id
                 result.cases_created.append(case_id)
-            elif case_id not in result.cases_created and case_id not in result.cases_updated:
+                listed.add(case_id)
+            elif case_id not in listed:  # a set: scanning the lists made 100k imports quadratic
                 result.cases_updated.append(case_id)
+                listed.add(case_id)
             case_doc = txn.get("cases", case_id)
             assert case_doc is not None
             metrics = dict(case_doc.get("metrics", {}))
@@ -159,7 +174,8 @@ def import_parsed(
                 fields["media"] = have + [h for h in report.media if h not in have]
                 for sha in report.media:
                     if txn.get("media", sha) is None and sha in facts:
-                        doc = media_doc(facts[sha], now, case_id, report.account)
+                        preview = media.previews.get(sha) if media else None
+                        doc = media_doc(facts[sha], now, case_id, report.account, preview)
                         txn.insert("media", sha, doc)
                         txn.event("media.stored", f"media:{sha}", doc)
                         result.media_stored += 1
@@ -169,11 +185,18 @@ def import_parsed(
             touched.setdefault(case_id, []).append(report.to_dict())
             txn.update("cases", case_id, fields)
             result.imported += 1
-        for case_id in touched:
+        if progress:
+            progress(len(parsed), len(parsed), "importing")
+        for done, case_id in enumerate(touched):
+            if progress and done % EVERY == 0:
+                progress(done, len(touched), "scoring cases")
             case_doc = txn.get("cases", case_id)
             assert case_doc is not None
             reports = [txn.get("reports", rid) or {} for rid in case_doc["report_ids"]]
             txn.update("cases", case_id, {"priority": _rescore(case_doc, reports)})
+        if progress:
+            progress(len(touched), len(touched), "scoring cases")
+            progress(0, None, "saving")  # the last safe point: the commit is all or nothing
         txn.event(
             "reports.imported",
             "reports",

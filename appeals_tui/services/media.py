@@ -17,7 +17,7 @@ from typing import Any
 from ..domain.errors import NotFound, ValidationError
 from ..store.media import MediaProblem, MediaStore, is_sha256, sha256_hex
 from ..store.protocol import Store
-from .images import MAX_BYTES, ImageFacts, ImageRejected, inspect_image
+from .images import MAX_BYTES, ImageFacts, ImageRejected, inspect_image, make_preview
 from .permissions import require_role
 from .session import Session
 
@@ -28,6 +28,7 @@ __all__ = [
     "media_doc",
     "get_media",
     "media_bytes",
+    "display_bytes",
     "verify_media",
     "MediaCheckResult",
 ]
@@ -68,6 +69,8 @@ class MediaCollector:
 
     base: Path
     facts: dict[str, ImageFacts] = field(default_factory=dict)
+    #: original SHA-256 -> SHA-256 of its display copy (only for large images)
+    previews: dict[str, str] = field(default_factory=dict)
     _problems: dict[str, str] = field(default_factory=dict)
 
     def _resolve(self, entry: str) -> Path:
@@ -114,14 +117,21 @@ class MediaCollector:
                 changed.append(f"{source}: media: {entry}: changed while importing")
                 continue
             store.put(data)
+            preview = make_preview(data)
+            if preview is not None:
+                self.previews[facts.sha256] = store.put(preview)
         if changed:
             raise ValidationError(f"{source}: media files changed; nothing imported", changed)
 
 
-def media_doc(facts: ImageFacts, now: str, case_id: str, account: str) -> dict[str, Any]:
-    """The `media` table record: metadata and PDQ; the bytes stay in the media store."""
+def media_doc(
+    facts: ImageFacts, now: str, case_id: str, account: str, preview: str | None = None
+) -> dict[str, Any]:
+    """The `media` table record: metadata and PDQ; the bytes stay in the media store
+    (`preview`: the hash of a smaller display copy, for large images)."""
     return {
         **facts.to_dict(),
+        "preview": preview,
         "first_seen_at": now,
         "first_case": case_id,
         "first_account": account,
@@ -152,6 +162,17 @@ class MediaCheckResult:
     problems: list[MediaProblem]
 
 
+def display_bytes(session: Session, sha256: str) -> bytes:
+    """What the screen decodes: the display copy when there is a sound one, else the file."""
+    doc = get_media(session, sha256)
+    preview = doc.get("preview")
+    if is_sha256(preview):
+        store = media_store(session.ws)
+        if store.check(preview) is None:
+            return store.read(preview)
+    return media_bytes(session, sha256)
+
+
 def verify_media(ws: Store) -> MediaCheckResult:
     """Rehash every file a case refers to; one problem per missing or altered file."""
     store = media_store(ws)
@@ -161,9 +182,11 @@ def verify_media(ws: Store) -> MediaCheckResult:
         if not is_sha256(sha):
             problems.append(MediaProblem(str(sha), f"case refers to malformed hash {sha!r}"))
             continue
-        if ws.get("media", sha) is None:
+        doc = ws.get("media", sha)
+        if doc is None:
             problems.append(MediaProblem(sha, f"media record {sha} missing"))
-        problem = store.check(sha)
-        if problem is not None:
-            problems.append(problem)
+        for stored in (sha, (doc or {}).get("preview")):
+            problem = store.check(stored) if is_sha256(stored) else None
+            if problem is not None:
+                problems.append(problem)
     return MediaCheckResult(len(referenced), problems)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..domain.errors import ValidationError
 from ..domain.models import Role, User
+from ..domain.progress import Progress
 from ..domain.timeutil import iso, utcnow
 from ..store.factory import create_store
 from ..store.protocol import Order, Store
@@ -113,9 +114,9 @@ def set_config(session: Session, key: str, value: str) -> dict[str, int]:
     return config
 
 
-def compact_workspace(session: Session) -> tuple[int, int]:
+def compact_workspace(session: Session, progress: Progress | None = None) -> tuple[int, int]:
     """Fold the journal into a snapshot; returns bytes on disk before and after."""
     require_admin(session, "compact the workspace")
     before = session.ws.disk_usage()
-    session.ws.compact()
+    session.ws.compact(progress)
     return before, session.ws.disk_usage()

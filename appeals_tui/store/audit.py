@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from appeals_tui.domain.progress import EVERY, Progress
+
 __all__ = [
     "GENESIS",
     "VerifyResult",
@@ -84,11 +86,15 @@ def make_event(
     return event
 
 
-def check_chain(events: Sequence[Mapping[str, Any]]) -> tuple[int | None, str]:
+def check_chain(
+    events: Sequence[Mapping[str, Any]], progress: Progress | None = None
+) -> tuple[int | None, str]:
     """Return (first broken seq, problem) or (None, "") for a chain starting at seq 1."""
     last_pos = {ev.get("seq"): i for i, ev in enumerate(events)}
     expected, prev = 1, GENESIS
     for i, ev in enumerate(events):
+        if progress and i % EVERY == 0:
+            progress(i, len(events), "checking the chain")
         seq = ev.get("seq")
         if seq != expected:
             if last_pos.get(expected, -1) > i:

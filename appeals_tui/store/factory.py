@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.domain.progress import Progress
 from appeals_tui.store.audit import check_head
 from appeals_tui.store.protocol import Store, VerifyResult
 
@@ -40,6 +41,8 @@ class Backend:
     create: Callable[..., Store]
     exists: Callable[[str], bool]
     verify: Callable[[str], VerifyResult]
+    #: verify reporting progress (a read-only check: stopping it changes nothing)
+    verify_progress: Callable[[str, Progress], VerifyResult] | None = None
 
 
 #: URL scheme -> backend (e.g. "postgresql": the PostgreSQL backend)
@@ -69,6 +72,7 @@ def _embedded() -> Backend:
         create=lambda target, **kw: Workspace.create(Path(target), **kw),
         exists=lambda target: Workspace.exists(Path(target)),
         verify=lambda target: Workspace.verify_path(Path(target)),
+        verify_progress=lambda target, progress: Workspace.verify_path(Path(target), progress),
     )
 
 
@@ -86,12 +90,20 @@ def store_exists(target: str | Path) -> bool:
     return _backend(target).exists(str(target))
 
 
-def verify_store(target: str | Path, expect: tuple[int, str] | None = None) -> VerifyResult:
+def verify_store(
+    target: str | Path,
+    expect: tuple[int, str] | None = None,
+    progress: Progress | None = None,
+) -> VerifyResult:
     """Check a store without opening it for use (works when opening refuses it).
 
     `expect` is a head (seq, hash) printed earlier by `verify --head` and kept
     elsewhere: the store must still hold that very event."""
-    result = _backend(target).verify(str(target))
+    backend = _backend(target)
+    if progress is not None and backend.verify_progress is not None:
+        result = backend.verify_progress(str(target), progress)
+    else:
+        result = backend.verify(str(target))
     if result.ok and expect is not None:
         with open_store(target) as store:
             found = store.events(since_seq=expect[0] - 1)[:1]

@@ -34,6 +34,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.domain.progress import EVERY, Progress
 from appeals_tui.store.diskmap import DiskMap, encode_map
 from appeals_tui.store.files import fsync_dir, temp_file
 from appeals_tui.store.sidecar import SidecarDir
@@ -184,24 +185,35 @@ def write_snapshot(
     meta: dict[str, Any],
     tables: Iterable[tuple[str, Iterable[bytes]]],
     events: Iterable[bytes],
+    progress: Progress | None = None,
 ) -> None:
     """Format 2: `tables` yields (name, encoded record lines); `events` encoded lines.
 
     The header goes first but names the sections' byte ranges, so its length is
     reserved (with placeholder numbers) and it is written last, before the fsync.
+    `progress(bytes, estimate, "compacting")` may raise to stop: the temp file is removed
+    and the old snapshot stays.
     """
+    estimate = sum(_size(directory / name) for name in (SNAPSHOT, JOURNAL))
     tables = [(name, chunks) for name, chunks in tables]
     wide = {name: [_WIDE] * 4 for name, _ in tables}
     width = len(_header_line({**header, "snapshot": 2, "tables": wide, "events_at": _WIDE}))
     fd, tmp = temp_file(directory, SNAPSHOT)
     try:
-        _write_sections(fd, width, header, meta, tables, events)
+        _write_sections(fd, width, header, meta, tables, events, progress, estimate)
         os.replace(tmp, directory / SNAPSHOT)
     except BaseException:
         with suppress(OSError):
             os.unlink(tmp)
         raise
     fsync_dir(directory)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _write_sections(
@@ -211,7 +223,11 @@ def _write_sections(
     meta: dict[str, Any],
     tables: list[tuple[str, Iterable[bytes]]],
     events: Iterable[bytes],
+    progress: Progress | None = None,
+    estimate: int = 0,
 ) -> None:
+    if progress:
+        progress(0, estimate, "compacting")
     with open(fd, "wb") as fh:
         fh.write(b" " * (width - 1) + b"\n")
         fh.write(encode_line({"meta": meta}))
@@ -222,17 +238,23 @@ def _write_sections(
             for chunk in chunks:
                 count += chunk.count(b"\n")
                 fh.write(chunk)
+                if progress:
+                    progress(fh.tell(), max(estimate, fh.tell()), "compacting")
             if count:
                 sections[name] = [count, lineno, start, fh.tell()]
             lineno += count
         events_at = fh.tell()
-        for chunk in events:
+        for n, chunk in enumerate(events):
             fh.write(chunk)
+            if progress and n % EVERY == 0:
+                progress(fh.tell(), max(estimate, fh.tell()), "compacting")
         full = {**header, "snapshot": 2, "tables": sections, "events_at": events_at}
         fh.seek(0)
         fh.write(_header_line(full, width))
         fh.flush()
         os.fsync(fh.fileno())
+    if progress:  # the last point where stopping leaves the old snapshot in place
+        progress(estimate, estimate, "compacting")
 
 
 @dataclass

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.domain.progress import Progress
 from appeals_tui.store import journal as jf
 from appeals_tui.store.carry import carry_sidecars
 from appeals_tui.store.index import Index, KeyFunc
@@ -340,7 +341,7 @@ class Replica:
         self.j_ident, self.offset, self.seen_size = _ident(st), st.st_size, st.st_size
         self.next_r, self.lines, self.stale = 1, 1, False
 
-    def compact(self) -> None:
+    def compact(self, progress: Progress | None = None) -> None:
         """Snapshot everything (temp, fsync, rename), then a fresh journal (exclusive lock)."""
         old = self.snap
         assert old is not None
@@ -360,7 +361,7 @@ class Replica:
             for ev in self.jevents:
                 yield jf.encode_line(ev)
 
-        jf.write_snapshot(self.path, header, self.meta, tables(), events())
+        jf.write_snapshot(self.path, header, self.meta, tables(), events(), progress)
         jf.write_new_journal(self.path, generation)
         # Adopt the new files without decoding again the tables we already hold.
         self.snap = snap = jf.open_snapshot(self.path / jf.SNAPSHOT)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from appeals_tui.domain.progress import EVERY, Progress
 from appeals_tui.store.attest import META_TABLE, digest, divergence, record_name
 from appeals_tui.store.audit import VerifyResult, check_chain
 from appeals_tui.store.journal import JOURNAL, SNAPSHOT, bulk, decode_line
@@ -44,9 +45,20 @@ def _lines(data: bytes) -> list[bytes]:
     return data.split(b"\n")[:-1]
 
 
-def verify_files(directory: Path, acknowledged_seq: int = 0) -> VerifyResult:
+def verify_files(
+    directory: Path, acknowledged_seq: int = 0, progress: Progress | None = None
+) -> VerifyResult:
+    """`progress(bytes_read, total_bytes, "verifying")` as the files are read, then the
+    chain (read only: stopping anywhere changes nothing)."""
     with bulk():
-        return _verify(directory, acknowledged_seq)
+        return _verify(directory, acknowledged_seq, progress)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 @dataclass
@@ -60,10 +72,12 @@ class _Scan:
     state: _State
 
 
-def _verify(directory: Path, acknowledged_seq: int) -> VerifyResult:
-    scan = _scan(directory, "")
+def _verify(directory: Path, acknowledged_seq: int, progress: Progress | None) -> VerifyResult:
+    scan = _scan(directory, "", progress)
     events, damage, soft = scan.events, scan.damage, scan.soft
-    broken, problem = check_chain(events)
+    broken, problem = check_chain(events, progress)
+    if progress:
+        progress(len(events), len(events), "checking the chain")
     if broken is None and damage is not None:
         broken, problem = damage
     where: tuple[str, str, str] | None = None
@@ -91,7 +105,7 @@ def _verify(directory: Path, acknowledged_seq: int) -> VerifyResult:
     return result
 
 
-def _scan(directory: Path, capture: str) -> _Scan:
+def _scan(directory: Path, capture: str, progress: Progress | None = None) -> _Scan:
     events: list[dict[str, Any]] = []
     records = 0
     damage: tuple[int, str] | None = None
@@ -101,8 +115,13 @@ def _scan(directory: Path, capture: str) -> _Scan:
     header: dict[str, Any] = {}
     first_event, bounds, lineno = 3, {}, 0
     state = _State(capture)
+    total = _size(snap_path) + _size(journal_path)
+    if progress:
+        progress(0, total, "verifying")
     with open(snap_path, "rb") as fh:  # streamed: the snapshot may be hundreds of MB
         for pos, lines in line_chunks(fh, 0, os.fstat(fh.fileno()).st_size):
+            if progress:
+                progress(pos, total, "verifying")
             for line in lines:
                 lineno += 1
                 if bounds.get(lineno, pos) != pos:
@@ -137,7 +156,11 @@ def _scan(directory: Path, capture: str) -> _Scan:
     if damage is None and journal_path.exists():
         jlines = _lines(journal_path.read_bytes())
         expected_r = 1
+        done = _size(snap_path)
         for lineno, line in enumerate(jlines, start=1):
+            done += len(line) + 1
+            if progress and lineno % EVERY == 0:
+                progress(done, total, "verifying")
             try:
                 obj = decode_line(line)
             except ValueError as exc:
@@ -153,7 +176,8 @@ def _scan(directory: Path, capture: str) -> _Scan:
             expected_r += 1
             events.extend(obj.get("events", []))
             state.journal_record(obj)
-
+    if progress:
+        progress(total, total, "verifying")
     return _Scan(events, records, damage, soft, state)
 
 

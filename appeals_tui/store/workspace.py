@@ -20,6 +20,7 @@ from typing import Any
 from tinydb.queries import QueryInstance, QueryLike
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.domain.progress import Progress
 from appeals_tui.store import files, migrations
 from appeals_tui.store import journal as jf
 from appeals_tui.store.audit import GENESIS, VerifyResult
@@ -438,17 +439,21 @@ class Workspace:
     def _journal_too_big(self) -> bool:
         return self._rep.offset > self.AUTO_COMPACT_BYTES
 
-    def compact(self) -> None:
-        """Fold the journal into a new snapshot; safe to crash at any point."""
+    def compact(self, progress: Progress | None = None) -> None:
+        """Fold the journal into a new snapshot; safe to crash or stop at any point.
+
+        `progress(bytes_written, estimate, "compacting")` while the new snapshot (a temp
+        file until renamed) is written; stopping there leaves the old files as they were.
+        """
         self._check_writable()
         with self._mutex, self._lock.exclusive():
             if self._txn is not None:
                 raise StoreError("cannot compact inside a transaction")
             self._rep.catch_up()
-            self._rep.compact()
+            self._rep.compact(progress)
 
     @staticmethod
-    def verify_path(path: Path) -> VerifyResult:
+    def verify_path(path: Path, progress: Progress | None = None) -> VerifyResult:
         """Check a workspace's files without opening it: works when open() refuses them."""
         path = Path(path)
         if not Workspace.exists(path):
@@ -456,7 +461,7 @@ class Workspace:
         lock = FileLock(path / jf.LOCK)
         try:
             with lock.shared():
-                return verify_files(path)
+                return verify_files(path, progress=progress)
         finally:
             lock.close()
 

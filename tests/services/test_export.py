@@ -125,9 +125,13 @@ def test_sor_has_required_fields_with_allowed_values_and_skips_no_action(decided
 
 
 def test_progress_reports_decisions_scanned(decided):
-    seen: list[int] = []
-    count, _ = run(decided, "sor", progress=seen.append)
-    assert count == 4 and seen[-1] == 6
+    seen: list[tuple] = []
+    count, _ = run(decided, "sor", progress=lambda *a: seen.append(a))
+    assert count == 4
+    assert seen[0] == (0, 6, "exporting") and seen[-1] == (6, 6, "exporting")
+    seen.clear()
+    run(decided, "jsonl", HistoryFilter(moderator="daniel"), lambda *a: seen.append(a))
+    assert seen[0] == (0, None, "exporting")  # filtered: the total is not known up front
 
 
 def test_unknown_format(decided):

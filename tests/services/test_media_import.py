@@ -191,3 +191,23 @@ def test_media_store_follows_a_group_shared_workspace(tmp_path):
     assert stat.S_IMODE(os.stat(store.path_for(sha).parent).st_mode) == 0o2770
     assert stat.S_IMODE(os.stat(store.path_for(sha)).st_mode) == 0o660
     assert store.put(png_bytes()) == sha and store.check(sha) is None
+
+
+def test_large_images_get_a_display_copy_checked_like_the_original(sessions, tmp_path):
+    from appeals_tui.services.media import display_bytes
+
+    minji = sessions("minji")
+    big = io.BytesIO()
+    Image.effect_noise((1600, 1200), 40).convert("RGB").save(big, "PNG")
+    (tmp_path / "big.png").write_bytes(big.getvalue())
+    path = write_jsonl(tmp_path / "big.jsonl", [report("R-B1", "B1", media=["big.png"])])
+    intake.import_reports(minji, path)
+    sha = minji.ws.get("reports", "R-B1")["media"][0]
+    doc = minji.ws.get("media", sha)
+    shown = display_bytes(minji, sha)
+    assert doc["preview"] and len(shown) < len(big.getvalue())
+    assert Image.open(io.BytesIO(shown)).size == (640, 480)
+    store = media_store(minji.ws)
+    store.path_for(doc["preview"]).write_bytes(b"swapped")
+    assert [p.sha256 for p in verify_media(minji.ws).problems] == [doc["preview"]]
+    assert display_bytes(minji, sha) == big.getvalue()  # a bad copy is never shown

@@ -120,6 +120,10 @@ async def test_export_modal_writes_file_with_progress(sessions, tmp_path):
         await settle(pilot)
         assert modal.written == 7
         assert modal.query_one("#export-progress").percentage == 1.0
+        assert "7 / 7 decisions scanned" in str(modal.query_one("#export-rate").render())
+        assert f"exported 7 record(s) to {target}" in str(
+            modal.query_one("#export-status").render()
+        )
         assert len(target.read_text(encoding="utf-8").splitlines()) == 7
         await pilot.press("escape")
         assert isinstance(pilot.app.screen, HistoryScreen)

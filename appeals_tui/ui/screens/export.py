@@ -6,6 +6,7 @@ bar through `app.call_from_thread`, so 100k decisions never freeze the screen.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from rich.text import Text
@@ -62,7 +63,8 @@ class ExportScreen(ModalScreen[int | None]):
                 id="export-format",
             )
             yield Input(str(Path.cwd() / "decisions.csv"), id="export-path")
-            yield ProgressBar(total=max(self.total, 1), show_eta=False, id="export-progress")
+            yield ProgressBar(total=max(self.total, 1), show_eta=True, id="export-progress")
+            yield Static("", id="export-rate")
             yield Static("", id="export-status")
             with Horizontal(id="export-buttons"):
                 yield Button("Export", variant="primary", id="export-start")
@@ -109,8 +111,10 @@ class ExportScreen(ModalScreen[int | None]):
         self._status(f"exporting to {path} …")
         app = self.app
 
-        def progress(scanned: int) -> None:
-            app.call_from_thread(bar.update, progress=scanned)
+        started = time.monotonic()
+
+        def progress(done: int, total: int | None = None, phase: str | None = None) -> None:
+            app.call_from_thread(self._progress, done, total or self.total, started)
 
         call_service(
             self,
@@ -123,6 +127,15 @@ class ExportScreen(ModalScreen[int | None]):
             done=self._done,
             failed=self._failed,
             group="export",
+        )
+
+    def _progress(self, done: int, total: int, started: float) -> None:
+        """The same counts and rate the command line shows: `1,500 / 20,316 · 2,100/s`."""
+        self.query_one("#export-progress", ProgressBar).update(progress=done, total=max(total, 1))
+        elapsed = time.monotonic() - started
+        rate = f" · {done / elapsed:,.0f}/s" if elapsed > 0.2 and done else ""
+        self.query_one("#export-rate", Static).update(
+            Text(f"{done:,} / {total:,} decisions scanned{rate}")
         )
 
     def _status(self, message: str, *, error: bool = False) -> None:

@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ...services.images import ImageRejected, display_image
-from ...services.media import media_bytes
+from ...services.media import display_bytes
 from ...services.media_prefs import MediaPrefs, get_prefs, set_prefs
 from ..services import SERVICE_LOCK, error_text
 
@@ -120,7 +120,7 @@ class MediaViewer(Vertical, can_focus=True):
         try:
             with SERVICE_LOCK:
                 prefs = self.prefs or get_prefs(self.session)
-                data = None if prefs.hidden else media_bytes(self.session, sha)
+                data = None if prefs.hidden else display_bytes(self.session, sha)
             if data is None:
                 self.app.call_from_thread(self._put, token, prefs, None, "")
                 return
