@@ -25,7 +25,7 @@ from benchmarks.build import MODERATORS, build_workspace
 from benchmarks.completion import measure_completion
 from benchmarks.measure import peak_rss_mb
 
-__all__ = ["run", "run_cli_bench", "BUDGETS", "format_table"]
+__all__ = ["run", "run_cli_bench", "BUDGETS", "NETWORK_BUDGETS", "format_table"]
 
 #: Budgets at 100k decisions on the reference 2-core machine (ms unless noted).
 BUDGETS: dict[str, float] = {
@@ -36,6 +36,8 @@ BUDGETS: dict[str, float] = {
     "stats": 1000.0,
     "peak_rss_mb": 450.0,
 }
+#: account networks (issue 15): ms, ms, percent
+NETWORK_BUDGETS: dict[str, float] = {"links": 50.0, "networks": 2000.0, "import_added_pct": 20.0}
 ALL_OPS = ["open", "decide", "history", "precedents", "stats", "list_cases"]
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,6 +133,10 @@ def run(
         result["ops"] = _measure_in_child(path, samples, ALL_OPS)
         result["completion"] = measure_completion(path, min(10, samples))
         result["peak_rss_mb"] = result["ops"].pop("peak_rss_mb")
+        result["networks"] = _child(
+            "benchmarks.networks",
+            {"path": str(path), "samples": min(samples, 50), "import_reports": 3000},
+        )
         if tui:
             result["tui"] = _tui_in_child(path, MODERATORS[0], min(10, samples))
         with Workspace.open(path) as ws:
@@ -219,6 +225,14 @@ def over_budget(result: dict[str, Any]) -> list[str]:
     ]
     if result["peak_rss_mb"] > BUDGETS["peak_rss_mb"]:
         missed.append(f"peak RSS {result['peak_rss_mb']} MB > {BUDGETS['peak_rss_mb']} MB")
+    net = result.get("networks")
+    if net:
+        if net["links"]["p95_ms"] > NETWORK_BUDGETS["links"]:
+            missed.append(f"links p95 {net['links']['p95_ms']} ms > 50 ms")
+        if net["networks"]["p95_ms"] > NETWORK_BUDGETS["networks"]:
+            missed.append(f"all networks p95 {net['networks']['p95_ms']} ms > 2000 ms")
+        if net["import"]["added_cached_pct"] > NETWORK_BUDGETS["import_added_pct"]:
+            missed.append(f"extraction adds {net['import']['added_cached_pct']}% to import > 20%")
     if (result.get("decide_scaling") or 0) > 1.5:
         missed.append(f"decide p95 scaling {result['decide_scaling']} > 1.5 x")
     return missed
@@ -250,6 +264,20 @@ def format_table(result: dict[str, Any]) -> str:
         f"workspace on disk: {result['disk_mb']} MB   build {result['build_s']} s   "
         f"total {result['total_s']} s",
     ]
+    if "networks" in result:
+        n, imp = result["networks"], result["networks"]["import"]
+        lines += [
+            "",
+            f"links for one case: median {n['links']['median_ms']:.2f} ms, p95 "
+            f"{n['links']['p95_ms']:.2f} ms (first {n['links_first_ms']:.0f} ms; budget 50)",
+            f"all networks: median {n['networks']['median_ms']:.0f} ms, p95 "
+            f"{n['networks']['p95_ms']:.0f} ms (first {n['networks_first_ms']:.0f} ms; budget "
+            f"2000); {n['networks_found']} networks, largest {n['largest_network_accounts']} "
+            f"accounts; peak RSS {n['peak_rss_mb']} MB",
+            f"import of {imp['reports']} reports: {imp['without_s']} s without extraction, "
+            f"+{imp['added_cached_pct']}% with it (+{imp['added_uncached_pct']}% if every text "
+            "were new; budget 20%)",
+        ]
     if "completion" in result:
         c = result["completion"]
         ids, cmds = c["case_ids"], c["commands"]

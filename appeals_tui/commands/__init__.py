@@ -15,7 +15,9 @@ def register(cli: click.Group) -> None:
         decisions,
         leads,
         media,
+        networks,
         notices,
+        policy,
         records,
         strikes,
         workspace,
@@ -30,6 +32,8 @@ def register(cli: click.Group) -> None:
         notices,
         strikes,
         leads,
+        networks,
+        policy,
         bench,
         media,
     ):

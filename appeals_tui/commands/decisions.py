@@ -81,7 +81,8 @@ def guidance_cmd(ctx, factors, jurisdiction) -> None:
 @click.option("--limit", default=10, type=click.IntRange(1, 100))
 @click.pass_context
 def precedents_cmd(ctx, case_id, factors, limit) -> None:
-    """Earlier decisions most like CASE_ID, best first."""
+    """Earlier decisions most like CASE_ID, best first ("linked": on an account linked to
+    this case's account by a shared contact or near-duplicate content)."""
     from ..services.precedents import precedents_for_case
 
     ranked = precedents_for_case(
@@ -93,6 +94,7 @@ def precedents_cmd(ctx, case_id, factors, limit) -> None:
             f"{r.decision['decision_id']:<10} "
             + (f"image~{r.image_distance:<3}" if r.same_image else f"{r.similarity:>8.0%}")
             + f" {'★' if r.canonical else ' '} "
+            f"{'linked' if r.linked else '      '} "
             f"{r.decision['action']:<16} {one_line(r.decision['reasoning'], 60)}"
             for r in ranked
         )

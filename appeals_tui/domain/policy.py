@@ -23,6 +23,7 @@ from typing import Any
 
 from appeals_tui.domain.errors import NotFound, ValidationError
 from appeals_tui.domain.models import Action, ClauseRef
+from appeals_tui.domain.similarity import SimilarityWeights, prefix_family
 from appeals_tui.domain.sor_rules import SorRules
 
 __all__ = [
@@ -197,8 +198,11 @@ class PolicyLibrary:
         rules: tuple[GuidanceRule, ...],
         sor: SorMapping,
         rubric_version: str = "",
+        similarity: SimilarityWeights | None = None,
     ) -> None:
         self.library_version = library_version
+        #: precedent-similarity weights (rubric.json `similarity`)
+        self.similarity = similarity or SimilarityWeights.uniform()
         self.rubric_version = rubric_version
         self.factors = factors
         self.rules = rules
@@ -235,6 +239,11 @@ class PolicyLibrary:
 
     def versions(self, clause_id: str) -> list[Clause]:
         return list(self._versions(clause_id))
+
+    def family_of(self, clause_id: str) -> str:
+        """The clause's family (its latest version's), or its id's prefix if unknown."""
+        found = self._by_id.get(self._norm(clause_id))
+        return found[-1].family.upper() if found else prefix_family(clause_id)
 
     def has(self, clause_id: str) -> bool:
         return self._norm(clause_id) in self._by_id
@@ -330,6 +339,7 @@ class PolicyLibrary:
         from appeals_tui.domain.policy_loader import (
             parse_clauses,
             parse_rubric,
+            parse_similarity,
             parse_sor,
             read_json,
         )
@@ -342,6 +352,11 @@ class PolicyLibrary:
             by_id.setdefault(c.id, []).append(c)
         latest = {k: max(v, key=lambda c: c.version) for k, v in by_id.items()}
         factors, rules, rubric_version = parse_rubric(raw["rubric.json"], latest, problems)
+        similarity = (
+            parse_similarity(raw["rubric.json"].get("similarity"), problems)
+            if raw["rubric.json"] is not None
+            else None
+        )
         sor = parse_sor(raw["sor.json"], latest, problems)
         if problems:
             raise ValidationError(
@@ -350,7 +365,7 @@ class PolicyLibrary:
                 problems,
             )
         assert sor is not None
-        return cls(library_version, clauses, factors, tuple(rules), sor, rubric_version)
+        return cls(library_version, clauses, factors, tuple(rules), sor, rubric_version, similarity)
 
 
 FILES = ("clauses.json", "rubric.json", "sor.json")

@@ -26,9 +26,10 @@ from appeals_tui.domain.policy import (
     SorMapping,
     compile_condition,
 )
+from appeals_tui.domain.similarity import SimilarityWeights
 from appeals_tui.domain.sor_rules import parse_sor_rules
 
-__all__ = ["read_json", "parse_clauses", "parse_rubric", "parse_sor"]
+__all__ = ["read_json", "parse_clauses", "parse_rubric", "parse_similarity", "parse_sor"]
 
 
 def _check_condition(cond: Any, where: str, problems: list[str]) -> None:
@@ -348,6 +349,63 @@ def parse_rubric(
                 break
     version = data.get("rubric_version", "")
     return factors, rules, version if isinstance(version, str) else ""
+
+
+def _weight(value: Any, positive: bool) -> bool:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value == value
+    return ok and (value > 0 if positive else value >= 0) and value != float("inf")
+
+
+def parse_similarity(data: Any, problems: list[str]) -> SimilarityWeights | None:
+    """The `similarity` section of rubric.json: every factor weighted, decisive yes dominant."""
+    f = "rubric.json: similarity"
+    if not isinstance(data, dict):
+        problems.append(f"{f}: missing or not an object")
+        return None
+    n = len(problems)
+    tables: dict[str, dict[str, float]] = {}
+    for kind in ("shared_yes", "shared_no"):
+        raw = data.get(kind)
+        if not isinstance(raw, dict):
+            problems.append(f"{f}.{kind}: missing or not an object of factor weights")
+            continue
+        for name in raw:
+            if name not in FACTORS:
+                problems.append(f"{f}.{kind}.{name}: unknown factor; known: {', '.join(FACTORS)}")
+        for name in FACTORS:
+            if name not in raw:
+                problems.append(f"{f}.{kind}.{name}: missing")
+            elif not _weight(raw[name], positive=True):
+                problems.append(f"{f}.{kind}.{name}: must be a positive number, got {raw[name]!r}")
+        tables[kind] = raw
+    context: dict[str, float] = {}
+    for key in ("clause_family", "jurisdiction"):
+        value = data.get(key)
+        if not _weight(value, positive=False):
+            problems.append(f"{f}.{key}: must be a number >= 0, got {value!r}")
+        else:
+            context[key] = value
+    decisive = data.get("decisive")
+    if not _str_list(decisive) or not decisive:
+        problems.append(f"{f}.decisive: must be a non-empty list of factor names")
+        decisive = []
+    for name in decisive:
+        if name not in FACTORS:
+            problems.append(f"{f}.decisive: unknown factor '{name}'")
+    if len(problems) > n:
+        return None
+    no_total = sum(tables["shared_no"].values())
+    for name in decisive:
+        if not tables["shared_yes"][name] > no_total:
+            problems.append(
+                f"{f}.shared_yes.{name}: a decisive factor's shared yes ({tables['shared_yes'][name]}) "
+                f"must outweigh all shared no's together ({no_total})"
+            )
+    if len(problems) > n:
+        return None
+    return SimilarityWeights.from_mapping(
+        tables["shared_yes"], tables["shared_no"], decisive=decisive, **context
+    )
 
 
 def parse_sor(data: Any, latest: dict[str, Clause], problems: list[str]) -> SorMapping | None:

@@ -79,6 +79,7 @@ def review_file(session: Session, appeal_id: str) -> dict[str, Any]:
         {c["id"] for c in decision["clauses"]},
         exclude_case=decision["case_id"],
         limit=5,
+        jurisdiction=case.get("jurisdiction") or decision.get("jurisdiction"),
     )
     may_note = can(session, "note")
     return {

@@ -106,10 +106,22 @@ def precedents_for(
     *,
     exclude_case: str | None = None,
     limit: int = 10,
+    jurisdiction: str | None = None,
+    same_profile_only: bool = False,
 ) -> list[RankedPrecedent]:
-    """Earlier standing decisions most like this profile (never overturned or superseded)."""
+    """Earlier standing decisions most like this profile (never overturned or superseded),
+    by the library's weighted similarity (shared decisive "yes" first; family, jurisdiction)."""
+    lib = session.library
     return ranked_precedents(
-        session.ws, factors, clause_ids or set(), exclude_case=exclude_case, limit=limit
+        session.ws,
+        factors,
+        clause_ids or set(),
+        exclude_case=exclude_case,
+        limit=limit,
+        weights=lib.similarity,
+        jurisdiction=jurisdiction,
+        family_of=lib.family_of,
+        same_profile_only=same_profile_only,
     )
 
 
@@ -127,9 +139,15 @@ def check_divergence(
     """
     guidance = recommend(factors, case.get("jurisdiction"), session.library)
     ranked = precedents_for(
-        session, factors, set(clause_ids), exclude_case=case["case_id"], limit=1
+        session,
+        factors,
+        set(clause_ids),
+        exclude_case=case["case_id"],
+        limit=1,
+        jurisdiction=case.get("jurisdiction"),
+        same_profile_only=True,
     )
-    precedent = ranked[0].decision if ranked and ranked[0].similarity >= 1.0 else None
+    precedent = ranked[0].decision if ranked else None
     return Divergence(
         guidance=guidance,
         precedent=precedent,

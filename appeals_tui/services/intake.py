@@ -6,16 +6,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..domain.case_links import link_doc
 from ..domain.errors import PermissionDenied
 from ..domain.models import Case, CaseStatus, Report
 from ..domain.priority import priority_score
 from ..domain.progress import EVERY, Progress
 from ..domain.reports import ParsedReport, parse_report_file
+from ..store.protocol import Transaction as Txn
 from .media import MediaCollector, media_doc, media_store
 from .permissions import can
 from .session import Session
 
-__all__ = ["ImportResult", "import_reports", "import_parsed", "parse_with_media"]
+__all__ = ["ImportResult", "import_reports", "import_parsed", "parse_with_media", "report_texts"]
 
 #: Cases in these states still take new reports; decided ones get a new linked case.
 _ACCEPTING = {CaseStatus.OPEN.value, CaseStatus.IN_REVIEW.value}
@@ -87,6 +89,22 @@ def _rescore(case: dict, reports: list[dict]) -> float:
     )
 
 
+def report_texts(report: Report) -> tuple[str, ...]:
+    """Where a report may carry a means of contact. Not its `url`: that is the
+    reported content's own address, not a way to reach anyone."""
+    return (report.content_text, report.media_description, report.reason)
+
+
+def _store_links(txn: Txn, case: dict, texts: list[str]) -> None:
+    """Insert or refresh the case's `case_links` record (contacts only ever grow)."""
+    old = txn.get("case_links", case["case_id"])
+    doc = link_doc(case, texts, (old or {}).get("contacts") or ())
+    if old is None:
+        txn.insert("case_links", case["case_id"], doc)
+    elif any(old.get(k) != v for k, v in doc.items()):
+        txn.update("case_links", case["case_id"], doc)
+
+
 def import_parsed(
     session: Session,
     parsed: list[ParsedReport],
@@ -110,6 +128,7 @@ def import_parsed(
                 if case["status"] in _ACCEPTING:
                     open_cases[key] = case["case_id"]
         touched: dict[str, list[dict]] = {}
+        texts: dict[str, list[str]] = {}
         listed: set[str] = set()  # cases already in cases_created or cases_updated
         if progress:
             progress(0, len(parsed), "importing")
@@ -183,6 +202,7 @@ def import_parsed(
             report.imported_at = now
             txn.insert("reports", report.report_id, report.to_dict())
             touched.setdefault(case_id, []).append(report.to_dict())
+            texts.setdefault(case_id, []).extend(report_texts(report))
             txn.update("cases", case_id, fields)
             result.imported += 1
         if progress:
@@ -193,7 +213,8 @@ def import_parsed(
             case_doc = txn.get("cases", case_id)
             assert case_doc is not None
             reports = [txn.get("reports", rid) or {} for rid in case_doc["report_ids"]]
-            txn.update("cases", case_id, {"priority": _rescore(case_doc, reports)})
+            case_doc = txn.update("cases", case_id, {"priority": _rescore(case_doc, reports)})
+            _store_links(txn, case_doc, texts[case_id])
         if progress:
             progress(len(touched), len(touched), "scoring cases")
             progress(0, None, "saving")  # the last safe point: the commit is all or nothing

@@ -1,27 +1,38 @@
-"""Fast precedent ranking over the store's "precedents" ranking (store/schema.py).
+"""Fast weighted precedent ranking over the store's "precedents" ranking (store/schema.py).
 
-Why: `rank_precedents` looks at every decision; at 100k that is ~50 ms per
-decide (the divergence check ranks precedents). Here candidates come from the
-store's top-N index of standing decisions by factor mask and canonical flag (and
-per cited clause), newest first: nearest masks first, and we stop after the first
-distance that holds `limit` eligible decisions -- exactly the buckets the full
-ranking would use -- so the result is the same list, in the same order.
+Why: `rank_precedents` scores every decision; at 100k that is far over the 50 ms
+budget. A decision's score depends only on its factor mask, whether it shares the
+target's jurisdiction, and whether one of its clauses is in the target's clause
+families; the first tie-break on whether it cites one of the target's clauses. So
+the candidates fall into a few *classes* (mask x jurisdiction x clause class), each
+read from the top of a ranking partition -- (factor_mask, canonical,
+jurisdiction), optionally one cited clause id -- kept newest first. A query scores
+the classes, walks them best first and reads only the top of the partitions it
+needs: O(classes + limit), not the size of the commonest profile. The result is the
+list `rank_precedents` gives over all decisions, in the same order (decisions always
+cite at least one clause; one citing none is never offered here).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..domain.models import FACTORS
-from ..domain.similarity import RankedPrecedent, _timestamp, factor_mask
+from ..domain.similarity import (
+    RankedPrecedent,
+    SimilarityWeights,
+    Target,
+    _timestamp,
+    prefix_family,
+)
 from ..store.protocol import Doc, Filter, Op, Store
 
 __all__ = ["ranked_precedents"]
 
-_N = len(FACTORS)
-#: bit patterns by popcount: the masks at distance d from t are t ^ _FLIPS[d]
-_FLIPS: list[list[int]] = [[f for f in range(1 << _N) if f.bit_count() == d] for d in range(_N + 1)]
+RANKING = "precedents"
+#: clause classes, best first: cites one of the target's clauses; cites another
+#: clause of the target's families; cites no clause of those families
+SAME, FAMILY, OTHER = 0, 1, 2
 
 
 def _recency(decision: Doc) -> tuple[float, int, str]:
@@ -46,44 +57,77 @@ def ranked_precedents(
     *,
     exclude_case: str | None,
     limit: int,
+    weights: SimilarityWeights | None = None,
+    jurisdiction: str | None = None,
+    family_of: Callable[[str], str] = prefix_family,
+    same_profile_only: bool = False,
 ) -> list[RankedPrecedent]:
     """Same result as rank_precedents over all decisions (minus `exclude_case`).
 
-    Nearest masks first; within a distance: same clause before other clauses, then
-    canonical, then newest -- each read from the top of a ranking partition, so the
-    cost is O(limit) per partition, not the size of the commonest profile.
+    `same_profile_only` keeps to decisions with exactly this factor profile (the
+    divergence check: only an identical profile binds).
     """
     if limit <= 0:
         return []
-    target = factor_mask(factors)
-    masks = set(store.distinct("decisions", "factor_mask"))
-    wanted = sorted({str(c).upper() for c in clause_ids})
+    w = weights or SimilarityWeights.uniform()
+    target = Target.of(factors, clause_ids, jurisdiction, family_of)
+    best = target.best(w)
+    wanted = {str(c).upper() for c in clause_ids}
+    cited = {str(c).upper() for c in store.distinct("decisions", "clause_ids")}
+    family_ids = sorted(c for c in cited | wanted if family_of(c) in target.families)
+    by_class = {
+        SAME: sorted(wanted & cited),
+        FAMILY: [c for c in family_ids if c not in wanted],
+        OTHER: sorted(c for c in cited if family_of(c) not in target.families),
+    }
+    skip_class = {
+        SAME: [],
+        FAMILY: [Filter("clause_ids", Op.IN, sorted(wanted))] if wanted else [],
+        OTHER: [Filter("clause_ids", Op.IN, family_ids)] if family_ids else [],
+    }
+    jurisdictions: list[Any] = [*store.distinct("decisions", "jurisdiction"), None]
+    masks = store.distinct("decisions", "factor_mask")
+    if same_profile_only:
+        masks = [m for m in masks if m == target.mask]
+    no_family = frozenset({"\0"})  # a family no clause has
+    # (score, same clause) -> classes [(mask, clause class, jurisdiction matches)]
+    tiers: dict[tuple[float, bool], list[tuple[int, int, bool]]] = {}
+    for mask in masks:
+        for cls, fams in ((SAME, target.families), (FAMILY, target.families), (OTHER, no_family)):
+            if not by_class[cls]:
+                continue
+            for here in (True, False) if target.jurisdiction else (False,):
+                score = target.score(w, mask, fams, target.jurisdiction if here else "")
+                tiers.setdefault((score, cls == SAME), []).append((mask, cls, here))
     excluded = [Filter("case_id", Op.EQ, exclude_case)] if exclude_case is not None else []
-    other = [*excluded, Filter("clause_ids", Op.IN, wanted)] if wanted else excluded
 
-    def top(match: dict[str, Any], n: int, skip: list[Filter]) -> list[Doc]:
-        return store.top("precedents", match, n, skip)
+    def found(mask: int, cls: int, here: bool, canon: bool, n: int) -> list[list[Doc]]:
+        places = [
+            j
+            for j in jurisdictions
+            if not target.jurisdiction or ((j or "").upper() == target.jurisdiction) == here
+        ]
+        skip = [*excluded, *skip_class[cls]]
+        return [
+            store.top(
+                RANKING,
+                {"factor_mask": mask, "canonical": canon, "jurisdiction": j, "clause_ids": c},
+                n,
+                skip,
+            )
+            for j in places
+            for c in by_class[cls]
+        ]
 
     out: list[RankedPrecedent] = []
-    for d, flips in enumerate(_FLIPS):
-        near = [target ^ f for f in flips if target ^ f in masks]
-        if not near:
-            continue
-        for is_same, canon in ((True, True), (True, False), (False, True), (False, False)):
+    for (score, same), classes in sorted(tiers.items(), key=lambda t: t[0], reverse=True):
+        similarity = round(score / best, 9) if best > 0 else 1.0
+        for canon in (True, False):
             need = limit - len(out)
             if need <= 0:
                 break
-            if is_same:
-                groups = [
-                    top({"factor_mask": m, "canonical": canon, "clause_ids": cl}, need, excluded)
-                    for m in near
-                    for cl in wanted
-                ]
-            else:
-                groups = [top({"factor_mask": m, "canonical": canon}, need, other) for m in near]
-            out.extend(
-                RankedPrecedent(c, (_N - d) / _N, is_same, canon) for c in _best(groups, need)
-            )
+            groups = [g for m, cls, here in classes for g in found(m, cls, here, canon, need)]
+            out.extend(RankedPrecedent(c, similarity, same, canon) for c in _best(groups, need))
         if len(out) >= limit:
             break
     return out

@@ -1,22 +1,40 @@
-"""Precedents for a case: the profile to match is the case's own decision or a draft."""
+"""Precedents for a case: the profile to match is the case's own decision or a draft.
+
+Decisions on accounts linked to the case's account (a shared contact or near-duplicate
+content) are marked, and the most similar of them are included even when they rank
+below the cut: a moderator deciding one account of a network sees how the others
+were decided.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from ..domain.errors import ValidationError
-from ..domain.similarity import RankedPrecedent
+from ..domain.similarity import RankedPrecedent, is_eligible_precedent, rank_key, rank_precedents
 from .cases import get_case
 from .decisions import precedents_for
 from .media_match import image_precedents, with_image_precedents
+from .networks import linked_accounts
 from .permissions import require_role
 from .session import Session
 
-__all__ = ["precedents_for_case"]
+__all__ = ["precedents_for_case", "LINKED_EXTRA"]
+
+#: decisions on linked accounts added beyond `limit` when they did not rank in it
+LINKED_EXTRA = 3
 
 
 def precedents_for_case(
-    session: Session, case_id: str, factors: dict[str, bool] | None = None, *, limit: int = 10
+    session: Session,
+    case_id: str,
+    factors: dict[str, bool] | None = None,
+    *,
+    clause_ids: set[str] | None = None,
+    limit: int = 10,
 ) -> list[RankedPrecedent]:
-    """Rank earlier decisions for `case_id`.
+    """Rank earlier decisions for `case_id`, best first, linked accounts' marked.
 
     Undecided cases need a factor profile (the moderator's draft); decided ones use
     the standing decision's factors and clauses. Decisions on cases with a
@@ -24,7 +42,7 @@ def precedents_for_case(
     """
     require_role(session, "read", "see precedents")
     case = get_case(session, case_id)
-    clause_ids: set[str] = set()
+    clauses: set[str] = set(clause_ids or ())
     if factors is None:
         current = (
             session.ws.get("decisions", case["decision_id"]) if case.get("decision_id") else None
@@ -37,6 +55,51 @@ def precedents_for_case(
                 f"case {case_id} has no decision yet; pass its factors (--factor NAME=yes|no ...)"
             )
         factors = current["factors"]
-        clause_ids = {c["id"] for c in current["clauses"]}
-    ranked = precedents_for(session, factors, clause_ids, exclude_case=case_id, limit=limit)
-    return with_image_precedents(session, case_id, ranked, limit)
+        clauses = {c["id"] for c in current["clauses"]}
+    ranked = precedents_for(
+        session,
+        factors,
+        clauses,
+        exclude_case=case_id,
+        limit=limit,
+        jurisdiction=case.get("jurisdiction"),
+    )
+    merged = _with_linked(session, case, ranked, factors, clauses, limit)
+    return with_image_precedents(session, case_id, merged, len(merged))
+
+
+def _with_linked(
+    session: Session,
+    case: dict[str, Any],
+    ranked: list[RankedPrecedent],
+    factors: dict[str, bool],
+    clauses: set[str],
+    limit: int,
+) -> list[RankedPrecedent]:
+    if limit <= 0:
+        return ranked
+    accounts = linked_accounts(session, case["case_id"])
+    if not accounts:
+        return ranked
+    out = [dataclasses.replace(r, linked=r.decision.get("account") in accounts) for r in ranked]
+    shown = {r.decision["decision_id"] for r in out}
+    theirs = [
+        d
+        for account in sorted(accounts)
+        for d in session.ws.lookup("decisions", "account", account)
+        if d["decision_id"] not in shown
+        and d["case_id"] != case["case_id"]
+        and is_eligible_precedent(d)
+    ]
+    lib = session.library
+    extra = rank_precedents(
+        factors,
+        clauses,
+        theirs,
+        LINKED_EXTRA,
+        weights=lib.similarity,
+        jurisdiction=case.get("jurisdiction"),
+        family_of=lib.family_of,
+    )
+    out += [dataclasses.replace(r, linked=True) for r in extra]
+    return sorted(out, key=rank_key, reverse=True)

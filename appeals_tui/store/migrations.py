@@ -37,6 +37,23 @@ def _attest_existing(txn: Txn) -> None:
 MIGRATIONS: dict[int, Callable[[Txn], None]] = {1: _attest_existing}
 
 
+def _case_links_2_to_3(txn: Txn) -> None:
+    """Schema 3 keeps each case's normalised contacts and text key in `case_links`."""
+    from appeals_tui.domain.case_links import link_doc
+
+    for case in txn.all("cases"):
+        if txn.get("case_links", case["case_id"]) is not None:
+            continue
+        reports = [txn.get("reports", rid) or {} for rid in case.get("report_ids") or ()]
+        texts = [t for r in reports for t in (r.get("content_text"), r.get("media_description"))]
+        doc = link_doc(case, texts + [r.get("reason") for r in reports])
+        txn.insert("case_links", case["case_id"], doc)
+        txn.event("case.linked", f"case:{case['case_id']}", doc)
+
+
+MIGRATIONS[2] = _case_links_2_to_3
+
+
 def migrate(txn: Txn, current: int, target: int) -> None:
     """Run MIGRATIONS[current] .. MIGRATIONS[target-1] and record the new version."""
     for version in range(current, target):

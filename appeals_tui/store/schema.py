@@ -13,6 +13,9 @@ Paths: dotted keys into the doc ("subject.account"); "[]" walks a list
 Stability: the PostgreSQL backend builds tables from this module. Changes are
 additive only (new tables, fields, rankings); each is listed here.
     - v1 (issue 11): first version.
+    - v2 (issue 15): decisions.jurisdiction indexed; the "precedents" ranking is
+      partitioned by jurisdiction too (weighted similarity counts it); table
+      "case_links" (contacts and near-duplicate text key per case, for networks).
     - issue 17: `cases.media` indexed; `media.pdq_quality`; table `media_prefs`.
 """
 
@@ -275,7 +278,7 @@ SCHEMA = Schema(
                 _f("canonical", type=BOOL, default=False),
                 _f("diverged", type=BOOL, default=False),
                 _f("factor_mask", type=INT, indexed=True),
-                _f("jurisdiction"),
+                _f("jurisdiction", indexed=True),
                 *(_f(f"factors.{name}", type=BOOL) for name in FACTORS),
                 _f(
                     "search",
@@ -324,6 +327,19 @@ SCHEMA = Schema(
                 _f("at", type=TIME),
             ),
         ),
+        # One per case (services/networks.py): its account, normalised means of
+        # contact and near-duplicate text key. Apart from `cases` so that only what
+        # links accounts pays for decoding it.
+        Table(
+            "case_links",
+            "case_id",
+            (
+                _f("case_id"),
+                _f("account", indexed=True),
+                _f("contacts", "contacts[]", multi=True, indexed=True),
+                _f("text_key", type=INT, indexed=True),
+            ),
+        ),
         Table(
             "media",
             "sha256",
@@ -340,11 +356,12 @@ SCHEMA = Schema(
     ),
     rankings=(
         # Precedent candidates (services/precedent_index.py): standing decisions by
-        # factor profile and canonical flag (and per cited clause), newest first.
+        # factor profile, canonical flag and jurisdiction (and per cited clause),
+        # newest first.
         Ranking(
             "precedents",
             "decisions",
-            partition=("factor_mask", "canonical"),
+            partition=("factor_mask", "canonical", "jurisdiction"),
             also=("clause_ids",),
             order=(Order("decided_at", descending=True),),
             where=(

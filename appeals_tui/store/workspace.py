@@ -59,7 +59,8 @@ class Workspace:
     become `tinydb.Query` expressions run by TinyDB tables (store/tinyquery.py)."""
 
     #: 2: every transaction attests the digests of the records it writes (attest.py)
-    SCHEMA_VERSION: int = 2
+    #: 3: case_links (contacts and near-duplicate text keys, services/networks.py)
+    SCHEMA_VERSION: int = 3
     #: auto-compact after a commit once the journal exceeds this: bounds replay on open
     #: (about 0.1 s per 8 MiB) while a compaction at 100k decisions costs under a second
     AUTO_COMPACT_BYTES: int = 8 << 20

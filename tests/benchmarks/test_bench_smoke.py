@@ -36,6 +36,9 @@ def test_bench_json_has_every_figure(tmp_path):
         "tinydb_1k_p95_vs_decide_p95",
         "tinydb_10k_p95_vs_decide_p95",
     }
+    net = data["networks"]
+    assert net["links"]["samples"] > 0 and net["networks"]["samples"] == 3
+    assert net["import"]["without_s"] > 0 and net["import"]["with_cached_s"] > 0
     tui = data["tui"]
     assert tui["first_paint_ms"] > 0
     for key in ("resort", "open_case", "back_to_queue"):

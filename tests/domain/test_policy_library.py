@@ -206,3 +206,52 @@ def test_every_problem_reported_at_once(libdir):
 def test_missing_file(libdir):
     (libdir / "sor.json").unlink()
     assert "sor.json: file missing" in _problems(libdir)
+
+
+def test_shipped_similarity_weights(lib):
+    w = lib.similarity
+    no_total = sum(w.shared_no)
+    assert set(w.decisive) == {
+        "minors_indicated",
+        "recruitment",
+        "contact_means",
+        "pricing_or_booking",
+    }
+    for name in w.decisive:
+        assert w.to_dict()["shared_yes"][name] > no_total
+    assert w.clause_family > 0 and w.jurisdiction > 0
+    assert lib.family_of("kr-1") == "LOCAL-LAW" and lib.family_of("CSS-4") == "CSS"
+
+
+def test_similarity_weights_validated_with_every_problem_named(libdir):
+    def edit(d):
+        sim = d["similarity"]
+        sim["shared_yes"]["contact_means"] = 5  # no longer outweighs the ten shared no's
+        sim["shared_yes"]["glamorization"] = -1
+        sim["shared_no"].pop("recruitment")
+        sim["shared_no"]["is_spicy"] = 1
+        sim["jurisdiction"] = "high"
+        sim["decisive"].append("vibes")
+
+    _edit(libdir, "rubric.json", edit)
+    probs = _problems(libdir)
+    pre = "rubric.json: similarity"
+    assert f"{pre}.shared_yes.glamorization: must be a positive number, got -1" in probs, probs
+    assert f"{pre}.shared_no.recruitment: missing" in probs
+    assert any(p.startswith(f"{pre}.shared_no.is_spicy: unknown factor") for p in probs)
+    assert f"{pre}.jurisdiction: must be a number >= 0, got 'high'" in probs
+    assert f"{pre}.decisive: unknown factor 'vibes'" in probs
+
+
+def test_decisive_yes_must_outweigh_the_shared_nos(libdir):
+    _edit(libdir, "rubric.json", lambda d: d["similarity"]["shared_yes"].update(contact_means=9))
+    probs = _problems(libdir)
+    assert probs == [
+        "rubric.json: similarity.shared_yes.contact_means: a decisive factor's shared yes (9) "
+        "must outweigh all shared no's together (10)"
+    ]
+
+
+def test_similarity_section_required(libdir):
+    _edit(libdir, "rubric.json", lambda d: d.pop("similarity"))
+    assert _problems(libdir) == ["rubric.json: similarity: missing or not an object"]

@@ -96,10 +96,10 @@ def test_demo_export_passes_every_rule_and_says_what_it_left_out(tmp_path):
         out = io.StringIO()
         result = export_decisions(lead, "sor", out)
         lines = [json.loads(line) for line in out.getvalue().splitlines()]
-        assert result.written == len(lines) == 14 and result.invalid == []
+        assert result.written == len(lines) == 16 and result.invalid == []
         assert all(validate_statement(s, lead.library.sor.rules) == [] for s in lines)
         assert result.left_out == {"escalate": 1, "no_action": 6, "outside_eea": 4}
-        assert result.scanned == 14 + 11
+        assert result.scanned == 16 + 11
         assert not any("KR" in s["territorial_scope"] for s in lines)
         assert set(result.as_dict()["left_out_why"]) == {"escalate", "no_action", "outside_eea"}
     finally:

@@ -6,7 +6,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from appeals_tui.domain.models import FACTORS
-from appeals_tui.domain.similarity import factor_mask, rank_precedents
+from appeals_tui.domain.policy import load_default
+from appeals_tui.domain.similarity import SimilarityWeights, factor_mask, rank_precedents
 from appeals_tui.services.precedent_index import ranked_precedents
 from appeals_tui.store import Workspace
 
@@ -23,12 +24,14 @@ def _decision(i: int, rng: random.Random, at: datetime) -> dict:
         "canonical": rng.random() < 0.1,
         "superseded_by": "D-x" if rng.random() < 0.1 else None,
         "appeal_outcome": rng.choice([None, None, "overturned", "upheld"]),
+        "jurisdiction": rng.choice(["KR", "US", ""]),
     }
     doc["factor_mask"] = factor_mask(factors)  # as record_decision stores it
     return doc
 
 
 def test_ranked_precedents_matches_full_ranking(tmp_path):
+    lib = load_default()
     rng = random.Random(3)
     ws = Workspace.create(tmp_path / "ws")
     at = datetime(2026, 1, 1, tzinfo=UTC)
@@ -49,10 +52,19 @@ def test_ranked_precedents_matches_full_ranking(tmp_path):
         clauses = set(rng.sample(["CSS-1", "CSS-2", "KR-1", "css-2"], rng.randrange(3)))
         exclude = rng.choice([None, f"C-{rng.randrange(40):06d}"])
         limit = rng.choice([0, 1, 3, 10, 50])
+        jur = rng.choice(["KR", "us", None])
+        weights = rng.choice([lib.similarity, SimilarityWeights.uniform()])
         everything = [d for d in ws.all("decisions") if exclude is None or d["case_id"] != exclude]
-        want = rank_precedents(factors, clauses, everything, limit=limit)
-        got = ranked_precedents(ws, factors, clauses, exclude_case=exclude, limit=limit)
+        kw = {"weights": weights, "jurisdiction": jur, "family_of": lib.family_of}
+        want = rank_precedents(factors, clauses, everything, limit=limit, **kw)
+        got = ranked_precedents(ws, factors, clauses, exclude_case=exclude, limit=limit, **kw)
         assert got == want
+        same = ranked_precedents(
+            ws, factors, clauses, exclude_case=exclude, limit=limit, same_profile_only=True, **kw
+        )
+        mask = factor_mask(factors)
+        every = rank_precedents(factors, clauses, everything, limit=len(everything), **kw)
+        assert same == [r for r in every if factor_mask(r.decision["factors"]) == mask][:limit]
     ws.close()
 
 

@@ -235,7 +235,7 @@ def test_missing_migration_and_newer_schema(ws: Workspace, ws_path, monkeypatch)
     monkeypatch.setattr(Workspace, "SCHEMA_VERSION", now + 1)
     with pytest.raises(StoreError, match=f"no migration from workspace schema {now} to {now + 1}"):
         Workspace.open(ws_path)
-    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", 0)
+    monkeypatch.setattr(Workspace, "SCHEMA_VERSION", now - 1)
     with pytest.raises(StoreError, match="newer than this program"):
         Workspace.open(ws_path)
 

@@ -33,6 +33,7 @@ def _write(ws: Workspace, rng: random.Random, n: int, keys: int) -> None:
                 "moderator": rng.choice(MODS),
                 "factor_mask": rng.randrange(4),
                 "canonical": rng.random() < 0.3,
+                "jurisdiction": rng.choice(["KR", None]),
                 "clauses": [{"id": rng.choice(["CSS-1", "KR-1"]), "version": 1}],
                 "decided_at": f"2025-01-01T00:00:{rng.randrange(40):02d}+00:00",
                 "superseded_by": "D-9999" if rng.random() < 0.1 else None,
@@ -44,12 +45,15 @@ def _write(ws: Workspace, rng: random.Random, n: int, keys: int) -> None:
             txn.event("decision.set", f"decision:{key}", {})
 
 
-def _ranked(every: list[dict], mask: int, canon: bool, clause: str | None) -> list[dict]:
+def _ranked(
+    every: list[dict], mask: int, canon: bool, jur: str | None, clause: str | None
+) -> list[dict]:
     docs = [
         d
         for d in every
         if d["factor_mask"] == mask
         and d["canonical"] == canon
+        and d["jurisdiction"] == jur
         and not d.get("superseded_by")
         and (clause is None or any(c["id"] == clause for c in d["clauses"]))
     ]
@@ -61,21 +65,27 @@ def _check(ws: Workspace) -> None:
     (asked first, so they are answered before anything decodes the table)."""
     got = {m: ws.lookup("decisions", "moderator", m) for m in (*MODS, "nobody")}
     values = ws.distinct("decisions", "factor_mask")
-    asks = [(m, c, cl) for m in range(4) for c in (True, False) for cl in (None, "KR-1")]
+    asks = [
+        (m, c, j, cl)
+        for m in range(4)
+        for c in (True, False)
+        for j in ("KR", None)
+        for cl in (None, "KR-1")
+    ]
     tops = {}
-    for mask, canon, clause in asks:
-        match = {"factor_mask": mask, "canonical": canon}
+    for mask, canon, jur, clause in asks:
+        match = {"factor_mask": mask, "canonical": canon, "jurisdiction": jur}
         if clause:
             match["clause_ids"] = clause
-        tops[(mask, canon, clause)] = ws.top("precedents", match, 7)
+        tops[(mask, canon, jur, clause)] = ws.top("precedents", match, 7)
     every = ws.all("decisions")
     for m, docs in got.items():
         assert sorted(d["decision_id"] for d in docs) == sorted(
             d["decision_id"] for d in every if d["moderator"] == m
         )
     assert values == sorted({d["factor_mask"] for d in every})
-    for (mask, canon, clause), top in tops.items():
-        assert top == _ranked(every, mask, canon, clause)[:7]
+    for (mask, canon, jur, clause), top in tops.items():
+        assert top == _ranked(every, mask, canon, jur, clause)[:7]
 
 
 def _open(path: Path) -> Workspace:
@@ -97,7 +107,7 @@ def _query_fresh(path: Path) -> None:
         for m in MODS:
             ws.lookup("decisions", "moderator", m)
         ws.distinct("decisions", "factor_mask")
-        ws.top("precedents", {"factor_mask": 1, "canonical": False}, 5)
+        ws.top("precedents", {"factor_mask": 1, "canonical": False, "jurisdiction": "KR"}, 5)
         ws.events_for(["decision:D-0001"])
     finally:
         ws.close()

@@ -17,6 +17,7 @@ from ...domain.guidance import Guidance
 from ...domain.models import FACTORS
 from ...services.batch import BatchOutcome, account_open_cases, decide_each
 from ...services.decisions import DecisionDraft, guidance_for
+from ...services.networks import network_open_cases
 from ..base import AppealsScreen
 from ..text import one_line
 from ..widgets.decision_form import DecisionForm
@@ -81,9 +82,17 @@ class BatchScreen(AppealsScreen):
         ("Batch notices", "Review the notices of the decisions just made", "notices"),
     ]
 
-    def __init__(self, account: str, draft: DecisionDraft | None = None) -> None:
+    def __init__(
+        self,
+        account: str = "",
+        draft: DecisionDraft | None = None,
+        *,
+        network_id: str | None = None,
+    ) -> None:
         super().__init__()
         self.account = account
+        #: work the open cases of every account of this network instead of one account
+        self.network_id = network_id
         self.initial = draft
         self.versions: dict[str, int] = {}
         self.cases_shown: list[dict[str, Any]] = []
@@ -92,8 +101,13 @@ class BatchScreen(AppealsScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        title = Text("Working account @", style="bold")
-        title.append(one_line(self.account, 60))
+        if self.network_id:
+            title = Text(
+                f"Working network {self.network_id}: open cases of all its accounts", style="bold"
+            )
+        else:
+            title = Text("Working account @", style="bold")
+            title.append(one_line(self.account, 60))
         yield Static(title, id="batch-title")
         yield YesNoSelectionList(id="batch-cases")
         yield DecisionForm(
@@ -131,7 +145,14 @@ class BatchScreen(AppealsScreen):
 
     def reload(self) -> None:
         self.mark_fresh()
-        self.call(account_open_cases, self.session, self.account, done=self._show, group="batch")
+        if self.network_id:
+            self.call(
+                network_open_cases, self.session, self.network_id, done=self._show, group="batch"
+            )
+        else:
+            self.call(
+                account_open_cases, self.session, self.account, done=self._show, group="batch"
+            )
 
     def _show(self, found: list[dict[str, Any]]) -> None:
         listing = self.query_one(SelectionList)
@@ -142,6 +163,8 @@ class BatchScreen(AppealsScreen):
         self.cases_shown = found
         for c in found:
             prompt = Text(f"{c['case_id']}  {c['status'].replace('in_review', 'claimed'):<8} ")
+            if self.network_id:
+                prompt.append(f"@{one_line(c['subject']['account'], 24)} ", style="bold")
             prompt.append(one_line(c.get("content_text"), 90))
             listing.add_option(
                 Selection(prompt, c["case_id"], checked is None or c["case_id"] in checked)
@@ -151,7 +174,10 @@ class BatchScreen(AppealsScreen):
         listing.border_title = f"{len(found)} open cases"
         if not found:
             self.query_one("#batch-results", Static).update(
-                Text("No open cases left on this account.", style="dim")
+                Text(
+                    f"No open cases left on this {'network' if self.network_id else 'account'}.",
+                    style="dim",
+                )
             )
 
     def action_toggle_all(self) -> None:

@@ -16,6 +16,7 @@ from ...domain.similarity import RankedPrecedent
 from ...services import cases, decisions
 from ...services.decisions import DecisionDraft
 from ...services.media_match import ImageMatch, case_image_matches, with_image_precedents
+from ...services.networks import CaseLinks, links_for_case
 from ...services.precedents import precedents_for_case
 from ...services.session import Session
 from ..base import AppealsScreen
@@ -29,6 +30,7 @@ from ..widgets.case_views import (
     timeline_text,
 )
 from ..widgets.dialogs import TextPrompt
+from ..widgets.linked_views import linked_text
 from ..widgets.media_viewer import MediaViewer
 from ..widgets.precedents import PrecedentsList
 from .decide import QueueContext
@@ -45,6 +47,7 @@ class CaseView:
     precedents: list[RankedPrecedent] = field(default_factory=list)
     precedent_note: str = ""
     decision: dict[str, Any] | None = None
+    links: CaseLinks | None = None
     image_matches: list[ImageMatch] = field(default_factory=list)
 
     @property
@@ -60,7 +63,12 @@ def load_case_view(session: Session, case_id: str) -> CaseView:
         notes: list[dict[str, Any]] | None = cases.notes_for(session, f"case:{case_id}")
     except PermissionDenied:
         notes = None
-    view = CaseView(file=file, notes=notes, image_matches=case_image_matches(session, case_id))
+    view = CaseView(
+        file=file,
+        notes=notes,
+        links=links_for_case(session, case_id),
+        image_matches=case_image_matches(session, case_id),
+    )
     if case.get("decision_id"):
         view.decision = decisions.get_decision(session, case["decision_id"])
         view.precedents = precedents_for_case(session, case_id, limit=5)
@@ -69,14 +77,13 @@ def load_case_view(session: Session, case_id: str) -> CaseView:
     earlier = [d for d in file["account_decisions"] if d["case_id"] != case_id]
     if earlier:
         last = max(earlier, key=lambda d: d["decided_at"])
-        ranked = decisions.precedents_for(
+        view.precedents = precedents_for_case(
             session,
+            case_id,
             last["factors"],
-            {c["id"] for c in last["clauses"]},
-            exclude_case=case_id,
+            clause_ids={c["id"] for c in last["clauses"]},
             limit=5,
         )
-        view.precedents = with_image_precedents(session, case_id, ranked, 5)
         view.precedent_note = (
             f"Using the factors of {last['decision_id']}, this account's last decision. "
             "Answer the factors in Decide (d) for this case's own precedents."
@@ -193,6 +200,9 @@ class CaseScreen(AppealsScreen):
             with TabPane("Timeline", id="tab-timeline"):
                 with VerticalScroll():
                     yield Static(id="case-timeline")
+            with TabPane("Linked", id="tab-linked"):
+                with VerticalScroll():
+                    yield Static(id="case-linked")
             with TabPane("Precedents", id="tab-precedents"):
                 with VerticalScroll():
                     yield PrecedentsList(id="case-precedents")
@@ -233,6 +243,9 @@ class CaseScreen(AppealsScreen):
         self.query_one("#case-account", Static).update(account_text(view.file))
         self.query_one("#case-timeline", Static).update(timeline_text(view.file["timeline"]))
         self.query_one(PrecedentsList).show(view.precedents, view.precedent_note)
+        if view.links is not None:
+            tabs.get_tab("tab-linked").label = Text(f"Linked ({len(view.links.accounts)})")
+        self.query_one("#case-linked", Static).update(linked_text(view.links))
         if view.notes is not None:
             tabs.get_tab("tab-notes").label = Text(f"Notes ({len(view.notes)})")
         self.query_one("#case-notes", Static).update(notes_text(view.notes))

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tabs
 
+from ...services.networks import list_networks
 from ...services.permissions import can
 from ...services.qa import qa_report
 from ...services.stats import consistency_stats
@@ -22,6 +23,7 @@ from ..base import AppealsScreen
 from ..text import cell
 from ..widgets.chart_plots import ModeratorRatesPlot, WeeklyActionsChart
 from ..widgets.lead_marks import mark_cell, toggle_mark
+from ..widgets.networks_panel import NetworksPanel
 from . import MainScreen
 
 __all__ = ["DashboardScreen", "ENTRY"]
@@ -62,6 +64,7 @@ class DashboardScreen(AppealsScreen):
         Binding("2", "tab('tab-profiles')", "Profiles", id="dashboard-tab-profiles", tooltip="Inconsistent profiles"),
         Binding("3", "tab('tab-charts')", "Charts", id="dashboard-tab-charts", tooltip="Plots", show=False),
         Binding("4", "tab('tab-qa')", "QA table", id="dashboard-tab-qa", tooltip="QA agreement and kappa", show=False),
+        Binding("5", "tab('tab-networks')", "Networks", id="dashboard-tab-networks", tooltip="Accounts linked by contacts or near-duplicates"),
         Binding("q", "open_qa", "QA", id="dashboard-qa", tooltip="QA sampling and agreement"),
         Binding("r", "reload", "Reload", id="dashboard-reload", tooltip="Recompute the statistics"),
         Binding("space", "toggle_mark", "Mark", id="dashboard-mark", tooltip="Mark a profile decision for comparison"),
@@ -92,6 +95,8 @@ class DashboardScreen(AppealsScreen):
             with TabPane("QA agreement", id="tab-qa"):
                 yield Static("", id="qa-summary")
                 yield DataTable(id="qa-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Networks", id="tab-networks"):
+                yield NetworksPanel(id="networks-panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -135,6 +140,21 @@ class DashboardScreen(AppealsScreen):
     def action_reload(self) -> None:
         self.mark_fresh()
         self.call(_load, self.session, done=self._show, failed=self._failed, group="dashboard")
+        panel = self.query_one(NetworksPanel)
+        self.call(
+            list_networks,
+            self.session,
+            done=panel.show,
+            failed=lambda exc: panel.failed(str(exc)),
+            group="networks",
+        )
+
+    @on(NetworksPanel.OpenBatch)
+    def _network_batch(self, event: NetworksPanel.OpenBatch) -> None:
+        from .batch import BatchScreen
+
+        self._stale = True  # decisions made there change the networks: reload on return
+        self.app.push_screen(BatchScreen(network_id=event.network_id))
 
     def _failed(self, exc: BaseException) -> None:
         self.query_one("#dashboard-summary", Static).update(Text(str(exc), style="bold red"))

@@ -30,6 +30,7 @@ from ...services import cases, decisions
 from ...services.cases import CaseFilter
 from ...services.decisions import DecisionDraft
 from ...services.next_case import next_case
+from ...services.precedents import precedents_for_case
 from ...services.session import Session
 from ..base import AppealsScreen
 from ..services import error_text
@@ -79,8 +80,8 @@ def live_view(
     unanswered = [f for f in FACTORS if f not in draft.factors]
     assumed = {f: bool(draft.factors.get(f, False)) for f in FACTORS}
     guidance = decisions.guidance_for(session, assumed, case.get("jurisdiction"))
-    ranked = decisions.precedents_for(
-        session, assumed, set(draft.clause_ids), exclude_case=case["case_id"], limit=5
+    ranked = precedents_for_case(
+        session, case["case_id"], assumed, clause_ids=set(draft.clause_ids), limit=5
     )
     explanation = None
     if draft.action in _ACTIONS and not unanswered:

@@ -29,9 +29,13 @@ def precedents_text(ranked: Sequence[RankedPrecedent], *, note: str = "") -> Tex
         out.append(f"  {clauses}")
         if item.canonical:
             out.append("  ★ canonical", style="bold yellow")
+        if item.linked:
+            out.append("  ⛓ linked account", style="bold magenta")
         out.append(
             f"\n  {visible(d.get('moderator'))} · {str(d.get('decided_at', ''))[:10]}", style="dim"
         )
+        if item.linked:
+            out.append(f" · @{visible(d.get('account'))}", style="dim")
         out.append(f" · case {d.get('case_id')}\n", style="dim")
         out.append("  " + visible(d.get("reasoning")).replace("\n", "\n  ") + "\n")
         if d.get("divergence_reason"):

@@ -21,6 +21,7 @@ def _doc(i: int, rng: random.Random) -> dict:
         "decided_at": at.isoformat(),
         "clauses": [{"id": c, "version": 1} for c in rng.sample(CLAUSES, rng.randrange(3))],
         "factor_mask": rng.randrange(3),
+        "jurisdiction": rng.choice(["KR", "US", None]),
         "canonical": rng.random() < 0.3 if rng.random() < 0.8 else None,
         "superseded_by": "D-x" if rng.random() < 0.15 else None,
         "appeal_outcome": rng.choice([None, None, "upheld", "overturned"]),
@@ -37,6 +38,7 @@ def _expected(docs: list[dict], match: dict, n: int, skip_case: str | None, skip
         return (
             _eligible(d)
             and d["factor_mask"] == match["factor_mask"]
+            and d["jurisdiction"] == match["jurisdiction"]
             and bool(d.get("canonical")) == match["canonical"]
             and ("clause_ids" not in match or match["clause_ids"] in clause_ids)
             and d["case_id"] != skip_case
@@ -59,7 +61,11 @@ def test_top_matches_a_full_sort_and_follows_updates(store: Store, second: Store
 
     def check(view: Store, known: list[dict]) -> None:
         for _ in range(60):
-            match = {"factor_mask": rng.randrange(3), "canonical": rng.random() < 0.4}
+            match = {
+                "factor_mask": rng.randrange(3),
+                "canonical": rng.random() < 0.4,
+                "jurisdiction": rng.choice(["KR", "US", None]),
+            }
             if rng.random() < 0.5:
                 match["clause_ids"] = rng.choice(CLAUSES)
             skip_case = rng.choice([None, "C-1"])
@@ -89,7 +95,14 @@ def test_top_asks_for_declared_rankings_and_partitions(store: Store) -> None:
     with pytest.raises(StoreError):
         store.top("no_such_ranking", {}, 3)
     with pytest.raises(StoreError):  # the partition must be named in full
-        store.top("precedents", {"factor_mask": 1}, 3)
+        store.top("precedents", {"factor_mask": 1, "canonical": False}, 3)
     with pytest.raises(StoreError):
-        store.top("precedents", {"factor_mask": 1, "canonical": False, "moderator": "x"}, 3)
-    assert store.top("precedents", {"factor_mask": 1, "canonical": False}, 3) == []
+        store.top(
+            "precedents",
+            {"factor_mask": 1, "canonical": False, "jurisdiction": "KR", "moderator": "x"},
+            3,
+        )
+    assert (
+        store.top("precedents", {"factor_mask": 1, "canonical": False, "jurisdiction": "KR"}, 3)
+        == []
+    )

@@ -1,0 +1,40 @@
+"""What links a case to other accounts: its normalised contacts and its text key.
+
+Why one small record per case (table ``case_links``): networks are computed from
+these alone, so a process that never links accounts never decodes them, and a SQL
+backend holds them as plain indexed columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from appeals_tui.domain.contacts import extract_contacts, merge_contacts
+from appeals_tui.domain.near_duplicates import default_settings, normalise, text_key
+
+__all__ = ["case_text", "link_doc"]
+
+
+def case_text(case: Mapping[str, Any]) -> str:
+    """The case's text as near-duplicates are compared (content and media description)."""
+    return normalise(case.get("content_text"), case.get("media_description"))
+
+
+def link_doc(
+    case: Mapping[str, Any], texts: Iterable[str | None] = (), contacts: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The ``case_links`` record of `case`: contacts found in its own text and `texts`
+    (its reports'), merged with `contacts` already known; the key of its text if the
+    text is long enough to compare."""
+    found = extract_contacts(
+        [case.get("content_text"), case.get("media_description"), *texts],
+        case.get("jurisdiction"),
+    )
+    norm = case_text(case)
+    return {
+        "case_id": case["case_id"],
+        "account": str((case.get("subject") or {}).get("account") or ""),
+        "contacts": merge_contacts(contacts, found),
+        "text_key": text_key(norm) if len(norm) >= default_settings().min_length else None,
+    }

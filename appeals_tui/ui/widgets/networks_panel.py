@@ -1,0 +1,97 @@
+"""The dashboard's networks table: linked accounts, how they were decided, and the split.
+
+Enter on a network opens the open cases of all its accounts as one batch. Account
+names and contacts are report data, shown literally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from ...services.networks import Network
+from ..text import cell, one_line
+
+__all__ = ["NetworksPanel", "network_info"]
+
+
+def network_info(n: Network) -> Text:
+    out = Text()
+    out.append(f"{n.network_id}: ", style="bold")
+    out.append(one_line(", ".join("@" + a for a in n.accounts), 300))
+    out.append("\nlinked by: ", style="dim")
+    out.append(one_line("; ".join(n.links), 300))
+    for problem in n.inconsistencies:
+        out.append("\n⚠ ", style="bold red")
+        out.append(one_line(problem.via, 60))
+        split = "; ".join(f"{a}: {', '.join(cs)}" for a, cs in problem.actions.items())
+        out.append(f" → {split}")
+    return out
+
+
+class NetworksPanel(Vertical):
+    """A table of networks; highlighting shows its links, enter asks to work its open cases."""
+
+    @dataclass
+    class OpenBatch(Message):
+        network_id: str
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.networks: dict[str, Network] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("loading networks…", id="networks-summary")
+        yield DataTable(id="networks", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="network-info")
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(
+            "network", "accounts", "cases", "open", "decisions", "treated"
+        )
+
+    def show(self, found: list[Network]) -> None:
+        self.networks = {n.network_id: n for n in found}
+        flagged = sum(n.inconsistent for n in found)
+        self.query_one("#networks-summary", Static).update(
+            Text(
+                f"{len(found)} network(s) of accounts sharing a contact or near-duplicate "
+                f"content · {flagged} treated inconsistently · enter: work its open cases",
+                style="bold red" if flagged else "",
+            )
+        )
+        table = self.query_one(DataTable)
+        table.clear()
+        for n in found:
+            actions = " ".join(f"{a}×{c}" for a, c in n.decisions_by_action.items())
+            table.add_row(
+                cell(n.network_id, 12),
+                Text(str(len(n.accounts)), justify="right"),
+                Text(str(len(n.cases)), justify="right"),
+                Text(str(len(n.open_cases)), justify="right"),
+                cell(actions or "—", 40),
+                Text("⚠ inconsistent", style="bold red") if n.inconsistent else Text("alike"),
+                key=n.network_id,
+            )
+        if found:
+            self.query_one("#network-info", Static).update(network_info(found[0]))
+
+    def failed(self, message: str) -> None:
+        self.query_one("#networks-summary", Static).update(Text(message, style="bold red"))
+
+    @on(DataTable.RowHighlighted, "#networks")
+    def _info(self, event: DataTable.RowHighlighted) -> None:
+        n = self.networks.get(event.row_key.value or "")
+        if n is not None:
+            self.query_one("#network-info", Static).update(network_info(n))
+
+    @on(DataTable.RowSelected, "#networks")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.post_message(self.OpenBatch(event.row_key.value))

@@ -1,0 +1,115 @@
+"""Account-network timings on a built workspace, in their own fresh process
+(`python -m benchmarks.networks`), so the main measuring process's peak RSS stays
+what it was.
+
+- links for one case (`services.networks.links_for_case`): first call (builds the
+  text-key index and the near-duplicate sketches) and then per call;
+- all networks (`services.networks.list_networks`), first and repeated;
+- what extracting contacts and text keys adds to an import: the same corpus
+  reports imported into two scratch workspaces side by side, with extraction and
+  with it switched off; once with the per-text cache (reports of one post repeat
+  its text) and once with the cache cleared before every report (every text new).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from appeals_tui.domain import contacts
+from appeals_tui.domain.reports import ParsedReport
+from appeals_tui.services import intake, networks, roster
+from appeals_tui.services.session import Session
+from appeals_tui.store import Workspace
+from benchmarks.build import BENCH_NOW, LEADS, Clock, Corpus
+from benchmarks.measure import peak_rss_mb, summarize
+
+__all__ = ["measure_networks", "import_overhead"]
+
+
+def _timed(fn, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def measure_networks(path: Path, samples: int, seed: int = 8) -> dict[str, Any]:
+    rng = random.Random(seed)
+    out: dict[str, Any] = {}
+    with Workspace.open(path) as ws:
+        lead = Session.open(ws, LEADS[0], clock=Clock(BENCH_NOW))
+        ids = [f"C-{i:06d}" for i in range(1, ws.count("cases") + 1)]
+        t = time.perf_counter()
+        networks.links_for_case(lead, rng.choice(ids))
+        out["links_first_ms"] = round((time.perf_counter() - t) * 1000, 1)
+        out["links"] = summarize(
+            _timed(lambda: networks.links_for_case(lead, rng.choice(ids)), samples)
+        )
+        t = time.perf_counter()
+        found = networks.list_networks(lead)
+        out["networks_first_ms"] = round((time.perf_counter() - t) * 1000, 1)
+        out["networks"] = summarize(_timed(lambda: networks.list_networks(lead), 3))
+        out["networks_found"] = len(found)
+        out["largest_network_accounts"] = max((len(n.accounts) for n in found), default=0)
+        out["inconsistent_networks"] = sum(n.inconsistent for n in found)
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def _import_once(reports: list[ParsedReport], extract: bool, cached: bool) -> float:
+    root = Path(tempfile.mkdtemp(prefix="appeals-net-"))
+    ws = roster.init_workspace(root / "ws", "admin")
+    admin = Session.open(ws, "admin", clock=Clock(BENCH_NOW))
+    saved_links, saved_extract = intake._store_links, contacts._extract_one
+    if not extract:
+        intake._store_links = lambda *_a, **_k: None  # type: ignore[assignment]
+    elif not cached:
+        raw = contacts._extract_one.__wrapped__
+        contacts._extract_one = lambda text, region: raw(text, region)  # type: ignore[assignment]
+    try:
+        t = time.perf_counter()
+        for at in range(0, len(reports), 500):
+            intake.import_parsed(admin, reports[at : at + 500], source="bench.jsonl")
+        return time.perf_counter() - t
+    finally:
+        intake._store_links, contacts._extract_one = saved_links, saved_extract
+        ws.close()
+
+
+def import_overhead(n: int, seed: int = 8) -> dict[str, Any]:
+    """Seconds to import `n` corpus reports with and without extraction (alternating runs)."""
+    corpus = Corpus.load(seed)
+    reports = [
+        ParsedReport(i, corpus.report(i, i, f"acct{i % 997:04d}", BENCH_NOW)) for i in range(n)
+    ]
+    runs: dict[str, list[float]] = {"without": [], "cached": [], "uncached": []}
+    for _ in range(2):
+        contacts._extract_one.cache_clear()
+        runs["without"].append(_import_once(reports, extract=False, cached=True))
+        contacts._extract_one.cache_clear()
+        runs["cached"].append(_import_once(reports, extract=True, cached=True))
+        runs["uncached"].append(_import_once(reports, extract=True, cached=False))
+    best = {k: min(v) for k, v in runs.items()}
+    return {
+        "reports": n,
+        "without_s": round(best["without"], 3),
+        "with_cached_s": round(best["cached"], 3),
+        "with_uncached_s": round(best["uncached"], 3),
+        "added_cached_pct": round((best["cached"] / best["without"] - 1) * 100, 1),
+        "added_uncached_pct": round((best["uncached"] / best["without"] - 1) * 100, 1),
+    }
+
+
+if __name__ == "__main__":
+    args = json.loads(sys.argv[1])
+    result = measure_networks(Path(args["path"]), args["samples"])
+    result["import"] = import_overhead(args.get("import_reports", 3000))
+    sys.stdout.write(json.dumps(result))

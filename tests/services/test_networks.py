@@ -1,0 +1,229 @@
+"""Account networks through the real store: contacts at import, links, networks, migration."""
+
+from __future__ import annotations
+
+import pytest
+
+from appeals_tui.domain.errors import NotFound, PermissionDenied
+from appeals_tui.services import intake, networks
+from appeals_tui.services.decisions import DecisionDraft, decide
+from appeals_tui.services.precedents import precedents_for_case
+from appeals_tui.store import Workspace, migrations
+from tests.conftest import PROMO, case_for, factors, report, write_jsonl
+
+PHONE = "phone:+821048271936"
+LABELLED = factors(depicts_commercial_sex=True, narrative_framing=True)
+
+
+def _network_of(session, account):
+    (found,) = [n for n in networks.list_networks(session) if account in n.accounts]
+    return found
+
+
+def _import(session, tmp_path, rows, name="net.jsonl"):
+    return intake.import_reports(session, write_jsonl(tmp_path / name, rows))
+
+
+@pytest.fixture
+def net(sessions, tmp_path):
+    """Three accounts sharing one phone number written three Korean ways; two decided apart."""
+    minji = sessions("minji")
+    _import(
+        minji,
+        tmp_path,
+        [
+            report(
+                "N-1", "P1", account="yeoksam_toon", content_text="실화 웹툰 문의 010-4827-1936"
+            ),
+            report(
+                "N-2",
+                "P2",
+                account="moonlight_kr",
+                content_text="상담은 ０１０．４８２７．１９３６ 으로",
+            ),
+            report(
+                "N-3",
+                "P3",
+                account="room_toon",
+                content_text="문의 +82 10 4827 1936 / 카톡 yk_1936",
+            ),
+            report(
+                "N-4",
+                "P4",
+                account="elsewhere",
+                content_text="nothing to reach here at all, a cafe",
+            ),
+        ],
+    )
+    decide(
+        minji,
+        case_for(minji, "P1"),
+        DecisionDraft(
+            "remove_content",
+            ["CSS-3"],
+            dict(PROMO),
+            "Webtoon with a phone number for booking: an advert.",
+        ),
+    )
+    daniel = sessions("daniel")
+    decide(
+        daniel,
+        case_for(daniel, "P2"),
+        DecisionDraft(
+            "label",
+            ["CSS-8"],
+            dict(LABELLED),
+            "A narrative reel about a salon; label it as sensitive.",
+        ),
+    )
+    return sessions
+
+
+def links(s, subject):
+    return s.ws.get("case_links", case_for(s, subject))
+
+
+def test_contacts_stored_normalised_with_the_case_at_import(net):
+    s = net("minji")
+    assert links(s, "P1")["contacts"] == [PHONE]
+    assert links(s, "P3")["contacts"] == ["kakao:yk_1936", PHONE]
+    assert links(s, "P3")["account"] == "room_toon"
+    assert links(s, "P4")["contacts"] == []
+    assert isinstance(links(s, "P4")["text_key"], int) and 0 <= links(s, "P4")["text_key"] < 2**63
+
+
+def test_a_later_report_adds_its_contacts_to_the_open_case(net, tmp_path):
+    s = net("minji")
+    _import(
+        s,
+        tmp_path,
+        [report("N-5", "P3", reporter="x", content_text="텔레그램 @room_vip")],
+        "b.jsonl",
+    )
+    assert links(s, "P3")["contacts"] == ["kakao:yk_1936", PHONE, "telegram:room_vip"]
+
+
+def test_links_for_a_case_show_other_accounts_and_their_decisions(net):
+    s = net("minji")
+    links = networks.links_for_case(s, case_for(s, "P3"))
+    assert links.accounts == ["moonlight_kr", "yeoksam_toon"]
+    got = {x.account: (x.action, x.via) for x in links.linked}
+    assert got == {
+        "yeoksam_toon": ("remove_content", ["phone +82 10-4827-1936"]),
+        "moonlight_kr": ("label", ["phone +82 10-4827-1936"]),
+    }
+    assert links.total == 2
+    assert networks.links_for_case(s, case_for(s, "P4")).linked == []
+    with pytest.raises(NotFound):
+        networks.links_for_case(s, "C-999999")
+
+
+def test_networks_flag_inconsistent_treatment(net):
+    lead = net("seoyeon")
+    n = _network_of(lead, "room_toon")
+    assert n.accounts == ["moonlight_kr", "room_toon", "yeoksam_toon"]
+    assert n.decisions_by_action == {"label": 1, "remove_content": 1}
+    assert n.open_cases == [case_for(lead, "P3")]
+    assert n.inconsistent
+    (problem,) = n.inconsistencies
+    assert problem.via == "phone +82 10-4827-1936"
+    assert problem.actions == {
+        "remove_content": [case_for(lead, "P1")],
+        "label": [case_for(lead, "P2")],
+    }
+    assert networks.get_network(lead, n.network_id).accounts == n.accounts
+    assert networks.network_open_cases(lead, n.network_id)[0]["case_id"] == case_for(lead, "P3")
+    with pytest.raises(NotFound):
+        networks.get_network(lead, "N-00000000")
+
+
+def test_deciding_the_open_case_updates_counts_and_keeps_the_old_split_flagged(net):
+    lead = net("seoyeon")
+    minji = net("minji")
+    decide(
+        minji,
+        case_for(minji, "P3"),
+        DecisionDraft(
+            "remove_content",
+            ["CSS-3"],
+            dict(PROMO),
+            "Same number as the removed webtoon: an advert.",
+        ),
+    )
+    n = _network_of(lead, "room_toon")
+    assert n.decisions_by_action == {"label": 1, "remove_content": 2}
+    assert n.inconsistent  # P2 is still only labelled for the same number
+    assert n.open_cases == []
+
+
+def test_networks_are_for_leads(net):
+    with pytest.raises(PermissionDenied):
+        networks.list_networks(net("minji"))
+
+
+def test_near_duplicate_content_links_accounts(sessions, tmp_path):
+    s = sessions("minji")
+    base = "살롱 다이어리 ep.1 👜 단골 오빠가 내 생일이라고 명품백을 들고 왔다… 실장님은 너 오늘 운 좋다며 웃었고"
+    _import(
+        s,
+        tmp_path,
+        [
+            report("D-1", "Q1", account="a_one", content_text=base),
+            report(
+                "D-2", "Q2", account="a_two", content_text=base.replace("ep.1", "ep.2") + " #실화"
+            ),
+            report("D-3", "Q3", account="a_three", content_text=base),
+            report(
+                "D-4",
+                "Q4",
+                account="a_four",
+                content_text="완전히 다른 이야기: 카페에서 일하는 알바생의 하루와 단골 손님",
+            ),
+        ],
+    )
+    links = networks.links_for_case(s, case_for(s, "Q1"))
+    via = {x.account: x.via for x in links.linked}
+    assert via["a_three"] == ["same text"]
+    assert len(via["a_two"]) == 1 and via["a_two"][0].startswith("near-duplicate text (")
+    assert "a_four" not in via
+    n = _network_of(sessions("seoyeon"), "a_one")
+    assert n.accounts == ["a_one", "a_three", "a_two"]
+    # the fixture's own reports ("AI로 그린 실화 S1", "… S2", ...) are near-duplicates too
+    assert _network_of(sessions("seoyeon"), "acct_S1").accounts[:2] == ["acct_S1", "acct_S2"]
+
+
+def test_precedents_mark_and_include_linked_accounts(net):
+    s = net("minji")
+    ranked = precedents_for_case(s, case_for(s, "P3"), dict(PROMO), clause_ids={"CSS-3"})
+    by_id = {r.decision["case_id"]: r for r in ranked}
+    assert by_id[case_for(s, "P1")].linked and by_id[case_for(s, "P2")].linked
+    # a case with no links: nothing marked
+    plain = precedents_for_case(s, case_for(s, "P4"), dict(PROMO))
+    assert not any(r.linked for r in plain)
+
+
+def test_migration_extracts_contacts_for_existing_workspaces(tmp_path):
+    """A schema-2 workspace (no `case_links`) gains them, from cases and reports, when opened."""
+    path = tmp_path / "old"
+    ws = Workspace.create(path)
+    with ws.transaction("t") as txn:
+        txn.insert("reports", "R-1", {"report_id": "R-1", "reason": "spam",
+                                      "content_text": "카톡 old_id7 / 010-4827-1936"})  # fmt: skip
+        txn.insert(
+            "cases",
+            "C-000001",
+            {"case_id": "C-000001", "subject": {"account": "old_acct"}, "report_ids": ["R-1"],
+             "content_text": "+82 10 4827 1936", "jurisdiction": "KR"},
+        )  # fmt: skip
+        txn.set_meta("schema_version", 2)
+    ws.close()
+    assert 2 in migrations.MIGRATIONS
+    with Workspace.open(path) as again:
+        assert again.meta("schema_version") == Workspace.SCHEMA_VERSION
+        doc = again.get("case_links", "C-000001")
+        assert doc["contacts"] == ["kakao:old_id7", PHONE]
+        assert doc["account"] == "old_acct" and doc["text_key"] is None  # text too short
+        assert [e["entity"] for e in again.events() if e["type"] == "case.linked"] == [
+            "case:C-000001"
+        ]
+        assert again.verify().ok
