@@ -61,8 +61,10 @@ class AppealsApp(App[None]):
     def note_changes(self, counter: int | None, wrote: bool = False) -> None:
         """A service call saw the store's change counter at `counter`: if it moved since
         the last call (our write or another process's), records changed."""
-        previous, self._counter = self._counter, counter if counter is not None else self._counter
-        if wrote or (previous is not None and counter is not None and counter != previous):
+        previous = self._counter
+        if counter is not None and (previous is None or counter > previous):
+            self._counter = counter  # calls finish out of order: only a higher count is news
+        if wrote or (previous is not None and counter is not None and counter > previous):
             self.data_changed()
 
     def data_changed(self) -> None:

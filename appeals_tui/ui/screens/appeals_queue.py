@@ -73,6 +73,7 @@ class AppealsQueueScreen(AppealsScreen):
         self.page_offset = 0
         self.total = 0
         self.appeal_rows: list[dict[str, Any]] = []
+        self._seq = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,18 +118,21 @@ class AppealsQueueScreen(AppealsScreen):
 
     def reload(self) -> None:
         self.mark_fresh()
+        self._seq += 1
+        seq = self._seq
         self.call(
             page_appeals,
             self.session,
             self._filter(),
             offset=self.page_offset,
             limit=PAGE,
-            done=self._show,
-            exclusive=True,
+            done=lambda page: self._show(page, seq),
             group="appeals-load",
         )
 
-    def _show(self, page: AppealPage) -> None:
+    def _show(self, page: AppealPage, seq: int = 0) -> None:
+        if seq and seq != self._seq:
+            return  # a newer load is on its way
         keep = self._current()
         self.page_offset = page.offset
         self.total = page.total
