@@ -6,6 +6,9 @@ denied, 4 conflict. Errors are one line on stderr; never a traceback.
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import sys
 import tempfile
 import traceback
@@ -30,15 +33,10 @@ class AppealsGroup(click.Group):
         try:
             return super().invoke(ctx)
         except AppealsError as exc:
-            problems = getattr(exc, "problems", None) or [str(exc)]
-            headline = len(problems) > 1 or str(exc) not in problems
-            if headline:
-                click.echo(f"error: {visible(str(exc), keep_newlines=False)}", err=True)
-            for problem in problems:
-                line = visible(problem, keep_newlines=False)
-                click.echo(line if headline else f"error: {line}", err=True)
+            report_error(ctx, exc)
             raise click.exceptions.Exit(exc.exit_code) from None
-        except ReaderGone:  # `| head` stopped reading: not an error, nothing more to say
+        except (ReaderGone, BrokenPipeError):  # `| head` stopped reading: not an error
+            _quiet_stdout()
             raise click.exceptions.Exit(0) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -46,15 +44,62 @@ class AppealsGroup(click.Group):
             click.echo("interrupted", err=True)
             raise click.exceptions.Exit(130) from None
         except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
-            log = Path(tempfile.gettempdir()) / "appeals-crash.log"
-            try:
-                log.write_text(traceback.format_exc(), encoding="utf-8")
-            except OSError:
-                pass
-            click.echo(
-                f"error: internal error ({type(exc).__name__}: {exc}); details in {log}", err=True
-            )
+            log = _write_crash_log(ctx, traceback.format_exc())
+            where = f"; details in {log}" if log else ""
+            click.echo(f"error: internal error ({type(exc).__name__}: {exc}){where}", err=True)
             raise click.exceptions.Exit(1) from None
+
+
+_COUNT_ONLY = re.compile(r"\d+ problems?")
+
+
+def report_error(ctx: click.Context, exc: AppealsError) -> None:
+    """One line per problem on stderr (plus a summary line when it says more than
+    the problems do); with --json one object `{"error", "problems", "exit"}`."""
+    problems = [str(p) for p in (getattr(exc, "problems", None) or [str(exc)])]
+    headline = str(exc)
+    if wants_json(ctx):
+        body = {"error": headline, "problems": problems, "exit": exc.exit_code}
+        click.echo(json.dumps(body, ensure_ascii=False), err=True)
+        return
+    summary = (
+        headline not in problems
+        and headline != "; ".join(problems)
+        and not _COUNT_ONLY.fullmatch(headline)
+    )
+    if summary:
+        click.echo(f"error: {visible(headline, keep_newlines=False)}", err=True)
+    for problem in problems:
+        line = visible(problem, keep_newlines=False)
+        click.echo(f"  {line}" if summary else f"error: {line}", err=True)
+
+
+def _quiet_stdout() -> None:
+    """The reader closed the pipe: point stdout at /dev/null so the final flush at
+    exit cannot raise BrokenPipeError again (Python's documented recipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _write_crash_log(ctx: click.Context, text: str) -> Path | None:
+    """The traceback, for the user only: `crash-LOGIN.log` (0600) in the data dir,
+    written through an O_EXCL temp file (a planted symlink is refused, not followed)."""
+    from .safe_output import safe_output
+    from .services.session import os_login
+
+    folder = Path(opt(ctx, "data_dir") or default_workspace_dir())
+    if not folder.is_dir():
+        folder = Path(tempfile.gettempdir())
+    log = folder / f"appeals-crash-{os_login()}.log"
+    try:
+        with safe_output(log, force=True, mode=0o600) as handle:
+            handle.write(text)
+    except (OSError, AppealsError):
+        return None
+    return log
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -119,9 +164,11 @@ def wants_json(ctx: click.Context) -> bool:
 def session(ctx: click.Context):
     """Open the workspace and identify the acting user (exit 3 if not on the roster)."""
     from .services.session import Session, open_workspace
+    from .store import lock
 
+    lock.WAIT_NOTICE = lambda text: click.echo(visible(text, keep_newlines=False), err=True)
     ws = open_workspace(data_dir(ctx))
-    for warning in ws.warnings:
+    for warning in getattr(ws, "warnings", ()):  # embedded: loose modes, read-only
         click.echo(f"warning: {visible(warning, keep_newlines=False)}", err=True)
     return Session.open(ws, opt(ctx, "user"))
 
@@ -190,7 +237,11 @@ def cli(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    cli(prog_name="appeals")
+    try:
+        cli(prog_name="appeals")
+    except BrokenPipeError:  # raised while flushing after the command ended
+        _quiet_stdout()
+        sys.exit(0)
 
 
 def _register() -> None:

@@ -175,22 +175,28 @@ def _kept(root: Path, decisions: int) -> Path:
     return path
 
 
+def _loads(values: tuple[float, ...]) -> str:
+    return "/".join(f"{x:.1f}" for x in values)
+
+
 def run_cli_bench(
-    decisions: int, workdir: Path, baseline_dir: Path, baseline_at: int = 1000
+    decisions: int, workdir: Path, baseline_dir: Path, baseline_at: int = 1000, runs: int = 3
 ) -> tuple[dict[str, Any], str]:
     """`appeals bench --cli`: commands as fresh processes at N and at `baseline_at`."""
     from benchmarks.cli import format_cli_table, run_cli
 
     large, small = _kept(workdir, decisions), _kept(baseline_dir, baseline_at)
-    result = run_cli(large, small, workdir / "cli-scratch")
+    load_before = os.getloadavg()
+    result = run_cli(large, small, workdir / "cli-scratch", runs)
     shutil.rmtree(workdir / "cli-scratch", ignore_errors=True)
     result["machine"] = machine()
-    result["load_avg"] = os.getloadavg()
+    result["load_avg"] = {"before": load_before, "after": os.getloadavg()}
     table = format_cli_table(result, f"{decisions // 1000}k", f"{baseline_at // 1000}k")
     m = result["machine"]
     table += (
         f"\n{m['cpu']}, {m['cores']} cores, Python {m['python']}; "
-        f"load average during run {', '.join(f'{x:.1f}' for x in result['load_avg'])}"
+        f"load average (1/5/15 min) before {_loads(load_before)}, after "
+        f"{_loads(result['load_avg']['after'])}"
     )
     return result, table
 

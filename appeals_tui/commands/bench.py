@@ -43,6 +43,13 @@ from ..cli import common, emit, wants_json
     default=None,
     help="With --cli: folder holding the kept 1k workspace (default: --workdir).",
 )
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="With --cli: fresh-process runs of each command at each size.",
+)
 @click.pass_context
 def bench_cmd(
     ctx: click.Context,
@@ -54,6 +61,7 @@ def bench_cmd(
     no_tui: bool,
     cli_mode: bool,
     baseline: Path | None,
+    runs: int,
     media_only: bool = False,
 ) -> None:
     """Benchmark decide, open, history, precedents and stats at N decisions."""
@@ -76,7 +84,7 @@ def bench_cmd(
     if cli_mode:
         if workdir is None:
             raise click.UsageError("--cli needs --workdir (where the kept workspaces are)")
-        result, table = run_cli_bench(n, workdir, baseline or workdir)
+        result, table = run_cli_bench(n, workdir, baseline or workdir, runs=runs)
         emit(ctx, result, None if wants_json(ctx) else table)
         return
     from .progress import long_work

@@ -17,15 +17,39 @@ def import_group() -> None:
 @import_group.command("reports")
 @common
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--max-mb",
+    type=click.IntRange(1, 4096),
+    default=256,
+    show_default=True,
+    help="Refuse files larger than this.",
+)
+@click.option(
+    "--max-lines",
+    type=click.IntRange(1, 1_000_000),
+    default=20_000,
+    show_default=True,
+    help="Refuse files with more reports (one import is one transaction in memory, "
+    "~13 KB a report).",
+)
 @click.pass_context
-def import_reports_cmd(ctx: click.Context, file: Path) -> None:
-    """Import reports from FILE (.jsonl or .csv); all or nothing."""
+def import_reports_cmd(ctx: click.Context, file: Path, max_mb: int, max_lines: int) -> None:
+    """Import reports from FILE (.jsonl or .csv); all or nothing.
+
+    Only regular files are read. Limits per field: report_id 128 characters,
+    reporter/subject_id/account 256, reason 128, platform 64, url 2048,
+    media_description 10,000, content_text 100,000; followers and views 0 to 10^12;
+    reported_at from 2000-01-01 to tomorrow; lines up to 1 MiB; at most --max-lines
+    reports per file. The first 50 problems are listed, then the total.
+    """
+    from ..domain.reports import ImportLimits
     from ..services.intake import import_reports
     from .progress import long_work
 
     sess = session(ctx)
+    limits = ImportLimits(max_bytes=max_mb << 20, max_lines=max_lines)
     with long_work(ctx, "importing", stopped="stopped; nothing was imported") as progress:
-        result = import_reports(sess, file, progress)
+        result = import_reports(sess, file, progress, limits)
     emit(
         ctx,
         result.to_dict(),
@@ -67,7 +91,7 @@ def cases_list(
     ctx: click.Context, status, platform, jurisdiction, assignee, account, text, sort, limit, offset
 ) -> None:
     """List cases, highest priority first."""
-    from ..services.cases import CaseFilter, list_cases
+    from ..services.cases import CaseFilter, iter_cases, list_cases
 
     flt = CaseFilter(
         status={s for s in status},
@@ -77,6 +101,9 @@ def cases_list(
         account=account,
         text=text,
     )
+    if wants_json(ctx) and limit is None and not offset:  # everything, streamed
+        emit_rows(ctx, iter_cases(session(ctx), flt, sort=sort), str)
+        return
     limit = limit or (None if wants_json(ctx) else 50)
     page = list_cases(session(ctx), flt, sort=sort, offset=offset, limit=limit)
 

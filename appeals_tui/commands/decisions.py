@@ -36,7 +36,10 @@ def decide_cmd(
 ) -> None:
     """Record a decision on CASE_ID."""
     from ..services.decisions import DecisionDraft, decide
+    from ..services.permissions import require_moderator
 
+    sess = session(ctx)
+    require_moderator(sess, "decide cases")  # who you are before what you typed
     draft = DecisionDraft(
         action=action,
         clause_ids=split_multi(clauses),
@@ -45,7 +48,7 @@ def decide_cmd(
         divergence_reason=divergence_reason,
         precedents_cited=split_multi(cited),
     )
-    decision = decide(session(ctx), case_id, draft, expected_version=expected_version)
+    decision = decide(sess, case_id, draft, expected_version=expected_version)
     emit(ctx, decision.to_dict(), f"decided {case_id}: {decision.action} ({decision.decision_id})")
 
 

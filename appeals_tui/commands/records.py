@@ -102,6 +102,7 @@ def export() -> None:
     type=click.Path(path_type=Path),
     help="File to write (default stdout); for sor-api, the folder to write.",
 )
+@click.option("--force", is_flag=True, help="Replace --out if it exists (a regular file only).")
 @click.option(
     "--skip-invalid",
     is_flag=True,
@@ -109,7 +110,7 @@ def export() -> None:
 )
 @history_filter_options
 @click.pass_context
-def export_decisions_cmd(ctx, fmt, out, skip_invalid, **filters) -> None:
+def export_decisions_cmd(ctx, fmt, out, force, skip_invalid, **filters) -> None:
     """Export decisions as CSV, JSON lines or DSA statements of reasons.
 
     sor writes one statement per line; sor-api writes a folder of files of at most
@@ -136,13 +137,16 @@ def export_decisions_cmd(ctx, fmt, out, skip_invalid, **filters) -> None:
                 sess, fmt, sys.stdout, flt, progress, skip_invalid=skip_invalid
             )
         else:
-            result = export_to_path(sess, fmt, out, flt, progress, skip_invalid=skip_invalid)
+            result = export_to_path(
+                sess, fmt, out, flt, progress, skip_invalid=skip_invalid, force=force
+            )
     for problem in result.invalid:
         click.echo(f"skipped {visible(problem, keep_newlines=False)}", err=True)
     if wants_json(ctx):
         # stdout carries the records when there is no --out; the summary goes beside them
         click.echo(encode(result.as_dict(), indent=True).decode(), err=out is None)
     else:
+        click.echo(f"chain head {result.chain_head} (`appeals verify --expect` it later)", err=True)
         click.echo(visible(result.summary(), keep_newlines=False), err=True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any, Self
 
 __all__ = [
@@ -105,7 +106,25 @@ class Record:
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
+        """Like `dataclasses.asdict` (new containers, nested records as dicts) without its
+        deepcopy of every leaf: a third of importing 20k reports went there."""
+        return {name: _plain(getattr(self, name)) for name in _field_names(type(self))}
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.to_dict()
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return kind(_plain(v) for v in value)
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -145,6 +164,8 @@ class Report(Record):
     url: str | None = None
     case_id: str = ""
     imported_at: str = ""
+    #: where it was imported from ("FILE:LINE"), to name it when a later file disagrees
+    source: str = ""
     #: in a parsed file: paths relative to it; once stored: SHA-256 of each file
     media: list[str] = field(default_factory=list)
 

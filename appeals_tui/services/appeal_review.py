@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.models import Action, AppealStatus
-from .appeals import appeal_deadline, get_appeal
+from .appeals import appeal_deadline, chain_deciders, get_appeal
 from .cases import notes_for
 from .decisions import get_decision, precedents_for
 from .notices import detection_sources, notices_for
@@ -95,7 +95,8 @@ def review_file(session: Session, appeal_id: str) -> dict[str, Any]:
         "notes": notes_for(session, f"appeal:{appeal_id}") if may_note else [],
         "notices": notices_for(session, appeal_id=appeal_id),
         "appeal_deadline": appeal_deadline(session, decision),
-        "own_decision": decision["moderator"] == session.actor,
+        # made any decision of this chain: may not review it (separation of duties)
+        "own_decision": session.actor in chain_deciders(session, session.ws, decision),
         "resolved": appeal["status"] == AppealStatus.RESOLVED,
         "is_lead": can(session, "lead"),
         "clause_choices": clause_choices(session),

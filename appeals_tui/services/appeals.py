@@ -10,7 +10,7 @@ from ..domain.errors import ConflictError, NotFound, PermissionDenied, Validatio
 from ..domain.models import Action, Appeal, AppealOutcome, AppealStatus, CaseStatus
 from ..domain.text import clean_text, is_meaningful
 from ..domain.timeutil import iso, parse_ts
-from ..store.protocol import Filter, Op, Order, Page
+from ..store.protocol import Filter, Op, Order, Page, Store
 from ..store.protocol import Transaction as Txn
 from .decisions import DecisionDraft, check_divergence, record_decision
 from .permissions import require_role
@@ -114,15 +114,33 @@ def file_appeal(
     return appeal
 
 
+def chain_deciders(session: Session, txn: Txn | Store, decision: dict[str, Any]) -> dict[str, str]:
+    """Everyone who made a decision in this decision's chain -> one decision of theirs:
+    every decision on the case, and those it supersedes (back to the first)."""
+    found: dict[str, str] = {}
+    for d in session.ws.lookup("decisions", "case_id", decision["case_id"]):
+        found.setdefault(d["moderator"], d["decision_id"])
+    seen: set[str] = set()
+    current: dict[str, Any] | None = decision
+    while current is not None and current["decision_id"] not in seen:
+        seen.add(current["decision_id"])
+        found.setdefault(current["moderator"], current["decision_id"])
+        earlier = current.get("supersedes")
+        current = txn.get("decisions", earlier) if earlier else None
+    return found
+
+
 def _check_reviewer(session: Session, txn: Txn, appeal: dict[str, Any]) -> dict[str, Any]:
-    """Separation of duties: never review your own decision."""
+    """Separation of duties: nobody who made any decision in the appealed decision's
+    chain reviews the appeal (so nobody can restore their own earlier decision)."""
     require_role(session, "review_appeal", "review appeals")
     decision = txn.get("decisions", appeal["decision_id"])
     assert decision is not None
-    if decision["moderator"] == session.actor:
+    mine = chain_deciders(session, txn, decision).get(session.actor)
+    if mine is not None:
         raise PermissionDenied(
-            f"{session.actor} made decision {decision['decision_id']}; "
-            "an appeal must be reviewed by someone else"
+            f"{session.actor} made decision {mine} in this case's chain; "
+            "an appeal must be reviewed by someone else, who made none of its decisions"
         )
     return decision
 
@@ -180,9 +198,9 @@ def resolve_appeal(
         )
     with session.ws.transaction(session.actor) as txn:
         appeal = _load(txn, appeal_id, expected_version)
-        decision = _check_reviewer(session, txn, appeal)
-        if appeal["status"] == AppealStatus.RESOLVED:
+        if appeal["status"] == AppealStatus.RESOLVED:  # its resolver is in the chain now
             raise ValidationError(f"appeal {appeal_id} is already resolved ({appeal['outcome']})")
+        decision = _check_reviewer(session, txn, appeal)
         if appeal["status"] == AppealStatus.IN_REVIEW and appeal["reviewer"] not in (
             None,
             session.actor,

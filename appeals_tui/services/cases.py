@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -100,6 +101,19 @@ def list_cases(
         raise ValidationError(f"sort: '{sort}' is not one of {', '.join(SORT_KEYS)}")
     found = session.ws.query("cases", flt.where(), order, Page(offset, limit))
     return CasePage(cases=found.rows, total=found.total, offset=offset, limit=limit or found.total)
+
+
+def iter_cases(
+    session: Session, flt: CaseFilter | None = None, *, sort: str = "priority"
+) -> Iterator[dict[str, Any]]:
+    """The whole queue in order, streamed from the store (`cases list --json`): the
+    first cases come before the last are read."""
+    require_role(session, "read", "see the queue")
+    flt = flt or CaseFilter()
+    order = _ORDERS.get(sort)
+    if order is None:
+        raise ValidationError(f"sort: '{sort}' is not one of {', '.join(SORT_KEYS)}")
+    yield from session.ws.iterate("cases", flt.where(), order)
 
 
 def get_case(session: Session, case_id: str) -> dict[str, Any]:

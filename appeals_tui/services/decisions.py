@@ -179,7 +179,9 @@ def validate_draft(session: Session, case: dict[str, Any], draft: DecisionDraft)
         try:
             session.library.check_action(draft.action, draft.clause_ids)
         except ValidationError as exc:
-            problems.extend(f"action: {p}" for p in exc.problems)
+            problems.extend(
+                p if p.startswith(("action:", "clauses:")) else f"action: {p}" for p in exc.problems
+            )
     factors_ok = True
     try:
         validate_factors(draft.factors)

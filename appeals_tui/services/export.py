@@ -22,6 +22,7 @@ import orjson
 from ..domain.errors import ValidationError
 from ..domain.models import FACTORS
 from ..domain.progress import EVERY, Progress
+from ..safe_output import safe_output
 from .history import HistoryFilter, iter_history
 from .session import Session
 from .sor_statements import SorScan, scan_statements
@@ -90,6 +91,18 @@ def decision_row(d: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+#: a cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading `'` (OWASP);
+    CSV only: JSON and SoR exports keep the text exact."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 @dataclass
 class ExportResult:
     """What an export wrote, what it left out and why, and what it refused."""
@@ -105,6 +118,8 @@ class ExportResult:
     files: list[dict[str, Any]] = field(default_factory=list)
     taxonomy_version: str = ""
     database_rules: str = ""
+    #: the audit chain's head (SEQ:HASH) when the export began: keep it with the file
+    chain_head: str = ""
 
     @property
     def statements(self) -> bool:
@@ -132,6 +147,7 @@ class ExportResult:
             "written": self.written,
             "scanned": self.scanned,
             "path": self.path,
+            "chain_head": self.chain_head,
         }
         if self.statements:
             out |= {
@@ -218,12 +234,12 @@ def export_decisions(
         hint = " (sor-api writes a folder: give --out)" if fmt == "sor-api" else ""
         raise ValidationError(f"format: '{fmt}' is not one of csv, jsonl, sor{hint}")
     rows = _scan(session, flt, progress)
-    result = ExportResult(fmt)
+    result = ExportResult(fmt, chain_head=_head(session))
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
         for d in rows:
-            writer.writerow(decision_row(d))
+            writer.writerow({k: neutralise(v) for k, v in decision_row(d).items()})
             result.written += 1
         result.scanned = result.written
     elif fmt == "jsonl":
@@ -241,6 +257,11 @@ def export_decisions(
             buffer.seek(0)
             shutil.copyfileobj(buffer, out)
     return result
+
+
+def _head(session: Session) -> str:
+    head = session.ws.head()
+    return f"{head.seq}:{head.hash}"
 
 
 def _check_target(session: Session, path: Path, folder: bool) -> None:
@@ -275,28 +296,25 @@ def export_to_path(
     progress: Progress | None = None,
     *,
     skip_invalid: bool = False,
+    force: bool = False,
 ) -> ExportResult:
-    """Export to a file (a folder for sor-api) atomically: written beside it as `.part`,
-    renamed when complete, so an interrupted or refused export leaves nothing behind."""
+    """Export to a file (a folder for sor-api) atomically, through a temp file created
+    beside it with O_EXCL (never a predictable name, never through a symlink) and
+    renamed when complete: an interrupted or refused export leaves nothing behind.
+    An existing file is replaced only with `force`; a FIFO, device or symlink never."""
     path = Path(path).expanduser()
     if fmt not in FORMATS:
         raise ValidationError(f"format: '{fmt}' is not one of {', '.join(FORMATS)}")
     _check_target(session, path, folder=fmt == "sor-api")
     if fmt == "sor-api":
         return _export_sor_api(session, path, flt, progress, skip_invalid)
-    tmp = path.with_name(path.name + ".part")
     try:
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
+        with safe_output(path, force=force) as handle:
             result = export_decisions(
                 session, fmt, handle, flt, progress, skip_invalid=skip_invalid
             )
-        tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ValidationError(f"path: cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     result.path = str(path)
     return result
 
@@ -311,7 +329,7 @@ def _export_sor_api(
     """Files of at most `statements_per_request` statements shaped `{"statements": [...]}`
     (the multi-statement endpoint's body), plus a manifest of which decisions each holds.
     `puid` is the decision id, so a re-run never submits a statement twice."""
-    result = ExportResult("sor-api", path=str(folder))
+    result = ExportResult("sor-api", path=str(folder), chain_head=_head(session))
     scan = SorScan(session.library)
     per_file = scan.rules.statements_per_request
     try:

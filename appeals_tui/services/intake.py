@@ -7,11 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.case_links import link_doc
-from ..domain.errors import PermissionDenied
+from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.models import Case, CaseStatus, Report
 from ..domain.priority import priority_score
 from ..domain.progress import EVERY, Progress
-from ..domain.reports import ParsedReport, parse_report_file
+from ..domain.reports import (
+    OPTIONAL_FIELDS,
+    REQUIRED_FIELDS,
+    ImportLimits,
+    ParsedReport,
+    parse_report_file,
+)
 from ..store.protocol import Transaction as Txn
 from .media import MediaCollector, media_doc, media_store
 from .permissions import can
@@ -41,7 +47,12 @@ class ImportResult:
         }
 
 
-def import_reports(session: Session, path: Path, progress: Progress | None = None) -> ImportResult:
+def import_reports(
+    session: Session,
+    path: Path,
+    progress: Progress | None = None,
+    limits: ImportLimits | None = None,
+) -> ImportResult:
     """Validate the whole file, then store it in one transaction (all or nothing).
 
     `progress` sees a "validating" pass over the lines, then an "importing" pass over the
@@ -49,12 +60,27 @@ def import_reports(session: Session, path: Path, progress: Progress | None = Non
     """
     if not can(session, "read"):
         raise PermissionDenied(f"{session.actor} may not import reports")
-    parsed, media = parse_with_media(session.ws, Path(path), progress)
+    parsed, media = parse_with_media(session.ws, Path(path), progress, limits)
     return import_parsed(session, parsed, source=str(path), media=media, progress=progress)
 
 
+#: the fields of a report that come from the file (compared on a repeated report_id)
+_FILE_FIELDS = tuple(f for f in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS) if f != "media")
+
+
+def _differs(stored: dict[str, Any], report: Report) -> str | None:
+    """The first file field in which `report` differs from the stored one."""
+    new = report.to_dict()
+    empty = (None, "")
+    for name in _FILE_FIELDS:
+        a, b = stored.get(name), new.get(name)
+        if a != b and not (a in empty and b in empty):
+            return name
+    return None
+
+
 def parse_with_media(
-    ws: Any, path: Path, progress: Progress | None = None
+    ws: Any, path: Path, progress: Progress | None = None, limits: ImportLimits | None = None
 ) -> tuple[list[ParsedReport], MediaCollector]:
     """Validate the file and its media; once all passed, copy the media into the store.
 
@@ -62,7 +88,7 @@ def parse_with_media(
     unreferenced until the import commits, which is harmless: content-addressed).
     """
     media = MediaCollector(path.parent)
-    parsed = parse_report_file(path, media.check, progress)
+    parsed = parse_report_file(path, media.check, progress, limits)
     if media.facts:
         media.copy_into(media_store(ws), str(path))
         for item in parsed:
@@ -127,7 +153,8 @@ def import_parsed(
                 latest_case[key] = case["case_id"]
                 if case["status"] in _ACCEPTING:
                     open_cases[key] = case["case_id"]
-        touched: dict[str, list[dict]] = {}
+        touched: dict[str, None] = {}
+        conflicts: list[str] = []
         texts: dict[str, list[str]] = {}
         listed: set[str] = set()  # cases already in cases_created or cases_updated
         if progress:
@@ -136,9 +163,19 @@ def import_parsed(
             if progress and done % EVERY == 0:
                 progress(done, len(parsed), "importing")
             report = item.report
-            if txn.get("reports", report.report_id) is not None:
+            stored = txn.get("reports", report.report_id)
+            if stored is not None:
+                field = _differs(stored, report)
+                if field is not None:
+                    was = stored.get("source") or "an earlier import"
+                    conflicts.append(
+                        f"{source}:{item.line}: report_id: '{report.report_id}' was imported "
+                        f"from {was} with a different {field}"
+                    )
                 result.skipped += 1
                 continue
+            if conflicts:
+                continue  # the import will be refused: build nothing more
             key = _subject_key(report)
             case_id = open_cases.get(key)
             if case_id is None:
@@ -200,11 +237,21 @@ def import_parsed(
                         result.media_stored += 1
             report.case_id = case_id
             report.imported_at = now
+            report.source = f"{Path(source).name}:{item.line}"
             txn.insert("reports", report.report_id, report.to_dict())
-            touched.setdefault(case_id, []).append(report.to_dict())
+            touched[case_id] = None
             texts.setdefault(case_id, []).extend(report_texts(report))
             txn.update("cases", case_id, fields)
             result.imported += 1
+        if conflicts:
+            shown = conflicts[:50]
+            if len(conflicts) > 50:
+                shown.append(f"{source}: … and {len(conflicts) - 50} more")
+            raise ValidationError(
+                f"{source}: {len(conflicts)} report(s) repeat an imported report_id with "
+                "different content; nothing imported",
+                shown,
+            )
         if progress:
             progress(len(parsed), len(parsed), "importing")
         for done, case_id in enumerate(touched):

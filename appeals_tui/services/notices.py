@@ -231,6 +231,7 @@ def send_notice(
     leaked = [t for t in _private_notes(session, notice) if len(t) >= 12 and t in body]
     if leaked:
         raise ValidationError("body: contains the text of a private note; notes never go to users")
+    head = session.ws.head()
     with session.ws.transaction(session.actor) as txn:
         notice_id = txn.next_id("NT")
         doc = {
@@ -249,6 +250,9 @@ def send_notice(
             "not_sent_reason": "" if send else clean_text(reason),
             "by": session.actor,
             "at": session.now_iso(),
+            # the audit chain's head when the notice went out: `appeals verify --expect`
+            # with it later proves the history the notice was based on is still there
+            "chain_head": f"{head.seq}:{head.hash}",
         }
         txn.insert("notices", notice_id, doc)
         entity = (

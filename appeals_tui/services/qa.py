@@ -63,6 +63,10 @@ def draw_sample(
         raise ValidationError(f"size: must be between 1 and {MAX_SAMPLE}")
     if not (reviewer or "").strip():
         raise ValidationError("reviewer: required; name the moderator who re-reviews blind")
+    if reviewer == session.actor:
+        raise PermissionDenied(
+            f"{session.actor} draws this sample, so someone else must re-review it"
+        )
     user = session.ws.get("users", reviewer)
     if user is None:
         raise NotFound(f"reviewer '{reviewer}' is not on the roster")

@@ -14,10 +14,8 @@ import grp
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
-from typing import IO
 
 from appeals_tui.domain.errors import ValidationError
 
@@ -29,8 +27,6 @@ __all__ = [
     "temp_file",
     "fsync_dir",
     "clean_stale_tmp",
-    "safe_output",
-    "check_output_target",
 ]
 
 TMP_SUFFIX = ".tmp"
@@ -126,56 +122,3 @@ def clean_stale_tmp(directory: Path) -> int:
                     os.unlink(entry.path)
                     removed += 1
     return removed
-
-
-def check_output_target(target: Path, force: bool) -> None:
-    """Refuse a target that is not a regular file, or exists without --force."""
-    try:
-        st = os.lstat(target)
-    except FileNotFoundError:
-        return
-    if stat.S_ISLNK(st.st_mode):
-        raise ValidationError(f"{target}: is a symbolic link; refusing to write through it")
-    if not stat.S_ISREG(st.st_mode):
-        raise ValidationError(f"{target}: not a regular file; refusing to replace it")
-    if not force:
-        raise ValidationError(f"{target}: already exists; pass --force to replace it")
-
-
-@contextmanager
-def safe_output(target: Path, *, force: bool = False, mode: int = 0o600) -> Iterator[IO[str]]:
-    """Write `target` as a whole or not at all, through an O_EXCL temp file beside it.
-
-    Without `force` the finished file is linked into place (which fails if the name
-    appeared meanwhile), so an existing file is never replaced silently.
-    """
-    target = Path(target)
-    check_output_target(target, force)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=TMP_SUFFIX)
-    except OSError as exc:
-        raise ValidationError(f"{target}: cannot write here ({exc.strerror})") from None
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        if force:
-            check_output_target(target, True)
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                raise ValidationError(
-                    f"{target}: already exists; pass --force to replace it"
-                ) from None
-            os.unlink(tmp)
-        with suppress(OSError):
-            fsync_dir(directory)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -150,7 +150,7 @@ class Index:
         resolve = self.resolve
         if n <= 0 or resolve is None:
             return out
-        for key in self._descending(value):
+        for key in self.descending(value):
             doc = resolve(key)
             if skip is None or not skip(doc):
                 out.append(doc)
@@ -158,7 +158,7 @@ class Index:
                     break
         return out
 
-    def _descending(self, value: Hashable) -> Iterator[str]:
+    def descending(self, value: Hashable) -> Iterator[str]:
         """Keys of an ordered bucket, largest first: saved and filed-here merged."""
         here = self.buckets.get(value) or []
         saved = self._saved_keys(value, reverse=True)

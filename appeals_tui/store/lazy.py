@@ -115,6 +115,7 @@ class LazyTable:
         self.docs: dict[str, Doc] = {}  # decoded, or written since the snapshot
         self.dirty: set[str] = set()
         self.keys: KeyMap | None = None  # key <-> record number <-> line offset
+        self.added: dict[str, int] = {}  # keys written here -> order first written
         self.sidecar = sidecar
 
     def count(self) -> int:
@@ -235,6 +236,26 @@ class LazyTable:
                     else:
                         yield key, self._decode(lines[i - lo], i)[1]
 
+    def position(self, key: str) -> int:
+        """Where `key` stands in insertion order: its record number on disk, else after
+        every disk record, in the order keys were first seen here."""
+        n = self._index().get(key)
+        if n is not None:
+            return n
+        return self.disk_count + self.added.setdefault(key, len(self.added))
+
+    def peek(self, key: str) -> Doc | None:
+        """Like `get`, without keeping the decoded doc (a listing of the whole table)."""
+        doc = self.docs.get(key)
+        if doc is not None:
+            return doc
+        keys = self._index()
+        i = keys.get(key)
+        if i is None:
+            return None
+        line = read_range(self.file.fileno(), keys.starts[i], keys.starts[i + 1] - 1)
+        return self._decode(line, i)[1]
+
     def get(self, key: str) -> Doc | None:
         doc = self.docs.get(key)
         if doc is not None:
@@ -252,6 +273,7 @@ class LazyTable:
         """Replays of the journal land here: no scan of the table (count() does that)."""
         self.docs[key] = doc
         self.dirty.add(key)
+        self.added.setdefault(key, len(self.added))  # first-put order (see `position`)
 
     def materialize(self) -> dict[str, Doc]:
         """Every record as one dict in table order (disk order, then new keys).

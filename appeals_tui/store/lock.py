@@ -13,14 +13,14 @@ import errno
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from appeals_tui.domain.errors import StoreError
+from appeals_tui.domain.errors import ConflictError, StoreError
 from appeals_tui.store.files import file_mode
 
-__all__ = ["FileLock"]
+__all__ = ["FileLock", "LockBusy", "WAIT_NOTICE"]
 
 
 class FileLock:
@@ -116,19 +116,47 @@ class FileLock:
             if not self.writable and mode == fcntl.LOCK_SH and not self._closed:
                 return
             raise StoreError("workspace is closed")
-        deadline = time.monotonic() + self.timeout
+        start = time.monotonic()
+        deadline, told = start + self.timeout, False
         delay = 0.0005
         while True:
             try:
                 fcntl.flock(self._fd, mode | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise StoreError(
-                        f"workspace is locked by another process (waited {self.timeout:g}s)"
+                now = time.monotonic()
+                if now >= deadline:
+                    raise LockBusy(
+                        f"workspace busy: locked by {self._holders()} "
+                        f"(waited {self.timeout:g}s); try again"
                     ) from None
+                if not told and now - start >= 1.0 and WAIT_NOTICE is not None:
+                    told = True
+                    WAIT_NOTICE(f"waiting for the workspace lock, held by {self._holders()} …")
                 time.sleep(delay)
-                delay = min(delay * 2, 0.01)
+                delay = min(delay * 2, 0.05)
+
+    def _holders(self) -> str:
+        """Who holds this lock file, from /proc/locks (Linux): "PID 123 (appeals import
+        reports big.jsonl)"; "another process" where that cannot be told."""
+        try:
+            assert self._fd is not None
+            st = os.fstat(self._fd)
+            with open("/proc/locks", encoding="ascii", errors="replace") as fh:
+                rows = fh.read().splitlines()
+        except (OSError, AssertionError):
+            return "another process"
+        ident = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+        found = []
+        for row in rows:
+            parts = row.split()
+            if len(parts) >= 6 and parts[1] == "FLOCK" and parts[5] == ident:
+                pid = parts[4]
+                if pid not in found:
+                    found.append(pid)
+        if not found:
+            return "another process"
+        return ", ".join(f"PID {pid} ({_command(pid)})" for pid in found[:3])
 
     _closed = False
 
@@ -137,3 +165,27 @@ class FileLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _command(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = [a.decode(errors="replace") for a in fh.read().split(b"\0") if a]
+    except OSError:
+        return "unknown command"
+    if argv and argv[0].endswith(("python", "python3")) or "python3." in (argv or [""])[0]:
+        argv = argv[1:]  # `python -m appeals_tui ...` / a script: show what it runs
+    if argv and argv[0].endswith("/appeals"):
+        argv[0] = "appeals"
+    text = " ".join(argv) or "unknown command"
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+class LockBusy(ConflictError, StoreError):
+    """The lock stayed held past the timeout: exit 4 ("busy, try again")."""
+
+    exit_code = 4
+
+
+#: called once with a sentence when a lock wait passes a second (the CLI prints it)
+WAIT_NOTICE: Callable[[str], None] | None = None

@@ -10,7 +10,6 @@ lock: shared for reload/catch_up, exclusive for commit/compact.
 from __future__ import annotations
 
 import ctypes
-import gc
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,21 +30,35 @@ __all__ = ["Replica"]
 Doc = dict[str, Any]
 
 
-try:  # glibc: hand free heap pages back to the OS (absent elsewhere: a no-op)
+try:  # glibc only (absent elsewhere: both are no-ops)
     _libc = ctypes.CDLL(None)
     _malloc_trim = _libc.malloc_trim
-    # A fixed mmap threshold: by default glibc raises it to the size of each large
-    # block freed (up to 32 MiB), so after the first 1 MiB table chunk or table-wide
-    # list is freed, later ones come from the heap and stay resident when freed.
-    _libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD
+    _mallopt = _libc.mallopt
 except (AttributeError, OSError):
-    _malloc_trim = None
+    _malloc_trim = _mallopt = None
+_fixed_threshold = False
+
+
+def _before_decode() -> None:
+    """Before the first whole-table decode in a process, fix glibc's mmap threshold.
+
+    Why it stays (a process-wide setting, but only in processes that decode a whole
+    table: the TUI's queue, stats; one-shot commands read records per key and never
+    get here): by default glibc raises the threshold to the size of each large block
+    freed (up to 32 MiB), so after the first 1 MiB table chunk or table-wide list is
+    freed, later ones come from the heap and stay resident. At 100k decisions that
+    is ~10 MB of the in-process peak RSS budget (450 MB), which has little margin."""
+    global _fixed_threshold
+    if not _fixed_threshold and _mallopt is not None:
+        _mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD
+    _fixed_threshold = True
 
 
 def _give_back() -> None:
     """After decoding a table: decoding frees nearly as much as it keeps (orjson's
     docs are rebuilt compactly), and without this the freed pages stay resident,
-    so the next decode's peak stacks on them (~10-20 MB at 100k)."""
+    so the next decode's peak stacks on them (~10-20 MB at 100k). A call, not a
+    setting: it changes nothing for the rest of the process."""
     if _malloc_trim is not None:
         _malloc_trim(0)
 
@@ -111,13 +124,29 @@ class Replica:
         docs = self.tables.get(table, {})
         return iter(reversed(docs.items()) if reverse else list(docs.items()))
 
+    def get_fn(self, table: str) -> Callable[[str], Doc | None]:
+        return lambda key: self.get(table, key)
+
+    def peek_fn(self, table: str) -> Callable[[str], Doc | None]:
+        """Reads a doc without keeping it decoded (a table still on disk)."""
+        lazy = self.lazy.get(table)
+        if lazy is not None:
+            return lazy.peek
+        return self.tables.get(table, {}).get
+
     def docs(self, table: str) -> dict[str, Doc]:
         """The whole table as a dict (decoded now if it was still on disk)."""
         lazy = self.lazy.get(table)
         if lazy is not None:
-            self.tables[table] = lazy.materialize()
+            _before_decode()
+            self.tables[table] = lazy.materialize()  # decoded with the collector paused
             del self.lazy[table]
-            gc.freeze()  # as after reload: the collector need not walk these again
+            # Indexes opened from saved files read names and docs per key: on a decoded
+            # table, ones built from the dict answer faster (rebuilt on next use).
+            for name in [
+                k for k, idx in self.indexes.items() if k[0] == table and idx.disk is not None
+            ]:
+                del self.indexes[name]
             _give_back()
         return self.tables.get(table, {})
 

@@ -9,11 +9,13 @@ changed.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import reduce
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from appeals_tui.store import journal as jf
 from appeals_tui.store.audit import GENESIS, VerifyResult
 from appeals_tui.store.index import Index, KeyFunc
 from appeals_tui.store.lock import FileLock
+from appeals_tui.store.ordered import one_bucket, order_key, rankable
 from appeals_tui.store.protocol import EVERYTHING, ChainHead, Filter, Group, Op, Order, Page, Rows
 from appeals_tui.store.replica import Replica
 from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
@@ -64,13 +67,15 @@ class Workspace:
     #: auto-compact after a commit once the journal exceeds this: bounds replay on open
     #: (about 0.1 s per 8 MiB) while a compaction at 100k decisions costs under a second
     AUTO_COMPACT_BYTES: int = 8 << 20
+    #: a lookup returning more docs than this decodes the whole table (see `_bucket`)
+    DECODE_BUCKETS_OVER: int = 2000
 
     def __init__(
         self,
         path: Path,
         *,
         clock: Callable[[], datetime] | None = None,
-        lock_timeout: float = 10.0,
+        lock_timeout: float | None = None,
         auto_compact: bool = True,
     ) -> None:
         self.path = Path(path)
@@ -79,9 +84,16 @@ class Workspace:
         self._clock = clock or _utc_now
         self._auto_compact = auto_compact
         self._mutex = threading.RLock()
+        if lock_timeout is None:  # long enough for a big import to finish committing
+            lock_timeout = float(os.environ.get("APPEALS_LOCK_TIMEOUT") or 60)
         self._lock = FileLock(self.path / jf.LOCK, lock_timeout)
         #: sentences for the user about files other people on the host can read
         self.warnings: list[str] = files.mode_warnings(self.path)
+        if self.read_only:
+            self.warnings.append(
+                f"workspace at {self.path} is read-only for you: you can read it, "
+                "but no change can be saved"
+            )
         self._rep = Replica(self.path)
         self._txn: Txn | None = None
         self.db = JournalDB(
@@ -150,8 +162,8 @@ class Workspace:
         with self._mutex:
             self._rep.close()
             self._lock.close()
-            # The loaded state is gc.freeze()d and the TinyDB wiring makes this object
-            # part of a cycle: drop the state now rather than waiting for a collection.
+            # The TinyDB wiring makes this object part of a cycle: drop the state now
+            # rather than waiting for a collection.
             rep = self._rep
             rep.tables, rep.lazy, rep.indexes, rep.jevents = {}, {}, {}, []
 
@@ -168,7 +180,7 @@ class Workspace:
                 f"workspace at {self.path} has schema {version}, newer than this program "
                 f"supports ({self.SCHEMA_VERSION}); upgrade appeals-tui"
             )
-        if version < self.SCHEMA_VERSION:
+        if version < self.SCHEMA_VERSION and not self.read_only:  # read-only: read as is
             with self.transaction("system") as txn:
                 current = txn.meta("schema_version", 0)
                 if current < self.SCHEMA_VERSION:
@@ -229,7 +241,7 @@ class Workspace:
             func, multi = f.value, f.multi
         with self._mutex:
             self.refresh()
-            return self._rep.index(table, field, func, multi).bucket(value)
+            return self._bucket(table, lambda: self._rep.index(table, field, func, multi), value)
 
     def search(self, table: str, cond: QueryLike) -> list[Doc]:
         return list(self.db.table(table).search(cond))
@@ -259,7 +271,8 @@ class Workspace:
             best: list[Doc] | None = None
             for flt in where:
                 if flt.op == Op.EQ and flt.field in self._indexed(t):
-                    bucket = self._field_index(t, t.field(flt.field)).bucket(flt.value)
+                    f = t.field(flt.field)
+                    bucket = self._bucket(table, lambda f=f: self._field_index(t, f), flt.value)
                     if best is None or len(bucket) < len(best):
                         best = bucket
             if best is not None:
@@ -267,6 +280,30 @@ class Workspace:
             if cond is None:
                 return list(self._rep.docs(table).values())
             return self.db.table(table).search(cond)
+
+    def _bucket(self, table: str, index: Callable[[], Index], value: Any) -> list[Doc]:
+        """An index bucket's docs (mutex held). A big bucket of a table still on disk
+        decodes the whole table once instead (values shared, see share.py): reading
+        thousands of records one by one, and keeping them unshared, costs a long-lived
+        process more time and memory than one decode (the queue, stats, history)."""
+        idx = index()
+        if table in self._rep.lazy and idx.disk is not None:
+            if len(idx.keys(value)) > self.DECODE_BUCKETS_OVER:
+                self._rep.docs(table)  # its saved indexes give way to ones built in memory
+                idx = index()
+        return idx.bucket(value)
+
+    def _ordered(self, t: TableDecl, order: Sequence[Order]) -> Index | None:
+        """The saved whole-table order index (store/ordered.py) for an unfiltered query
+        on a table still on disk (mutex held); None: sort in memory as usual."""
+        name = "order:" + ",".join(f"{o.field}{'-' if o.descending else '+'}" for o in order)
+        idx = self._rep.indexes.get((t.name, name))
+        if idx is not None:
+            return idx
+        lazy = self._rep.lazy.get(t.name)
+        if lazy is None or not rankable(t, order):
+            return None
+        return self._rep.index(t.name, name, one_bucket, False, order_key(t, order, lazy.position))
 
     @staticmethod
     def _indexed(t: TableDecl) -> set[str]:
@@ -281,6 +318,15 @@ class Workspace:
     ) -> Rows:
         t = SCHEMA.table(table)
         check_names([o.field for o in order], table)
+        if not where:
+            with self._mutex:
+                self.refresh()
+                ordered = self._ordered(t, order)
+                if ordered is not None:  # the first rows without decoding the table
+                    end = None if page.limit is None else page.offset + page.limit
+                    keys = islice(ordered.descending(0), page.offset, end)
+                    rows = [d for d in map(self._rep.get_fn(table), keys) if d is not None]
+                    return Rows(rows=rows, total=self._rep.count(table))
         matched = self._select(table, where)
         end = None if page.limit is None else page.offset + page.limit
         ordered = order_docs(t, matched, order, end)
@@ -293,6 +339,18 @@ class Workspace:
         as the caller reads and not kept, so listing a whole table (`history --json`,
         exports) holds one block of records at a time and its first rows come at once."""
         t = SCHEMA.table(table)
+        if not where and order:
+            with self._mutex:
+                self.refresh()
+                ordered = self._ordered(t, order)
+                peek = self._rep.peek_fn(table)
+            if ordered is not None:  # streamed in order, each doc read as it goes
+                for key in ordered.descending(0):
+                    with self._mutex:
+                        doc = peek(key)
+                    if doc is not None:
+                        yield doc
+                return
         indexed = any(f.op == Op.EQ and f.field in self._indexed(t) for f in where)
         if indexed or len(order) > 1 or (order and order[0].field != INSERTED):
             yield from self.query(table, where, order).rows  # an index bucket, or sorting

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+from ..domain.text import visible
 
 __all__ = ["launch"]
 
@@ -12,6 +15,9 @@ def launch(data_dir: Path, user: str | None, default: str | None = None) -> None
     from .app import make_app
     from .widgets.media_viewer import prepare_terminal
 
+    ws = open_workspace(data_dir)
+    for warning in getattr(ws, "warnings", ()):  # loose file modes, read-only workspace
+        print(f"warning: {visible(warning, keep_newlines=False)}", file=sys.stderr)
     prepare_terminal()  # before Textual reads stdin: see its docstring
-    session = Session.open(open_workspace(data_dir), user, default=default)
+    session = Session.open(ws, user, default=default)
     make_app(session).run()

@@ -7,7 +7,11 @@ import json
 
 import pytest
 
-from appeals_tui.services.session import os_login
+from appeals_tui.domain.models import Report
+from appeals_tui.domain.reports import ParsedReport
+from appeals_tui.services import intake
+from appeals_tui.services.session import Session, os_login
+from appeals_tui.store.factory import open_store
 from tests.cli.conftest import factor_args
 from tests.conftest import report, write_jsonl
 
@@ -22,12 +26,13 @@ def seeded(run, tmp_path):
     for name, role in (("minji", "moderator"), ("seoyeon", "lead")):
         added = run("users", "add", name, "--role", role, "--login", os_login(), user="root")
         assert added.exit_code == 0, added.output
-    rows = [
-        report("R-1", "S1", jurisdiction="DE"),
-        report("R-2", "S2", reported_at="1999-06-01T09:00:00+09:00", jurisdiction="DE"),
-        report("R-3", "S3"),
-    ]
+    rows = [report("R-1", "S1", jurisdiction="DE"), report("R-3", "S3")]
     assert run("import", "reports", str(write_jsonl(tmp_path / "r.jsonl", rows))).exit_code == 0
+    # a 1999 report (a file import refuses dates before 2000) from an older workspace
+    old = report("R-2", "S2", reported_at="1999-06-01T09:00:00+09:00", jurisdiction="DE")
+    with open_store(tmp_path / "ws") as ws:
+        minji = Session.open(ws, "minji")
+        intake.import_parsed(minji, [ParsedReport(1, Report.from_dict(old))], source="old.jsonl")
     cases = {c["subject"]["subject_id"]: c["case_id"]
              for c in json.loads(run("cases", "list", "--json").output)}  # fmt: skip
     for subject, action, clause in (("S1", "label", "CSS-8"), ("S2", "label", "CSS-8"),

@@ -10,7 +10,9 @@ import shutil
 import pytest
 
 from appeals_tui.domain.errors import ValidationError
+from appeals_tui.domain.models import Report
 from appeals_tui.domain.policy import PolicyLibrary
+from appeals_tui.domain.reports import ParsedReport
 from appeals_tui.domain.sor_rules import validate_statement
 from appeals_tui.paths import data_dir
 from appeals_tui.services import decisions, demo, intake
@@ -18,7 +20,7 @@ from appeals_tui.services.decisions import DecisionDraft
 from appeals_tui.services.export import export_decisions, export_to_path
 from appeals_tui.services.session import Session
 from appeals_tui.store import Workspace
-from tests.conftest import GLAMOUR, case_for, factors, report, write_jsonl
+from tests.conftest import GLAMOUR, case_for, factors, report
 
 WHY = "Webtoon 'based on real stories' glamorizes the salon; 연락처 없음, no price."
 DIVERGE = "Recorded for the export test; the rubric is not the point here."
@@ -36,7 +38,9 @@ def mixed(sessions, tmp_path):
     one KR geo-block (outside the EEA) and one no_action."""
     admin = sessions("root")
     old = report("R-OLD", "OLD1", reported_at="1999-06-01T09:00:00+09:00")
-    intake.import_reports(admin, write_jsonl(tmp_path / "old.jsonl", [old]))
+    # a file import refuses dates before 2000 (tests/trust/test_import_bounds.py); such a
+    # report can still come from an older workspace, so it is stored past the file check
+    intake.import_parsed(admin, [ParsedReport(1, Report.from_dict(old))], source="old.jsonl")
     minji = sessions("minji")
     made = {
         "S2": decide(minji, "S2", "restrict_reach", ["CSS-4"]),

@@ -184,7 +184,9 @@ def test_lock_timeout_message(ws: Workspace, ws_path: Path) -> None:
     with ws.transaction("alice"):
         with pytest.raises(StoreError) as err, other.transaction("bob"):
             pass
-        assert str(err.value) == "workspace is locked by another process (waited 0.2s)"
+        assert str(err.value).startswith("workspace busy: locked by PID ")
+        assert str(err.value).endswith("(waited 0.2s); try again")
+        assert err.value.exit_code == 4
         assert other.get("cases", "x") is None  # unchanged files: no lock needed to read
     other.close()
 

@@ -187,8 +187,8 @@ class CaseScreen(AppealsScreen):
             with TabPane("Content", id="tab-content"):
                 with VerticalScroll():
                     yield Static(id="case-content", classes="user-text")
-                    yield MediaViewer(id="case-images")
                     yield Static(id="case-matches")
+                    yield MediaViewer(id="case-images")
                     yield Static(id="case-media", classes="user-text")
                     yield Static(id="case-decision")
             with TabPane("Reports", id="tab-reports"):

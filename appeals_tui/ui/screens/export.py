@@ -7,6 +7,7 @@ bar through `app.call_from_thread`, so 100k decisions never freeze the screen.
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -91,17 +92,17 @@ class ExportScreen(ModalScreen[int | None]):
 
         def checked(exists: bool) -> None:
             if not exists:
-                self._export(path)
+                self._export(path, force=False)
                 return
             question = f"{path} already exists. Replace it with this export?"
             self.app.push_screen(
                 AppealConfirm(question, "Replace", "Cancel"),
-                lambda yes: self._export(path) if yes else self._status("not exported"),
+                lambda yes: self._export(path, force=True) if yes else self._status("not exported"),
             )
 
         call_service(self, _is_file, path, done=checked, failed=self._failed, group="export")
 
-    def _export(self, path: Path) -> None:
+    def _export(self, path: Path, *, force: bool) -> None:
         fmt = str(self.query_one("#export-format", Select).value)
         assert fmt in FORMATS
         bar = self.query_one("#export-progress", ProgressBar)
@@ -118,7 +119,7 @@ class ExportScreen(ModalScreen[int | None]):
 
         call_service(
             self,
-            export_to_path,
+            partial(export_to_path, force=force),  # replacing was confirmed by the user
             app.session,  # type: ignore[attr-defined]
             fmt,
             path,

@@ -124,6 +124,7 @@ class QueueScreen(AppealsScreen):
         self.versions: dict[str, int] = {}
         self._search_timer: Timer | None = None
         self._seq = 0
+        self._warmed = False  # see _warm_first_case
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -246,6 +247,21 @@ class QueueScreen(AppealsScreen):
         if not page.cases:
             status.append("  — nothing matches these filters", style="italic")
         self.query_one("#queue-status", Static).update(status)
+        if page.cases and not self._warmed:
+            self._warm_first_case(page.cases[0]["case_id"])
+
+    def _warm_first_case(self, case_id: str) -> None:
+        """Load the top case's view once, in a worker, while the first page is on screen:
+        what a case needs the first time in a process (the index files of decisions,
+        strikes and cases, the audit events' index) is opened then, so the first case
+        opens as fast as the second. The view itself is dropped; opening reloads it."""
+        from .case import load_case_view
+
+        self._warmed = True
+        self.call(
+            load_case_view, self.session, case_id, done=lambda _view: None,
+            failed=lambda _exc: None, group="warm",
+        )  # fmt: skip
 
     # -- actions -----------------------------------------------------------------
 

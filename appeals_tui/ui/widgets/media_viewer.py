@@ -53,10 +53,10 @@ class MediaViewer(Vertical, can_focus=True):
     """Pages through a case's images (←/→); v reveals, g greyscale, m hides, +/- blur."""
 
     DEFAULT_CSS = """
-    MediaViewer { height: auto; max-height: 28; border: round $panel; padding: 0 1; }
+    MediaViewer { height: auto; border: round $panel; padding: 0 1; }
     MediaViewer:focus-within, MediaViewer:focus { border: round $accent; }
     MediaViewer #media-caption { height: auto; color: $text-muted; }
-    MediaViewer #media-image { width: auto; height: 20; }
+    MediaViewer #media-image { width: auto; height: 40vh; min-height: 8; }
     MediaViewer #media-image.-off { display: none; }
     MediaViewer #media-note { height: auto; }
     """
