@@ -175,7 +175,9 @@ def submit_review(
     """Record the reviewer's blind answer for one sampled decision (once)."""
     require_role(session, "moderate", "review QA samples")
     problems = []
-    if action not in {a.value for a in Action}:
+    if not action:
+        problems.append("action: choose an action")
+    elif action not in {a.value for a in Action}:
         problems.append(f"action: '{action}' is not one of {', '.join(a.value for a in Action)}")
     if not clause_ids:
         problems.append("clause: cite at least one policy clause")

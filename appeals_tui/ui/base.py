@@ -1,4 +1,4 @@
-"""What every screen of the app shares: the session and the service-calling helper."""
+"""What every screen of the app shares: the session, the service-calling helper, fresh data."""
 
 from __future__ import annotations
 
@@ -17,11 +17,20 @@ T = TypeVar("T")
 
 
 class AppealsScreen(Screen[Any]):
-    """A screen that talks to services through workers, never directly."""
+    """A screen that talks to services through workers, never directly.
+
+    A screen that shows records implements `refresh_data()` (reload without moving
+    the cursor or dropping a draft) and calls `mark_fresh()` when it starts a load:
+    it is then reloaded whenever it is visible, or comes back into view, after the
+    records may have changed (our own saves, other processes' writes).
+    """
 
     #: Shown in the command palette and the help screen.
     HELP_TITLE = ""
     HELP_TEXT = ""
+
+    #: The app's data generation this screen last loaded (-1: never).
+    loaded_generation = -1
 
     @property
     def session(self) -> Session:
@@ -35,8 +44,37 @@ class AppealsScreen(Screen[Any]):
         failed: Callable[[BaseException], None] | None = None,
         group: str = "service",
         exclusive: bool = False,
+        writes: bool = False,
         **kwargs: Any,
     ) -> Worker[None]:
         return call_service(
-            self, fn, *args, done=done, failed=failed, group=group, exclusive=exclusive, **kwargs
+            self,
+            fn,
+            *args,
+            done=done,
+            failed=failed,
+            group=group,
+            exclusive=exclusive,
+            writes=writes,
+            **kwargs,
         )
+
+    # -- fresh data ------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        """Reload what the screen shows (screens that show records override this)."""
+
+    def mark_fresh(self) -> None:
+        """Called as a load starts: what it reads is at least this current."""
+        self.loaded_generation = getattr(self.app, "data_generation", 0)
+
+    def check_fresh(self) -> None:
+        """Reload if records may have changed since the last load."""
+        if self.loaded_generation < 0:
+            return  # its first load is still to come (on mount)
+        if self.loaded_generation != getattr(self.app, "data_generation", 0):
+            self.mark_fresh()
+            self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        self.check_fresh()

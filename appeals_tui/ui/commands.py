@@ -15,7 +15,7 @@ class ScreensProvider(Provider):
     def _commands(self) -> list[tuple[str, str, object]]:
         app = self.app
         commands: list[tuple[str, str, object]] = [
-            (f"Go to {entry.title}", entry.description, partial(app.switch_mode, entry.mode))
+            (f"Go to {entry.title}", entry.description, partial(app.action_main, entry.mode))
             for entry in app.main  # type: ignore[attr-defined]
         ]
         commands.append(("Help", "Keys and what they do here", app.action_help))  # type: ignore[attr-defined]

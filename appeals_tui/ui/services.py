@@ -4,6 +4,11 @@ Screens call `call_service(fn, *args, done=...)`. The service runs in a thread
 (storage never blocks the event loop); its result or typed error comes back on
 the event loop. A single lock serialises calls so two workers never use the
 workspace at once.
+
+Screens must never show stale data: after every call the store's change counter
+(the audit chain's head) is compared with the last one seen, so our own writes and
+other processes' writes both move the app's data generation and visible screens
+reload. `writes=True` says so up front for calls that are known to write.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker
 
 from ..domain.errors import AppealsError
+from ..services.changes import change_counter
 
 __all__ = ["SERVICE_LOCK", "call_service", "error_text"]
 
@@ -41,10 +47,15 @@ def call_service(
     failed: Callable[[BaseException], None] | None = None,
     group: str = "service",
     exclusive: bool = False,
+    writes: bool = False,
     **kwargs: Any,
 ) -> Worker[None]:
-    """Run `fn(*args, **kwargs)` in a thread; deliver the outcome on the event loop."""
+    """Run `fn(*args, **kwargs)` in a thread; deliver the outcome on the event loop.
+
+    `writes`: `fn` changes records, so on success every screen showing data is stale.
+    """
     app = node.app
+    session = getattr(app, "session", None)
 
     def on_error(exc: BaseException) -> None:
         if failed is not None:
@@ -58,13 +69,28 @@ def call_service(
                 timeout=8,
             )
 
+    def seen(counter: int | None) -> None:
+        note = getattr(app, "note_changes", None)
+        if note is not None:
+            note(counter, writes)
+
     def job() -> None:
+        counter: int | None = None
         try:
             with SERVICE_LOCK:
-                result = fn(*args, **kwargs)
+                try:
+                    result = fn(*args, **kwargs)
+                finally:
+                    if session is not None:
+                        try:
+                            counter = change_counter(session)
+                        except Exception:  # noqa: BLE001 - a failed look is no change
+                            counter = None
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+            app.call_from_thread(seen, counter)
             app.call_from_thread(on_error, exc)
             return
+        app.call_from_thread(seen, counter)  # before `done`: what it shows next is fresh
         if done is not None:
             app.call_from_thread(done, result)
 

@@ -102,6 +102,9 @@ def test_submit_review_rules(lead, sessions):
     with pytest.raises(ValidationError) as err:
         qa.submit_review(daniel, bid, did, "vaporize", ["NOPE-1"], "")
     assert len(err.value.problems) == 3
+    with pytest.raises(ValidationError) as err:  # nothing chosen: said so, not "'' is not one of"
+        qa.submit_review(daniel, bid, did, "", ["CSS-4"], WHY)
+    assert err.value.problems == ["action: choose an action"]
     with pytest.raises(PermissionDenied):
         qa.submit_review(sessions("minji"), bid, did, "label", ["CSS-4"], WHY)
     with pytest.raises(NotFound):

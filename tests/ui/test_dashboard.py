@@ -252,3 +252,31 @@ async def test_lead_keys_are_hidden_from_moderators(sessions):
         assert {"open_qa", "reload", "tab"} <= footer_actions(pilot.app)
         names = [n for n, _, _ in ScreensProvider(screen)._commands()]
         assert "QA sampling" in names
+
+
+def test_weekly_chart_snapshot_at_80x24(sessions, snap_compare):
+    """Stacked bars (no mark hidden under another), whole-number ticks, legend outside."""
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+
+    async def run_before(pilot) -> None:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        chart = pilot.app.screen.query_one("#chart-weeks")
+        legend = str(chart.query_one("#weeks-legend").render())
+        plot = chart.query_one("ActionsOverTimePlot")
+        assert "remove_content" in legend and legend.strip()
+        assert not plot.region.overlaps(chart.query_one("#weeks-legend").region)
+
+    assert snap_compare(make_app(lead), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_count_ticks_are_whole_numbers():
+    from appeals_tui.ui.widgets.chart_plots import count_ticks
+
+    assert count_ticks(3) == [0, 1, 2, 3]
+    assert count_ticks(10) == [0, 3, 6, 9, 12]
+    assert count_ticks(0) == [0, 1]
+    assert all(isinstance(t, int) for t in count_ticks(57))

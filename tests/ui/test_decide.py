@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, OptionList, Static, TextArea
 
+from appeals_tui.domain.models import FACTORS
 from appeals_tui.services import cases
 from appeals_tui.services.decisions import DecisionDraft
 from appeals_tui.ui.screens.case import CaseScreen
@@ -13,6 +14,7 @@ from appeals_tui.ui.widgets.appeal_dialogs import AppealConfirm
 from appeals_tui.ui.widgets.clause_picker import ClausePicker
 from appeals_tui.ui.widgets.decision_form import DecisionForm
 from appeals_tui.ui.widgets.dialogs import ConflictDialog
+from appeals_tui.ui.widgets.factor_list import FactorList
 from tests.conftest import GLAMOUR, case_for
 
 from .conftest import settle
@@ -47,9 +49,9 @@ async def test_claim_then_decide_end_to_end_with_keys(app, minji):
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, DecideScreen)
-        # factors by mouse, clause by search + enter, action and reasoning by keys
-        for name in ("depicts_commercial_sex", "narrative_framing", "glamorization"):
-            await pilot.click(f"#factor-{name}")
+        # factors by y/n (each answer moves on), clause by search + enter
+        assert app.focused is screen.query_one(FactorList)
+        await pilot.press(*("y" if GLAMOUR[name] else "n" for name in FACTORS))
         screen.query_one("#clause-search").focus()
         await pilot.press(*"KR-1", "enter", "enter")
         assert screen.query_one(ClausePicker).selected == ["KR-1"]
@@ -178,17 +180,24 @@ async def test_escape_keeps_the_draft_for_the_case(app, minji):
         assert draft.reasoning == REASON and draft.clause_ids == ["KR-1"]
 
 
-async def test_factors_read_yes_or_no_without_colour_and_focus_starts_on_action(app, minji):
+async def test_factors_start_unanswered_and_read_without_colour(app, minji):
     cid = case_for(minji, "S1")
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         screen = await open_decide(pilot, cid)
-        assert app.focused is screen.query_one("#action-select")
-        box = screen.query_one("#factor-glamorization")
-        assert str(box.render()).startswith("▐no ▌")
-        await pilot.click("#factor-glamorization")
-        assert box.value is True
-        assert str(box.render()).startswith("▐yes▌")
+        factors = screen.query_one(FactorList)
+        assert app.focused is factors and factors.highlighted == 0
+        assert factors.factors == {} and factors.unanswered == list(FACTORS)
+        assert all(
+            str(factors.get_option_at_index(i).prompt).startswith("[ ? ]") for i in range(10)
+        )
+        await pilot.press("y")
+        assert factors.factors == {FACTORS[0]: True} and factors.highlighted == 1
+        assert str(factors.get_option_at_index(0).prompt).startswith("[yes]")
+        await pilot.press("n")
+        assert str(factors.get_option_at_index(1).prompt).startswith("[no ]")
+        await pilot.press("up", "up", "space")  # space toggles the highlighted answer
+        assert factors.factors[FACTORS[0]] is False
 
 
 async def test_problems_are_scrolled_into_sight_at_80x24(minji):
@@ -203,7 +212,9 @@ async def test_problems_are_scrolled_into_sight_at_80x24(minji):
         await settle(pilot)
         box = screen.query_one("#form-errors")
         assert "clause" in errors(screen)
-        assert screen.query_one(DecisionForm).region.contains_region(box.region)
+        # the box heads its column: its top (and the first problems) are in view
+        form = screen.query_one(DecisionForm).region
+        assert form.contains(box.region.x, box.region.y) and box.region.y == form.y
 
 
 async def test_after_saving_the_notice_is_offered_and_escape_lands_on_the_queue(app, minji):
@@ -249,9 +260,16 @@ async def test_editing_a_field_clears_its_problems_without_saving(app, minji):
         assert screen.query_one("#action-select").has_class("-invalid")
         screen.form.set_action("geo_block")
         screen.query_one(ClausePicker).set_selected(["KR-1"])
+        screen.query_one(FactorList).set_factors(dict(GLAMOUR))
         await pilot.pause()
         assert "action:" not in errors(screen) and "clause:" not in errors(screen)
         assert not screen.query_one("#action-select").has_class("-invalid")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        # the re-check says what still stands: only the one-letter reasoning
+        assert screen.form.problems == ["reasoning: too short; write at least a full sentence"]
+        reasoning.text = REASON
+        await pilot.pause()
         assert screen.form.problems == [] and errors(screen) == ""  # nothing left: box gone
         assert minji.ws.count("decisions") == 0
 

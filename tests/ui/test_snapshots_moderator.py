@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from appeals_tui.services.decisions import DecisionDraft
 from appeals_tui.ui.screens.case import CaseScreen
 from appeals_tui.ui.screens.decide import DecideScreen
@@ -30,7 +32,9 @@ def test_case_snapshot(snap_compare, app, minji):
     assert snap_compare(app, terminal_size=(120, 36), run_before=ready)
 
 
-def test_decide_snapshot(snap_compare, app, minji):
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_decide_snapshot(snap_compare, app, minji, size):
+    """Decide shows the content beside the form, and the reasoning, even at 80x24."""
     cid = case_for(minji, "S1")
 
     async def ready(pilot):
@@ -43,5 +47,9 @@ def test_decide_snapshot(snap_compare, app, minji):
         await pilot.pause(0.4)
         await settle(pilot)
         pilot.app.set_focus(None)
+        screen = pilot.app.screen
+        form = screen.query_one("#decision-form").region
+        for widget_id in ("#decide-content", "#reasoning"):
+            assert form.overlaps(screen.query_one(widget_id).region), widget_id
 
-    assert snap_compare(app, terminal_size=(120, 36), run_before=ready)
+    assert snap_compare(app, terminal_size=size, run_before=ready)

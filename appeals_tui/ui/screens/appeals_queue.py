@@ -73,6 +73,7 @@ class AppealsQueueScreen(AppealsScreen):
         self.page_offset = 0
         self.total = 0
         self.appeal_rows: list[dict[str, Any]] = []
+        self._seq = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -101,9 +102,6 @@ class AppealsQueueScreen(AppealsScreen):
         table.focus()
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        self.reload()
-
     def _filter(self) -> AppealFilter:
         status = {"open", "in_review"}
         if self.query_one("#flt-resolved", Checkbox).value:
@@ -115,19 +113,27 @@ class AppealsQueueScreen(AppealsScreen):
             overdue_only=self.query_one("#flt-overdue", Checkbox).value,
         )
 
+    def refresh_data(self) -> None:
+        self.reload()
+
     def reload(self) -> None:
+        self.mark_fresh()
+        self._seq += 1
+        seq = self._seq
         self.call(
             page_appeals,
             self.session,
             self._filter(),
             offset=self.page_offset,
             limit=PAGE,
-            done=self._show,
-            exclusive=True,
+            done=lambda page: self._show(page, seq),
             group="appeals-load",
         )
 
-    def _show(self, page: AppealPage) -> None:
+    def _show(self, page: AppealPage, seq: int = 0) -> None:
+        if seq and seq != self._seq:
+            return  # a newer load is on its way
+        keep = self._current()
         self.page_offset = page.offset
         self.total = page.total
         self.appeal_rows = page.rows
@@ -149,6 +155,9 @@ class AppealsQueueScreen(AppealsScreen):
                 cell(a["grounds"], 40),
                 key=a["appeal_id"],
             )
+        if keep is not None and keep["appeal_id"] in table.rows:
+            # a reload (after a claim, or another process's write) keeps the reader's place
+            table.move_cursor(row=table.get_row_index(keep["appeal_id"]))
         pages = max(1, -(-page.total // PAGE))
         self.query_one("#appeals-status", Static).update(
             Text(
@@ -197,10 +206,8 @@ class AppealsQueueScreen(AppealsScreen):
             self.session,
             row["appeal_id"],
             row["version"],
-            done=lambda doc: (
-                self.notify(f"You are reviewing {doc['appeal_id']}", title="Claimed"),
-                self.reload(),
-            ),
+            done=lambda doc: self.notify(f"You are reviewing {doc['appeal_id']}", title="Claimed"),
+            writes=True,
         )
 
     @on(DataTable.RowSelected)
@@ -218,7 +225,6 @@ class AppealsQueueScreen(AppealsScreen):
         def filed(appeal_id: str | None) -> None:
             if appeal_id:
                 self.notify(f"Filed {appeal_id}", title="Appeal filed")
-                self.reload()
 
         self.app.push_screen(FileAppealScreen(), filed)
 

@@ -1,13 +1,10 @@
 """Working an account: one draft applied to several of its open cases, one decision each.
 
-Each checked case still goes through `decide()` on its own, so each gets its own
-record, its own validation and its own conflict check; one failure never stops
-the others.
+The rules (one `decide()` per case, failures collected) live in `services.batch`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -16,46 +13,17 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from ...domain.errors import AppealsError
-from ...services import cases, decisions
-from ...services.cases import CaseFilter
-from ...services.decisions import DecisionDraft
+from ...domain.guidance import Guidance
+from ...domain.models import FACTORS
+from ...services.batch import BatchOutcome, account_open_cases, decide_each
+from ...services.decisions import DecisionDraft, guidance_for
 from ...services.networks import network_open_cases
-from ...services.session import Session
 from ..base import AppealsScreen
-from ..services import error_text
 from ..text import one_line
 from ..widgets.decision_form import DecisionForm
 from ..widgets.yes_no import YesNoSelectionList
 
-__all__ = ["BatchScreen", "BatchOutcome", "account_open_cases", "decide_each"]
-
-
-@dataclass
-class BatchOutcome:
-    case_id: str
-    ok: bool
-    message: str
-
-
-def account_open_cases(session: Session, account: str) -> list[dict[str, Any]]:
-    flt = CaseFilter(status={"open", "in_review"}, account=account)
-    return cases.list_cases(session, flt, sort="age", limit=None).cases
-
-
-def decide_each(
-    session: Session, targets: list[tuple[str, int]], draft: DecisionDraft
-) -> list[BatchOutcome]:
-    """One `decide()` per case; errors are collected, not raised."""
-    out: list[BatchOutcome] = []
-    for case_id, version in targets:
-        try:
-            decision = decisions.decide(session, case_id, draft, expected_version=version)
-        except AppealsError as exc:
-            out.append(BatchOutcome(case_id, False, error_text(exc)))
-        else:
-            out.append(BatchOutcome(case_id, True, decision.decision_id))
-    return out
+__all__ = ["BatchScreen"]
 
 
 class BatchScreen(AppealsScreen):
@@ -75,6 +43,14 @@ class BatchScreen(AppealsScreen):
             "Save checked",
             id="batch-save",
             tooltip="Decide every checked case",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+g",
+            "use_guidance",
+            "Use guidance",
+            id="batch-guidance",
+            tooltip="Take the action and clause the rubric recommends for these factors",
             priority=True,
         ),
         Binding(
@@ -119,6 +95,7 @@ class BatchScreen(AppealsScreen):
         self.network_id = network_id
         self.initial = draft
         self.versions: dict[str, int] = {}
+        self.cases_shown: list[dict[str, Any]] = []
         #: Decisions saved by the last batch (their notices are still owed).
         self.made: list[str] = []
 
@@ -148,7 +125,26 @@ class BatchScreen(AppealsScreen):
         self.query_one(SelectionList).focus()
         self.reload()
 
+    def refresh_data(self) -> None:
+        self.reload()
+
+    def use_guidance(self, guidance: Guidance) -> None:
+        form = self.query_one(DecisionForm)
+        form.set_action(guidance.action)
+        form.set_clauses([guidance.clause_id])
+        self.query_one("#reasoning").focus()
+
+    def action_use_guidance(self) -> None:
+        """The rubric's recommendation for the draft's factors, in the first case's
+        jurisdiction (each case's own save still checks divergence for itself)."""
+        found = self.cases_shown
+        jurisdiction = found[0].get("jurisdiction") if found else None
+        answers = self.query_one(DecisionForm).draft().factors
+        assumed = {f: bool(answers.get(f, False)) for f in FACTORS}
+        self.call(guidance_for, self.session, assumed, jurisdiction, done=self.use_guidance)
+
     def reload(self) -> None:
+        self.mark_fresh()
         if self.network_id:
             self.call(
                 network_open_cases, self.session, self.network_id, done=self._show, group="batch"
@@ -164,6 +160,7 @@ class BatchScreen(AppealsScreen):
         highlighted = listing.highlighted or 0
         listing.clear_options()
         self.versions = {c["case_id"]: c["version"] for c in found}
+        self.cases_shown = found
         for c in found:
             prompt = Text(f"{c['case_id']}  {c['status'].replace('in_review', 'claimed'):<8} ")
             if self.network_id:
@@ -198,7 +195,15 @@ class BatchScreen(AppealsScreen):
         form = self.query_one(DecisionForm)
         form.clear_problems()
         targets = [(cid, self.versions[cid]) for cid in chosen]
-        self.call(decide_each, self.session, targets, form.draft(), done=self._saved, group="save")
+        self.call(
+            decide_each,
+            self.session,
+            targets,
+            form.draft(),
+            done=self._saved,
+            group="save",
+            writes=True,
+        )
 
     def _saved(self, outcomes: list[BatchOutcome]) -> None:
         text = Text()
@@ -212,7 +217,6 @@ class BatchScreen(AppealsScreen):
             f"{good} of {len(outcomes)} cases decided",
             severity="information" if good == len(outcomes) else "warning",
         )
-        self.reload()
         self.offer_notices([o.message for o in outcomes if o.ok])
 
     def offer_notices(self, decision_ids: list[str]) -> None:

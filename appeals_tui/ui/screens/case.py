@@ -33,6 +33,7 @@ from ..widgets.dialogs import TextPrompt
 from ..widgets.linked_views import linked_text
 from ..widgets.media_viewer import MediaViewer
 from ..widgets.precedents import PrecedentsList
+from .decide import QueueContext
 
 __all__ = ["CaseScreen", "CaseView", "load_case_view", "subject_text"]
 
@@ -160,11 +161,24 @@ class CaseScreen(AppealsScreen):
         ("Notice to user", "Render, edit and send (or don't) the decision's notice", "notice"),
     ]
 
-    def __init__(self, case_id: str) -> None:
+    def __init__(self, case_id: str, *, queue: QueueContext | None = None) -> None:
         super().__init__()
         self.case_id = case_id
+        self.queue = queue
         self.view: CaseView | None = None
-        self.draft: DecisionDraft | None = None
+
+    @property
+    def draft(self) -> DecisionDraft | None:
+        """The unsaved decision draft for this case (kept by the app across screens)."""
+        return self.app.drafts.get(self.case_id)  # type: ignore[attr-defined]
+
+    @draft.setter
+    def draft(self, draft: DecisionDraft | None) -> None:
+        drafts = self.app.drafts  # type: ignore[attr-defined]
+        if draft is None:
+            drafts.pop(self.case_id, None)
+        else:
+            drafts[self.case_id] = draft
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -200,7 +214,11 @@ class CaseScreen(AppealsScreen):
     def on_mount(self) -> None:
         self.action_reload()
 
+    def refresh_data(self) -> None:
+        self.action_reload()
+
     def action_reload(self) -> None:
+        self.mark_fresh()
         self.call(load_case_view, self.session, self.case_id, done=self._show, group="case")
 
     def _show(self, view: CaseView) -> None:
@@ -248,9 +266,8 @@ class CaseScreen(AppealsScreen):
     def action_claim(self) -> None:
         def claimed(case: dict[str, Any]) -> None:
             self.notify(f"Claimed {case['case_id']}", title="Claimed", markup=False)
-            self.action_reload()
 
-        self.call(cases.claim, self.session, self.case_id, self.version, done=claimed)
+        self.call(cases.claim, self.session, self.case_id, self.version, done=claimed, writes=True)
 
     def action_decide(self) -> None:
         from .decide import DecideScreen
@@ -258,12 +275,7 @@ class CaseScreen(AppealsScreen):
         if self.view is None:
             return
 
-        def back(draft: DecisionDraft | None) -> None:
-            if draft is not None:
-                self.draft = draft
-            self.action_reload()
-
-        self.app.push_screen(DecideScreen(self.case_id, self.draft), callback=back)
+        self.app.push_screen(DecideScreen(self.case_id, queue=self.queue))
 
     def action_notice(self) -> None:
         from .notice import NoticeScreen
@@ -284,7 +296,6 @@ class CaseScreen(AppealsScreen):
         def done(case: dict[str, Any] | None) -> None:
             if case is not None:
                 self.notify(f"Escalated {case['case_id']} to a lead", markup=False)
-                self.action_reload()
 
         def submit(note: str) -> dict[str, Any]:
             return cases.escalate(self.session, self.case_id, note, self.version)
@@ -303,7 +314,6 @@ class CaseScreen(AppealsScreen):
         def done(note: dict[str, Any] | None) -> None:
             if note is not None:
                 self.notify(f"Note {note['note_id']} added", markup=False)
-                self.action_reload()
 
         def submit(text: str) -> dict[str, Any]:
             return cases.add_note(self.session, f"case:{self.case_id}", text)

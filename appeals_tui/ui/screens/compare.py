@@ -125,6 +125,7 @@ class CompareScreen(AppealsScreen):
             canonical,
             reason,
             done=lambda _doc: self._marked(card, canonical),
+            writes=True,
         )
 
     def _marked(self, card: DecisionCard, canonical: bool) -> None:

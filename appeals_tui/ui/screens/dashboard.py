@@ -21,7 +21,7 @@ from ...services.qa import qa_report
 from ...services.stats import consistency_stats
 from ..base import AppealsScreen
 from ..text import cell
-from ..widgets.chart_plots import ActionsOverTimePlot, ModeratorRatesPlot
+from ..widgets.chart_plots import ModeratorRatesPlot, WeeklyActionsChart
 from ..widgets.lead_marks import mark_cell, toggle_mark
 from ..widgets.networks_panel import NetworksPanel
 from . import MainScreen
@@ -90,7 +90,7 @@ class DashboardScreen(AppealsScreen):
                 yield Static("", id="profile-info")
                 yield DataTable(id="profiles", cursor_type="row", zebra_stripes=True)
             with TabPane("Charts", id="tab-charts"):
-                yield ActionsOverTimePlot(id="chart-weeks")
+                yield WeeklyActionsChart(id="chart-weeks")
                 yield ModeratorRatesPlot(id="chart-moderators")
             with TabPane("QA agreement", id="tab-qa"):
                 yield Static("", id="qa-summary")
@@ -134,7 +134,11 @@ class DashboardScreen(AppealsScreen):
         else:  # charts: nothing to select, keep the keyboard on the tabs
             self.query_one("#dashboard-tabs", TabbedContent).query_one(Tabs).focus()
 
+    def refresh_data(self) -> None:
+        self.action_reload()
+
     def action_reload(self) -> None:
+        self.mark_fresh()
         self.call(_load, self.session, done=self._show, failed=self._failed, group="dashboard")
         panel = self.query_one(NetworksPanel)
         self.call(
@@ -171,7 +175,7 @@ class DashboardScreen(AppealsScreen):
         self._rates("#rates-moderator", stats["per_moderator"])
         self._rates("#rates-clause", stats["per_clause"])
         self._profiles(stats["inconsistent_profiles"])
-        self.query_one("#chart-weeks", ActionsOverTimePlot).show(stats["per_week"])
+        self.query_one("#chart-weeks", WeeklyActionsChart).show(stats["per_week"])
         self.query_one("#chart-moderators", ModeratorRatesPlot).show(stats["per_moderator"])
         self._qa(qa)
 
@@ -272,13 +276,7 @@ class DashboardScreen(AppealsScreen):
         if ids:
             from .compare import CompareScreen
 
-            self._stale = True  # a canonical mark changes the profiles: reload on return
             self.app.push_screen(CompareScreen(ids))
-
-    def on_screen_resume(self) -> None:
-        if getattr(self, "_stale", False):
-            self._stale = False
-            self.action_reload()
 
     def action_toggle_mark(self) -> None:
         key = self._profile_key()

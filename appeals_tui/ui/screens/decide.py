@@ -1,40 +1,61 @@
-"""Decide a case: action, clauses, factors, reasoning; live guidance, precedents and divergence.
+"""Decide a case on one screen: the content beside the form, live guidance, save-and-next.
+
+Left: what is being decided (content, media description, reports' reasons, account,
+reach) with the guidance and precedents for the answers so far. Right: factors
+answered with y/n (they start unanswered), action and clause (ctrl+g takes the
+guidance), reasoning, and the divergence reason when one is needed.
 
 Nothing is saved until `services.decisions.decide` accepts the draft; its problems
-are shown in place and the draft is never lost (not on errors, not on conflicts).
+are shown in place, re-checked as the form changes, and the draft is never lost
+(not on errors, not on conflicts, not on leaving the screen: the app keeps it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Footer, Header, Label, Select, Static, TextArea
 
 from ...domain.errors import ConflictError, ValidationError
 from ...domain.guidance import Guidance
-from ...domain.models import Action, Decision
+from ...domain.models import FACTORS, Action, Decision
 from ...domain.similarity import RankedPrecedent
 from ...services import cases, decisions
+from ...services.cases import CaseFilter
 from ...services.decisions import DecisionDraft
+from ...services.next_case import next_case
 from ...services.precedents import precedents_for_case
 from ...services.session import Session
 from ..base import AppealsScreen
 from ..services import error_text
+from ..text import content, one_line, visible
 from ..widgets.case_views import subject_text
 from ..widgets.decision_form import DecisionForm
 from ..widgets.dialogs import ConflictDialog
+from ..widgets.factor_list import FactorList
 from ..widgets.guidance_panel import GuidancePanel
 from ..widgets.media_viewer import MediaViewer
 from ..widgets.precedents import PrecedentsList
 
-__all__ = ["DecideScreen", "LiveView", "live_view", "offer_notice"]
+__all__ = ["DecideScreen", "LiveView", "QueueContext", "live_view", "offer_notice"]
 
 _ACTIONS = {a.value for a in Action}
+
+
+@dataclass(frozen=True)
+class QueueContext:
+    """The queue a case was opened from: save-and-next continues in its order."""
+
+    flt: CaseFilter = field(default_factory=lambda: CaseFilter(status={"open", "in_review"}))
+    sort: str = "priority"
+    #: The case ids below the opened one on the queue's page, in order.
+    after: tuple[str, ...] = ()
 
 
 @dataclass
@@ -42,36 +63,57 @@ class LiveView:
     guidance: Guidance
     precedents: list[RankedPrecedent]
     divergence: str | None
+    #: Unanswered factors (guidance assumes "no" for them until answered).
+    unanswered: list[str]
+    #: What a save would refuse now (only computed while a refused save is shown).
+    problems: list[str] | None = None
 
 
 def live_view(
-    session: Session,
-    case: dict[str, Any],
-    action: str,
-    factors: dict[str, bool],
-    clause_ids: list[str],
+    session: Session, case: dict[str, Any], draft: DecisionDraft, *, check: bool = False
 ) -> LiveView:
-    """Guidance, precedents and (for a chosen action) why a divergence reason is needed."""
-    guidance = decisions.guidance_for(session, factors, case.get("jurisdiction"))
+    """Guidance, precedents and (for a chosen action) why a divergence reason is needed.
+
+    With `check`, also the service's verdict on the draft, so a shown error box
+    follows the form instead of repeating the last save's advice.
+    """
+    unanswered = [f for f in FACTORS if f not in draft.factors]
+    assumed = {f: bool(draft.factors.get(f, False)) for f in FACTORS}
+    guidance = decisions.guidance_for(session, assumed, case.get("jurisdiction"))
     ranked = precedents_for_case(
-        session, case["case_id"], factors, clause_ids=set(clause_ids), limit=5
+        session, case["case_id"], assumed, clause_ids=set(draft.clause_ids), limit=5
     )
     explanation = None
-    if action in _ACTIONS:
-        check = decisions.check_divergence(session, case, action, factors, clause_ids)
-        if check.required:
-            explanation = "Required because " + check.explain(action) + "."
-    return LiveView(guidance, ranked, explanation)
+    if draft.action in _ACTIONS and not unanswered:
+        divergence = decisions.check_divergence(
+            session, case, draft.action, draft.factors, draft.clause_ids
+        )
+        if divergence.required:
+            explanation = "Required because " + divergence.explain(draft.action) + "."
+    problems = None
+    if check:
+        try:
+            decisions.validate_draft(session, case, draft)
+            problems = []
+        except ValidationError as exc:
+            problems = list(exc.problems)
+    return LiveView(guidance, ranked, explanation, unanswered, problems)
 
 
-def offer_notice(app: App[Any], decision_id: str) -> None:
-    """Every decision owes the user a notice (or a recorded reason not to send it): offer it now."""
+def offer_notice(app: App[Any], decision_id: str, then: Callable[[], None] | None = None) -> None:
+    """Every decision owes the user a notice (or a recorded reason not to send it): offer it
+    now; `then` runs once that is settled (after the notice screen, if one was opened)."""
     from ..widgets.appeal_dialogs import AppealConfirm
     from .notice import NoticeScreen
 
     def answer(yes: bool | None) -> None:
         if yes:
-            app.push_screen(NoticeScreen(decision_id=decision_id))
+            app.push_screen(
+                NoticeScreen(decision_id=decision_id),
+                callback=(lambda _: then()) if then else None,
+            )
+        elif then is not None:
+            then()
 
     app.push_screen(
         AppealConfirm(f"{decision_id} saved. Prepare the notice to the user now?", "Notice"),
@@ -79,26 +121,87 @@ def offer_notice(app: App[Any], decision_id: str) -> None:
     )
 
 
+def content_view(file: dict[str, Any]) -> list[Text]:
+    """The content side: text, media description, reports' reasons, account (all literal)."""
+    case = file["case"]
+    body = Text("Content\n", style="bold")
+    body.append_text(Text(str(content(case.get("content_text") or "(no text)"))))
+    media = Text("Media: ", style="bold")
+    media.append(visible(case.get("media_description")) or "(none)")
+    reports = Text(f"{len(file['reports'])} report(s)\n", style="bold")
+    for r in file["reports"][:20]:
+        reports.append("• ")
+        reports.append(one_line(r["reason"], 200), style="yellow")
+        reports.append(f"  ({one_line(r['reporter'], 30)}, {r['reported_at'][:10]})\n", style="dim")
+    metrics = case.get("metrics", {})
+    account = Text("Account ", style="bold")
+    account.append("@" + one_line(case["subject"]["account"], 40))
+    account.append(
+        f" · {case.get('jurisdiction') or 'no jurisdiction'} · "
+        f"{metrics.get('followers', 0):,} followers · {metrics.get('views', 0):,} views · "
+        f"{len(file['account_decisions'])} earlier decision(s) · strike weight "
+        f"{file['active_strikes']}"
+    )
+    return [body, media, reports, account]
+
+
 class DecideScreen(AppealsScreen):
-    """The decision editor for one case."""
+    """The decision editor for one case, with the case beside it."""
 
     CSS_PATH = "decide.tcss"
     HELP_TITLE = "Decide"
     HELP_TEXT = (
-        "Choose the action, cite clauses (type to search, enter/space to cite), answer every factor, "
-        "write the reasoning. Guidance and precedents follow the factors. ctrl+s saves; escape keeps the draft. "
-        "The case's images start blurred: focus them (tab or click), then v reveals, g greyscale, m hides, ←/→ page."
+        "Answer each factor with y or n (↑/↓ move; they start unanswered). Guidance and "
+        "precedents follow your answers; ctrl+g takes the recommended action and clause and "
+        "moves to the reasoning. ctrl+s saves; ctrl+n saves and opens the next case of the "
+        "queue. escape goes back and keeps the draft. The case's images start blurred: focus "
+        "them (tab or click), then v reveals, g greyscale, m hides, ←/→ page."
     )
     BINDINGS = [
         Binding(
             "ctrl+s", "save", "Save", id="decide-save", tooltip="Save the decision", priority=True
         ),
         Binding(
+            "ctrl+n",
+            "save(True)",
+            "Save & next",
+            id="decide-save-next",
+            tooltip="Save, then decide the next case of the queue",
+            priority=True,
+        ),
+        Binding(
             "ctrl+g",
             "use_guidance",
             "Use guidance",
             id="decide-guidance",
-            tooltip="Take the recommended action and clause",
+            tooltip="Take the recommended action and clause, then write the reasoning",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+f",
+            "focus_field('#factor-list')",
+            "Factors",
+            id="decide-factors",
+            tooltip="Go to the factors",
+            priority=True,
+            show=False,
+        ),
+        Binding(
+            "ctrl+t",
+            "choose_action",
+            "Action",
+            id="decide-action",
+            tooltip="Choose the action (type its first letter, enter)",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+l",
+            "focus_field('#clause-search')",
+            "Clauses",
+            id="decide-clauses",
+            tooltip="Search and cite clauses",
+            priority=True,
+            show=False,
         ),
         Binding(
             "ctrl+b",
@@ -117,32 +220,46 @@ class DecideScreen(AppealsScreen):
     ]
     PALETTE = [
         ("Save decision", "Validate and save this decision", "save"),
+        ("Save and next", "Save, then decide the next case of the queue", "save(True)"),
         ("Use guidance", "Set the action and clause the rubric recommends", "use_guidance"),
         ("Work this account", "Apply this draft to all open cases of the account", "batch"),
     ]
 
     def __init__(
-        self, case_id: str, draft: DecisionDraft | None = None, *, return_to_queue: bool = True
+        self,
+        case_id: str,
+        draft: DecisionDraft | None = None,
+        *,
+        return_to_queue: bool = True,
+        queue: QueueContext | None = None,
     ) -> None:
         super().__init__()
         self.case_id = case_id
         self.initial = draft
         self.return_to_queue = return_to_queue
+        self.queue = queue or QueueContext()
         self.case: dict[str, Any] | None = None
         self.version: int | None = None
         self.guidance: Guidance | None = None
+        self.saved = False
         self._timer: Timer | None = None
         self._seq = 0
+        self._then_reasoning = False
+        self._accept_guidance = False
 
     def compose(self) -> ComposeResult:
+        draft = self.initial or self.app.drafts.get(self.case_id)  # type: ignore[attr-defined]
         yield Header()
         yield Static(id="decide-subject")
-        yield Static(id="decide-summary")
         yield DecisionForm(
             self.session.library,
-            self.initial,
+            draft,
             side=[
+                Static(Text("loading…", style="dim"), id="decide-content", classes="user-text"),
+                Static(id="decide-media", classes="user-text"),
                 MediaViewer(id="decide-images"),
+                Static(id="decide-reports", classes="user-text"),
+                Static(id="decide-account", classes="user-text"),
                 Label("Guidance", classes="section-title"),
                 GuidancePanel(id="guidance"),
                 Label("Precedents", classes="section-title"),
@@ -158,17 +275,45 @@ class DecideScreen(AppealsScreen):
 
     def on_mount(self) -> None:
         self.query_one(GuidancePanel).show(None, "loading…")
-        self.query_one("#action-select").focus()
+        self.query_one(FactorList).focus()
         self.reload_case()
 
-    def reload_case(self) -> None:
-        """Fetch the case's current state (and version); the draft in the form stays."""
-        self.call(cases.get_case, self.session, self.case_id, done=self._case_loaded, group="case")
+    def _remember(self) -> None:
+        """The app keeps the draft as it is typed: leaving by any way (escape, an F-key,
+        save-and-next elsewhere) never loses it."""
+        if not self.saved:
+            self.app.drafts[self.case_id] = self.form.draft()  # type: ignore[attr-defined]
 
-    def _case_loaded(self, case: dict[str, Any]) -> None:
+    def on_text_area_changed(self) -> None:
+        self._remember()
+
+    def refresh_data(self) -> None:
+        # The draft's base version stays: a change by someone else is a conflict on save.
+        self.reload_case(keep_version=True)
+
+    def reload_case(self, keep_version: bool = False) -> None:
+        """Fetch the case's current state (and version); the draft in the form stays."""
+        self.mark_fresh()
+        self.call(
+            cases.case_file,
+            self.session,
+            self.case_id,
+            done=lambda file: self._case_loaded(file, keep_version),
+            group="case",
+        )
+
+    def _case_loaded(self, file: dict[str, Any], keep_version: bool) -> None:
+        case = file["case"]
         self.case = case
-        self.version = case["version"]
+        if not keep_version or self.version is None:
+            self.version = case["version"]
         self.query_one("#decide-subject", Static).update(subject_text(case))
+        for widget_id, text in zip(
+            ("#decide-content", "#decide-media", "#decide-reports", "#decide-account"),
+            content_view(file),
+            strict=True,
+        ):
+            self.query_one(widget_id, Static).update(text)
         viewer = self.query_one(MediaViewer)
         if viewer.hashes != list(case.get("media") or ()):
             viewer.show(list(case.get("media") or ()))
@@ -177,7 +322,13 @@ class DecideScreen(AppealsScreen):
     # -- live guidance -------------------------------------------------------------
 
     def on_decision_form_changed(self, event: DecisionForm.Changed) -> None:
-        self._schedule(0.25)
+        self._remember()
+        self._schedule(0.2)
+        if self._then_reasoning and not self.query_one("#action-select", Select).expanded:
+            # An action was chosen after ctrl+t: on to the why, once the Select has taken
+            # its own focus back (it does so as its list closes).
+            self._then_reasoning = False
+            self.set_timer(0.05, self.query_one("#reasoning", TextArea).focus)
 
     def _schedule(self, delay: float) -> None:
         if self._timer is not None:
@@ -191,14 +342,12 @@ class DecideScreen(AppealsScreen):
             return
         self._seq += 1
         seq = self._seq
-        draft = self.form.draft()
         self.call(
             live_view,
             self.session,
             self.case,
-            draft.action,
-            draft.factors,
-            draft.clause_ids,
+            self.form.draft(),
+            check=self.form.checking,
             done=lambda view: self._show_live(view, seq),
             group="live",
             exclusive=True,
@@ -208,28 +357,53 @@ class DecideScreen(AppealsScreen):
         if seq != self._seq:
             return
         self.guidance = view.guidance
-        self.query_one(GuidancePanel).show(view.guidance)
+        note = ""
+        if view.unanswered:
+            note = f"{len(view.unanswered)} factor(s) unanswered, taken as no for now"
+        self.query_one(GuidancePanel).show(view.guidance, note=note)
         self.query_one(PrecedentsList).show(view.precedents)
         self.form.show_divergence(view.divergence)
-        summary = Text("Guidance: ", style="bold")
-        summary.append(f"{view.guidance.action} under {view.guidance.clause_id}")
+        line = Text("Guidance ", style="bold")
+        line.append(view.guidance.action, style="reverse")
+        line.append(f" {view.guidance.clause_id}")
+        if view.unanswered:
+            line.append(f" · {len(view.unanswered)} open", style="dim")
         if view.divergence:
-            summary.append("  · your action diverges: give a reason", style="bold yellow")
-        self.query_one("#decide-summary", Static).update(summary)
+            line.append(" · diverges: give a reason", style="bold yellow")
+        elif self.form.action != view.guidance.action:
+            line.append(" · ^g accepts", style="dim")
+        self.form.show_guidance_line(line)
+        if view.problems is not None:
+            self.form.recheck(view.problems)
+        if self._accept_guidance:
+            self._accept_guidance = False
+            self._take_guidance(view.guidance)
 
     def action_use_guidance(self) -> None:
-        if self.guidance is None:
-            return
-        self.form.set_action(self.guidance.action)
-        picker_ids = self.form.draft().clause_ids
-        if self.guidance.clause_id not in picker_ids:
-            from ..widgets.clause_picker import ClausePicker
+        """Take the guidance for the answers as they are now: the shown guidance may be a
+        debounce behind the last keys, so it is looked up again and applied on arrival."""
+        self._accept_guidance = True
+        self._schedule(0)
 
-            self.query_one(ClausePicker).set_selected([*picker_ids, self.guidance.clause_id])
+    def _take_guidance(self, guidance: Guidance) -> None:
+        self.form.set_action(guidance.action)
+        picked = self.form.draft().clause_ids
+        if guidance.clause_id not in picked:
+            self.form.set_clauses([*picked, guidance.clause_id])
+        self.query_one("#reasoning", TextArea).focus()
+
+    def action_focus_field(self, selector: str) -> None:
+        self.query_one(selector).focus()
+
+    def action_choose_action(self) -> None:
+        select = self.query_one("#action-select", Select)
+        select.focus()
+        select.expanded = True
+        self._then_reasoning = True
 
     # -- saving ----------------------------------------------------------------------
 
-    def action_save(self) -> None:
+    def action_save(self, and_next: bool = False) -> None:
         if self.case is None:
             return
         self.form.clear_problems()
@@ -239,26 +413,67 @@ class DecideScreen(AppealsScreen):
             self.case_id,
             self.form.draft(),
             expected_version=self.version,
-            done=self._saved,
+            done=lambda decision: self._saved(decision, and_next),
             failed=self._failed,
             group="save",
+            writes=True,
         )
 
-    def _saved(self, decision: Decision) -> None:
+    def _saved(self, decision: Decision, and_next: bool) -> None:
+        self.saved = True
+        self.app.drafts.pop(self.case_id, None)  # type: ignore[attr-defined]
         self.notify(
             f"Decision {decision.decision_id} saved for {decision.case_id}",
             title="Saved",
             markup=False,
         )
-        app = self.app
         if not self.return_to_queue:
             self.dismiss(None)
             return
+        if and_next:
+            self.call(
+                next_case,
+                self.session,
+                self.queue.flt,
+                self.queue.sort,
+                self.queue.after,
+                {self.case_id},
+                done=lambda case_id: self._open_next(case_id, decision.decision_id),
+                failed=lambda exc: self._next_failed(exc, decision.decision_id),
+                group="next",
+            )
+            return
+        self._to_queue()
+        offer_notice(self.app, decision.decision_id)
+
+    def _to_queue(self) -> None:
         from .queue import QueueScreen
 
+        app = self.app
         while len(app.screen_stack) > 1 and not isinstance(app.screen_stack[-1], QueueScreen):
             app.pop_screen()
-        offer_notice(app, decision.decision_id)
+
+    def _next_failed(self, exc: BaseException, decision_id: str) -> None:
+        """Saved, but the next case could not be looked up: say why, back to the queue."""
+        self.app.notify(error_text(exc), title="Next case", severity="error", markup=False)
+        self._to_queue()
+        offer_notice(self.app, decision_id)
+
+    def _open_next(self, case_id: str | None, decision_id: str) -> None:
+        """The notice question first, then the next case (so nothing it asks lands on the
+        next case's form)."""
+        app = self.app
+        queue = self.queue
+        self._to_queue()
+
+        def go() -> None:
+            if case_id is None:
+                app.notify("No more cases to decide in this queue.", title="Queue done")
+                return
+            after = queue.after[queue.after.index(case_id) + 1 :] if case_id in queue.after else ()
+            app.push_screen(DecideScreen(case_id, queue=QueueContext(queue.flt, queue.sort, after)))
+
+        offer_notice(app, decision_id, then=go)
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, ConflictError):

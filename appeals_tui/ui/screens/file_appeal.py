@@ -71,6 +71,7 @@ class FileAppealScreen(ModalScreen[str | None]):
             self.query_one("#file-new-info", TextArea).text,
             done=lambda appeal: self.dismiss(appeal.appeal_id),
             failed=self._failed,
+            writes=True,
         )
 
     def _failed(self, exc: BaseException) -> None:

@@ -106,8 +106,13 @@ class HistoryScreen(AppealsScreen):
         self.load()
         self.query_one("#history-table", DataTable).focus()
 
+    def refresh_data(self) -> None:
+        self.load()
+
     def load(self) -> None:
-        self.query_one("#history-status", Static).update("loading…")
+        self.mark_fresh()
+        if not self.query_one("#history-table", DataTable).row_count:
+            self.query_one("#history-status", Static).update("loading…")
         self.call(
             _page,
             self.session,
@@ -133,6 +138,7 @@ class HistoryScreen(AppealsScreen):
         box.set_class(bool(why), "-visible")
         self.total = page.total
         table = self.query_one("#history-table", DataTable)
+        keep = self.current_id()
         table.clear()
         for d in page.decisions:
             table.add_row(
@@ -147,6 +153,8 @@ class HistoryScreen(AppealsScreen):
                 cell(d["reasoning"], 70),
                 key=d["decision_id"],
             )
+        if keep is not None and keep in table.rows:
+            table.move_cursor(row=table.get_row_index(keep))
         first = page.offset + 1 if page.decisions else 0
         last = page.offset + len(page.decisions)
         status = f"{first}-{last} of {page.total} decisions"

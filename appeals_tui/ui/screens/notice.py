@@ -162,6 +162,7 @@ class NoticeScreen(AppealsScreen):
             reason=self.query_one("#notice-reason", Input).value,
             done=self._recorded,
             failed=self._failed,
+            writes=True,
         )
 
     def _recorded(self, doc: dict[str, Any]) -> None:

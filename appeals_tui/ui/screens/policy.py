@@ -77,7 +77,7 @@ class PolicyScreen(AppealsScreen):
                     with VerticalScroll(id="policy-detail-scroll"):
                         yield Static(id="policy-detail")
             with TabPane("Rubric", id="policy-tab-rubric"):
-                with VerticalScroll():
+                with VerticalScroll(id="policy-rubric-scroll"):
                     yield Static(rubric_text(self.library), id="policy-rubric")
         yield Footer()
 
@@ -115,7 +115,10 @@ class PolicyScreen(AppealsScreen):
         self.query_one("#policy-search-input", Input).focus()
 
     def action_rubric(self) -> None:
+        # Focus moves into the rubric: focus left in the hidden clause list would pull the
+        # Clauses tab back (and the next `g` would be typed into the search box).
         self.query_one(TabbedContent).active = "policy-tab-rubric"
+        self.query_one("#policy-rubric-scroll").focus()
 
     def action_clauses(self) -> None:
         self.query_one(TabbedContent).active = "policy-tab-clauses"

@@ -155,6 +155,7 @@ class QAScreen(AppealsScreen):
             *values,
             done=self._drawn,
             failed=lambda exc: self._show_error("#qa-draw-error", exc),
+            writes=True,
         )
 
     def _drawn(self, batch: dict[str, Any]) -> None:
@@ -238,6 +239,7 @@ class QAScreen(AppealsScreen):
             self.query_one("#qa-reasoning", Input).value,
             done=self._submitted,
             failed=lambda exc: self._show_error("#qa-review-error", exc),
+            writes=True,
         )
         self._show_error("#qa-review-error", None)
 

@@ -21,6 +21,7 @@ from ...services.session import Session
 from ..base import AppealsScreen
 from ..widgets.queue_rows import row_cells
 from . import MainScreen
+from .decide import QueueContext
 
 __all__ = ["QueueScreen", "ENTRY", "PAGE_SIZE"]
 
@@ -80,6 +81,7 @@ class QueueScreen(AppealsScreen):
     BINDINGS = [
         Binding("enter", "open_case", "Open", id="queue-open", tooltip="Open the highlighted case"),
         Binding("c", "claim", "Claim", id="queue-claim", tooltip="Claim the highlighted case"),
+        Binding("d", "decide", "Decide", id="queue-decide", tooltip="Decide the highlighted case"),
         Binding("r", "reload", "Reload", id="queue-reload", tooltip="Reload the queue"),
         Binding("s", "cycle_sort", "Sort", id="queue-sort", tooltip="Cycle the sort order"),
         Binding("slash", "search", "Search", id="queue-search", tooltip="Focus the text search"),
@@ -108,6 +110,7 @@ class QueueScreen(AppealsScreen):
     PALETTE = [
         ("Claim case", "Claim the highlighted case in the queue", "claim"),
         ("Open case", "Open the highlighted case", "open_case"),
+        ("Decide case", "Decide the highlighted case (content beside the form)", "decide"),
         ("Reload queue", "Fetch the queue again", "reload"),
         ("Only my cases", "Filter the queue to cases claimed by me", "mine"),
         ("Cycle sort order", "priority → reports → age → SLA → reach", "cycle_sort"),
@@ -172,9 +175,6 @@ class QueueScreen(AppealsScreen):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")  # narrower filters, see queue.tcss
 
-    def on_screen_resume(self) -> None:
-        self.action_reload()
-
     def _facets(self, facets: QueueFacets) -> None:
         self.query_one("#filter-platform", Select).set_options(
             [("any platform", ANY)] + [(p, p) for p in facets.platforms]
@@ -203,10 +203,15 @@ class QueueScreen(AppealsScreen):
             text=text or None,
         )
 
+    def refresh_data(self) -> None:
+        self.action_reload()
+
     def action_reload(self) -> None:
+        self.mark_fresh()
         self._seq += 1
         seq = self._seq
-        self.query_one("#queue-status", Static).update(Text("loading…", style="dim"))
+        if not self.query_one(DataTable).row_count:  # a refresh keeps what is shown meanwhile
+            self.query_one("#queue-status", Static).update(Text("loading…", style="dim"))
         self.call(
             load_page,
             self.session,
@@ -267,12 +272,25 @@ class QueueScreen(AppealsScreen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return key.value if key else None
 
+    def queue_context(self, case_id: str) -> QueueContext:
+        """This queue's order from `case_id` on: where save-and-next continues."""
+        keys = [str(k.value) for k in self.query_one(DataTable).rows]
+        after = tuple(keys[keys.index(case_id) + 1 :]) if case_id in keys else ()
+        return QueueContext(self.current_filter(), self.sort, after)
+
     def action_open_case(self) -> None:
         from .case import CaseScreen
 
         case_id = self.highlighted_case()
         if case_id:
-            self.app.push_screen(CaseScreen(case_id))
+            self.app.push_screen(CaseScreen(case_id, queue=self.queue_context(case_id)))
+
+    def action_decide(self) -> None:
+        from .decide import DecideScreen
+
+        case_id = self.highlighted_case()
+        if case_id:
+            self.app.push_screen(DecideScreen(case_id, queue=self.queue_context(case_id)))
 
     @on(DataTable.RowSelected, "#queue-table")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -286,9 +304,15 @@ class QueueScreen(AppealsScreen):
 
         def claimed(case: dict[str, Any]) -> None:
             self.notify(f"Claimed {case['case_id']}", title="Claimed", markup=False)
-            self.action_reload()
 
-        self.call(cases.claim, self.session, case_id, self.versions.get(case_id), done=claimed)
+        self.call(
+            cases.claim,
+            self.session,
+            case_id,
+            self.versions.get(case_id),
+            done=claimed,
+            writes=True,
+        )
 
     def action_cycle_sort(self) -> None:
         self.set_sort(SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)])

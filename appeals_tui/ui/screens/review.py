@@ -142,7 +142,10 @@ class ReviewScreen(AppealsScreen):
         )
         self.query_one("#case-panel", Static).update(panels.case_panel(f))
         self.query_one("#decision-panel", Static).update(panels.decision_panel(f))
-        for key in ("appeal", "precedents", "standing", "notes", "history"):
+        self.query_one("#appeal-panel", Static).update(
+            panels.appeal_panel(f, self.session.now_iso())
+        )
+        for key in ("precedents", "standing", "notes", "history"):
             builder = getattr(panels, f"{key}_panel")
             self.query_one(f"#{key}-panel", Static).update(builder(f))
         if first:
@@ -189,6 +192,7 @@ class ReviewScreen(AppealsScreen):
             self.file["appeal"]["version"],
             done=lambda _doc: self.action_reload(),
             failed=self._failed,
+            writes=True,
         )
 
     def _outcome(self) -> str:
@@ -218,6 +222,7 @@ class ReviewScreen(AppealsScreen):
             expected_version=self.file["appeal"]["version"],
             done=self._resolved,
             failed=self._failed,
+            writes=True,
         )
 
     def _resolved(self, doc: dict[str, Any]) -> None:

@@ -90,11 +90,12 @@ def decision_panel(f: dict[str, Any]) -> Content:
     return content("\n".join(lines))
 
 
-def appeal_panel(f: dict[str, Any]) -> Content:
+def appeal_panel(f: dict[str, Any], now_iso: str) -> Content:
     a = f["appeal"]
+    deadline = f["appeal_deadline"]
+    window = "window closed" if deadline <= now_iso else "appeal window closes"
     lines = [
-        f"Filed {a['filed_at'][:10]} by {a['appellant']} "
-        f"(window closed {f['appeal_deadline'][:10]})",
+        f"Filed {a['filed_at'][:10]} by {a['appellant']} ({window} {deadline[:10]})",
         "",
         "Grounds:",
         a["grounds"],

@@ -4,46 +4,98 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from ..text import one_line
 
-__all__ = ["ActionsOverTimePlot", "ModeratorRatesPlot", "ACTION_MARKERS"]
+__all__ = [
+    "ACTION_MARKERS",
+    "ActionsOverTimePlot",
+    "ModeratorRatesPlot",
+    "WeeklyActionsChart",
+    "count_ticks",
+    "legend_text",
+]
 
-#: One letter per action, so the lines (and the legend) read without colour too.
+#: One fill per action, so the stacked bars (and the legend) read without colour too.
 ACTION_MARKERS = {
-    "no_action": "n",
-    "label": "l",
-    "restrict_reach": "r",
-    "geo_block": "g",
-    "remove_content": "x",
-    "suspend_account": "s",
-    "escalate": "e",
+    "no_action": "░",
+    "label": "▒",
+    "restrict_reach": "▓",
+    "geo_block": "█",
+    "remove_content": "▞",
+    "suspend_account": "▚",
+    "escalate": "▙",
 }
 
 
-class ActionsOverTimePlot(PlotextPlot):
-    """One line per action: decisions per ISO week (does the mix drift?)."""
+def count_ticks(top: int, rows: int = 4) -> list[int]:
+    """Whole-number y ticks from 0 past `top`, at most `rows` + 1 of them (counts, not 2.67)."""
+    top = max(top, 1)
+    step = max(1, -(-top // rows))
+    return list(range(0, top + step, step))
 
-    def show(self, per_week: list[dict[str, Any]]) -> None:
+
+def legend_text(actions: list[str]) -> Text:
+    """The legend, outside the plot: each action's fill and name."""
+    out = Text()
+    for action in actions:
+        out.append(ACTION_MARKERS.get(action, "*") * 2 + " ")
+        out.append(action + "   ")
+    return out
+
+
+class ActionsOverTimePlot(PlotextPlot):
+    """Decisions per ISO week as stacked bars: one fill per action, none hidden."""
+
+    def show(self, per_week: list[dict[str, Any]], actions: list[str]) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title("Decisions per action per ISO week")
-        weeks = [w["week"] for w in per_week]
-        actions = sorted({a for w in per_week for a in w["actions"]})
-        xs = list(range(1, len(weeks) + 1))
-        for action in actions:
-            plt.plot(
-                xs,
-                [w["actions"].get(action, 0) for w in per_week],
-                label=action,
-                marker=ACTION_MARKERS.get(action, "*"),
+        plt.title("Decisions per ISO week, stacked by action")
+        weeks = [w["week"][2:] for w in per_week]
+        if weeks and actions:
+            plt.stacked_bar(
+                weeks,
+                [[w["actions"].get(a, 0) for w in per_week] for a in actions],
+                marker=[ACTION_MARKERS.get(a, "*") for a in actions],
+                width=0.6,
             )
-        if weeks:
-            step = max(1, len(weeks) // 6)
-            plt.xticks(xs[::step], [w[2:] for w in weeks[::step]])
+            top = max(sum(w["actions"].values()) for w in per_week)
+            # one tick per few rows of plot (title, frame and week labels take 4)
+            height = self.size.height  # 0 while its tab is hidden
+            rows = max(1, min(4, (height - 4) // 2)) if height > 0 else 4
+            plt.yticks(count_ticks(top, rows=rows))
+            if len(weeks) > 6:  # keep week labels apart on narrow terminals
+                step = -(-len(weeks) // 6)
+                plt.xticks(list(range(1, len(weeks) + 1, step)), weeks[::step])
         self.refresh()
+
+
+class WeeklyActionsChart(Vertical):
+    """The weekly plot with its legend below it (a legend inside would cover the bars)."""
+
+    DEFAULT_CSS = """
+    WeeklyActionsChart { height: 15; }
+    WeeklyActionsChart ActionsOverTimePlot { height: 1fr; }
+    WeeklyActionsChart #weeks-legend { height: auto; padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield ActionsOverTimePlot()
+        yield Static(id="weeks-legend")
+
+    def show(self, per_week: list[dict[str, Any]]) -> None:
+        present = {a for w in per_week for a, n in w["actions"].items() if n}
+        actions = [a for a in ACTION_MARKERS if a in present] + sorted(
+            present - set(ACTION_MARKERS)
+        )
+        self.query_one(ActionsOverTimePlot).show(per_week, actions)
+        self.query_one("#weeks-legend", Static).update(legend_text(actions))
 
 
 class ModeratorRatesPlot(PlotextPlot):
@@ -61,8 +113,9 @@ class ModeratorRatesPlot(PlotextPlot):
             plt.multiple_bar(
                 names,
                 [divergence, overturn],
-                labels=["divergence %", "overturn %"],
                 marker=["█", "▒"],  # solid and shaded: tell the bars apart without colour
             )
             plt.ylim(0, 100)
+            plt.yticks([0, 25, 50, 75, 100])
+            plt.xlabel("██ divergence %   ▒▒ overturn %")  # the legend, under the plot
         self.refresh()

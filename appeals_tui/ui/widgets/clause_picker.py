@@ -59,9 +59,7 @@ class ClausePicker(Vertical):
         self.selected: list[str] = list(selected or [])
 
     def compose(self) -> ComposeResult:
-        yield Input(
-            placeholder="search clauses: id, title, text…", id="clause-search", compact=True
-        )
+        yield Input(placeholder="clause search: id, word…", id="clause-search", compact=True)
         yield OptionList(id="clause-options")
         yield Static(id="clause-selected")
         yield Static(id="clause-detail", classes="clause-detail")
@@ -92,7 +90,7 @@ class ClausePicker(Vertical):
 
     def _show_selected(self) -> None:
         text = Text("Cited: ", style="bold")
-        text.append(", ".join(self.selected) if self.selected else "none yet (enter/space to cite)")
+        text.append(", ".join(self.selected) if self.selected else "none yet")
         self.query_one("#clause-selected", Static).update(text)
 
     def set_selected(self, clause_ids: list[str]) -> None:

@@ -1,7 +1,12 @@
-"""The decision draft editor shared by Decide and Batch: action, clauses, factors, reasoning.
+"""The decision draft editor shared by Decide and Batch: factors, action, clauses, reasoning.
+
+Left: what the screen wants beside the form (the content on Decide, results on Batch)
+under the box of problems from the last refused save. Right: the form, in the order a
+moderator works: answer the factors, accept or change the action and clause, say why.
+Neither column is a Tab stop of its own: Tab only visits fields that take input.
 
 The form only collects input and shows problems; whether a draft is acceptable is
-decided by `services.decisions` when the screen saves it.
+decided by `services.decisions` when the screen saves it (or re-checks it on edits).
 """
 
 from __future__ import annotations
@@ -16,21 +21,21 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Label, Select, Static, TextArea
 
-from ...domain.models import FACTORS, Action
+from ...domain.models import Action
 from ...domain.policy import PolicyLibrary
 from ...services.decisions import DecisionDraft
 from .clause_picker import ClausePicker
-from .factor_checklist import FactorChecklist
+from .factor_list import FactorList
 
-__all__ = ["DecisionForm", "FIELD_WIDGETS"]
+__all__ = ["DecisionForm", "FIELD_WIDGETS", "Column"]
 
 #: Which widget a `field: problem` line points at.
 FIELD_WIDGETS = {
     "action": "#action-select",
     "clause": "#clause-picker",
     "clauses": "#clause-picker",
-    "factor": "#factor-checklist",
-    "factors": "#factor-checklist",
+    "factor": "#factor-list",
+    "factors": "#factor-list",
     "reasoning": "#reasoning",
     "divergence_reason": "#divergence",
 }
@@ -40,7 +45,7 @@ FIELD_WIDGETS = {
 _EDITED_FIELD: dict[type, str] = {
     Select.Changed: "#action-select",
     ClausePicker.Changed: "#clause-picker",
-    FactorChecklist.Changed: "#factor-checklist",
+    FactorList.Changed: "#factor-list",
 }
 
 
@@ -49,8 +54,12 @@ def _field_of(problem: str) -> str:
     return head.split(" ", 1)[0].strip("'")
 
 
+class Column(VerticalScroll, can_focus=False):
+    """A scrolling column that is never a Tab stop (focus inside it scrolls it)."""
+
+
 class DecisionForm(Horizontal):
-    """Left: what was done and under which clause; right: why (plus the screen's side panels)."""
+    """The side column (content, results) beside the form column."""
 
     class Changed(Message):
         """Anything in the draft changed (screens debounce their live lookups on this)."""
@@ -66,30 +75,34 @@ class DecisionForm(Horizontal):
         self.library = library
         self.initial = draft
         self.side = list(side)
-        #: The problems of the last refused save that still stand (cleared per field on edit).
+        #: The problems of the last refused save that still stand.
         self.problems: list[str] = []
+        #: A save was refused: edits re-check the draft until the next save.
+        self.checking = False
 
     def compose(self) -> ComposeResult:
         d = self.initial
-        with VerticalScroll(id="form-left", classes="form-column"):
-            yield Label("Action", classes="section-title")
-            yield Select(
-                [(a.value, a.value) for a in Action],
-                prompt="choose an action",
-                value=d.action if d and d.action in {a.value for a in Action} else Select.NULL,
-                id="action-select",
-                compact=True,
-            )
-            yield Label("Policy clauses", classes="section-title")
-            yield ClausePicker(self.library, d.clause_ids if d else [], id="clause-picker")
-            yield Label("Rubric factors (yes/no; space toggles)", classes="section-title")
-            yield FactorChecklist(self.library, d.factors if d else None, id="factor-checklist")
-        with VerticalScroll(id="form-right", classes="form-column"):
+        with Column(id="form-side", classes="form-column"):
             yield Static(id="form-errors", classes="error-box")
             yield from self.side
+        with Column(id="form-main", classes="form-column"):
             yield Label(
-                "Reasoning (what in the content led to this decision)", classes="section-title"
+                Text.assemble(("Factors ", "bold"), ("y/n answers · ↑↓ moves", "dim")),
+                classes="section-title",
+                id="factors-title",
             )
+            yield FactorList(self.library, d.factors if d else None, id="factor-list")
+            yield Static(id="form-guidance")
+            with Horizontal(id="action-row"):
+                yield Select(
+                    [(a.value, a.value) for a in Action],
+                    prompt="action",
+                    value=d.action if d and d.action in {a.value for a in Action} else Select.NULL,
+                    id="action-select",
+                    compact=True,
+                )
+                yield ClausePicker(self.library, d.clause_ids if d else [], id="clause-picker")
+            yield Label("Reasoning (what in the content led to this)", classes="section-title")
             yield TextArea(d.reasoning if d else "", id="reasoning", soft_wrap=True)
             with Vertical(id="divergence"):
                 yield Label("Divergence reason (required)", classes="section-title")
@@ -113,7 +126,7 @@ class DecisionForm(Horizontal):
         return DecisionDraft(
             action=self.action,
             clause_ids=list(self.query_one(ClausePicker).selected),
-            factors=self.query_one(FactorChecklist).factors,
+            factors=self.query_one(FactorList).factors,
             reasoning=self.query_one("#reasoning", TextArea).text,
             divergence_reason=divergence if divergence.strip() else None,
         )
@@ -122,16 +135,20 @@ class DecisionForm(Horizontal):
         if draft.action in {a.value for a in Action}:
             self.query_one("#action-select", Select).value = draft.action
         self.query_one(ClausePicker).set_selected(draft.clause_ids)
-        self.query_one(FactorChecklist).set_factors(
-            {f: draft.factors.get(f, False) for f in FACTORS}
-        )
+        self.query_one(FactorList).set_factors(draft.factors)
         self.query_one("#reasoning", TextArea).text = draft.reasoning
         self.query_one("#divergence-reason", TextArea).text = draft.divergence_reason or ""
 
     def set_action(self, action: str) -> None:
         self.query_one("#action-select", Select).value = action
 
+    def set_clauses(self, clause_ids: list[str]) -> None:
+        self.query_one(ClausePicker).set_selected(clause_ids)
+
     # -- feedback --------------------------------------------------------------------
+
+    def show_guidance_line(self, text: Text) -> None:
+        self.query_one("#form-guidance", Static).update(text)
 
     def show_divergence(self, explanation: str | None) -> None:
         """Show the divergence prompt with why it is needed, or hide it."""
@@ -146,10 +163,9 @@ class DecisionForm(Horizontal):
         return self.query_one("#divergence").has_class("-visible")
 
     def show_problems(self, problems: list[str]) -> None:
+        self.checking = bool(problems)
         self._render_problems(problems)
         if problems:
-            # Wide: the errors head the right column. Narrow (columns stacked): they sit
-            # below the left column, out of sight unless scrolled to.
             box = self.query_one("#form-errors", Static)
             self.call_after_refresh(box.scroll_visible, animate=False, top=True)
 
@@ -168,24 +184,32 @@ class DecisionForm(Horizontal):
             self.query_one("#divergence").add_class("-visible")
 
     def clear_problems(self) -> None:
+        self.checking = False
         self._render_problems([])
 
-    def field_edited(self, selector: str) -> None:
-        """Drop the shown problems that name this field: they were about the old value.
+    def recheck(self, problems: list[str]) -> None:
+        """The service's verdict on the edited draft, while a refused save is shown.
 
-        Whether the new value is acceptable is for the service to say on the next save.
+        Guidance, divergence and what is missing all follow the factors and action, so
+        a box kept from the last save would soon give advice that no longer applies.
         """
+        if self.checking:
+            self._render_problems(problems)
+
+    # -- change notifications ----------------------------------------------------------
+
+    def field_edited(self, selector: str) -> None:
+        """Drop the shown problems that name this field at once: they were about the old
+        value (the re-check that follows says what still stands)."""
         if not self.problems:
             return
         left = [p for p in self.problems if FIELD_WIDGETS.get(_field_of(p)) != selector]
         if len(left) != len(self.problems):
             self._render_problems(left)
 
-    # -- change notifications ----------------------------------------------------------
-
     @on(Select.Changed, "#action-select")
     @on(ClausePicker.Changed)
-    @on(FactorChecklist.Changed)
+    @on(FactorList.Changed)
     def _changed(self, event: Message) -> None:
         event.stop()
         self.field_edited(_EDITED_FIELD[type(event)])

@@ -80,7 +80,7 @@ class TextPrompt(ModalScreen[Any]):
         if self.choices is not None:
             args.insert(0, self.query_one(Select).value)
         self.query_one("#prompt-error", Static).remove_class("-visible")
-        call_service(self, self.submit, *args, done=self.dismiss, failed=self._failed)
+        call_service(self, self.submit, *args, done=self.dismiss, failed=self._failed, writes=True)
 
     def _failed(self, exc: BaseException) -> None:
         box = self.query_one("#prompt-error", Static)

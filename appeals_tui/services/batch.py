@@ -1,0 +1,52 @@
+"""Working an account: one draft, one `decide()` per case, every outcome reported.
+
+Each case still goes through `decide()` on its own, so each gets its own record,
+its own validation and its own conflict check; one failure never stops the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..domain.errors import AppealsError, ValidationError
+from .cases import CaseFilter, list_cases
+from .decisions import DecisionDraft, decide
+from .session import Session
+
+__all__ = ["BatchOutcome", "account_open_cases", "decide_each"]
+
+
+@dataclass
+class BatchOutcome:
+    case_id: str
+    ok: bool
+    #: The new decision's id, or why this case was not decided.
+    message: str
+
+
+def account_open_cases(session: Session, account: str) -> list[dict[str, Any]]:
+    """The account's open and claimed cases, oldest first."""
+    flt = CaseFilter(status={"open", "in_review"}, account=account)
+    return list_cases(session, flt, sort="age", limit=None).cases
+
+
+def _why(exc: AppealsError) -> str:
+    if isinstance(exc, ValidationError) and len(exc.problems) > 1:
+        return "; ".join(exc.problems)
+    return str(exc)
+
+
+def decide_each(
+    session: Session, targets: list[tuple[str, int]], draft: DecisionDraft
+) -> list[BatchOutcome]:
+    """One `decide()` per (case, expected version); refusals are collected, not raised."""
+    out: list[BatchOutcome] = []
+    for case_id, version in targets:
+        try:
+            decision = decide(session, case_id, draft, expected_version=version)
+        except AppealsError as exc:
+            out.append(BatchOutcome(case_id, False, _why(exc)))
+        else:
+            out.append(BatchOutcome(case_id, True, decision.decision_id))
+    return out
