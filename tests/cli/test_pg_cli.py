@@ -199,3 +199,28 @@ def test_the_demo_workspace_round_trips_with_its_images(tmp_path, db):
         with open_store(target) as store:
             media = verify_media(store)
             assert media.checked and not media.problems
+
+
+def test_images_live_in_the_shared_media_dir_the_team_names(tmp_path, db, monkeypatch):
+    """Two client hosts mount the same shared folder: an image imported through one is
+    verified and shown through the other, and nothing lands in the per-database cache."""
+    from appeals_tui.services.demo import build_demo
+    from appeals_tui.services.media import media_store, verify_media
+
+    shared = tmp_path / "shared-media"
+    monkeypatch.setenv("APPEALS_MEDIA_DIR", str(shared))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "host-a-cache"))
+    build_demo(tmp_path / "demo")
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(tmp_path / "demo"), "migrate", "--to", db.url()]
+    )
+    assert result.exit_code == 0, result.output
+    assert any(shared.rglob("*")), "the images were not copied into the shared folder"
+    assert not (tmp_path / "host-a-cache").exists()
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "host-b-cache"))
+    with open_store(db.url()) as store:
+        assert store.media_dir == shared
+        media = verify_media(store)
+        assert media.checked and not media.problems
+        assert media_store(store).root == shared

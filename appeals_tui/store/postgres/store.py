@@ -519,12 +519,17 @@ class PostgresStore:
 
     @property
     def media_dir(self) -> Path:
-        """Image bytes stay in a local folder per database (not yet in the database
-        itself: images imported on one host are not visible on another)."""
+        """Where image bytes live: the shared directory the team names in
+        `APPEALS_MEDIA_DIR` (the same mount on every client host, so images imported on
+        one host show on another); without it, a local folder per database."""
         import hashlib
+        import os
 
         import platformdirs
 
+        shared = os.environ.get("APPEALS_MEDIA_DIR", "").strip()
+        if shared:
+            return Path(shared).expanduser()
         ident = hashlib.sha256(self.where.encode()).hexdigest()[:16]
         return Path(platformdirs.user_cache_dir("appeals-tui", appauthor=False)) / "media" / ident
 
