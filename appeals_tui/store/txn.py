@@ -17,22 +17,45 @@ from appeals_tui.domain.errors import ConflictError, NotFound, StoreError
 from appeals_tui.store import audit
 from appeals_tui.store.attest import META_TABLE, digest, record_name
 
-__all__ = ["Txn", "RecordNotFound"]
+__all__ = ["Txn", "RecordNotFound", "copy_doc", "check_names", "updated_doc"]
 
 
 class RecordNotFound(NotFound, StoreError):
     """`Txn.update` of a key that does not exist (catchable as NotFound or StoreError)."""
 
 
-def _copy(value: Any) -> Any:
+def copy_doc(value: Any) -> Any:
+    """A deep copy through orjson (which also rejects values JSON can't hold)."""
     return orjson.loads(orjson.dumps(value))
 
 
-def _check_names(table: str, key: str) -> None:
+def check_names(table: str, key: str) -> None:
     if not isinstance(table, str) or not table:
         raise StoreError(f"table name must be a non-empty string, not {table!r}")
     if not isinstance(key, str) or not key:
         raise StoreError(f"document key must be a non-empty string, not {key!r}")
+
+
+def updated_doc(
+    table: str,
+    key: str,
+    current: dict[str, Any] | None,
+    fields: dict[str, Any],
+    expected_version: int | None,
+) -> dict[str, Any]:
+    """`current` with `fields` merged and its version + 1: the optimistic-version rule
+    every backend's `Transaction.update` applies (NotFound, ConflictError when stale)."""
+    if current is None:
+        raise RecordNotFound(f"{table} {key} not found")
+    version = current.get("version", 0)
+    if expected_version is not None and version != expected_version:
+        raise ConflictError(
+            f"{table} {key} changed since you loaded it "
+            f"(version {expected_version}, now {version}); reload and try again"
+        )
+    new = copy_doc({**current, **fields})
+    new["version"] = version + 1
+    return new
 
 
 class Tables(Protocol):
@@ -83,10 +106,10 @@ class Txn:
         return list(merged.values())
 
     def insert(self, table: str, key: str, doc: dict[str, Any]) -> dict[str, Any]:
-        _check_names(table, key)
+        check_names(table, key)
         if self.get(table, key) is not None:
             raise ConflictError(f"{table} {key} already exists")
-        new = _copy(doc)
+        new = copy_doc(doc)
         new["version"] = 1
         self._puts[(table, key)] = new
         return new
@@ -98,18 +121,8 @@ class Txn:
         fields: dict[str, Any],
         expected_version: int | None = None,
     ) -> dict[str, Any]:
-        _check_names(table, key)
-        current = self.get(table, key)
-        if current is None:
-            raise RecordNotFound(f"{table} {key} not found")
-        version = current.get("version", 0)
-        if expected_version is not None and version != expected_version:
-            raise ConflictError(
-                f"{table} {key} changed since you loaded it "
-                f"(version {expected_version}, now {version}); reload and try again"
-            )
-        new = _copy({**current, **fields})
-        new["version"] = version + 1
+        check_names(table, key)
+        new = updated_doc(table, key, self.get(table, key), fields, expected_version)
         self._puts[(table, key)] = new
         return new
 
@@ -121,7 +134,7 @@ class Txn:
 
     def set_meta(self, key: str, value: Any) -> None:
         self._check_open()
-        self._meta_puts[key] = _copy(value)
+        self._meta_puts[key] = copy_doc(value)
 
     def next_id(self, prefix: str) -> str:
         """Per-prefix monotonic counter kept in meta: next_id("C") -> "C-000001"."""
@@ -141,7 +154,7 @@ class Txn:
             actor=self.actor,
             type=type,
             entity=entity,
-            payload=_copy(payload),
+            payload=copy_doc(payload),
             prev_hash=self._hash,
         )
         self._events.append(ev)

@@ -21,7 +21,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import orjson
 import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
@@ -50,7 +49,7 @@ from appeals_tui.store.postgres.sqlbuild import (
 )
 from appeals_tui.store.protocol import EVERYTHING, ChainHead, Doc, Filter, Group, Order, Page, Rows
 from appeals_tui.store.schema import SCHEMA, Type
-from appeals_tui.store.txn import RecordNotFound
+from appeals_tui.store.txn import check_names, copy_doc, updated_doc
 
 __all__ = ["PostgresStore", "PgTxn"]
 
@@ -61,10 +60,6 @@ _IDLE = TransactionStatus.IDLE
 #: the counters row every committed write transaction bumps (what `refresh` watches)
 COMMITS = "~commits"
 EVENT_COLUMNS = ("seq", "at", "actor", "type", "entity", "payload", "prev_hash", "hash")
-
-
-def _copy(value: Any) -> Any:
-    return orjson.loads(orjson.dumps(value))
 
 
 def _select_list(spec: TableSpec) -> sql.Composable:
@@ -160,13 +155,13 @@ class PgTxn:
         return doc
 
     def insert(self, table: str, key: str, doc: Doc) -> Doc:
-        _check_names(table, key)
+        check_names(table, key)
         if key not in self._fresh and self.get(table, key) is not None:
             raise ConflictError(f"{table} {key} already exists")
         if (table, key) in self._new:
             raise ConflictError(f"{table} {key} already exists")
         self._absent.discard((table, key))
-        new = _copy(doc)
+        new = copy_doc(doc)
         new["version"] = 1
         self._new[(table, key)] = new
         self._written[(table, key)] = new
@@ -174,18 +169,9 @@ class PgTxn:
         return new
 
     def update(self, table: str, key: str, fields: Doc, expected_version: int | None = None) -> Doc:
-        _check_names(table, key)
+        check_names(table, key)
         current = self.get(table, key)
-        if current is None:
-            raise RecordNotFound(f"{table} {key} not found")
-        version = current.get("version", 0)
-        if expected_version is not None and version != expected_version:
-            raise ConflictError(
-                f"{table} {key} changed since you loaded it "
-                f"(version {expected_version}, now {version}); reload and try again"
-            )
-        new = _copy({**current, **fields})
-        new["version"] = version + 1
+        new = updated_doc(table, key, current, fields, expected_version)
         ident = (table, key)
         if ident in self._new:
             self._new[ident] = new
@@ -203,11 +189,11 @@ class PgTxn:
     def set_meta(self, key: str, value: Any) -> None:
         self._check_open()
         self.wrote = True
-        self._meta_written[key] = _copy(value)
+        self._meta_written[key] = copy_doc(value)
         self._conn.execute(
             "INSERT INTO meta (key, value) VALUES (%s, %s) "
             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            (encode_str(key), Jsonb(encode_json(_copy(value)))),
+            (encode_str(key), Jsonb(encode_json(copy_doc(value)))),
         )
 
     def next_id(self, prefix: str) -> str:
@@ -252,7 +238,7 @@ class PgTxn:
             actor=self.actor,
             type=type,
             entity=entity,
-            payload=_copy(payload),
+            payload=copy_doc(payload),
             prev_hash=self._hash,
         )
         self._events.append(ev)
@@ -397,13 +383,6 @@ def provision_login(conn: psycopg.Connection, user: Doc) -> None:
 
 def _raw(value: Any) -> Any:
     return value.obj if isinstance(value, Jsonb) else value
-
-
-def _check_names(table: str, key: str) -> None:
-    if not isinstance(table, str) or not table:
-        raise StoreError(f"table name must be a non-empty string, not {table!r}")
-    if not isinstance(key, str) or not key:
-        raise StoreError(f"document key must be a non-empty string, not {key!r}")
 
 
 def insert_events(conn: psycopg.Connection, events: Sequence[Doc]) -> None:
