@@ -13,6 +13,7 @@ from typing import Any
 
 from ..domain.errors import ValidationError
 from ..domain.similarity import RankedPrecedent, is_eligible_precedent, rank_key, rank_precedents
+from ..store.protocol import Filter, Op
 from .cases import get_case
 from .decisions import precedents_for
 from .media_match import image_precedents, with_image_precedents
@@ -20,10 +21,14 @@ from .networks import linked_accounts
 from .permissions import require_role
 from .session import Session
 
-__all__ = ["precedents_for_case", "LINKED_EXTRA"]
+__all__ = ["precedents_for_case", "LINKED_EXTRA", "FEW_ACCOUNTS"]
 
 #: decisions on linked accounts added beyond `limit` when they did not rank in it
 LINKED_EXTRA = 3
+#: up to this many linked accounts, their decisions are read by account and ranked
+#: here; past it (a network of thousands), the store's precedent ranking is walked
+#: with the other accounts passed over: the same result without reading them all
+FEW_ACCOUNTS = 64
 
 
 def precedents_for_case(
@@ -83,23 +88,37 @@ def _with_linked(
         return ranked
     out = [dataclasses.replace(r, linked=r.decision.get("account") in accounts) for r in ranked]
     shown = {r.decision["decision_id"] for r in out}
-    theirs = [
-        d
-        for account in sorted(accounts)
-        for d in session.ws.lookup("decisions", "account", account)
-        if d["decision_id"] not in shown
-        and d["case_id"] != case["case_id"]
-        and is_eligible_precedent(d)
-    ]
-    lib = session.library
-    extra = rank_precedents(
-        factors,
-        clauses,
-        theirs,
-        LINKED_EXTRA,
-        weights=lib.similarity,
-        jurisdiction=case.get("jurisdiction"),
-        family_of=lib.family_of,
-    )
+    if len(accounts) > FEW_ACCOUNTS:
+        extra = precedents_for(
+            session,
+            factors,
+            clauses,
+            exclude_case=case["case_id"],
+            limit=LINKED_EXTRA,
+            jurisdiction=case.get("jurisdiction"),
+            skip=[
+                Filter("account", Op.NOT_IN, sorted(accounts)),
+                Filter("decision_id", Op.IN, sorted(shown)),
+            ],
+        )
+    else:
+        theirs = [
+            d
+            for account in sorted(accounts)
+            for d in session.ws.lookup("decisions", "account", account)
+            if d["decision_id"] not in shown
+            and d["case_id"] != case["case_id"]
+            and is_eligible_precedent(d)
+        ]
+        lib = session.library
+        extra = rank_precedents(
+            factors,
+            clauses,
+            theirs,
+            LINKED_EXTRA,
+            weights=lib.similarity,
+            jurisdiction=case.get("jurisdiction"),
+            family_of=lib.family_of,
+        )
     out += [dataclasses.replace(r, linked=True) for r in extra]
     return sorted(out, key=rank_key, reverse=True)

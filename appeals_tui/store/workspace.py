@@ -98,6 +98,8 @@ class Workspace:
         self._txn: Txn | None = None
         #: per declared ranking: its index key and order functions (compiled once)
         self._rankings: dict[str, tuple[KeyFunc, KeyFunc]] = {}
+        #: (table, id(filter)) -> (the filter, kept so its id stays its own; compiled)
+        self._skip_cache: dict[tuple[str, int], tuple[Filter, QueryInstance]] = {}
         self.db = JournalDB(
             storage=StateStorage,
             replica=self._rep,
@@ -394,13 +396,27 @@ class Workspace:
         value = rank_value(r, dict(match))
         skip: QueryInstance | None = None
         if exclude:
-            skip = reduce(lambda a, b: a | b, (compile_filter(t, f) for f in exclude))
+            skip = self._compiled_skip(t, exclude)
         funcs = self._rankings.get(r.name)
         if funcs is None:
             funcs = self._rankings[r.name] = (rank_keys(t, r), rank_order(t, r, t.key))
         with self._mutex:
             idx = self.db.table(r.table).index(f"ranking:{r.name}", funcs[0], True, funcs[1])
             return idx.top(value, n, skip)
+
+    def _compiled_skip(self, t: TableDecl, exclude: Sequence[Filter]) -> QueryInstance:
+        """`exclude` as one query; the filters compiled last time are reused when they
+        are the same objects (a precedent search passes the same ones to many `top`
+        calls, one of them a set of thousands of accounts)."""
+        parts = []
+        for f in exclude:
+            hit = self._skip_cache.get((t.name, id(f)))
+            if hit is None or hit[0] is not f:
+                if len(self._skip_cache) > 64:
+                    self._skip_cache.clear()
+                hit = self._skip_cache[(t.name, id(f))] = (f, compile_filter(t, f))
+            parts.append(hit[1])
+        return reduce(lambda a, b: a | b, parts)
 
     def head(self) -> ChainHead:
         with self._mutex:
