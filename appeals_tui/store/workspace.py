@@ -51,6 +51,10 @@ __all__ = ["Workspace"]
 Doc = dict[str, Any]
 
 
+def _order_name(order: Sequence[Order]) -> str:
+    return "order:" + ",".join(f"{o.field}{'-' if o.descending else '+'}" for o in order)
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -234,7 +238,7 @@ class Workspace:
         declared = next((t for t in SCHEMA.tables if t.name == table), None)
         if declared is not None and field in self._indexed(declared):
             f = declared.field(field)
-            func, multi = f.value, f.multi
+            func, multi = f.getter, f.multi  # as `_field_index`: one saved file
         with self._mutex:
             self.refresh()
             return self._bucket(table, lambda: self._rep.index(table, field, func, multi), value)
@@ -289,7 +293,7 @@ class Workspace:
     def _ordered(self, t: TableDecl, order: Sequence[Order]) -> Index | None:
         """The saved whole-table order index (store/ordered.py) for an unfiltered query
         on a table still on disk (mutex held); None: sort in memory as usual."""
-        name = "order:" + ",".join(f"{o.field}{'-' if o.descending else '+'}" for o in order)
+        name = _order_name(order)
         idx = self._rep.indexes.get((t.name, name))
         if idx is not None:
             return idx
@@ -397,12 +401,18 @@ class Workspace:
         skip: QueryInstance | None = None
         if exclude:
             skip = self._compiled_skip(t, exclude)
-        funcs = self._rankings.get(r.name)
-        if funcs is None:
-            funcs = self._rankings[r.name] = (rank_keys(t, r), rank_order(t, r, t.key))
+        funcs = self._ranking_funcs(r.name)
         with self._mutex:
             idx = self.db.table(r.table).index(f"ranking:{r.name}", funcs[0], True, funcs[1])
             return idx.top(value, n, skip)
+
+    def _ranking_funcs(self, name: str) -> tuple[KeyFunc, KeyFunc]:
+        funcs = self._rankings.get(name)
+        if funcs is None:
+            r = SCHEMA.ranking(name)
+            t = SCHEMA.table(r.table)
+            funcs = self._rankings[name] = (rank_keys(t, r), rank_order(t, r, t.key))
+        return funcs
 
     def _compiled_skip(self, t: TableDecl, exclude: Sequence[Filter]) -> QueryInstance:
         """`exclude` as one query; the filters compiled last time are reused when they
@@ -485,18 +495,23 @@ class Workspace:
                     self._txn = None
                     txn._close()
                 record = txn._record(rep.next_r)
+                compacted = False
                 if record is not None:
                     rep.commit(record)
                     if self._auto_compact and self._journal_too_big():
-                        self._compact_after_commit()
+                        compacted = self._compact_after_commit()
+            if compacted:  # after the lock: it opens the workspace afresh (shared lock)
+                self.save_indexes()
 
-    def _compact_after_commit(self) -> None:
+    def _compact_after_commit(self) -> bool:
         """The commit is acknowledged already: a failed compaction must not undo that."""
         try:
             self._rep.compact()
         except (OSError, StoreError):
             # Disk holds either the old or the new complete files; resync from them.
             self._rep.reload()
+            return False
+        return True
 
     def _journal_too_big(self) -> bool:
         return self._rep.offset > self.AUTO_COMPACT_BYTES
@@ -506,6 +521,7 @@ class Workspace:
 
         `progress(bytes_written, estimate, "compacting")` while the new snapshot (a temp
         file until renamed) is written; stopping there leaves the old files as they were.
+        Then the snapshot's index files are completed (`save_indexes`).
         """
         self._check_writable()
         with self._mutex, self._lock.exclusive():
@@ -513,6 +529,56 @@ class Workspace:
                 raise StoreError("cannot compact inside a transaction")
             self._rep.catch_up()
             self._rep.compact(progress)
+        self.save_indexes(progress)
+
+    #: whole-table orders saved with the snapshot: the queue's default sort
+    #: (services/cases.py, "priority"), which `cases list` reads unfiltered
+    SAVED_ORDERS: tuple[tuple[str, tuple[Order, ...]], ...] = (
+        ("cases", (Order("priority", descending=True), Order("first_reported_at"))),
+    )
+
+    def save_indexes(self, progress: Progress | None = None) -> int:
+        """Write the current snapshot's index files (store/sidecar.py) that are missing:
+        every table's key map, every declared indexed field and ranking, the saved
+        orders and the audit events' entity index. A compaction carries the files of
+        the snapshot before, so usually nothing is left to build; otherwise (the first
+        compaction of a workspace, a migration) the compacting command builds them,
+        one streamed pass per table, and no later command pays for them on first use.
+        Runs on a fresh replica (every table still on disk, nothing decoded kept);
+        the files are caches, so a failure only leaves them to be built on first use.
+        Returns how many indexes were built."""
+        if self.read_only:
+            return 0
+        if progress:
+            progress(0, None, "saving indexes")
+        try:
+            with Workspace(self.path, clock=self._clock, auto_compact=False) as fresh:
+                return fresh._build_saved()
+        except (OSError, StoreError):
+            return 0
+
+    def _build_saved(self) -> int:
+        rep = self._rep
+        with self._mutex:
+            self.refresh()
+            wanted = [
+                (t.name, f.name, f.getter, f.multi, None) for t in SCHEMA.tables for f in t.indexed
+            ]
+            for r in SCHEMA.rankings:
+                keys, order = self._ranking_funcs(r.name)
+                wanted.append((r.table, f"ranking:{r.name}", keys, True, order))
+            for table, order in self.SAVED_ORDERS:
+                lazy = rep.lazy.get(table)
+                t = SCHEMA.table(table)
+                if lazy is not None and rankable(t, order):
+                    ranks = order_key(t, order, lazy.position)
+                    wanted.append((table, _order_name(order), one_bucket, False, ranks))
+            for lazy in rep.lazy.values():
+                lazy.key_names()  # keys.<table>
+            built = rep.save_indexes(wanted)
+            if rep.snap is not None:
+                rep.snap.entity_index()
+            return built
 
     @staticmethod
     def verify_path(path: Path, progress: Progress | None = None) -> VerifyResult:
