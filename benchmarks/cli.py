@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -87,30 +88,36 @@ def _env() -> dict[str, str]:
 def _spawn(
     argv: list[str], *, head: bool = False, stdout: Any = subprocess.DEVNULL
 ) -> tuple[Sample, bytes]:
-    """Run to exit; seconds from spawn to exit and the child's own peak RSS."""
-    t = time.perf_counter()
+    """Run to exit; seconds from spawn to exit and the command's own peak RSS, both
+    taken by `benchmarks.rss` (a small process between us and the command: this
+    process's high-water mark would otherwise count as the command's)."""
+    fd, report = tempfile.mkstemp(prefix="appeals-rss-")
+    os.close(fd)
     proc = subprocess.Popen(
-        argv,
+        [sys.executable, "-m", "benchmarks.rss", report, *argv],
         env=_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE if head else stdout,
         stderr=subprocess.PIPE,
     )
     first = b""
-    if head:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        proc.stdout.close()  # like `head -1`: the writer's next write finds no reader
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    try:
+        if head:
+            assert proc.stdout is not None
+            first = proc.stdout.readline()
+            proc.stdout.close()  # like `head -1`: the writer's next write finds no reader
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        proc.wait()
+        text = Path(report).read_text(encoding="utf-8").split()
+    finally:
+        Path(report).unlink(missing_ok=True)
     if proc.returncode != 0:
         raise RuntimeError(
             f"{' '.join(argv[2:])} exited {proc.returncode}:\n{err.decode()[-2000:]}"
         )
-    return Sample(elapsed, round(usage.ru_maxrss / 1024, 1)), first if head else err
+    seconds, kib = float(text[0]), int(text[1])
+    return Sample(seconds, round(kib / 1024, 1)), first if head else err
 
 
 def _appeals(path: Path, user: str, *args: str) -> list[str]:
