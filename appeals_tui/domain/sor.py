@@ -240,7 +240,9 @@ def statement_of_reasons(
     source = str(case.get("source_type") or case.get("source") or "").strip().lower()
     source = source or sor_source_key(sources) or ""
     out["source_type"] = sor.source_types.get(source, defaults["source_type"])
-    out["automated_detection"] = "Yes" if "automated" in sources else defaults["automated_detection"]
+    out["automated_detection"] = (
+        "Yes" if "automated" in sources else defaults["automated_detection"]
+    )
     out["automated_decision"] = defaults["automated_decision"]
     out["puid"] = str(decision.get("decision_id") or "")
     out["taxonomy_version"] = sor.taxonomy_version

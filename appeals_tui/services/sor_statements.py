@@ -15,8 +15,8 @@ from typing import Any
 
 from ..domain.policy import PolicyLibrary
 from ..domain.sor import out_of_scope_reason, statement_of_reasons
-from ..domain.sources import detection_sources
 from ..domain.sor_rules import SorRules, Violation, validate_statement
+from ..domain.sources import detection_sources
 from .session import Session
 
 __all__ = ["SorProblem", "SorScan", "scan_statements"]

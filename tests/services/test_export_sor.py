@@ -202,7 +202,9 @@ def test_source_type_comes_from_the_cases_reports(sessions):
         admin, [ParsedReport(i, Report.from_dict(r)) for i, r in enumerate(rows, 1)], "r.jsonl"
     )
     minji = sessions("minji")
-    made = {s: decide(minji, s, "remove_content", ["CSS-3"], SOLICIT) for s in ("TF1", "AU1", "UR1")}
+    made = {
+        s: decide(minji, s, "remove_content", ["CSS-3"], SOLICIT) for s in ("TF1", "AU1", "UR1")
+    }
     out = io.StringIO()
     export_decisions(sessions("seoyeon"), "sor", out)
     by_puid = {s["puid"]: s for s in map(json.loads, out.getvalue().splitlines())}
