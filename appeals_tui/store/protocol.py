@@ -46,6 +46,9 @@ listed here.
     - v3 (issue 11): documented (no change in behaviour): store reads while a
       transaction is open see committed state and must not block on it.
     - v4 (issue 11): `warnings`, which the CLI already printed (embedded: file modes).
+    - v6 (issues 11/12; v5 is issue 14's staging): `compact(progress=None)` takes an optional `Progress` callback
+      (`services.roster.compact_workspace` passed one already); a backend with
+      nothing to fold may ignore it.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from appeals_tui.domain.progress import Progress
 from appeals_tui.store.audit import VerifyResult
 
 __all__ = [
@@ -305,8 +309,9 @@ class Store(Protocol):
 
     # -- upkeep ----------------------------------------------------------------------
 
-    def compact(self) -> None:
-        """Reclaim space (embedded: fold the journal into a snapshot); may do nothing."""
+    def compact(self, progress: Progress | None = None) -> None:
+        """Reclaim space (embedded: fold the journal into a snapshot, then complete its
+        index files); may do nothing. `progress(done, total, phase)` follows it."""
         ...
 
     def disk_usage(self) -> int:

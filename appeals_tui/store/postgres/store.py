@@ -28,6 +28,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from appeals_tui.domain.errors import ConflictError, StoreError
+from appeals_tui.domain.progress import Progress
 from appeals_tui.domain.timeutil import iso, utcnow
 from appeals_tui.store import audit
 from appeals_tui.store.attest import META_TABLE, digest, divergence, record_name
@@ -1003,8 +1004,8 @@ class PostgresStore:
 
     # -- upkeep ----------------------------------------------------------------------
 
-    def compact(self) -> None:
-        """Nothing to fold: PostgreSQL's autovacuum reclaims space."""
+    def compact(self, progress: Progress | None = None) -> None:
+        """Nothing to fold: PostgreSQL's autovacuum reclaims space (`progress` unused)."""
 
     def disk_usage(self) -> int:
         row = self._read(
