@@ -46,9 +46,9 @@ listed here.
     - v3 (issue 11): documented (no change in behaviour): store reads while a
       transaction is open see committed state and must not block on it.
     - v4 (issue 11): `warnings`, which the CLI already printed (embedded: file modes).
-    - v6 (issues 11/12; v5 is issue 14's staging): `compact(progress=None)` takes an optional `Progress` callback
-      (`services.roster.compact_workspace` passed one already); a backend with
-      nothing to fold may ignore it.
+    - v6 (issues 11/12; v5 is issue 14's staging): `compact(progress=None)` takes
+      an optional `Progress` callback (`services.roster.compact_workspace` passed
+      one already); a backend with nothing to fold may ignore it.
 """
 
 from __future__ import annotations
