@@ -186,3 +186,31 @@ def test_sor_api_needs_a_folder_not_a_stream(mixed):
 def test_default_limit_is_the_multi_endpoint_limit(mixed):
     lead, _ = mixed
     assert lead.library.sor.rules.statements_per_request == 100
+
+
+def test_source_type_comes_from_the_cases_reports(sessions):
+    """#15: `source_type` says trusted flagger where a trusted flagger reported the case
+    (as notices do), not the default from an unset `case.source_type`."""
+    admin = sessions("root")
+    rows = [
+        report("R-TF1", "TF1", jurisdiction="DE", reporter="trusted_flagger_jugendschutz"),
+        report("R-TF2", "TF1", jurisdiction="DE", reporter="user_77"),
+        report("R-AU1", "AU1", jurisdiction="DE", reporter="auto_classifier"),
+        report("R-US1", "UR1", jurisdiction="DE", reporter="user_12"),
+    ]
+    intake.import_parsed(
+        admin, [ParsedReport(i, Report.from_dict(r)) for i, r in enumerate(rows, 1)], "r.jsonl"
+    )
+    minji = sessions("minji")
+    made = {
+        s: decide(minji, s, "remove_content", ["CSS-3"], SOLICIT) for s in ("TF1", "AU1", "UR1")
+    }
+    out = io.StringIO()
+    export_decisions(sessions("seoyeon"), "sor", out)
+    by_puid = {s["puid"]: s for s in map(json.loads, out.getvalue().splitlines())}
+    tf, auto, user = (by_puid[made[s]] for s in ("TF1", "AU1", "UR1"))
+    assert (tf["source_type"], tf["automated_detection"]) == ("SOURCE_TRUSTED_FLAGGER", "No")
+    assert (auto["source_type"], auto["automated_detection"]) == ("SOURCE_VOLUNTARY", "Yes")
+    assert (user["source_type"], user["automated_detection"]) == ("SOURCE_ARTICLE_16", "No")
+    for s in (tf, auto, user):
+        assert validate_statement(s, sessions("seoyeon").library.sor.rules) == []
