@@ -55,8 +55,10 @@ listed here.
       and the staged events visible at once, or none of them (also after a crash
       at any moment). Staged events follow `finish`'s events in the chain; the
       digests of staged records are in "records.imported" events (at most 1000
-      each). One staging at a time per store (the next waits, like for a lock);
-      leaving the block without `publish` discards it.
+      each). `Staging.next_id` hands out ids of the same counters as
+      `Transaction.next_id`, committed by `publish` (ConflictError if a transaction
+      took ids of that counter meanwhile). One staging at a time per store (the next
+      waits, like for a lock); leaving the block without `publish` discards it.
 """
 
 from __future__ import annotations
@@ -207,6 +209,10 @@ class Staging(Protocol):
 
     def event(self, type: str, entity: str, payload: Doc) -> None:  # noqa: A002
         """Stage an audit event; it is chained (seq, hashes) when published."""
+        ...
+
+    def next_id(self, prefix: str) -> str:
+        """The next id of `prefix`'s counter ("C" -> "C-000001"), kept by publish."""
         ...
 
     def publish(self, finish: Callable[[Transaction], None] | None = None) -> None:

@@ -11,7 +11,6 @@ unchained in a temp file and chained, in order, as they are published.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -24,7 +23,7 @@ from appeals_tui.store import audit
 from appeals_tui.store.attest import digest, record_name
 from appeals_tui.store.txn import copy_doc
 
-__all__ = ["EventSpool", "DIGESTS_PER_EVENT", "STAGED_RECORDS_EVENT"]
+__all__ = ["EventSpool", "IdCounters", "DIGESTS_PER_EVENT", "STAGED_RECORDS_EVENT"]
 
 Doc = dict[str, Any]
 
@@ -94,6 +93,28 @@ class EventSpool:
         self._file.close()
 
 
-def fsync_file(fh: BinaryIO) -> None:
-    fh.flush()
-    os.fsync(fh.fileno())
+class IdCounters:
+    """Ids a staging hands out: from each counter's committed value when first used;
+    publish checks nobody else moved the counter and commits the last one."""
+
+    def __init__(self, committed: Callable[[str], int]) -> None:
+        self._committed = committed
+        self.start: dict[str, int] = {}
+        self.last: dict[str, int] = {}
+
+    def next_id(self, prefix: str) -> str:
+        if prefix not in self.start:
+            self.start[prefix] = self.last[prefix] = self._committed(prefix)
+        self.last[prefix] += 1
+        return f"{prefix}-{self.last[prefix]:06d}"
+
+    def check(self, now: Callable[[str], int]) -> None:
+        """ConflictError if a counter moved since this staging first read it."""
+        from appeals_tui.domain.errors import ConflictError
+
+        for prefix, start in self.start.items():
+            if now(prefix) != start:
+                raise ConflictError(
+                    f"ids {prefix}-… were handed out by someone else during this import; "
+                    "nothing was saved; run it again"
+                )

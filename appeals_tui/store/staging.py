@@ -27,7 +27,7 @@ from appeals_tui.domain.errors import ConflictError, StoreError
 from appeals_tui.store import journal as jf
 from appeals_tui.store.lazy import _key_of, record_chunks
 from appeals_tui.store.lock import FileLock
-from appeals_tui.store.spool import EventSpool
+from appeals_tui.store.spool import EventSpool, IdCounters
 from appeals_tui.store.txn import check_names, copy_doc
 
 if TYPE_CHECKING:
@@ -52,7 +52,11 @@ class WorkspaceStaging:
         self._files: dict[str, BinaryIO] = {}
         self._counts: dict[str, int] = {}
         self._events = EventSpool(actor, clock, ws.path)
+        self.ids = IdCounters(lambda prefix: int(ws.meta(f"next_id:{prefix}", 0) or 0))
         self._published = False
+
+    def next_id(self, prefix: str) -> str:
+        return self.ids.next_id(prefix)
 
     def add(self, table: str, key: str, doc: Doc) -> None:
         check_names(table, key)

@@ -505,6 +505,9 @@ class Workspace:
                 txn = Txn(rep, rep.meta, st.actor, self._clock, rep.last_seq, rep.last_hash)
                 self._txn = txn
                 try:
+                    st.ids.check(lambda prefix: int(txn.meta(f"next_id:{prefix}", 0) or 0))
+                    for prefix, last in st.ids.last.items():
+                        txn.set_meta(f"next_id:{prefix}", last)
                     if finish is not None:
                         finish(txn)
                 finally:

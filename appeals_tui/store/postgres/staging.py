@@ -28,7 +28,7 @@ from appeals_tui.domain.errors import ConflictError, StoreError
 from appeals_tui.store.postgres import migrations
 from appeals_tui.store.postgres.bulk import copy_events, copy_records
 from appeals_tui.store.postgres.connect import connect, translate_errors
-from appeals_tui.store.spool import EventSpool
+from appeals_tui.store.spool import EventSpool, IdCounters
 from appeals_tui.store.txn import check_names, copy_doc
 
 if TYPE_CHECKING:
@@ -59,7 +59,22 @@ class PgStaging:
         self._rows: dict[str, list[tuple[str, Doc]]] = {}
         self._buffered = 0
         self._events = EventSpool(actor, clock)
+        self._ids = IdCounters(self._committed)
         self._published = False
+
+    def _committed(self, prefix: str) -> int:
+        from appeals_tui.store.postgres.pgtext import encode_str
+
+        def run(conn: psycopg.Connection) -> int:
+            row = conn.execute(
+                "SELECT n FROM counters WHERE prefix = %s", (encode_str(prefix),)
+            ).fetchone()
+            return int(row[0]) if row else 0
+
+        return int(self._store._read(run))
+
+    def next_id(self, prefix: str) -> str:
+        return self._ids.next_id(prefix)
 
     def add(self, table: str, key: str, doc: Doc) -> None:
         check_names(table, key)
@@ -93,6 +108,11 @@ class PgStaging:
             head, counters = store._take_writer_lock(conn, begin=False)
             txn = PgTxn(store, conn, self.actor, store.clock, head)
             txn._known_counters = counters
+            self._ids.check(lambda prefix: counters.get(prefix, 0))
+            for prefix, last in self._ids.last.items():
+                txn._counters[prefix] = last
+                txn._counters_dirty.add(prefix)
+                txn.wrote = True
             try:
                 if finish is not None:
                     finish(txn)

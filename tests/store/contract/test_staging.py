@@ -142,3 +142,26 @@ def test_published_records_survive_reopening(store: Store, target: str) -> None:
         assert [e["type"] for e in again.events_for(["case:C-000001"])] == ["case.opened"]
         result = again.verify()
         assert result.ok, result.problem
+
+
+def test_ids_handed_out_by_a_staging_are_kept_by_publish(store: Store, second: Store) -> None:
+    with store.transaction("setup") as txn:
+        assert txn.next_id("C") == "C-000001"
+    with store.staging("minji") as st:
+        assert [st.next_id("C"), st.next_id("C")] == ["C-000002", "C-000003"]
+        st.publish()
+    with second.transaction("lead") as txn:
+        assert txn.next_id("C") == "C-000004"
+    assert second.verify().ok
+
+
+def test_ids_taken_by_another_writer_meanwhile_are_a_conflict(store: Store, second: Store) -> None:
+    with store.staging("minji") as st:
+        case_id = st.next_id("C")
+        st.add("cases", case_id, {"case_id": case_id})
+        with second.transaction("lead") as txn:
+            txn.next_id("C")
+        with pytest.raises(ConflictError):
+            st.publish()
+    assert second.count("cases") == 0
+    assert second.verify().ok
