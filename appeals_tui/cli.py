@@ -116,6 +116,18 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def _folder(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A database URL given as --data-dir would become a folder named `postgresql:`
+    (click's Path already folded `://` into `:/`, hence the scheme pattern)."""
+    if value is not None and re.match(r"[A-Za-z][A-Za-z0-9+.-]*:/", str(value)):
+        raise click.BadParameter(
+            f"'{value}' looks like a database URL, not a folder; use --database URL "
+            "(or $APPEALS_DATABASE_URL) for a team database",
+            param_hint="--data-dir",
+        )
+    return _remember(ctx, param, value)
+
+
 def common(func):
     """--data-dir, --user and --json, accepted on the group and on every command."""
     func = click.option(
@@ -153,7 +165,7 @@ def common(func):
         type=click.Path(path_type=Path),
         default=None,
         expose_value=False,
-        callback=_remember,
+        callback=_folder,
         help="Workspace folder (default: $APPEALS_DATA_DIR, else the platform's user data dir).",
     )(func)
     return func

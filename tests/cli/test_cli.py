@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from appeals_tui.cli import cli
 from appeals_tui.services.session import os_login
@@ -151,6 +152,22 @@ def test_usage_error_exit_2(seeded):
 def test_no_workspace(run):
     r = run("cases", "list")
     assert r.exit_code == 1 and "no workspace" in r.output
+
+
+@pytest.mark.parametrize("where", ["group", "command", "env"])
+def test_database_url_as_data_dir_is_refused(tmp_path, monkeypatch, where):
+    """A URL given as --data-dir once created a folder tree named `postgresql:/...`."""
+    monkeypatch.chdir(tmp_path)
+    url = "postgresql://localhost/appeals?host=/tmp/nowhere"
+    runner = CliRunner()
+    if where == "group":
+        r = runner.invoke(cli, ["--data-dir", url, "init", "--admin", "minji"])
+    elif where == "command":
+        r = runner.invoke(cli, ["init", "--data-dir", url, "--admin", "minji"])
+    else:
+        r = runner.invoke(cli, ["init", "--admin", "minji"], env={"APPEALS_DATA_DIR": url})
+    assert r.exit_code == 2 and "use --database URL" in r.output
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_every_command_has_help():
