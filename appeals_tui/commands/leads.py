@@ -15,13 +15,13 @@ def _rate_table(title: str, rows: list[dict]) -> list[str]:
     lines = [
         title,
         f"  {'':<12} {'decisions':>9} {'diverged':>9} {'div%':>6} {'appeals':>8} "
-        f"{'overt.':>7} {'ovt%':>6} {'ovt/dec':>7}",
+        f"{'overt.':>7} {'ovt%':>6} {'ovt/dec':>7} {'reviewed':>8}",
     ]
     for r in rows:
         lines.append(
             f"  {r['key']:<12} {r['decisions']:>9} {r['diverged']:>9} {_pct(r['divergence_rate'])} "
             f"{r['appeals_resolved']:>8} {r['overturned']:>7} {_pct(r['overturn_rate'])} "
-            f"{_pct(r['overturn_per_decision'])}"
+            f"{_pct(r['overturn_per_decision'])} {r['reviewed']:>8}"
         )
     return lines
 
@@ -40,7 +40,8 @@ def stats_cmd(ctx, since, until) -> None:
         session(ctx), since=parse_since(since), until=parse_since(until, "until")
     ).to_dict()
     lines = [
-        f"decisions {stats['decisions']} (standing {stats['standing']}), "
+        f"decisions {stats['decisions']} (+{stats['appeal_decisions']} by appeal outcomes; "
+        f"standing {stats['standing']}), "
         f"diverged {stats['diverged']} ({_pct(stats['divergence_rate']).strip()}), "
         f"appeals resolved {stats['appeals_resolved']}, overturned/modified "
         f"{stats['overturned']} ({_pct(stats['overturn_rate']).strip()})",

@@ -14,11 +14,9 @@ Guidance-rule conditions are a tiny language over the rubric factors:
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from appeals_tui.domain.errors import NotFound, ValidationError
@@ -33,7 +31,7 @@ __all__ = [
     "Override",
     "SorMapping",
     "PolicyLibrary",
-    "load_default",
+    "FILES",
     "compile_condition",
     "condition_factors",
     "PROMOTION_ILLEGAL",
@@ -330,37 +328,34 @@ class PolicyLibrary:
     # -- loading ------------------------------------------------------------------
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> PolicyLibrary:
-        if folder is None:
-            from appeals_tui.paths import data_dir
+    def parse(cls, raw: Mapping[str, Any], where: str) -> PolicyLibrary:
+        """The library from its three parsed JSON files (``FILES`` -> object, or None
+        when a file could not be read; `read_problems` from the loader come first).
 
-            folder = data_dir() / "policy"
-        folder = Path(folder)
+        Pure: the files are read by `appeals_tui.store.shipped.load_library`; `where`
+        names them in the error (a folder, or a draft being tried)."""
         from appeals_tui.domain.policy_loader import (
             parse_clauses,
             parse_rubric,
             parse_similarity,
             parse_sor,
-            read_json,
         )
 
-        problems: list[str] = []
-        raw = {name: read_json(folder / name, problems) for name in FILES}
-        clauses, library_version = parse_clauses(raw["clauses.json"], problems)
+        problems: list[str] = list(raw.get("read_problems") or ())
+        clauses, library_version = parse_clauses(raw.get("clauses.json"), problems)
         by_id: dict[str, list[Clause]] = {}
         for c in clauses:
             by_id.setdefault(c.id, []).append(c)
         latest = {k: max(v, key=lambda c: c.version) for k, v in by_id.items()}
-        factors, rules, rubric_version = parse_rubric(raw["rubric.json"], latest, problems)
+        rubric = raw.get("rubric.json")
+        factors, rules, rubric_version = parse_rubric(rubric, latest, problems)
         similarity = (
-            parse_similarity(raw["rubric.json"].get("similarity"), problems)
-            if raw["rubric.json"] is not None
-            else None
+            parse_similarity(rubric.get("similarity"), problems) if rubric is not None else None
         )
-        sor = parse_sor(raw["sor.json"], latest, problems)
+        sor = parse_sor(raw.get("sor.json"), latest, problems)
         if problems:
             raise ValidationError(
-                f"policy library in {folder} is invalid ({len(problems)} problem"
+                f"policy library in {where} is invalid ({len(problems)} problem"
                 f"{'s' if len(problems) != 1 else ''})",
                 problems,
             )
@@ -369,12 +364,6 @@ class PolicyLibrary:
 
 
 FILES = ("clauses.json", "rubric.json", "sor.json")
-
-
-@functools.cache
-def load_default() -> PolicyLibrary:
-    """The shipped library (cached for the process)."""
-    return PolicyLibrary.load()
 
 
 # --------------------------------------------------------------------------- parsing helpers

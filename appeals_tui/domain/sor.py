@@ -7,11 +7,12 @@ Field names and values follow the mapping in ``data/policy/sor.json`` (its
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from appeals_tui.domain.errors import NotFound
 from appeals_tui.domain.policy import Clause, PolicyLibrary
+from appeals_tui.domain.sources import sor_source_key
 
 __all__ = [
     "statement_of_reasons",
@@ -144,10 +145,18 @@ def out_of_scope_reason(
 
 
 def statement_of_reasons(
-    decision: Mapping[str, Any], case: Mapping[str, Any], library: PolicyLibrary
+    decision: Mapping[str, Any],
+    case: Mapping[str, Any],
+    library: PolicyLibrary,
+    sources: Sequence[str] = (),
 ) -> dict | None:
     """One DSA statement of reasons for a decision, or None when it is not exported
-    (no_action, escalate, or an action the mapping does not list)."""
+    (no_action, escalate, or an action the mapping does not list).
+
+    `sources`: how the case reached review (`domain.sources.detection_sources` of its
+    reports); a trusted flagger's report makes it SOURCE_TRUSTED_FLAGGER, an automated
+    flag alone SOURCE_VOLUNTARY with automated detection. A source the case record
+    names itself (`source_type`) wins."""
     sor = library.sor
     action = str(decision.get("action") or "")
     if not sor.exported(action):
@@ -229,8 +238,11 @@ def statement_of_reasons(
     out["application_date"] = decided
     out["decision_facts"] = _clip(str(decision.get("reasoning") or ""), "decision_facts", limits)
     source = str(case.get("source_type") or case.get("source") or "").strip().lower()
+    source = source or sor_source_key(sources) or ""
     out["source_type"] = sor.source_types.get(source, defaults["source_type"])
-    out["automated_detection"] = defaults["automated_detection"]
+    out["automated_detection"] = (
+        "Yes" if "automated" in sources else defaults["automated_detection"]
+    )
     out["automated_decision"] = defaults["automated_decision"]
     out["puid"] = str(decision.get("decision_id") or "")
     out["taxonomy_version"] = sor.taxonomy_version

@@ -12,17 +12,12 @@ from string import Template
 from typing import Any
 
 from ..domain.errors import ValidationError
+from ..domain.sources import detection_sources
 from ..paths import data_dir
 
 __all__ = ["LANGS", "templates", "detection_sources", "pick_lang"]
 
 LANGS = ("en", "ko")
-#: Reporter name prefixes that say how a report reached us.
-_SOURCE_PREFIXES = (
-    ("tf_", "trusted_flagger"),
-    ("trusted_flagger", "trusted_flagger"),
-    ("auto_", "automated"),
-)
 
 
 def _folder():
@@ -57,19 +52,6 @@ def _load_template(name: str, lang: str) -> tuple[Template, Template]:
     if first.startswith("Subject:"):
         return Template(first.removeprefix("Subject:").strip()), Template(rest)
     return Template(name), Template(text)
-
-
-def detection_sources(reports: list[dict[str, Any]]) -> list[str]:
-    """How the content reached review, by reporter name: tf_ or trusted_flagger… a trusted
-    flagger, auto_ automated, anyone else a user report."""
-    kinds: list[str] = []
-    for report in reports:
-        reporter = (report.get("reporter") or "").lower()
-        kind = next((k for prefix, k in _SOURCE_PREFIXES if reporter.startswith(prefix)), None)
-        kind = kind or "user_report"
-        if kind not in kinds:
-            kinds.append(kind)
-    return kinds
 
 
 def pick_lang(case: dict[str, Any], lang: str | None) -> str:

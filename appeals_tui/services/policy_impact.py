@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,16 +90,13 @@ def load_draft(path: Path, base: Path | None = None) -> PolicyDraft:
         files["rubric.json"]["rules"] = draft["rules"]
     if "similarity" in draft:
         files["rubric.json"]["similarity"] = draft["similarity"]
-    with tempfile.TemporaryDirectory(prefix="appeals-draft-") as tmp:
-        for n, data in files.items():
-            (Path(tmp) / n).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        try:
-            library = PolicyLibrary.load(Path(tmp))
-        except ValidationError as exc:
-            raise ValidationError(
-                f"draft {path.name} makes an invalid library ({len(exc.problems)} problems)",
-                [f"{path.name} -> {p}" for p in exc.problems],
-            ) from None
+    try:
+        library = PolicyLibrary.parse(files, f"draft {path.name}")
+    except ValidationError as exc:
+        raise ValidationError(
+            f"draft {path.name} makes an invalid library ({len(exc.problems)} problems)",
+            [f"{path.name} -> {p}" for p in exc.problems],
+        ) from None
     return PolicyDraft(
         library, files, hashlib.sha256(raw_bytes).hexdigest(), str(draft.get("description", ""))
     )

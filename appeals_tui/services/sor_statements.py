@@ -16,6 +16,7 @@ from typing import Any
 from ..domain.policy import PolicyLibrary
 from ..domain.sor import out_of_scope_reason, statement_of_reasons
 from ..domain.sor_rules import SorRules, Violation, validate_statement
+from ..domain.sources import detection_sources
 from .session import Session
 
 __all__ = ["SorProblem", "SorScan", "scan_statements"]
@@ -59,15 +60,20 @@ class SorScan:
 
 def _with_cases(
     session: Session, decisions: Iterable[dict[str, Any]], batch: int = 1000
-) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """Each decision with its case, the cases read a batch at a time: one workspace
-    refresh per batch, not per record (an export at 100k read 100k cases)."""
+) -> Iterator[tuple[dict[str, Any], dict[str, Any], list[str]]]:
+    """Each decision with its case and how the case reached review (from its reports),
+    cases and reports read a batch at a time: one workspace refresh per batch, not per
+    record (an export at 100k read 100k cases)."""
     rows = iter(decisions)
     while chunk := list(islice(rows, batch)):
         found = session.ws.get_many("cases", list(dict.fromkeys(d["case_id"] for d in chunk)))
         cases = {c["case_id"]: c for c in found}
+        report_ids = list(dict.fromkeys(r for c in found for r in c.get("report_ids") or ()))
+        reports = {r["report_id"]: r for r in session.ws.get_many("reports", report_ids)}
         for decision in chunk:
-            yield decision, cases.get(decision["case_id"]) or {}
+            case = cases.get(decision["case_id"]) or {}
+            mine = (reports[r] for r in case.get("report_ids") or () if r in reports)
+            yield decision, case, detection_sources(mine)
 
 
 def scan_statements(
@@ -83,13 +89,13 @@ def scan_statements(
     what the API takes.
     """
     library, rules = scan.library, scan.rules
-    for decision, case in _with_cases(session, decisions):
+    for decision, case, sources in _with_cases(session, decisions):
         scan.scanned += 1
         reason = out_of_scope_reason(decision, case, library)
         if reason is not None:
             scan.left_out[reason] += 1
             continue
-        statement = statement_of_reasons(decision, case, library)
+        statement = statement_of_reasons(decision, case, library, sources)
         if statement is None:
             violations = [
                 Violation("category", "mapping", "no clause the decision cites is in sor.json")

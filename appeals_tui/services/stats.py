@@ -9,8 +9,11 @@ per-moderator figures are performance data.
 
 Counting rules (also shown in the dashboard help):
 - a decision citing several clauses counts once for each clause;
-- `decisions` counts every recorded decision (appeal outcomes that write a new
-  decision count for the reviewer who wrote it);
+- `decisions` counts moderation decisions; a decision an appeal's overturn or
+  modify wrote (it `supersedes` the appealed one) is an appeal outcome, not the
+  reviewer's own decision: it is counted in `appeal_decisions`, and the appeal in
+  the reviewer's `reviewed` (resolved appeals of decisions in range they
+  reviewed), never in anyone's `decisions` or `diverged`;
 - `overturned` = resolved appeals whose outcome was overturned or modified;
   `overturn_rate` = overturned / resolved appeals, `overturn_per_decision` =
   overturned / decisions; both are attributed to the original decision's
@@ -51,6 +54,7 @@ class RateRow:
     upheld: int = 0
     overturned: int = 0  # overturned + modified
     modified: int = 0
+    reviewed: int = 0  # resolved appeals this person reviewed (moderator rows)
 
     @property
     def divergence_rate(self) -> float | None:
@@ -90,6 +94,7 @@ class ProfileGroup:
 class ConsistencyStats:
     decisions: int
     standing: int
+    appeal_decisions: int
     appeals_resolved: int
     overturned: int
     diverged: int
@@ -113,6 +118,7 @@ class ConsistencyStats:
         return {
             "decisions": self.decisions,
             "standing": self.standing,
+            "appeal_decisions": self.appeal_decisions,
             "appeals_resolved": self.appeals_resolved,
             "overturned": self.overturned,
             "overturn_rate": r(self.overturn_rate),
@@ -165,7 +171,7 @@ def consistency_stats(
     moderators: dict[str, RateRow] = {}
     weeks: dict[str, Counter[str]] = {}
     groups: dict[tuple[int, bool], list[dict[str, Any]]] = {}
-    total = diverged = standing = 0
+    total = diverged = standing = appeal_decisions = 0
     # only decisions with a resolved appeal are looked up again: at 100k, a map of
     # every decision in range was the largest thing this call allocated
     done = [Filter("status", Op.EQ, "resolved"), Filter("outcome", Op.NOT_NULL)]
@@ -183,18 +189,23 @@ def consistency_stats(
     for d in ws.query("decisions", in_range).rows:
         if d["decision_id"] in appealed:
             in_scope[d["decision_id"]] = d
-        total += 1
-        flag = bool(d.get("diverged"))
-        diverged += flag
-        rows = [
-            moderators.get(d["moderator"])
-            or moderators.setdefault(d["moderator"], RateRow(d["moderator"]))
-        ]
-        for ref in d["clauses"]:
-            rows.append(clauses.get(ref["id"]) or clauses.setdefault(ref["id"], RateRow(ref["id"])))
-        for row in rows:
-            row.decisions += 1
-            row.diverged += flag
+        if _is_appeal_outcome(d):
+            appeal_decisions += 1
+        else:
+            total += 1
+            flag = bool(d.get("diverged"))
+            diverged += flag
+            rows = [
+                moderators.get(d["moderator"])
+                or moderators.setdefault(d["moderator"], RateRow(d["moderator"]))
+            ]
+            for ref in d["clauses"]:
+                rows.append(
+                    clauses.get(ref["id"]) or clauses.setdefault(ref["id"], RateRow(ref["id"]))
+                )
+            for row in rows:
+                row.decisions += 1
+                row.diverged += flag
         weeks.setdefault(iso_week(d["decided_at"]), Counter())[d["action"]] += 1
         if not d.get("superseded_by") and d.get("appeal_outcome") != "overturned":
             standing += 1
@@ -213,16 +224,20 @@ def consistency_stats(
         resolved += 1
         bad = outcome in ("overturned", "modified")
         overturned += bad
-        rows = [moderators[original["moderator"]]] + [clauses[c["id"]] for c in original["clauses"]]
+        rows = [_row(moderators, original["moderator"])]
+        rows += [_row(clauses, c["id"]) for c in original["clauses"]]
         for row in rows:
             row.appeals_resolved += 1
             row.overturned += bad
             row.upheld += outcome == "upheld"
             row.modified += outcome == "modified"
+        if appeal.get("reviewer"):
+            _row(moderators, appeal["reviewer"]).reviewed += 1
 
     return ConsistencyStats(
         decisions=total,
         standing=standing,
+        appeal_decisions=appeal_decisions,
         appeals_resolved=resolved,
         overturned=overturned,
         diverged=diverged,
@@ -231,6 +246,16 @@ def consistency_stats(
         per_week=[{"week": w, "actions": dict(sorted(weeks[w].items()))} for w in sorted(weeks)],
         inconsistent_profiles=_inconsistent(groups, group_limit),
     )
+
+
+def _is_appeal_outcome(decision: dict[str, Any]) -> bool:
+    """A decision written by an appeal's overturn or modify (it supersedes the appealed
+    one); a lead's re-review after a policy change supersedes too but is their own."""
+    return bool(decision.get("supersedes")) and not decision.get("rereview")
+
+
+def _row(rows: dict[str, RateRow], key: str) -> RateRow:
+    return rows.get(key) or rows.setdefault(key, RateRow(key))
 
 
 def _inconsistent(

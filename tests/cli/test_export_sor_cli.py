@@ -89,3 +89,14 @@ def test_sor_api_needs_out(seeded):
     run, _ = seeded
     r = run("export", "decisions", "--format", "sor-api", user="seoyeon")
     assert r.exit_code == 2 and "--out" in r.output
+
+
+def test_demo_statements_name_trusted_flaggers(run):
+    """#15: the demo's trusted-flagger reports (tf_…, trusted_flagger…) give their cases'
+    statements SOURCE_TRUSTED_FLAGGER; user reports stay SOURCE_ARTICLE_16."""
+    assert run("demo", "--no-open", user=None).exit_code == 0
+    r = run("export", "decisions", "--format", "sor", user="seoyeon")
+    assert r.exit_code == 0, r.stderr
+    sources = [json.loads(line)["source_type"] for line in r.stdout.splitlines()]
+    assert sources.count("SOURCE_TRUSTED_FLAGGER") == 5
+    assert sources.count("SOURCE_ARTICLE_16") == 10 and sources.count("SOURCE_VOLUNTARY") == 1

@@ -29,7 +29,8 @@ def test_stats_json(run):
     result = run("stats", "--json")
     assert result.exit_code == 0, result.output
     stats = json.loads(result.output)
-    assert stats["decisions"] == 7 and stats["overturn_rate"] == 0.6667
+    assert stats["decisions"] == 5 and stats["overturn_rate"] == 0.6667
+    assert stats["appeal_decisions"] == 2
     minji = next(r for r in stats["per_moderator"] if r["key"] == "minji")
     assert minji["overturn_rate"] == 0.5 and minji["appeals_resolved"] == 2
     assert len(stats["inconsistent_profiles"]) == 1
@@ -39,7 +40,8 @@ def test_stats_json(run):
 def test_stats_human_and_since(run):
     result = run("stats", "--since", "2026-11-10")
     assert result.exit_code == 0, result.output
-    assert "decisions 5" in result.output and "per moderator" in result.output
+    assert "decisions 3 (+2 by appeal outcomes" in result.output
+    assert "per moderator" in result.output
     assert "D3" in result.output  # listed in the inconsistent profile
 
 

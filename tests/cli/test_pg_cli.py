@@ -224,3 +224,34 @@ def test_images_live_in_the_shared_media_dir_the_team_names(tmp_path, db, monkey
         media = verify_media(store)
         assert media.checked and not media.problems
         assert media_store(store).root == shared
+
+
+def test_stats_count_an_overturn_as_an_appeal_outcome_on_postgresql(seeded):
+    """#15: the reviewer's overturn is counted as their review, not as their diverged
+    decision, on the database as on a workspace folder."""
+    case = _case(seeded, "S1")
+    assert seeded("claim", case, role="minji").exit_code == 0
+    assert seeded("decide", case, *DECIDE, *REASON, role="minji").exit_code == 0
+    decision = json.loads(seeded("history", "--json", role="seoyeon").output)
+    decision_id = (decision["decisions"] if isinstance(decision, dict) else decision)[0]
+    filed = seeded(
+        "appeal",
+        "file",
+        decision_id["decision_id"],
+        "--grounds",
+        "Only a story.",
+        "--json",
+        role="seoyeon",
+    )
+    assert filed.exit_code == 0, filed.output
+    appeal_id = json.loads(filed.output)["appeal_id"]
+    resolved = seeded(
+        "appeal", "resolve", appeal_id, "--outcome", "overturned",
+        "--reasoning", "No promotion is shown; the geo-block was wrong.", role="daniel",
+    )  # fmt: skip
+    assert resolved.exit_code == 0, resolved.output
+    stats = json.loads(seeded("stats", "--json", role="seoyeon").output)
+    assert (stats["decisions"], stats["appeal_decisions"]) == (1, 1)
+    daniel = next(r for r in stats["per_moderator"] if r["key"] == "daniel")
+    assert (daniel["decisions"], daniel["diverged"], daniel["reviewed"]) == (0, 0, 1)
+    assert daniel["divergence_rate"] is None

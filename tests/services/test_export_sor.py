@@ -11,7 +11,6 @@ import pytest
 
 from appeals_tui.domain.errors import ValidationError
 from appeals_tui.domain.models import Report
-from appeals_tui.domain.policy import PolicyLibrary
 from appeals_tui.domain.reports import ParsedReport
 from appeals_tui.domain.sor_rules import validate_statement
 from appeals_tui.paths import data_dir
@@ -20,6 +19,7 @@ from appeals_tui.services.decisions import DecisionDraft
 from appeals_tui.services.export import export_decisions, export_to_path
 from appeals_tui.services.session import Session
 from appeals_tui.store import Workspace
+from appeals_tui.store.shipped import load_library
 from tests.conftest import GLAMOUR, case_for, factors, report
 
 WHY = "Webtoon 'based on real stories' glamorizes the salon; 연락처 없음, no price."
@@ -119,7 +119,7 @@ def small_batches(mixed, tmp_path):
     sor = json.loads((folder / "sor.json").read_text(encoding="utf-8"))
     sor["database_rules"]["statements_per_request"] = 2
     (folder / "sor.json").write_text(json.dumps(sor, ensure_ascii=False), encoding="utf-8")
-    session = Session.open(lead.ws, "seoyeon", clock=lead.clock, library=PolicyLibrary.load(folder))
+    session = Session.open(lead.ws, "seoyeon", clock=lead.clock, library=load_library(folder))
     return session, made
 
 
@@ -186,3 +186,31 @@ def test_sor_api_needs_a_folder_not_a_stream(mixed):
 def test_default_limit_is_the_multi_endpoint_limit(mixed):
     lead, _ = mixed
     assert lead.library.sor.rules.statements_per_request == 100
+
+
+def test_source_type_comes_from_the_cases_reports(sessions):
+    """#15: `source_type` says trusted flagger where a trusted flagger reported the case
+    (as notices do), not the default from an unset `case.source_type`."""
+    admin = sessions("root")
+    rows = [
+        report("R-TF1", "TF1", jurisdiction="DE", reporter="trusted_flagger_jugendschutz"),
+        report("R-TF2", "TF1", jurisdiction="DE", reporter="user_77"),
+        report("R-AU1", "AU1", jurisdiction="DE", reporter="auto_classifier"),
+        report("R-US1", "UR1", jurisdiction="DE", reporter="user_12"),
+    ]
+    intake.import_parsed(
+        admin, [ParsedReport(i, Report.from_dict(r)) for i, r in enumerate(rows, 1)], "r.jsonl"
+    )
+    minji = sessions("minji")
+    made = {
+        s: decide(minji, s, "remove_content", ["CSS-3"], SOLICIT) for s in ("TF1", "AU1", "UR1")
+    }
+    out = io.StringIO()
+    export_decisions(sessions("seoyeon"), "sor", out)
+    by_puid = {s["puid"]: s for s in map(json.loads, out.getvalue().splitlines())}
+    tf, auto, user = (by_puid[made[s]] for s in ("TF1", "AU1", "UR1"))
+    assert (tf["source_type"], tf["automated_detection"]) == ("SOURCE_TRUSTED_FLAGGER", "No")
+    assert (auto["source_type"], auto["automated_detection"]) == ("SOURCE_VOLUNTARY", "Yes")
+    assert (user["source_type"], user["automated_detection"]) == ("SOURCE_ARTICLE_16", "No")
+    for s in (tf, auto, user):
+        assert validate_statement(s, sessions("seoyeon").library.sor.rules) == []

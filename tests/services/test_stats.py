@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -25,10 +26,11 @@ def rows(stats, attr):
 
 def test_totals(lead):
     s = consistency_stats(lead)
-    assert (s.decisions, s.standing, s.diverged) == (7, 5, 2)
+    # D5 and D7 were written by appeal outcomes (they supersede D1, D6): not decisions
+    assert (s.decisions, s.appeal_decisions, s.standing, s.diverged) == (5, 2, 5, 2)
     assert (s.appeals_resolved, s.overturned) == (3, 2)  # open appeal A3 not counted
     assert s.overturn_rate == pytest.approx(2 / 3)
-    assert s.divergence_rate == pytest.approx(2 / 7)
+    assert s.divergence_rate == pytest.approx(2 / 5)
 
 
 def test_per_moderator_counts_and_rates(lead):
@@ -51,17 +53,20 @@ def test_per_moderator_counts_and_rates(lead):
     assert daniel.modified == 1 and daniel.overturn_rate == 1.0
     assert daniel.overturn_per_decision == pytest.approx(1 / 3)
     assert daniel.divergence_rate == pytest.approx(1 / 3)
+    assert (minji.reviewed, daniel.reviewed) == (0, 0)
+    # seoyeon only reviewed appeals (A1, A2, A4; her D5 and D7 are their outcomes)
+    assert (seoyeon.decisions, seoyeon.diverged, seoyeon.reviewed) == (0, 0, 3)
     assert seoyeon.appeals_resolved == 0 and seoyeon.overturn_rate is None
-    assert seoyeon.overturn_per_decision == 0.0 and seoyeon.divergence_rate == 0.0
+    assert seoyeon.overturn_per_decision is None and seoyeon.divergence_rate is None
 
 
 def test_per_clause_counts_each_cited_clause(lead):
     c = rows(consistency_stats(lead), "per_clause")
-    assert set(c) == {"CSS-0", "CSS-1", "CSS-4", "KR-1"}
+    assert set(c) == {"CSS-1", "CSS-4", "KR-1"}  # CSS-0 only by the appeal outcome D5
     assert (c["CSS-1"].decisions, c["CSS-1"].appeals_resolved, c["CSS-1"].overturned) == (2, 2, 2)
     assert c["CSS-1"].overturn_rate == 1.0 and c["CSS-1"].modified == 1
-    assert (c["CSS-4"].decisions, c["CSS-4"].diverged) == (4, 2)
-    assert c["CSS-4"].divergence_rate == 0.5
+    assert (c["CSS-4"].decisions, c["CSS-4"].diverged) == (3, 2)  # D2, D3, D4 (not D7)
+    assert c["CSS-4"].divergence_rate == pytest.approx(2 / 3)
     assert (c["CSS-4"].appeals_resolved, c["CSS-4"].overturned) == (1, 0)
     assert c["CSS-4"].overturn_rate == 0.0
     assert c["KR-1"].decisions == 1 and c["KR-1"].overturn_rate is None
@@ -106,16 +111,18 @@ def test_canonical_decision_listed_first_after_marking(lead):
 
 def test_date_range(lead):
     s = consistency_stats(lead, since=datetime(2026, 11, 10, tzinfo=UTC))
-    assert s.decisions == 5 and s.appeals_resolved == 1 and s.overturned == 1
+    assert (s.decisions, s.appeal_decisions) == (3, 2)  # D3, D4, D6; D5, D7
+    assert s.appeals_resolved == 1 and s.overturned == 1
     s = consistency_stats(
         lead, since=datetime(2026, 11, 1, tzinfo=UTC), until=datetime(2026, 11, 10, tzinfo=UTC)
     )
-    assert s.decisions == 2 and s.appeals_resolved == 2
+    assert (s.decisions, s.appeal_decisions) == (2, 0) and s.appeals_resolved == 2
 
 
 def test_to_dict_is_json_ready(lead):
-    d = consistency_stats(lead).to_dict()
-    assert d["overturn_rate"] == 0.6667 and d["divergence_rate"] == 0.2857
+    d = json.loads(json.dumps(consistency_stats(lead).to_dict(), allow_nan=False))
+    assert d["overturn_rate"] == 0.6667 and d["divergence_rate"] == 0.4
+    assert d["appeal_decisions"] == 2
     row = next(r for r in d["per_moderator"] if r["key"] == "daniel")
     assert row["overturn_per_decision"] == 0.3333 and row["decisions"] == 3
 
@@ -124,3 +131,26 @@ def test_to_dict_is_json_ready(lead):
 def test_only_leads_see_stats(sessions, name):
     with pytest.raises(PermissionDenied):
         consistency_stats(sessions(name))
+
+
+def test_a_reviewers_overturn_is_an_appeal_outcome_not_their_divergence(sessions):
+    """The issue's example: a reviewer whose only decision is an overturn (which departs
+    from guidance, so it is stored as diverged) is not '1 decision, 100% diverged'."""
+    from appeals_tui.services import appeals
+    from tests.conftest import removal
+
+    minji, daniel, lead = sessions("minji"), sessions("daniel"), sessions("seoyeon")
+    original = removal(minji)
+    appeal = appeals.file_appeal(lead, original.decision_id, "It is only a story.")
+    appeals.resolve_appeal(
+        daniel, appeal.appeal_id, "overturned", "The comic shows no contact; we erred here."
+    )
+    outcome = lead.ws.get("decisions", lead.ws.get("appeals", appeal.appeal_id)["new_decision_id"])
+    assert outcome["moderator"] == "daniel" and outcome["diverged"]  # what used to be counted
+    s = consistency_stats(lead)
+    assert (s.decisions, s.appeal_decisions, s.diverged) == (1, 1, 0)
+    m = rows(s, "per_moderator")
+    assert (m["daniel"].decisions, m["daniel"].diverged, m["daniel"].reviewed) == (0, 0, 1)
+    assert m["daniel"].divergence_rate is None
+    assert (m["minji"].decisions, m["minji"].appeals_resolved, m["minji"].overturned) == (1, 1, 1)
+    assert "CSS-0" not in rows(s, "per_clause")  # the outcome's clause is not a decision's

@@ -31,7 +31,11 @@ async def test_renders_rates_with_counts(sessions):
     async with make_app(lead).run_test(size=(120, 36)) as pilot:
         screen = await open_dashboard(pilot)
         summary = str(screen.query_one("#dashboard-summary").render())
-        assert "7 decisions" in summary and "66.7%" in summary and "1 inconsistent" in summary
+        assert (
+            "5 decisions (+2 by appeal outcomes" in summary
+            and "66.7%" in summary
+            and "1 inconsistent" in summary
+        )
         moderators = screen.query_one("#rates-moderator")
         assert moderators.row_count == 3
         assert cells(moderators, "minji") == [
@@ -43,8 +47,10 @@ async def test_renders_rates_with_counts(sessions):
             "1",
             "50.0%",
             "50.0%",
+            "0",
         ]
-        assert cells(moderators, "seoyeon")[6] == "—"
+        seoyeon = cells(moderators, "seoyeon")
+        assert seoyeon[1:4] == ["0", "0", "—"] and seoyeon[6] == "—" and seoyeon[8] == "3"
         assert cells(screen.query_one("#rates-clause"), "CSS-1")[6] == "100.0%"
 
 

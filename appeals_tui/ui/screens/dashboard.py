@@ -40,7 +40,9 @@ def pct(value: float | None) -> str:
 #: The dashboard's own keys: shown to leads only (moderators get the permission message).
 LEAD_ACTIONS = frozenset({"tab", "open_qa", "reload", "toggle_mark", "compare"})
 
-RATE_COLUMNS = ("", "decisions", "diverged", "div %", "appeals", "overturned", "ovt %", "ovt/dec")
+RATE_COLUMNS = (
+    "", "decisions", "diverged", "div %", "appeals", "overturned", "ovt %", "ovt/dec", "reviewed",
+)  # fmt: skip
 
 
 class DashboardScreen(AppealsScreen):
@@ -51,7 +53,9 @@ class DashboardScreen(AppealsScreen):
     HELP_TEXT = (
         "Overturn rate = overturned+modified / resolved appeals (ovt/dec: per decision); "
         "divergence = decisions departing from guidance or precedent. A decision citing "
-        "two clauses counts for both. Inconsistent profiles: standing decisions with the "
+        "two clauses counts for both. A decision an appeal's overturn or modify wrote is an "
+        "appeal outcome: it counts in the reviewer's 'reviewed', not as their decision. "
+        "Inconsistent profiles: standing decisions with the "
         "same factor profile and jurisdiction class but different actions; enter opens "
         "the group side by side, space marks rows, c compares the marked ones."
     )
@@ -165,7 +169,8 @@ class DashboardScreen(AppealsScreen):
         self.stats = stats
         self.query_one("#dashboard-summary", Static).update(
             Text(
-                f"{stats['decisions']} decisions ({stats['standing']} standing) · diverged "
+                f"{stats['decisions']} decisions (+{stats['appeal_decisions']} by appeal "
+                f"outcomes; {stats['standing']} standing) · diverged "
                 f"{stats['diverged']} ({pct(stats['divergence_rate'])}) · appeals resolved "
                 f"{stats['appeals_resolved']}, overturned/modified {stats['overturned']} "
                 f"({pct(stats['overturn_rate'])}) · {len(stats['inconsistent_profiles'])} "
@@ -192,6 +197,7 @@ class DashboardScreen(AppealsScreen):
                 Text(str(r["overturned"]), justify="right"),
                 Text(pct(r["overturn_rate"]), justify="right"),
                 Text(pct(r["overturn_per_decision"]), justify="right"),
+                Text(str(r["reviewed"]), justify="right"),
                 key=r["key"],
             )
 
