@@ -27,6 +27,7 @@ from ..domain.models import Case, Report
 from ..domain.progress import Progress
 from ..domain.reports import ParsedReport, ReportScan
 from ..store.protocol import Doc, Staging, Store, Transaction
+from ..store.shipped import default_near_dup_settings
 from .intake import _ACCEPTING, _differs, _rescore, report_texts
 from .media import MediaCollector, media_doc
 
@@ -123,6 +124,7 @@ class _Importer:
         self.conflicts: list[str] = []
         self.conflict_count = 0
         self.staged_media: set[str] = set()
+        self.min_length = default_near_dup_settings().min_length
 
     def run(self) -> StagedOutcome:
         order, bounds, groups = _groups(self.scan)
@@ -216,7 +218,7 @@ class _Importer:
             {"subject": case["subject"], "linked_case": case["linked_case"]},
         )
         texts = [t for _, item in group for t in report_texts(item.report)]
-        self.st.add("case_links", case_id, link_doc(case, texts))
+        self.st.add("case_links", case_id, link_doc(case, texts, min_length=self.min_length))
         self.created.append(case_id)
 
     def _stage_report(self, item: ParsedReport, case_id: str) -> Doc:
@@ -287,7 +289,8 @@ class _Importer:
         updated = txn.update("cases", case_id, fields)
         old_links = txn.get("case_links", case_id)
         texts = [t for r in fresh for t in report_texts(r)]
-        doc = link_doc(updated, texts, (old_links or {}).get("contacts") or ())
+        contacts = (old_links or {}).get("contacts") or ()
+        doc = link_doc(updated, texts, contacts, min_length=self.min_length)
         if old_links is None:
             txn.insert("case_links", case_id, doc)
         elif any(old_links.get(k) != v for k, v in doc.items()):
