@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from functools import reduce
 from itertools import islice
@@ -23,16 +23,27 @@ from tinydb.queries import QueryInstance, QueryLike
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.domain.progress import Progress
-from appeals_tui.store import files, migrations
+from appeals_tui.store import files, migrations, staging
 from appeals_tui.store import journal as jf
 from appeals_tui.store.audit import GENESIS, VerifyResult
 from appeals_tui.store.index import Index, KeyFunc
 from appeals_tui.store.lock import FileLock
 from appeals_tui.store.ordered import one_bucket, order_key, rankable
-from appeals_tui.store.protocol import EVERYTHING, ChainHead, Filter, Group, Op, Order, Page, Rows
+from appeals_tui.store.protocol import (
+    EVERYTHING,
+    ChainHead,
+    Filter,
+    Group,
+    Op,
+    Order,
+    Page,
+    Rows,
+    Transaction,
+)
 from appeals_tui.store.replica import Replica
 from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
 from appeals_tui.store.schema import Table as TableDecl
+from appeals_tui.store.staging import WorkspaceStaging
 from appeals_tui.store.table import JournalDB, StateStorage
 from appeals_tui.store.tinyquery import (
     compile_filter,
@@ -81,6 +92,7 @@ class Workspace:
         clock: Callable[[], datetime] | None = None,
         lock_timeout: float | None = None,
         auto_compact: bool = True,
+        clean_tmp: bool = True,
     ) -> None:
         self.path = Path(path)
         if not Workspace.exists(self.path):
@@ -111,7 +123,8 @@ class Workspace:
             refresh=self.refresh,
         )
         try:
-            self._clean_stale_tmp()
+            if clean_tmp:
+                self._clean_stale_tmp()
             with self._mutex, self._lock.shared():
                 self._rep.reload()
             self._migrate()
@@ -503,6 +516,45 @@ class Workspace:
             if compacted:  # after the lock: it opens the workspace afresh (shared lock)
                 self.save_indexes()
 
+    def staging(self, actor: str) -> AbstractContextManager[WorkspaceStaging]:
+        """A staged write (protocol v5, store/staging.py): new records kept out of sight
+        in temp files until `publish` makes them visible at once."""
+        self._check_writable()
+        return staging.staging(self, actor)
+
+    def _publish_staged(
+        self, st: WorkspaceStaging, finish: Callable[[Transaction], None] | None
+    ) -> None:
+        """Under the workspace lock: run `finish` as a transaction's body, then write its
+        changes, the staged records and the events as one new snapshot."""
+        with self._mutex:
+            if self._txn is not None:
+                raise StoreError("a transaction is already open on this workspace")
+            with self._lock.exclusive():
+                rep = self._rep
+                rep.catch_up()
+                txn = Txn(rep, rep.meta, st.actor, self._clock, rep.last_seq, rep.last_hash)
+                self._txn = txn
+                try:
+                    st.ids.check(lambda prefix: int(txn.meta(f"next_id:{prefix}", 0) or 0))
+                    for prefix, last in st.ids.last.items():
+                        txn.set_meta(f"next_id:{prefix}", last)
+                    if finish is not None:
+                        finish(txn)
+                finally:
+                    self._txn = None
+                    txn._close()
+                record = txn._record(rep.next_r)
+                try:
+                    if record is not None:
+                        rep.apply(record)  # in memory only: the new snapshot holds it
+                    st.write_snapshot(rep)
+                finally:
+                    rep.reload()  # the new files, or (failed) the old ones as they were
+                if rep.snap is not None and rep.snap.sidecar is not None:
+                    rep.snap.sidecar.prune()
+        self.save_indexes()  # the new snapshot's index files (after the lock: see there)
+
     def _compact_after_commit(self) -> bool:
         """The commit is acknowledged already: a failed compaction must not undo that."""
         try:
@@ -552,7 +604,9 @@ class Workspace:
         if progress:
             progress(0, None, "saving indexes")
         try:
-            with Workspace(self.path, clock=self._clock, auto_compact=False) as fresh:
+            with Workspace(
+                self.path, clock=self._clock, auto_compact=False, clean_tmp=False
+            ) as fresh:
                 return fresh._build_saved()
         except (OSError, StoreError):
             return 0
