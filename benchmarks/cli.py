@@ -46,6 +46,7 @@ class Sample:
     seconds: float
     peak_rss_mb: float
     records: int = 0  # export/import: records written or imported
+    cpu_s: float = 0.0  # user + system CPU of the command (load on the machine adds none)
 
 
 @dataclass
@@ -116,8 +117,8 @@ def _spawn(
         raise RuntimeError(
             f"{' '.join(argv[2:])} exited {proc.returncode}:\n{err.decode()[-2000:]}"
         )
-    seconds, kib = float(text[0]), int(text[1])
-    return Sample(seconds, round(kib / 1024, 1)), first if head else err
+    seconds, kib, cpu = float(text[0]), int(text[1]), float(text[2])
+    return Sample(seconds, round(kib / 1024, 1), cpu_s=round(cpu, 3)), first if head else err
 
 
 def _appeals(path: Path, user: str, *args: str) -> list[str]:
@@ -291,6 +292,8 @@ def run_cli(large: Path, small: Path, scratch: Path, runs: int = RUNS) -> dict[s
                 "seconds": round(t, 3),
                 "seconds_1k": round(base, 3),
                 "ratio": round(t / base, 1) if base else None,
+                "cpu_s": round(_median(big, "cpu_s"), 3),
+                "cpu_s_1k": round(_median(little, "cpu_s"), 3),
                 "peak_rss_mb": rss,
                 "rate_per_s": round(rate) if rate else None,
                 "budget": cmd.budget,
@@ -309,7 +312,9 @@ def run_cli(large: Path, small: Path, scratch: Path, runs: int = RUNS) -> dict[s
 
 
 def format_cli_table(result: dict[str, Any], large_n: str, small_n: str) -> str:
-    """The issue's table: median time at the large size, ×small, peak RSS, rate, the
+    """The issue's table: median time at the large size, ×small, the command's own CPU
+    time (user + system: what a busy machine does not inflate) and its ×small, peak RSS,
+    rate, the
     first of the runs (the first process after the snapshot was written builds and
     saves the index files the later ones read), budget, met."""
     lines = [
@@ -317,8 +322,9 @@ def format_cli_table(result: dict[str, Any], large_n: str, small_n: str) -> str:
         f"large: {result['large']}",
         f"small: {result['small']}",
         "",
-        f"| command at {large_n} | time | ×{small_n} | peak RSS | rate | 1st run | budget | |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| command at {large_n} | time | ×{small_n} | CPU (×{small_n}) | peak RSS | rate "
+        "| 1st run | budget | |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in result["rows"]:
         rate = f"{row['rate_per_s']:,}/s" if row["rate_per_s"] else ""
@@ -327,9 +333,12 @@ def format_cli_table(result: dict[str, Any], large_n: str, small_n: str) -> str:
         verdict = "met" if row["met"] else "MISSED"
         if row.get("failed"):
             verdict = f"FAILED: {row['failed']}"
+        cpu = row.get("cpu_s") or 0.0
+        base_cpu = row.get("cpu_s_1k") or 0.0
+        cpu_text = f"{cpu:.2f} s (×{cpu / base_cpu:.1f})" if cpu and base_cpu else ""
         lines.append(
-            f"| `{row['command']}` | {row['seconds']:.2f} s | {ratio} | {row['peak_rss_mb']:.0f} MB "
-            f"| {rate} | {first:.2f} s | {row['budget']} | {verdict} |"
+            f"| `{row['command']}` | {row['seconds']:.2f} s | {ratio} | {cpu_text} "
+            f"| {row['peak_rss_mb']:.0f} MB | {rate} | {first:.2f} s | {row['budget']} | {verdict} |"
         )
     lines.append(f"\ntotal {result['total_s']} s")
     return "\n".join(lines)

@@ -9,8 +9,10 @@ its ids renumbered (`C-000001` -> `C-1000001` for copy 1, ...) and its accounts,
 subjects and contacts suffixed, so every copy is a separate population of cases
 and accounts with the same shape, text and factor profiles as the original.
 
+Each bench user logs in as the database role of its own name (`login` = name).
 The audit chain is the original workspace's (events attest only the first copy's
-records), so `appeals verify` does not pass on such a database: it is for timing.
+records and the original logins), so `appeals verify` does not pass on such a
+database: it is for timing.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ def _remap(value: Any, k: int) -> Any:
     return value
 
 
+def _own_login(doc: Doc) -> Doc:
+    """A bench user acts as the database role of its own name (the embedded builder
+    maps every user to the OS login running it; on PostgreSQL identity is the role)."""
+    return {**doc, "login": doc["name"]} if doc.get("name") else doc
+
+
 def _remap_doc(table: str, doc: Doc, k: int) -> Doc:
     out = _remap(doc, k)
     if table == "case_links" and out.get("contacts"):
@@ -61,6 +69,10 @@ class ScaledSource:
         return self.inner.tables()
 
     def records(self, table: str) -> Iterator[tuple[str, Doc]]:
+        if table == "users":
+            for key, doc in self.inner.records(table):
+                yield key, _own_login(doc)
+            return
         yield from self.inner.records(table)
         for k in range(1, self.copies):
             for key, doc in self.inner.records(table):

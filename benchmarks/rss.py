@@ -1,4 +1,4 @@
-"""`python -m benchmarks.rss OUT CMD [ARG...]`: run CMD, then write its time and peak RSS to OUT.
+"""`python -m benchmarks.rss OUT CMD [ARG...]`: run CMD, then write its time, peak RSS and CPU to OUT.
 
 Why: Linux carries a process's RSS high-water mark across fork and exec, so the
 `ru_maxrss` of a command started by the benchmark process is at least the
@@ -23,7 +23,8 @@ def main(argv: list[str]) -> int:
     _, status, usage = os.wait4(pid, 0)
     seconds = time.perf_counter() - t
     with open(out, "w", encoding="utf-8") as fh:
-        fh.write(f"{seconds} {usage.ru_maxrss}\n")  # seconds, KiB
+        cpu = usage.ru_utime + usage.ru_stime  # the command's own CPU: what load can't inflate
+        fh.write(f"{seconds} {usage.ru_maxrss} {cpu}\n")  # seconds, KiB, seconds
     code = os.waitstatus_to_exitcode(status)
     return 128 - code if code < 0 else code
 

@@ -26,7 +26,7 @@ from ..domain.case_links import case_text
 from ..domain.contacts import contact_label
 from ..domain.errors import NotFound
 from ..domain.near_duplicates import NearDupSettings, similar, sketch
-from ..store.protocol import Doc, Filter, Op, Store
+from ..store.protocol import Doc, Filter, Op, Page, Store
 from ..store.shipped import default_near_dup_settings
 from .cases import get_case
 from .permissions import require_lead, require_role
@@ -74,8 +74,8 @@ class _NearDuplicates:
             fresh = [k for k in store.distinct(LINKS, "text_key") if k not in self.known]
             cap = self.settings.common_cap
             for key in fresh:
-                links = store.lookup(LINKS, "text_key", key)
-                case = store.get("cases", links[0]["case_id"]) if links else None
+                one = store.query(LINKS, [Filter("text_key", Op.EQ, key)], page=Page(limit=1))
+                case = store.get("cases", one.rows[0]["case_id"]) if one.rows else None
                 if case is None:
                     continue
                 norm = case_text(case)

@@ -135,6 +135,22 @@ class Index:
             insort(saved, key, key=self._rank)
         return saved
 
+    def window(self, value: Hashable, start: int, end: int | None) -> tuple[list[str], int]:
+        """`keys(value)[start:end]` and `len(keys(value))`, naming only the keys returned
+        (the first case of a text shared by thousands reads one name, not thousands)."""
+        if self.order is not None or self.disk is None:
+            keys = self.keys(value)
+            return keys[start:end], len(keys)
+        nums, removed = self._saved(value), self.removed
+        saved = [r for r in nums if r not in removed] if removed else nums
+        here = self.buckets.get(value) or []
+        total = len(saved) + len(here)
+        stop = total if end is None else min(end, total)
+        name = self.names.name  # type: ignore[union-attr]
+        out = [name(r) for r in saved[start : min(stop, len(saved))]]
+        out += here[max(0, start - len(saved)) : max(0, stop - len(saved))]
+        return out, total
+
     def bucket(self, value: Hashable) -> list[Doc]:
         """The docs filed under `value` (an ordered index: ascending `order`)."""
         resolve = self.resolve

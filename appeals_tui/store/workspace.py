@@ -82,7 +82,8 @@ class Workspace:
     #: auto-compact after a commit once the journal exceeds this: bounds replay on open
     #: (about 0.1 s per 8 MiB) while a compaction at 100k decisions costs under a second
     AUTO_COMPACT_BYTES: int = 8 << 20
-    #: a lookup returning more docs than this decodes the whole table (see `_bucket`)
+    #: lookups returning more docs than this count towards decoding the whole table
+    #: (see `_bucket`)
     DECODE_BUCKETS_OVER: int = 2000
 
     def __init__(
@@ -116,6 +117,8 @@ class Workspace:
         self._rankings: dict[str, tuple[KeyFunc, KeyFunc]] = {}
         #: (table, id(filter)) -> (the filter, kept so its id stays its own; compiled)
         self._skip_cache: dict[tuple[str, int], tuple[Filter, QueryInstance]] = {}
+        #: table -> docs read record by record from big index buckets (see `_bucket`)
+        self._bucket_reads: dict[str, int] = {}
         self.db = JournalDB(
             storage=StateStorage,
             replica=self._rep,
@@ -297,11 +300,35 @@ class Workspace:
         thousands of records one by one, and keeping them unshared, costs a long-lived
         process more time and memory than one decode (the queue, stats, history)."""
         idx = index()
-        if table in self._rep.lazy and idx.disk is not None:
-            if len(idx.keys(value)) > self.DECODE_BUCKETS_OVER:
-                self._rep.docs(table)  # its saved indexes give way to ones built in memory
-                idx = index()
+        lazy = self._rep.lazy.get(table)
+        if lazy is not None and idx.disk is not None:
+            n = len(idx.keys(value))
+            if n > self.DECODE_BUCKETS_OVER:
+                # Decode only once big buckets have cost a quarter of the table record by
+                # record: a one-shot command reading one big bucket (a contact shared by
+                # thousands of cases) reads just those, a long-lived process soon decodes.
+                spent = self._bucket_reads.get(table, 0) + n
+                self._bucket_reads[table] = spent
+                if spent * 4 > lazy.count():
+                    self._rep.docs(table)  # saved indexes give way to ones built in memory
+                    idx = index()
         return idx.bucket(value)
+
+    def _first_of_bucket(self, table: str, flt: Filter, page: Page) -> Rows | None:
+        """A page of the docs an indexed equality names, in insertion order, without
+        reading the rest of its bucket (mutex held); None if `flt` is not such a filter."""
+        t = SCHEMA.table(table)
+        if flt.op != Op.EQ or flt.field not in self._indexed(t):
+            return None
+        f = t.field(flt.field)
+        idx = self._field_index(t, f)
+        end = None if page.limit is None else page.offset + page.limit
+        try:
+            keys, total = idx.window(flt.value, page.offset, end)
+        except TypeError:  # not a value an index can hold (a list): the general path
+            return None
+        rows = [d for d in map(self._rep.get_fn(table), keys) if d is not None]
+        return Rows(rows=rows, total=total)
 
     def _ordered(self, t: TableDecl, order: Sequence[Order]) -> Index | None:
         """The saved whole-table order index (store/ordered.py) for an unfiltered query
@@ -337,6 +364,12 @@ class Workspace:
                     keys = islice(ordered.descending(0), page.offset, end)
                     rows = [d for d in map(self._rep.get_fn(table), keys) if d is not None]
                     return Rows(rows=rows, total=self._rep.count(table))
+        if len(where) == 1 and (not order or list(order) == [Order(INSERTED)]) and page.limit:
+            with self._mutex:  # e.g. the first case with a text: not the whole bucket
+                self.refresh()
+                first = self._first_of_bucket(table, where[0], page)
+            if first is not None:
+                return first
         matched = self._select(table, where)
         end = None if page.limit is None else page.offset + page.limit
         ordered = order_docs(t, matched, order, end)
