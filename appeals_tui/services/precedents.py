@@ -29,6 +29,9 @@ LINKED_EXTRA = 3
 #: here; past it (a network of thousands), the store's precedent ranking is walked
 #: with the other accounts passed over: the same result without reading them all
 FEW_ACCOUNTS = 64
+#: how far down the whole ranking linked decisions are looked for first (see
+#: `_linked_in_ranking`)
+LINKED_SCAN = 200
 
 
 def precedents_for_case(
@@ -73,6 +76,50 @@ def precedents_for_case(
     return with_image_precedents(session, case_id, merged, len(merged))
 
 
+def _linked_in_ranking(
+    session: Session,
+    case: dict[str, Any],
+    factors: dict[str, bool],
+    clauses: set[str],
+    accounts: set[str],
+    shown: set[str],
+) -> list[RankedPrecedent]:
+    """The best LINKED_EXTRA decisions on `accounts` not in `shown`, in ranking order.
+
+    First the top LINKED_SCAN of the whole ranking, kept to linked accounts: when that
+    finds enough (a network of thousands holds many decisions near the top) no better
+    linked one can lie below it. Else the ranking again with every other account
+    passed over (a filter naming all the accounts, which costs more)."""
+    wanted = LINKED_SCAN + len(shown)
+    wide = precedents_for(
+        session,
+        factors,
+        clauses,
+        exclude_case=case["case_id"],
+        limit=wanted,
+        jurisdiction=case.get("jurisdiction"),
+    )
+    picked = [
+        r
+        for r in wide
+        if r.decision["decision_id"] not in shown and r.decision.get("account") in accounts
+    ]
+    if len(picked) >= LINKED_EXTRA or len(wide) < wanted:  # enough, or the whole ranking
+        return picked[:LINKED_EXTRA]
+    return precedents_for(
+        session,
+        factors,
+        clauses,
+        exclude_case=case["case_id"],
+        limit=LINKED_EXTRA,
+        jurisdiction=case.get("jurisdiction"),
+        skip=[
+            Filter("account", Op.NOT_IN, sorted(accounts)),
+            Filter("decision_id", Op.IN, sorted(shown)),
+        ],
+    )
+
+
 def _with_linked(
     session: Session,
     case: dict[str, Any],
@@ -89,18 +136,7 @@ def _with_linked(
     out = [dataclasses.replace(r, linked=r.decision.get("account") in accounts) for r in ranked]
     shown = {r.decision["decision_id"] for r in out}
     if len(accounts) > FEW_ACCOUNTS:
-        extra = precedents_for(
-            session,
-            factors,
-            clauses,
-            exclude_case=case["case_id"],
-            limit=LINKED_EXTRA,
-            jurisdiction=case.get("jurisdiction"),
-            skip=[
-                Filter("account", Op.NOT_IN, sorted(accounts)),
-                Filter("decision_id", Op.IN, sorted(shown)),
-            ],
-        )
+        extra = _linked_in_ranking(session, case, factors, clauses, accounts, shown)
     else:
         theirs = [
             d

@@ -229,10 +229,14 @@ def test_migration_extracts_contacts_for_existing_workspaces(tmp_path):
         assert again.verify().ok
 
 
+@pytest.mark.parametrize("scan", [200, 0])
 @pytest.mark.parametrize("limit", [1, 2, 10])
-def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(net, monkeypatch, limit):
-    """Past FEW_ACCOUNTS linked accounts the store's ranking is walked with the other
-    accounts passed over instead of reading every linked account's decisions: same list."""
+def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(
+    net, monkeypatch, limit, scan
+):
+    """Past FEW_ACCOUNTS linked accounts the store's ranking is read instead of every
+    linked account's decisions (its top LINKED_SCAN, else with the other accounts
+    passed over): the same list."""
     from appeals_tui.services import precedents
 
     s = net("minji")
@@ -251,4 +255,5 @@ def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(net, monkey
     few = ranked()
     assert any(linked for _, linked, _ in few)
     monkeypatch.setattr(precedents, "FEW_ACCOUNTS", 0)
+    monkeypatch.setattr(precedents, "LINKED_SCAN", scan)
     assert ranked() == few

@@ -430,6 +430,8 @@ class PostgresStore:
         #: what the CLI prints before a command (the embedded store warns of file modes)
         self.warnings: list[str] = []
         self._seen_seq: int | None = None
+        #: (table, field) -> (commit counter, its distinct values): see `distinct`
+        self._distinct: dict[tuple[str, str], tuple[int, list[Any]]] = {}
         self._login: str | None = None
         self._conn: psycopg.Connection | None = connect(url, autocommit=True)
         try:
@@ -718,8 +720,24 @@ class PostgresStore:
         stmt = sql.SQL(
             "SELECT v FROM (SELECT DISTINCT {} AS v FROM {}{}) d WHERE v IS NOT NULL ORDER BY v{}"
         ).format(value, _from(spec), cond, collate)
-        rows = self._read(lambda c: c.execute(stmt, params).fetchall())
-        return [_plain(r[0]) for r in rows]
+        if where:
+            rows = self._read(lambda c: c.execute(stmt, params).fetchall())
+            return [_plain(r[0]) for r in rows]
+
+        # A whole column's values (precedents ask for the factor masks, clause ids and
+        # jurisdictions in use on every call) scan the table: at 1M decisions a second
+        # or more. Kept until the commit counter moves (one indexed read to check).
+        def read(c: psycopg.Connection) -> tuple[int, list[Any]]:
+            row = c.execute("SELECT n FROM counters WHERE prefix = %s", (COMMITS,)).fetchone()
+            stamp = int(row[0]) if row else 0
+            hit = self._distinct.get((table, field))
+            if hit is not None and hit[0] == stamp:
+                return hit
+            return stamp, [_plain(r[0]) for r in c.execute(stmt, params).fetchall()]
+
+        stamp, values = self._read(read)
+        self._distinct[(table, field)] = (stamp, values)
+        return list(values)
 
     def aggregate(
         self,
