@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from appeals_tui.store.protocol import ChainHead, Doc
 from appeals_tui.store.transfer import _into_database, _WorkspaceSource
 
@@ -113,4 +115,6 @@ def copy_scaled(path: Path, url: str, copies: int) -> dict[str, int]:
         _into_database(src, url, tables, None)
     finally:
         src.close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")  # as autovacuum would have by then (visibility map)
     return counts

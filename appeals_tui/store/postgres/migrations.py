@@ -336,6 +336,12 @@ CREATE INDEX decisions_ranking ON decisions (
     decided_at DESC NULLS LAST, length(decision_id), decision_id COLLATE "C"
 ) WHERE superseded_by IS NULL AND appeal_outcome IS DISTINCT FROM 'overturned';
 DROP INDEX decisions_precedents;
+-- history filtered by moderator, newest first (by insertion), reads a page, not them all
+CREATE INDEX decisions_moderator_ins ON decisions (moderator, ins DESC);
+-- the queue's default order ("priority", services/cases.py): a page without a sort
+CREATE INDEX cases_priority ON cases (
+    q_priority DESC NULLS LAST, first_reported_at ASC NULLS FIRST, ins
+);
 """
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -348,8 +354,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "case links", "SELECT 1"),
     # the "precedents" ranking (partitioned by jurisdiction since schema 3) in the exact
     # order `Store.top` reads it: the v1 index lacked jurisdiction and ordered NULLs
-    # first, so at 1M decisions each `top` sorted a whole partition (~250 ms)
-    Migration(4, "precedent ranking index in reading order", _V4),
+    # first, so at 1M decisions each `top` sorted a whole partition (~250 ms); the
+    # moderator's history newest first; the queue by priority
+    Migration(4, "precedent ranking, history and queue indexes in reading order", _V4),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
