@@ -340,7 +340,8 @@ class _Problems:
     """The first `keep` problems, and how many there were in all."""
 
     def __init__(self, keep: int) -> None:
-        self.keep, self.total, self.shown = keep, 0, []
+        self.keep, self.total = keep, 0
+        self.shown: list[str] = []
 
     def add(self, problem: str) -> None:
         self.total += 1
@@ -352,7 +353,7 @@ def _id_hash(report_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(report_id.encode(), digest_size=8).digest(), "big")
 
 
-def _repeats(hashes: array, lines: array) -> Iterator[tuple[int, int]]:
+def _repeats(hashes: array[int], lines: array[int]) -> Iterator[tuple[int, int]]:
     """(line, earlier line) for each repeated report_id, from 8-byte id hashes (a
     million ids cost 12 MB instead of a dict of strings)."""
     order = sorted(range(len(hashes)), key=hashes.__getitem__)
