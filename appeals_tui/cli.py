@@ -1,6 +1,6 @@
 """Command line over the services: argument parsing, output, exit codes. No rules here.
 
-Exit codes (DESIGN.md): 0 ok, 1 invalid input or state, 2 usage, 3 permission
+Exit codes (docs/cli.md): 0 ok, 1 invalid input or state, 2 usage, 3 permission
 denied, 4 conflict. Errors are one line on stderr; never a traceback.
 """
 
