@@ -17,6 +17,7 @@ from ..domain.reports import (
     ImportLimits,
     ParsedReport,
     parse_report_file,
+    scan_report_file,
 )
 from ..store.protocol import Transaction as Txn
 from ..store.shipped import default_near_dup_settings
@@ -54,15 +55,29 @@ def import_reports(
     progress: Progress | None = None,
     limits: ImportLimits | None = None,
 ) -> ImportResult:
-    """Validate the whole file, then store it in one transaction (all or nothing).
+    """Validate the whole file, then stage its reports and publish them at once (all or
+    nothing, any size, in bounded memory; services/staged_import.py).
 
     `progress` sees a "validating" pass over the lines, then an "importing" pass over the
-    reports; both run before the commit, so stopping in either leaves nothing imported.
+    reports; both run before the publish, so stopping in either leaves nothing imported.
     """
     if not can(session, "read"):
         raise PermissionDenied(f"{session.actor} may not import reports")
-    parsed, media = parse_with_media(session.ws, Path(path), progress, limits)
-    return import_parsed(session, parsed, source=str(path), media=media, progress=progress)
+    from .staged_import import import_scan
+
+    path = Path(path)
+    media = MediaCollector(path.parent)
+    scan = scan_report_file(path, media.check, progress, limits)
+    if media.facts:
+        media.copy_into(media_store(session.ws), str(path))
+    done = import_scan(session.ws, session.actor, session.now_iso(), scan, media, progress)
+    return ImportResult(
+        imported=done.imported,
+        skipped=done.skipped,
+        media_stored=done.media_stored,
+        cases_created=list(done.cases_created),
+        cases_updated=list(done.cases_updated),
+    )
 
 
 #: the fields of a report that come from the file (compared on a repeated report_id)

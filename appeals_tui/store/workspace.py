@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from functools import partial, reduce
 from itertools import islice
@@ -23,16 +23,27 @@ from tinydb.queries import QueryInstance, QueryLike
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.domain.progress import Progress
-from appeals_tui.store import files, migrations
+from appeals_tui.store import files, migrations, staging
 from appeals_tui.store import journal as jf
 from appeals_tui.store.audit import GENESIS, VerifyResult
 from appeals_tui.store.index import Index, KeyFunc
 from appeals_tui.store.lock import FileLock
 from appeals_tui.store.ordered import one_bucket, order_key, rankable
-from appeals_tui.store.protocol import EVERYTHING, ChainHead, Filter, Group, Op, Order, Page, Rows
+from appeals_tui.store.protocol import (
+    EVERYTHING,
+    ChainHead,
+    Filter,
+    Group,
+    Op,
+    Order,
+    Page,
+    Rows,
+    Transaction,
+)
 from appeals_tui.store.replica import Replica
 from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
 from appeals_tui.store.schema import Table as TableDecl
+from appeals_tui.store.staging import WorkspaceStaging
 from appeals_tui.store.table import JournalDB, StateStorage
 from appeals_tui.store.tinyquery import (
     compile_filter,
@@ -475,6 +486,44 @@ class Workspace:
                     rep.commit(record)
                     if self._auto_compact and self._journal_too_big():
                         self._compact_after_commit()
+
+    def staging(self, actor: str) -> AbstractContextManager[WorkspaceStaging]:
+        """A staged write (protocol v5, store/staging.py): new records kept out of sight
+        in temp files until `publish` makes them visible at once."""
+        self._check_writable()
+        return staging.staging(self, actor)
+
+    def _publish_staged(
+        self, st: WorkspaceStaging, finish: Callable[[Transaction], None] | None
+    ) -> None:
+        """Under the workspace lock: run `finish` as a transaction's body, then write its
+        changes, the staged records and the events as one new snapshot."""
+        with self._mutex:
+            if self._txn is not None:
+                raise StoreError("a transaction is already open on this workspace")
+            with self._lock.exclusive():
+                rep = self._rep
+                rep.catch_up()
+                txn = Txn(rep, rep.meta, st.actor, self._clock, rep.last_seq, rep.last_hash)
+                self._txn = txn
+                try:
+                    st.ids.check(lambda prefix: int(txn.meta(f"next_id:{prefix}", 0) or 0))
+                    for prefix, last in st.ids.last.items():
+                        txn.set_meta(f"next_id:{prefix}", last)
+                    if finish is not None:
+                        finish(txn)
+                finally:
+                    self._txn = None
+                    txn._close()
+                record = txn._record(rep.next_r)
+                try:
+                    if record is not None:
+                        rep.apply(record)  # in memory only: the new snapshot holds it
+                    st.write_snapshot(rep)
+                finally:
+                    rep.reload()  # the new files, or (failed) the old ones as they were
+                if rep.snap is not None and rep.snap.sidecar is not None:
+                    rep.snap.sidecar.prune()
 
     def _compact_after_commit(self) -> None:
         """The commit is acknowledged already: a failed compaction must not undo that."""

@@ -15,11 +15,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -51,6 +51,9 @@ from appeals_tui.store.postgres.sqlbuild import (
 from appeals_tui.store.protocol import EVERYTHING, ChainHead, Doc, Filter, Group, Order, Page, Rows
 from appeals_tui.store.schema import SCHEMA, Type
 from appeals_tui.store.txn import check_names, copy_doc, updated_doc
+
+if TYPE_CHECKING:
+    from appeals_tui.store.postgres.staging import PgStaging
 
 T = TypeVar("T")
 
@@ -836,9 +839,19 @@ class PostgresStore:
             finally:
                 self._txn = None
 
-    def _take_writer_lock(self, conn: psycopg.Connection) -> tuple[ChainHead, dict[str, int]]:
+    def staging(self, actor: str) -> AbstractContextManager[PgStaging]:
+        """A staged write (protocol v5, staging.py): COPYed as it comes on a connection
+        of its own, visible to nobody until `publish` commits it with the chain."""
+        from appeals_tui.store.postgres.staging import staging
+
+        return staging(self, actor, max(self._lock_timeout, 60.0))
+
+    def _take_writer_lock(
+        self, conn: psycopg.Connection, begin: bool = True
+    ) -> tuple[ChainHead, dict[str, int]]:
         """Writers one at a time (the protocol's serialisation); busy too long: exit 4.
-        Returns the chain head and the id counters, read once the lock is held."""
+        Returns the chain head and the id counters, read once the lock is held.
+        `begin=False`: the connection is inside a transaction already (a staging)."""
         deadline = time.monotonic() + self._lock_timeout
         pause = 0.002
         query = (
@@ -850,7 +863,8 @@ class PostgresStore:
             "WHERE l.got) c ON true"
         )
         with conn.pipeline():
-            conn.execute("BEGIN")
+            if begin:
+                conn.execute("BEGIN")
             cur = conn.execute(query, (migrations.CHAIN_LOCK,))
         while True:
             got = cur.fetchone()
