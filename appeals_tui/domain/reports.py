@@ -440,13 +440,13 @@ class ReportScan:
 
     path: Path
     limits: ImportLimits
-    lines: array = field(default_factory=lambda: array("L"))
-    starts: array = field(default_factory=lambda: array("Q"))
-    ends: array = field(default_factory=lambda: array("Q"))
-    ids: array = field(default_factory=lambda: array("Q"))
-    subjects: array = field(default_factory=lambda: array("Q"))
+    lines: array[int] = field(default_factory=lambda: array("L"))
+    starts: array[int] = field(default_factory=lambda: array("Q"))
+    ends: array[int] = field(default_factory=lambda: array("Q"))
+    ids: array[int] = field(default_factory=lambda: array("Q"))
+    subjects: array[int] = field(default_factory=lambda: array("Q"))
     #: reported_at in microseconds since 1970 (UTC)
-    times: array = field(default_factory=lambda: array("q"))
+    times: array[int] = field(default_factory=lambda: array("q"))
 
     def __len__(self) -> int:
         return len(self.lines)
