@@ -231,9 +231,7 @@ def test_migration_extracts_contacts_for_existing_workspaces(tmp_path):
 
 @pytest.mark.parametrize("scan", [200, 0])
 @pytest.mark.parametrize("limit", [1, 2, 10])
-def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(
-    net, monkeypatch, limit, scan
-):
+def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(net, monkeypatch, limit, scan):
     """Past FEW_ACCOUNTS linked accounts the store's ranking is read instead of every
     linked account's decisions (its top LINKED_SCAN, else with the other accounts
     passed over): the same list."""

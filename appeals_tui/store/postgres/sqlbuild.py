@@ -146,7 +146,7 @@ def value_expr(spec: TableSpec, name: str) -> Composed:
     if name == INSERTED:
         return sql.Identifier("ins")
     q = qcol(spec, name)
-    col = sql.Identifier(q.column)
+    col: sql.Composable = sql.Identifier(q.column)
     if q.multi:
         col = sql.SQL('(SELECT min(v COLLATE "C") FROM unnest({}) AS v)').format(col)
         return col
@@ -154,7 +154,7 @@ def value_expr(spec: TableSpec, name: str) -> Composed:
 
 
 def order_sql(spec: TableSpec, order: Sequence[Order]) -> Composed:
-    terms = []
+    terms: list[sql.Composable] = []
     for o in order:
         if o.field == INSERTED:  # never null: plain order, which the ins index reads
             terms.append(sql.SQL("ins DESC" if o.descending else "ins ASC"))
