@@ -40,7 +40,7 @@ from appeals_tui.store.protocol import (
     Rows,
     Transaction,
 )
-from appeals_tui.store.replica import Replica
+from appeals_tui.store.replica import IndexSpec, Replica
 from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
 from appeals_tui.store.schema import Table as TableDecl
 from appeals_tui.store.staging import WorkspaceStaging
@@ -650,18 +650,18 @@ class Workspace:
         rep = self._rep
         with self._mutex:
             self.refresh()
-            wanted = [
+            wanted: list[IndexSpec] = [
                 (t.name, f.name, f.getter, f.multi, None) for t in SCHEMA.tables for f in t.indexed
             ]
             for r in SCHEMA.rankings:
-                keys, order = self._ranking_funcs(r.name)
-                wanted.append((r.table, f"ranking:{r.name}", keys, True, order))
-            for table, order in self.SAVED_ORDERS:
+                keys, rank_order_of = self._ranking_funcs(r.name)
+                wanted.append((r.table, f"ranking:{r.name}", keys, True, rank_order_of))
+            for table, saved in self.SAVED_ORDERS:
                 lazy = rep.lazy.get(table)
                 t = SCHEMA.table(table)
-                if lazy is not None and rankable(t, order):
-                    ranks = order_key(t, order, lazy.position)
-                    wanted.append((table, _order_name(order), one_bucket, False, ranks))
+                if lazy is not None and rankable(t, saved):
+                    ranks = order_key(t, saved, lazy.position)
+                    wanted.append((table, _order_name(saved), one_bucket, False, ranks))
             for lazy in rep.lazy.values():
                 lazy.key_names()  # keys.<table>
             built = rep.save_indexes(wanted)
