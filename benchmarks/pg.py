@@ -9,6 +9,7 @@ role create databases and roles (a throwaway cluster's superuser does).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -19,9 +20,9 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import sql
 
-from appeals_tui.store.transfer import transfer
 from benchmarks.bench import _child, _measure_in_child, machine
 from benchmarks.build import build_workspace
+from benchmarks.pg_build import copy_scaled
 
 __all__ = ["run_pg", "PG_BUDGETS", "format_pg_table"]
 
@@ -52,27 +53,72 @@ def _fresh_database(url: str, name: str) -> str:
     return _database_url(url, name)
 
 
+def _decisions_in(url: str) -> int:
+    try:
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT count(*) FROM decisions").fetchone()
+            return int(row[0]) if row else 0
+    except psycopg.Error:
+        return 0
+
+
 def _one(
-    url: str, decisions: int, samples: int, root: Path, imports: int, embedded: bool
+    url: str,
+    decisions: int,
+    samples: int,
+    root: Path,
+    imports: int,
+    embedded: bool,
+    source: Path | None = None,
 ) -> dict[str, Any]:
+    """Build (or reuse) the database of `decisions` and measure it.
+
+    With `source` (a kept workspace of M decisions), the database holds N/M renumbered
+    copies of it, loaded with COPY (`benchmarks.pg_build`), and an existing
+    `appeals_bench_N` database with that many decisions is reused; the TinyDB figures are
+    then those of a copy of `source` itself. Without it, N decisions are built with the
+    embedded builder and copied over once."""
     out: dict[str, Any] = {"decisions": decisions}
-    path = root / f"ws-{decisions}"
-    shutil.rmtree(path, ignore_errors=True)
-    t = time.perf_counter()
-    build_workspace(path, decisions, max(samples + 50, decisions // 50))
-    out["build_embedded_s"] = round(time.perf_counter() - t, 1)
-    target = _fresh_database(url, f"appeals_bench_{decisions}")
-    t = time.perf_counter()
-    moved = transfer(str(path), target)
-    seconds = time.perf_counter() - t
-    rows = sum(moved.counts.values()) + moved.events
-    out["copy_in"] = {
-        "seconds": round(seconds, 1),
-        "rows": rows,
-        "rows_per_s": round(rows / seconds),
-        "counts": moved.counts,
-        "events": moved.events,
-    }
+    name = f"appeals_bench_{decisions}"
+    target = _database_url(url, name)
+    if source is not None:
+        per = _count_decisions(source)
+        copies = max(1, round(decisions / per))
+        out["built_from"] = {"workspace": str(source), "decisions": per, "copies": copies}
+        path = root / "embedded"
+        shutil.copytree(source, path)
+        if _decisions_in(target) != per * copies:
+            target = _fresh_database(url, name)
+            t = time.perf_counter()
+            counts = copy_scaled(source, target, copies)
+            seconds = time.perf_counter() - t
+            rows = sum(counts.values())
+            out["copy_in"] = {
+                "seconds": round(seconds, 1),
+                "rows": rows,
+                "rows_per_s": round(rows / seconds),
+                "counts": counts,
+            }
+        else:
+            out["copy_in"] = {"reused": True}
+        out["decisions"] = _decisions_in(target)
+    else:
+        path = root / f"ws-{decisions}"
+        shutil.rmtree(path, ignore_errors=True)
+        t = time.perf_counter()
+        build_workspace(path, decisions, max(samples + 50, decisions // 50))
+        out["build_embedded_s"] = round(time.perf_counter() - t, 1)
+        target = _fresh_database(url, name)
+        t = time.perf_counter()
+        counts = copy_scaled(path, target, 1)  # COPY; each bench user logs in as itself
+        seconds = time.perf_counter() - t
+        rows = sum(counts.values())
+        out["copy_in"] = {
+            "seconds": round(seconds, 1),
+            "rows": rows,
+            "rows_per_s": round(rows / seconds),
+            "counts": counts,
+        }
     out["postgresql"] = _child(
         "benchmarks.pg_measure", {"url": target, "samples": samples, "import": imports}
     )
@@ -80,15 +126,22 @@ def _one(
         row = conn.execute(
             "SELECT case_id FROM cases WHERE status = 'open' ORDER BY ins DESC LIMIT 1"
         ).fetchone()
-        out["database_mb"] = round(
-            conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20, 1
-        )
-    out["cli"] = _child("benchmarks.pg_measure", {"url": target, "cli_case": row[0]})
+        size = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        out["database_mb"] = round(size[0] / 2**20, 1) if size else 0.0
+    out["cli"] = _child("benchmarks.pg_measure", {"url": target, "cli_case": row[0] if row else ""})
     if embedded:
         ops = ["open", "decide", "history", "precedents", "stats", "list_cases"]
         out["embedded"] = _measure_in_child(path, samples, ops)
+        out["embedded_decisions"] = _count_decisions(path)
     shutil.rmtree(path, ignore_errors=True)
     return out
+
+
+def _count_decisions(path: Path) -> int:
+    from appeals_tui.store.workspace import Workspace
+
+    with Workspace.open(path) as ws:
+        return ws.count("decisions")
 
 
 def run_pg(
@@ -98,13 +151,15 @@ def run_pg(
     samples: int | None = None,
     baseline_at: int = 10_000,
     imports: int = 100_000,
+    source: Path | None = None,
 ) -> dict[str, Any]:
     samples = samples or max(10, min(200, decisions // 10))
     root = Path(tempfile.mkdtemp(prefix="appeals-pgbench-"))
     result: dict[str, Any] = {"machine": machine(), "budgets": PG_BUDGETS}
+    result["load_avg"] = {"before": os.getloadavg()}
     started = time.perf_counter()
     try:
-        result["main"] = _one(url, decisions, samples, root, imports, embedded=True)
+        result["main"] = _one(url, decisions, samples, root, imports, True, source)
         if decisions > baseline_at:
             result["baseline"] = _one(url, baseline_at, samples, root, 0, embedded=False)
             a = result["main"]["postgresql"]["decide"]["p95_ms"]
@@ -113,6 +168,7 @@ def run_pg(
     finally:
         shutil.rmtree(root, ignore_errors=True)
     result["total_s"] = round(time.perf_counter() - started, 1)
+    result["load_avg"]["after"] = os.getloadavg()
     return result
 
 
@@ -125,7 +181,8 @@ def format_pg_table(result: dict[str, Any]) -> str:
         return "—" if not d else f"{d[key]:.1f}"
 
     lines = [
-        f"| at {n:,} decisions | PostgreSQL | TinyDB workspace | budget (PostgreSQL) |",
+        f"| at {n:,} decisions | PostgreSQL | TinyDB workspace "
+        f"({main.get('embedded_decisions', n):,}) | budget (PostgreSQL) |",
         "|---|---|---|---|",
         f"| one decide, p95 (ms) | {ms(pg['decide'])} | {ms(emb.get('decide'))} | < 20 |",
         f"| decide p95 ÷ p95 at {result.get('baseline', {}).get('decisions', '—')} | "
@@ -152,9 +209,20 @@ def format_pg_table(result: dict[str, Any]) -> str:
             f"| import {imp['reports']:,} reports (reports/s) | {imp['reports_per_s']:,} | | ≥ 10,000 |"
         )
     copy = main["copy_in"]
-    lines.append(
-        f"| migrate into PostgreSQL (COPY), rows/s | {copy['rows_per_s']:,} "
-        f"({copy['rows']:,} rows in {copy['seconds']} s) | | |"
-    )
+    if "rows_per_s" in copy:
+        lines.append(
+            f"| load with COPY, rows/s | {copy['rows_per_s']:,} "
+            f"({copy['rows']:,} rows in {copy['seconds']} s) | | |"
+        )
     lines.append(f"| database size (MB) | {main['database_mb']} | | |")
+    m = result["machine"]
+    loads = result.get("load_avg", {})
+    lines.append(
+        f"\n{m['cpu']}, {m['cores']} cores, Python {m['python']}; load average (1/5/15 min) "
+        f"before {_loads(loads.get('before', ()))}, after {_loads(loads.get('after', ()))}"
+    )
     return "\n".join(lines)
+
+
+def _loads(values: Any) -> str:
+    return "/".join(f"{x:.1f}" for x in values) or "—"

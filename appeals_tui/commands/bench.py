@@ -44,6 +44,15 @@ from ..cli import common, emit, opt, wants_json
     help="With --cli: folder holding the kept 1k workspace (default: --workdir).",
 )
 @click.option(
+    "--from-workspace",
+    "source",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --database: load the N decisions as renumbered copies of this kept "
+    "workspace with COPY (and measure it beside them); an appeals_bench_N database "
+    "already holding them is reused.",
+)
+@click.option(
     "--runs",
     type=click.IntRange(min=1),
     default=3,
@@ -62,6 +71,7 @@ def bench_cmd(
     cli_mode: bool,
     baseline: Path | None,
     runs: int,
+    source: Path | None = None,
     media_only: bool = False,
 ) -> None:
     """Benchmark decide, open, history, precedents and stats at N decisions.
@@ -81,7 +91,7 @@ def bench_cmd(
             figures = run_media(samples=samples or 20)
             emit(ctx, figures, None if wants_json(ctx) else format_media(figures))
             return
-        result = run_pg(url, n, samples=samples)
+        result = run_pg(url, n, samples=samples, source=source)
         emit(ctx, result, None if wants_json(ctx) else format_pg_table(result))
         return
     try:
