@@ -64,7 +64,7 @@ def _index(
     found = src.load(name)
     if found is None:
         return
-    dst.save(name, Index.carry(found[1], changed.get(table, {})), table=table)
+    dst.save(name, Index.carry(bytes(found[1]), changed.get(table, {})), table=table)
 
 
 def _keys(
@@ -83,7 +83,7 @@ def _keys(
     found = src.load(name)
     if found is None:
         return
-    dst.save(name, KeyMap.moved(found[1], now[2] - was[2]))
+    dst.save(name, KeyMap.moved(bytes(found[1]), now[2] - was[2]))
 
 
 def _events(

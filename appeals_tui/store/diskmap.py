@@ -37,7 +37,7 @@ class DiskMap:
 
     __slots__ = ("n", "key_off", "val_off", "keys", "vals")
 
-    def __init__(self, blob: bytes) -> None:
+    def __init__(self, blob: bytes | memoryview) -> None:
         view = memoryview(blob)
         self.n = n = int(view[:8].cast("Q")[0])
         a = 8

@@ -294,7 +294,7 @@ class Index:
         head = orjson.dumps(sorted(pending))
         return len(head).to_bytes(8, "little") + head + encode_map(rows)
 
-    def load(self, payload: bytes, names: KeyMap, pending: Iterable[str]) -> None:
+    def load(self, payload: bytes | memoryview, names: KeyMap, pending: Iterable[str]) -> None:
         """Open a saved copy (read per value, in place); then every key of `pending`
         and of the copy's own pending list is filed again from its current doc."""
         cut = 8 + int.from_bytes(payload[:8], "little")

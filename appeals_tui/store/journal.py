@@ -291,7 +291,7 @@ def encode_entities(entities: dict[str, Any] | EntityIndex, starts: Sequence[int
     return len(offsets).to_bytes(8, "little") + offsets.tobytes() + body
 
 
-def decode_entities(payload: bytes) -> tuple[EntityIndex, Sequence[int]]:
+def decode_entities(payload: bytes | memoryview) -> tuple[EntityIndex, Sequence[int]]:
     n = int.from_bytes(payload[:8], "little")
     end = 8 + 8 * n
     starts = memoryview(payload)[8:end].cast("Q")

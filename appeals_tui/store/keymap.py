@@ -80,7 +80,7 @@ class KeyMap:
         return payload[:8] + moved.tobytes() + payload[end:]
 
     @classmethod
-    def load(cls, payload: bytes) -> KeyMap:
+    def load(cls, payload: bytes | memoryview) -> KeyMap:
         view = memoryview(payload)
         n = int(view[:8].cast("Q")[0])
         a = 8

@@ -112,7 +112,7 @@ class SidecarDir:
     def _path(self, name: str) -> Path:
         return self.dir / f"{_safe(self.tag)}.{_safe(name)}"
 
-    def load(self, name: str) -> tuple[dict[str, Any], bytes] | None:
+    def load(self, name: str) -> tuple[dict[str, Any], memoryview] | None:
         """(header, payload) of a valid file for this snapshot, else None."""
         try:
             data = self._path(name).read_bytes()
@@ -134,7 +134,7 @@ class SidecarDir:
             or header.get("crc") != zlib.crc32(payload)
         ):
             return None
-        return header, bytes(payload)
+        return header, payload  # a view of the file's bytes: not copied again
 
     def save(self, name: str, payload: bytes, **info: Any) -> None:
         """Write atomically; a failure (read-only folder, full disk) only costs a rebuild."""
