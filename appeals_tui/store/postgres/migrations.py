@@ -338,7 +338,10 @@ GRANT EXECUTE ON FUNCTION appeals_sync_login(text, text[]) TO appeals_admin;
 #:   `Store.top` reads it: v1's index lacked jurisdiction and put NULLs first, so at 1M
 #:   decisions each `top` sorted a whole partition (~250 ms; now ~0.1 ms);
 #: - a moderator's history newest first (by insertion): a page, not every match;
-#: - the queue's default order ("priority", services/cases.py).
+#: - the queue's default order ("priority", services/cases.py);
+#: - cases by subject id alone, as imports look them up (`subject.subject_id`, the
+#:   declared index): v1's (platform, subject_type, subject_id) index made each lookup
+#:   scan the whole index, 184 ms at 1M cases per imported subject.
 _READING_ORDER = """
 CREATE INDEX IF NOT EXISTS decisions_ranking ON decisions (
     factor_mask, q_canonical, jurisdiction,
@@ -349,6 +352,7 @@ CREATE INDEX IF NOT EXISTS decisions_moderator_ins ON decisions (moderator, ins 
 CREATE INDEX IF NOT EXISTS cases_priority ON cases (
     q_priority DESC NULLS LAST, first_reported_at ASC NULLS FIRST, ins
 );
+CREATE INDEX IF NOT EXISTS cases_subject_id ON cases (subject_id, ins);
 """
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -412,6 +416,7 @@ def reading_order_missing(conn: psycopg.Connection) -> bool:
         "SELECT to_regclass('decisions_ranking') IS NULL"
         " OR to_regclass('decisions_moderator_ins') IS NULL"
         " OR to_regclass('cases_priority') IS NULL"
+        " OR to_regclass('cases_subject_id') IS NULL"
     ).fetchone()
     return bool(row and row[0])
 

@@ -38,7 +38,12 @@ def test_a_database_made_before_the_reading_order_indexes_gains_them_on_open(pg_
 
     create_store(pg_url).close()
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        for name in ("decisions_ranking", "decisions_moderator_ins", "cases_priority"):
+        for name in (
+            "decisions_ranking",
+            "decisions_moderator_ins",
+            "cases_priority",
+            "cases_subject_id",
+        ):
             conn.execute(f"DROP INDEX {name}")  # noqa: S608 - fixed names
         assert migrations.reading_order_missing(conn)
     open_store(pg_url).close()
