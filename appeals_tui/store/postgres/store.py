@@ -433,7 +433,7 @@ class PostgresStore:
         #: what the CLI prints before a command (the embedded store warns of file modes)
         self.warnings: list[str] = []
         self._seen_seq: int | None = None
-        #: (table, field) -> (commit counter, its distinct values): see `distinct`
+        #: (table, field) -> (last `ins` seen, its distinct values): see `distinct`
         self._distinct: dict[tuple[str, str], tuple[int, list[Any]]] = {}
         self._login: str | None = None
         self._conn: psycopg.Connection | None = connect(url, autocommit=True)
@@ -728,23 +728,36 @@ class PostgresStore:
         stmt = sql.SQL(
             "SELECT v FROM (SELECT DISTINCT {} AS v FROM {}{}) d WHERE v IS NOT NULL ORDER BY v{}"
         ).format(value, _from(spec), cond, collate)
-        if where:
+        if where or table != "decisions" or not q.field.indexed:
             rows = self._read(lambda c: c.execute(stmt, params).fetchall())
             return [_plain(r[0]) for r in rows]
 
-        # A whole column's values (precedents ask for the factor masks, clause ids and
-        # jurisdictions in use on every call) scan the table: at 1M decisions a second
-        # or more. Kept until the commit counter moves (one indexed read to check).
-        def read(c: psycopg.Connection) -> tuple[int, list[Any]]:
-            row = c.execute("SELECT n FROM counters WHERE prefix = %s", (COMMITS,)).fetchone()
-            stamp = int(row[0]) if row else 0
-            hit = self._distinct.get((table, field))
-            if hit is not None and hit[0] == stamp:
-                return hit
-            return stamp, [_plain(r[0]) for r in c.execute(stmt, params).fetchall()]
+        # A whole indexed column's values (precedents ask for the factor masks, clause ids
+        # and jurisdictions in use on every call, decide included) scan the table: a
+        # second or more each at 1M decisions. Decisions are never deleted and their
+        # indexed fields never change once written (only outcome, supersession and the
+        # canonical mark are updated), so the values seen so far stay; only rows
+        # inserted since (`ins` above the last one seen) are asked about. Not for other
+        # tables: a case's media and a case_links record's contacts grow.
+        since_stmt = sql.SQL("SELECT DISTINCT {} AS v FROM {} WHERE ins > %s").format(
+            value, _from(spec)
+        )
+        last_stmt = sql.SQL("SELECT max(ins) FROM {}").format(_from(spec))
 
-        stamp, values = self._read(read)
-        self._distinct[(table, field)] = (stamp, values)
+        def read(c: psycopg.Connection) -> tuple[int, list[Any]]:
+            row = c.execute(last_stmt).fetchone()
+            last = int(row[0]) if row and row[0] is not None else 0
+            hit = self._distinct.get((table, field))
+            if hit is None:
+                return last, [_plain(r[0]) for r in c.execute(stmt, params).fetchall()]
+            if hit[0] >= last:
+                return hit
+            new = [_plain(r[0]) for r in c.execute(since_stmt, (hit[0],)).fetchall()]
+            fresh = {v for v in new if v is not None} - set(hit[1])
+            return last, sorted([*hit[1], *fresh]) if fresh else hit[1]
+
+        seen, values = self._read(read)
+        self._distinct[(table, field)] = (seen, values)
         return list(values)
 
     def aggregate(

@@ -211,3 +211,24 @@ def test_undeclared_names_are_refused(decided: Store) -> None:
         decided.query("no_such_table")
     with pytest.raises(StoreError):
         decided.query("decisions", [Filter("decided_at", Op.LT, "not a time")])
+
+
+def test_distinct_values_follow_inserts_and_updates(decided: Store) -> None:
+    """A backend may keep distinct values between calls (PostgreSQL does for decisions'
+    indexed fields): a later insert's values show; updated fields are not kept stale."""
+    assert decided.distinct("decisions", "clause_ids") == ["CSS-1", "CSS-2", "KR-1"]
+    assert decided.distinct("decisions", "moderator") == ["ana", "jun", "minji"]
+    assert decided.distinct("decisions", "appeal_outcome") == []
+    with decided.transaction("alice") as txn:
+        txn.insert(
+            "decisions",
+            "D-000099",
+            {"decision_id": "D-000099", "case_id": "C-9", "moderator": "zoe", "action": "label",
+             "clauses": [{"id": "AAA-1", "version": 1}], "factor_mask": 7,
+             "decided_at": "2026-11-20T00:00:00+00:00"},
+        )  # fmt: skip
+        txn.update("decisions", "D-000001", {"appeal_outcome": "upheld"})
+    assert decided.distinct("decisions", "clause_ids") == ["AAA-1", "CSS-1", "CSS-2", "KR-1"]
+    assert decided.distinct("decisions", "moderator") == ["ana", "jun", "minji", "zoe"]
+    assert decided.distinct("decisions", "factor_mask") == [1, 7]
+    assert decided.distinct("decisions", "appeal_outcome") == ["upheld"]
