@@ -125,7 +125,7 @@ def canonical_cmd(ctx: click.Context, decision_id: str, unmark: bool, reason: st
     from ..services.decisions import set_canonical
 
     doc = set_canonical(session(ctx), decision_id, not unmark, reason)
-    emit(ctx, doc, f"{decision_id} {'is now' if doc['canonical'] else 'is no longer'} canonical")
+    emit(ctx, doc, f"{decision_id} {'is now' if doc.canonical else 'is no longer'} canonical")
 
 
 def register(cli: click.Group) -> None:

@@ -77,15 +77,16 @@ class Divergence:
         return "; ".join(parts)
 
 
-def get_decision(session: Session, decision_id: str) -> dict[str, Any]:
+def get_decision(session: Session, decision_id: str) -> Decision:
     doc = session.ws.get("decisions", decision_id)
     if doc is None:
         raise NotFound(f"decision '{decision_id}' not found")
-    return doc
+    return Decision.from_dict(doc)
 
 
-def decisions_for_case(session: Session, case_id: str) -> list[dict[str, Any]]:
-    return sorted(session.ws.lookup("decisions", "case_id", case_id), key=lambda d: d["decided_at"])
+def decisions_for_case(session: Session, case_id: str) -> list[Decision]:
+    docs = session.ws.lookup("decisions", "case_id", case_id)
+    return [Decision.from_dict(d) for d in sorted(docs, key=lambda d: d["decided_at"])]
 
 
 def guidance_for(
@@ -301,7 +302,7 @@ def decide(
 
 def set_canonical(
     session: Session, decision_id: str, canonical: bool, reason: str = ""
-) -> dict[str, Any]:
+) -> Decision:
     """Leads mark the decision that borderline cases should follow (or withdraw the mark)."""
     require_lead(session, "mark canonical precedents")
     with session.ws.transaction(session.actor) as txn:
@@ -320,4 +321,4 @@ def set_canonical(
             f"decision:{decision_id}",
             {"reason": clean_text(reason)},
         )
-    return updated
+    return Decision.from_dict(updated)

@@ -26,6 +26,7 @@ from textual.widgets import (
 )
 
 from ...domain.errors import ConflictError
+from ...domain.models import Appeal
 from ...services.appeal_review import ACTIONS, review_file
 from ...services.appeals import claim_appeal, resolve_appeal
 from ...services.cases import add_note
@@ -225,9 +226,9 @@ class ReviewScreen(AppealsScreen):
             writes=True,
         )
 
-    def _resolved(self, doc: dict[str, Any]) -> None:
-        extra = f"; new decision {doc['new_decision_id']}" if doc.get("new_decision_id") else ""
-        self.notify(f"{self.appeal_id} {doc['outcome']}{extra}", title="Appeal resolved")
+    def _resolved(self, appeal: Appeal) -> None:
+        extra = f"; new decision {appeal.new_decision_id}" if appeal.new_decision_id else ""
+        self.notify(f"{self.appeal_id} {appeal.outcome}{extra}", title="Appeal resolved")
         self.action_reload()
 
         def answer(yes: bool | None) -> None:
