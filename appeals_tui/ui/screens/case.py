@@ -236,14 +236,23 @@ class CaseScreen(AppealsScreen):
             if case is not None:
                 self.notify(f"Escalated {case['case_id']} to a lead", markup=False)
 
-        def submit(note: str) -> dict[str, Any]:
-            return cases.escalate(self.session, self.case_id, note, self.version)
+        def save(prompt: TextPrompt, note: str, _choice: str | None) -> None:
+            self.call(
+                cases.escalate,
+                self.session,
+                self.case_id,
+                note,
+                self.version,
+                done=prompt.dismiss,
+                failed=prompt.show_error,
+                writes=True,
+            )
 
         self.app.push_screen(
             TextPrompt(
                 f"Escalate {self.case_id}",
                 "Say in a sentence what a lead should look at.",
-                submit,
+                save,
                 button="Escalate",
             ),
             callback=done,
@@ -254,12 +263,20 @@ class CaseScreen(AppealsScreen):
             if note is not None:
                 self.notify(f"Note {note['note_id']} added", markup=False)
 
-        def submit(text: str) -> dict[str, Any]:
-            return cases.add_note(self.session, f"case:{self.case_id}", text)
+        def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
+            self.call(
+                cases.add_note,
+                self.session,
+                f"case:{self.case_id}",
+                text,
+                done=prompt.dismiss,
+                failed=prompt.show_error,
+                writes=True,
+            )
 
         self.app.push_screen(
             TextPrompt(
-                f"Private note on {self.case_id}", "Only moderators and leads see notes.", submit
+                f"Private note on {self.case_id}", "Only moderators and leads see notes.", save
             ),
             callback=done,
         )
