@@ -336,32 +336,47 @@ class PolicyLibrary:
 
             folder = data_dir() / "policy"
         folder = Path(folder)
+        from appeals_tui.domain.policy_loader import read_json
+
+        problems: list[str] = []
+        raw = {name: read_json(folder / name, problems) for name in FILES}
+        return cls.from_files(raw, f"policy library in {folder}", problems)
+
+    @classmethod
+    def from_files(
+        cls, raw: Mapping[str, Any], where: str, problems: list[str] | None = None
+    ) -> PolicyLibrary:
+        """The library from the decoded contents of its FILES (a workspace's published
+        version, a merged draft); ValidationError names every problem, `where` first."""
         from appeals_tui.domain.policy_loader import (
             parse_clauses,
             parse_rubric,
             parse_similarity,
             parse_sor,
-            read_json,
         )
 
-        problems: list[str] = []
-        raw = {name: read_json(folder / name, problems) for name in FILES}
-        clauses, library_version = parse_clauses(raw["clauses.json"], problems)
+        problems = list(problems or [])
+        for name in FILES:
+            if name not in raw:
+                problems.append(f"{name}: file missing")
+            elif raw[name] is not None and not isinstance(raw[name], dict):
+                problems.append(f"{name}: top level must be an object")
+        files = {n: raw[n] if isinstance(raw.get(n), dict) else None for n in FILES}
+        clauses, library_version = parse_clauses(files["clauses.json"], problems)
         by_id: dict[str, list[Clause]] = {}
         for c in clauses:
             by_id.setdefault(c.id, []).append(c)
         latest = {k: max(v, key=lambda c: c.version) for k, v in by_id.items()}
-        factors, rules, rubric_version = parse_rubric(raw["rubric.json"], latest, problems)
+        factors, rules, rubric_version = parse_rubric(files["rubric.json"], latest, problems)
         similarity = (
-            parse_similarity(raw["rubric.json"].get("similarity"), problems)
-            if raw["rubric.json"] is not None
+            parse_similarity(files["rubric.json"].get("similarity"), problems)
+            if files["rubric.json"] is not None
             else None
         )
-        sor = parse_sor(raw["sor.json"], latest, problems)
+        sor = parse_sor(files["sor.json"], latest, problems)
         if problems:
             raise ValidationError(
-                f"policy library in {folder} is invalid ({len(problems)} problem"
-                f"{'s' if len(problems) != 1 else ''})",
+                f"{where} is invalid ({len(problems)} problem{'s' if len(problems) != 1 else ''})",
                 problems,
             )
         assert sor is not None
