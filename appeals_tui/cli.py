@@ -18,12 +18,26 @@ from typing import Any
 
 import click
 
-from .domain.errors import AppealsError
+from .domain.errors import AppealsError, ConflictError, PermissionDenied
 from .domain.text import visible
 from .jsonout import ReaderGone, write_json, write_json_rows
 from .paths import default_workspace_dir
 
 __all__ = ["cli", "main"]
+
+
+#: Exit status per error type (docs/cli.md); the first class in the error's MRO found
+#: here wins, so a lock that stays busy (a ConflictError and a StoreError) is 4.
+EXIT_CODES: dict[type[AppealsError], int] = {
+    PermissionDenied: 3,
+    ConflictError: 4,
+    AppealsError: 1,
+}
+
+
+def exit_code(exc: AppealsError) -> int:
+    """The CLI's exit status for a service error."""
+    return next(EXIT_CODES[k] for k in type(exc).__mro__ if k in EXIT_CODES)
 
 
 class AppealsGroup(click.Group):
@@ -34,7 +48,7 @@ class AppealsGroup(click.Group):
             return super().invoke(ctx)
         except AppealsError as exc:
             report_error(ctx, exc)
-            raise click.exceptions.Exit(exc.exit_code) from None
+            raise click.exceptions.Exit(exit_code(exc)) from None
         except (ReaderGone, BrokenPipeError):  # `| head` stopped reading: not an error
             _quiet_stdout()
             raise click.exceptions.Exit(0) from None
@@ -59,7 +73,7 @@ def report_error(ctx: click.Context, exc: AppealsError) -> None:
     problems = [str(p) for p in (getattr(exc, "problems", None) or [str(exc)])]
     headline = str(exc)
     if wants_json(ctx):
-        body = {"error": headline, "problems": problems, "exit": exc.exit_code}
+        body = {"error": headline, "problems": problems, "exit": exit_code(exc)}
         click.echo(json.dumps(body, ensure_ascii=False), err=True)
         return
     summary = (
@@ -183,7 +197,7 @@ def target(ctx: click.Context) -> Path | str:
     """Where the records are: `--database URL` if given, else the workspace folder."""
     url = opt(ctx, "database")
     if url:
-        from .store.factory import is_url
+        from .services.maintenance import is_url
 
         if not is_url(url):
             raise click.BadParameter(
@@ -199,10 +213,10 @@ def wants_json(ctx: click.Context) -> bool:
 
 def session(ctx: click.Context):
     """Open the workspace and identify the acting user (exit 3 if not on the roster)."""
+    from .services.maintenance import set_wait_notice
     from .services.session import Session, open_workspace
-    from .store import lock
 
-    lock.WAIT_NOTICE = lambda text: click.echo(visible(text, keep_newlines=False), err=True)
+    set_wait_notice(lambda text: click.echo(visible(text, keep_newlines=False), err=True))
     ws = open_workspace(target(ctx))
     for warning in getattr(ws, "warnings", ()):  # embedded: loose modes, read-only
         click.echo(f"warning: {visible(warning, keep_newlines=False)}", err=True)

@@ -27,9 +27,9 @@ from typing import Any
 import orjson
 
 from appeals_tui.domain.guidance import recommend
-from appeals_tui.domain.policy import load_default
 from appeals_tui.domain.reports import OPTIONAL_FIELDS, REQUIRED_FIELDS
 from appeals_tui.store import Workspace
+from appeals_tui.store.shipped import load_default
 from benchmarks.build import BENCH_NOW, LEADS, MODERATORS, Corpus
 
 __all__ = ["CliCommand", "CLI_COMMANDS", "run_cli", "format_cli_table"]

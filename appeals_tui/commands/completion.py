@@ -41,7 +41,7 @@ def _ids(prefix: str) -> Completer:
     def complete(
         ctx: click.Context, param: click.Parameter, incomplete: str
     ) -> list[CompletionItem]:
-        from ..store.peek import id_counters
+        from ..services.maintenance import id_counters
 
         highest = id_counters(_workspace(ctx)).get(prefix, 0)
         text = incomplete.strip().upper()
@@ -63,7 +63,7 @@ def _ids(prefix: str) -> Completer:
 
 
 def _clauses(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    from ..domain.policy import load_default
+    from ..services.session import load_default
 
     library = load_default()
     head, _, last = incomplete.rpartition(",")  # --clause CSS-3,KR-1

@@ -27,10 +27,10 @@ def migrate_cmd(ctx: click.Context, to: str) -> None:
     create tables and roles there (the database owner); copying out needs one that
     may read every table.
     """
-    from ..store.transfer import is_database, transfer
+    from ..services.maintenance import is_url, migrate_workspace
 
     source = target(ctx)
-    dest: str = to if is_database(to) else str(click.format_filename(to))
+    dest: str = to if is_url(to) else str(click.format_filename(to))
     progress = None
     bar = None
     if sys.stderr.isatty() and not wants_json(ctx):
@@ -46,7 +46,7 @@ def migrate_cmd(ctx: click.Context, to: str) -> None:
             bar.advance(tasks[what], n)
 
     try:
-        result = transfer(source, dest, progress)
+        result = migrate_workspace(source, dest, progress)
     finally:
         if bar is not None:
             bar.stop()

@@ -24,10 +24,10 @@ def init_cmd(ctx: click.Context, admin: str, group: str | None) -> None:
 
     path = target(ctx)
     if isinstance(path, str):  # a database: the roster admin becomes a database role
-        from ..store.postgres.connect import redact
+        from ..services.maintenance import redact_url
 
         init_workspace(path, admin).close()
-        shown = redact(path)
+        shown = redact_url(path)
         emit(ctx, {"workspace": shown, "admin": admin}, f"created {shown} (admin: {admin})")
         return
     init_workspace(path, admin, group=group).close()
@@ -119,27 +119,14 @@ def config_set(ctx: click.Context, key: str, value: str) -> None:
 def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
     """Check the audit chain and every record against it; exit 1 naming the first
     divergence. Keep the `--head` output elsewhere and check it with `--expect`."""
-    from ..domain.errors import ValidationError
-    from ..store.audit import parse_head
-    from ..store.factory import open_store, verify_store
+    from ..services.maintenance import verify_workspace
     from .progress import long_work
 
-    anchor = None
-    if expect is not None:
-        try:
-            anchor = parse_head(expect)
-        except ValueError as exc:
-            raise ValidationError(f"--expect {exc}") from None
     reading = frozenset({"verifying"})
     with long_work(ctx, "verifying", stopped="stopped; nothing changed", bytes_phases=reading) as p:
-        result = verify_store(target(ctx), expect=anchor, progress=p)
-    media_problems, media_checked = [], 0
-    if result.ok:
-        from ..services.media import verify_media
-
-        with open_store(target(ctx)) as ws:
-            media = verify_media(ws)
-        media_problems, media_checked = media.problems, media.checked
+        check = verify_workspace(target(ctx), expect, progress=p)
+    result = check.chain
+    media_problems, media_checked = check.media_problems, check.media_checked
     payload = {
         "ok": result.ok,
         "events_checked": result.events_checked,
@@ -151,13 +138,13 @@ def verify(ctx: click.Context, show_head: bool, expect: str | None) -> None:
         "id": result.record or None,
         "field": result.field or None,
         "media_checked": media_checked,
-        "media_problems": [p.problem for p in media_problems],
+        "media_problems": media_problems,
     }
     if result.ok and media_problems:
         if wants_json(ctx):
             emit(ctx, payload)
         for problem in media_problems:
-            click.echo(f"error: media: {problem.problem}", err=True)
+            click.echo(f"error: media: {problem}", err=True)
         raise click.exceptions.Exit(1)
     if result.ok:
         if show_head:

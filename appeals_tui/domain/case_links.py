@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from appeals_tui.domain.contacts import extract_contacts, merge_contacts
-from appeals_tui.domain.near_duplicates import default_settings, normalise, text_key
+from appeals_tui.domain.near_duplicates import normalise, text_key
 
 __all__ = ["case_text", "link_doc"]
 
@@ -22,11 +22,15 @@ def case_text(case: Mapping[str, Any]) -> str:
 
 
 def link_doc(
-    case: Mapping[str, Any], texts: Iterable[str | None] = (), contacts: Iterable[str] = ()
+    case: Mapping[str, Any],
+    texts: Iterable[str | None] = (),
+    contacts: Iterable[str] = (),
+    *,
+    min_length: int,
 ) -> dict[str, Any]:
     """The ``case_links`` record of `case`: contacts found in its own text and `texts`
     (its reports'), merged with `contacts` already known; the key of its text if the
-    text is long enough to compare."""
+    text has `min_length` characters (``networks.json``) to compare."""
     found = extract_contacts(
         [case.get("content_text"), case.get("media_description"), *texts],
         case.get("jurisdiction"),
@@ -36,5 +40,5 @@ def link_doc(
         "case_id": case["case_id"],
         "account": str((case.get("subject") or {}).get("account") or ""),
         "contacts": merge_contacts(contacts, found),
-        "text_key": text_key(norm) if len(norm) >= default_settings().min_length else None,
+        "text_key": text_key(norm) if len(norm) >= min_length else None,
     }

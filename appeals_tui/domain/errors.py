@@ -1,4 +1,5 @@
-"""Typed errors raised by services; the UI shows them, the CLI maps them to exit codes."""
+"""Typed errors raised by services; the UI shows them, the CLI maps them to exit codes
+(`appeals_tui.cli.EXIT_CODES`: what a type means to a shell is the CLI's business)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,11 @@ __all__ = [
 
 
 class AppealsError(Exception):
-    """Base of every error a user may see. `exit_code` is the CLI's exit status."""
-
-    exit_code = 1
+    """Base of every error a user may see."""
 
 
 class ValidationError(AppealsError):
     """Input or state is not acceptable; `problems` lists each one (field: problem)."""
-
-    exit_code = 1
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)
@@ -31,22 +28,14 @@ class ValidationError(AppealsError):
 class NotFound(AppealsError):
     """A referenced case, decision, appeal, user or clause does not exist."""
 
-    exit_code = 1
-
 
 class PermissionDenied(AppealsError):
     """The acting user may not do this (unknown user, wrong role, own decision)."""
-
-    exit_code = 3
 
 
 class ConflictError(AppealsError):
     """Someone else changed the record first (stale version or claimed by another)."""
 
-    exit_code = 4
-
 
 class StoreError(AppealsError):
     """The workspace on disk is missing, locked too long or damaged."""
-
-    exit_code = 1

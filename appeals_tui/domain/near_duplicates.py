@@ -5,19 +5,16 @@ episode number, so exact comparison misses it. Candidates are found cheaply by a
 bottom-k sketch (the k smallest hashes of the text's character shingles: texts
 that differ a little share most of them); each candidate pair is then confirmed by
 `rapidfuzz` (fuzz.ratio, the normalised Indel similarity) against `min_ratio`.
-Thresholds live in ``data/networks.json`` and are validated at load.
+Thresholds live in ``data/networks.json`` (read by `store.shipped`), validated here.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -26,8 +23,7 @@ from appeals_tui.domain.errors import ValidationError
 
 __all__ = [
     "NearDupSettings",
-    "load_settings",
-    "default_settings",
+    "parse_settings",
     "normalise",
     "text_key",
     "sketch",
@@ -55,15 +51,8 @@ _LIMITS: dict[str, tuple[type, float, float]] = {
 }
 
 
-def load_settings(path: Path) -> NearDupSettings:
-    """Read and validate ``networks.json``; every problem is named (``FILE: field: problem``)."""
-    name = path.name
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(
-            f"{name}: cannot read: {exc}", [f"{name}: cannot read: {exc}"]
-        ) from exc
+def parse_settings(name: str, data: Any) -> NearDupSettings:
+    """Validate parsed ``networks.json``; every problem is named (``FILE: field: problem``)."""
     section = data.get("near_duplicate") if isinstance(data, dict) else None
     if not isinstance(section, dict):
         msg = f"{name}: near_duplicate: missing or not an object"
@@ -90,13 +79,6 @@ def load_settings(path: Path) -> NearDupSettings:
     if problems:
         raise ValidationError(f"{name} is invalid ({len(problems)} problems)", problems)
     return NearDupSettings(**values)
-
-
-@functools.cache
-def default_settings() -> NearDupSettings:
-    from appeals_tui.paths import data_dir
-
-    return load_settings(data_dir() / "networks.json")
 
 
 def normalise(*texts: str | None) -> str:

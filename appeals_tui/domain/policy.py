@@ -14,11 +14,9 @@ Guidance-rule conditions are a tiny language over the rubric factors:
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from appeals_tui.domain.errors import NotFound, ValidationError
@@ -33,7 +31,7 @@ __all__ = [
     "Override",
     "SorMapping",
     "PolicyLibrary",
-    "load_default",
+    "FILES",
     "compile_condition",
     "condition_factors",
     "PROMOTION_ILLEGAL",
@@ -330,24 +328,12 @@ class PolicyLibrary:
     # -- loading ------------------------------------------------------------------
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> PolicyLibrary:
-        if folder is None:
-            from appeals_tui.paths import data_dir
+    def parse(cls, raw: Mapping[str, Any], where: str) -> PolicyLibrary:
+        """The library from its three parsed JSON files (``FILES`` -> object, or None
+        when a file could not be read; `read_problems` from the loader come first).
 
-            folder = data_dir() / "policy"
-        folder = Path(folder)
-        from appeals_tui.domain.policy_loader import read_json
-
-        problems: list[str] = []
-        raw = {name: read_json(folder / name, problems) for name in FILES}
-        return cls.from_files(raw, f"policy library in {folder}", problems)
-
-    @classmethod
-    def from_files(
-        cls, raw: Mapping[str, Any], where: str, problems: list[str] | None = None
-    ) -> PolicyLibrary:
-        """The library from the decoded contents of its FILES (a workspace's published
-        version, a merged draft); ValidationError names every problem, `where` first."""
+        Pure: the files are read by `appeals_tui.store.shipped.load_library`; `where`
+        names them in the error (a folder, or a draft being tried)."""
         from appeals_tui.domain.policy_loader import (
             parse_clauses,
             parse_rubric,
@@ -355,28 +341,22 @@ class PolicyLibrary:
             parse_sor,
         )
 
-        problems = list(problems or [])
-        for name in FILES:
-            if name not in raw:
-                problems.append(f"{name}: file missing")
-            elif raw[name] is not None and not isinstance(raw[name], dict):
-                problems.append(f"{name}: top level must be an object")
-        files = {n: raw[n] if isinstance(raw.get(n), dict) else None for n in FILES}
-        clauses, library_version = parse_clauses(files["clauses.json"], problems)
+        problems: list[str] = list(raw.get("read_problems") or ())
+        clauses, library_version = parse_clauses(raw.get("clauses.json"), problems)
         by_id: dict[str, list[Clause]] = {}
         for c in clauses:
             by_id.setdefault(c.id, []).append(c)
         latest = {k: max(v, key=lambda c: c.version) for k, v in by_id.items()}
-        factors, rules, rubric_version = parse_rubric(files["rubric.json"], latest, problems)
+        rubric = raw.get("rubric.json")
+        factors, rules, rubric_version = parse_rubric(rubric, latest, problems)
         similarity = (
-            parse_similarity(files["rubric.json"].get("similarity"), problems)
-            if files["rubric.json"] is not None
-            else None
+            parse_similarity(rubric.get("similarity"), problems) if rubric is not None else None
         )
-        sor = parse_sor(files["sor.json"], latest, problems)
+        sor = parse_sor(raw.get("sor.json"), latest, problems)
         if problems:
             raise ValidationError(
-                f"{where} is invalid ({len(problems)} problem{'s' if len(problems) != 1 else ''})",
+                f"policy library in {where} is invalid ({len(problems)} problem"
+                f"{'s' if len(problems) != 1 else ''})",
                 problems,
             )
         assert sor is not None
@@ -384,12 +364,6 @@ class PolicyLibrary:
 
 
 FILES = ("clauses.json", "rubric.json", "sor.json")
-
-
-@functools.cache
-def load_default() -> PolicyLibrary:
-    """The shipped library (cached for the process)."""
-    return PolicyLibrary.load()
 
 
 # --------------------------------------------------------------------------- parsing helpers

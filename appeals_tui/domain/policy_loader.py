@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from appeals_tui.domain.models import FACTORS
@@ -29,7 +28,7 @@ from appeals_tui.domain.policy import (
 from appeals_tui.domain.similarity import SimilarityWeights
 from appeals_tui.domain.sor_rules import parse_sor_rules
 
-__all__ = ["read_json", "parse_clauses", "parse_rubric", "parse_similarity", "parse_sor"]
+__all__ = ["parse_json_object", "parse_clauses", "parse_rubric", "parse_similarity", "parse_sor"]
 
 
 def _check_condition(cond: Any, where: str, problems: list[str]) -> None:
@@ -58,16 +57,8 @@ def _check_condition(cond: Any, where: str, problems: list[str]) -> None:
 # --------------------------------------------------------------------------- the library
 
 
-def read_json(path: Path, problems: list[str]) -> Any:
-    name = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(f"{name}: file missing")
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{name}: cannot read: {exc}")
-        return None
+def parse_json_object(name: str, text: str, problems: list[str]) -> Any:
+    """The JSON object in `text` (None, with the problem noted, if it is not one)."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -19,6 +19,7 @@ from ..domain.reports import (
     parse_report_file,
 )
 from ..store.protocol import Transaction as Txn
+from ..store.shipped import default_near_dup_settings
 from .media import MediaCollector, media_doc, media_store
 from .permissions import can
 from .session import Session
@@ -124,7 +125,12 @@ def report_texts(report: Report) -> tuple[str, ...]:
 def _store_links(txn: Txn, case: dict, texts: list[str]) -> None:
     """Insert or refresh the case's `case_links` record (contacts only ever grow)."""
     old = txn.get("case_links", case["case_id"])
-    doc = link_doc(case, texts, (old or {}).get("contacts") or ())
+    doc = link_doc(
+        case,
+        texts,
+        (old or {}).get("contacts") or (),
+        min_length=default_near_dup_settings().min_length,
+    )
     if old is None:
         txn.insert("case_links", case["case_id"], doc)
     elif any(old.get(k) != v for k, v in doc.items()):

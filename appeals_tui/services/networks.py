@@ -25,8 +25,9 @@ from typing import Any
 from ..domain.case_links import case_text
 from ..domain.contacts import contact_label
 from ..domain.errors import NotFound
-from ..domain.near_duplicates import NearDupSettings, default_settings, similar, sketch
+from ..domain.near_duplicates import NearDupSettings, similar, sketch
 from ..store.protocol import Doc, Store
+from ..store.shipped import default_near_dup_settings
 from .cases import get_case
 from .permissions import require_lead, require_role
 from .session import Session
@@ -102,7 +103,7 @@ def _near(store: Store) -> _NearDuplicates:
     with _NEAR_LOCK:
         state = _NEAR.get(store)
         if state is None:
-            state = _NEAR[store] = _NearDuplicates(default_settings())
+            state = _NEAR[store] = _NearDuplicates(default_near_dup_settings())
     state.sync(store)
     return state
 

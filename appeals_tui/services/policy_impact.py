@@ -119,7 +119,7 @@ def load_draft(
     if "similarity" in draft:
         merged["rubric.json"]["similarity"] = draft["similarity"]
     try:
-        library = PolicyLibrary.from_files(merged, f"draft {path.name}")
+        library = PolicyLibrary.parse(merged, f"draft {path.name}")
     except ValidationError as exc:
         raise ValidationError(
             f"draft {path.name} makes an invalid library ({_count(exc.problems)})",

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.errors import ConflictError, StoreError, ValidationError
-from ..domain.policy import FILES, PolicyLibrary, load_default
+from ..domain.policy import FILES, PolicyLibrary
 from ..domain.text import clean_text, is_meaningful
 from ..paths import data_dir
 from ..store.protocol import Order, Store
 from ..store.schema import INSERTED
+from ..store.shipped import load_default
 
 __all__ = [
     "CURRENT",
@@ -73,7 +74,7 @@ def shipped_files() -> dict[str, Any]:
 @functools.lru_cache(maxsize=8)
 def _parsed(version: str, digest: str, text: str) -> PolicyLibrary:
     """A stored library, parsed once per process (keyed by its content's digest)."""
-    return PolicyLibrary.from_files(json.loads(text), f"published policy library {version}")
+    return PolicyLibrary.parse(json.loads(text), f"published version {version}")
 
 
 def library_for(ws: Store) -> PolicyLibrary:

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from ..domain.errors import PermissionDenied
 from ..domain.models import Role, User
-from ..domain.policy import PolicyLibrary, load_default
+from ..domain.policy import PolicyLibrary
 from ..domain.timeutil import iso, utcnow
 from ..paths import default_workspace_dir
 from ..store.factory import open_store
 from ..store.protocol import Store
+from ..store.shipped import load_default
 from .policy_versions import library_for
 
 __all__ = [

@@ -13,12 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.domain.progress import Progress
 from appeals_tui.store.audit import check_head
 from appeals_tui.store.protocol import Store, VerifyResult
+
+if TYPE_CHECKING:
+    from appeals_tui.store.transfer import TransferResult
 
 __all__ = [
     "Backend",
@@ -28,6 +31,10 @@ __all__ = [
     "create_store",
     "store_exists",
     "verify_store",
+    "transfer_store",
+    "id_counters",
+    "redact_url",
+    "set_wait_notice",
 ]
 
 Clock = Callable[[], datetime]
@@ -125,3 +132,37 @@ def verify_store(
         if problem:
             result.ok, result.first_broken_seq, result.problem = False, expect[0], problem
     return result
+
+
+# -- whole-store operations for the front ends' maintenance commands -------------------
+# Each imports its module only when called, so opening one backend never loads the other.
+
+
+def transfer_store(
+    source: str | Path, target: str | Path, progress: Callable[[str, int], None] | None = None
+) -> TransferResult:
+    """Copy every record and the audit chain into an empty store of the other kind."""
+    from appeals_tui.store.transfer import transfer
+
+    return transfer(source, target, progress)
+
+
+def id_counters(directory: Path) -> dict[str, int]:
+    """The embedded workspace's id counters read straight from its files (shell completion)."""
+    from appeals_tui.store.peek import id_counters as peek
+
+    return peek(directory)
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from appeals_tui.store.postgres.connect import redact
+
+    return redact(url)
+
+
+def set_wait_notice(notice: Callable[[str], None] | None) -> None:
+    """Called once with a sentence when a wait for the workspace lock passes a second."""
+    from appeals_tui.store import lock
+
+    lock.WAIT_NOTICE = notice

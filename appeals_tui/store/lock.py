@@ -182,9 +182,7 @@ def _command(pid: str) -> str:
 
 
 class LockBusy(ConflictError, StoreError):
-    """The lock stayed held past the timeout: exit 4 ("busy, try again")."""
-
-    exit_code = 4
+    """The lock stayed held past the timeout: a conflict (exit 4, "busy, try again")."""
 
 
 #: called once with a sentence when a lock wait passes a second (the CLI prints it)

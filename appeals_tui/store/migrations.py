@@ -40,13 +40,16 @@ MIGRATIONS: dict[int, Callable[[Txn], None]] = {1: _attest_existing}
 def _case_links_2_to_3(txn: Txn) -> None:
     """Schema 3 keeps each case's normalised contacts and text key in `case_links`."""
     from appeals_tui.domain.case_links import link_doc
+    from appeals_tui.store.shipped import default_near_dup_settings
+
+    min_length = default_near_dup_settings().min_length
 
     for case in txn.all("cases"):
         if txn.get("case_links", case["case_id"]) is not None:
             continue
         reports = [txn.get("reports", rid) or {} for rid in case.get("report_ids") or ()]
         texts = [t for r in reports for t in (r.get("content_text"), r.get("media_description"))]
-        doc = link_doc(case, texts + [r.get("reason") for r in reports])
+        doc = link_doc(case, texts + [r.get("reason") for r in reports], min_length=min_length)
         txn.insert("case_links", case["case_id"], doc)
         txn.event("case.linked", f"case:{case['case_id']}", doc)
 

@@ -60,7 +60,7 @@ def test_enum_values(args, incomplete, expected):
 
 
 def test_clause_ids_from_the_policy_library():
-    from appeals_tui.domain.policy import load_default
+    from appeals_tui.store.shipped import load_default
 
     lib = load_default()
     ids = complete(["decide", "C-1", "--clause"], "")

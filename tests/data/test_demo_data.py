@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from appeals_tui.domain.models import FACTORS, Action, SubjectType
-from appeals_tui.domain.policy import load_default
 from appeals_tui.domain.reports import OPTIONAL_FIELDS, REQUIRED_FIELDS
+from appeals_tui.store.shipped import load_default
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 

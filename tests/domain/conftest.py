@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from appeals_tui.domain.models import FACTORS
-from appeals_tui.domain.policy import PolicyLibrary, load_default
+from appeals_tui.domain.policy import PolicyLibrary
+from appeals_tui.store.shipped import load_default
 
 
 @pytest.fixture(scope="session")

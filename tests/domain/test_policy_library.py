@@ -8,8 +8,8 @@ import pytest
 
 from appeals_tui.domain.errors import NotFound, ValidationError
 from appeals_tui.domain.models import FACTORS, Action, ClauseRef
-from appeals_tui.domain.policy import PolicyLibrary, load_default
 from appeals_tui.paths import data_dir
+from appeals_tui.store.shipped import load_default, load_library
 
 REQUIRED_IDS = {
     "CSS-0",
@@ -118,12 +118,12 @@ def _edit(folder: Path, name: str, fn) -> None:
 
 def _problems(folder: Path) -> list[str]:
     with pytest.raises(ValidationError) as e:
-        PolicyLibrary.load(folder)
+        load_library(folder)
     return e.value.problems
 
 
 def test_copy_loads(libdir):
-    assert PolicyLibrary.load(libdir).latest("CSS-4").version == 2
+    assert load_library(libdir).latest("CSS-4").version == 2
 
 
 def test_duplicate_id_version(libdir):

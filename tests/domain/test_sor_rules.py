@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from appeals_tui.domain.errors import ValidationError
-from appeals_tui.domain.policy import PolicyLibrary
 from appeals_tui.domain.sor_rules import validate_statement
 from appeals_tui.paths import data_dir
+from appeals_tui.store.shipped import load_library
 
 GOOD = {
     "decision_visibility": ["DECISION_VISIBILITY_CONTENT_REMOVED"],
@@ -309,7 +309,7 @@ def _edit_rules(folder: Path, fn) -> None:
 
 def test_a_changed_limit_is_a_data_change(libdir):
     _edit_rules(libdir, lambda d: d["database_rules"]["max_length"].update(decision_facts=10))
-    rules = PolicyLibrary.load(libdir).sor.rules
+    rules = load_library(libdir).sor.rules
     assert ("decision_facts", "max_length") in named(GOOD, rules)
 
 
@@ -322,7 +322,7 @@ def test_broken_rules_data_is_refused_when_loading(libdir):
 
     _edit_rules(libdir, spoil)
     with pytest.raises(ValidationError) as e:
-        PolicyLibrary.load(libdir)
+        load_library(libdir)
     text = "\n".join(e.value.problems)
     assert "database_rules.enums.category" in text
     assert "database_rules.other_fields.content_type_other" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appeals_tui.domain.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from appeals_tui.services import cases, decisions
+from appeals_tui.services import appeals, cases, decisions
 from appeals_tui.services.decisions import DecisionDraft
 from tests.conftest import GLAMOUR, case_for, factors
 
@@ -103,13 +103,24 @@ def test_divergence_from_identical_precedent_requires_reason(sessions):
 
 
 def test_overturned_precedent_not_binding(sessions):
-    minji = sessions("minji")
+    minji, daniel = sessions("minji"), sessions("daniel")
     d = decisions.decide(minji, case_for(minji, "S1"), draft())
-    with minji.ws.transaction("test") as txn:
-        txn.update(
-            "decisions", d.decision_id, {"appeal_outcome": "overturned", "superseded_by": "D-x"}
-        )
-    assert decisions.precedents_for(minji, dict(GLAMOUR)) == []
+    # positive control: while it stands, the decision is offered and binds a twin case
+    offered = [r.decision["decision_id"] for r in decisions.precedents_for(minji, dict(GLAMOUR))]
+    assert offered == [d.decision_id]
+    twin = minji.ws.get("cases", case_for(minji, "S2"))
+    standing = decisions.check_divergence(minji, twin, "label", dict(GLAMOUR), ["CSS-8"])
+    assert standing.from_precedent
+    appeal = appeals.file_appeal(minji, d.decision_id, "The comic is fiction with no promotion.")
+    done = appeals.resolve_appeal(
+        daniel,
+        appeal.appeal_id,
+        "overturned",
+        "No promotional element at all; the geo-block was not warranted here.",
+    )
+    offered = [r.decision["decision_id"] for r in decisions.precedents_for(minji, dict(GLAMOUR))]
+    assert d.decision_id not in offered
+    assert offered == [done["new_decision_id"]]  # the superseding decision stands instead
 
 
 def test_claimed_by_other_is_conflict(sessions):

@@ -11,7 +11,6 @@ import pytest
 
 from appeals_tui.domain.errors import ValidationError
 from appeals_tui.domain.models import Report
-from appeals_tui.domain.policy import PolicyLibrary
 from appeals_tui.domain.reports import ParsedReport
 from appeals_tui.domain.sor_rules import validate_statement
 from appeals_tui.paths import data_dir
@@ -20,6 +19,7 @@ from appeals_tui.services.decisions import DecisionDraft
 from appeals_tui.services.export import export_decisions, export_to_path
 from appeals_tui.services.session import Session
 from appeals_tui.store import Workspace
+from appeals_tui.store.shipped import load_library
 from tests.conftest import GLAMOUR, case_for, factors, report
 
 WHY = "Webtoon 'based on real stories' glamorizes the salon; 연락처 없음, no price."
@@ -119,7 +119,7 @@ def small_batches(mixed, tmp_path):
     sor = json.loads((folder / "sor.json").read_text(encoding="utf-8"))
     sor["database_rules"]["statements_per_request"] = 2
     (folder / "sor.json").write_text(json.dumps(sor, ensure_ascii=False), encoding="utf-8")
-    session = Session.open(lead.ws, "seoyeon", clock=lead.clock, library=PolicyLibrary.load(folder))
+    session = Session.open(lead.ws, "seoyeon", clock=lead.clock, library=load_library(folder))
     return session, made
 
 

@@ -6,10 +6,10 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from appeals_tui.domain.models import FACTORS
-from appeals_tui.domain.policy import load_default
 from appeals_tui.domain.similarity import SimilarityWeights, factor_mask, rank_precedents
 from appeals_tui.services.precedent_index import ranked_precedents
 from appeals_tui.store import Workspace
+from appeals_tui.store.shipped import load_default
 
 
 def _decision(i: int, rng: random.Random, at: datetime) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -119,7 +120,7 @@ def test_date_range(lead):
 
 
 def test_to_dict_is_json_ready(lead):
-    d = consistency_stats(lead).to_dict()
+    d = json.loads(json.dumps(consistency_stats(lead).to_dict(), allow_nan=False))
     assert d["overturn_rate"] == 0.6667 and d["divergence_rate"] == 0.4
     assert d["appeal_decisions"] == 2
     row = next(r for r in d["per_moderator"] if r["key"] == "daniel")
