@@ -87,7 +87,7 @@ class SupersedeDialog(ModalScreen[RereviewItem | None]):
             session,
             self.item.decision_id,
             draft,
-            done=self.dismiss,
+            done=lambda result: self.app.call_later(self.dismiss, result),
             failed=self._failed,
             writes=True,
         )
