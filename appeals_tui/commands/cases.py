@@ -26,15 +26,18 @@ def import_group() -> None:
 )
 @click.option(
     "--max-lines",
-    type=click.IntRange(1, 1_000_000),
-    default=20_000,
+    type=click.IntRange(1, 100_000_000),
+    default=2_000_000,
     show_default=True,
-    help="Refuse files with more reports (one import is one transaction in memory, "
-    "~13 KB a report).",
+    help="Refuse files with more reports: a guard against a wrong file (imports of any "
+    "size are staged in bounded memory).",
 )
 @click.pass_context
 def import_reports_cmd(ctx: click.Context, file: Path, max_mb: int, max_lines: int) -> None:
-    """Import reports from FILE (.jsonl or .csv); all or nothing.
+    """Import reports from FILE (.jsonl or .csv); all or nothing, at any size.
+
+    The whole file is validated first; then the reports are staged out of sight
+    (others keep working) and published at once: either every report is in, or none.
 
     Only regular files are read. Limits per field: report_id 128 characters,
     reporter/subject_id/account 256, reason 128, platform 64, url 2048,
@@ -88,7 +91,16 @@ def cases() -> None:
 @click.option("--offset", default=0, type=click.IntRange(0))
 @click.pass_context
 def cases_list(
-    ctx: click.Context, status, platform, jurisdiction, assignee, account, text, sort, limit, offset
+    ctx: click.Context,
+    status: tuple[str, ...],
+    platform: str,
+    jurisdiction: str,
+    assignee: str,
+    account: str,
+    text: str,
+    sort: str,
+    limit: int | None,
+    offset: int,
 ) -> None:
     """List cases, highest priority first."""
     from ..services.cases import CaseFilter, iter_cases, list_cases

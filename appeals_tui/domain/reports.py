@@ -18,7 +18,7 @@ import os
 import re
 import stat
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,7 +38,10 @@ __all__ = [
     "MAX_COUNT",
     "ImportLimits",
     "ParsedReport",
+    "ReportScan",
     "parse_report_file",
+    "scan_report_file",
+    "subject_text",
 ]
 
 REQUIRED_FIELDS = (
@@ -92,9 +95,9 @@ class ImportLimits:
 
     max_bytes: int = 256 << 20
     max_line_bytes: int = 1 << 20
-    #: one import is one all-or-nothing transaction held in memory (~13 KB a report):
-    #: 20,000 keeps the process under ~300 MB RSS
-    max_lines: int = 20_000
+    #: a guard against a wrong file, not a memory bound: an import is staged and keeps
+    #: ~60 bytes a report in memory (ReportScan), so 256 MB of shortest lines fits
+    max_lines: int = 2_000_000
     max_problems: int = 50
     now: Callable[[], datetime] = field(default=utcnow)
 
@@ -127,75 +130,127 @@ def _open_regular(path: Path, limits: ImportLimits) -> IO[bytes]:
     return os.fdopen(fd, "rb")
 
 
-def _json_lines(fh: IO[bytes], limits: ImportLimits) -> Iterator[tuple[int, Any, str | None]]:
+#: (line number, row or None, problem or None, start offset, end offset)
+Row = tuple[int, Any, str | None, int, int]
+
+
+def _json_lines(fh: IO[bytes], limits: ImportLimits) -> Iterator[Row]:
     lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
     fh.seek(0)
     if lines > limits.max_lines:  # counted in 1 MiB reads, before any parsing
         yield (
             1,
             None,
-            (
-                f"-: {lines} lines; at most {limits.max_lines} reports in one file; split it "
-                "(every import is one all-or-nothing transaction)"
-            ),
+            f"-: {lines} lines; at most {limits.max_lines} reports in one file (--max-lines)",
+            0,
+            0,
         )
         return
     number = 0
+    start = 0
     while line := fh.readline(limits.max_line_bytes + 1):
         number += 1
         if len(line) > limits.max_line_bytes and not line.endswith(b"\n"):
             while (more := fh.readline(1 << 20)) and not more.endswith(b"\n"):
                 pass  # skip the rest of the overlong line without holding it
-            yield number, None, f"-: line longer than {limits.max_line_bytes} bytes"
+            start = fh.tell()
+            yield number, None, f"-: line longer than {limits.max_line_bytes} bytes", 0, 0
             continue
-        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
-        if not line.strip():
-            continue
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield number, None, f"-: not UTF-8 text (byte {exc.start + 1} of the line)"
-            continue
-        try:
-            row = orjson.loads(line)
-        except (orjson.JSONDecodeError, RecursionError) as exc:
-            yield number, None, f"-: invalid JSON ({str(exc).split(':')[0]})"
-            continue
-        if not isinstance(row, dict):
-            yield number, None, "-: expected a JSON object"
-            continue
-        yield number, row, None
+        at, start = start, start + len(line)
+        problem = _json_problem(line, number)
+        if isinstance(problem, str):
+            yield number, None, problem, at, start
+        elif problem is not None:
+            yield number, problem, None, at, start
 
 
-def _csv_rows(
-    path: Path, fh: IO[bytes], limits: ImportLimits
-) -> Iterator[tuple[int, Any, str | None]]:
-    csv.field_size_limit(limits.max_line_bytes)
-    text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="strict", newline="")
-    reader = csv.DictReader(text)
+def _json_problem(line: bytes, number: int) -> str | dict[str, Any] | None:
+    """One JSONL line: its row (a dict), a problem, or None for a blank line."""
+    if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+        line = line[3:]
+    if not line.strip():
+        return None
     try:
-        header = reader.fieldnames or []
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"-: not UTF-8 text (byte {exc.start + 1} of the line)"
+    try:
+        row = orjson.loads(line)
+    except (orjson.JSONDecodeError, RecursionError) as exc:
+        return f"-: invalid JSON ({str(exc).split(':')[0]})"
+    if not isinstance(row, dict):
+        return "-: expected a JSON object"
+    return row
+
+
+class _Overlong(Exception):
+    """A CSV line longer than the limit (read no further)."""
+
+
+def _csv_rows(path: Path, fh: IO[bytes], limits: ImportLimits) -> Iterator[Row]:
+    """CSV records with the byte range each one spans (a quoted cell may hold newlines):
+    the reader is fed one physical line at a time, so after each record the file
+    position is where the next one starts."""
+    csv.field_size_limit(limits.max_line_bytes)
+    end = [0]
+    longest = 4 * limits.max_line_bytes  # several cells, each up to the field limit
+
+    def physical() -> Iterator[str]:
+        first = True
+        while line := fh.readline(longest + 1):
+            if len(line) > longest and not line.endswith(b"\n"):
+                raise _Overlong
+            if first and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            first = False
+            text = line.decode("utf-8")
+            end[0] = fh.tell()
+            yield text
+
+    reader = csv.reader(physical())
+    try:
+        header = next(reader, [])
         missing = [f for f in REQUIRED_FIELDS if f not in header]
         if missing:
-            yield 1, None, f"header: missing column(s) {', '.join(missing)}"
+            yield 1, None, f"header: missing column(s) {', '.join(missing)}", 0, 0
             return
-        for row in reader:
-            if None in row:
-                yield reader.line_num, None, "-: more values than header columns"
+        start = end[0]
+        for values in reader:
+            at, start = start, end[0]
+            if not values:
                 continue
-            yield reader.line_num, {k: v for k, v in row.items() if v not in ("", None)}, None
+            if len(values) > len(header):
+                yield reader.line_num, None, "-: more values than header columns", at, start
+                continue
+            row = {k: v for k, v in zip(header, values, strict=False) if v != ""}
+            yield reader.line_num, row, None, at, start
     except UnicodeDecodeError:
-        yield reader.line_num + 1, None, "-: not UTF-8 text; stopped reading here"
+        yield reader.line_num + 1, None, "-: not UTF-8 text; stopped reading here", 0, 0
+    except _Overlong:
+        yield (
+            reader.line_num + 1,
+            None,
+            f"-: line longer than {4 * limits.max_line_bytes} bytes; stopped reading here",
+            0,
+            0,
+        )
     except csv.Error as exc:
         problem = str(exc)
         if "field limit" in problem:
             problem = f"a field is longer than {limits.max_line_bytes} characters"
-        yield reader.line_num + 1, None, f"-: {problem}; stopped reading here"
+        yield max(reader.line_num, 1), None, f"-: {problem}; stopped reading here", 0, 0
 
 
-def _rows(path: Path, limits: ImportLimits) -> Iterator[tuple[int, Any, str | None]]:
-    """Yield (line number, row or None, problem) for each data line, streamed."""
+def _csv_header(fh: IO[bytes], limits: ImportLimits) -> list[str]:
+    """The header of a CSV file already validated (to read records by offset)."""
+    line = fh.readline(limits.max_line_bytes + 1)
+    if line.startswith(b"\xef\xbb\xbf"):
+        line = line[3:]
+    return next(csv.reader([line.decode("utf-8")]), [])
+
+
+def _rows(path: Path, limits: ImportLimits) -> Iterator[Row]:
+    """Yield (line number, row or None, problem, start, end) for each data line, streamed."""
     suffix = path.suffix.lower()
     if suffix not in (".jsonl", ".csv"):
         raise ValidationError(f"{path}: unsupported file type '{suffix}'; expected .jsonl or .csv")
@@ -340,7 +395,8 @@ class _Problems:
     """The first `keep` problems, and how many there were in all."""
 
     def __init__(self, keep: int) -> None:
-        self.keep, self.total, self.shown = keep, 0, []
+        self.keep, self.total = keep, 0
+        self.shown: list[str] = []
 
     def add(self, problem: str) -> None:
         self.total += 1
@@ -352,7 +408,7 @@ def _id_hash(report_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(report_id.encode(), digest_size=8).digest(), "big")
 
 
-def _repeats(hashes: array, lines: array) -> Iterator[tuple[int, int]]:
+def _repeats(hashes: array[int], lines: array[int]) -> Iterator[tuple[int, int]]:
     """(line, earlier line) for each repeated report_id, from 8-byte id hashes (a
     million ids cost 12 MB instead of a dict of strings)."""
     order = sorted(range(len(hashes)), key=hashes.__getitem__)
@@ -375,14 +431,91 @@ def _line_count(path: Path) -> int | None:
         return None
 
 
-def parse_report_file(
+@dataclass
+class ReportScan:
+    """A validated file, as little as an import needs to keep of it (~60 bytes a
+    report, whatever the file's size): each report's line number and byte range, to
+    read it again, and 8-byte hashes of its subject and its instant, to group and
+    order reports into cases without holding them."""
+
+    path: Path
+    limits: ImportLimits
+    lines: array[int] = field(default_factory=lambda: array("L"))
+    starts: array[int] = field(default_factory=lambda: array("Q"))
+    ends: array[int] = field(default_factory=lambda: array("Q"))
+    ids: array[int] = field(default_factory=lambda: array("Q"))
+    subjects: array[int] = field(default_factory=lambda: array("Q"))
+    #: reported_at in microseconds since 1970 (UTC)
+    times: array[int] = field(default_factory=lambda: array("q"))
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def append(self, number: int, start: int, end: int, clean: dict[str, Any]) -> None:
+        self.lines.append(number)
+        self.starts.append(start)
+        self.ends.append(end)
+        self.ids.append(_id_hash(clean["report_id"]))
+        self.subjects.append(_id_hash(subject_text(clean)))
+        self.times.append(_micros(clean["reported_at"]))
+
+    def read(self, indices: Iterable[int]) -> list[ParsedReport]:
+        """Reports `indices` again, from their byte ranges (the file stays open only
+        for the call). A file changed since it was validated is refused."""
+        out: list[ParsedReport] = []
+        with _open_regular(self.path, self.limits) as fh:
+            header = _csv_header(fh, self.limits) if self.path.suffix.lower() == ".csv" else []
+            fd = fh.fileno()
+            for i in indices:
+                start, end = self.starts[i], self.ends[i]
+                data = os.pread(fd, end - start, start)
+                row = _reread(data, header, self.lines[i] == 1)
+                clean, problems = _check_row(row, _accept, self.limits) if row else ({}, ["-"])
+                if problems or _id_hash(clean["report_id"]) != self.ids[i]:
+                    raise ValidationError(
+                        f"{self.path}:{self.lines[i]}: the file changed during the import; "
+                        "nothing imported"
+                    )
+                out.append(ParsedReport(self.lines[i], Report.from_dict(clean)))
+        return out
+
+
+def _accept(entry: str) -> str | None:
+    """Media entries were checked by the validation pass."""
+    return None
+
+
+def _reread(data: bytes, header: list[str], first: bool) -> dict[str, Any] | None:
+    if not header:
+        row = _json_problem(data, 1 if first else 2)
+        return row if isinstance(row, dict) else None
+    try:
+        values = next(csv.reader(io.StringIO(data.decode("utf-8"), newline="")), [])
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    return {k: v for k, v in zip(header, values, strict=False) if v != ""}
+
+
+def subject_text(clean: dict[str, Any]) -> str:
+    """What makes reports one case's: platform, subject type and id."""
+    return f"{clean['platform']}\0{clean['subject_type']}\0{clean['subject_id']}"
+
+
+def _micros(reported_at: str) -> int:
+    return (parse_ts(reported_at) - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def scan_report_file(
     path: Path,
     media_check: MediaCheck | None = None,
     progress: Progress | None = None,
     limits: ImportLimits | None = None,
-) -> list[ParsedReport]:
-    """Validate every line; raise one ValidationError listing the problems (the first
-    `limits.max_problems`, and the total), or return all reports.
+) -> ReportScan:
+    """Validate every line, streamed; raise one ValidationError listing the problems
+    (the first `limits.max_problems`, and the total), or return the ReportScan.
 
     `media_check` validates each `media` entry (the caller does the file I/O);
     without it a line that lists media is refused. `progress(line, lines, "validating")`
@@ -390,7 +523,7 @@ def parse_report_file(
     """
     limits = limits or ImportLimits()
     problems = _Problems(limits.max_problems)
-    parsed: list[ParsedReport] = []
+    scan = ReportScan(path, limits)
     hashes, lines = array("Q"), array("L")
     total = None
     if progress:
@@ -398,14 +531,14 @@ def parse_report_file(
         total = _line_count(path)
         progress(0, total, "validating")
     count = 0
-    for number, row, problem in _rows(path, limits):
+    for number, row, problem, start, end in _rows(path, limits):
         if progress and number % EVERY == 0:
             progress(number, total, "validating")
         count += 1
         if count > limits.max_lines:
             problems.add(
-                f"{path}:{number}: -: more than {limits.max_lines} reports in one file; "
-                "split it (every import is one all-or-nothing transaction)"
+                f"{path}:{number}: -: more than {limits.max_lines} reports in one file "
+                "(--max-lines)"
             )
             break
         if problem:
@@ -420,9 +553,7 @@ def parse_report_file(
             hashes.append(_id_hash(rid))
             lines.append(number)
         if not row_problems and not problems.total:
-            parsed.append(ParsedReport(number, Report.from_dict(clean)))
-        elif parsed:
-            parsed = []  # the file is refused: stop holding reports
+            scan.append(number, start, end, clean)
     if progress:
         progress(total or 0, total, "validating")
     for again, first in sorted(_repeats(hashes, lines)):
@@ -436,6 +567,18 @@ def parse_report_file(
                 f"(the first {len(problems.shown)} are listed)"
             )
         raise ValidationError(f"{path}: {problems.total} {noun}; nothing imported", shown)
-    if not parsed:
+    if not len(scan):
         raise ValidationError(f"{path}: no reports found; nothing imported")
-    return parsed
+    return scan
+
+
+def parse_report_file(
+    path: Path,
+    media_check: MediaCheck | None = None,
+    progress: Progress | None = None,
+    limits: ImportLimits | None = None,
+) -> list[ParsedReport]:
+    """Validate every line (see `scan_report_file`) and return all reports (small
+    files: the demo, tests)."""
+    scan = scan_report_file(path, media_check, progress, limits)
+    return scan.read(range(len(scan)))

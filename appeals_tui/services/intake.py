@@ -17,6 +17,7 @@ from ..domain.reports import (
     ImportLimits,
     ParsedReport,
     parse_report_file,
+    scan_report_file,
 )
 from ..store.protocol import Transaction as Txn
 from ..store.shipped import default_near_dup_settings
@@ -54,15 +55,29 @@ def import_reports(
     progress: Progress | None = None,
     limits: ImportLimits | None = None,
 ) -> ImportResult:
-    """Validate the whole file, then store it in one transaction (all or nothing).
+    """Validate the whole file, then stage its reports and publish them at once (all or
+    nothing, any size, in bounded memory; services/staged_import.py).
 
     `progress` sees a "validating" pass over the lines, then an "importing" pass over the
-    reports; both run before the commit, so stopping in either leaves nothing imported.
+    reports; both run before the publish, so stopping in either leaves nothing imported.
     """
     if not can(session, "read"):
         raise PermissionDenied(f"{session.actor} may not import reports")
-    parsed, media = parse_with_media(session.ws, Path(path), progress, limits)
-    return import_parsed(session, parsed, source=str(path), media=media, progress=progress)
+    from .staged_import import import_scan
+
+    path = Path(path)
+    media = MediaCollector(path.parent)
+    scan = scan_report_file(path, media.check, progress, limits)
+    if media.facts:
+        media.copy_into(media_store(session.ws), str(path))
+    done = import_scan(session.ws, session.actor, session.now_iso(), scan, media, progress)
+    return ImportResult(
+        imported=done.imported,
+        skipped=done.skipped,
+        media_stored=done.media_stored,
+        cases_created=list(done.cases_created),
+        cases_updated=list(done.cases_updated),
+    )
 
 
 #: the fields of a report that come from the file (compared on a repeated report_id)
@@ -101,12 +116,12 @@ def _subject_key(report: Report) -> tuple[str, str, str]:
     return (report.platform, report.subject_type, report.subject_id)
 
 
-def _case_subject_key(case: dict) -> tuple[str, str, str]:
+def _case_subject_key(case: dict[str, Any]) -> tuple[str, str, str]:
     s = case["subject"]
     return (s["platform"], s["subject_type"], s["subject_id"])
 
 
-def _rescore(case: dict, reports: list[dict]) -> float:
+def _rescore(case: dict[str, Any], reports: list[dict[str, Any]]) -> float:
     metrics = case.get("metrics", {})
     return priority_score(
         views=int(metrics.get("views") or 0),
@@ -122,7 +137,7 @@ def report_texts(report: Report) -> tuple[str, ...]:
     return (report.content_text, report.media_description, report.reason)
 
 
-def _store_links(txn: Txn, case: dict, texts: list[str]) -> None:
+def _store_links(txn: Txn, case: dict[str, Any], texts: list[str]) -> None:
     """Insert or refresh the case's `case_links` record (contacts only ever grow)."""
     old = txn.get("case_links", case["case_id"])
     doc = link_doc(
@@ -186,7 +201,7 @@ def import_parsed(
             case_id = open_cases.get(key)
             if case_id is None:
                 case_id = txn.next_id("C")
-                case = Case(
+                opened = Case(
                     case_id=case_id,
                     subject={
                         "platform": report.platform,
@@ -205,11 +220,11 @@ def import_parsed(
                     first_reported_at=report.reported_at,
                     linked_case=latest_case.get(key),
                 )
-                txn.insert("cases", case_id, case.to_dict())
+                txn.insert("cases", case_id, opened.to_dict())
                 txn.event(
                     "case.opened",
                     f"case:{case_id}",
-                    {"subject": case.subject, "linked_case": case.linked_case},
+                    {"subject": opened.subject, "linked_case": opened.linked_case},
                 )
                 open_cases[key] = case_id
                 latest_case[key] = case_id

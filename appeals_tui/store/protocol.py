@@ -46,17 +46,31 @@ listed here.
     - v3 (issue 11): documented (no change in behaviour): store reads while a
       transaction is open see committed state and must not block on it.
     - v4 (issue 11): `warnings`, which the CLI already printed (embedded: file modes).
+    - v5 (issue 14): `staging(actor)`, a staged write for imports of any size in
+      bounded memory that does not hold other writers back: `Staging.add` new
+      records (keys that must not exist; version 1) and `Staging.event`s, sent to a
+      staging area as they come and invisible to every reader; `publish(finish)`
+      runs `finish(txn)` as a transaction's body (serialised with other writers, it
+      sees the latest committed state) and makes its writes, every staged record
+      and the staged events visible at once, or none of them (also after a crash
+      at any moment). Staged events follow `finish`'s events in the chain; the
+      digests of staged records are in "records.imported" events (at most 1000
+      each). `Staging.next_id` hands out ids of the same counters as
+      `Transaction.next_id`, committed by `publish` (ConflictError if a transaction
+      took ids of that counter meanwhile). One staging at a time per store (the next
+      waits, like for a lock); leaving the block without `publish` discards it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from appeals_tui.domain.progress import Progress
 from appeals_tui.store.audit import VerifyResult
 
 __all__ = [
@@ -70,6 +84,7 @@ __all__ = [
     "Group",
     "ChainHead",
     "Transaction",
+    "Staging",
     "Store",
     "VerifyResult",
 ]
@@ -183,6 +198,29 @@ class Transaction(Protocol):
         ...
 
 
+class Staging(Protocol):
+    """A staged write of `Store.staging()` (protocol v5, see the module docstring)."""
+
+    actor: str
+
+    def add(self, table: str, key: str, doc: Doc) -> None:
+        """Stage a new record (version 1); ConflictError, at the latest from `publish`,
+        if the key exists."""
+        ...
+
+    def event(self, type: str, entity: str, payload: Doc) -> None:  # noqa: A002
+        """Stage an audit event; it is chained (seq, hashes) when published."""
+        ...
+
+    def next_id(self, prefix: str) -> str:
+        """The next id of `prefix`'s counter ("C" -> "C-000001"), kept by publish."""
+        ...
+
+    def publish(self, finish: Callable[[Transaction], None] | None = None) -> None:
+        """Make everything staged visible at once, with `finish`'s writes."""
+        ...
+
+
 @runtime_checkable
 class Store(Protocol):
     """A workspace's records, settings and audit chain (see the module docstring)."""
@@ -285,6 +323,10 @@ class Store(Protocol):
 
     def transaction(self, actor: str) -> AbstractContextManager[Transaction]: ...
 
+    def staging(self, actor: str) -> AbstractContextManager[Staging]:
+        """A staged write (v5): bounded memory, visible all at once on `publish`."""
+        ...
+
     # -- audit -----------------------------------------------------------------------
 
     def events(self, since_seq: int = 0) -> list[Doc]:
@@ -305,8 +347,9 @@ class Store(Protocol):
 
     # -- upkeep ----------------------------------------------------------------------
 
-    def compact(self) -> None:
-        """Reclaim space (embedded: fold the journal into a snapshot); may do nothing."""
+    def compact(self, progress: Progress | None = None) -> None:
+        """Reclaim space (embedded: fold the journal into a snapshot, reporting
+        `progress`); may do nothing."""
         ...
 
     def disk_usage(self) -> int:

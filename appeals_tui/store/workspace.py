@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from functools import reduce
+from functools import partial, reduce
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -23,16 +23,27 @@ from tinydb.queries import QueryInstance, QueryLike
 
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.domain.progress import Progress
-from appeals_tui.store import files, migrations
+from appeals_tui.store import files, migrations, staging
 from appeals_tui.store import journal as jf
 from appeals_tui.store.audit import GENESIS, VerifyResult
 from appeals_tui.store.index import Index, KeyFunc
 from appeals_tui.store.lock import FileLock
 from appeals_tui.store.ordered import one_bucket, order_key, rankable
-from appeals_tui.store.protocol import EVERYTHING, ChainHead, Filter, Group, Op, Order, Page, Rows
+from appeals_tui.store.protocol import (
+    EVERYTHING,
+    ChainHead,
+    Filter,
+    Group,
+    Op,
+    Order,
+    Page,
+    Rows,
+    Transaction,
+)
 from appeals_tui.store.replica import Replica
 from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
 from appeals_tui.store.schema import Table as TableDecl
+from appeals_tui.store.staging import WorkspaceStaging
 from appeals_tui.store.table import JournalDB, StateStorage
 from appeals_tui.store.tinyquery import (
     compile_filter,
@@ -213,7 +224,8 @@ class Workspace:
 
     def get(self, table: str, key: str) -> Doc | None:
         """One record by TinyDB doc id (= key); a table still on disk decodes one line."""
-        return self.db.table(table).get(doc_id=key)
+        doc: Doc | None = self.db.table(table).get(doc_id=key)
+        return doc
 
     def all(self, table: str) -> list[Doc]:
         return self.db.table(table).all()
@@ -247,7 +259,8 @@ class Workspace:
         return self.path
 
     def get_many(self, table: str, keys: Iterable[str]) -> list[Doc]:
-        return self.db.table(table).get(doc_ids=list(keys))
+        docs: list[Doc] = self.db.table(table).get(doc_ids=list(keys))
+        return docs
 
     def _field_index(self, t: TableDecl, f: Field) -> Index:
         return self.db.table(t.name).index(f.name, f.getter, f.multi)
@@ -263,7 +276,7 @@ class Workspace:
             for flt in where:
                 if flt.op == Op.EQ and flt.field in self._indexed(t):
                     f = t.field(flt.field)
-                    bucket = self._bucket(table, lambda f=f: self._field_index(t, f), flt.value)
+                    bucket = self._bucket(table, partial(self._field_index, t, f), flt.value)
                     if best is None or len(bucket) < len(best):
                         best = bucket
             if best is not None:
@@ -320,8 +333,8 @@ class Workspace:
                     return Rows(rows=rows, total=self._rep.count(table))
         matched = self._select(table, where)
         end = None if page.limit is None else page.offset + page.limit
-        ordered = order_docs(t, matched, order, end)
-        return Rows(rows=ordered[page.offset : end], total=len(matched))
+        docs = order_docs(t, matched, order, end)
+        return Rows(rows=docs[page.offset : end], total=len(matched))
 
     def iterate(
         self, table: str, where: Sequence[Filter] = (), order: Sequence[Order] = ()
@@ -473,6 +486,44 @@ class Workspace:
                     rep.commit(record)
                     if self._auto_compact and self._journal_too_big():
                         self._compact_after_commit()
+
+    def staging(self, actor: str) -> AbstractContextManager[WorkspaceStaging]:
+        """A staged write (protocol v5, store/staging.py): new records kept out of sight
+        in temp files until `publish` makes them visible at once."""
+        self._check_writable()
+        return staging.staging(self, actor)
+
+    def _publish_staged(
+        self, st: WorkspaceStaging, finish: Callable[[Transaction], None] | None
+    ) -> None:
+        """Under the workspace lock: run `finish` as a transaction's body, then write its
+        changes, the staged records and the events as one new snapshot."""
+        with self._mutex:
+            if self._txn is not None:
+                raise StoreError("a transaction is already open on this workspace")
+            with self._lock.exclusive():
+                rep = self._rep
+                rep.catch_up()
+                txn = Txn(rep, rep.meta, st.actor, self._clock, rep.last_seq, rep.last_hash)
+                self._txn = txn
+                try:
+                    st.ids.check(lambda prefix: int(txn.meta(f"next_id:{prefix}", 0) or 0))
+                    for prefix, last in st.ids.last.items():
+                        txn.set_meta(f"next_id:{prefix}", last)
+                    if finish is not None:
+                        finish(txn)
+                finally:
+                    self._txn = None
+                    txn._close()
+                record = txn._record(rep.next_r)
+                try:
+                    if record is not None:
+                        rep.apply(record)  # in memory only: the new snapshot holds it
+                    st.write_snapshot(rep)
+                finally:
+                    rep.reload()  # the new files, or (failed) the old ones as they were
+                if rep.snap is not None and rep.snap.sidecar is not None:
+                    rep.snap.sidecar.prune()
 
     def _compact_after_commit(self) -> None:
         """The commit is acknowledged already: a failed compaction must not undo that."""

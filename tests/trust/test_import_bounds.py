@@ -144,12 +144,11 @@ def test_duplicate_report_id_with_different_content_is_an_error(
     assert result.exit_code == 0 and "skipped 1" in result.output
 
 
-def test_too_many_lines_for_one_transaction_is_refused(tmp_path: Path) -> None:
+def test_more_lines_than_the_max_lines_guard_is_refused(tmp_path: Path) -> None:
     rows = [report(f"R-{i}", f"S{i}") for i in range(30)]
     path = write_jsonl(tmp_path / "r.jsonl", rows)
     with pytest.raises(ValidationError) as caught:
         parse_report_file(path, limits=ImportLimits(max_lines=20))
     assert caught.value.problems == [
-        f"{path}:1: -: 30 lines; at most 20 reports in one file; split it "
-        "(every import is one all-or-nothing transaction)"
+        f"{path}:1: -: 30 lines; at most 20 reports in one file (--max-lines)"
     ]

@@ -101,6 +101,9 @@ def test_clean_workspace_verifies_every_record(decided) -> None:
 def test_edited_record_in_journal_is_named(decided, table, key, field, value) -> None:
     path, decision_id = decided
     key = key or decision_id
+    if table == "users":  # the import folded the roster into the snapshot: write it again
+        with Workspace.open(path) as ws, ws.transaction("system") as txn:
+            txn.update("users", key, {"note": "re-saved"})
     edit_journal_put(path, table, key, lambda doc: doc.__setitem__(field, value))
     result = verify(path)
     assert result.exit_code == 1

@@ -15,11 +15,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -28,6 +28,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from appeals_tui.domain.errors import ConflictError, StoreError
+from appeals_tui.domain.progress import Progress
 from appeals_tui.domain.timeutil import iso, utcnow
 from appeals_tui.store import audit
 from appeals_tui.store.attest import META_TABLE, digest, divergence, record_name
@@ -50,6 +51,11 @@ from appeals_tui.store.postgres.sqlbuild import (
 from appeals_tui.store.protocol import EVERYTHING, ChainHead, Doc, Filter, Group, Order, Page, Rows
 from appeals_tui.store.schema import SCHEMA, Type
 from appeals_tui.store.txn import check_names, copy_doc, updated_doc
+
+if TYPE_CHECKING:
+    from appeals_tui.store.postgres.staging import PgStaging
+
+T = TypeVar("T")
 
 __all__ = ["PostgresStore", "PgTxn"]
 
@@ -161,7 +167,7 @@ class PgTxn:
         if (table, key) in self._new:
             raise ConflictError(f"{table} {key} already exists")
         self._absent.discard((table, key))
-        new = copy_doc(doc)
+        new: Doc = copy_doc(doc)
         new["version"] = 1
         self._new[(table, key)] = new
         self._written[(table, key)] = new
@@ -172,6 +178,7 @@ class PgTxn:
         check_names(table, key)
         current = self.get(table, key)
         new = updated_doc(table, key, current, fields, expected_version)
+        assert current is not None  # updated_doc raised NotFound otherwise
         ident = (table, key)
         if ident in self._new:
             self._new[ident] = new
@@ -526,6 +533,7 @@ class PostgresStore:
         it to the roster user whose `login` (or, without one, name) it is."""
         if self._login is None:
             row = self._read(lambda c: c.execute("SELECT current_user").fetchone())
+            assert row is not None  # SELECT current_user always returns one row
             self._login = str(row[0])
         return self._login
 
@@ -538,7 +546,7 @@ class PostgresStore:
             self._conn = connect(self.url, autocommit=True)
         return self._conn
 
-    def _read(self, fn: Callable[[psycopg.Connection], Any]) -> Any:
+    def _read(self, fn: Callable[[psycopg.Connection], T]) -> T:
         """Run a read; a connection the server dropped (restart) is reopened once. Inside
         a transaction its buffered writes are sent first, so the read sees them."""
         with self._mutex:
@@ -589,7 +597,8 @@ class PostgresStore:
 
         def run(conn: psycopg.Connection) -> list[Doc]:
             if spec.sql == "documents":
-                cond, params = sql.SQL("tbl = %s AND key = ANY(%s)"), [table, wanted]
+                cond: sql.Composable = sql.SQL("tbl = %s AND key = ANY(%s)")
+                params: list[Any] = [table, wanted]
             else:
                 cond = sql.SQL("{} = ANY(%s)").format(sql.Identifier(spec.key))
                 params = [[encode_str(k) for k in wanted]]
@@ -645,7 +654,7 @@ class PostgresStore:
         SCHEMA.table(table)
         params: list[Any] = []
         cond = where_sql(spec, where, params)
-        limit = sql.SQL("")
+        limit: sql.Composable = sql.SQL("")
         if page.limit is not None:
             limit = sql.SQL(" LIMIT {}").format(sql.Literal(max(0, int(page.limit))))
         if page.offset:
@@ -744,7 +753,7 @@ class PostgresStore:
         totals = []
         for name in sums:
             q = qcol(spec, name)
-            col = sql.SQL("t.{}").format(sql.Identifier(q.column))
+            col: sql.Composable = sql.SQL("t.{}").format(sql.Identifier(q.column))
             if q.field.type is Type.BOOL:
                 col = sql.SQL("{}::int").format(col)
             elif q.field.type not in (Type.INT, Type.FLOAT):
@@ -752,7 +761,7 @@ class PostgresStore:
             totals.append(sql.SQL("coalesce(sum({}), 0)").format(col))
         select = sql.SQL(", ").join([*keys, sql.SQL("count(*)"), *totals])
         group = sql.SQL(" GROUP BY {}").format(sql.SQL(", ").join(keys)) if keys else sql.SQL("")
-        order = sql.SQL("")
+        order: sql.Composable = sql.SQL("")
         if keys:
             order = sql.SQL(" ORDER BY {}").format(
                 sql.SQL(", ").join(
@@ -830,9 +839,19 @@ class PostgresStore:
             finally:
                 self._txn = None
 
-    def _take_writer_lock(self, conn: psycopg.Connection) -> tuple[ChainHead, dict[str, int]]:
+    def staging(self, actor: str) -> AbstractContextManager[PgStaging]:
+        """A staged write (protocol v5, staging.py): COPYed as it comes on a connection
+        of its own, visible to nobody until `publish` commits it with the chain."""
+        from appeals_tui.store.postgres.staging import staging
+
+        return staging(self, actor, max(self._lock_timeout, 60.0))
+
+    def _take_writer_lock(
+        self, conn: psycopg.Connection, begin: bool = True
+    ) -> tuple[ChainHead, dict[str, int]]:
         """Writers one at a time (the protocol's serialisation); busy too long: exit 4.
-        Returns the chain head and the id counters, read once the lock is held."""
+        Returns the chain head and the id counters, read once the lock is held.
+        `begin=False`: the connection is inside a transaction already (a staging)."""
         deadline = time.monotonic() + self._lock_timeout
         pause = 0.002
         query = (
@@ -844,7 +863,8 @@ class PostgresStore:
             "WHERE l.got) c ON true"
         )
         with conn.pipeline():
-            conn.execute("BEGIN")
+            if begin:
+                conn.execute("BEGIN")
             cur = conn.execute(query, (migrations.CHAIN_LOCK,))
         while True:
             got = cur.fetchone()
@@ -1003,7 +1023,7 @@ class PostgresStore:
 
     # -- upkeep ----------------------------------------------------------------------
 
-    def compact(self) -> None:
+    def compact(self, progress: Progress | None = None) -> None:
         """Nothing to fold: PostgreSQL's autovacuum reclaims space."""
 
     def disk_usage(self) -> int:

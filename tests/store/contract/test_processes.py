@@ -74,6 +74,32 @@ def test_kill_9_never_loses_acknowledged_writes(target: str, spawn) -> None:
     assert len(acked) >= 8
 
 
+def test_kill_9_during_staged_publishes_leaves_whole_batches(target: str, spawn) -> None:
+    """A staging is all or nothing whenever it is killed, its publish included."""
+    n = 3000
+    with create_store(target):
+        pass
+    rng = random.Random(5)
+    acked: set[str] = set()
+    for _ in range(6):
+        proc = spawn("crash_writer.py", target, "staged", str(n))
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == b"ready"
+        assert proc.stdout.readline().strip() == b"publishing"
+        time.sleep(rng.uniform(0.0, 0.6))  # somewhere in (or just after) the publish
+        proc.send_signal(signal.SIGKILL)
+        rest, _ = proc.communicate(timeout=60)
+        acked |= {line.decode() for line in rest.split(b"\n") if KEY.match(line)}
+        with open_store(target) as store:
+            present = store.count("reports")
+            assert present % n == 0, "a staging was split"
+            assert len(store.get_many("reports", acked)) == len(acked), "acknowledged but lost"
+            counter = store.get("cases", "c")
+            assert (counter or {"n": 0})["n"] == present
+            result = store.verify()
+            assert result.ok, result.problem
+
+
 def _check_whole(store: Store, acked: set[str]) -> None:
     present = store.count("reports")
     assert len(store.get_many("reports", acked)) == len(acked), "acknowledged but lost"

@@ -1,0 +1,348 @@
+"""Importing a validated report file of any size: staged, then published at once.
+
+Why: one transaction held every report, case and event of an import in memory
+(~13 KB a report) and the workspace lock throughout. Here the validation pass
+keeps ~60 bytes a report (domain.reports.ReportScan); reports are grouped into
+cases by sorting packed integers (subject hash, instant, index), and each group is
+read again from the file by offset, turned into records and handed to the store's
+staging (protocol v5), which keeps them out of sight. Only the changes to cases
+that already exist are made under the writer lock, by `publish`'s finishing
+transaction, against the latest state (a case decided meanwhile is a conflict and
+nothing is imported). The same rules as `intake.import_parsed`: reports join the
+open case of their subject, else a new case (linked to the subject's last one),
+case ids in order of each case's first report; a report_id already stored is
+skipped, or, with different content, an error naming both lines.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..domain.case_links import link_doc
+from ..domain.errors import ConflictError, ValidationError
+from ..domain.models import Case, Report
+from ..domain.progress import Progress
+from ..domain.reports import ParsedReport, ReportScan
+from ..store.protocol import Doc, Staging, Store, Transaction
+from ..store.shipped import default_near_dup_settings
+from .intake import _ACCEPTING, _differs, _rescore, report_texts
+from .media import MediaCollector, media_doc
+
+__all__ = ["StagedOutcome", "import_scan"]
+
+#: groups read from the file and checked against the store at a time
+_BATCH = 500
+_LOW32 = (1 << 32) - 1
+_LOW64 = (1 << 64) - 1
+
+
+@dataclass(frozen=True)
+class StagedOutcome:
+    """What one staged import stored."""
+
+    imported: int
+    skipped: int
+    media_stored: int
+    cases_created: tuple[str, ...]
+    cases_updated: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Join:
+    """Reports of one group that join a case stored before the import."""
+
+    case_id: str
+    indices: tuple[int, ...]
+
+
+def _groups(scan: ReportScan) -> tuple[array[int], array[int], array[int]]:
+    """(order, bounds, groups): report indices sorted by subject then instant (then
+    file order); group g is order[bounds[g]:bounds[g + 1]]; `groups` lists them in
+    the order of their first report (the order case ids are handed out).
+
+    Packed integers sort ~10x faster and ~5x smaller than tuples; the subject is an
+    8-byte hash, so a group is split again by the real subject when it is read."""
+    n = len(scan)
+    subjects, times = scan.subjects, scan.times
+    keys = [(subjects[i] << 96) | (times[i] << 32) | i for i in range(n)]
+    keys.sort()
+    order = array("L", (k & _LOW32 for k in keys))
+    bounds = array("L", [0])
+    for pos in range(1, n):
+        if keys[pos] >> 96 != keys[pos - 1] >> 96:
+            bounds.append(pos)
+    del keys
+    firsts = [
+        (times[order[start]] << 64) | (order[start] << 32) | g for g, start in enumerate(bounds)
+    ]
+    firsts.sort()
+    groups = array("L", (k & _LOW32 for k in firsts))
+    del firsts
+    bounds.append(n)
+    return order, bounds, groups
+
+
+def _subject_key(report: Report) -> tuple[str, str, str]:
+    return (report.platform, report.subject_type, report.subject_id)
+
+
+#: a report of the file and its index in the ReportScan
+Item = tuple[int, ParsedReport]
+
+
+def _split(items: list[Item]) -> Iterator[list[Item]]:
+    """One list per real subject (an 8-byte hash may, very rarely, join two)."""
+    by_key: dict[tuple[str, str, str], list[Item]] = {}
+    for item in items:
+        by_key.setdefault(_subject_key(item[1].report), []).append(item)
+    yield from by_key.values()
+
+
+class _Importer:
+    """One staged import (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        st: Staging,
+        scan: ReportScan,
+        media: MediaCollector | None,
+        now: str,
+        progress: Progress | None,
+    ) -> None:
+        self.store, self.st, self.scan, self.media = store, st, scan, media
+        self.now, self.progress = now, progress
+        self.source = str(scan.path)
+        self.name = Path(scan.path).name
+        self.facts = {f.sha256: f for f in (media.facts.values() if media else ())}
+        self.imported = self.skipped = self.media_stored = 0
+        self.created: list[str] = []
+        self.joins: list[_Join] = []
+        self.conflicts: list[str] = []
+        self.conflict_count = 0
+        self.staged_media: set[str] = set()
+        self.min_length = default_near_dup_settings().min_length
+
+    def run(self) -> StagedOutcome:
+        order, bounds, groups = _groups(self.scan)
+        n = len(self.scan)
+        done = 0
+        for first in range(0, len(groups), _BATCH):
+            batch: list[list[int]] = [
+                list(order[bounds[g] : bounds[g + 1]]) for g in groups[first : first + _BATCH]
+            ]
+            flat = [i for group in batch for i in group]
+            items = list(zip(flat, self.scan.read(flat), strict=True))
+            self._batch(items, batch)
+            done += len(flat)
+            if self.progress:
+                self.progress(done, n, "importing")
+        if self.conflicts or self.conflict_count:
+            shown = self.conflicts[:50]
+            if self.conflict_count > 50:
+                shown.append(f"{self.source}: … and {self.conflict_count - 50} more")
+            raise ValidationError(
+                f"{self.source}: {self.conflict_count} report(s) repeat an imported report_id "
+                "with different content; nothing imported",
+                shown,
+            )
+        if self.progress:
+            self.progress(n, n, "importing")
+            self.progress(0, None, "saving")  # the last safe point: publish is all or nothing
+        self.st.publish(self._finish)
+        updated = tuple(dict.fromkeys(j.case_id for j in self.joins))
+        return StagedOutcome(
+            self.imported, self.skipped, self.media_stored, tuple(self.created), updated
+        )
+
+    # -- staging -----------------------------------------------------------------
+
+    def _batch(self, items: list[Item], batch: list[list[int]]) -> None:
+        ids = [p.report.report_id for _, p in items]
+        stored = {d["report_id"]: d for d in self.store.get_many("reports", ids)}
+        at = 0
+        for group in batch:
+            part, at = items[at : at + len(group)], at + len(group)
+            for same in _split(part):
+                fresh = [item for item in same if not self._known(item[1], stored)]
+                if fresh and not self.conflict_count:
+                    self._group(fresh)
+
+    def _known(self, item: ParsedReport, stored: dict[str, Doc]) -> bool:
+        """Already imported: skipped (same content) or a conflict (different)."""
+        doc = stored.get(item.report.report_id)
+        if doc is None:
+            return False
+        field = _differs(doc, item.report)
+        if field is not None:
+            self.conflict_count += 1
+            if len(self.conflicts) < 50:
+                was = doc.get("source") or "an earlier import"
+                self.conflicts.append(
+                    f"{self.source}:{item.line}: report_id: '{item.report.report_id}' was "
+                    f"imported from {was} with a different {field}"
+                )
+        self.skipped += 1
+        return True
+
+    def _group(self, group: list[Item]) -> None:
+        first = group[0][1].report
+        key = _subject_key(first)
+        latest: str | None = None
+        open_case: str | None = None
+        for case in self.store.lookup("cases", "subject.subject_id", first.subject_id):
+            s = case["subject"]
+            if (s["platform"], s["subject_type"], s["subject_id"]) != key:
+                continue
+            latest = case["case_id"]
+            open_case = case["case_id"] if case["status"] in _ACCEPTING else None
+        if open_case is not None:
+            for _, item in group:
+                self._stage_report(item, open_case)
+            self.joins.append(_Join(open_case, tuple(i for i, _ in group)))
+            return
+        case_id = self.st.next_id("C")
+        case = _new_case(first, case_id, self.now, latest)
+        reports = []
+        for _, item in group:
+            reports.append(self._stage_report(item, case_id))  # media paths -> hashes
+            _merge(case, item.report, self.now)
+        case["priority"] = _rescore(case, reports)
+        self.st.add("cases", case_id, case)
+        self.st.event(
+            "case.opened",
+            f"case:{case_id}",
+            {"subject": case["subject"], "linked_case": case["linked_case"]},
+        )
+        texts = [t for _, item in group for t in report_texts(item.report)]
+        self.st.add("case_links", case_id, link_doc(case, texts, min_length=self.min_length))
+        self.created.append(case_id)
+
+    def _stage_report(self, item: ParsedReport, case_id: str) -> Doc:
+        report = item.report
+        if report.media and self.media is not None:
+            report.media = self.media.hashes(report.media)
+            for sha in report.media:
+                if sha in self.staged_media or sha not in self.facts:
+                    continue
+                self.staged_media.add(sha)
+                if self.store.get("media", sha) is None:
+                    preview = self.media.previews.get(sha)
+                    doc = media_doc(self.facts[sha], self.now, case_id, report.account, preview)
+                    self.st.add("media", sha, doc)
+                    self.st.event("media.stored", f"media:{sha}", doc)
+                    self.media_stored += 1
+        report.case_id = case_id
+        report.imported_at = self.now
+        report.source = f"{self.name}:{item.line}"
+        doc = report.to_dict()
+        self.st.add("reports", report.report_id, doc)
+        self.imported += 1
+        return doc
+
+    # -- publish (writer lock held) ------------------------------------------------
+
+    def _finish(self, txn: Transaction) -> None:
+        """Cases stored before the import take its reports; ids and the summary."""
+        by_case: dict[str, list[int]] = {}
+        for join in self.joins:
+            by_case.setdefault(join.case_id, []).extend(join.indices)
+        for case_id, indices in by_case.items():
+            parsed = self.scan.read(sorted(indices, key=self._when))
+            self._join(txn, case_id, [p.report for p in parsed])
+        txn.event(
+            "reports.imported",
+            "reports",
+            {
+                "source": self.name,
+                "imported": self.imported,
+                "skipped": self.skipped,
+                "cases_created": len(self.created),
+                "cases_updated": len(by_case),
+                "media_stored": self.media_stored,
+            },
+        )
+
+    def _when(self, index: int) -> tuple[int, int]:
+        return (self.scan.times[index], index)
+
+    def _join(self, txn: Transaction, case_id: str, reports: list[Report]) -> None:
+        case = txn.get("cases", case_id)
+        if case is None or case["status"] not in _ACCEPTING:
+            raise ConflictError(
+                f"case {case_id} was {'removed' if case is None else case['status']} during "
+                "this import; nothing imported; run the import again"
+            )
+        fresh = [r for r in reports if txn.get("reports", r.report_id) is None]
+        new = dict(case)
+        for report in fresh:
+            report.case_id = case_id
+            if report.media and self.media is not None:
+                report.media = self.media.hashes(report.media)
+            _merge(new, report, self.now)
+        older = [txn.get("reports", rid) or {} for rid in case["report_ids"]]
+        new["priority"] = _rescore(new, older + [r.to_dict() for r in fresh])
+        fields = {k: v for k, v in new.items() if k != "version" and v != case.get(k)}
+        updated = txn.update("cases", case_id, fields)
+        old_links = txn.get("case_links", case_id)
+        texts = [t for r in fresh for t in report_texts(r)]
+        contacts = (old_links or {}).get("contacts") or ()
+        doc = link_doc(updated, texts, contacts, min_length=self.min_length)
+        if old_links is None:
+            txn.insert("case_links", case_id, doc)
+        elif any(old_links.get(k) != v for k, v in doc.items()):
+            txn.update("case_links", case_id, doc)
+
+
+def _new_case(report: Report, case_id: str, now: str, linked: str | None) -> Doc:
+    return Case(
+        case_id=case_id,
+        subject={
+            "platform": report.platform,
+            "subject_type": report.subject_type,
+            "subject_id": report.subject_id,
+            "account": report.account,
+            "url": report.url,
+        },
+        content_text=report.content_text,
+        media_description=report.media_description,
+        jurisdiction=report.jurisdiction,
+        metrics={"followers": report.followers or 0, "views": report.views or 0},
+        report_ids=[],
+        created_at=now,
+        updated_at=now,
+        first_reported_at=report.reported_at,
+        linked_case=linked,
+    ).to_dict()
+
+
+def _merge(case: Doc, report: Report, now: str) -> None:
+    """A report joins `case` (a dict changed in place), as `intake.import_parsed` does."""
+    metrics = dict(case.get("metrics") or {})
+    metrics["followers"] = max(metrics.get("followers", 0), report.followers or 0)
+    metrics["views"] = max(metrics.get("views", 0), report.views or 0)
+    case["report_ids"] = [*case["report_ids"], report.report_id]
+    case["metrics"] = metrics
+    case["updated_at"] = now
+    case["content_text"] = case.get("content_text") or report.content_text
+    case["media_description"] = case.get("media_description") or report.media_description
+    case["jurisdiction"] = case.get("jurisdiction") or report.jurisdiction
+    if report.media:
+        have = list(case.get("media") or ())
+        case["media"] = have + [h for h in report.media if h not in have]
+
+
+def import_scan(
+    store: Store,
+    actor: str,
+    now: str,
+    scan: ReportScan,
+    media: MediaCollector | None = None,
+    progress: Progress | None = None,
+) -> StagedOutcome:
+    """Stage the reports of a validated file and publish them at once (see above)."""
+    with store.staging(actor) as st:
+        return _Importer(store, st, scan, media, now, progress).run()

@@ -1,0 +1,177 @@
+"""Staged writes on PostgreSQL (protocol v5): big imports in bounded memory.
+
+Why: a transaction (store.py) buffers its writes in memory and holds the writer
+lock from its first statement, so a million-report import needed gigabytes and
+held every other writer back. A staging opens a connection of its own and one
+database transaction on it, takes only the import lock (a session advisory lock:
+one staging at a time), and COPYs its records in as they come, in batches: rows
+of a transaction nobody else can see until it commits (MVCC), so other writers
+and readers go on. Staged events are spooled on the client (spool.py) because
+they continue the chain from the head at publish time. `publish` takes the writer
+lock, runs `finish` as a transaction's body, COPYs the staged events chained from
+there and COMMITs: all of it, or (error, kill -9, lost connection: the server
+rolls back) none of it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from appeals_tui.domain.errors import ConflictError, StoreError
+from appeals_tui.store.postgres import migrations
+from appeals_tui.store.postgres.bulk import copy_events, copy_records
+from appeals_tui.store.postgres.connect import connect, translate_errors
+from appeals_tui.store.spool import EventSpool, IdCounters
+from appeals_tui.store.txn import check_names, copy_doc
+
+if TYPE_CHECKING:
+    from appeals_tui.store.postgres.store import PostgresStore
+    from appeals_tui.store.protocol import Transaction
+
+__all__ = ["PgStaging", "IMPORT_LOCK", "staging"]
+
+Doc = dict[str, Any]
+#: the session advisory lock one staging holds (CHAIN_LOCK + 1 is the migrations')
+IMPORT_LOCK = migrations.CHAIN_LOCK + 2
+#: staged records sent per COPY
+BATCH = 2000
+
+
+class PgStaging:
+    """New records (COPYed as they come, uncommitted) and spooled events of one staging."""
+
+    def __init__(
+        self,
+        store: PostgresStore,
+        conn: psycopg.Connection,
+        actor: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.actor = actor
+        self._store, self._conn = store, conn
+        self._rows: dict[str, list[tuple[str, Doc]]] = {}
+        self._buffered = 0
+        self._events = EventSpool(actor, clock)
+        self._ids = IdCounters(self._committed)
+        self._published = False
+
+    def _committed(self, prefix: str) -> int:
+        from appeals_tui.store.postgres.pgtext import encode_str
+
+        def run(conn: psycopg.Connection) -> int:
+            row = conn.execute(
+                "SELECT n FROM counters WHERE prefix = %s", (encode_str(prefix),)
+            ).fetchone()
+            return int(row[0]) if row else 0
+
+        return int(self._store._read(run))
+
+    def next_id(self, prefix: str) -> str:
+        return self._ids.next_id(prefix)
+
+    def add(self, table: str, key: str, doc: Doc) -> None:
+        check_names(table, key)
+        if self._published:
+            raise StoreError("this staging was published already")
+        new = copy_doc(doc)
+        new["version"] = 1
+        self._rows.setdefault(table, []).append((key, new))
+        self._events.record(table, key, new)
+        self._buffered += 1
+        if self._buffered >= BATCH:
+            self._send()
+
+    def event(self, type: str, entity: str, payload: Doc) -> None:  # noqa: A002
+        self._events.event(type, entity, payload)
+
+    def _send(self) -> None:
+        rows, self._rows, self._buffered = self._rows, {}, 0
+        with translate_errors(self._store.where):
+            for table, records in rows.items():
+                copy_records(self._conn, table, records)
+
+    def publish(self, finish: Callable[[Transaction], None] | None = None) -> None:
+        from appeals_tui.store.postgres.store import COMMITS, PgTxn
+
+        if self._published:
+            raise StoreError("this staging was published already")
+        self._send()
+        store, conn = self._store, self._conn
+        with translate_errors(store.where):
+            head, counters = store._take_writer_lock(conn, begin=False)
+            txn = PgTxn(store, conn, self.actor, store.clock, head)
+            txn._known_counters = counters
+            self._ids.check(lambda prefix: counters.get(prefix, 0))
+            for prefix, last in self._ids.last.items():
+                txn._counters[prefix] = last
+                txn._counters_dirty.add(prefix)
+                txn.wrote = True
+            try:
+                if finish is not None:
+                    finish(txn)
+            finally:
+                txn._close()
+            if txn.wrote:
+                txn.attest()
+            txn.flush(bump=COMMITS)
+            events = self._events.chained(txn._seq, txn._hash)
+            while batch := list(islice(events, BATCH)):
+                copy_events(conn, batch)
+            conn.execute("COMMIT")
+        self._published = True
+
+    def close(self) -> None:
+        self._events.close()
+
+
+def _try_lock(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (IMPORT_LOCK,)).fetchone()
+    return bool(row and row[0])
+
+
+def _take_import_lock(conn: psycopg.Connection, timeout: float) -> None:
+    from appeals_tui.store import lock as file_lock
+
+    start = time.monotonic()
+    told = False
+    while not _try_lock(conn):
+        waited = time.monotonic() - start
+        if waited >= timeout:
+            raise ConflictError(
+                f"another import is running on this database (waited {timeout:g}s); try again"
+            )
+        if not told and waited >= 1.0 and file_lock.WAIT_NOTICE is not None:
+            told = True
+            file_lock.WAIT_NOTICE("waiting for another import on this database to finish …")
+        time.sleep(0.05)
+
+
+@contextmanager
+def staging(store: PostgresStore, actor: str, timeout: float) -> Iterator[PgStaging]:
+    """A connection of its own, the import lock, one database transaction; rolled back
+    unless published, and the connection closed (which also frees the lock)."""
+    conn = connect(store.url, autocommit=True)
+    try:
+        with translate_errors(store.where):
+            _take_import_lock(conn, timeout)
+            conn.execute("BEGIN")
+        st = PgStaging(store, conn, actor, store.clock)
+        try:
+            yield st
+        finally:
+            st.close()
+            if (
+                not conn.closed
+                and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+            ):
+                with suppress(psycopg.Error):
+                    conn.execute("ROLLBACK")
+    finally:
+        conn.close()

@@ -1,0 +1,177 @@
+"""Staged writes on the embedded workspace (protocol v5): big imports in bounded memory.
+
+Why: one transaction holds its writes in memory and the workspace lock throughout,
+so a million-report import needed gigabytes and locked everyone out. A staging
+writes its new records, as they come, to anonymous temp files in the workspace
+directory (already in the snapshot's line format, one file per table) and its
+events to a spool (spool.py), holding only the import lock (one staging at a
+time; other writers are not affected). `publish` then takes the workspace lock
+and writes a new snapshot, as a compaction does: the current state plus the
+finishing transaction's writes, each table followed by its staged lines (copied
+byte for byte), and the events followed by the staged ones, chained from the
+head. The snapshot's rename is the single point where all of it becomes visible:
+a crash before it leaves the old files (the temp files vanish with the process,
+being unlinked from the start), after it the new ones. The lock is held for as
+long as a compaction of the result takes; reads never wait on it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from appeals_tui.domain.errors import ConflictError, StoreError
+from appeals_tui.store import journal as jf
+from appeals_tui.store.lazy import _key_of, record_chunks
+from appeals_tui.store.lock import FileLock
+from appeals_tui.store.spool import EventSpool, IdCounters
+from appeals_tui.store.txn import check_names, copy_doc
+
+if TYPE_CHECKING:
+    from appeals_tui.store.protocol import Transaction
+    from appeals_tui.store.replica import Replica
+    from appeals_tui.store.workspace import Workspace
+
+__all__ = ["WorkspaceStaging", "IMPORT_LOCK", "staging"]
+
+Doc = dict[str, Any]
+#: held by the one staging of a workspace (imports one at a time; others never take it)
+IMPORT_LOCK = "import.lock"
+_COPY = 1 << 20
+
+
+class WorkspaceStaging:
+    """New records and events of one staging (see the module docstring)."""
+
+    def __init__(self, ws: Workspace, actor: str, clock: Callable[[], datetime]) -> None:
+        self.actor = actor
+        self._ws = ws
+        self._files: dict[str, BinaryIO] = {}
+        self._counts: dict[str, int] = {}
+        self._events = EventSpool(actor, clock, ws.path)
+        self.ids = IdCounters(lambda prefix: int(ws.meta(f"next_id:{prefix}", 0) or 0))
+        self._published = False
+
+    def next_id(self, prefix: str) -> str:
+        return self.ids.next_id(prefix)
+
+    def add(self, table: str, key: str, doc: Doc) -> None:
+        check_names(table, key)
+        if self._published:
+            raise StoreError("this staging was published already")
+        new = copy_doc(doc)
+        new["version"] = 1
+        fh = self._files.get(table)
+        if fh is None:
+            fh = self._files[table] = tempfile.TemporaryFile(  # noqa: SIM115 - kept to publish
+                dir=self._ws.path, prefix=".stage."
+            )
+        fh.write(jf.encode_line([key, new]))
+        self._counts[table] = self._counts.get(table, 0) + 1
+        self._events.record(table, key, new)
+
+    def event(self, type: str, entity: str, payload: Doc) -> None:  # noqa: A002
+        self._events.event(type, entity, payload)
+
+    def publish(self, finish: Callable[[Transaction], None] | None = None) -> None:
+        if self._published:
+            raise StoreError("this staging was published already")
+        for fh in self._files.values():
+            fh.flush()
+        self._ws._publish_staged(self, finish)
+        self._published = True
+
+    def close(self) -> None:
+        for fh in self._files.values():
+            with suppress(OSError):
+                fh.close()
+        self._events.close()
+
+    # -- used by Workspace._publish_staged (workspace lock held) --------------------
+
+    def write_snapshot(self, rep: Replica) -> None:
+        """The current state + staged records and events as a new snapshot, then a
+        fresh journal (what a compaction does; the rename is the publish)."""
+        old = rep.snap
+        assert old is not None
+        generation = old.header["generation"] + 1
+        header: dict[str, Any] = {
+            "generation": generation,
+            "events": rep.last_seq + self._events.pending(),
+            "last_hash": rep.last_hash,  # replaced by the staged chain's last hash
+        }
+        lazy = rep.lazy
+        names = list(dict.fromkeys([*rep.names(), *self._files]))
+
+        def tables() -> Iterator[tuple[str, Iterator[bytes]]]:
+            for name in names:
+                have: Iterator[bytes] = iter(())
+                if name in lazy:
+                    have = lazy[name].chunks()
+                elif name in rep.tables:
+                    have = record_chunks(rep.tables[name])
+                yield name, self._table_chunks(rep, name, have)
+
+        def events() -> Iterator[bytes]:
+            yield from old.event_chunks()
+            for ev in rep.jevents:
+                yield jf.encode_line(ev)
+            for ev in self._events.chained(rep.last_seq, rep.last_hash):
+                header["last_hash"] = ev["hash"]
+                yield jf.encode_line(ev)
+
+        jf.write_snapshot(rep.path, header, rep.meta, tables(), events())
+        jf.write_new_journal(rep.path, generation)
+
+    def _table_chunks(self, rep: Replica, table: str, have: Iterator[bytes]) -> Iterator[bytes]:
+        yield from have
+        fh = self._files.get(table)
+        if fh is None:
+            return
+        exists = _key_test(rep, table)
+        fh.seek(0)
+        rest = b""
+        while chunk := fh.read(_COPY):
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            block, rest = data[:cut], data[cut:]
+            if exists is not None:
+                for line in block.split(b"\n")[:-1]:
+                    key = _key_of(line) or jf.decode_line(line)[0]
+                    if exists(key):
+                        raise ConflictError(
+                            f"{table} {key} already exists; nothing of this import was saved"
+                        )
+            yield block
+
+
+def _key_test(rep: Replica, table: str) -> Callable[[str], bool] | None:
+    """Whether a key is in the committed table (None: the table is empty)."""
+    lazy = rep.lazy.get(table)
+    if lazy is not None:
+        on_disk = lazy.key_names()
+        loaded = lazy.docs
+        return lambda key: key in loaded or on_disk.get(key) is not None
+    docs = rep.tables.get(table)
+    if not docs:
+        return None
+    return docs.__contains__
+
+
+@contextmanager
+def staging(ws: Workspace, actor: str) -> Iterator[WorkspaceStaging]:
+    """One staging at a time per workspace (the import lock, waited for like the
+    workspace lock); the temp files go away on exit, published or not."""
+    lock = FileLock(ws.path / IMPORT_LOCK, ws._lock.timeout)
+    try:
+        with lock.exclusive():
+            st = WorkspaceStaging(ws, actor, ws.clock)
+            try:
+                yield st
+            finally:
+                st.close()
+    finally:
+        lock.close()
