@@ -48,7 +48,7 @@ def impact_cmd(ctx: click.Context, draft: Path) -> None:
 @click.argument("draft", type=click.Path(path_type=Path))
 @click.option("--reason", required=True, help="Why the policy changes (recorded in the audit log).")
 @click.pass_context
-def publish_cmd(ctx, draft: Path, reason: str) -> None:
+def publish_cmd(ctx: click.Context, draft: Path, reason: str) -> None:
     """Make DRAFT the library in force (leads): a new library_version, audited with the
     draft's SHA-256; the standing decisions whose guidance changes go to the re-review
     queue (`appeals rereview list`)."""
@@ -72,7 +72,7 @@ def publish_cmd(ctx, draft: Path, reason: str) -> None:
 @policy.command("versions")
 @common
 @click.pass_context
-def versions_cmd(ctx) -> None:
+def versions_cmd(ctx: click.Context) -> None:
     """The policy library versions this workspace keeps, oldest first ("*" in force)."""
     from dataclasses import asdict
 

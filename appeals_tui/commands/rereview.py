@@ -19,7 +19,7 @@ def rereview() -> None:
 @click.option("--version", "library_version", help="Library version (default: the one in force).")
 @click.option("--pending", is_flag=True, help="Only the items still to do.")
 @click.pass_context
-def list_cmd(ctx, library_version: str | None, pending: bool) -> None:
+def list_cmd(ctx: click.Context, library_version: str | None, pending: bool) -> None:
     """The decisions a publish asked to re-review, with progress ("k of n done")."""
     from ..services.rereview import PENDING, rereview_queue
 
@@ -55,7 +55,7 @@ def list_cmd(ctx, library_version: str | None, pending: bool) -> None:
 @click.argument("decision_id")
 @click.option("--reason", required=True, help="Why the decision stands under the new policy.")
 @click.pass_context
-def confirm_cmd(ctx, decision_id: str, reason: str) -> None:
+def confirm_cmd(ctx: click.Context, decision_id: str, reason: str) -> None:
     """Keep DECISION_ID as it is: the confirmation is recorded; no new decision."""
     from ..services.rereview import confirm_rereview
 
@@ -76,7 +76,14 @@ def confirm_cmd(ctx, decision_id: str, reason: str) -> None:
 @click.option("--expected-version", type=int, help="Refuse (exit 4) if the case changed.")
 @click.pass_context
 def supersede_cmd(
-    ctx, decision_id, action, clauses, reasoning, factors, divergence_reason, expected_version
+    ctx: click.Context,
+    decision_id: str,
+    action: str,
+    clauses: tuple[str, ...],
+    reasoning: str,
+    factors: tuple[str, ...],
+    divergence_reason: str | None,
+    expected_version: int | None,
 ) -> None:
     """Replace DECISION_ID with a new decision under the library in force (it supersedes
     the old one, as an appeal's modify does; the old one stays in history)."""
