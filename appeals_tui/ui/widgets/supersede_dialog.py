@@ -80,7 +80,7 @@ class SupersedeDialog(ModalScreen[RereviewItem | None]):
             reasoning=self.query_one("#supersede-reasoning", TextArea).text,
             divergence_reason=self.query_one("#supersede-divergence", Input).value or None,
         )
-        session = self.app.session  # type: ignore[attr-defined]
+        session = self.app.session  # type: ignore[attr-defined]  # AppealsApp's session
         call_service(
             self,
             supersede_rereview,
