@@ -225,6 +225,10 @@ class Decision(Record):
     version: int = 1
     #: SHA-256 of the images the case held when decided (what the decision was about)
     media: list[str] = field(default_factory=list)
+    #: the policy library in force when decided (its clause versions are in `clauses`)
+    library_version: str = ""
+    #: the re-review item that wrote this decision (services/rereview.py), else None
+    rereview: str | None = None
 
 
 @dataclass(frozen=True)

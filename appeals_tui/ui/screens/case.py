@@ -243,7 +243,7 @@ class CaseScreen(AppealsScreen):
                 self.case_id,
                 note,
                 self.version,
-                done=prompt.dismiss,
+                done=prompt.finish,
                 failed=prompt.show_error,
                 writes=True,
             )
@@ -269,7 +269,7 @@ class CaseScreen(AppealsScreen):
                 self.session,
                 f"case:{self.case_id}",
                 text,
-                done=prompt.dismiss,
+                done=prompt.finish,
                 failed=prompt.show_error,
                 writes=True,
             )

@@ -261,7 +261,7 @@ class ReviewScreen(AppealsScreen):
                 self.session,
                 entity,
                 text,
-                done=prompt.dismiss,
+                done=prompt.finish,
                 failed=prompt.show_error,
                 writes=True,
             )
@@ -292,7 +292,7 @@ class ReviewScreen(AppealsScreen):
                 self.session,
                 strike_id or "",
                 reason,
-                done=prompt.dismiss,
+                done=prompt.finish,
                 failed=prompt.show_error,
                 writes=True,
             )

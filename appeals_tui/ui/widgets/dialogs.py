@@ -34,7 +34,7 @@ class TextPrompt(ModalScreen[Any]):
     """Ask for a text (and optionally a choice) and hand it to `on_submit`.
 
     The prompt saves nothing itself: the screen that opened it calls the service in
-    its worker, then `dismiss(result)`es the prompt, or `show_error(exc)`s a refusal
+    its worker, then `finish(result)`es the prompt, or `show_error(exc)`s a refusal
     (empty note, too short) in place so the text is never lost. Escape dismisses
     with None.
     """
@@ -85,6 +85,12 @@ class TextPrompt(ModalScreen[Any]):
         self.query_one("#prompt-error", Static).remove_class("-visible")
         text = self.query_one(TextArea).text
         self.on_submit(self, text, choice if isinstance(choice, str) else None)
+
+    def finish(self, result: Any) -> None:
+        """Close with the opener's saved result, after the worker that saved it has
+        returned (closing from inside a worker's own callback cancelled the worker
+        under load)."""
+        self.app.call_later(self.dismiss, result)
 
     def show_error(self, exc: BaseException) -> None:
         """Show why the opener's save was refused, keeping the text for another try."""
