@@ -5,8 +5,11 @@ so a million-report import needed gigabytes and locked everyone out. A staging
 writes its new records, as they come, to anonymous temp files in the workspace
 directory (already in the snapshot's line format, one file per table) and its
 events to a spool (spool.py), holding only the import lock (one staging at a
-time; other writers are not affected). `publish` then takes the workspace lock
-and writes a new snapshot, as a compaction does: the current state plus the
+time; other writers are not affected). `publish` then takes the workspace lock.
+A small staging (under SMALL_BYTES) becomes one ordinary journal record with the
+finishing transaction's writes (rewriting a big workspace's snapshot for a few
+reports would hold the lock for seconds). A big one is written as a new snapshot,
+as a compaction does: the current state plus the
 finishing transaction's writes, each table followed by its staged lines (copied
 byte for byte), and the events followed by the staged ones, chained from the
 head. The snapshot's rename is the single point where all of it becomes visible:
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["WorkspaceStaging", "IMPORT_LOCK", "staging"]
 
 Doc = dict[str, Any]
+#: stagings up to this many bytes of records publish as one journal record
+SMALL_BYTES = 4 << 20
 #: held by the one staging of a workspace (imports one at a time; others never take it)
 IMPORT_LOCK = "import.lock"
 _COPY = 1 << 20
@@ -83,6 +88,24 @@ class WorkspaceStaging:
             fh.flush()
         self._ws._publish_staged(self, finish)
         self._published = True
+
+    def staged_bytes(self) -> int:
+        return sum(fh.tell() for fh in self._files.values())
+
+    def as_record(self, rep: Replica, record: Doc, seq: int, prev_hash: str) -> Doc:
+        """A small staging as one journal record: `record` (the finishing transaction's,
+        or an empty one) plus every staged record and event (chained from there)."""
+        ops = record["ops"]
+        for table, fh in self._files.items():
+            exists = _key_test(rep, table)
+            fh.seek(0)
+            for line in fh:
+                key, doc = jf.decode_line(line[:-1])
+                if exists is not None and exists(key):
+                    raise _exists(table, key)
+                ops.append(["put", table, key, doc])
+        record["events"].extend(self._events.chained(seq, prev_hash))
+        return record
 
     def close(self) -> None:
         for fh in self._files.values():
@@ -142,10 +165,12 @@ class WorkspaceStaging:
                 for line in block.split(b"\n")[:-1]:
                     key = _key_of(line) or jf.decode_line(line)[0]
                     if exists(key):
-                        raise ConflictError(
-                            f"{table} {key} already exists; nothing of this import was saved"
-                        )
+                        raise _exists(table, key)
             yield block
+
+
+def _exists(table: str, key: str) -> ConflictError:
+    return ConflictError(f"{table} {key} already exists; nothing of this import was saved")
 
 
 def _key_test(rep: Replica, table: str) -> Callable[[str], bool] | None:

@@ -514,6 +514,16 @@ class Workspace:
                     self._txn = None
                     txn._close()
                 record = txn._record(rep.next_r)
+                if st.staged_bytes() <= staging.SMALL_BYTES:  # one journal record
+                    record = record or {"r": rep.next_r, "actor": st.actor, "ops": [], "events": []}
+                    last = record["events"][-1] if record["events"] else None
+                    seq, prev = (
+                        (last["seq"], last["hash"]) if last else (rep.last_seq, rep.last_hash)
+                    )
+                    rep.commit(st.as_record(rep, record, seq, prev))
+                    if self._auto_compact and self._journal_too_big():
+                        self._compact_after_commit()
+                    return
                 try:
                     if record is not None:
                         rep.apply(record)  # in memory only: the new snapshot holds it
