@@ -31,7 +31,7 @@ from appeals_tui.store import journal as jf
 from appeals_tui.store.lazy import _key_of, record_chunks
 from appeals_tui.store.lock import FileLock
 from appeals_tui.store.spool import EventSpool, IdCounters
-from appeals_tui.store.txn import check_names, copy_doc
+from appeals_tui.store.txn import check_names
 
 if TYPE_CHECKING:
     from appeals_tui.store.protocol import Transaction
@@ -67,8 +67,7 @@ class WorkspaceStaging:
         check_names(table, key)
         if self._published:
             raise StoreError("this staging was published already")
-        new = copy_doc(doc)
-        new["version"] = 1
+        new = {**doc, "version": 1}  # written out at once: no deep copy needed
         fh = self._files.get(table)
         if fh is None:
             fh = self._files[table] = tempfile.TemporaryFile(  # noqa: SIM115 - kept to publish
