@@ -90,3 +90,33 @@ def test_an_edited_staged_record_is_named_by_verify(ws: Workspace) -> None:
     result = Workspace.verify_path(ws.path)
     assert not result.ok
     assert (result.table, result.record, result.field) == ("reports", "R-13", "report_id")
+
+
+def test_saved_indexes_carried_over_a_published_snapshot_stay_true(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(staging, "SMALL_BYTES", -1)
+    path = tmp_path / "ws"
+
+    def case(i: int, subject: str) -> dict:
+        return {"case_id": f"C-{i}", "status": "open", "subject": {"subject_id": subject}}
+
+    with Workspace.create(path) as ws:
+        with ws.transaction("setup") as txn:
+            for i in range(50):
+                txn.insert("cases", f"C-{i}", case(i, f"S{i % 5}"))
+        ws.compact()
+    with Workspace.open(path) as ws:  # builds the index from disk and saves it
+        assert len(ws.lookup("cases", "subject.subject_id", "S1")) == 10
+        saved = {p.name.split(".", 1)[1] for p in (path / "index").iterdir()}
+        assert any(name.startswith("ix.cases.subject.subject_id") for name in saved)
+        with ws.staging("minji") as st:
+            for i in range(50, 60):
+                st.add("cases", f"C-{i}", case(i, "S1" if i % 2 else "NEW"))
+            st.publish()
+        tags = {p.name.split(".", 1)[0] for p in (path / "index").iterdir()}
+        assert len(tags) == 1  # carried to the new snapshot's name, the old ones pruned
+    with Workspace.open(path) as ws:
+        found = [c["case_id"] for c in ws.lookup("cases", "subject.subject_id", "S1")]
+        assert found == [f"C-{i}" for i in range(1, 50, 5)] + [f"C-{i}" for i in range(51, 60, 2)]
+        assert len(ws.lookup("cases", "subject.subject_id", "NEW")) == 5
