@@ -268,9 +268,13 @@ class _Importer:
         by_case: dict[str, list[int]] = {}
         for join in self.joins:
             by_case.setdefault(join.case_id, []).extend(join.indices)
-        for case_id, indices in by_case.items():
-            parsed = self.scan.read(sorted(indices, key=self._when))
-            self._join(txn, case_id, [p.report for p in parsed])
+        cases = list(by_case.items())
+        for first in range(0, len(cases), _BATCH):  # one pass over the file per batch
+            batch = cases[first : first + _BATCH]
+            wanted = [sorted(indices, key=self._when) for _, indices in batch]
+            parsed = iter(self.scan.read([i for indices in wanted for i in indices]))
+            for (case_id, _), indices in zip(batch, wanted, strict=True):
+                self._join(txn, case_id, [next(parsed).report for _ in indices])
         txn.event(
             "reports.imported",
             "reports",
