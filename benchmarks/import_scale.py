@@ -72,10 +72,26 @@ def _appeals(*args: str) -> list[str]:
 
 
 def _valid(dest: Path, lines: int) -> Path:
-    from benchmarks.cli import _import_file
-
+    """`lines` short valid reports (~200 bytes: a 1M-line file stays under the 256 MB
+    limit), over lines * 4/5 subjects, so a fifth of the cases get two reports."""
     if not dest.exists():
-        _import_file(dest, 7, lines)
+        subjects = max(1, lines * 4 // 5)
+        with dest.open("wb") as fh:
+            for i in range(lines):
+                s = i % subjects
+                row = {
+                    "report_id": f"V-{i:07d}",
+                    "reported_at": f"2026-{1 + i % 10:02d}-{1 + i % 28:02d}T{i % 24:02d}:00:00+09:00",
+                    "reporter": f"u{i % 997}",
+                    "reason": "sexual_services",
+                    "platform": "instagram",
+                    "subject_type": "post",
+                    "subject_id": f"P{s:07d}",
+                    "account": f"a{s % 50000}",
+                    "content_text": f"웹툰 {s}",
+                    "views": i,
+                }
+                fh.write(orjson.dumps(row) + b"\n")
     return dest
 
 
