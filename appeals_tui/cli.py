@@ -1,6 +1,6 @@
 """Command line over the services: argument parsing, output, exit codes. No rules here.
 
-Exit codes (DESIGN.md): 0 ok, 1 invalid input or state, 2 usage, 3 permission
+Exit codes (docs/cli.md): 0 ok, 1 invalid input or state, 2 usage, 3 permission
 denied, 4 conflict. Errors are one line on stderr; never a traceback.
 """
 
@@ -14,7 +14,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -23,7 +23,13 @@ from .domain.text import visible
 from .jsonout import ReaderGone, write_json, write_json_rows
 from .paths import default_workspace_dir
 
+if TYPE_CHECKING:
+    from .services.session import Session
+
 __all__ = ["cli", "main"]
+
+#: a command function, kept as it is by the option decorators below
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 #: Exit status per error type (docs/cli.md); the first class in the error's MRO found
@@ -142,7 +148,7 @@ def _folder(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return _remember(ctx, param, value)
 
 
-def common(func):
+def common(func: F) -> F:
     """--data-dir, --user and --json, accepted on the group and on every command."""
     func = click.option(
         "--json",
@@ -211,7 +217,7 @@ def wants_json(ctx: click.Context) -> bool:
     return bool(opt(ctx, "as_json"))
 
 
-def session(ctx: click.Context):
+def session(ctx: click.Context) -> Session:
     """Open the workspace and identify the acting user (exit 3 if not on the roster)."""
     from .services.maintenance import set_wait_notice
     from .services.session import Session, open_workspace
@@ -304,4 +310,4 @@ _register()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

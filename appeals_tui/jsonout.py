@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import orjson
 
@@ -32,9 +32,10 @@ def _stdout() -> BinaryIO:
     out = sys.stdout
     buffer = getattr(out, "buffer", None)
     if buffer is None:  # a text-only stream (some test runners): encode ourselves
-        return _TextAdapter(out)  # type: ignore[return-value]
+        # write() and flush() are all we use of the binary stream
+        return cast(BinaryIO, _TextAdapter(out))
     out.flush()  # text already written through the wrapper goes first
-    return buffer
+    return cast(BinaryIO, buffer)
 
 
 class _TextAdapter:

@@ -19,7 +19,9 @@ def appeal() -> None:
 @click.option("--appellant", default=None, help="Who appeals (default: the account).")
 @click.option("--new-information", default="", help="Anything new the user provides.")
 @click.pass_context
-def appeal_file(ctx, decision_id, grounds, appellant, new_information) -> None:
+def appeal_file(
+    ctx: click.Context, decision_id: str, grounds: str, appellant: str | None, new_information: str
+) -> None:
     """File an appeal against DECISION_ID."""
     from ..services.appeals import file_appeal
 
@@ -35,7 +37,7 @@ def appeal_file(ctx, decision_id, grounds, appellant, new_information) -> None:
 @common
 @click.argument("appeal_id")
 @click.pass_context
-def appeal_claim(ctx, appeal_id) -> None:
+def appeal_claim(ctx: click.Context, appeal_id: str) -> None:
     """Take an appeal for review (never one of your own decisions)."""
     from ..services.appeals import claim_appeal
 
@@ -56,7 +58,15 @@ def appeal_claim(ctx, appeal_id) -> None:
     "--factor", "factors", multiple=True, help="Corrected factors, if the review changed them."
 )
 @click.pass_context
-def appeal_resolve(ctx, appeal_id, outcome, reasoning, action, clauses, factors) -> None:
+def appeal_resolve(
+    ctx: click.Context,
+    appeal_id: str,
+    outcome: str,
+    reasoning: str,
+    action: str | None,
+    clauses: tuple[str, ...],
+    factors: tuple[str, ...],
+) -> None:
     """Resolve an appeal: upheld, overturned or modified."""
     from ..services.appeals import resolve_appeal
 
@@ -80,7 +90,9 @@ def appeal_resolve(ctx, appeal_id, outcome, reasoning, action, clauses, factors)
 @click.option("--moderator")
 @click.option("--overdue", is_flag=True)
 @click.pass_context
-def appeal_list(ctx, status, clause, moderator, overdue) -> None:
+def appeal_list(
+    ctx: click.Context, status: tuple[str, ...], clause: str, moderator: str, overdue: bool
+) -> None:
     """Appeals waiting for review, earliest due first."""
     from ..services.appeals import AppealFilter, list_appeals
 

@@ -75,7 +75,7 @@ def bench_cmd(
             from benchmarks.pg import format_pg_table, run_pg
         except ImportError:
             raise click.ClickException(
-                "the benchmarks package is not installed; run from a source checkout"
+                "the benchmarks package is missing; reinstall appeals-tui (it ships in the wheel)"
             ) from None
         if media_only:
             figures = run_media(samples=samples or 20)
@@ -88,7 +88,7 @@ def bench_cmd(
         from benchmarks.bench import format_table, run, run_cli_bench
     except ImportError:
         raise click.ClickException(
-            "the benchmarks package is not installed; run from a source checkout"
+            "the benchmarks package is missing; reinstall appeals-tui (it ships in the wheel)"
         ) from None
     if cli_mode:
         if workdir is None:

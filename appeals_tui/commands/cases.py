@@ -91,7 +91,16 @@ def cases() -> None:
 @click.option("--offset", default=0, type=click.IntRange(0))
 @click.pass_context
 def cases_list(
-    ctx: click.Context, status, platform, jurisdiction, assignee, account, text, sort, limit, offset
+    ctx: click.Context,
+    status: tuple[str, ...],
+    platform: str,
+    jurisdiction: str,
+    assignee: str,
+    account: str,
+    text: str,
+    sort: str,
+    limit: int | None,
+    offset: int,
 ) -> None:
     """List cases, highest priority first."""
     from ..services.cases import CaseFilter, iter_cases, list_cases

@@ -32,7 +32,15 @@ from ..domain.models import FACTORS
 )
 @click.pass_context
 def decide_cmd(
-    ctx, case_id, action, clauses, factors, reasoning, divergence_reason, cited, expected_version
+    ctx: click.Context,
+    case_id: str,
+    action: str,
+    clauses: tuple[str, ...],
+    factors: tuple[str, ...],
+    reasoning: str,
+    divergence_reason: str | None,
+    cited: tuple[str, ...],
+    expected_version: int,
 ) -> None:
     """Record a decision on CASE_ID."""
     from ..services.decisions import DecisionDraft, decide
@@ -59,7 +67,7 @@ def decide_cmd(
 )
 @click.option("--jurisdiction", default=None)
 @click.pass_context
-def guidance_cmd(ctx, factors, jurisdiction) -> None:
+def guidance_cmd(ctx: click.Context, factors: tuple[str, ...], jurisdiction: str | None) -> None:
     """What the rubric recommends for a factor profile."""
     from ..services.decisions import guidance_for
 
@@ -83,7 +91,7 @@ def guidance_cmd(ctx, factors, jurisdiction) -> None:
 )
 @click.option("--limit", default=10, type=click.IntRange(1, 100))
 @click.pass_context
-def precedents_cmd(ctx, case_id, factors, limit) -> None:
+def precedents_cmd(ctx: click.Context, case_id: str, factors: tuple[str, ...], limit: int) -> None:
     """Earlier decisions most like CASE_ID, best first ("linked": on an account linked to
     this case's account by a shared contact or near-duplicate content)."""
     from ..services.precedents import precedents_for_case
@@ -112,7 +120,7 @@ def precedents_cmd(ctx, case_id, factors, limit) -> None:
 @click.option("--unmark", is_flag=True, help="Withdraw the canonical mark.")
 @click.option("--reason", default="")
 @click.pass_context
-def canonical_cmd(ctx, decision_id, unmark, reason) -> None:
+def canonical_cmd(ctx: click.Context, decision_id: str, unmark: bool, reason: str) -> None:
     """Mark a decision as the canonical precedent (leads)."""
     from ..services.decisions import set_canonical
 

@@ -21,7 +21,9 @@ class DefaultGroup(click.Group):
         super().__init__(*args, **kwargs)
         self.default_command = default_command
 
-    def resolve_command(self, ctx: click.Context, args: list[str]):
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             return self.default_command, self.commands[self.default_command], args
         return super().resolve_command(ctx, args)

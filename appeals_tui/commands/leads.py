@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..cli import common, emit, one_line, session, split_multi
@@ -11,7 +13,7 @@ def _pct(value: float | None) -> str:
     return "  -  " if value is None else f"{value * 100:5.1f}%"
 
 
-def _rate_table(title: str, rows: list[dict]) -> list[str]:
+def _rate_table(title: str, rows: list[dict[str, Any]]) -> list[str]:
     lines = [
         title,
         f"  {'':<12} {'decisions':>9} {'diverged':>9} {'div%':>6} {'appeals':>8} "
@@ -31,7 +33,7 @@ def _rate_table(title: str, rows: list[dict]) -> list[str]:
 @click.option("--since", help="Only decisions from this date (YYYY-MM-DD or ISO timestamp).")
 @click.option("--until", help="Only decisions before this date (exclusive).")
 @click.pass_context
-def stats_cmd(ctx, since, until) -> None:
+def stats_cmd(ctx: click.Context, since: str, until: str) -> None:
     """Overturn and divergence rates per clause and moderator, inconsistent profiles (leads)."""
     from ..services.history import parse_since
     from ..services.stats import consistency_stats
@@ -78,7 +80,9 @@ def qa() -> None:
 @click.option("--seed", type=int, help="Random seed (the same seed draws the same sample).")
 @click.option("--reviewer", required=True, help="Who re-reviews (never the original moderator).")
 @click.pass_context
-def qa_draw(ctx, size, since, until, seed, reviewer) -> None:
+def qa_draw(
+    ctx: click.Context, size: int, since: str, until: str, seed: int, reviewer: str
+) -> None:
     """Draw a random sample of standing decisions for blind re-review (leads)."""
     from ..services.history import parse_since
     from ..services.qa import draw_sample
@@ -101,7 +105,7 @@ def qa_draw(ctx, size, since, until, seed, reviewer) -> None:
 @qa.command("list")
 @common
 @click.pass_context
-def qa_list(ctx) -> None:
+def qa_list(ctx: click.Context) -> None:
     """QA batches (leads see all; reviewers see theirs)."""
     from ..services.qa import list_batches
 
@@ -118,7 +122,7 @@ def qa_list(ctx) -> None:
 @common
 @click.argument("batch_id")
 @click.pass_context
-def qa_items(ctx, batch_id) -> None:
+def qa_items(ctx: click.Context, batch_id: str) -> None:
     """The cases to re-review, without the original decisions (reviewer)."""
     from ..services.qa import review_queue
 
@@ -139,7 +143,14 @@ def qa_items(ctx, batch_id) -> None:
 @click.option("--clause", "clauses", multiple=True, required=True, help="Clause id (repeatable).")
 @click.option("--reasoning", required=True)
 @click.pass_context
-def qa_review(ctx, batch_id, decision_id, action, clauses, reasoning) -> None:
+def qa_review(
+    ctx: click.Context,
+    batch_id: str,
+    decision_id: str,
+    action: str,
+    clauses: tuple[str, ...],
+    reasoning: str,
+) -> None:
     """Answer action and clause for one sampled case, blind (reviewer)."""
     from ..services.qa import submit_review
 
@@ -153,13 +164,13 @@ def qa_review(ctx, batch_id, decision_id, action, clauses, reasoning) -> None:
 @common
 @click.argument("batch_id", required=False)
 @click.pass_context
-def qa_report_cmd(ctx, batch_id) -> None:
+def qa_report_cmd(ctx: click.Context, batch_id: str) -> None:
     """Agreement and Cohen's kappa between original and re-review (leads)."""
     from ..services.qa import qa_report
 
     report = qa_report(session(ctx), batch_id)
 
-    def line(name: str, a: dict) -> str:
+    def line(name: str, a: dict[str, Any]) -> str:
         kappa = "-" if a["kappa"] is None else f"{a['kappa']:.3f}"
         return f"  {name:<12} n={a['n']:<5} agreement {_pct(a['observed'])}  kappa {kappa}"
 

@@ -34,11 +34,11 @@ def migrate_cmd(ctx: click.Context, to: str) -> None:
     progress = None
     bar = None
     if sys.stderr.isatty() and not wants_json(ctx):
-        from rich.progress import Progress
+        from rich.progress import Progress, TaskID
 
         bar = Progress(transient=True)
         bar.start()
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(what: str, n: int) -> None:
             if what not in tasks:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from ..cli import common, emit, one_line, session
 
+if TYPE_CHECKING:
+    from ..services.networks import CaseLinks, Network
 
-def _network_lines(found: list) -> list[str]:
+
+def _network_lines(found: list[Network]) -> list[str]:
     flagged = sum(n.inconsistent for n in found)
     lines = [f"{len(found)} network(s), {flagged} treated inconsistently"]
     for n in found:
@@ -28,7 +33,7 @@ def _network_lines(found: list) -> list[str]:
     return lines
 
 
-def _link_lines(links) -> list[str]:
+def _link_lines(links: CaseLinks) -> list[str]:
     lines = [
         f"{links.case_id} @{one_line(links.account, 40)}: contacts "
         + (", ".join(links.contacts) or "none"),
@@ -50,7 +55,7 @@ def _link_lines(links) -> list[str]:
     "--limit", type=click.IntRange(0), default=50, show_default=True, help="Linked cases shown."
 )
 @click.pass_context
-def networks_cmd(ctx, case_id, limit) -> None:
+def networks_cmd(ctx: click.Context, case_id: str, limit: int) -> None:
     """Accounts linked by a shared contact or near-duplicate content (leads), and for one
     case (--case, anyone on the roster) the other accounts' cases it is linked to."""
     from ..services import networks

@@ -12,7 +12,13 @@ from .defaulting import DefaultGroup
 _LANG = click.Choice(["en", "ko"])
 
 
-def _show(ctx: click.Context, decision_id, appeal_id, template, lang) -> None:
+def _show(
+    ctx: click.Context,
+    decision_id: str | None,
+    appeal_id: str | None,
+    template: str | None,
+    lang: str | None,
+) -> None:
     from ..services.notices import render_notice
 
     if not decision_id and not appeal_id:
@@ -27,7 +33,9 @@ def _show(ctx: click.Context, decision_id, appeal_id, template, lang) -> None:
 @click.option("--template", default=None, help="Template name in data/notices (default by kind).")
 @click.option("--lang", type=_LANG, default=None, help="Language (default: ko for KR cases).")
 @click.pass_context
-def notice(ctx: click.Context, appeal_id, template, lang) -> None:
+def notice(
+    ctx: click.Context, appeal_id: str | None, template: str | None, lang: str | None
+) -> None:
     """Notice to the affected user: `appeals notice DECISION` prints it; `send` records it."""
     if ctx.invoked_subcommand is None:
         _show(ctx, None, appeal_id, template, lang)
@@ -40,7 +48,13 @@ def notice(ctx: click.Context, appeal_id, template, lang) -> None:
 @click.option("--template", default=None, help="Template name in data/notices.")
 @click.option("--lang", type=_LANG, default=None, help="Language (default: ko for KR cases).")
 @click.pass_context
-def notice_show(ctx: click.Context, decision_id, appeal_id, template, lang) -> None:
+def notice_show(
+    ctx: click.Context,
+    decision_id: str,
+    appeal_id: str | None,
+    template: str | None,
+    lang: str | None,
+) -> None:
     """Print the notice for DECISION (or --appeal APPEAL); --json gives its fields."""
     parent = ctx.parent.params if ctx.parent else {}
     _show(
@@ -69,7 +83,16 @@ def notice_show(ctx: click.Context, decision_id, appeal_id, template, lang) -> N
 )
 @click.option("--reason", default="", help="Why the notice is not sent.")
 @click.pass_context
-def notice_send(ctx, decision_id, appeal_id, template, lang, body_file, not_sent, reason) -> None:
+def notice_send(
+    ctx: click.Context,
+    decision_id: str,
+    appeal_id: str | None,
+    template: str | None,
+    lang: str | None,
+    body_file: Path | None,
+    not_sent: bool,
+    reason: str,
+) -> None:
     """Record the notice for DECISION (or --appeal) as sent, or as not sent with a reason."""
     from ..services.notices import send_notice
 
@@ -95,7 +118,7 @@ def notice_send(ctx, decision_id, appeal_id, template, lang, body_file, not_sent
 @click.argument("decision_id", required=False)
 @click.option("--appeal", "appeal_id", default=None)
 @click.pass_context
-def notice_log(ctx, decision_id, appeal_id) -> None:
+def notice_log(ctx: click.Context, decision_id: str, appeal_id: str | None) -> None:
     """Notices recorded for DECISION (or --appeal): sent, edited, or not sent and why."""
     from ..services.notices import notices_for
 

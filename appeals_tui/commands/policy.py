@@ -18,7 +18,7 @@ def policy() -> None:
 @common
 @click.argument("draft", type=click.Path(path_type=Path))
 @click.pass_context
-def impact_cmd(ctx, draft: Path) -> None:
+def impact_cmd(ctx: click.Context, draft: Path) -> None:
     """Every standing decision whose guidance DRAFT would change, grouped by old action ->
     new action and clause, with counts per clause and moderator. Changes nothing."""
     from ..services.policy_impact import policy_impact

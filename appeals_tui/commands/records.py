@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..cli import common, emit_rows, one_line, parse_factors, session, wants_json
+from ..cli import F, common, emit_rows, one_line, parse_factors, session, wants_json
 from ..domain.text import visible
 from ..jsonout import encode
 
+if TYPE_CHECKING:
+    from ..services.history import HistoryFilter
 
-def history_filter_options(func):
+
+def history_filter_options(func: F) -> F:
+    """The history filters, shared by `history` and `export decisions`."""
     for option in reversed(
         [
             click.option("--moderator"),
@@ -33,7 +38,17 @@ def history_filter_options(func):
     return func
 
 
-def build_filter(moderator, clause, action, factors, outcome, since, until, text, current_only):
+def build_filter(
+    moderator: str | None,
+    clause: str | None,
+    action: str | None,
+    factors: tuple[str, ...],
+    outcome: str | None,
+    since: str | None,
+    until: str | None,
+    text: str | None,
+    current_only: bool,
+) -> HistoryFilter:
     from ..services.history import HistoryFilter, parse_since
 
     return HistoryFilter(
@@ -60,7 +75,7 @@ def build_filter(moderator, clause, action, factors, outcome, since, until, text
 )
 @click.option("--offset", default=0, type=click.IntRange(0))
 @click.pass_context
-def history_cmd(ctx, limit, offset, **filters) -> None:
+def history_cmd(ctx: click.Context, /, limit: int | None, offset: int, **filters: Any) -> None:
     """Every decision, newest first, superseded ones included."""
     from itertools import islice
 
@@ -110,7 +125,9 @@ def export() -> None:
 )
 @history_filter_options
 @click.pass_context
-def export_decisions_cmd(ctx, fmt, out, force, skip_invalid, **filters) -> None:
+def export_decisions_cmd(
+    ctx: click.Context, /, fmt: str, out: Path, force: bool, skip_invalid: bool, **filters: Any
+) -> None:
     """Export decisions as CSV, JSON lines or DSA statements of reasons.
 
     sor writes one statement per line; sor-api writes a folder of files of at most

@@ -63,7 +63,8 @@ def parse_settings(name: str, data: Any) -> NearDupSettings:
         value = section.get(key)
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if (
-            not number
+            not isinstance(value, int | float)
+            or not number
             or (kind is int and not float(value).is_integer())
             or not low <= value <= high
         ):

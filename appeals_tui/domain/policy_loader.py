@@ -314,7 +314,7 @@ def parse_rubric(
                 problems.append(f"{ow}: action '{oa}' is not allowed by clause {oc}")
             expl = ov.get("explanation", "")
             overrides[key] = Override(oa, oc, expl if isinstance(expl, str) else "")
-        if ok:
+        if ok and isinstance(action, str) and isinstance(clause, str):
             rules.append(
                 GuidanceRule(
                     id=r["id"],
@@ -372,7 +372,7 @@ def parse_similarity(data: Any, problems: list[str]) -> SimilarityWeights | None
     context: dict[str, float] = {}
     for key in ("clause_family", "jurisdiction"):
         value = data.get(key)
-        if not _weight(value, positive=False):
+        if not _weight(value, positive=False) or not isinstance(value, int | float):
             problems.append(f"{f}.{key}: must be a number >= 0, got {value!r}")
         else:
             context[key] = value

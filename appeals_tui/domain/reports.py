@@ -398,7 +398,8 @@ class _Problems:
     """The first `keep` problems, and how many there were in all."""
 
     def __init__(self, keep: int) -> None:
-        self.keep, self.total, self.shown = keep, 0, []
+        self.keep, self.total = keep, 0
+        self.shown: list[str] = []
 
     def add(self, problem: str) -> None:
         self.total += 1
@@ -410,7 +411,7 @@ def _id_hash(report_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(report_id.encode(), digest_size=8).digest(), "big")
 
 
-def _repeats(hashes: array, lines: array) -> Iterator[tuple[int, int]]:
+def _repeats(hashes: array[int], lines: array[int]) -> Iterator[tuple[int, int]]:
     """(line, earlier line) for each repeated report_id, from 8-byte id hashes (a
     million ids cost 12 MB instead of a dict of strings)."""
     order = sorted(range(len(hashes)), key=hashes.__getitem__)
@@ -442,13 +443,13 @@ class ReportScan:
 
     path: Path
     limits: ImportLimits
-    lines: array = field(default_factory=lambda: array("L"))
-    starts: array = field(default_factory=lambda: array("Q"))
-    ends: array = field(default_factory=lambda: array("Q"))
-    ids: array = field(default_factory=lambda: array("Q"))
-    subjects: array = field(default_factory=lambda: array("Q"))
+    lines: array[int] = field(default_factory=lambda: array("L"))
+    starts: array[int] = field(default_factory=lambda: array("Q"))
+    ends: array[int] = field(default_factory=lambda: array("Q"))
+    ids: array[int] = field(default_factory=lambda: array("Q"))
+    subjects: array[int] = field(default_factory=lambda: array("Q"))
     #: reported_at in microseconds since 1970 (UTC)
-    times: array = field(default_factory=lambda: array("q"))
+    times: array[int] = field(default_factory=lambda: array("q"))
 
     def __len__(self) -> int:
         return len(self.lines)

@@ -168,7 +168,7 @@ class Target:
 
 @dataclass(frozen=True)
 class RankedPrecedent:
-    decision: dict
+    decision: dict[str, Any]
     similarity: float
     same_clause: bool
     canonical: bool
@@ -220,7 +220,7 @@ def candidate_mask(c: Mapping[str, Any]) -> int:
 def rank_precedents(
     factors: Mapping[str, Any],
     clause_ids: set[str],
-    candidates: Iterable[dict],
+    candidates: Iterable[dict[str, Any]],
     limit: int = 10,
     *,
     weights: SimilarityWeights | None = None,
@@ -240,7 +240,7 @@ def rank_precedents(
     wanted = {str(c).upper() for c in clause_ids}
     best = target.best(w)
 
-    def ranked(c: dict) -> RankedPrecedent:
+    def ranked(c: dict[str, Any]) -> RankedPrecedent:
         ids = [str(cl.get("id", "")).upper() for cl in c.get("clauses") or ()]
         score = target.score(
             w, candidate_mask(c), {family_of(i) for i in ids}, str(c.get("jurisdiction") or "")

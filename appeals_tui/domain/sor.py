@@ -93,7 +93,7 @@ def _date(value: Any) -> str | None:
 def _cited(decision: Mapping[str, Any], library: PolicyLibrary) -> list[Clause]:
     out = []
     for ref in decision.get("clauses") or ():
-        cid = ref.get("id") if isinstance(ref, Mapping) else str(ref)
+        cid = str(ref.get("id", "")) if isinstance(ref, Mapping) else str(ref)
         version = ref.get("version") if isinstance(ref, Mapping) else None
         try:
             out.append(
@@ -149,7 +149,7 @@ def statement_of_reasons(
     case: Mapping[str, Any],
     library: PolicyLibrary,
     sources: Sequence[str] = (),
-) -> dict | None:
+) -> dict[str, Any] | None:
     """One DSA statement of reasons for a decision, or None when it is not exported
     (no_action, escalate, or an action the mapping does not list).
 

@@ -110,7 +110,7 @@ def parse_sor_rules(
     enums: dict[str, EnumRule] = {}
     for name, spec in (data.get("enums") or {}).items():
         kind = spec.get("values") if isinstance(spec, dict) else None
-        if kind not in vocab:
+        if not isinstance(kind, str) or kind not in vocab:
             problems.append(f"{where}.enums.{name}: names no vocabulary list ('{kind}')")
             continue
         enums[name] = EnumRule(frozenset(vocab[kind]), bool(spec.get("list")))
@@ -222,12 +222,12 @@ def validate_statement(statement: Mapping[str, Any], rules: SorRules) -> list[Vi
             if v not in rule.values:
                 what = "an EEA country code" if name == "territorial_scope" else "an allowed value"
                 out.append(Violation(name, "enum", f"'{v}' is not {what}"))
-    for name, rule in rules.other_fields.items():
-        chosen = rule.value in _values(statement.get(rule.field))
-        if chosen and rule.required and name not in present:
-            out.append(Violation(name, "other_required", f"required when {rule.value} is chosen"))
+    for name, other in rules.other_fields.items():
+        chosen = other.value in _values(statement.get(other.field))
+        if chosen and other.required and name not in present:
+            out.append(Violation(name, "other_required", f"required when {other.value} is chosen"))
         elif not chosen and name in present:
-            out.append(Violation(name, "other_forbidden", f"only allowed with {rule.value}"))
+            out.append(Violation(name, "other_forbidden", f"only allowed with {other.value}"))
     ground = statement.get("decision_ground")
     for g, (needed, optional) in rules.ground_fields.items():
         for name in needed:
@@ -242,7 +242,7 @@ def validate_statement(statement: Mapping[str, Any], rules: SorRules) -> list[Vi
             out.append(Violation(name, "max_length", f"{len(value)} characters; at most {limit}"))
         elif name in present and not isinstance(value, str):
             out.append(Violation(name, "type", "must be text"))
-    for name, rule in rules.dates.items():
+    for name, span in rules.dates.items():
         if name not in present:
             continue
         raw = statement[name]
@@ -250,13 +250,13 @@ def validate_statement(statement: Mapping[str, Any], rules: SorRules) -> list[Vi
         if day is None:
             out.append(Violation(name, "date_format", f"'{raw}' is not a YYYY-MM-DD date"))
             continue
-        if (rule.min and day < rule.min) or (rule.max and day > rule.max):
-            lo = rule.min.isoformat() if rule.min else "any"
-            hi = rule.max.isoformat() if rule.max else "any"
+        if (span.min and day < span.min) or (span.max and day > span.max):
+            lo = span.min.isoformat() if span.min else "any"
+            hi = span.max.isoformat() if span.max else "any"
             out.append(Violation(name, "date_range", f"{raw} is outside {lo}…{hi}"))
-        start = _day(statement.get(rule.not_before)) if rule.not_before else None
+        start = _day(statement.get(span.not_before)) if span.not_before else None
         if start and day < start:
-            out.append(Violation(name, "date_range", f"{raw} is before {rule.not_before}"))
+            out.append(Violation(name, "date_range", f"{raw} is before {span.not_before}"))
     for name in rules.url_fields:
         if name in present:
             parsed = urlparse(str(statement[name]))

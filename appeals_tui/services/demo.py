@@ -11,7 +11,7 @@ import dataclasses
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,10 @@ def demo_users() -> list[tuple[str, str]]:
 
 
 def _scenario() -> dict[str, Any]:
-    return json.loads((data_dir() / "demo" / "scenario.json").read_text(encoding="utf-8"))
+    scenario: dict[str, Any] = json.loads(
+        (data_dir() / "demo" / "scenario.json").read_text(encoding="utf-8")
+    )
+    return scenario
 
 
 class _Clock:
@@ -183,7 +186,7 @@ def _shifted(report: Report, shift: timedelta) -> Report:
     return dataclasses.replace(report, reported_at=moved.isoformat(timespec="seconds"))
 
 
-def _leads(as_user: Callable[[str], Session]):
+def _leads(as_user: Callable[[str], Session]) -> Iterator[Session]:
     scenario = _scenario()
     for user in scenario["users"]:
         if user["role"] == "lead":

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 import orjson
 
@@ -218,7 +218,7 @@ def _finish(result: ExportResult, scan: SorScan, skip_invalid: bool) -> None:
 def export_decisions(
     session: Session,
     fmt: str,
-    out: TextIO,
+    out: IO[str],
     flt: HistoryFilter | None = None,
     progress: Progress | None = None,
     *,

@@ -116,12 +116,12 @@ def _subject_key(report: Report) -> tuple[str, str, str]:
     return (report.platform, report.subject_type, report.subject_id)
 
 
-def _case_subject_key(case: dict) -> tuple[str, str, str]:
+def _case_subject_key(case: dict[str, Any]) -> tuple[str, str, str]:
     s = case["subject"]
     return (s["platform"], s["subject_type"], s["subject_id"])
 
 
-def _rescore(case: dict, reports: list[dict]) -> float:
+def _rescore(case: dict[str, Any], reports: list[dict[str, Any]]) -> float:
     metrics = case.get("metrics", {})
     return priority_score(
         views=int(metrics.get("views") or 0),
@@ -137,7 +137,7 @@ def report_texts(report: Report) -> tuple[str, ...]:
     return (report.content_text, report.media_description, report.reason)
 
 
-def _store_links(txn: Txn, case: dict, texts: list[str]) -> None:
+def _store_links(txn: Txn, case: dict[str, Any], texts: list[str]) -> None:
     """Insert or refresh the case's `case_links` record (contacts only ever grow)."""
     old = txn.get("case_links", case["case_id"])
     doc = link_doc(
@@ -201,7 +201,7 @@ def import_parsed(
             case_id = open_cases.get(key)
             if case_id is None:
                 case_id = txn.next_id("C")
-                case = Case(
+                opened = Case(
                     case_id=case_id,
                     subject={
                         "platform": report.platform,
@@ -220,11 +220,11 @@ def import_parsed(
                     first_reported_at=report.reported_at,
                     linked_case=latest_case.get(key),
                 )
-                txn.insert("cases", case_id, case.to_dict())
+                txn.insert("cases", case_id, opened.to_dict())
                 txn.event(
                     "case.opened",
                     f"case:{case_id}",
-                    {"subject": case.subject, "linked_case": case.linked_case},
+                    {"subject": opened.subject, "linked_case": opened.linked_case},
                 )
                 open_cases[key] = case_id
                 latest_case[key] = case_id

@@ -56,11 +56,9 @@ def set_prefs(
     current = get_prefs(session)
     new = replace(
         current,
-        **{
-            k: v
-            for k, v in (("blur", blur), ("greyscale", greyscale), ("hidden", hidden))
-            if v is not None
-        },
+        blur=current.blur if blur is None else blur,
+        greyscale=current.greyscale if greyscale is None else greyscale,
+        hidden=current.hidden if hidden is None else hidden,
     )
     if new == current:
         return current

@@ -361,10 +361,10 @@ def list_networks(session: Session, *, min_accounts: int = 2) -> list[Network]:
             problems[root].append(Inconsistency(label, {a: sorted(c) for a, c in split.items()}))
     out = []
     for root, names in by_root.items():
-        accounts = sorted(names)
+        linked = sorted(names)
         account_cases = {
             c["case_id"]: c
-            for name in accounts
+            for name in linked
             for c in store.lookup("cases", "subject.account", name)
         }
         cases.update(account_cases)
@@ -375,8 +375,8 @@ def list_networks(session: Session, *, min_accounts: int = 2) -> list[Network]:
                 counts[did] += 1
         out.append(
             Network(
-                network_id=_network_id(accounts),
-                accounts=accounts,
+                network_id=_network_id(linked),
+                accounts=linked,
                 cases=sorted(account_cases),
                 open_cases=sorted(c for c, d in account_cases.items() if d["status"] in _OPEN),
                 decisions_by_action=dict(sorted(counts.items())),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 from string import Template
 from typing import Any
 
@@ -20,13 +21,14 @@ __all__ = ["LANGS", "templates", "detection_sources", "pick_lang"]
 LANGS = ("en", "ko")
 
 
-def _folder():
+def _folder() -> Path:
     return data_dir() / "notices"
 
 
 @functools.cache
 def _strings() -> dict[str, Any]:
-    return json.loads((_folder() / "strings.json").read_text(encoding="utf-8"))
+    strings: dict[str, Any] = json.loads((_folder() / "strings.json").read_text(encoding="utf-8"))
+    return strings
 
 
 def templates() -> dict[str, list[str]]:

@@ -140,7 +140,9 @@ def render_notice(
     appeal = get_appeal(session, appeal_id) if appeal_id else None
     if appeal is not None and appeal["status"] != AppealStatus.RESOLVED:
         raise ValidationError(f"appeal {appeal_id} is {appeal['status']}; no outcome to notify yet")
-    original = get_decision(session, appeal["decision_id"] if appeal else decision_id)  # type: ignore[arg-type]
+    original_id = appeal["decision_id"] if appeal else decision_id
+    assert original_id is not None  # one of the two ids was given (checked above)
+    original = get_decision(session, original_id)
     standing = (
         get_decision(session, appeal["new_decision_id"])
         if appeal and appeal.get("new_decision_id")

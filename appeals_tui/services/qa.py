@@ -98,7 +98,7 @@ def draw_sample(
             )
         chosen = random.Random(seed).sample(pool, min(size, len(pool)))
         batch_id = txn.next_id("QA")
-        decisions = {d: txn.get("decisions", d) for d in chosen}
+        decisions = {d: txn.get("decisions", d) or {} for d in chosen}
         batch = {
             "batch_id": batch_id,
             "created_at": session.now_iso(),

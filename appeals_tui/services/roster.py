@@ -51,7 +51,7 @@ def init_workspace(path: Path | str, admin: str, *, group: str | None = None) ->
     _check_name(admin)
     # on a team database the admin acts as the database role of that name
     login = admin if is_url(path) else os_login()
-    ws = create_store(path, **({"group": group} if group else {}))
+    ws = create_store(path, group=group) if group else create_store(path)
     with ws.transaction(admin) as txn:
         user = User(
             name=admin, role=Role.ADMIN, added_at=iso(utcnow()), added_by=admin, login=login

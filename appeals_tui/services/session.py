@@ -29,6 +29,7 @@ __all__ = [
     "os_login",
     "open_workspace",
     "DEFAULT_CONFIG",
+    "load_default",
 ]
 
 #: Workspace settings an admin may change (`appeals config set`).

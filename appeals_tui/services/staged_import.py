@@ -59,7 +59,7 @@ class _Join:
     indices: tuple[int, ...]
 
 
-def _groups(scan: ReportScan) -> tuple[array, array, array]:
+def _groups(scan: ReportScan) -> tuple[array[int], array[int], array[int]]:
     """(order, bounds, groups): report indices sorted by subject then instant (then
     file order); group g is order[bounds[g]:bounds[g + 1]]; `groups` lists them in
     the order of their first report (the order case ids are handed out).

@@ -24,6 +24,7 @@ from appeals_tui.store import journal as jf
 from appeals_tui.store.index import Index
 from appeals_tui.store.keymap import KeyMap
 from appeals_tui.store.lazy import LazyTable
+from appeals_tui.store.sidecar import SidecarDir
 
 __all__ = ["carry_sidecars"]
 
@@ -53,14 +54,28 @@ def carry_sidecars(
             continue
 
 
-def _index(src, dst, name: str, table: str, changed: Mapping[str, Mapping[str, None]]) -> None:
+def _index(
+    src: SidecarDir,
+    dst: SidecarDir,
+    name: str,
+    table: str,
+    changed: Mapping[str, Mapping[str, None]],
+) -> None:
     found = src.load(name)
     if found is None:
         return
     dst.save(name, Index.carry(found[1], changed.get(table, {})), table=table)
 
 
-def _keys(src, dst, name, table, old: jf.Snapshot, new: jf.Snapshot, old_lazy) -> None:
+def _keys(
+    src: SidecarDir,
+    dst: SidecarDir,
+    name: str,
+    table: str,
+    old: jf.Snapshot,
+    new: jf.Snapshot,
+    old_lazy: Mapping[str, LazyTable],
+) -> None:
     lazy = old_lazy.get(table)
     was, now = old.sections.get(table), new.sections.get(table)
     if lazy is None or lazy.dirty or was is None or now is None or was[0] != now[0]:
@@ -71,7 +86,9 @@ def _keys(src, dst, name, table, old: jf.Snapshot, new: jf.Snapshot, old_lazy) -
     dst.save(name, KeyMap.moved(found[1], now[2] - was[2]))
 
 
-def _events(src, dst, old: jf.Snapshot, new: jf.Snapshot, jevents: list[Doc]) -> None:
+def _events(
+    src: SidecarDir, dst: SidecarDir, old: jf.Snapshot, new: jf.Snapshot, jevents: list[Doc]
+) -> None:
     found = src.load("events")
     if found is None:
         return

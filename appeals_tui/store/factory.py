@@ -21,7 +21,7 @@ from appeals_tui.store.audit import check_head
 from appeals_tui.store.protocol import Store, VerifyResult
 
 if TYPE_CHECKING:
-    from appeals_tui.store.transfer import TransferResult
+    from appeals_tui.store.transfer import TransferResult as TransferResult
 
 __all__ = [
     "Backend",

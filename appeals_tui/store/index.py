@@ -110,7 +110,7 @@ class Index:
         nums, removed = self._saved(value), self.removed
         if not nums:
             return
-        name = self.names.name  # type: ignore[union-attr]
+        name = self.names.name  # type: ignore[union-attr]  # names is set whenever _saved() finds any
         for r in reversed(nums) if reverse else nums:
             if r not in removed:
                 yield name(r)
@@ -242,7 +242,7 @@ class Index:
         if rank is None:
             if len(memo) >= _MEMO:
                 memo.clear()
-            rank = memo[key] = (self.order(self.resolve(key)), key)  # type: ignore[misc]
+            rank = memo[key] = (self.order(self.resolve(key)), key)  # type: ignore[misc]  # order is a callable attribute, not a method
         return rank
 
     # -- saved form (sidecar files) --------------------------------------------------
@@ -302,4 +302,5 @@ def _hashable(value: Any) -> Hashable:
     """JSON gives lists back for saved tuples."""
     if isinstance(value, list):
         return tuple(_hashable(v) for v in value)
-    return value
+    hashable: Hashable = value
+    return hashable

@@ -376,7 +376,7 @@ class Snapshot:
         self._entities, self._starts = index, starts
         return True
 
-    def _scan_entities(self) -> tuple[dict[str, Any], array]:
+    def _scan_entities(self) -> tuple[dict[str, Any], array[int]]:
         entities: dict[str, Any] = {}
         starts = array("Q", [self.events_offset])
         seq = 0
@@ -420,7 +420,8 @@ class Snapshot:
         start, end = starts[seq - 1], starts[seq]
         line = read_range(self.file.fileno(), start, end - 1)
         try:
-            return decode_line(line)
+            event: dict[str, Any] = decode_line(line)
+            return event
         except ValueError as exc:
             raise StoreError(f"{self.file.name}: line {seq + 2} is damaged ({exc})") from None
 
@@ -515,6 +516,7 @@ def _parse(path: Path, lineno: int, line: bytes) -> dict[str, Any]:
         if not line.endswith(b"\n"):
             raise ValueError("truncated")
         with bulk():  # format 1's state is one big line: parse it with the GC paused
-            return decode_line(memoryview(line)[:-1])  # no copy of a huge line
+            parsed: dict[str, Any] = decode_line(memoryview(line)[:-1])  # no copy of a huge line
+            return parsed
     except ValueError as exc:
         raise StoreError(f"{path}: line {lineno} is damaged ({exc})") from None

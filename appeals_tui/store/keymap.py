@@ -30,7 +30,7 @@ class KeyMap:
         self._blob: memoryview | None = None
 
     @classmethod
-    def from_scan(cls, names: list[str], keys: dict[str, int], starts: array) -> KeyMap:
+    def from_scan(cls, names: list[str], keys: dict[str, int], starts: array[int]) -> KeyMap:
         km = cls(starts)
         km._names, km._dict = names, keys
         return km

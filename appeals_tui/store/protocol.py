@@ -70,6 +70,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from appeals_tui.domain.progress import Progress
 from appeals_tui.store.audit import VerifyResult
 
 __all__ = [
@@ -346,8 +347,9 @@ class Store(Protocol):
 
     # -- upkeep ----------------------------------------------------------------------
 
-    def compact(self) -> None:
-        """Reclaim space (embedded: fold the journal into a snapshot); may do nothing."""
+    def compact(self, progress: Progress | None = None) -> None:
+        """Reclaim space (embedded: fold the journal into a snapshot, reporting
+        `progress`); may do nothing."""
         ...
 
     def disk_usage(self) -> int:

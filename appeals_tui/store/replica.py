@@ -35,7 +35,7 @@ try:  # glibc only (absent elsewhere: both are no-ops)
     _malloc_trim = _libc.malloc_trim
     _mallopt = _libc.mallopt
 except (AttributeError, OSError):
-    _malloc_trim = _mallopt = None
+    _malloc_trim = _mallopt = None  # type: ignore[assignment]  # no glibc: both are no-ops
 _fixed_threshold = False
 
 

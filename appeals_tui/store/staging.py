@@ -210,8 +210,8 @@ def _key_test(rep: Replica, table: str) -> Callable[[str], bool] | None:
     lazy = rep.lazy.get(table)
     if lazy is not None:
         on_disk = lazy.key_names()
-        docs = lazy.docs
-        return lambda key: key in docs or on_disk.get(key) is not None
+        loaded = lazy.docs
+        return lambda key: key in loaded or on_disk.get(key) is not None
     docs = rep.tables.get(table)
     if not docs:
         return None

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from tinydb import TinyDB
 from tinydb.queries import QueryLike
@@ -40,7 +40,7 @@ Tables = dict[str, dict[str, Doc]]
 _REFUSED = "the workspace database is read-only here; write through Workspace.transaction()"
 
 
-class Stored(dict):  # type: ignore[type-arg]
+class Stored(dict[str, Any]):
     """`JournalTable.document_class`: "constructing" one hands back the stored doc
     itself (its doc id is its key), so a search copies nothing."""
 
@@ -72,8 +72,10 @@ class StateStorage(Storage):
 class JournalTable(Table):
     """A TinyDB table of the workspace: doc ids are the record keys (strings)."""
 
-    document_id_class = str  # type: ignore[assignment]
-    document_class = Stored  # type: ignore[assignment]
+    # TinyDB declares int ids and its Document class; ours are the record keys and the
+    # stored dicts themselves (see Stored), which TinyDB handles as it would its own.
+    document_id_class = str  # type: ignore[assignment]  # string keys, see above
+    document_class = Stored  # type: ignore[assignment]  # plain dicts, see above
 
     def __init__(self, storage: Storage, name: str, cache_size: int = 10, **_: Any) -> None:
         super().__init__(storage, name, cache_size=cache_size)
@@ -81,7 +83,7 @@ class JournalTable(Table):
 
     @property
     def _state(self) -> StateStorage:
-        return self._storage  # type: ignore[return-value]
+        return cast(StateStorage, self._storage)  # our JournalDB always builds it so
 
     def _sync(self) -> None:
         state = self._state
@@ -91,12 +93,14 @@ class JournalTable(Table):
             self._query_cache.clear()
             self._stamp = stamp
 
-    def search(self, cond: QueryLike) -> list[Doc]:  # type: ignore[override]
+    # TinyDB types results as list[Document]; ours are the stored dicts (see Stored)
+    def search(self, cond: QueryLike) -> list[Doc]:  # type: ignore[override]  # see above
         with self._state.mutex:
             self._sync()
-            return super().search(cond)
+            return cast(list[Doc], super().search(cond))
 
-    def get(  # type: ignore[override]
+    # string ids, and a list back for doc_ids, where TinyDB's stub overloads say int
+    def get(  # type: ignore[override]  # see above
         self,
         cond: QueryLike | None = None,
         doc_id: str | None = None,
@@ -112,9 +116,10 @@ class JournalTable(Table):
                 found = (rep.get(self.name, str(key)) for key in doc_ids or ())
                 return [doc for doc in found if doc is not None]
         with self._state.mutex:
-            return super().get(cond, doc_id, doc_ids)  # type: ignore[call-overload]
+            return cast(Any, super()).get(cond, doc_id, doc_ids)  # TinyDB: int ids only
 
-    def all(self) -> list[Doc]:  # type: ignore[override]
+    # the stored dicts, not TinyDB Documents (see Stored)
+    def all(self) -> list[Doc]:  # type: ignore[override]  # see above
         with self._state.mutex:
             self._sync()
             return list(self._read_table().values())
@@ -137,21 +142,22 @@ class JournalTable(Table):
         with self._state.mutex:
             return self.index(name, func, multi).bucket(value)
 
-    def _read_table(self) -> dict[str, Mapping]:  # type: ignore[override]
+    # TinyDB says dict[str, Mapping] (invariant); ours holds the store's plain dicts
+    def _read_table(self) -> dict[str, Doc]:  # type: ignore[override]  # see above
         self._sync()
         return self._state.replica.docs(self.name)
 
-    def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> NoReturn:
+    def _update_table(self, updater: Callable[[dict[int, Mapping[Any, Any]]], None]) -> NoReturn:
         raise StoreError(_REFUSED)
 
 
 class JournalDB(TinyDB):
     """TinyDB wired to StateStorage and JournalTable."""
 
-    table_class = JournalTable
+    table_class = JournalTable  # type: ignore[assignment]  # a Table; TinyDB types it exactly
 
-    def table(self, name: str, **kwargs: Any) -> JournalTable:  # type: ignore[override]
-        return super().table(name, **kwargs)  # type: ignore[return-value]
+    def table(self, name: str, **kwargs: Any) -> JournalTable:
+        return cast(JournalTable, super().table(name, **kwargs))  # table_class builds it
 
     def close(self) -> None:
         """Nothing to flush: the workspace owns the files."""

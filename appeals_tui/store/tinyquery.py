@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import heapq
 import struct
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import reduce
-from typing import Any
+from typing import Any, cast
 
 from tinydb import Query
 from tinydb.queries import QueryInstance
@@ -46,7 +46,8 @@ def instant(value: Any) -> float | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.timestamp()
+    stamp: float = value.timestamp()
+    return stamp
 
 
 def _comparable(f: Field, value: Any) -> Any:
@@ -108,7 +109,7 @@ def compile_filter(t: Table, flt: Filter) -> QueryInstance:
         # A TinyDB path query: Query().subject.account == value
         path = reduce(lambda q, part: q[part], f.paths[0].split("."), Query())
         if op is Op.EQ:
-            return path == want
+            return cast(QueryInstance, path == want)  # Query.__eq__ builds a QueryInstance
         if op is Op.IN:
             return path.one_of(want)
         return path.test(_guard(_test(f, op, want)))
@@ -147,7 +148,7 @@ def compile_where(t: Table, where: Sequence[Filter]) -> QueryInstance | None:
     if len(queries) <= 1:
         return queries[0] if queries else None
 
-    def every(doc: Doc) -> bool:  # TinyDB's `a & b & c` nests a call per `&`
+    def every(doc: Mapping[Any, Any]) -> bool:  # TinyDB's `a & b & c` nests a call per `&`
         for query in queries:
             if not query(doc):
                 return False

@@ -126,7 +126,8 @@ class _DatabaseSource:
     def meta(self) -> dict[str, Any]:
         from appeals_tui.store.postgres.bulk import read_meta
 
-        return self.store._read(read_meta)
+        meta: dict[str, Any] = self.store._read(read_meta)
+        return meta
 
     def events(self) -> Iterator[Doc]:
         yield from self.store.iter_events()
@@ -234,8 +235,8 @@ def _into_database(src: _Source, url: str, tables: list[str], progress: Progress
                     bulk.copy_records(conn, table, src.records(table), step)
                 for _, user in src.records("users") if "users" in tables else ():
                     provision_login(conn, user)
-                step = (lambda n: progress("events", n)) if progress else None
-                bulk.copy_events(conn, src.events(), step)
+                events_step = (lambda n: progress("events", n)) if progress else None
+                bulk.copy_events(conn, src.events(), events_step)
             conn.execute("ANALYZE")  # plans for the freshly loaded tables
     finally:
         conn.close()

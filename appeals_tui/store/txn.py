@@ -53,7 +53,7 @@ def updated_doc(
             f"{table} {key} changed since you loaded it "
             f"(version {expected_version}, now {version}); reload and try again"
         )
-    new = copy_doc({**current, **fields})
+    new: dict[str, Any] = copy_doc({**current, **fields})
     new["version"] = version + 1
     return new
 
@@ -109,7 +109,7 @@ class Txn:
         check_names(table, key)
         if self.get(table, key) is not None:
             raise ConflictError(f"{table} {key} already exists")
-        new = copy_doc(doc)
+        new: dict[str, Any] = copy_doc(doc)
         new["version"] = 1
         self._puts[(table, key)] = new
         return new

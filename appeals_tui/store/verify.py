@@ -113,7 +113,8 @@ def _scan(directory: Path, capture: str, progress: Progress | None = None) -> _S
     snap_path, journal_path = directory / SNAPSHOT, directory / JOURNAL
 
     header: dict[str, Any] = {}
-    first_event, bounds, lineno = 3, {}, 0
+    bounds: dict[int, int] = {}
+    first_event, lineno = 3, 0
     state = _State(capture)
     total = _size(snap_path) + _size(journal_path)
     if progress:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from functools import reduce
+from functools import partial, reduce
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -224,7 +224,8 @@ class Workspace:
 
     def get(self, table: str, key: str) -> Doc | None:
         """One record by TinyDB doc id (= key); a table still on disk decodes one line."""
-        return self.db.table(table).get(doc_id=key)
+        doc: Doc | None = self.db.table(table).get(doc_id=key)
+        return doc
 
     def all(self, table: str) -> list[Doc]:
         return self.db.table(table).all()
@@ -258,7 +259,8 @@ class Workspace:
         return self.path
 
     def get_many(self, table: str, keys: Iterable[str]) -> list[Doc]:
-        return self.db.table(table).get(doc_ids=list(keys))
+        docs: list[Doc] = self.db.table(table).get(doc_ids=list(keys))
+        return docs
 
     def _field_index(self, t: TableDecl, f: Field) -> Index:
         return self.db.table(t.name).index(f.name, f.getter, f.multi)
@@ -274,7 +276,7 @@ class Workspace:
             for flt in where:
                 if flt.op == Op.EQ and flt.field in self._indexed(t):
                     f = t.field(flt.field)
-                    bucket = self._bucket(table, lambda f=f: self._field_index(t, f), flt.value)
+                    bucket = self._bucket(table, partial(self._field_index, t, f), flt.value)
                     if best is None or len(bucket) < len(best):
                         best = bucket
             if best is not None:
@@ -331,8 +333,8 @@ class Workspace:
                     return Rows(rows=rows, total=self._rep.count(table))
         matched = self._select(table, where)
         end = None if page.limit is None else page.offset + page.limit
-        ordered = order_docs(t, matched, order, end)
-        return Rows(rows=ordered[page.offset : end], total=len(matched))
+        docs = order_docs(t, matched, order, end)
+        return Rows(rows=docs[page.offset : end], total=len(matched))
 
     def iterate(
         self, table: str, where: Sequence[Filter] = (), order: Sequence[Order] = ()

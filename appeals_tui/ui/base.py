@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.worker import Worker
 
 from ..services.session import Session
 from .services import call_service
 
-__all__ = ["AppealsScreen"]
+if TYPE_CHECKING:
+    from .app import AppealsApp
+
+__all__ = ["AppealsScreen", "appeals_app"]
 
 T = TypeVar("T")
+
+
+def appeals_app(node: DOMNode) -> AppealsApp:
+    """`node.app` as the AppealsApp it is (Textual types it as `App[object]`)."""
+    return cast("AppealsApp", node.app)
 
 
 class AppealsScreen(Screen[Any]):
@@ -34,7 +43,7 @@ class AppealsScreen(Screen[Any]):
 
     @property
     def session(self) -> Session:
-        return self.app.session  # type: ignore[attr-defined]
+        return appeals_app(self).session
 
     def call(
         self,

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from .app import AppealsApp
+
+#: a palette entry: name, help text, what choosing it does
+Command = tuple[str, str, Callable[[], Any]]
 
 __all__ = ["ScreensProvider"]
 
@@ -12,13 +20,13 @@ __all__ = ["ScreensProvider"]
 class ScreensProvider(Provider):
     """ "Go to …" for every main screen, and any `PALETTE` commands the current screen offers."""
 
-    def _commands(self) -> list[tuple[str, str, object]]:
-        app = self.app
-        commands: list[tuple[str, str, object]] = [
+    def _commands(self) -> list[Command]:
+        app = cast("AppealsApp", self.app)
+        commands: list[Command] = [
             (f"Go to {entry.title}", entry.description, partial(app.action_main, entry.mode))
-            for entry in app.main  # type: ignore[attr-defined]
+            for entry in app.main
         ]
-        commands.append(("Help", "Keys and what they do here", app.action_help))  # type: ignore[attr-defined]
+        commands.append(("Help", "Keys and what they do here", app.action_help))
         commands.append(
             (
                 "QA reviews",
@@ -42,11 +50,11 @@ class ScreensProvider(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)  # type: ignore[arg-type]
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

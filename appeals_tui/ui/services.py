@@ -43,7 +43,7 @@ def call_service(
     node: DOMNode,
     fn: Callable[..., T],
     *args: Any,
-    done: Callable[[T], None] | None = None,
+    done: Callable[[T], object] | None = None,
     failed: Callable[[BaseException], None] | None = None,
     group: str = "service",
     exclusive: bool = False,

@@ -63,7 +63,8 @@ def load_jsonl(name: str) -> list[dict]:
 
 
 def guidance(factors: dict[str, bool], jurisdiction: str) -> tuple[str, str]:
-    """The rubric from DESIGN.md, first match wins (mirrors what the service will recommend)."""
+    """The rubric (docs/architecture.md, data/policy/rubric.json), first match wins (mirrors
+    what the service will recommend)."""
     f = factors
     if f["minors_indicated"]:
         return "escalate", "CSS-6"

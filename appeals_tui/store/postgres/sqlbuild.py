@@ -146,7 +146,7 @@ def value_expr(spec: TableSpec, name: str) -> Composed:
     if name == INSERTED:
         return sql.Identifier("ins")
     q = qcol(spec, name)
-    col = sql.Identifier(q.column)
+    col: sql.Composable = sql.Identifier(q.column)
     if q.multi:
         col = sql.SQL('(SELECT min(v COLLATE "C") FROM unnest({}) AS v)').format(col)
         return col
@@ -154,7 +154,7 @@ def value_expr(spec: TableSpec, name: str) -> Composed:
 
 
 def order_sql(spec: TableSpec, order: Sequence[Order]) -> Composed:
-    terms = []
+    terms: list[sql.Composable] = []
     for o in order:
         direction = "DESC NULLS LAST" if o.descending else "ASC NULLS FIRST"
         terms.append(sql.SQL("{} {}").format(value_expr(spec, o.field), sql.SQL(direction)))

@@ -131,12 +131,17 @@ class PgStaging:
         self._events.close()
 
 
+def _try_lock(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (IMPORT_LOCK,)).fetchone()
+    return bool(row and row[0])
+
+
 def _take_import_lock(conn: psycopg.Connection, timeout: float) -> None:
     from appeals_tui.store import lock as file_lock
 
     start = time.monotonic()
     told = False
-    while not conn.execute("SELECT pg_try_advisory_lock(%s)", (IMPORT_LOCK,)).fetchone()[0]:
+    while not _try_lock(conn):
         waited = time.monotonic() - start
         if waited >= timeout:
             raise ConflictError(

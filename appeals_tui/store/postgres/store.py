@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -28,6 +28,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from appeals_tui.domain.errors import ConflictError, StoreError
+from appeals_tui.domain.progress import Progress
 from appeals_tui.domain.timeutil import iso, utcnow
 from appeals_tui.store import audit
 from appeals_tui.store.attest import META_TABLE, digest, divergence, record_name
@@ -53,6 +54,8 @@ from appeals_tui.store.txn import check_names, copy_doc, updated_doc
 
 if TYPE_CHECKING:
     from appeals_tui.store.postgres.staging import PgStaging
+
+T = TypeVar("T")
 
 __all__ = ["PostgresStore", "PgTxn"]
 
@@ -164,7 +167,7 @@ class PgTxn:
         if (table, key) in self._new:
             raise ConflictError(f"{table} {key} already exists")
         self._absent.discard((table, key))
-        new = copy_doc(doc)
+        new: Doc = copy_doc(doc)
         new["version"] = 1
         self._new[(table, key)] = new
         self._written[(table, key)] = new
@@ -175,6 +178,7 @@ class PgTxn:
         check_names(table, key)
         current = self.get(table, key)
         new = updated_doc(table, key, current, fields, expected_version)
+        assert current is not None  # updated_doc raised NotFound otherwise
         ident = (table, key)
         if ident in self._new:
             self._new[ident] = new
@@ -529,6 +533,7 @@ class PostgresStore:
         it to the roster user whose `login` (or, without one, name) it is."""
         if self._login is None:
             row = self._read(lambda c: c.execute("SELECT current_user").fetchone())
+            assert row is not None  # SELECT current_user always returns one row
             self._login = str(row[0])
         return self._login
 
@@ -541,7 +546,7 @@ class PostgresStore:
             self._conn = connect(self.url, autocommit=True)
         return self._conn
 
-    def _read(self, fn: Callable[[psycopg.Connection], Any]) -> Any:
+    def _read(self, fn: Callable[[psycopg.Connection], T]) -> T:
         """Run a read; a connection the server dropped (restart) is reopened once. Inside
         a transaction its buffered writes are sent first, so the read sees them."""
         with self._mutex:
@@ -592,7 +597,8 @@ class PostgresStore:
 
         def run(conn: psycopg.Connection) -> list[Doc]:
             if spec.sql == "documents":
-                cond, params = sql.SQL("tbl = %s AND key = ANY(%s)"), [table, wanted]
+                cond: sql.Composable = sql.SQL("tbl = %s AND key = ANY(%s)")
+                params: list[Any] = [table, wanted]
             else:
                 cond = sql.SQL("{} = ANY(%s)").format(sql.Identifier(spec.key))
                 params = [[encode_str(k) for k in wanted]]
@@ -648,7 +654,7 @@ class PostgresStore:
         SCHEMA.table(table)
         params: list[Any] = []
         cond = where_sql(spec, where, params)
-        limit = sql.SQL("")
+        limit: sql.Composable = sql.SQL("")
         if page.limit is not None:
             limit = sql.SQL(" LIMIT {}").format(sql.Literal(max(0, int(page.limit))))
         if page.offset:
@@ -747,7 +753,7 @@ class PostgresStore:
         totals = []
         for name in sums:
             q = qcol(spec, name)
-            col = sql.SQL("t.{}").format(sql.Identifier(q.column))
+            col: sql.Composable = sql.SQL("t.{}").format(sql.Identifier(q.column))
             if q.field.type is Type.BOOL:
                 col = sql.SQL("{}::int").format(col)
             elif q.field.type not in (Type.INT, Type.FLOAT):
@@ -755,7 +761,7 @@ class PostgresStore:
             totals.append(sql.SQL("coalesce(sum({}), 0)").format(col))
         select = sql.SQL(", ").join([*keys, sql.SQL("count(*)"), *totals])
         group = sql.SQL(" GROUP BY {}").format(sql.SQL(", ").join(keys)) if keys else sql.SQL("")
-        order = sql.SQL("")
+        order: sql.Composable = sql.SQL("")
         if keys:
             order = sql.SQL(" ORDER BY {}").format(
                 sql.SQL(", ").join(
@@ -1017,7 +1023,7 @@ class PostgresStore:
 
     # -- upkeep ----------------------------------------------------------------------
 
-    def compact(self) -> None:
+    def compact(self, progress: Progress | None = None) -> None:
         """Nothing to fold: PostgreSQL's autovacuum reclaims space."""
 
     def disk_usage(self) -> int:

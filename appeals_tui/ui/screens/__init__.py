@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from textual.screen import Screen
 
@@ -18,7 +19,7 @@ class MainScreen:
     title: str
     key: str
     description: str
-    factory: Callable[[], Screen]
+    factory: Callable[[], Screen[Any]]
 
 
 def main_screens() -> list[MainScreen]:

@@ -19,7 +19,7 @@ from ...services.media_match import ImageMatch, case_image_matches, with_image_p
 from ...services.networks import CaseLinks, links_for_case
 from ...services.precedents import precedents_for_case
 from ...services.session import Session
-from ..base import AppealsScreen
+from ..base import AppealsScreen, appeals_app
 from ..text import content, visible
 from ..widgets.case_views import (
     account_text,
@@ -52,7 +52,8 @@ class CaseView:
 
     @property
     def case(self) -> dict[str, Any]:
-        return self.file["case"]
+        case: dict[str, Any] = self.file["case"]
+        return case
 
 
 def load_case_view(session: Session, case_id: str) -> CaseView:
@@ -170,11 +171,11 @@ class CaseScreen(AppealsScreen):
     @property
     def draft(self) -> DecisionDraft | None:
         """The unsaved decision draft for this case (kept by the app across screens)."""
-        return self.app.drafts.get(self.case_id)  # type: ignore[attr-defined]
+        return appeals_app(self).drafts.get(self.case_id)
 
     @draft.setter
     def draft(self, draft: DecisionDraft | None) -> None:
-        drafts = self.app.drafts  # type: ignore[attr-defined]
+        drafts = appeals_app(self).drafts
         if draft is None:
             drafts.pop(self.case_id, None)
         else:

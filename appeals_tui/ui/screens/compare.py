@@ -12,10 +12,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from ...services.decisions import set_canonical
 from ...services.history import decision_detail
+from ...services.session import Session
 from ..base import AppealsScreen
 from ..widgets.lead_decision_card import DecisionCard
 
@@ -25,7 +27,7 @@ __all__ = ["CompareScreen"]
 CARD_WIDTH = 40
 
 
-def _details(session, ids: list[str]) -> list[dict[str, Any]]:
+def _details(session: Session, ids: list[str]) -> list[dict[str, Any]]:
     return [decision_detail(session, i) for i in ids]
 
 
@@ -99,7 +101,7 @@ class CompareScreen(AppealsScreen):
     def focused_card(self) -> DecisionCard | None:
         node = self.focused
         while node is not None and not isinstance(node, DecisionCard):
-            node = node.parent  # type: ignore[assignment]
+            node = node.parent if isinstance(node.parent, Widget) else None
         cards = self.cards()
         return node if isinstance(node, DecisionCard) else (cards[0] if cards else None)
 

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from ...services.networks import list_networks
 from ...services.permissions import can
 from ...services.qa import qa_report
+from ...services.session import Session
 from ...services.stats import consistency_stats
 from ..base import AppealsScreen
 from ..text import cell
@@ -29,7 +30,7 @@ from . import MainScreen
 __all__ = ["DashboardScreen", "ENTRY"]
 
 
-def _load(session) -> tuple[dict[str, Any], dict[str, Any]]:
+def _load(session: Session) -> tuple[dict[str, Any], dict[str, Any]]:
     return consistency_stats(session).to_dict(), qa_report(session)
 
 

@@ -32,7 +32,7 @@ from ...services.decisions import DecisionDraft
 from ...services.next_case import next_case
 from ...services.precedents import precedents_for_case
 from ...services.session import Session
-from ..base import AppealsScreen
+from ..base import AppealsScreen, appeals_app
 from ..services import error_text
 from ..text import content, one_line, visible
 from ..widgets.case_views import subject_text
@@ -248,7 +248,7 @@ class DecideScreen(AppealsScreen):
         self._accept_guidance = False
 
     def compose(self) -> ComposeResult:
-        draft = self.initial or self.app.drafts.get(self.case_id)  # type: ignore[attr-defined]
+        draft = self.initial or appeals_app(self).drafts.get(self.case_id)
         yield Header()
         yield Static(id="decide-subject")
         yield DecisionForm(
@@ -282,7 +282,7 @@ class DecideScreen(AppealsScreen):
         """The app keeps the draft as it is typed: leaving by any way (escape, an F-key,
         save-and-next elsewhere) never loses it."""
         if not self.saved:
-            self.app.drafts[self.case_id] = self.form.draft()  # type: ignore[attr-defined]
+            appeals_app(self).drafts[self.case_id] = self.form.draft()
 
     def on_text_area_changed(self) -> None:
         self._remember()
@@ -421,7 +421,7 @@ class DecideScreen(AppealsScreen):
 
     def _saved(self, decision: Decision, and_next: bool) -> None:
         self.saved = True
-        self.app.drafts.pop(self.case_id, None)  # type: ignore[attr-defined]
+        appeals_app(self).drafts.pop(self.case_id, None)
         self.notify(
             f"Decision {decision.decision_id} saved for {decision.case_id}",
             title="Saved",

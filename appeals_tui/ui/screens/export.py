@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from ...services.export import FORMATS, ExportResult, export_to_path
 from ...services.history import HistoryFilter
+from ..base import appeals_app
 from ..services import call_service, error_text
 from ..widgets.appeal_dialogs import AppealConfirm
 
@@ -120,7 +121,7 @@ class ExportScreen(ModalScreen[int | None]):
         call_service(
             self,
             partial(export_to_path, force=force),  # replacing was confirmed by the user
-            app.session,  # type: ignore[attr-defined]
+            appeals_app(self).session,
             fmt,
             path,
             self.flt,

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from ...services.appeals import file_appeal
+from ..base import appeals_app
 from ..services import call_service, error_text
 from ..text import content
 
@@ -64,7 +65,7 @@ class FileAppealScreen(ModalScreen[str | None]):
         call_service(
             self,
             file_appeal,
-            self.app.session,  # type: ignore[attr-defined]
+            appeals_app(self).session,
             decision,
             self.query_one("#file-grounds", TextArea).text,
             self.query_one("#file-appellant", Input).value.strip() or None,

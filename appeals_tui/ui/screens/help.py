@@ -8,6 +8,7 @@ Every key in the footer is in here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -74,7 +75,7 @@ def _declared_by_us(node: object, binding: Binding) -> bool:
     return False
 
 
-def help_rows(target: Screen) -> list[HelpRow]:
+def help_rows(target: Screen[Any]) -> list[HelpRow]:
     """Rows for `target`'s active bindings: ours only, keys of one action merged."""
     app = target.app
     rows: dict[tuple[int, str, str], HelpRow] = {}
@@ -120,7 +121,7 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close", id="close-help")]
 
-    def __init__(self, target: Screen) -> None:
+    def __init__(self, target: Screen[Any]) -> None:
         super().__init__()
         self.target = target
 

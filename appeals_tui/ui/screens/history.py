@@ -8,6 +8,8 @@ x exports what the filter matches.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +17,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from ...services.history import HistoryFilter, HistoryPage, history
+from ...services.session import Session
 from ..base import AppealsScreen
 from ..text import cell
 from ..widgets.lead_decision_card import decision_flags
@@ -26,7 +29,7 @@ __all__ = ["HistoryScreen", "ENTRY", "PAGE_SIZE"]
 PAGE_SIZE = 50
 
 
-def _page(session, query: str, offset: int) -> tuple[HistoryFilter, HistoryPage]:
+def _page(session: Session, query: str, offset: int) -> tuple[HistoryFilter, HistoryPage]:
     flt = HistoryFilter.parse(query)
     return flt, history(session, flt, offset=offset, limit=PAGE_SIZE)
 
@@ -86,7 +89,7 @@ class HistoryScreen(AppealsScreen):
             id="history-query",
         )
         yield Static("", id="history-error", classes="error-box")
-        table: DataTable = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(
             "",
             "decision",
@@ -209,7 +212,8 @@ class HistoryScreen(AppealsScreen):
         toggle_mark(self.query_one("#history-table", DataTable), did, self.marked, did)
 
     def action_compare(self) -> None:
-        ids = self.marked or ([self.current_id()] if self.current_id() else [])
+        current = self.current_id()
+        ids = self.marked or ([current] if current else [])
         if ids:
             from .compare import CompareScreen
 

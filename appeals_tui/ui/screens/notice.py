@@ -168,8 +168,10 @@ class NoticeScreen(AppealsScreen):
     def _recorded(self, doc: dict[str, Any]) -> None:
         what = "sent" if doc["sent"] else "recorded as not sent"
         self.notify(f"{doc['notice_id']} {what}", title="Notice")
-        self.draft["log"] = [*self.draft["log"], doc]  # type: ignore[index]
-        self._show_log(self.draft["log"])  # type: ignore[index]
+        if self.draft is None:  # the notice was closed while saving
+            return
+        self.draft["log"] = [*self.draft["log"], doc]
+        self._show_log(self.draft["log"])
 
     @on(Button.Pressed, "#notice-send-btn")
     def action_send(self) -> None:

@@ -30,6 +30,7 @@ from textual.widgets import (
 from ...domain.models import Action, Role
 from ...services import qa
 from ...services.history import parse_since
+from ...services.session import Session
 from ..base import AppealsScreen
 from ..services import error_text
 from ..text import cell, content, visible
@@ -37,7 +38,7 @@ from ..text import cell, content, visible
 __all__ = ["QAScreen"]
 
 
-def _draw(session, size: str, since: str, seed: str, reviewer: str) -> dict[str, Any]:
+def _draw(session: Session, size: str, since: str, seed: str, reviewer: str) -> dict[str, Any]:
     try:
         n = int(size)
         s = int(seed) if seed.strip() else None

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets.data_table import ColumnKey
 
 from ...services import cases
 from ...services.cases import SORT_KEYS, CaseFilter, CasePage
@@ -322,7 +323,8 @@ class QueueScreen(AppealsScreen):
         self.page_offset = 0
         table = self.query_one(DataTable)
         for label, key, col_sort in COLUMNS:
-            table.columns[key].label = Text(label + (" ▾" if col_sort == sort else ""))  # type: ignore[index]
+            column = table.columns[ColumnKey(key)]
+            column.label = Text(label + (" ▾" if col_sort == sort else ""))
         table.refresh()
         self.action_reload()
 

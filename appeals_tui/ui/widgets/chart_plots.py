@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -62,14 +62,15 @@ class ActionsOverTimePlot(PlotextPlot):
             plt.stacked_bar(
                 weeks,
                 [[w["actions"].get(a, 0) for w in per_week] for a in actions],
-                marker=[ACTION_MARKERS.get(a, "*") for a in actions],
+                # one marker per series: plotext accepts a list, though it annotates str
+                marker=[ACTION_MARKERS.get(a, "*") for a in actions],  # type: ignore[arg-type]  # see above
                 width=0.6,
             )
             top = max(sum(w["actions"].values()) for w in per_week)
             # one tick per few rows of plot (title, frame and week labels take 4)
             height = self.size.height  # 0 while its tab is hidden
             rows = max(1, min(4, (height - 4) // 2)) if height > 0 else 4
-            plt.yticks(count_ticks(top, rows=rows))
+            plt.yticks(cast("list[float]", count_ticks(top, rows=rows)))
             if len(weeks) > 6:  # keep week labels apart on narrow terminals
                 step = -(-len(weeks) // 6)
                 plt.xticks(list(range(1, len(weeks) + 1, step)), weeks[::step])
@@ -113,7 +114,9 @@ class ModeratorRatesPlot(PlotextPlot):
             plt.multiple_bar(
                 names,
                 [divergence, overturn],
-                marker=["█", "▒"],  # solid and shaded: tell the bars apart without colour
+                # solid and shaded: tell the bars apart without colour (a list per series:
+                # plotext accepts it, though it annotates str)
+                marker=["█", "▒"],  # type: ignore[arg-type]  # see above
             )
             plt.ylim(0, 100)
             plt.yticks([0, 25, 50, 75, 100])

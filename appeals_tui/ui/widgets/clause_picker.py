@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -45,7 +47,9 @@ class ClausePicker(Vertical):
     """Selected clauses are kept in citation order; search never drops a selection."""
 
     BINDINGS = [
-        Binding("space", "toggle", "Toggle clause", id="clause-toggle", tooltip="Cite or uncite"),
+        Binding(
+            "space", "toggle_clause", "Toggle clause", id="clause-toggle", tooltip="Cite or uncite"
+        ),
     ]
 
     class Changed(Message):
@@ -53,7 +57,9 @@ class ClausePicker(Vertical):
             super().__init__()
             self.clause_ids = clause_ids
 
-    def __init__(self, library: PolicyLibrary, selected: list[str] | None = None, **kw) -> None:
+    def __init__(
+        self, library: PolicyLibrary, selected: list[str] | None = None, **kw: Any
+    ) -> None:
         super().__init__(**kw)
         self.library = library
         self.selected: list[str] = list(selected or [])
@@ -106,7 +112,9 @@ class ClausePicker(Vertical):
             self.selected.append(clause_id)
         self.set_selected(self.selected)
 
-    def action_toggle(self) -> None:
+    def action_toggle_clause(self) -> None:
+        """Cite or uncite the highlighted clause (not DOMNode's `toggle`, which flips
+        a boolean attribute by name)."""
         option = self.query_one("#clause-options", OptionList).highlighted_option
         if option is not None and option.id:
             self.toggle(option.id)

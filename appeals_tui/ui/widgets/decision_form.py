@@ -12,6 +12,7 @@ decided by `services.decisions` when the screen saves it (or re-checks it on edi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -69,7 +70,7 @@ class DecisionForm(Horizontal):
         library: PolicyLibrary,
         draft: DecisionDraft | None = None,
         side: Iterable[Widget] = (),
-        **kw,
+        **kw: Any,
     ) -> None:
         super().__init__(**kw)
         self.library = library

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -27,7 +29,7 @@ class FactorChecklist(Vertical):
             self.factors = factors
 
     def __init__(
-        self, library: PolicyLibrary, factors: dict[str, bool] | None = None, **kw
+        self, library: PolicyLibrary, factors: dict[str, bool] | None = None, **kw: Any
     ) -> None:
         super().__init__(**kw)
         self.library = library

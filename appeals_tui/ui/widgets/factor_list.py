@@ -6,6 +6,8 @@ a decision can never be saved on answers nobody gave. One Tab stop for all ten.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
@@ -55,7 +57,7 @@ class FactorList(OptionList):
             self.factors = factors
 
     def __init__(
-        self, library: PolicyLibrary, factors: dict[str, bool] | None = None, **kw
+        self, library: PolicyLibrary, factors: dict[str, bool] | None = None, **kw: Any
     ) -> None:
         super().__init__(**kw)
         self.library = library

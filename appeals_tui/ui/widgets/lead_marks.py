@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -12,7 +14,7 @@ def mark_cell(marked: bool) -> Text:
     return Text("●" if marked else " ")
 
 
-def toggle_mark(table: DataTable, row_key: str, marked: list[str], decision_id: str) -> None:
+def toggle_mark(table: DataTable[Any], row_key: str, marked: list[str], decision_id: str) -> None:
     """Flip `decision_id` in `marked`, redraw its first cell, move to the next row."""
     if decision_id in marked:
         marked.remove(decision_id)

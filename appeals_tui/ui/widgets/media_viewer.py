@@ -26,6 +26,7 @@ from textual.widgets import Static
 from ...services.images import ImageRejected, display_image
 from ...services.media import display_bytes
 from ...services.media_prefs import MediaPrefs, get_prefs, set_prefs
+from ..base import appeals_app
 from ..services import SERVICE_LOCK, error_text
 
 __all__ = ["MediaViewer", "image_widget_class", "prepare_terminal"]
@@ -88,7 +89,7 @@ class MediaViewer(Vertical, can_focus=True):
 
     @property
     def session(self) -> Any:
-        return self.app.session  # type: ignore[attr-defined]
+        return appeals_app(self).session
 
     # -- what to show ------------------------------------------------------------------
 
@@ -141,7 +142,7 @@ class MediaViewer(Vertical, can_focus=True):
             return  # the moderator moved on while this was drawing
         self.prefs = prefs or self.prefs or MediaPrefs()
         image = self.query_one("#media-image")
-        image.image = img  # type: ignore[attr-defined]
+        image.image = img  # type: ignore[attr-defined]  # textual-image class chosen at run time
         image.set_class(img is None, "-off")
         self.shown = img
         note = self.query_one("#media-note", Static)

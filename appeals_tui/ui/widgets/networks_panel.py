@@ -7,6 +7,7 @@ names and contacts are report data, shown literally.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -42,7 +43,7 @@ class NetworksPanel(Vertical):
     class OpenBatch(Message):
         network_id: str
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.networks: dict[str, Network] = {}
 
