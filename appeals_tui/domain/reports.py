@@ -473,7 +473,9 @@ class ReportScan:
                 start, end = self.starts[i], self.ends[i]
                 data = os.pread(fd, end - start, start)
                 row = _reread(data, header, self.lines[i] == 1)
-                clean, problems = _check_row(row, _accept, self.limits, True) if row else ({}, ["-"])
+                clean, problems = (
+                    _check_row(row, _accept, self.limits, True) if row else ({}, ["-"])
+                )
                 if problems or _id_hash(clean["report_id"]) != self.ids[i]:
                     raise ValidationError(
                         f"{self.path}:{self.lines[i]}: the file changed during the import; "

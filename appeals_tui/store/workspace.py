@@ -508,8 +508,8 @@ class Workspace:
                 self._txn = txn
                 try:
                     st.ids.check(lambda prefix: int(txn.meta(f"next_id:{prefix}", 0) or 0))
-                    for prefix, last in st.ids.last.items():
-                        txn.set_meta(f"next_id:{prefix}", last)
+                    for prefix, n in st.ids.last.items():
+                        txn.set_meta(f"next_id:{prefix}", n)
                     if finish is not None:
                         finish(txn)
                 finally:
@@ -518,9 +518,9 @@ class Workspace:
                 record = txn._record(rep.next_r)
                 if st.staged_bytes() <= staging.SMALL_BYTES:  # one journal record
                     record = record or {"r": rep.next_r, "actor": st.actor, "ops": [], "events": []}
-                    last = record["events"][-1] if record["events"] else None
+                    tail = record["events"][-1] if record["events"] else None
                     seq, prev = (
-                        (last["seq"], last["hash"]) if last else (rep.last_seq, rep.last_hash)
+                        (tail["seq"], tail["hash"]) if tail else (rep.last_seq, rep.last_hash)
                     )
                     rep.commit(st.as_record(rep, record, seq, prev))
                     if self._auto_compact and self._journal_too_big():
