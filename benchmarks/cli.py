@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -45,6 +46,7 @@ class Sample:
     seconds: float
     peak_rss_mb: float
     records: int = 0  # export/import: records written or imported
+    cpu_s: float = 0.0  # user + system CPU of the command (load on the machine adds none)
 
 
 @dataclass
@@ -87,30 +89,36 @@ def _env() -> dict[str, str]:
 def _spawn(
     argv: list[str], *, head: bool = False, stdout: Any = subprocess.DEVNULL
 ) -> tuple[Sample, bytes]:
-    """Run to exit; seconds from spawn to exit and the child's own peak RSS."""
-    t = time.perf_counter()
+    """Run to exit; seconds from spawn to exit and the command's own peak RSS, both
+    taken by `benchmarks.rss` (a small process between us and the command: this
+    process's high-water mark would otherwise count as the command's)."""
+    fd, report = tempfile.mkstemp(prefix="appeals-rss-")
+    os.close(fd)
     proc = subprocess.Popen(
-        argv,
+        [sys.executable, "-m", "benchmarks.rss", report, *argv],
         env=_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE if head else stdout,
         stderr=subprocess.PIPE,
     )
     first = b""
-    if head:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        proc.stdout.close()  # like `head -1`: the writer's next write finds no reader
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    try:
+        if head:
+            assert proc.stdout is not None
+            first = proc.stdout.readline()
+            proc.stdout.close()  # like `head -1`: the writer's next write finds no reader
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        proc.wait()
+        text = Path(report).read_text(encoding="utf-8").split()
+    finally:
+        Path(report).unlink(missing_ok=True)
     if proc.returncode != 0:
         raise RuntimeError(
             f"{' '.join(argv[2:])} exited {proc.returncode}:\n{err.decode()[-2000:]}"
         )
-    return Sample(elapsed, round(usage.ru_maxrss / 1024, 1)), first if head else err
+    seconds, kib, cpu = float(text[0]), int(text[1]), float(text[2])
+    return Sample(seconds, round(kib / 1024, 1), cpu_s=round(cpu, 3)), first if head else err
 
 
 def _appeals(path: Path, user: str, *args: str) -> list[str]:
@@ -284,6 +292,8 @@ def run_cli(large: Path, small: Path, scratch: Path, runs: int = RUNS) -> dict[s
                 "seconds": round(t, 3),
                 "seconds_1k": round(base, 3),
                 "ratio": round(t / base, 1) if base else None,
+                "cpu_s": round(_median(big, "cpu_s"), 3),
+                "cpu_s_1k": round(_median(little, "cpu_s"), 3),
                 "peak_rss_mb": rss,
                 "rate_per_s": round(rate) if rate else None,
                 "budget": cmd.budget,
@@ -302,7 +312,9 @@ def run_cli(large: Path, small: Path, scratch: Path, runs: int = RUNS) -> dict[s
 
 
 def format_cli_table(result: dict[str, Any], large_n: str, small_n: str) -> str:
-    """The issue's table: median time at the large size, ×small, peak RSS, rate, the
+    """The issue's table: median time at the large size, ×small, the command's own CPU
+    time (user + system: what a busy machine does not inflate) and its ×small, peak RSS,
+    rate, the
     first of the runs (the first process after the snapshot was written builds and
     saves the index files the later ones read), budget, met."""
     lines = [
@@ -310,8 +322,9 @@ def format_cli_table(result: dict[str, Any], large_n: str, small_n: str) -> str:
         f"large: {result['large']}",
         f"small: {result['small']}",
         "",
-        f"| command at {large_n} | time | ×{small_n} | peak RSS | rate | 1st run | budget | |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| command at {large_n} | time | ×{small_n} | CPU (×{small_n}) | peak RSS | rate "
+        "| 1st run | budget | |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in result["rows"]:
         rate = f"{row['rate_per_s']:,}/s" if row["rate_per_s"] else ""
@@ -320,9 +333,12 @@ def format_cli_table(result: dict[str, Any], large_n: str, small_n: str) -> str:
         verdict = "met" if row["met"] else "MISSED"
         if row.get("failed"):
             verdict = f"FAILED: {row['failed']}"
+        cpu = row.get("cpu_s") or 0.0
+        base_cpu = row.get("cpu_s_1k") or 0.0
+        cpu_text = f"{cpu:.2f} s (×{cpu / base_cpu:.1f})" if cpu and base_cpu else ""
         lines.append(
-            f"| `{row['command']}` | {row['seconds']:.2f} s | {ratio} | {row['peak_rss_mb']:.0f} MB "
-            f"| {rate} | {first:.2f} s | {row['budget']} | {verdict} |"
+            f"| `{row['command']}` | {row['seconds']:.2f} s | {ratio} | {cpu_text} "
+            f"| {row['peak_rss_mb']:.0f} MB | {rate} | {first:.2f} s | {row['budget']} | {verdict} |"
         )
     lines.append(f"\ntotal {result['total_s']} s")
     return "\n".join(lines)

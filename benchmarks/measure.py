@@ -49,6 +49,36 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def reset_peak() -> bool:
+    """Start a new RSS high-water mark for this process (Linux: clear_refs 5), so each
+    operation's own peak can be read; False where that is not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _picks(ws: Workspace, samples: int) -> tuple[list[str], list[str]]:
+    """Open cases to decide and decided cases to ask about, read as a stream (not
+    kept: the harness must not hold the cases table the services would not)."""
+    open_ids: list[str] = []
+    decided: list[str] = []
+    for c in ws.iterate("cases"):
+        if c.get("decision_id"):
+            decided.append(c["case_id"])
+        elif c["status"] == "open" and len(open_ids) < samples:
+            open_ids.append(c["case_id"])
+    return open_ids, decided
+
+
+def _mark(row: dict[str, Any], peaks: dict[str, float], per_op: bool) -> None:
+    """The operation's own peak RSS (from just before it started), then a new mark."""
+    if per_op:
+        row["peak_rss_mb"] = peaks[str(len(peaks))] = peak_rss_mb()
+        reset_peak()
+
+
 def _timed(fn: Callable[[], Any], n: int) -> list[float]:
     out = []
     for _ in range(n):
@@ -93,10 +123,11 @@ def measure(path: Path, samples: int, ops: list[str], seed: int = 8) -> dict[str
         out["open"] = summarize(times)
     ws, session, _ = _open(path, clock)
     sessions = {m: Session.open(ws, m, clock=clock, library=session.library) for m in MODERATORS}
-    decided = [c["case_id"] for c in ws.all("cases") if c.get("decision_id")]
+    open_ids, decided = _picks(ws, samples)
+    peaks: dict[str, float] = {}
+    per_op = reset_peak()
     if "decide" in ops:
         corpus = Corpus.load(seed)
-        open_ids = [c["case_id"] for c in ws.all("cases") if c["status"] == "open"][:samples]
 
         def decide_one(case_id: str) -> float:
             case = ws.get("cases", case_id)
@@ -108,6 +139,7 @@ def measure(path: Path, samples: int, ops: list[str], seed: int = 8) -> dict[str
             return time.perf_counter() - t
 
         out["decide"] = summarize([decide_one(c) for c in open_ids])
+        _mark(out["decide"], peaks, per_op)
     if "history" in ops:
         clauses = ["CSS-1", "CSS-2", "KR-1", "CSS-4", "CSS-0"]
 
@@ -118,19 +150,24 @@ def measure(path: Path, samples: int, ops: list[str], seed: int = 8) -> dict[str
             history.history(session, flt, limit=50)
 
         out["history"] = summarize(_timed(hist, samples))
+        _mark(out["history"], peaks, per_op)
     if "precedents" in ops:
         out["precedents"] = summarize(
             _timed(lambda: precedents.precedents_for_case(session, rng.choice(decided)), samples)
         )
+        _mark(out["precedents"], peaks, per_op)
     if "stats" in ops:
         out["stats"] = summarize(_timed(lambda: _stats(session), max(3, min(samples // 20, 10))))
         out["stats"]["source"] = stats_source()
+        _mark(out["stats"], peaks, per_op)
     if "list_cases" in ops:
         out["list_cases_page"] = summarize(
             _timed(lambda: cases.list_cases(session, offset=rng.randrange(0, 500), limit=50), 20)
         )
+        _mark(out["list_cases_page"], peaks, per_op)
     ws.close()
-    out["peak_rss_mb"] = peak_rss_mb()
+    # the process's peak: the largest operation's (each measured from its own start)
+    out["peak_rss_mb"] = max([peak_rss_mb(), *peaks.values()])
     return out
 
 

@@ -10,10 +10,7 @@ services on `PostgresStore`.
 from __future__ import annotations
 
 import json
-import os
 import random
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,6 +24,7 @@ from appeals_tui.services.stats import consistency_stats
 from appeals_tui.store.factory import open_store
 from appeals_tui.store.protocol import Filter, Op, Page
 from benchmarks.build import BENCH_NOW, LEADS, MODERATORS, Clock, Corpus
+from benchmarks.cli import _spawn
 from benchmarks.measure import peak_rss_mb, summarize
 
 __all__ = ["as_role", "measure_pg", "cli_timings"]
@@ -130,8 +128,6 @@ def _import_rate(session: Session, corpus: Corpus, n: int) -> dict[str, Any]:
 
 def cli_timings(url: str, case_id: str, runs: int = 3) -> dict[str, Any]:
     """Wall time of whole CLI processes (interpreter start to exit) and their peak RSS."""
-    env = {**os.environ, "PYTHONPATH": str(_ROOT)}
-    env.pop("APPEALS_USER", None)
     main = "from appeals_tui.cli import main; main()"
     base = [sys.executable, "-c", main, "--database", as_role(url, MODERATORS[1])]
     commands = {
@@ -153,22 +149,15 @@ def cli_timings(url: str, case_id: str, runs: int = 3) -> dict[str, Any]:
         ],
     }
     out: dict[str, Any] = {}
+    peak = 0.0
     for label, args in commands.items():
         times = []
         for _ in range(runs if label not in ("claim", "decide") else 1):
-            t = time.perf_counter()
-            if label.startswith("history"):
-                proc = subprocess.Popen([*base, *args], stdout=subprocess.PIPE, env=env)
-                assert proc.stdout is not None
-                proc.stdout.readline()
-                times.append(time.perf_counter() - t)
-                proc.kill()
-                proc.wait()
-                continue
-            subprocess.run([*base, *args], env=env, capture_output=True, check=True)
-            times.append(time.perf_counter() - t)
+            sample, _ = _spawn([*base, *args], head=label.startswith("history"))
+            times.append(sample.seconds)
+            peak = max(peak, sample.peak_rss_mb)
         out[label] = summarize(times)
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    out["peak_rss_mb"] = peak  # each command's own (benchmarks.rss), the largest
     return out
 
 

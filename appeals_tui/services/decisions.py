@@ -7,6 +7,7 @@ or from an identical earlier case without saying why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from ..domain.guidance import Guidance, recommend, validate_factors
 from ..domain.models import FACTORS, Action, CaseStatus, Decision
 from ..domain.similarity import RankedPrecedent, factor_mask
 from ..domain.text import clean_text, is_meaningful
+from ..store.protocol import Filter
 from ..store.protocol import Transaction as Txn
 from .cases import load_case
 from .permissions import require_lead, require_moderator
@@ -108,9 +110,11 @@ def precedents_for(
     limit: int = 10,
     jurisdiction: str | None = None,
     same_profile_only: bool = False,
+    skip: Sequence[Filter] = (),
 ) -> list[RankedPrecedent]:
     """Earlier standing decisions most like this profile (never overturned or superseded),
-    by the library's weighted similarity (shared decisive "yes" first; family, jurisdiction)."""
+    by the library's weighted similarity (shared decisive "yes" first; family, jurisdiction),
+    passing over decisions that match any `skip` filter."""
     lib = session.library
     return ranked_precedents(
         session.ws,
@@ -122,6 +126,7 @@ def precedents_for(
         jurisdiction=jurisdiction,
         family_of=lib.family_of,
         same_profile_only=same_profile_only,
+        skip=skip,
     )
 
 

@@ -26,7 +26,7 @@ from ..domain.case_links import case_text
 from ..domain.contacts import contact_label
 from ..domain.errors import NotFound
 from ..domain.near_duplicates import NearDupSettings, similar, sketch
-from ..store.protocol import Doc, Store
+from ..store.protocol import Doc, Filter, Op, Page, Store
 from ..store.shipped import default_near_dup_settings
 from .cases import get_case
 from .permissions import require_lead, require_role
@@ -74,8 +74,8 @@ class _NearDuplicates:
             fresh = [k for k in store.distinct(LINKS, "text_key") if k not in self.known]
             cap = self.settings.common_cap
             for key in fresh:
-                links = store.lookup(LINKS, "text_key", key)
-                case = store.get("cases", links[0]["case_id"]) if links else None
+                one = store.query(LINKS, [Filter("text_key", Op.EQ, key)], page=Page(limit=1))
+                case = store.get("cases", one.rows[0]["case_id"]) if one.rows else None
                 if case is None:
                     continue
                 norm = case_text(case)
@@ -215,8 +215,24 @@ def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLi
 
 
 def linked_accounts(session: Session, case_id: str) -> set[str]:
-    """Accounts (other than the case's own) linked to the case (marks precedents)."""
-    return {_account(doc) for doc, _ in _link_map(session.ws, case_id)[1].values()}
+    """Accounts (other than the case's own) linked to the case (marks precedents).
+
+    Asks the store for the distinct accounts per shared contact or text key, not for
+    the linked records: a contact shared by thousands of cases stays one query."""
+    store = session.ws
+    mine = store.get(LINKS, case_id)
+    if mine is None:
+        return set()
+    names: set[str] = set()
+    for contact in mine.get("contacts") or ():
+        names.update(store.distinct(LINKS, "account", [Filter("contacts", Op.EQ, contact)]))
+    key = mine.get("text_key")
+    if key is not None:
+        near = _near(store)
+        for k in (key, *sorted(near.neighbours.get(key, ()))):
+            names.update(store.distinct(LINKS, "account", [Filter("text_key", Op.EQ, k)]))
+    names.discard(_account(mine))
+    return {str(n) for n in names}
 
 
 # --------------------------------------------------------------------------- networks

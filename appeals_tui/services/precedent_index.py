@@ -15,7 +15,8 @@ cite at least one clause; one citing none is never offered here).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from ..domain.similarity import (
@@ -50,6 +51,27 @@ def _best(groups: list[list[Doc]], n: int) -> list[Doc]:
     return sorted(seen.values(), key=_recency)[:n]
 
 
+_NO_FAMILY = frozenset({"\0"})  # a family no clause has
+
+
+@lru_cache(maxsize=256)
+def _tiers(
+    target: Target, w: SimilarityWeights, masks: tuple[int, ...], present: tuple[bool, ...]
+) -> list[tuple[tuple[float, bool], list[tuple[int, int, bool]]]]:
+    """(score, same clause) -> candidate classes [(mask, clause class, jurisdiction
+    matches)], best first. Cached: the same target and mask set (a case's precedents
+    and its linked accounts', the next case of the same profile) scores once."""
+    tiers: dict[tuple[float, bool], list[tuple[int, int, bool]]] = {}
+    for mask in masks:
+        for cls, fams in ((SAME, target.families), (FAMILY, target.families), (OTHER, _NO_FAMILY)):
+            if not present[cls]:
+                continue
+            for here in (True, False) if target.jurisdiction else (False,):
+                score = target.score(w, mask, fams, target.jurisdiction if here else "")
+                tiers.setdefault((score, cls == SAME), []).append((mask, cls, here))
+    return sorted(tiers.items(), key=lambda t: t[0], reverse=True)
+
+
 def ranked_precedents(
     store: Store,
     factors: Mapping[str, Any],
@@ -61,8 +83,10 @@ def ranked_precedents(
     jurisdiction: str | None = None,
     family_of: Callable[[str], str] = prefix_family,
     same_profile_only: bool = False,
+    skip: Sequence[Filter] = (),
 ) -> list[RankedPrecedent]:
-    """Same result as rank_precedents over all decisions (minus `exclude_case`).
+    """Same result as rank_precedents over all decisions (minus `exclude_case` and the
+    decisions matching any `skip` filter).
 
     `same_profile_only` keeps to decisions with exactly this factor profile (the
     divergence check: only an identical profile binds).
@@ -89,17 +113,10 @@ def ranked_precedents(
     masks = store.distinct("decisions", "factor_mask")
     if same_profile_only:
         masks = [m for m in masks if m == target.mask]
-    no_family = frozenset({"\0"})  # a family no clause has
-    # (score, same clause) -> classes [(mask, clause class, jurisdiction matches)]
-    tiers: dict[tuple[float, bool], list[tuple[int, int, bool]]] = {}
-    for mask in masks:
-        for cls, fams in ((SAME, target.families), (FAMILY, target.families), (OTHER, no_family)):
-            if not by_class[cls]:
-                continue
-            for here in (True, False) if target.jurisdiction else (False,):
-                score = target.score(w, mask, fams, target.jurisdiction if here else "")
-                tiers.setdefault((score, cls == SAME), []).append((mask, cls, here))
+    present = (bool(by_class[SAME]), bool(by_class[FAMILY]), bool(by_class[OTHER]))
+    tiers = _tiers(target, w, tuple(masks), present)
     excluded = [Filter("case_id", Op.EQ, exclude_case)] if exclude_case is not None else []
+    excluded += skip
 
     def found(mask: int, cls: int, here: bool, canon: bool, n: int) -> list[list[Doc]]:
         places = [
@@ -107,20 +124,20 @@ def ranked_precedents(
             for j in jurisdictions
             if not target.jurisdiction or ((j or "").upper() == target.jurisdiction) == here
         ]
-        skip = [*excluded, *skip_class[cls]]
+        passed_over = [*excluded, *skip_class[cls]]
         return [
             store.top(
                 RANKING,
                 {"factor_mask": mask, "canonical": canon, "jurisdiction": j, "clause_ids": c},
                 n,
-                skip,
+                passed_over,
             )
             for j in places
             for c in by_class[cls]
         ]
 
     out: list[RankedPrecedent] = []
-    for (score, same), classes in sorted(tiers.items(), key=lambda t: t[0], reverse=True):
+    for (score, same), classes in tiers:
         similarity = round(score / best, 9) if best > 0 else 1.0
         for canon in (True, False):
             need = limit - len(out)

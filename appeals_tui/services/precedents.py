@@ -13,6 +13,7 @@ from typing import Any
 
 from ..domain.errors import ValidationError
 from ..domain.similarity import RankedPrecedent, is_eligible_precedent, rank_key, rank_precedents
+from ..store.protocol import Filter, Op
 from .cases import get_case
 from .decisions import precedents_for
 from .media_match import image_precedents, with_image_precedents
@@ -20,10 +21,17 @@ from .networks import linked_accounts
 from .permissions import require_role
 from .session import Session
 
-__all__ = ["precedents_for_case", "LINKED_EXTRA"]
+__all__ = ["precedents_for_case", "LINKED_EXTRA", "FEW_ACCOUNTS"]
 
 #: decisions on linked accounts added beyond `limit` when they did not rank in it
 LINKED_EXTRA = 3
+#: up to this many linked accounts, their decisions are read by account and ranked
+#: here; past it (a network of thousands), the store's precedent ranking is walked
+#: with the other accounts passed over: the same result without reading them all
+FEW_ACCOUNTS = 64
+#: how far down the whole ranking linked decisions are looked for first (see
+#: `_linked_in_ranking`)
+LINKED_SCAN = 200
 
 
 def precedents_for_case(
@@ -68,6 +76,50 @@ def precedents_for_case(
     return with_image_precedents(session, case_id, merged, len(merged))
 
 
+def _linked_in_ranking(
+    session: Session,
+    case: dict[str, Any],
+    factors: dict[str, bool],
+    clauses: set[str],
+    accounts: set[str],
+    shown: set[str],
+) -> list[RankedPrecedent]:
+    """The best LINKED_EXTRA decisions on `accounts` not in `shown`, in ranking order.
+
+    First the top LINKED_SCAN of the whole ranking, kept to linked accounts: when that
+    finds enough (a network of thousands holds many decisions near the top) no better
+    linked one can lie below it. Else the ranking again with every other account
+    passed over (a filter naming all the accounts, which costs more)."""
+    wanted = LINKED_SCAN + len(shown)
+    wide = precedents_for(
+        session,
+        factors,
+        clauses,
+        exclude_case=case["case_id"],
+        limit=wanted,
+        jurisdiction=case.get("jurisdiction"),
+    )
+    picked = [
+        r
+        for r in wide
+        if r.decision["decision_id"] not in shown and r.decision.get("account") in accounts
+    ]
+    if len(picked) >= LINKED_EXTRA or len(wide) < wanted:  # enough, or the whole ranking
+        return picked[:LINKED_EXTRA]
+    return precedents_for(
+        session,
+        factors,
+        clauses,
+        exclude_case=case["case_id"],
+        limit=LINKED_EXTRA,
+        jurisdiction=case.get("jurisdiction"),
+        skip=[
+            Filter("account", Op.NOT_IN, sorted(accounts)),
+            Filter("decision_id", Op.IN, sorted(shown)),
+        ],
+    )
+
+
 def _with_linked(
     session: Session,
     case: dict[str, Any],
@@ -83,23 +135,26 @@ def _with_linked(
         return ranked
     out = [dataclasses.replace(r, linked=r.decision.get("account") in accounts) for r in ranked]
     shown = {r.decision["decision_id"] for r in out}
-    theirs = [
-        d
-        for account in sorted(accounts)
-        for d in session.ws.lookup("decisions", "account", account)
-        if d["decision_id"] not in shown
-        and d["case_id"] != case["case_id"]
-        and is_eligible_precedent(d)
-    ]
-    lib = session.library
-    extra = rank_precedents(
-        factors,
-        clauses,
-        theirs,
-        LINKED_EXTRA,
-        weights=lib.similarity,
-        jurisdiction=case.get("jurisdiction"),
-        family_of=lib.family_of,
-    )
+    if len(accounts) > FEW_ACCOUNTS:
+        extra = _linked_in_ranking(session, case, factors, clauses, accounts, shown)
+    else:
+        theirs = [
+            d
+            for account in sorted(accounts)
+            for d in session.ws.lookup("decisions", "account", account)
+            if d["decision_id"] not in shown
+            and d["case_id"] != case["case_id"]
+            and is_eligible_precedent(d)
+        ]
+        lib = session.library
+        extra = rank_precedents(
+            factors,
+            clauses,
+            theirs,
+            LINKED_EXTRA,
+            weights=lib.similarity,
+            jurisdiction=case.get("jurisdiction"),
+            family_of=lib.family_of,
+        )
     out += [dataclasses.replace(r, linked=True) for r in extra]
     return sorted(out, key=rank_key, reverse=True)

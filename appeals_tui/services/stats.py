@@ -26,7 +26,7 @@ Counting rules (also shown in the dashboard help):
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -186,34 +186,43 @@ def consistency_stats(
         in_range.append(Filter("decided_at", Op.LT, until))
     # query, not iterate: on the embedded backend iterate re-decodes a table still on
     # disk on every call (constant memory for exports); the dashboard asks repeatedly
+    week_counts: dict[str, Counter[str]] = defaultdict(Counter)
     for d in ws.query("decisions", in_range).rows:
-        if d["decision_id"] in appealed:
-            in_scope[d["decision_id"]] = d
+        did = d["decision_id"]
+        if did in appealed:
+            in_scope[did] = d
         if _is_appeal_outcome(d):
             appeal_decisions += 1
         else:
             total += 1
-            flag = bool(d.get("diverged"))
+            flag = 1 if d.get("diverged") else 0
             diverged += flag
-            rows = [
-                moderators.get(d["moderator"])
-                or moderators.setdefault(d["moderator"], RateRow(d["moderator"]))
-            ]
+            name = d["moderator"]
+            row = moderators.get(name)
+            if row is None:
+                row = moderators[name] = RateRow(name)
+            row.decisions += 1
+            row.diverged += flag
             for ref in d["clauses"]:
-                rows.append(
-                    clauses.get(ref["id"]) or clauses.setdefault(ref["id"], RateRow(ref["id"]))
-                )
-            for row in rows:
+                cid = ref["id"]
+                row = clauses.get(cid)
+                if row is None:
+                    row = clauses[cid] = RateRow(cid)
                 row.decisions += 1
                 row.diverged += flag
-        weeks.setdefault(iso_week(d["decided_at"]), Counter())[d["action"]] += 1
+        week_counts[iso_week(d["decided_at"])][d["action"]] += 1
         if not d.get("superseded_by") and d.get("appeal_outcome") != "overturned":
             standing += 1
             mask = d.get("factor_mask")
             if mask is None:
                 mask = factor_mask(d["factors"])
             key = (mask, (d.get("jurisdiction") or "") in illegal_in)
-            groups.setdefault(key, []).append(d)
+            members = groups.get(key)
+            if members is None:
+                groups[key] = [d]
+            else:
+                members.append(d)
+    weeks.update(week_counts)
 
     resolved = overturned = 0
     for appeal in resolved_appeals:

@@ -77,24 +77,32 @@ class Index:
         items = docs.items() if isinstance(docs, dict) else docs
         if self.resolve is None and isinstance(docs, dict):
             self.resolve = docs.__getitem__
-        self.memo, self.disk, self.removed = {}, None, set()
-        buckets: dict[Hashable, list[str]] = {}
-        order = self.order
-        rank: dict[str, Any] = {}  # for this sort only
+        Index.build_all((self,), items)
+
+    @staticmethod
+    def build_all(indexes: Sequence[Index], items: Iterable[tuple[str, Doc]]) -> None:
+        """Several indexes of one table from one pass over its (key, doc)s: a table
+        still on disk is decoded once for all of them (indexes saved at compaction)."""
+        states: list[tuple[Index, dict[Hashable, list[str]], dict[str, Any]]] = []
+        for idx in indexes:
+            idx.memo, idx.disk, idx.removed = {}, None, set()
+            states.append((idx, {}, {}))  # buckets; order values, for this sort only
         for key, doc in items:
-            values = self.values_of(doc)
-            for value in values:
-                bucket = buckets.get(value)
-                if bucket is None:
-                    buckets[value] = [key]
-                else:
-                    bucket.append(key)
-            if values and order is not None:
-                rank[key] = order(doc)
-        if order is not None:
-            for bucket in buckets.values():
-                bucket.sort(key=lambda k: (rank[k], k))
-        self.buckets = buckets
+            for idx, buckets, rank in states:
+                values = idx.values_of(doc)
+                for value in values:
+                    bucket = buckets.get(value)
+                    if bucket is None:
+                        buckets[value] = [key]
+                    else:
+                        bucket.append(key)
+                if values and idx.order is not None:
+                    rank[key] = idx.order(doc)
+        for idx, buckets, rank in states:
+            if idx.order is not None:
+                for bucket in buckets.values():
+                    bucket.sort(key=lambda k, rank=rank: (rank[k], k))  # type: ignore[misc]
+            idx.buckets = buckets
 
     # -- reads ------------------------------------------------------------------------
 
@@ -126,6 +134,22 @@ class Index:
         for key in here:
             insort(saved, key, key=self._rank)
         return saved
+
+    def window(self, value: Hashable, start: int, end: int | None) -> tuple[list[str], int]:
+        """`keys(value)[start:end]` and `len(keys(value))`, naming only the keys returned
+        (the first case of a text shared by thousands reads one name, not thousands)."""
+        if self.order is not None or self.disk is None:
+            keys = self.keys(value)
+            return keys[start:end], len(keys)
+        nums, removed = self._saved(value), self.removed
+        saved = [r for r in nums if r not in removed] if removed else nums
+        here = self.buckets.get(value) or []
+        total = len(saved) + len(here)
+        stop = total if end is None else min(end, total)
+        name = self.names.name  # type: ignore[union-attr]
+        out = [name(r) for r in saved[start : min(stop, len(saved))]]
+        out += here[max(0, start - len(saved)) : max(0, stop - len(saved))]
+        return out, total
 
     def bucket(self, value: Hashable) -> list[Doc]:
         """The docs filed under `value` (an ordered index: ascending `order`)."""

@@ -59,6 +59,9 @@ listed here.
       `Transaction.next_id`, committed by `publish` (ConflictError if a transaction
       took ids of that counter meanwhile). One staging at a time per store (the next
       waits, like for a lock); leaving the block without `publish` discards it.
+    - v6 (issues 11/12): `compact(progress=None)` takes
+      an optional `Progress` callback (`services.roster.compact_workspace` passed
+      one already); a backend with nothing to fold may ignore it.
 """
 
 from __future__ import annotations
@@ -348,8 +351,8 @@ class Store(Protocol):
     # -- upkeep ----------------------------------------------------------------------
 
     def compact(self, progress: Progress | None = None) -> None:
-        """Reclaim space (embedded: fold the journal into a snapshot, reporting
-        `progress`); may do nothing."""
+        """Reclaim space (embedded: fold the journal into a snapshot, then complete its
+        index files); may do nothing. `progress(done, total, phase)` follows it."""
         ...
 
     def disk_usage(self) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,15 @@ def _open_journal(path: Path) -> int:
 
 def _ident(st: os.stat_result) -> tuple[int, int]:
     return (st.st_dev, st.st_ino)
+
+
+#: (table, index name, key function, multi, order function): one index to save
+IndexSpec = tuple[str, str, KeyFunc, bool, KeyFunc | None]
+
+
+def _saved_name(table: str, name: str, func: KeyFunc, multi: bool, order: KeyFunc | None) -> str:
+    """The sidecar name of an index: a changed key function is a different file."""
+    return f"ix.{table}.{name}.{fingerprint(func, order, extra=str(multi))}"
 
 
 class Replica:
@@ -176,15 +185,41 @@ class Replica:
             if lazy is None:  # decoded already: build from the live dict
                 idx.build(self.tables.get(table, {}))
             else:  # still on disk: a saved copy, else one streamed pass (then saved)
-                saved = f"ix.{table}.{name}.{fingerprint(func, order, extra=str(multi))}"
+                saved = _saved_name(table, name, func, multi, order)
                 if not self._load_index(idx, lazy, saved):
                     with jf.bulk():
                         idx.build(lazy.scan())
-                    payload = idx.dump(lazy.recno, lazy.dirty)
-                    if payload is not None and self.snap is not None and self.snap.sidecar:
-                        self.snap.sidecar.save(saved, payload, table=table)
+                    self._save_index(idx, lazy, saved)
             self.indexes[(table, name)] = idx
         return idx
+
+    def _save_index(self, idx: Index, lazy: LazyTable, saved: str) -> None:
+        payload = idx.dump(lazy.recno, lazy.dirty)
+        if payload is not None and self.snap is not None and self.snap.sidecar:
+            self.snap.sidecar.save(saved, payload, table=idx.table)
+
+    def save_indexes(self, wanted: Sequence[IndexSpec]) -> int:
+        """Open or build every wanted index of the tables still on disk, saving the ones
+        that had no saved copy; one streamed pass per table builds all of its missing
+        ones. Returns how many were built. (Compaction calls this on a fresh replica so
+        no later command builds an index file on first use.)"""
+        todo: dict[str, list[tuple[Index, str]]] = {}
+        for table, name, func, multi, order in wanted:
+            lazy = self.lazy.get(table)
+            if lazy is None or (table, name) in self.indexes:
+                continue
+            idx = Index(table, func, multi, order, resolve=self._resolver(table))
+            saved = _saved_name(table, name, func, multi, order)
+            if not self._load_index(idx, lazy, saved):
+                todo.setdefault(table, []).append((idx, saved))
+            self.indexes[(table, name)] = idx
+        for table, built in todo.items():
+            lazy = self.lazy[table]
+            with jf.bulk():
+                Index.build_all([idx for idx, _ in built], lazy.scan())
+            for idx, saved in built:
+                self._save_index(idx, lazy, saved)
+        return sum(len(b) for b in todo.values())
 
     def _resolver(self, table: str) -> Callable[[str], Doc]:
         def resolve(key: str) -> Doc:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from tinydb.queries import QueryInstance
 
 from appeals_tui.store.files import temp_file
 
@@ -68,8 +69,22 @@ def _stable_repr(value: Any) -> bytes:
     """Declarations (frozen dataclasses, tuples of them, strings) by their repr; an
     object whose repr holds an address (a lambda in a closure) only by its type: the
     code that reads it is hashed anyway."""
-    text = repr(value)
+    text = _canonical(value)
     return (type(value).__qualname__ if " at 0x" in text else text).encode()
+
+
+def _canonical(value: Any) -> str:
+    """`repr` with sets in sorted order (a set's repr follows string hashing, which
+    changes per process: a compiled query's frozenset of parts gave the precedent
+    ranking another fingerprint in every other process, so each rebuilt it); a
+    compiled TinyDB query by its hash value."""
+    if isinstance(value, set | frozenset):
+        return "{" + ", ".join(sorted(_canonical(v) for v in value)) + "}"
+    if isinstance(value, tuple | list):
+        return type(value).__name__ + "(" + ", ".join(_canonical(v) for v in value) + ")"
+    if isinstance(value, QueryInstance):
+        return "Query" + _canonical(value._hash)
+    return repr(value)
 
 
 def _code(h: Any, code: Any) -> None:

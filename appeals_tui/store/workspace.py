@@ -40,7 +40,7 @@ from appeals_tui.store.protocol import (
     Rows,
     Transaction,
 )
-from appeals_tui.store.replica import Replica
+from appeals_tui.store.replica import IndexSpec, Replica
 from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
 from appeals_tui.store.schema import Table as TableDecl
 from appeals_tui.store.staging import WorkspaceStaging
@@ -62,6 +62,10 @@ __all__ = ["Workspace"]
 Doc = dict[str, Any]
 
 
+def _order_name(order: Sequence[Order]) -> str:
+    return "order:" + ",".join(f"{o.field}{'-' if o.descending else '+'}" for o in order)
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -78,7 +82,8 @@ class Workspace:
     #: auto-compact after a commit once the journal exceeds this: bounds replay on open
     #: (about 0.1 s per 8 MiB) while a compaction at 100k decisions costs under a second
     AUTO_COMPACT_BYTES: int = 8 << 20
-    #: a lookup returning more docs than this decodes the whole table (see `_bucket`)
+    #: lookups returning more docs than this count towards decoding the whole table
+    #: (see `_bucket`)
     DECODE_BUCKETS_OVER: int = 2000
 
     def __init__(
@@ -88,6 +93,7 @@ class Workspace:
         clock: Callable[[], datetime] | None = None,
         lock_timeout: float | None = None,
         auto_compact: bool = True,
+        clean_tmp: bool = True,
     ) -> None:
         self.path = Path(path)
         if not Workspace.exists(self.path):
@@ -109,6 +115,10 @@ class Workspace:
         self._txn: Txn | None = None
         #: per declared ranking: its index key and order functions (compiled once)
         self._rankings: dict[str, tuple[KeyFunc, KeyFunc]] = {}
+        #: (table, id(filter)) -> (the filter, kept so its id stays its own; compiled)
+        self._skip_cache: dict[tuple[str, int], tuple[Filter, QueryInstance]] = {}
+        #: table -> docs read record by record from big index buckets (see `_bucket`)
+        self._bucket_reads: dict[str, int] = {}
         self.db = JournalDB(
             storage=StateStorage,
             replica=self._rep,
@@ -116,7 +126,8 @@ class Workspace:
             refresh=self.refresh,
         )
         try:
-            self._clean_stale_tmp()
+            if clean_tmp:
+                self._clean_stale_tmp()
             with self._mutex, self._lock.shared():
                 self._rep.reload()
             self._migrate()
@@ -244,7 +255,7 @@ class Workspace:
         declared = next((t for t in SCHEMA.tables if t.name == table), None)
         if declared is not None and field in self._indexed(declared):
             f = declared.field(field)
-            func, multi = f.value, f.multi
+            func, multi = f.getter, f.multi  # as `_field_index`: one saved file
         with self._mutex:
             self.refresh()
             return self._bucket(table, lambda: self._rep.index(table, field, func, multi), value)
@@ -291,16 +302,40 @@ class Workspace:
         thousands of records one by one, and keeping them unshared, costs a long-lived
         process more time and memory than one decode (the queue, stats, history)."""
         idx = index()
-        if table in self._rep.lazy and idx.disk is not None:
-            if len(idx.keys(value)) > self.DECODE_BUCKETS_OVER:
-                self._rep.docs(table)  # its saved indexes give way to ones built in memory
-                idx = index()
+        lazy = self._rep.lazy.get(table)
+        if lazy is not None and idx.disk is not None:
+            n = len(idx.keys(value))
+            if n > self.DECODE_BUCKETS_OVER:
+                # Decode only once big buckets have cost a quarter of the table record by
+                # record: a one-shot command reading one big bucket (a contact shared by
+                # thousands of cases) reads just those, a long-lived process soon decodes.
+                spent = self._bucket_reads.get(table, 0) + n
+                self._bucket_reads[table] = spent
+                if spent * 4 > lazy.count():
+                    self._rep.docs(table)  # saved indexes give way to ones built in memory
+                    idx = index()
         return idx.bucket(value)
+
+    def _first_of_bucket(self, table: str, flt: Filter, page: Page) -> Rows | None:
+        """A page of the docs an indexed equality names, in insertion order, without
+        reading the rest of its bucket (mutex held); None if `flt` is not such a filter."""
+        t = SCHEMA.table(table)
+        if flt.op != Op.EQ or flt.field not in self._indexed(t):
+            return None
+        f = t.field(flt.field)
+        idx = self._field_index(t, f)
+        end = None if page.limit is None else page.offset + page.limit
+        try:
+            keys, total = idx.window(flt.value, page.offset, end)
+        except TypeError:  # not a value an index can hold (a list): the general path
+            return None
+        rows = [d for d in map(self._rep.get_fn(table), keys) if d is not None]
+        return Rows(rows=rows, total=total)
 
     def _ordered(self, t: TableDecl, order: Sequence[Order]) -> Index | None:
         """The saved whole-table order index (store/ordered.py) for an unfiltered query
         on a table still on disk (mutex held); None: sort in memory as usual."""
-        name = "order:" + ",".join(f"{o.field}{'-' if o.descending else '+'}" for o in order)
+        name = _order_name(order)
         idx = self._rep.indexes.get((t.name, name))
         if idx is not None:
             return idx
@@ -331,6 +366,12 @@ class Workspace:
                     keys = islice(ordered.descending(0), page.offset, end)
                     rows = [d for d in map(self._rep.get_fn(table), keys) if d is not None]
                     return Rows(rows=rows, total=self._rep.count(table))
+        if len(where) == 1 and (not order or list(order) == [Order(INSERTED)]) and page.limit:
+            with self._mutex:  # e.g. the first case with a text: not the whole bucket
+                self.refresh()
+                first = self._first_of_bucket(table, where[0], page)
+            if first is not None:
+                return first
         matched = self._select(table, where)
         end = None if page.limit is None else page.offset + page.limit
         docs = order_docs(t, matched, order, end)
@@ -407,13 +448,33 @@ class Workspace:
         value = rank_value(r, dict(match))
         skip: QueryInstance | None = None
         if exclude:
-            skip = reduce(lambda a, b: a | b, (compile_filter(t, f) for f in exclude))
-        funcs = self._rankings.get(r.name)
-        if funcs is None:
-            funcs = self._rankings[r.name] = (rank_keys(t, r), rank_order(t, r, t.key))
+            skip = self._compiled_skip(t, exclude)
+        funcs = self._ranking_funcs(r.name)
         with self._mutex:
             idx = self.db.table(r.table).index(f"ranking:{r.name}", funcs[0], True, funcs[1])
             return idx.top(value, n, skip)
+
+    def _ranking_funcs(self, name: str) -> tuple[KeyFunc, KeyFunc]:
+        funcs = self._rankings.get(name)
+        if funcs is None:
+            r = SCHEMA.ranking(name)
+            t = SCHEMA.table(r.table)
+            funcs = self._rankings[name] = (rank_keys(t, r), rank_order(t, r, t.key))
+        return funcs
+
+    def _compiled_skip(self, t: TableDecl, exclude: Sequence[Filter]) -> QueryInstance:
+        """`exclude` as one query; the filters compiled last time are reused when they
+        are the same objects (a precedent search passes the same ones to many `top`
+        calls, one of them a set of thousands of accounts)."""
+        parts = []
+        for f in exclude:
+            hit = self._skip_cache.get((t.name, id(f)))
+            if hit is None or hit[0] is not f:
+                if len(self._skip_cache) > 64:
+                    self._skip_cache.clear()
+                hit = self._skip_cache[(t.name, id(f))] = (f, compile_filter(t, f))
+            parts.append(hit[1])
+        return reduce(lambda a, b: a | b, parts)
 
     def head(self) -> ChainHead:
         with self._mutex:
@@ -482,10 +543,13 @@ class Workspace:
                     self._txn = None
                     txn._close()
                 record = txn._record(rep.next_r)
+                compacted = False
                 if record is not None:
                     rep.commit(record)
                     if self._auto_compact and self._journal_too_big():
-                        self._compact_after_commit()
+                        compacted = self._compact_after_commit()
+            if compacted:  # after the lock: it opens the workspace afresh (shared lock)
+                self.save_indexes()
 
     def staging(self, actor: str) -> AbstractContextManager[WorkspaceStaging]:
         """A staged write (protocol v5, store/staging.py): new records kept out of sight
@@ -534,14 +598,17 @@ class Workspace:
                     rep.reload()  # the new files, or (failed) the old ones as they were
                 if rep.snap is not None and rep.snap.sidecar is not None:
                     rep.snap.sidecar.prune()
+        self.save_indexes()  # the new snapshot's index files (after the lock: see there)
 
-    def _compact_after_commit(self) -> None:
+    def _compact_after_commit(self) -> bool:
         """The commit is acknowledged already: a failed compaction must not undo that."""
         try:
             self._rep.compact()
         except (OSError, StoreError):
             # Disk holds either the old or the new complete files; resync from them.
             self._rep.reload()
+            return False
+        return True
 
     def _journal_too_big(self) -> bool:
         return self._rep.offset > self.AUTO_COMPACT_BYTES
@@ -551,6 +618,7 @@ class Workspace:
 
         `progress(bytes_written, estimate, "compacting")` while the new snapshot (a temp
         file until renamed) is written; stopping there leaves the old files as they were.
+        Then the snapshot's index files are completed (`save_indexes`).
         """
         self._check_writable()
         with self._mutex, self._lock.exclusive():
@@ -558,6 +626,58 @@ class Workspace:
                 raise StoreError("cannot compact inside a transaction")
             self._rep.catch_up()
             self._rep.compact(progress)
+        self.save_indexes(progress)
+
+    #: whole-table orders saved with the snapshot: the queue's default sort
+    #: (services/cases.py, "priority"), which `cases list` reads unfiltered
+    SAVED_ORDERS: tuple[tuple[str, tuple[Order, ...]], ...] = (
+        ("cases", (Order("priority", descending=True), Order("first_reported_at"))),
+    )
+
+    def save_indexes(self, progress: Progress | None = None) -> int:
+        """Write the current snapshot's index files (store/sidecar.py) that are missing:
+        every table's key map, every declared indexed field and ranking, the saved
+        orders and the audit events' entity index. A compaction carries the files of
+        the snapshot before, so usually nothing is left to build; otherwise (the first
+        compaction of a workspace, a migration) the compacting command builds them,
+        one streamed pass per table, and no later command pays for them on first use.
+        Runs on a fresh replica (every table still on disk, nothing decoded kept);
+        the files are caches, so a failure only leaves them to be built on first use.
+        Returns how many indexes were built."""
+        if self.read_only:
+            return 0
+        if progress:
+            progress(0, None, "saving indexes")
+        try:
+            with Workspace(
+                self.path, clock=self._clock, auto_compact=False, clean_tmp=False
+            ) as fresh:
+                return fresh._build_saved()
+        except (OSError, StoreError):
+            return 0
+
+    def _build_saved(self) -> int:
+        rep = self._rep
+        with self._mutex:
+            self.refresh()
+            wanted: list[IndexSpec] = [
+                (t.name, f.name, f.getter, f.multi, None) for t in SCHEMA.tables for f in t.indexed
+            ]
+            for r in SCHEMA.rankings:
+                keys, rank_order_of = self._ranking_funcs(r.name)
+                wanted.append((r.table, f"ranking:{r.name}", keys, True, rank_order_of))
+            for table, saved in self.SAVED_ORDERS:
+                lazy = rep.lazy.get(table)
+                t = SCHEMA.table(table)
+                if lazy is not None and rankable(t, saved):
+                    ranks = order_key(t, saved, lazy.position)
+                    wanted.append((table, _order_name(saved), one_bucket, False, ranks))
+            for lazy in rep.lazy.values():
+                lazy.key_names()  # keys.<table>
+            built = rep.save_indexes(wanted)
+            if rep.snap is not None:
+                rep.snap.entity_index()
+            return built
 
     @staticmethod
     def verify_path(path: Path, progress: Progress | None = None) -> VerifyResult:

@@ -227,3 +227,31 @@ def test_migration_extracts_contacts_for_existing_workspaces(tmp_path):
             "case:C-000001"
         ]
         assert again.verify().ok
+
+
+@pytest.mark.parametrize("scan", [200, 0])
+@pytest.mark.parametrize("limit", [1, 2, 10])
+def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(net, monkeypatch, limit, scan):
+    """Past FEW_ACCOUNTS linked accounts the store's ranking is read instead of every
+    linked account's decisions (its top LINKED_SCAN, else with the other accounts
+    passed over): the same list."""
+    from appeals_tui.services import precedents
+
+    s = net("minji")
+    decide(
+        s,
+        case_for(s, "P4"),
+        DecisionDraft("remove_content", ["CSS-3"], dict(PROMO), "Same profile, not linked."),
+    )
+    target = case_for(s, "P3")
+    assert networks.linked_accounts(s, target) == set(networks.links_for_case(s, target).accounts)
+
+    def ranked() -> list[tuple[str, bool, float]]:
+        found = precedents_for_case(s, target, dict(PROMO), clause_ids={"CSS-3"}, limit=limit)
+        return [(r.decision["decision_id"], r.linked, r.similarity) for r in found]
+
+    few = ranked()
+    assert any(linked for _, linked, _ in few)
+    monkeypatch.setattr(precedents, "FEW_ACCOUNTS", 0)
+    monkeypatch.setattr(precedents, "LINKED_SCAN", scan)
+    assert ranked() == few

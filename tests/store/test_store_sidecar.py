@@ -247,3 +247,81 @@ def test_unfiltered_orders_from_a_saved_index_equal_the_in_memory_sort(
             assert page.total == len(every)
         finally:
             ws.close()
+
+
+def test_a_compaction_saves_every_index_file_so_a_fresh_process_builds_none(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No command pays for building an index file on first use: the compaction that
+    wrote the snapshot wrote them (keys, declared indexes, rankings, saved orders, events)."""
+    from appeals_tui.store.lazy import LazyTable
+    from appeals_tui.store.schema import SCHEMA
+
+    rng = random.Random(11)
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    _write(ws, rng, 200, 250)
+    with ws.transaction("t") as txn:
+        for i in range(30):
+            txn.insert("cases", f"C-{i:04d}", {"case_id": f"C-{i:04d}", "priority": i % 7,
+                       "subject": {"account": f"a{i % 4}"}, "first_reported_at":
+                       f"2025-01-01T00:00:{i:02d}+00:00"})  # fmt: skip
+    ws.compact()
+    ws.close()
+    build = Index.build
+
+    def from_memory_only(idx: Index, docs: object) -> None:
+        if not isinstance(docs, dict):  # a dict: a table not on disk (empty), no file
+            _refuse()
+        build(idx, docs)
+
+    with monkeypatch.context() as m:
+        m.setattr(Index, "build", from_memory_only)
+        m.setattr(jf.Snapshot, "_scan_entities", lambda *_a, **_k: _refuse())
+        m.setattr(LazyTable, "_scan_keys", lambda *_a, **_k: _refuse())
+        fresh = _open(ws_path)
+        try:
+            for t in SCHEMA.tables:
+                for f in t.indexed:
+                    fresh.lookup(t.name, f.name, "x")
+                    fresh.distinct(t.name, f.name)
+            for mask in range(4):
+                fresh.top("precedents", {"factor_mask": mask, "canonical": False,
+                                         "jurisdiction": "KR"}, 3)  # fmt: skip
+            order = (Order("priority", descending=True), Order("first_reported_at"))
+            first = fresh.query("cases", order=order, page=Page(limit=1)).rows
+            assert first[0]["priority"] == 6
+            some = fresh.query("decisions", page=Page(limit=1)).rows[0]["decision_id"]
+            assert fresh.events_for([f"decision:{some}"])
+        finally:
+            fresh.close()
+
+
+def _refuse() -> None:
+    raise AssertionError("built an index file a compaction should have saved")
+
+
+def test_saved_index_names_do_not_depend_on_the_process_hash_seed() -> None:
+    """A compiled query's parts are a frozenset, whose repr follows string hashing: the
+    ranking's saved file name must not (else every other process rebuilds it)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from appeals_tui.store.schema import SCHEMA\n"
+        "from appeals_tui.store.sidecar import fingerprint\n"
+        "from appeals_tui.store.tinyquery import rank_keys, rank_order\n"
+        "r = SCHEMA.ranking('precedents'); t = SCHEMA.table(r.table)\n"
+        "print(fingerprint(rank_keys(t, r), rank_order(t, r, t.key)))\n"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(8)
+    }
+    assert len(seen) == 1, seen

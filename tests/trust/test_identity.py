@@ -117,7 +117,17 @@ def test_init_maps_admin_to_running_login_and_add_defaults_to_name(team) -> None
 
 
 def _modes(path: Path) -> dict[str, int]:
-    return {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.iterdir()}
+    """Every file's mode, in the workspace and its folders (the index files a compaction
+    saves under index/ included)."""
+    return {
+        str(p.relative_to(path)): stat.S_IMODE(p.stat().st_mode)
+        for p in path.rglob("*")
+        if p.is_file()
+    }
+
+
+def _dir_modes(path: Path) -> dict[str, int]:
+    return {str(p.relative_to(path)): stat.S_IMODE(p.stat().st_mode) for p in path.rglob("*/")}
 
 
 def _write_and_compact(path: Path) -> None:
@@ -135,6 +145,8 @@ def test_workspace_is_private_to_its_owner(team) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o700
     modes = _modes(path)
     assert modes and all(mode == 0o600 for mode in modes.values()), modes
+    assert any(name.startswith("index/") for name in modes), modes
+    assert all(mode == 0o700 for mode in _dir_modes(path).values()), _dir_modes(path)
 
 
 def test_group_workspace_is_shared_with_the_group_only(tmp_path: Path) -> None:
@@ -146,6 +158,9 @@ def test_group_workspace_is_shared_with_the_group_only(tmp_path: Path) -> None:
     assert stat.S_IMODE(st.st_mode) == 0o2770 and st.st_gid == os.getgid()
     modes = _modes(path)
     assert modes and all(mode == 0o660 for mode in modes.values()), modes
+    assert any(name.startswith("index/") for name in modes), modes
+    dirs = _dir_modes(path)
+    assert dirs and all(mode == 0o2770 for mode in dirs.values()), dirs
 
 
 def test_unknown_group_is_refused(tmp_path: Path) -> None:

@@ -109,9 +109,9 @@ def _filter(spec: TableSpec, flt: Filter, params: list[Any]) -> Composed:
         return sql.SQL("cardinality({}) = 0").format(arr)
     if op is Op.NOT_NULL:
         return sql.SQL("cardinality({}) > 0").format(arr)
-    if op is Op.EQ:
-        params.append(param(q, flt.value))
-        return sql.SQL("%s = ANY({})").format(col)
+    if op is Op.EQ:  # containment, so the column's GIN index can answer it
+        params.append([param(q, flt.value)])
+        return sql.SQL("{} @> %s::text[]").format(col)
     if op is Op.NE:
         params.append(param(q, flt.value))
         return sql.SQL("NOT (%s = ANY({}))").format(arr)
@@ -156,6 +156,9 @@ def value_expr(spec: TableSpec, name: str) -> Composed:
 def order_sql(spec: TableSpec, order: Sequence[Order]) -> Composed:
     terms: list[sql.Composable] = []
     for o in order:
+        if o.field == INSERTED:  # never null: plain order, which the ins index reads
+            terms.append(sql.SQL("ins DESC" if o.descending else "ins ASC"))
+            return sql.SQL(" ORDER BY ") + sql.SQL(", ").join(terms)  # ins breaks every tie
         direction = "DESC NULLS LAST" if o.descending else "ASC NULLS FIRST"
         terms.append(sql.SQL("{} {}").format(value_expr(spec, o.field), sql.SQL(direction)))
     terms.append(sql.SQL("ins ASC"))

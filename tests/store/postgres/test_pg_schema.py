@@ -29,3 +29,29 @@ def test_a_database_newer_than_the_program_is_refused(pg_url):
             migrations.check_version(conn, "test")
         with pytest.raises(StoreError, match="upgrade appeals-tui"):
             migrations.apply_migrations(conn, "test")
+
+
+def test_a_database_made_before_the_reading_order_indexes_gains_them_on_open(pg_url):
+    """Indexes the store reads in order (precedent ranking, history, queue) are added
+    to an existing database the next time its owner opens it, and are used."""
+    from appeals_tui.store.factory import create_store, open_store
+
+    create_store(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for name in ("decisions_ranking", "decisions_moderator_ins", "cases_priority"):
+            conn.execute(f"DROP INDEX {name}")  # noqa: S608 - fixed names
+        assert migrations.reading_order_missing(conn)
+    open_store(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert not migrations.reading_order_missing(conn)
+        assert migrations.schema_version(conn) == migrations.SCHEMA_VERSION
+        conn.execute("SET enable_seqscan = off")
+        plan = conn.execute(
+            "EXPLAIN SELECT decision_id FROM decisions WHERE superseded_by IS NULL"
+            " AND appeal_outcome IS DISTINCT FROM 'overturned' AND factor_mask = 3"
+            " AND q_canonical = false AND jurisdiction = 'KR'"
+            ' ORDER BY decided_at DESC NULLS LAST, length(decision_id), decision_id COLLATE "C"'
+            " LIMIT 5"
+        ).fetchall()
+    text = "\n".join(r[0] for r in plan)
+    assert "decisions_ranking" in text and "Sort" not in text, text
