@@ -221,6 +221,8 @@ class Decision(Record):
     version: int = 1
     #: SHA-256 of the images the case held when decided (what the decision was about)
     media: list[str] = field(default_factory=list)
+    #: the policy library in force when decided (its clause versions are in `clauses`)
+    library_version: str = ""
 
 
 @dataclass

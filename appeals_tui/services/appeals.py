@@ -12,10 +12,9 @@ from ..domain.text import clean_text, is_meaningful
 from ..domain.timeutil import iso, parse_ts
 from ..store.protocol import Filter, Op, Order, Page, Store
 from ..store.protocol import Transaction as Txn
-from .decisions import DecisionDraft, check_divergence, record_decision
+from .decisions import DecisionDraft, check_divergence, supersede_decision
 from .permissions import require_role
 from .session import Session
-from .strikes import remove_strikes_for
 from .versioned import load_versioned
 
 __all__ = [
@@ -196,6 +195,7 @@ def resolve_appeal(
         raise ValidationError(
             "action: an upheld decision keeps its action; choose modified to change it"
         )
+    session.sync_library()
     with session.ws.transaction(session.actor) as txn:
         appeal = _load(txn, appeal_id, expected_version)
         if appeal["status"] == AppealStatus.RESOLVED:  # its resolver is in the chain now
@@ -227,14 +227,16 @@ def resolve_appeal(
                 draft.divergence_reason = (
                     f"Appeal {appeal_id} {result.value}: {clean_text(reasoning)}"
                 )
-            new = record_decision(
-                session, txn, case, draft, divergence, supersedes=decision["decision_id"]
+            new = supersede_decision(
+                session,
+                txn,
+                case,
+                decision,
+                draft,
+                divergence,
+                f"appeal {appeal_id} {result.value}",
             )
             new_decision_id = new.decision_id
-            txn.update("decisions", decision["decision_id"], {"superseded_by": new_decision_id})
-            remove_strikes_for(
-                session, txn, decision["decision_id"], f"appeal {appeal_id} {result.value}"
-            )
         txn.update("decisions", decision["decision_id"], {"appeal_outcome": result.value})
         updated = txn.update(
             "appeals",

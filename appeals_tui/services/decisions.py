@@ -7,7 +7,7 @@ or from an identical earlier case without saying why.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from .cases import load_case
 from .permissions import require_lead, require_moderator
 from .precedent_index import ranked_precedents
 from .session import Session
-from .strikes import add_strike_for
+from .strikes import add_strike_for, remove_strikes_for
 
 __all__ = [
     "DecisionDraft",
@@ -33,6 +33,7 @@ __all__ = [
     "validate_draft",
     "decide",
     "record_decision",
+    "supersede_decision",
     "set_canonical",
     "get_decision",
     "decisions_for_case",
@@ -220,8 +221,10 @@ def record_decision(
     divergence: Divergence,
     *,
     supersedes: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Decision:
-    """Write the decision record, its strike and audit event inside an open transaction."""
+    """Write the decision record, its strike and audit event inside an open transaction.
+    `extra`: fields only some decisions carry (e.g. the re-review that wrote it)."""
     decision_id = txn.next_id("D")
     clauses = [session.library.latest(cid).ref().to_dict() for cid in draft.clause_ids]
     decision = Decision(
@@ -241,6 +244,7 @@ def record_decision(
         jurisdiction=case.get("jurisdiction") or "",
         diverged=divergence.required,
         media=list(case.get("media") or ()),
+        library_version=session.library.library_version,
     )
     if divergence.precedent is not None:
         decision.guidance["nearest_precedent"] = {
@@ -251,7 +255,7 @@ def record_decision(
     txn.insert(
         "decisions",
         decision_id,
-        {**decision.to_dict(), "factor_mask": factor_mask(decision.factors)},
+        {**decision.to_dict(), **(extra or {}), "factor_mask": factor_mask(decision.factors)},
     )
     txn.event(
         "decision.recorded",
@@ -268,6 +272,28 @@ def record_decision(
     return decision
 
 
+def supersede_decision(
+    session: Session,
+    txn: Txn,
+    case: dict[str, Any],
+    old: dict[str, Any],
+    draft: DecisionDraft,
+    divergence: Divergence,
+    why: str,
+    *,
+    extra: Mapping[str, Any] | None = None,
+) -> Decision:
+    """Replace a standing decision with a new one (an appeal's overturn or modify, a
+    lead's re-review): the new decision `supersedes` the old, which stays in history
+    marked `superseded_by`, and the old decision's strikes are lifted (`why`)."""
+    new = record_decision(
+        session, txn, case, draft, divergence, supersedes=old["decision_id"], extra=extra
+    )
+    txn.update("decisions", old["decision_id"], {"superseded_by": new.decision_id})
+    remove_strikes_for(session, txn, old["decision_id"], why)
+    return new
+
+
 def decide(
     session: Session,
     case_id: str,
@@ -277,6 +303,7 @@ def decide(
 ) -> Decision:
     """Record a moderator's decision on an open or claimed case."""
     require_moderator(session, "decide cases")
+    session.sync_library()
     with session.ws.transaction(session.actor) as txn:
         case = load_case(txn, case_id, expected_version)
         status = case["status"]

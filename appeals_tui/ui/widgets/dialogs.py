@@ -80,7 +80,12 @@ class TextPrompt(ModalScreen[Any]):
         if self.choices is not None:
             args.insert(0, self.query_one(Select).value)
         self.query_one("#prompt-error", Static).remove_class("-visible")
-        call_service(self, self.submit, *args, done=self.dismiss, failed=self._failed, writes=True)
+        call_service(self, self.submit, *args, done=self._done, failed=self._failed, writes=True)
+
+    def _done(self, result: Any) -> None:
+        # dismiss after the worker has returned: closing the screen from inside the
+        # worker's own callback cancelled the worker (WorkerCancelled under load)
+        self.app.call_later(self.dismiss, result)
 
     def _failed(self, exc: BaseException) -> None:
         box = self.query_one("#prompt-error", Static)
