@@ -16,6 +16,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from ...services.notices import notice_draft, send_notice
 from ..base import AppealsScreen
+from ..keys import Key
 from ..services import error_text
 from ..text import content
 
@@ -34,7 +35,15 @@ class NoticeScreen(AppealsScreen):
     )
     BINDINGS = [
         Binding("escape", "back", "Back", id="notice-back", tooltip="Close the notice"),
-        Binding("ctrl+s", "send", "Send", id="notice-send", tooltip="Record the notice as sent"),
+        Key(
+            "ctrl+s",
+            "send",
+            "Send",
+            id="notice-send",
+            tooltip="Record the notice as sent",
+            palette="Send notice",
+            palette_help="Record the notice as sent",
+        ),
         Binding(
             "ctrl+r",
             "rerender",
@@ -43,8 +52,8 @@ class NoticeScreen(AppealsScreen):
             tooltip="Discard edits and render again",
         ),
     ]
-    PALETTE = [
-        ("Send notice", "Record the notice as sent", "send"),
+    #: palette entries with no key (those with a key are declared with it above)
+    PALETTE_ONLY = [
         ("Don't send notice", "Record that it is not sent (reason required)", "dont_send"),
     ]
 
