@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from ...domain.models import Case, Note
 from ...services import cases
 from ...services.case_view import CaseView, case_view
 from ...services.decisions import DecisionDraft
@@ -196,8 +195,8 @@ class CaseScreen(AppealsScreen):
         return self.view.case["version"] if self.view else None
 
     def action_claim(self) -> None:
-        def claimed(case: dict[str, Any]) -> None:
-            self.notify(f"Claimed {case['case_id']}", title="Claimed", markup=False)
+        def claimed(case: Case) -> None:
+            self.notify(f"Claimed {case.case_id}", title="Claimed", markup=False)
 
         self.call(cases.claim, self.session, self.case_id, self.version, done=claimed, writes=True)
 
@@ -225,9 +224,9 @@ class CaseScreen(AppealsScreen):
             self.app.push_screen(BatchScreen(self.view.case["subject"]["account"], self.draft))
 
     def action_escalate(self) -> None:
-        def done(case: dict[str, Any] | None) -> None:
+        def done(case: Case | None) -> None:
             if case is not None:
-                self.notify(f"Escalated {case['case_id']} to a lead", markup=False)
+                self.notify(f"Escalated {case.case_id} to a lead", markup=False)
 
         def save(prompt: TextPrompt, note: str, _choice: str | None) -> None:
             self.call(
@@ -252,9 +251,9 @@ class CaseScreen(AppealsScreen):
         )
 
     def action_add_note(self) -> None:
-        def done(note: dict[str, Any] | None) -> None:
+        def done(note: Note | None) -> None:
             if note is not None:
-                self.notify(f"Note {note['note_id']} added", markup=False)
+                self.notify(f"Note {note.note_id} added", markup=False)
 
         def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
             self.call(

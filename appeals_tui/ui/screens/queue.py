@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -15,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.data_table import ColumnKey
 
+from ...domain.models import Case
 from ...services import cases
 from ...services.cases import SORT_KEYS, CaseFilter, CasePage
 from ...services.facets import QueueFacets, queue_facets
@@ -344,8 +344,8 @@ class QueueScreen(AppealsScreen):
         if not case_id:
             return
 
-        def claimed(case: dict[str, Any]) -> None:
-            self.notify(f"Claimed {case['case_id']}", title="Claimed", markup=False)
+        def claimed(case: Case) -> None:
+            self.notify(f"Claimed {case.case_id}", title="Claimed", markup=False)
 
         self.call(
             cases.claim,
