@@ -246,6 +246,29 @@ class Case(Record):
 
 
 @dataclass(frozen=True)
+class Strike(Record):
+    """A removal or suspension counted against an account (weight from the clause)."""
+
+    strike_id: str
+    account: str
+    decision_id: str
+    case_id: str
+    weight: int
+    status: str = "active"  # active, removed (decision overturned), dismissed (by a lead)
+    at: str = ""
+    reason: str = ""
+    by: str = ""
+    dismissed_by: str | None = None
+    version: int = 1
+
+    def dismiss(self, reason: str, by: str) -> dict[str, Any]:
+        """The fields that dismiss this strike (only an active one)."""
+        if self.status != "active":
+            raise ValidationError(f"strike {self.strike_id} is already {self.status}")
+        return {"status": "dismissed", "reason": reason, "dismissed_by": by}
+
+
+@dataclass(frozen=True)
 class Note(Record):
     """A private note on a case or an appeal (moderators and leads; never in a notice)."""
 

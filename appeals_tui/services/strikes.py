@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
-from ..domain.models import Action, Decision
+from ..domain.models import Action, Decision, Strike
 from ..domain.text import clean_text, is_meaningful
 from ..store.protocol import Filter, Op
 from ..store.protocol import Transaction as Txn
@@ -37,28 +37,31 @@ def _weight(session: Session, decision: Decision) -> int:
     return max([1, *weights])
 
 
-def add_strike_for(session: Session, txn: Txn, decision: Decision) -> dict[str, Any] | None:
+def add_strike_for(session: Session, txn: Txn, decision: Decision) -> Strike | None:
     if decision.action not in STRIKING_ACTIONS:
         return None
-    strike_id = txn.next_id("S")
-    doc = {
-        "strike_id": strike_id,
-        "account": decision.account,
-        "decision_id": decision.decision_id,
-        "case_id": decision.case_id,
-        "weight": _weight(session, decision),
-        "status": "active",
-        "at": decision.decided_at,
-        "reason": "",
-        "by": decision.moderator,
-    }
-    txn.insert("strikes", strike_id, doc)
+    strike = Strike(
+        strike_id=txn.next_id("S"),
+        account=decision.account,
+        decision_id=decision.decision_id,
+        case_id=decision.case_id,
+        weight=_weight(session, decision),
+        at=decision.decided_at,
+        by=decision.moderator,
+    )
+    # stored as before: without the fields only a dismissal or a read sets
+    doc = {k: v for k, v in strike.to_dict().items() if k not in ("dismissed_by", "version")}
+    txn.insert("strikes", strike.strike_id, doc)
     txn.event(
         "strike.added",
         f"account:{decision.account}",
-        {"strike_id": strike_id, "weight": doc["weight"], "decision_id": decision.decision_id},
+        {
+            "strike_id": strike.strike_id,
+            "weight": strike.weight,
+            "decision_id": decision.decision_id,
+        },
     )
-    return doc
+    return strike
 
 
 def remove_strikes_for(session: Session, txn: Txn, decision_id: str, why: str) -> list[str]:
@@ -76,27 +79,24 @@ def remove_strikes_for(session: Session, txn: Txn, decision_id: str, why: str) -
     return removed
 
 
-def dismiss_strike(session: Session, strike_id: str, reason: str) -> dict[str, Any]:
+def dismiss_strike(session: Session, strike_id: str, reason: str) -> Strike:
     require_lead(session, "dismiss strikes")
     if not is_meaningful(reason, min_chars=10):
         raise ValidationError("reason: say in a sentence why the strike is dismissed")
     with session.ws.transaction(session.actor) as txn:
-        strike = txn.get("strikes", strike_id)
-        if strike is None:
+        doc = txn.get("strikes", strike_id)
+        if doc is None:
             raise NotFound(f"strike '{strike_id}' not found")
-        if strike["status"] != "active":
-            raise ValidationError(f"strike {strike_id} is already {strike['status']}")
+        strike = Strike.from_dict(doc)
         updated = txn.update(
-            "strikes",
-            strike_id,
-            {"status": "dismissed", "reason": clean_text(reason), "dismissed_by": session.actor},
+            "strikes", strike_id, strike.dismiss(clean_text(reason), session.actor)
         )
         txn.event(
             "strike.dismissed",
-            f"account:{strike['account']}",
+            f"account:{strike.account}",
             {"strike_id": strike_id, "reason": clean_text(reason)},
         )
-    return updated
+    return Strike.from_dict(updated)
 
 
 def strikes_for(session: Session, account: str) -> list[dict[str, Any]]:

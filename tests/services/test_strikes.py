@@ -74,7 +74,7 @@ def test_dismiss_lead_only_with_reason(sessions):
     with pytest.raises(NotFound):
         strikes.dismiss_strike(lead, "S-999999", "Not a real strike at all here.")
     done = strikes.dismiss_strike(lead, sid, "Account verified as a survivor support group.")
-    assert done["status"] == "dismissed" and done["dismissed_by"] == "seoyeon"
+    assert done.status == "dismissed" and done.dismissed_by == "seoyeon"
     with pytest.raises(ValidationError, match="already dismissed"):
         strikes.dismiss_strike(lead, sid, "Account verified as a survivor support group.")
     assert "strike.dismissed" in [e["type"] for e in lead.ws.events()]
