@@ -269,6 +269,37 @@ class Strike(Record):
 
 
 @dataclass(frozen=True)
+class NoticeRecord(Record):
+    """A notice to the affected user as recorded: sent (maybe edited) or not sent and why."""
+
+    notice_id: str
+    kind: str
+    decision_id: str
+    appeal_id: str | None
+    case_id: str
+    account: str
+    template: str
+    lang: str
+    subject: str
+    body: str
+    edited: bool
+    sent: bool
+    not_sent_reason: str
+    by: str
+    at: str
+    #: the audit chain's head when it went out (`appeals verify --expect` proves it later)
+    chain_head: str
+    version: int = 1
+
+    @property
+    def state(self) -> str:
+        """'sent', 'sent (edited)' or 'not sent: REASON'."""
+        if self.sent:
+            return "sent" + (" (edited)" if self.edited else "")
+        return f"not sent: {self.not_sent_reason}"
+
+
+@dataclass(frozen=True)
 class Note(Record):
     """A private note on a case or an appeal (moderators and leads; never in a notice)."""
 
