@@ -91,7 +91,7 @@ def review_file(session: Session, appeal_id: str) -> dict[str, Any]:
         "clauses": clauses,
         "precedents": [p.to_dict() for p in ranked],
         "chain": _chain(session, decision),
-        "standing": account_standing(session, decision.get("account") or ""),
+        "standing": account_standing(session, decision.get("account") or "").to_dict(),
         "notes": notes_for(session, f"appeal:{appeal_id}") if may_note else [],
         "notices": [n.to_dict() for n in notices_for(session, appeal_id=appeal_id)],
         "appeal_deadline": appeal_deadline(session, decision),

@@ -7,6 +7,7 @@ threshold are flagged for suspension review.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
@@ -25,6 +26,8 @@ __all__ = [
     "strikes_for",
     "account_standing",
     "flagged_accounts",
+    "AccountStanding",
+    "FlaggedAccount",
 ]
 
 STRIKING_ACTIONS = frozenset({Action.REMOVE_CONTENT.value, Action.SUSPEND_ACCOUNT.value})
@@ -99,24 +102,40 @@ def dismiss_strike(session: Session, strike_id: str, reason: str) -> Strike:
     return Strike.from_dict(updated)
 
 
-def strikes_for(session: Session, account: str) -> list[dict[str, Any]]:
-    return sorted(session.ws.lookup("strikes", "account", account), key=lambda s: s["at"])
+def strikes_for(session: Session, account: str) -> list[Strike]:
+    docs = sorted(session.ws.lookup("strikes", "account", account), key=lambda s: s["at"])
+    return [Strike.from_dict(d) for d in docs]
 
 
-def account_standing(session: Session, account: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AccountStanding:
+    """An account's strikes and whether their active weight reaches the threshold."""
+
+    account: str
+    active_weight: int
+    threshold: int
+    flagged: bool
+    strikes: list[Strike]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "strikes": [s.to_dict() for s in self.strikes]}
+
+
+@dataclass(frozen=True)
+class FlaggedAccount:
+    account: str
+    active_weight: int
+    threshold: int
+
+
+def account_standing(session: Session, account: str) -> AccountStanding:
     strikes = strikes_for(session, account)
-    active = sum(s["weight"] for s in strikes if s["status"] == "active")
+    active = sum(s.weight for s in strikes if s.status == "active")
     threshold = session.config("strike_threshold")
-    return {
-        "account": account,
-        "active_weight": active,
-        "threshold": threshold,
-        "flagged": active >= threshold,
-        "strikes": strikes,
-    }
+    return AccountStanding(account, active, threshold, active >= threshold, strikes)
 
 
-def flagged_accounts(session: Session) -> list[dict[str, Any]]:
+def flagged_accounts(session: Session) -> list[FlaggedAccount]:
     """Accounts at or over the strike threshold, heaviest first."""
     require_role(session, "read", "see account standing")
     active = [Filter("status", Op.EQ, "active")]
@@ -124,7 +143,7 @@ def flagged_accounts(session: Session) -> list[dict[str, Any]]:
     threshold = session.config("strike_threshold")
     totals = [(g.key[0], int(g.sums["weight"])) for g in groups]
     return [
-        {"account": account, "active_weight": weight, "threshold": threshold}
+        FlaggedAccount(account, weight, threshold)
         for account, weight in sorted(totals, key=lambda kv: -kv[1])
         if weight >= threshold
     ]
