@@ -149,16 +149,16 @@ def render_notice(
     if bool(decision_id) == bool(appeal_id):
         raise ValidationError("notice: give a decision id or an appeal id (one of them)")
     appeal = get_appeal(session, appeal_id) if appeal_id else None
-    if appeal is not None and appeal["status"] != AppealStatus.RESOLVED:
-        raise ValidationError(f"appeal {appeal_id} is {appeal['status']}; no outcome to notify yet")
-    original_id = appeal["decision_id"] if appeal else decision_id
+    if appeal is not None and appeal.status != AppealStatus.RESOLVED:
+        raise ValidationError(f"appeal {appeal_id} is {appeal.status}; no outcome to notify yet")
+    original_id = appeal.decision_id if appeal else decision_id
     assert original_id is not None  # one of the two ids was given (checked above)
     original = get_decision(session, original_id)
     standing = (
-        get_decision(session, appeal["new_decision_id"])
-        if appeal and appeal.get("new_decision_id")
+        get_decision(session, appeal.new_decision_id)
+        if appeal and appeal.new_decision_id
         else original
-    )
+    ).to_dict()  # the template fields below are read from the stored shape
     case = session.ws.get("cases", standing["case_id"]) or {}
     chosen = pick_lang(case, lang)
     s = _strings()[chosen]
@@ -181,20 +181,20 @@ def render_notice(
         kind = "appeal_outcome"
         values.update(
             kind=kind,
-            appeal_id=appeal["appeal_id"],
-            appeal_filed_at=appeal["filed_at"][:10],
-            original_decision_id=original["decision_id"],
-            original_action=original["action"],
-            new_decision_id=appeal.get("new_decision_id") or "",
-            outcome=appeal["outcome"],
-            outcome_label=s["outcome_labels"][appeal["outcome"]],
+            appeal_id=appeal.appeal_id,
+            appeal_filed_at=appeal.filed_at[:10],
+            original_decision_id=original.decision_id,
+            original_action=original.action,
+            new_decision_id=appeal.new_decision_id or "",
+            outcome=appeal.outcome,
+            outcome_label=s["outcome_labels"][appeal.outcome or ""],
             outcome_text=_fill(
-                s["outcomes"][appeal["outcome"]],
-                new_decision_id=appeal.get("new_decision_id") or "",
-                original_decision_id=original["decision_id"],
+                s["outcomes"][appeal.outcome or ""],
+                new_decision_id=appeal.new_decision_id or "",
+                original_decision_id=original.decision_id,
             ),
-            reasoning=appeal.get("resolution_reasoning") or "",
-            resolved_at=(appeal.get("resolved_at") or "")[:10],
+            reasoning=appeal.resolution_reasoning or "",
+            resolved_at=(appeal.resolved_at or "")[:10],
             final=True,
             final_text=s["final"],
             redress_text=s["redress"],
@@ -210,7 +210,7 @@ def render_notice(
         lang=chosen,
         kind=kind,
         decision_id=standing["decision_id"],
-        appeal_id=appeal["appeal_id"] if appeal else None,
+        appeal_id=appeal.appeal_id if appeal else None,
     )
 
 
