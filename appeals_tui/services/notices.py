@@ -15,6 +15,7 @@ from string import Template
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
+from ..domain.korean import with_particle
 from ..domain.models import Action, AppealStatus, NoticeRecord
 from ..domain.text import clean_text, is_meaningful
 from .appeals import appeal_deadline, get_appeal
@@ -75,7 +76,7 @@ def _fill(text: str, **values: Any) -> str:
 
 
 def _decision_fields(
-    session: Session, decision: dict[str, Any], s: dict[str, Any]
+    session: Session, decision: dict[str, Any], s: dict[str, Any], lang: str
 ) -> dict[str, Any]:
     case = session.ws.get("cases", decision["case_id"]) or {}
     subject = case.get("subject") or {}
@@ -87,9 +88,16 @@ def _decision_fields(
     for ref in decision["clauses"]:
         clause = session.library.get(ref["id"], ref["version"])
         clauses.append(
-            {"id": clause.id, "version": clause.version, "title": clause.title, "text": clause.text}
+            {
+                "id": clause.id,
+                "version": clause.version,
+                "title": clause.title_in(lang),
+                "text": clause.text_in(lang),
+            }
         )
     counts = {k: sum(1 for r in reports if detection_sources([r]) == [k]) for k in sources}
+    subject_type = subject.get("subject_type", "")
+    type_label = s["content_types"].get(subject_type, subject_type)
     detection = (
         s["detection_join"].join(f"{s['detection'][k]} ({counts[k]})" for k in sources)
         or s["detection"]["none"]
@@ -100,6 +108,9 @@ def _decision_fields(
         "account": subject.get("account") or decision.get("account") or "",
         "platform": subject.get("platform", ""),
         "content_type": subject.get("subject_type", ""),
+        "content_type_label": type_label,
+        # the object particle chosen by the word (게시물을, 스토리를), never "을(를)"
+        "content_type_object": with_particle(type_label, "을/를") if lang == "ko" else type_label,
         "content_id": subject.get("subject_id", ""),
         "content_url": subject.get("url") or s["no_url"],
         "jurisdiction": case.get("jurisdiction") or "",
@@ -151,7 +162,7 @@ def render_notice(
     case = session.ws.get("cases", standing["case_id"]) or {}
     chosen = pick_lang(case, lang)
     s = _strings()[chosen]
-    values = _decision_fields(session, standing, s)
+    values = _decision_fields(session, standing, s, chosen)
     if appeal is None:
         kind = "decision"
         deadline = appeal_deadline(session, standing)
@@ -176,6 +187,7 @@ def render_notice(
             original_action=original.action,
             new_decision_id=appeal.new_decision_id or "",
             outcome=appeal.outcome,
+            outcome_label=s["outcome_labels"][appeal.outcome or ""],
             outcome_text=_fill(
                 s["outcomes"][appeal.outcome or ""],
                 new_decision_id=appeal.new_decision_id or "",

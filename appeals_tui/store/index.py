@@ -101,7 +101,7 @@ class Index:
         for idx, buckets, rank in states:
             if idx.order is not None:
                 for bucket in buckets.values():
-                    bucket.sort(key=lambda k, rank=rank: (rank[k], k))  # type: ignore[misc]  # a default arg binds this index's ranks
+                    bucket.sort(key=lambda k, rank=rank: (rank[k], k))  # type: ignore[misc]  # the default argument binds this loop's rank
             idx.buckets = buckets
 
     # -- reads ------------------------------------------------------------------------
