@@ -20,6 +20,7 @@ def register(cli: click.Group) -> None:
         notices,
         policy,
         records,
+        rereview,
         strikes,
         workspace,
     )
@@ -35,6 +36,7 @@ def register(cli: click.Group) -> None:
         leads,
         networks,
         policy,
+        rereview,
         bench,
         media,
         migrate,

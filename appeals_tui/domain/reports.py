@@ -331,7 +331,10 @@ def _check_row(
     row: dict[str, Any],
     media_check: MediaCheck | None = None,
     limits: ImportLimits | None = None,
+    checked: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
+    """The row's clean values and its problems. `checked`: the row passed before (an
+    import reading it again), so the date's range is not looked at twice."""
     limits = limits or ImportLimits()
     problems: list[str] = []
     clean: dict[str, Any] = {}
@@ -343,7 +346,7 @@ def _check_row(
             problems.append(problem)
         else:
             clean[name] = value.strip()
-    if "reported_at" in clean:
+    if "reported_at" in clean and not checked:
         if (problem := _date_problem(clean["reported_at"], limits)) is not None:
             problems.append(problem)
     if "subject_type" in clean and clean["subject_type"] not in {t.value for t in SubjectType}:
@@ -470,7 +473,9 @@ class ReportScan:
                 start, end = self.starts[i], self.ends[i]
                 data = os.pread(fd, end - start, start)
                 row = _reread(data, header, self.lines[i] == 1)
-                clean, problems = _check_row(row, _accept, self.limits) if row else ({}, ["-"])
+                clean, problems = (
+                    _check_row(row, _accept, self.limits, True) if row else ({}, ["-"])
+                )
                 if problems or _id_hash(clean["report_id"]) != self.ids[i]:
                     raise ValidationError(
                         f"{self.path}:{self.lines[i]}: the file changed during the import; "

@@ -7,7 +7,7 @@ or from an identical earlier case without saying why.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from .cases import load_case
 from .permissions import require_lead, require_moderator
 from .precedent_index import ranked_precedents
 from .session import Session
-from .strikes import add_strike_for
+from .strikes import add_strike_for, remove_strikes_for
 
 __all__ = [
     "DecisionDraft",
@@ -33,6 +33,7 @@ __all__ = [
     "validate_draft",
     "decide",
     "record_decision",
+    "supersede_decision",
     "set_canonical",
     "get_decision",
     "decisions_for_case",
@@ -79,15 +80,16 @@ class Divergence:
         return "; ".join(parts)
 
 
-def get_decision(session: Session, decision_id: str) -> dict[str, Any]:
+def get_decision(session: Session, decision_id: str) -> Decision:
     doc = session.ws.get("decisions", decision_id)
     if doc is None:
         raise NotFound(f"decision '{decision_id}' not found")
-    return doc
+    return Decision.from_dict(doc)
 
 
-def decisions_for_case(session: Session, case_id: str) -> list[dict[str, Any]]:
-    return sorted(session.ws.lookup("decisions", "case_id", case_id), key=lambda d: d["decided_at"])
+def decisions_for_case(session: Session, case_id: str) -> list[Decision]:
+    docs = session.ws.lookup("decisions", "case_id", case_id)
+    return [Decision.from_dict(d) for d in sorted(docs, key=lambda d: d["decided_at"])]
 
 
 def guidance_for(
@@ -220,8 +222,10 @@ def record_decision(
     divergence: Divergence,
     *,
     supersedes: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Decision:
-    """Write the decision record, its strike and audit event inside an open transaction."""
+    """Write the decision record, its strike and audit event inside an open transaction.
+    `extra`: fields only some decisions carry (e.g. the re-review that wrote it)."""
     decision_id = txn.next_id("D")
     clauses = [session.library.latest(cid).ref().to_dict() for cid in draft.clause_ids]
     decision = Decision(
@@ -241,17 +245,20 @@ def record_decision(
         jurisdiction=case.get("jurisdiction") or "",
         diverged=divergence.required,
         media=list(case.get("media") or ()),
+        library_version=session.library.library_version,
     )
     if divergence.precedent is not None:
         decision.guidance["nearest_precedent"] = {
             "decision_id": divergence.precedent["decision_id"],
             "action": divergence.precedent["action"],
         }
+    # stored only when set (a re-review's decision); the read model says None otherwise
+    doc = {k: v for k, v in decision.to_dict().items() if not (k == "rereview" and v is None)}
     # the mask lets precedent ranking over 100k decisions skip per-factor lookups
     txn.insert(
         "decisions",
         decision_id,
-        {**decision.to_dict(), "factor_mask": factor_mask(decision.factors)},
+        {**doc, **(extra or {}), "factor_mask": factor_mask(decision.factors)},
     )
     txn.event(
         "decision.recorded",
@@ -268,6 +275,28 @@ def record_decision(
     return decision
 
 
+def supersede_decision(
+    session: Session,
+    txn: Txn,
+    case: dict[str, Any],
+    old: dict[str, Any],
+    draft: DecisionDraft,
+    divergence: Divergence,
+    why: str,
+    *,
+    extra: Mapping[str, Any] | None = None,
+) -> Decision:
+    """Replace a standing decision with a new one (an appeal's overturn or modify, a
+    lead's re-review): the new decision `supersedes` the old, which stays in history
+    marked `superseded_by`, and the old decision's strikes are lifted (`why`)."""
+    new = record_decision(
+        session, txn, case, draft, divergence, supersedes=old["decision_id"], extra=extra
+    )
+    txn.update("decisions", old["decision_id"], {"superseded_by": new.decision_id})
+    remove_strikes_for(session, txn, old["decision_id"], why)
+    return new
+
+
 def decide(
     session: Session,
     case_id: str,
@@ -277,6 +306,7 @@ def decide(
 ) -> Decision:
     """Record a moderator's decision on an open or claimed case."""
     require_moderator(session, "decide cases")
+    session.sync_library()
     with session.ws.transaction(session.actor) as txn:
         case = load_case(txn, case_id, expected_version)
         status = case["status"]
@@ -306,7 +336,7 @@ def decide(
 
 def set_canonical(
     session: Session, decision_id: str, canonical: bool, reason: str = ""
-) -> dict[str, Any]:
+) -> Decision:
     """Leads mark the decision that borderline cases should follow (or withdraw the mark)."""
     require_lead(session, "mark canonical precedents")
     with session.ws.transaction(session.actor) as txn:
@@ -325,4 +355,4 @@ def set_canonical(
             f"decision:{decision_id}",
             {"reason": clean_text(reason)},
         )
-    return updated
+    return Decision.from_dict(updated)

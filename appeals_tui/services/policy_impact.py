@@ -13,9 +13,11 @@ written.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,9 +28,18 @@ from ..domain.policy import FILES, PolicyLibrary
 from ..paths import data_dir
 from ..store.protocol import Filter, Op
 from .permissions import require_lead
+from .policy_versions import current_files, published_versions
 from .session import Session
 
-__all__ = ["PolicyDraft", "ImpactGroup", "PolicyImpact", "load_draft", "policy_impact"]
+__all__ = [
+    "PolicyDraft",
+    "GuidanceChange",
+    "ImpactGroup",
+    "PolicyImpact",
+    "load_draft",
+    "impact_of",
+    "policy_impact",
+]
 
 _KEYS = {"library_version", "description", "clauses", "rules", "similarity"}
 SAMPLES = 5
@@ -42,7 +53,7 @@ class PolicyDraft:
     description: str
 
 
-def _draft_problems(name: str, draft: Any, current: str) -> list[str]:
+def _draft_problems(name: str, draft: Any, current: str, taken: Collection[str] = ()) -> list[str]:
     if not isinstance(draft, dict):
         return [f"{name}: top level must be an object"]
     problems = [
@@ -57,6 +68,10 @@ def _draft_problems(name: str, draft: Any, current: str) -> list[str]:
         problems.append(
             f"{name}: library_version: '{version}' is the current version; name a new one"
         )
+    elif version in taken:
+        problems.append(
+            f"{name}: library_version: '{version}' was published before; name a new one"
+        )
     for key, kind in (("clauses", list), ("rules", list), ("similarity", dict)):
         if key in draft and not isinstance(draft[key], kind):
             problems.append(f"{name}: {key}: must be a {kind.__name__}")
@@ -65,10 +80,16 @@ def _draft_problems(name: str, draft: Any, current: str) -> list[str]:
     return problems
 
 
-def load_draft(path: Path, base: Path | None = None) -> PolicyDraft:
-    """Merge the draft at `path` with the library in `base` (default: the shipped one)
-    and validate the result; ValidationError names every problem."""
-    base = Path(base or data_dir() / "policy")
+def load_draft(
+    path: Path,
+    base: Path | None = None,
+    *,
+    files: Mapping[str, Any] | None = None,
+    taken: Collection[str] = (),
+) -> PolicyDraft:
+    """Merge the draft at `path` with the library `files` (default: those in the folder
+    `base`, else the shipped library) and validate the result; ValidationError names
+    every problem. `taken`: library versions a new one must not reuse."""
     path = Path(path)
     try:
         raw_bytes = path.read_bytes()
@@ -80,26 +101,52 @@ def load_draft(path: Path, base: Path | None = None) -> PolicyDraft:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         msg = f"{path.name}: cannot read: {exc}"
         raise ValidationError(msg, [msg]) from None
-    files = {n: json.loads((base / n).read_text(encoding="utf-8")) for n in FILES}
-    problems = _draft_problems(path.name, draft, files["clauses.json"].get("library_version", ""))
+    if files is None:
+        folder = Path(base or data_dir() / "policy")
+        files = {n: json.loads((folder / n).read_text(encoding="utf-8")) for n in FILES}
+    merged = copy.deepcopy(dict(files))
+    current = merged["clauses.json"].get("library_version", "")
+    problems = _draft_problems(path.name, draft, current, taken)
     if problems:
-        raise ValidationError(f"draft {path.name} is invalid ({len(problems)} problems)", problems)
-    files["clauses.json"]["library_version"] = draft["library_version"]
-    files["clauses.json"]["clauses"] += draft.get("clauses", [])
+        raise ValidationError(f"draft {path.name} is invalid ({_count(problems)})", problems)
+    merged["clauses.json"]["library_version"] = draft["library_version"]
+    merged["clauses.json"]["clauses"] = [
+        *merged["clauses.json"]["clauses"],
+        *draft.get("clauses", []),
+    ]
     if "rules" in draft:
-        files["rubric.json"]["rules"] = draft["rules"]
+        merged["rubric.json"]["rules"] = draft["rules"]
     if "similarity" in draft:
-        files["rubric.json"]["similarity"] = draft["similarity"]
+        merged["rubric.json"]["similarity"] = draft["similarity"]
     try:
-        library = PolicyLibrary.parse(files, f"draft {path.name}")
+        library = PolicyLibrary.parse(merged, f"draft {path.name}")
     except ValidationError as exc:
         raise ValidationError(
-            f"draft {path.name} makes an invalid library ({len(exc.problems)} problems)",
+            f"draft {path.name} makes an invalid library ({_count(exc.problems)})",
             [f"{path.name} -> {p}" for p in exc.problems],
         ) from None
     return PolicyDraft(
-        library, files, hashlib.sha256(raw_bytes).hexdigest(), str(draft.get("description", ""))
+        library, merged, hashlib.sha256(raw_bytes).hexdigest(), str(draft.get("description", ""))
     )
+
+
+def _count(problems: list[str]) -> str:
+    return f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class GuidanceChange:
+    """One standing decision whose guidance the draft changes."""
+
+    decision_id: str
+    case_id: str
+    moderator: str
+    action: str  # what the decision did
+    clauses: tuple[str, ...]  # the clauses it cited
+    old_action: str  # guidance under the current library
+    old_clause: str
+    new_action: str  # guidance under the draft
+    new_clause: str
 
 
 @dataclass
@@ -124,6 +171,7 @@ class PolicyImpact:
     groups: list[ImpactGroup] = field(default_factory=list)
     per_clause: dict[str, int] = field(default_factory=dict)  # the decision's own clauses
     per_moderator: dict[str, int] = field(default_factory=dict)
+    changes: list[GuidanceChange] = field(default_factory=list)  # one per affected decision
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,9 +188,18 @@ class PolicyImpact:
 
 
 def policy_impact(session: Session, draft_path: Path) -> PolicyImpact:
-    """Every standing decision whose guidance the draft would change (leads; writes nothing)."""
+    """Every standing decision whose guidance the draft would change (leads; writes nothing).
+    The draft is merged into the library in force on this workspace."""
     require_lead(session, "see a policy draft's impact")
-    draft = load_draft(draft_path)
+    session.sync_library()
+    taken = [v.library_version for v in published_versions(session.ws)]
+    draft = load_draft(draft_path, files=current_files(session.ws), taken=taken)
+    return impact_of(session, draft)
+
+
+def impact_of(session: Session, draft: PolicyDraft) -> PolicyImpact:
+    """`policy_impact` for a loaded draft (publish computes the re-reviews from this)."""
+    require_lead(session, "see a policy draft's impact")
     standing = session.ws.query(
         "decisions",
         [Filter("superseded_by", Op.IS_NULL), Filter("appeal_outcome", Op.NE, "overturned")],
@@ -159,12 +216,26 @@ def policy_impact(session: Session, draft_path: Path) -> PolicyImpact:
         if (now.action, now.clause_id) == (then.action, then.clause_id):
             continue
         impact.affected.append(d["decision_id"])
+        cited = tuple(c["id"] for c in d.get("clauses") or ())
+        impact.changes.append(
+            GuidanceChange(
+                decision_id=d["decision_id"],
+                case_id=d["case_id"],
+                moderator=d.get("moderator", ""),
+                action=d["action"],
+                clauses=cited,
+                old_action=now.action,
+                old_clause=now.clause_id,
+                new_action=then.action,
+                new_clause=then.clause_id,
+            )
+        )
         key = (d["action"], then.action, then.clause_id)
         group = groups.setdefault(key, ImpactGroup(d["action"], then.action, then.clause_id, 0, []))
         group.count += 1
         if len(group.samples) < SAMPLES:
             group.samples.append(d["decision_id"])
-        clauses.update({c["id"] for c in d.get("clauses") or ()})
+        clauses.update(set(cited))
         moderators[d.get("moderator", "")] += 1
     impact.groups = sorted(groups.values(), key=lambda g: (-g.count, g.old_action, g.new_action))
     impact.per_clause = dict(sorted(clauses.items()))

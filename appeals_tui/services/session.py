@@ -21,6 +21,7 @@ from ..paths import default_workspace_dir
 from ..store.factory import open_store
 from ..store.protocol import Store
 from ..store.shipped import load_default
+from .policy_versions import library_for
 
 __all__ = [
     "Session",
@@ -143,6 +144,8 @@ class Session:
     user: User
     library: PolicyLibrary = field(default_factory=load_default)
     clock: Callable[[], datetime] = utcnow
+    #: False when the caller chose the library (tests, benchmarks): `sync_library` keeps it
+    follow_published: bool = True
 
     @classmethod
     def open(
@@ -157,7 +160,8 @@ class Session:
         """Refuse anyone not on the roster or not mapped to this process's OS login
         (on a team database: to the authenticated database role): identity is the
         first permission check. `user_name` (the --user flag) beats $APPEALS_USER;
-        `default` is preferred when neither names anyone."""
+        `default` is preferred when neither names anyone. The policy library is the
+        workspace's published one in force (else the shipped one)."""
         role = getattr(ws, "database_role", None)
         if role is not None:  # a team database: you are the role you authenticated as
             user = database_identity(ws, resolve_user_name(user_name), role)
@@ -166,9 +170,18 @@ class Session:
         return cls(
             ws=ws,
             user=user,
-            library=library or load_default(),
+            library=library or library_for(ws),
             clock=clock or utcnow,
+            follow_published=library is None,
         )
+
+    def sync_library(self) -> PolicyLibrary:
+        """The library in force now: a lead (in another process too) may have published
+        one since this session opened, and a TUI stays open for hours. Writes that apply
+        the library call this first, so nothing is decided under a replaced library."""
+        if self.follow_published:
+            self.library = library_for(self.ws)
+        return self.library
 
     @property
     def actor(self) -> str:

@@ -26,7 +26,8 @@ from ..domain.errors import ConflictError, ValidationError
 from ..domain.models import Case, Report
 from ..domain.progress import Progress
 from ..domain.reports import ParsedReport, ReportScan
-from ..store.protocol import Doc, Staging, Store, Transaction
+from ..store.protocol import Doc, Filter, Op, Order, Staging, Store, Transaction
+from ..store.schema import INSERTED
 from ..store.shipped import default_near_dup_settings
 from .intake import _ACCEPTING, _differs, _rescore, report_texts
 from .media import MediaCollector, media_doc
@@ -125,6 +126,7 @@ class _Importer:
         self.conflict_count = 0
         self.staged_media: set[str] = set()
         self.min_length = default_near_dup_settings().min_length
+        self.cases: dict[str, list[Doc]] = {}
 
     def run(self) -> StagedOutcome:
         order, bounds, groups = _groups(self.scan)
@@ -163,6 +165,7 @@ class _Importer:
     def _batch(self, items: list[Item], batch: list[list[int]]) -> None:
         ids = [p.report.report_id for _, p in items]
         stored = {d["report_id"]: d for d in self.store.get_many("reports", ids)}
+        self.cases = self._cases_of({p.report.subject_id for _, p in items})
         at = 0
         for group in batch:
             part, at = items[at : at + len(group)], at + len(group)
@@ -170,6 +173,21 @@ class _Importer:
                 fresh = [item for item in same if not self._known(item[1], stored)]
                 if fresh and not self.conflict_count:
                     self._group(fresh)
+
+    def _cases_of(self, subject_ids: set[str]) -> dict[str, list[Doc]]:
+        """Stored cases of these subject ids, in insertion order. A server database
+        answers in one query (a lookup each is a round trip each); the embedded
+        store's index answers a lookup in memory."""
+        found: dict[str, list[Doc]] = {}
+        if self.store.location is None:
+            where = [Filter("subject.subject_id", Op.IN, sorted(subject_ids))]
+            order = [Order(INSERTED)]
+            for case in self.store.query("cases", where, order).rows:
+                found.setdefault(case["subject"]["subject_id"], []).append(case)
+            return found
+        for sid in subject_ids:
+            found[sid] = self.store.lookup("cases", "subject.subject_id", sid)
+        return found
 
     def _known(self, item: ParsedReport, stored: dict[str, Doc]) -> bool:
         """Already imported: skipped (same content) or a conflict (different)."""
@@ -193,7 +211,7 @@ class _Importer:
         key = _subject_key(first)
         latest: str | None = None
         open_case: str | None = None
-        for case in self.store.lookup("cases", "subject.subject_id", first.subject_id):
+        for case in self.cases.get(first.subject_id, ()):
             s = case["subject"]
             if (s["platform"], s["subject_type"], s["subject_id"]) != key:
                 continue
@@ -250,9 +268,13 @@ class _Importer:
         by_case: dict[str, list[int]] = {}
         for join in self.joins:
             by_case.setdefault(join.case_id, []).extend(join.indices)
-        for case_id, indices in by_case.items():
-            parsed = self.scan.read(sorted(indices, key=self._when))
-            self._join(txn, case_id, [p.report for p in parsed])
+        cases = list(by_case.items())
+        for first in range(0, len(cases), _BATCH):  # one pass over the file per batch
+            batch = cases[first : first + _BATCH]
+            wanted = [sorted(indices, key=self._when) for _, indices in batch]
+            parsed = iter(self.scan.read([i for indices in wanted for i in indices]))
+            for (case_id, _), indices in zip(batch, wanted, strict=True):
+                self._join(txn, case_id, [next(parsed).report for _ in indices])
         txn.event(
             "reports.imported",
             "reports",

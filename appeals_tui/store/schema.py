@@ -17,6 +17,7 @@ additive only (new tables, fields, rankings); each is listed here.
       partitioned by jurisdiction too (weighted similarity counts it); table
       "case_links" (contacts and near-duplicate text key per case, for networks).
     - issue 17: `cases.media` indexed; `media.pdq_quality`; table `media_prefs`.
+    - issue 15 (part 3): tables `policy`, `policy_current`, `rereviews`.
 """
 
 from __future__ import annotations
@@ -378,6 +379,23 @@ SCHEMA = Schema(
         # each user's own media display preferences (services/media_prefs.py)
         Table("media_prefs", "user", (_f("user"),)),
         Table("qa", "batch_id", (_f("batch_id"), _f("reviewer"), _f("created_at", type=TIME))),
+        # Published policy libraries (services/policy_versions.py): each version's three
+        # files, never changed once stored; `policy_current` is one doc ("current")
+        # naming the version in force, updated with its version so publishes conflict.
+        Table("policy", "library_version", (_f("library_version"),)),
+        Table("policy_current", "name", (_f("name"),)),
+        # What a publish asks leads to look at again (services/rereview.py): one item
+        # per standing decision whose guidance the new library changes.
+        Table(
+            "rereviews",
+            "rereview_id",
+            (
+                _f("rereview_id"),
+                _f("decision_id", indexed=True),
+                _f("library_version", indexed=True),
+                _f("status"),
+            ),
+        ),
     ),
     rankings=(
         # Precedent candidates (services/precedent_index.py): standing decisions by

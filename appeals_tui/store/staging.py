@@ -5,8 +5,11 @@ so a million-report import needed gigabytes and locked everyone out. A staging
 writes its new records, as they come, to anonymous temp files in the workspace
 directory (already in the snapshot's line format, one file per table) and its
 events to a spool (spool.py), holding only the import lock (one staging at a
-time; other writers are not affected). `publish` then takes the workspace lock
-and writes a new snapshot, as a compaction does: the current state plus the
+time; other writers are not affected). `publish` then takes the workspace lock.
+A small staging (under SMALL_BYTES) becomes one ordinary journal record with the
+finishing transaction's writes (rewriting a big workspace's snapshot for a few
+reports would hold the lock for seconds). A big one is written as a new snapshot,
+as a compaction does: the current state plus the
 finishing transaction's writes, each table followed by its staged lines (copied
 byte for byte), and the events followed by the staged ones, chained from the
 head. The snapshot's rename is the single point where all of it becomes visible:
@@ -25,10 +28,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from appeals_tui.domain.errors import ConflictError, StoreError
 from appeals_tui.store import journal as jf
+from appeals_tui.store.carry import carry_sidecars
 from appeals_tui.store.lazy import _key_of, record_chunks
 from appeals_tui.store.lock import FileLock
 from appeals_tui.store.spool import EventSpool, IdCounters
-from appeals_tui.store.txn import check_names, copy_doc
+from appeals_tui.store.txn import check_names
 
 if TYPE_CHECKING:
     from appeals_tui.store.protocol import Transaction
@@ -38,6 +42,10 @@ if TYPE_CHECKING:
 __all__ = ["WorkspaceStaging", "IMPORT_LOCK", "staging"]
 
 Doc = dict[str, Any]
+#: stagings up to this many bytes of records publish as one journal record
+SMALL_BYTES = 4 << 20
+#: up to this many staged records, saved indexes are carried over to the new snapshot
+CARRY_STAGED = 200_000
 #: held by the one staging of a workspace (imports one at a time; others never take it)
 IMPORT_LOCK = "import.lock"
 _COPY = 1 << 20
@@ -62,8 +70,7 @@ class WorkspaceStaging:
         check_names(table, key)
         if self._published:
             raise StoreError("this staging was published already")
-        new = copy_doc(doc)
-        new["version"] = 1
+        new = {**doc, "version": 1}  # written out at once: no deep copy needed
         fh = self._files.get(table)
         if fh is None:
             fh = self._files[table] = tempfile.TemporaryFile(  # noqa: SIM115 - kept to publish
@@ -83,6 +90,36 @@ class WorkspaceStaging:
             fh.flush()
         self._ws._publish_staged(self, finish)
         self._published = True
+
+    def staged_bytes(self) -> int:
+        return sum(fh.tell() for fh in self._files.values())
+
+    def staged_keys(self, limit: int) -> dict[str, dict[str, None]] | None:
+        """table -> keys staged (for carrying saved indexes over), None if over `limit`."""
+        if sum(self._counts.values()) > limit:
+            return None
+        out: dict[str, dict[str, None]] = {}
+        for table, fh in self._files.items():
+            fh.seek(0)
+            keys = out.setdefault(table, {})
+            for line in fh:
+                keys[_key_of(line) or jf.decode_line(line[:-1])[0]] = None
+        return out
+
+    def as_record(self, rep: Replica, record: Doc, seq: int, prev_hash: str) -> Doc:
+        """A small staging as one journal record: `record` (the finishing transaction's,
+        or an empty one) plus every staged record and event (chained from there)."""
+        ops = record["ops"]
+        for table, fh in self._files.items():
+            exists = _key_test(rep, table)
+            fh.seek(0)
+            for line in fh:
+                key, doc = jf.decode_line(line[:-1])
+                if exists is not None and exists(key):
+                    raise _exists(table, key)
+                ops.append(["put", table, key, doc])
+        record["events"].extend(self._events.chained(seq, prev_hash))
+        return record
 
     def close(self) -> None:
         for fh in self._files.values():
@@ -125,6 +162,24 @@ class WorkspaceStaging:
 
         jf.write_snapshot(rep.path, header, rep.meta, tables(), events())
         jf.write_new_journal(rep.path, generation)
+        self._carry(rep, old)
+
+    def _carry(self, rep: Replica, old: jf.Snapshot) -> None:
+        """Saved indexes of the old snapshot stay true for the new one (same record
+        order; staged records appended), the staged keys being refiled by whoever loads
+        them: cheaper than rebuilding each (seconds at 100k). Too many staged: rebuilt."""
+        staged = self.staged_keys(CARRY_STAGED)
+        if staged is None:
+            return
+        changed = {t: dict(keys) for t, keys in rep.changed.items()}
+        for table, keys in staged.items():
+            changed.setdefault(table, {}).update(keys)
+        new = jf.open_snapshot(rep.path / jf.SNAPSHOT)
+        try:
+            rep._adopt_sidecars(new)
+            carry_sidecars(old, new, rep.lazy, changed, rep.jevents)
+        finally:
+            new.close()
 
     def _table_chunks(self, rep: Replica, table: str, have: Iterator[bytes]) -> Iterator[bytes]:
         yield from have
@@ -142,10 +197,12 @@ class WorkspaceStaging:
                 for line in block.split(b"\n")[:-1]:
                     key = _key_of(line) or jf.decode_line(line)[0]
                     if exists(key):
-                        raise ConflictError(
-                            f"{table} {key} already exists; nothing of this import was saved"
-                        )
+                        raise _exists(table, key)
             yield block
+
+
+def _exists(table: str, key: str) -> ConflictError:
+    return ConflictError(f"{table} {key} already exists; nothing of this import was saved")
 
 
 def _key_test(rep: Replica, table: str) -> Callable[[str], bool] | None:

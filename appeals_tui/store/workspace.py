@@ -572,14 +572,24 @@ class Workspace:
                 self._txn = txn
                 try:
                     st.ids.check(lambda prefix: int(txn.meta(f"next_id:{prefix}", 0) or 0))
-                    for prefix, last in st.ids.last.items():
-                        txn.set_meta(f"next_id:{prefix}", last)
+                    for prefix, n in st.ids.last.items():
+                        txn.set_meta(f"next_id:{prefix}", n)
                     if finish is not None:
                         finish(txn)
                 finally:
                     self._txn = None
                     txn._close()
                 record = txn._record(rep.next_r)
+                if st.staged_bytes() <= staging.SMALL_BYTES:  # one journal record
+                    record = record or {"r": rep.next_r, "actor": st.actor, "ops": [], "events": []}
+                    tail = record["events"][-1] if record["events"] else None
+                    seq, prev = (
+                        (tail["seq"], tail["hash"]) if tail else (rep.last_seq, rep.last_hash)
+                    )
+                    rep.commit(st.as_record(rep, record, seq, prev))
+                    if self._auto_compact and self._journal_too_big():
+                        self._compact_after_commit()
+                    return
                 try:
                     if record is not None:
                         rep.apply(record)  # in memory only: the new snapshot holds it

@@ -255,3 +255,50 @@ def test_stats_count_an_overturn_as_an_appeal_outcome_on_postgresql(seeded):
     daniel = next(r for r in stats["per_moderator"] if r["key"] == "daniel")
     assert (daniel["decisions"], daniel["diverged"], daniel["reviewed"]) == (0, 0, 1)
     assert daniel["divergence_rate"] is None
+
+
+def test_publish_and_rereview_on_postgresql(seeded, tmp_path):
+    """#15: a lead publishes a draft on the database; later opens use it, the re-review
+    queue works, a moderator is refused, and the chain verifies."""
+    from appeals_tui.paths import data_dir
+
+    sample = data_dir() / "policy" / "drafts" / "glamorizing-narrative-remove.json"
+    draft = json.loads(sample.read_text(encoding="utf-8"))
+    # also in Korea: narrative + glamorization removed (no local-law geo-block override)
+    next(r for r in draft["rules"] if r["id"] == "R6")["jurisdiction_overrides"] = {}
+    path = tmp_path / "kr-remove.json"
+    path.write_text(json.dumps(draft, ensure_ascii=False), encoding="utf-8")
+    case = _case(seeded, "S1")
+    assert seeded("decide", case, *DECIDE, *REASON, role="minji").exit_code == 0
+    why = ["--reason", "Glamorizing narratives are removed everywhere from December."]
+    refused = seeded("policy", "publish", str(path), *why, role="minji")
+    assert refused.exit_code == 3 and "Traceback" not in refused.output
+    published = seeded("policy", "publish", str(path), *why, "--json", role="seoyeon")
+    assert published.exit_code == 0, published.output
+    assert json.loads(published.output)["rereviews"] == 1
+    versions = json.loads(seeded("policy", "versions", "--json", role="daniel").output)
+    assert [(v["library_version"], v["current"]) for v in versions] == [
+        ("2026.06-1", False),
+        ("2026.12-draft", True),
+    ]
+    queue = json.loads(seeded("rereview", "list", "--json", role="seoyeon").output)
+    assert (queue["total"], queue["done"]) == (1, 0)
+    decision_id = queue["items"][0]["decision_id"]
+    new = seeded(
+        "rereview", "supersede", decision_id, "--action", "remove_content", "--clause", "CSS-4",
+        "--reasoning", "Under CSS-4 v3 the glamorizing comic is removed in Korea too.",
+        "--json", role="seoyeon",
+    )  # fmt: skip
+    assert new.exit_code == 0, new.output
+    written = json.loads(new.output)["new_decision_id"]
+    history = json.loads(seeded("history", "--json", role="seoyeon").output)
+    rows = {
+        d["decision_id"]: d
+        for d in (history["decisions"] if isinstance(history, dict) else history)
+    }
+    assert rows[written]["clauses"] == [{"id": "CSS-4", "version": 3}]
+    assert rows[written]["library_version"] == "2026.12-draft"
+    assert rows[decision_id]["superseded_by"] == written
+    queue = json.loads(seeded("rereview", "list", "--json", role="seoyeon").output)
+    assert (queue["total"], queue["done"]) == (1, 1)
+    assert seeded("verify").exit_code == 0

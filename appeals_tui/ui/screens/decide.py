@@ -24,15 +24,14 @@ from textual.widgets import Footer, Header, Label, Select, Static, TextArea
 
 from ...domain.errors import ConflictError, ValidationError
 from ...domain.guidance import Guidance
-from ...domain.models import FACTORS, Action, Decision
-from ...domain.similarity import RankedPrecedent
+from ...domain.models import Decision
 from ...services import cases, decisions
 from ...services.cases import CaseFilter
 from ...services.decisions import DecisionDraft
+from ...services.live_view import LiveView, live_view
 from ...services.next_case import next_case
-from ...services.precedents import precedents_for_case
-from ...services.session import Session
 from ..base import AppealsScreen, appeals_app
+from ..keys import Key
 from ..services import error_text
 from ..text import content, one_line, visible
 from ..widgets.case_views import subject_text
@@ -43,9 +42,7 @@ from ..widgets.guidance_panel import GuidancePanel
 from ..widgets.media_viewer import MediaViewer
 from ..widgets.precedents import PrecedentsList
 
-__all__ = ["DecideScreen", "LiveView", "QueueContext", "live_view", "offer_notice"]
-
-_ACTIONS = {a.value for a in Action}
+__all__ = ["DecideScreen", "QueueContext", "offer_notice"]
 
 
 @dataclass(frozen=True)
@@ -56,48 +53,6 @@ class QueueContext:
     sort: str = "priority"
     #: The case ids below the opened one on the queue's page, in order.
     after: tuple[str, ...] = ()
-
-
-@dataclass
-class LiveView:
-    guidance: Guidance
-    precedents: list[RankedPrecedent]
-    divergence: str | None
-    #: Unanswered factors (guidance assumes "no" for them until answered).
-    unanswered: list[str]
-    #: What a save would refuse now (only computed while a refused save is shown).
-    problems: list[str] | None = None
-
-
-def live_view(
-    session: Session, case: dict[str, Any], draft: DecisionDraft, *, check: bool = False
-) -> LiveView:
-    """Guidance, precedents and (for a chosen action) why a divergence reason is needed.
-
-    With `check`, also the service's verdict on the draft, so a shown error box
-    follows the form instead of repeating the last save's advice.
-    """
-    unanswered = [f for f in FACTORS if f not in draft.factors]
-    assumed = {f: bool(draft.factors.get(f, False)) for f in FACTORS}
-    guidance = decisions.guidance_for(session, assumed, case.get("jurisdiction"))
-    ranked = precedents_for_case(
-        session, case["case_id"], assumed, clause_ids=set(draft.clause_ids), limit=5
-    )
-    explanation = None
-    if draft.action in _ACTIONS and not unanswered:
-        divergence = decisions.check_divergence(
-            session, case, draft.action, draft.factors, draft.clause_ids
-        )
-        if divergence.required:
-            explanation = "Required because " + divergence.explain(draft.action) + "."
-    problems = None
-    if check:
-        try:
-            decisions.validate_draft(session, case, draft)
-            problems = []
-        except ValidationError as exc:
-            problems = list(exc.problems)
-    return LiveView(guidance, ranked, explanation, unanswered, problems)
 
 
 def offer_notice(app: App[Any], decision_id: str, then: Callable[[], None] | None = None) -> None:
@@ -158,24 +113,35 @@ class DecideScreen(AppealsScreen):
         "them (tab or click), then v reveals, g greyscale, m hides, ←/→ page."
     )
     BINDINGS = [
-        Binding(
-            "ctrl+s", "save", "Save", id="decide-save", tooltip="Save the decision", priority=True
+        Key(
+            "ctrl+s",
+            "save",
+            "Save",
+            id="decide-save",
+            tooltip="Save the decision",
+            priority=True,
+            palette="Save decision",
+            palette_help="Validate and save this decision",
         ),
-        Binding(
+        Key(
             "ctrl+n",
             "save(True)",
             "Save & next",
             id="decide-save-next",
             tooltip="Save, then decide the next case of the queue",
             priority=True,
+            palette="Save and next",
+            palette_help="Save, then decide the next case of the queue",
         ),
-        Binding(
+        Key(
             "ctrl+g",
             "use_guidance",
             "Use guidance",
             id="decide-guidance",
             tooltip="Take the recommended action and clause, then write the reasoning",
             priority=True,
+            palette="Use guidance",
+            palette_help="Set the action and clause the rubric recommends",
         ),
         Binding(
             "ctrl+f",
@@ -203,12 +169,14 @@ class DecideScreen(AppealsScreen):
             priority=True,
             show=False,
         ),
-        Binding(
+        Key(
             "ctrl+b",
             "batch",
             "Work account",
             id="decide-batch",
             tooltip="Apply this draft to the account's open cases",
+            palette="Work this account",
+            palette_help="Apply this draft to all open cases of the account",
         ),
         Binding(
             "escape",
@@ -217,12 +185,6 @@ class DecideScreen(AppealsScreen):
             id="decide-back",
             tooltip="Back to the case (the draft is kept)",
         ),
-    ]
-    PALETTE = [
-        ("Save decision", "Validate and save this decision", "save"),
-        ("Save and next", "Save, then decide the next case of the queue", "save(True)"),
-        ("Use guidance", "Set the action and clause the rubric recommends", "use_guidance"),
-        ("Work this account", "Apply this draft to all open cases of the account", "batch"),
     ]
 
     def __init__(

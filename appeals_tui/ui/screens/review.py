@@ -26,15 +26,18 @@ from textual.widgets import (
 )
 
 from ...domain.errors import ConflictError
+from ...domain.models import Appeal
 from ...services.appeal_review import ACTIONS, review_file
 from ...services.appeals import claim_appeal, resolve_appeal
 from ...services.cases import add_note
 from ...services.strikes import dismiss_strike
 from ..base import AppealsScreen
+from ..keys import Key
 from ..services import error_text
 from ..text import content
 from ..widgets import appeal_panels as panels
 from ..widgets.appeal_dialogs import AppealConfirm, AppealPrompt
+from ..widgets.dialogs import TextPrompt
 from ..widgets.factor_checklist import FactorChecklist
 from ..widgets.yes_no import ChoiceButton
 
@@ -56,24 +59,44 @@ class ReviewScreen(AppealsScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="review-back", tooltip="Back to the appeals queue"),
         Binding("o", "outcome", "Outcome", id="review-outcome", tooltip="Jump to the outcome form"),
-        Binding("c", "claim", "Claim", id="review-claim", tooltip="Claim this appeal"),
+        Key(
+            "c",
+            "claim",
+            "Claim",
+            id="review-claim",
+            tooltip="Claim this appeal",
+            palette="Claim appeal",
+            palette_help="Claim this appeal for review",
+        ),
         Binding("ctrl+s", "resolve", "Resolve", id="review-resolve", tooltip="Resolve the appeal"),
-        Binding("n", "notice", "Notice", id="review-notice", tooltip="Notice to the user"),
-        Binding("N", "note", "Note", id="review-note", tooltip="Add a private note"),
-        Binding(
+        Key(
+            "n",
+            "notice",
+            "Notice",
+            id="review-notice",
+            tooltip="Notice to the user",
+            palette="Notice to user",
+            palette_help="Render, edit and send the notice",
+        ),
+        Key(
+            "N",
+            "note",
+            "Note",
+            id="review-note",
+            tooltip="Add a private note",
+            palette="Add private note",
+            palette_help="Private note on this appeal",
+        ),
+        Key(
             "d",
             "dismiss_strike",
             "Dismiss strike",
             id="review-dismiss",
             tooltip="Dismiss one of the account's strikes (leads)",
+            palette="Dismiss strike",
+            palette_help="Dismiss an account strike (leads)",
         ),
         Binding("r", "reload", "Reload", id="review-reload", tooltip="Reload from the workspace"),
-    ]
-    PALETTE = [
-        ("Claim appeal", "Claim this appeal for review", "claim"),
-        ("Notice to user", "Render, edit and send the notice", "notice"),
-        ("Add private note", "Private note on this appeal", "note"),
-        ("Dismiss strike", "Dismiss an account strike (leads)", "dismiss_strike"),
     ]
 
     def __init__(self, appeal_id: str) -> None:
@@ -225,9 +248,9 @@ class ReviewScreen(AppealsScreen):
             writes=True,
         )
 
-    def _resolved(self, doc: dict[str, Any]) -> None:
-        extra = f"; new decision {doc['new_decision_id']}" if doc.get("new_decision_id") else ""
-        self.notify(f"{self.appeal_id} {doc['outcome']}{extra}", title="Appeal resolved")
+    def _resolved(self, appeal: Appeal) -> None:
+        extra = f"; new decision {appeal.new_decision_id}" if appeal.new_decision_id else ""
+        self.notify(f"{self.appeal_id} {appeal.outcome}{extra}", title="Appeal resolved")
         self.action_reload()
 
         def answer(yes: bool | None) -> None:
@@ -252,11 +275,23 @@ class ReviewScreen(AppealsScreen):
 
     def action_note(self) -> None:
         entity = f"appeal:{self.appeal_id}"
+
+        def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
+            self.call(
+                add_note,
+                self.session,
+                entity,
+                text,
+                done=prompt.finish,
+                failed=prompt.show_error,
+                writes=True,
+            )
+
         self.app.push_screen(
             AppealPrompt(
                 "Private note",
                 f"On {self.appeal_id}; moderators and leads only, never in a notice.",
-                lambda text: add_note(self.session, entity, text),
+                save,
             ),
             lambda doc: self.action_reload() if doc else None,
         )
@@ -271,11 +306,23 @@ class ReviewScreen(AppealsScreen):
         choices = [
             (f"{s['strike_id']} w{s['weight']} {s['decision_id']}", s["strike_id"]) for s in active
         ]
+
+        def save(prompt: TextPrompt, reason: str, strike_id: str | None) -> None:
+            self.call(
+                dismiss_strike,
+                self.session,
+                strike_id or "",
+                reason,
+                done=prompt.finish,
+                failed=prompt.show_error,
+                writes=True,
+            )
+
         self.app.push_screen(
             AppealPrompt(
                 "Dismiss a strike",
                 "Leads only. Say why the strike no longer counts; this is audited.",
-                lambda strike_id, reason: dismiss_strike(self.session, strike_id, reason),
+                save,
                 choices=choices,
                 button="Dismiss strike",
             ),
