@@ -888,23 +888,40 @@ class PostgresStore:
         `begin=False`: the connection is inside a transaction already (a staging)."""
         deadline = time.monotonic() + self._lock_timeout
         pause = 0.002
-        query = (
-            "SELECT l.got, e.seq, e.hash, c.counters FROM "
-            "(SELECT pg_try_advisory_xact_lock(%s) AS got) l "
-            "LEFT JOIN LATERAL (SELECT seq, hash FROM events WHERE l.got "
-            "ORDER BY seq DESC LIMIT 1) e ON true "
-            "LEFT JOIN LATERAL (SELECT json_object_agg(prefix, n) AS counters FROM counters "
-            "WHERE l.got) c ON true"
+        # Two statements, sent together: the head and counters are read by a statement
+        # that starts after the lock is held, so its snapshot (READ COMMITTED: one per
+        # statement) sees the commit of the writer that held the lock before. Read in
+        # the locking statement itself, they came from a snapshot taken before the lock
+        # was granted, and a writer could miss its predecessor's last event ("audit
+        # event N does not continue the chain", a spurious ConflictError).
+        lock = "SELECT pg_try_advisory_xact_lock(%s)"
+        read = (
+            "SELECT e.seq, e.hash, c.counters FROM (SELECT 1) x "
+            "LEFT JOIN LATERAL (SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) e "
+            "ON true LEFT JOIN LATERAL (SELECT json_object_agg(prefix, n) AS counters "
+            "FROM counters) c ON true"
         )
-        with conn.pipeline():
-            if begin:
+
+        def attempt() -> tuple[psycopg.Cursor[Any], psycopg.Cursor[Any]]:
+            with conn.pipeline():
+                locked = conn.execute(lock, (migrations.CHAIN_LOCK,))
+                return locked, conn.execute(read)
+
+        if begin:
+            with conn.pipeline():
                 conn.execute("BEGIN")
-            cur = conn.execute(query, (migrations.CHAIN_LOCK,))
+                locked, state = conn.execute(lock, (migrations.CHAIN_LOCK,)), conn.execute(read)
+        else:
+            locked, state = attempt()
         while True:
-            got = cur.fetchone()
+            got, row = locked.fetchone(), state.fetchone()
             if got and got[0]:
-                head = ChainHead(0, GENESIS) if got[1] is None else ChainHead(int(got[1]), got[2])
-                counters = {decode_str(k): int(v) for k, v in (got[3] or {}).items()}
+                head = (
+                    ChainHead(0, GENESIS)
+                    if not row or row[0] is None
+                    else ChainHead(int(row[0]), row[1])
+                )
+                counters = {decode_str(k): int(v) for k, v in ((row and row[2]) or {}).items()}
                 return head, counters
             if time.monotonic() >= deadline:
                 raise ConflictError(
@@ -913,7 +930,7 @@ class PostgresStore:
                 )
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
-            cur = conn.execute(query, (migrations.CHAIN_LOCK,))
+            locked, state = attempt()
 
     @staticmethod
     def _lock_holder(conn: psycopg.Connection) -> str:
