@@ -359,6 +359,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     # the embedded store's schema 3 (issue 15): case links; their table comes from the
     # declared schema (sync_declared), and a new database has none to derive
     Migration(3, "case links", "SELECT 1"),
+    # issue 15: published policy versions and the re-review queue (`policy`,
+    # `policy_current`, `rereviews`), declared in store/schema.py; every session reads
+    # `policy_current`, so a database from before must get the tables (sync_declared)
+    Migration(4, "policy versions and re-reviews", "SELECT 1"),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
