@@ -306,13 +306,15 @@ def test_publish_and_rereview_on_postgresql(seeded, tmp_path):
 
 def test_a_database_from_before_the_policy_tables_gets_them_on_upgrade(db):
     """#15: every session reads `policy_current`; a database created before the table
-    existed (schema 3) gets it when its owner next opens it (migration 4)."""
+    was declared gets it when its owner next opens it; others are told to ask the owner."""
     import psycopg
 
     assert db("init", "--admin", "root").exit_code == 0
     with psycopg.connect(db.url(), autocommit=True) as conn:
         conn.execute("DROP TABLE policy, policy_current, rereviews")
-        conn.execute("DELETE FROM appeals_schema WHERE version = 4")
+    refused = db("users", "list", role="root")
+    assert refused.exit_code != 0 and "tables policy, policy_current, rereviews" in refused.output
+    assert "owner must run" in refused.output and "Traceback" not in refused.output
     result = db("verify")  # the owner opens it: upgraded first, then verified
     assert result.exit_code == 0, result.output
     with psycopg.connect(db.url(), autocommit=True) as conn:
