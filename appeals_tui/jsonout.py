@@ -11,6 +11,7 @@ stop writing and exit quietly instead of printing a BrokenPipeError.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Iterable
@@ -20,7 +21,9 @@ import orjson
 
 __all__ = ["write_json", "write_json_rows", "ReaderGone"]
 
-_OPTS = orjson.OPT_NON_STR_KEYS
+# dataclasses go through `_default` (below), so a read model that documents its own
+# JSON shape (`to_json()`) is written in that shape wherever it appears
+_OPTS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
 _FLUSH_EVERY = 64 << 10  # bytes buffered before a write: ~a screenful of rows at 100k
 
 
@@ -50,7 +53,17 @@ class _TextAdapter:
 
 
 def _default(value: Any) -> Any:
-    """Anything orjson does not know (sets, paths, enums' odd cousins) as a string."""
+    """The one serialiser of the services' read models (docs/cli.md lists the fields):
+    a model's `to_json()` if it has one, else its `to_dict()`, else its dataclass
+    fields; anything else orjson does not know (sets, paths) as a list or a string."""
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        to_dict = getattr(value, "to_dict", None)
+        if callable(to_dict):
+            return to_dict()
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     return str(value)

@@ -79,7 +79,7 @@ def appeal_resolve(
         clause_ids=split_multi(clauses) or None,
         factors=parse_factors(factors) if factors else None,
     )
-    extra = f"; new decision {doc['new_decision_id']}" if doc.get("new_decision_id") else ""
+    extra = f"; new decision {doc.new_decision_id}" if doc.new_decision_id else ""
     emit(ctx, doc, f"{appeal_id} {outcome}{extra}")
 
 
@@ -105,9 +105,10 @@ def appeal_list(
     rows = list_appeals(session(ctx), flt)
     human = (
         "\n".join(
-            f"{a['appeal_id']:<9} {a['status']:<9} due {a['due_at'][:10]}{' OVERDUE' if a['overdue'] else ''} "
-            f"{a['decision_id']} {one_line(a['grounds'], 50)}"
-            for a in rows
+            f"{r.appeal.appeal_id:<9} {r.appeal.status:<9} due {r.appeal.due_at[:10]}"
+            f"{' OVERDUE' if r.overdue else ''} "
+            f"{r.appeal.decision_id} {one_line(r.appeal.grounds, 50)}"
+            for r in rows
         )
         or "no appeals"
     )

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import click
 
-from ..cli import common, emit, one_line, parse_factors, session, split_multi
+from ..cli import common, emit, exit_code, one_line, parse_factors, session, split_multi
 from ..domain.models import FACTORS
+from ..domain.text import visible
 
 
 @click.command("decide")
 @common
-@click.argument("case_id")
+@click.argument("case_ids", metavar="CASE...", nargs=-1)
+@click.option(
+    "--account",
+    default=None,
+    help="Also decide every open or claimed case of this account (oldest first).",
+)
 @click.option(
     "--action",
     required=True,
@@ -33,21 +39,34 @@ from ..domain.models import FACTORS
 @click.pass_context
 def decide_cmd(
     ctx: click.Context,
-    case_id: str,
+    case_ids: tuple[str, ...],
+    account: str | None,
     action: str,
     clauses: tuple[str, ...],
     factors: tuple[str, ...],
     reasoning: str,
     divergence_reason: str | None,
     cited: tuple[str, ...],
-    expected_version: int,
+    expected_version: int | None,
 ) -> None:
-    """Record a decision on CASE_ID."""
+    """Record a decision on CASE; with several cases (or --account), the same decision on
+    each, every case validated and checked on its own: one refusal stops none of the
+    others, and the exit status is that of the first refusal."""
+    from ..services.batch import account_open_cases, decide_each
     from ..services.decisions import DecisionDraft, decide
     from ..services.permissions import require_moderator
 
     sess = session(ctx)
     require_moderator(sess, "decide cases")  # who you are before what you typed
+    targets = list(dict.fromkeys(case_ids))
+    if account:
+        targets += [
+            c["case_id"] for c in account_open_cases(sess, account) if c["case_id"] not in targets
+        ]
+    if not targets:
+        raise click.UsageError("name a CASE (or several), or --account ACCOUNT", ctx)
+    if len(targets) > 1 and expected_version is not None:
+        raise click.UsageError("--expected-version applies to one case only", ctx)
     draft = DecisionDraft(
         action=action,
         clause_ids=split_multi(clauses),
@@ -56,8 +75,25 @@ def decide_cmd(
         divergence_reason=divergence_reason,
         precedents_cited=split_multi(cited),
     )
-    decision = decide(sess, case_id, draft, expected_version=expected_version)
-    emit(ctx, decision.to_dict(), f"decided {case_id}: {decision.action} ({decision.decision_id})")
+    if len(targets) == 1 and not account:
+        case_id = targets[0]
+        decision = decide(sess, case_id, draft, expected_version=expected_version)
+        emit(ctx, decision, f"decided {case_id}: {decision.action} ({decision.decision_id})")
+        return
+    outcomes = decide_each(sess, [(c, None) for c in targets], draft)
+    emit(
+        ctx,
+        outcomes,
+        lambda: "\n".join(
+            f"decided {o.case_id}: {action} ({o.message})" if o.ok else f"not decided {o.case_id}"
+            for o in outcomes
+        ),
+    )
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        click.echo(f"error: {o.case_id}: {visible(o.message, keep_newlines=False)}", err=True)
+    if failed and failed[0].error is not None:
+        raise click.exceptions.Exit(exit_code(failed[0].error))
 
 
 @click.command("guidance")
@@ -125,7 +161,7 @@ def canonical_cmd(ctx: click.Context, decision_id: str, unmark: bool, reason: st
     from ..services.decisions import set_canonical
 
     doc = set_canonical(session(ctx), decision_id, not unmark, reason)
-    emit(ctx, doc, f"{decision_id} {'is now' if doc['canonical'] else 'is no longer'} canonical")
+    emit(ctx, doc, f"{decision_id} {'is now' if doc.canonical else 'is no longer'} canonical")
 
 
 def register(cli: click.Group) -> None:

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Self
+
+from .errors import ConflictError, ValidationError
+from .timeutil import parse_ts
 
 __all__ = [
     "Action",
@@ -198,7 +202,7 @@ class Case(Record):
     media: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Decision(Record):
     decision_id: str
     case_id: str
@@ -223,9 +227,11 @@ class Decision(Record):
     media: list[str] = field(default_factory=list)
     #: the policy library in force when decided (its clause versions are in `clauses`)
     library_version: str = ""
+    #: the re-review item that wrote this decision (services/rereview.py), else None
+    rereview: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Appeal(Record):
     appeal_id: str
     decision_id: str
@@ -242,6 +248,49 @@ class Appeal(Record):
     new_decision_id: str | None = None
     case_id: str = ""
     version: int = 1
+
+    # -- state transitions: the rule beside the change it allows --------------------
+
+    def claim(self, reviewer: str) -> dict[str, Any]:
+        """The fields that put this appeal in `reviewer`'s review (ValidationError once
+        resolved; ConflictError while someone else reviews it)."""
+        if self.status == AppealStatus.RESOLVED:
+            raise ValidationError(f"appeal {self.appeal_id} is already resolved")
+        self.check_not_reviewed_by_other(reviewer)
+        return {"status": AppealStatus.IN_REVIEW.value, "reviewer": reviewer}
+
+    def check_not_reviewed_by_other(self, reviewer: str) -> None:
+        if self.status == AppealStatus.IN_REVIEW and self.reviewer not in (None, reviewer):
+            raise ConflictError(f"appeal {self.appeal_id} is being reviewed by {self.reviewer}")
+
+    def check_open(self) -> None:
+        """An appeal is resolved once (its resolver is in the chain afterwards)."""
+        if self.status == AppealStatus.RESOLVED:
+            raise ValidationError(f"appeal {self.appeal_id} is already resolved ({self.outcome})")
+
+    def resolve(
+        self,
+        reviewer: str,
+        outcome: AppealOutcome,
+        reasoning: str,
+        at: str,
+        new_decision_id: str | None,
+    ) -> dict[str, Any]:
+        """The fields that close this appeal with `outcome`."""
+        self.check_open()
+        self.check_not_reviewed_by_other(reviewer)
+        return {
+            "status": AppealStatus.RESOLVED.value,
+            "reviewer": reviewer,
+            "outcome": outcome.value,
+            "resolution_reasoning": reasoning,
+            "resolved_at": at,
+            "new_decision_id": new_decision_id,
+        }
+
+    def overdue(self, now: datetime) -> bool:
+        """Still unresolved past its due time."""
+        return self.status != AppealStatus.RESOLVED and parse_ts(self.due_at) < now
 
 
 @dataclass

@@ -68,6 +68,17 @@ class Clause:
     jurisdiction: str | None
     legal_basis: str | None
     effective_from: str
+    #: title and text per language code (at least en and ko); `title`/`text` are the en ones
+    titles: Mapping[str, str] = field(default_factory=dict)
+    texts: Mapping[str, str] = field(default_factory=dict)
+
+    def title_in(self, lang: str) -> str:
+        """The title in `lang`, else the English one."""
+        return self.titles.get(lang) or self.title
+
+    def text_in(self, lang: str) -> str:
+        """The text in `lang`, else the English one."""
+        return self.texts.get(lang) or self.text
 
     def ref(self) -> ClauseRef:
         return ClauseRef(id=self.id, version=self.version)
@@ -85,9 +96,9 @@ class Clause:
         return {
             "id": self.id,
             "version": self.version,
-            "title": self.title,
+            "title": dict(self.titles) or {"en": self.title},
             "family": self.family,
-            "text": self.text,
+            "text": dict(self.texts) or {"en": self.text},
             "actions_allowed": list(self.actions_allowed),
             "examples": {
                 "covered": list(self.examples_covered),

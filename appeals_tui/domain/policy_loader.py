@@ -7,6 +7,7 @@ JSON into entities and collects every problem as ``FILE: where: problem``.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -74,12 +75,16 @@ def _str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(x, str) for x in value)
 
 
+#: languages every clause's title and text must be given in (notices use them)
+CLAUSE_LANGS = ("en", "ko")
+_LANG = re.compile(r"^[a-z]{2}$")
+
 _CLAUSE_FIELDS: dict[str, Any] = {
     "id": str,
     "version": int,
-    "title": str,
+    "title": dict,
     "family": str,
-    "text": str,
+    "text": dict,
     "actions_allowed": list,
     "examples": dict,
     "strike_weight": int,
@@ -87,6 +92,23 @@ _CLAUSE_FIELDS: dict[str, Any] = {
     "legal_basis": (str, type(None)),
     "effective_from": str,
 }
+
+
+def _per_language(value: dict[str, Any], where: str, problems: list[str]) -> dict[str, str]:
+    """A clause's title or text: one non-empty string per language, every one of
+    CLAUSE_LANGS present (notices are written in each of them)."""
+    out: dict[str, str] = {}
+    for lang in CLAUSE_LANGS:
+        if lang not in value:
+            problems.append(f"{where}: missing the '{lang}' version")
+    for lang, text in value.items():
+        if not (isinstance(lang, str) and _LANG.match(lang)):
+            problems.append(f"{where}: '{lang}' is not a language code like 'en' or 'ko'")
+        elif not isinstance(text, str) or not text.strip():
+            problems.append(f"{where}: the '{lang}' version is empty or not a string")
+        else:
+            out[lang] = text
+    return out
 
 
 def parse_clauses(data: Any, problems: list[str]) -> tuple[list[Clause], str]:
@@ -133,9 +155,10 @@ def parse_clauses(data: Any, problems: list[str]) -> tuple[list[Clause], str]:
             )
             continue
         seen[(cid, ver)] = i
-        for key in ("title", "text", "family"):
-            if not item[key].strip():
-                problems.append(f"{where}: field '{key}' is empty")
+        if not item["family"].strip():
+            problems.append(f"{where}: field 'family' is empty")
+        titles = _per_language(item["title"], f"{where}: title", problems)
+        texts = _per_language(item["text"], f"{where}: text", problems)
         actions = item["actions_allowed"]
         if not _str_list(actions) or not actions:
             problems.append(f"{where}: actions_allowed must be a non-empty list of action names")
@@ -173,9 +196,11 @@ def parse_clauses(data: Any, problems: list[str]) -> tuple[list[Clause], str]:
             Clause(
                 id=cid,
                 version=ver,
-                title=item["title"],
+                title=titles.get("en", ""),
                 family=item["family"],
-                text=item["text"],
+                text=texts.get("en", ""),
+                titles=titles,
+                texts=texts,
                 actions_allowed=tuple(a for a in actions if isinstance(a, str)),
                 examples_covered=tuple(ex.get("covered") or ()),
                 examples_not_covered=tuple(ex.get("not_covered") or ()),

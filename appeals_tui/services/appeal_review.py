@@ -55,7 +55,7 @@ def review_file(session: Session, appeal_id: str) -> dict[str, Any]:
     require_role(session, "read", "see appeals")
     session.ws.refresh()
     appeal = get_appeal(session, appeal_id)
-    decision = get_decision(session, appeal["decision_id"])
+    decision = get_decision(session, appeal.decision_id).to_dict()  # the review file's shape
     case = session.ws.get("cases", decision["case_id"]) or {}
     reports = [
         r for r in (session.ws.get("reports", rid) for rid in case.get("report_ids", [])) if r
@@ -83,7 +83,7 @@ def review_file(session: Session, appeal_id: str) -> dict[str, Any]:
     )
     may_note = can(session, "note")
     return {
-        "appeal": appeal,
+        "appeal": appeal.to_dict(),
         "decision": decision,
         "case": case,
         "reports": reports,
@@ -97,7 +97,7 @@ def review_file(session: Session, appeal_id: str) -> dict[str, Any]:
         "appeal_deadline": appeal_deadline(session, decision),
         # made any decision of this chain: may not review it (separation of duties)
         "own_decision": session.actor in chain_deciders(session, session.ws, decision),
-        "resolved": appeal["status"] == AppealStatus.RESOLVED,
+        "resolved": appeal.status == AppealStatus.RESOLVED,
         "is_lead": can(session, "lead"),
         "clause_choices": clause_choices(session),
     }

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from ..domain.models import Action, Appeal, AppealOutcome, AppealStatus, CaseStatus
+from ..domain.errors import NotFound, PermissionDenied, ValidationError
+from ..domain.models import Action, Appeal, AppealOutcome, AppealStatus, CaseStatus, Decision
 from ..domain.text import clean_text, is_meaningful
 from ..domain.timeutil import iso, parse_ts
 from ..store.protocol import Filter, Op, Order, Page, Store
@@ -26,15 +26,16 @@ __all__ = [
     "get_appeal",
     "appeal_deadline",
     "AppealPage",
+    "AppealListing",
     "page_appeals",
 ]
 
 
-def get_appeal(session: Session, appeal_id: str) -> dict[str, Any]:
+def get_appeal(session: Session, appeal_id: str) -> Appeal:
     doc = session.ws.get("appeals", appeal_id)
     if doc is None:
         raise NotFound(f"appeal '{appeal_id}' not found")
-    return doc
+    return Appeal.from_dict(doc)
 
 
 def appeal_deadline(session: Session, decision: dict[str, Any]) -> str:
@@ -129,11 +130,11 @@ def chain_deciders(session: Session, txn: Txn | Store, decision: dict[str, Any])
     return found
 
 
-def _check_reviewer(session: Session, txn: Txn, appeal: dict[str, Any]) -> dict[str, Any]:
+def _check_reviewer(session: Session, txn: Txn, appeal: Appeal) -> dict[str, Any]:
     """Separation of duties: nobody who made any decision in the appealed decision's
     chain reviews the appeal (so nobody can restore their own earlier decision)."""
     require_role(session, "review_appeal", "review appeals")
-    decision = txn.get("decisions", appeal["decision_id"])
+    decision = txn.get("decisions", appeal.decision_id)
     assert decision is not None
     mine = chain_deciders(session, txn, decision).get(session.actor)
     if mine is not None:
@@ -144,27 +145,18 @@ def _check_reviewer(session: Session, txn: Txn, appeal: dict[str, Any]) -> dict[
     return decision
 
 
-def claim_appeal(
-    session: Session, appeal_id: str, expected_version: int | None = None
-) -> dict[str, Any]:
+def claim_appeal(session: Session, appeal_id: str, expected_version: int | None = None) -> Appeal:
+    """Take an appeal for review (never one whose chain holds a decision of yours)."""
     with session.ws.transaction(session.actor) as txn:
         appeal = _load(txn, appeal_id, expected_version)
         _check_reviewer(session, txn, appeal)
-        if appeal["status"] == AppealStatus.RESOLVED:
-            raise ValidationError(f"appeal {appeal_id} is already resolved")
-        if appeal["status"] == AppealStatus.IN_REVIEW and appeal["reviewer"] != session.actor:
-            raise ConflictError(f"appeal {appeal_id} is being reviewed by {appeal['reviewer']}")
-        updated = txn.update(
-            "appeals",
-            appeal_id,
-            {"status": AppealStatus.IN_REVIEW.value, "reviewer": session.actor},
-        )
+        updated = txn.update("appeals", appeal_id, appeal.claim(session.actor))
         txn.event("appeal.claimed", f"appeal:{appeal_id}", {"reviewer": session.actor})
-    return updated
+    return Appeal.from_dict(updated)
 
 
-def _load(txn: Txn, appeal_id: str, expected_version: int | None) -> dict[str, Any]:
-    return load_versioned(txn, "appeals", "appeal", appeal_id, expected_version)
+def _load(txn: Txn, appeal_id: str, expected_version: int | None) -> Appeal:
+    return Appeal.from_dict(load_versioned(txn, "appeals", "appeal", appeal_id, expected_version))
 
 
 def resolve_appeal(
@@ -177,7 +169,7 @@ def resolve_appeal(
     clause_ids: list[str] | None = None,
     factors: dict[str, bool] | None = None,
     expected_version: int | None = None,
-) -> dict[str, Any]:
+) -> Appeal:
     """Uphold, overturn or modify. Overturn/modify write a new decision that supersedes the old."""
     try:
         result = AppealOutcome(outcome)
@@ -198,14 +190,9 @@ def resolve_appeal(
     session.sync_library()
     with session.ws.transaction(session.actor) as txn:
         appeal = _load(txn, appeal_id, expected_version)
-        if appeal["status"] == AppealStatus.RESOLVED:  # its resolver is in the chain now
-            raise ValidationError(f"appeal {appeal_id} is already resolved ({appeal['outcome']})")
+        appeal.check_open()  # before the reviewer check: its resolver is in the chain now
         decision = _check_reviewer(session, txn, appeal)
-        if appeal["status"] == AppealStatus.IN_REVIEW and appeal["reviewer"] not in (
-            None,
-            session.actor,
-        ):
-            raise ConflictError(f"appeal {appeal_id} is being reviewed by {appeal['reviewer']}")
+        appeal.check_not_reviewed_by_other(session.actor)
         case = txn.get("cases", decision["case_id"])
         assert case is not None
         new_decision_id = None
@@ -238,18 +225,10 @@ def resolve_appeal(
             )
             new_decision_id = new.decision_id
         txn.update("decisions", decision["decision_id"], {"appeal_outcome": result.value})
-        updated = txn.update(
-            "appeals",
-            appeal_id,
-            {
-                "status": AppealStatus.RESOLVED.value,
-                "reviewer": session.actor,
-                "outcome": result.value,
-                "resolution_reasoning": clean_text(reasoning),
-                "resolved_at": session.now_iso(),
-                "new_decision_id": new_decision_id,
-            },
+        changes = appeal.resolve(
+            session.actor, result, clean_text(reasoning), session.now_iso(), new_decision_id
         )
+        updated = txn.update("appeals", appeal_id, changes)
         txn.update(
             "cases",
             case["case_id"],
@@ -268,7 +247,7 @@ def resolve_appeal(
                 "new_decision_id": new_decision_id,
             },
         )
-    return updated
+    return Appeal.from_dict(updated)
 
 
 def _draft_problems(session: Session, draft: DecisionDraft) -> list[str]:
@@ -318,24 +297,44 @@ def _overdue(now: datetime) -> list[Filter]:
     return [Filter("status", Op.NE, AppealStatus.RESOLVED.value), Filter("due_at", Op.LT, now)]
 
 
+@dataclass(frozen=True)
+class AppealListing:
+    """An appeal in a queue: with the decision it is against and whether it is overdue."""
+
+    appeal: Appeal
+    decision: Decision | None
+    overdue: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """docs/cli.md: the appeal's fields, `decision` ({} if missing) and `overdue`."""
+        return {
+            **self.appeal.to_dict(),
+            "decision": self.decision.to_dict() if self.decision else {},
+            "overdue": self.overdue,
+        }
+
+
 def _with_decisions(
     session: Session, appeals: list[dict[str, Any]], now: datetime
-) -> list[dict[str, Any]]:
+) -> list[AppealListing]:
     """Each appeal with its decision and whether it is overdue now."""
     wanted = sorted({a["decision_id"] for a in appeals})
     decisions = {d["decision_id"]: d for d in session.ws.get_many("decisions", wanted)}
-    return [
-        {
-            **appeal,
-            "decision": decisions.get(appeal["decision_id"], {}),
-            "overdue": appeal["status"] != AppealStatus.RESOLVED
-            and parse_ts(appeal["due_at"]) < now,
-        }
-        for appeal in appeals
-    ]
+    out = []
+    for doc in appeals:
+        appeal = Appeal.from_dict(doc)
+        decision = decisions.get(appeal.decision_id)
+        out.append(
+            AppealListing(
+                appeal,
+                Decision.from_dict(decision) if decision else None,
+                appeal.overdue(now),
+            )
+        )
+    return out
 
 
-def list_appeals(session: Session, flt: AppealFilter | None = None) -> list[dict[str, Any]]:
+def list_appeals(session: Session, flt: AppealFilter | None = None) -> list[AppealListing]:
     """Appeals with their decision, due date first; `overdue` computed against the clock."""
     require_role(session, "read", "see appeals")
     flt = flt or AppealFilter(status=set(_DEFAULT_STATUS))
@@ -344,9 +343,9 @@ def list_appeals(session: Session, flt: AppealFilter | None = None) -> list[dict
     return _with_decisions(session, found.rows, now)
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppealPage:
-    rows: list[dict[str, Any]]
+    rows: list[AppealListing]
     total: int
     overdue: int
     offset: int

@@ -80,15 +80,16 @@ class Divergence:
         return "; ".join(parts)
 
 
-def get_decision(session: Session, decision_id: str) -> dict[str, Any]:
+def get_decision(session: Session, decision_id: str) -> Decision:
     doc = session.ws.get("decisions", decision_id)
     if doc is None:
         raise NotFound(f"decision '{decision_id}' not found")
-    return doc
+    return Decision.from_dict(doc)
 
 
-def decisions_for_case(session: Session, case_id: str) -> list[dict[str, Any]]:
-    return sorted(session.ws.lookup("decisions", "case_id", case_id), key=lambda d: d["decided_at"])
+def decisions_for_case(session: Session, case_id: str) -> list[Decision]:
+    docs = session.ws.lookup("decisions", "case_id", case_id)
+    return [Decision.from_dict(d) for d in sorted(docs, key=lambda d: d["decided_at"])]
 
 
 def guidance_for(
@@ -251,11 +252,13 @@ def record_decision(
             "decision_id": divergence.precedent["decision_id"],
             "action": divergence.precedent["action"],
         }
+    # stored only when set (a re-review's decision); the read model says None otherwise
+    doc = {k: v for k, v in decision.to_dict().items() if not (k == "rereview" and v is None)}
     # the mask lets precedent ranking over 100k decisions skip per-factor lookups
     txn.insert(
         "decisions",
         decision_id,
-        {**decision.to_dict(), **(extra or {}), "factor_mask": factor_mask(decision.factors)},
+        {**doc, **(extra or {}), "factor_mask": factor_mask(decision.factors)},
     )
     txn.event(
         "decision.recorded",
@@ -333,7 +336,7 @@ def decide(
 
 def set_canonical(
     session: Session, decision_id: str, canonical: bool, reason: str = ""
-) -> dict[str, Any]:
+) -> Decision:
     """Leads mark the decision that borderline cases should follow (or withdraw the mark)."""
     require_lead(session, "mark canonical precedents")
     with session.ws.transaction(session.actor) as txn:
@@ -352,4 +355,4 @@ def set_canonical(
             f"decision:{decision_id}",
             {"reason": clean_text(reason)},
         )
-    return updated
+    return Decision.from_dict(updated)

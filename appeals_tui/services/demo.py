@@ -32,6 +32,8 @@ from .session import Session, os_login
 __all__ = ["demo_dir", "build_demo", "DEMO_ADMIN"]
 
 DEMO_ADMIN = "admin"
+#: how long after a report the demo's intake stores it
+INTAKE_DELAY = timedelta(minutes=6)
 
 
 def demo_dir() -> Path:
@@ -108,11 +110,19 @@ def _build(path: Path, now: datetime) -> None:
         images.mkdir()
         for image_name in DEMO_IMAGES:
             (images / image_name).write_bytes(render_demo_image(image_name))
+        arrivals = []
         for name in ("reports.jsonl", "reports.csv"):
             shutil.copyfile(demo_files / name, Path(tmp) / name)
             checked, collector = intake.parse_with_media(ws, Path(tmp) / name)
-            parsed = [ParsedReport(p.line, _shifted(p.report, shift)) for p in checked]
-            intake.import_parsed(as_user(first_mod), parsed, source=name, media=collector)
+            for p in checked:
+                arrivals.append((ParsedReport(p.line, _shifted(p.report, shift)), name, collector))
+        # each report arrives when it was reported (a few minutes later), so a case's
+        # timeline opens with its first report, not on the day the demo was built
+        arrivals.sort(key=lambda a: parse_ts(a[0].report.reported_at))
+        for item, name, collector in arrivals:
+            arrived = parse_ts(item.report.reported_at) + INTAKE_DELAY
+            clock.moment = min(arrived, now - timedelta(minutes=1))
+            intake.import_parsed(as_user(first_mod), [item], source=name, media=collector)
     case_by_subject = {c["subject"]["subject_id"]: c["case_id"] for c in ws.iterate("cases")}
     for item in scenario["decisions"]:
         _replay_decision(item, case_by_subject, as_user, clock, now)

@@ -15,6 +15,7 @@ from string import Template
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
+from ..domain.korean import with_particle
 from ..domain.models import Action, AppealStatus
 from ..domain.text import clean_text, is_meaningful
 from .appeals import appeal_deadline, get_appeal
@@ -75,7 +76,7 @@ def _fill(text: str, **values: Any) -> str:
 
 
 def _decision_fields(
-    session: Session, decision: dict[str, Any], s: dict[str, Any]
+    session: Session, decision: dict[str, Any], s: dict[str, Any], lang: str
 ) -> dict[str, Any]:
     case = session.ws.get("cases", decision["case_id"]) or {}
     subject = case.get("subject") or {}
@@ -87,9 +88,16 @@ def _decision_fields(
     for ref in decision["clauses"]:
         clause = session.library.get(ref["id"], ref["version"])
         clauses.append(
-            {"id": clause.id, "version": clause.version, "title": clause.title, "text": clause.text}
+            {
+                "id": clause.id,
+                "version": clause.version,
+                "title": clause.title_in(lang),
+                "text": clause.text_in(lang),
+            }
         )
     counts = {k: sum(1 for r in reports if detection_sources([r]) == [k]) for k in sources}
+    subject_type = subject.get("subject_type", "")
+    type_label = s["content_types"].get(subject_type, subject_type)
     detection = (
         s["detection_join"].join(f"{s['detection'][k]} ({counts[k]})" for k in sources)
         or s["detection"]["none"]
@@ -100,6 +108,9 @@ def _decision_fields(
         "account": subject.get("account") or decision.get("account") or "",
         "platform": subject.get("platform", ""),
         "content_type": subject.get("subject_type", ""),
+        "content_type_label": type_label,
+        # the object particle chosen by the word (게시물을, 스토리를), never "을(를)"
+        "content_type_object": with_particle(type_label, "을/를") if lang == "ko" else type_label,
         "content_id": subject.get("subject_id", ""),
         "content_url": subject.get("url") or s["no_url"],
         "jurisdiction": case.get("jurisdiction") or "",
@@ -138,20 +149,20 @@ def render_notice(
     if bool(decision_id) == bool(appeal_id):
         raise ValidationError("notice: give a decision id or an appeal id (one of them)")
     appeal = get_appeal(session, appeal_id) if appeal_id else None
-    if appeal is not None and appeal["status"] != AppealStatus.RESOLVED:
-        raise ValidationError(f"appeal {appeal_id} is {appeal['status']}; no outcome to notify yet")
-    original_id = appeal["decision_id"] if appeal else decision_id
+    if appeal is not None and appeal.status != AppealStatus.RESOLVED:
+        raise ValidationError(f"appeal {appeal_id} is {appeal.status}; no outcome to notify yet")
+    original_id = appeal.decision_id if appeal else decision_id
     assert original_id is not None  # one of the two ids was given (checked above)
     original = get_decision(session, original_id)
     standing = (
-        get_decision(session, appeal["new_decision_id"])
-        if appeal and appeal.get("new_decision_id")
+        get_decision(session, appeal.new_decision_id)
+        if appeal and appeal.new_decision_id
         else original
-    )
+    ).to_dict()  # the template fields below are read from the stored shape
     case = session.ws.get("cases", standing["case_id"]) or {}
     chosen = pick_lang(case, lang)
     s = _strings()[chosen]
-    values = _decision_fields(session, standing, s)
+    values = _decision_fields(session, standing, s, chosen)
     if appeal is None:
         kind = "decision"
         deadline = appeal_deadline(session, standing)
@@ -170,19 +181,20 @@ def render_notice(
         kind = "appeal_outcome"
         values.update(
             kind=kind,
-            appeal_id=appeal["appeal_id"],
-            appeal_filed_at=appeal["filed_at"][:10],
-            original_decision_id=original["decision_id"],
-            original_action=original["action"],
-            new_decision_id=appeal.get("new_decision_id") or "",
-            outcome=appeal["outcome"],
+            appeal_id=appeal.appeal_id,
+            appeal_filed_at=appeal.filed_at[:10],
+            original_decision_id=original.decision_id,
+            original_action=original.action,
+            new_decision_id=appeal.new_decision_id or "",
+            outcome=appeal.outcome,
+            outcome_label=s["outcome_labels"][appeal.outcome or ""],
             outcome_text=_fill(
-                s["outcomes"][appeal["outcome"]],
-                new_decision_id=appeal.get("new_decision_id") or "",
-                original_decision_id=original["decision_id"],
+                s["outcomes"][appeal.outcome or ""],
+                new_decision_id=appeal.new_decision_id or "",
+                original_decision_id=original.decision_id,
             ),
-            reasoning=appeal.get("resolution_reasoning") or "",
-            resolved_at=(appeal.get("resolved_at") or "")[:10],
+            reasoning=appeal.resolution_reasoning or "",
+            resolved_at=(appeal.resolved_at or "")[:10],
             final=True,
             final_text=s["final"],
             redress_text=s["redress"],
@@ -198,7 +210,7 @@ def render_notice(
         lang=chosen,
         kind=kind,
         decision_id=standing["decision_id"],
-        appeal_id=appeal["appeal_id"] if appeal else None,
+        appeal_id=appeal.appeal_id if appeal else None,
     )
 
 

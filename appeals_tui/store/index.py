@@ -101,7 +101,7 @@ class Index:
         for idx, buckets, rank in states:
             if idx.order is not None:
                 for bucket in buckets.values():
-                    bucket.sort(key=lambda k, rank=rank: (rank[k], k))  # type: ignore[misc]
+                    bucket.sort(key=lambda k, rank=rank: (rank[k], k))  # type: ignore[misc]  # the default argument binds this loop's rank
             idx.buckets = buckets
 
     # -- reads ------------------------------------------------------------------------
@@ -146,7 +146,7 @@ class Index:
         here = self.buckets.get(value) or []
         total = len(saved) + len(here)
         stop = total if end is None else min(end, total)
-        name = self.names.name  # type: ignore[union-attr]
+        name = self.names.name  # type: ignore[union-attr]  # names is set whenever _saved() finds any
         out = [name(r) for r in saved[start : min(stop, len(saved))]]
         out += here[max(0, start - len(saved)) : max(0, stop - len(saved))]
         return out, total

@@ -49,7 +49,7 @@ class AppealsScreen(Screen[Any]):
         self,
         fn: Callable[..., T],
         *args: Any,
-        done: Callable[[T], None] | None = None,
+        done: Callable[[T], object] | None = None,
         failed: Callable[[BaseException], None] | None = None,
         group: str = "service",
         exclusive: bool = False,

@@ -120,3 +120,13 @@ def test_strikes_commands(decided):
     ok = decided("strikes", "dismiss", sid, "--reason", "Verified support group.", user="seoyeon")
     assert ok.exit_code == 0, ok.output
     assert decided("strikes", "flagged").output.strip() == "no accounts at the threshold"
+
+
+def test_korean_notice_is_korean_throughout(decided):
+    out = decided("notice", "D-000001")
+    assert out.exit_code == 0, out.output
+    assert "게시물을 검토하고" in out.output and "을(를)" not in out.output
+    assert "홍보 요소가 포함된 성매매 서사 묘사" in out.output  # CSS-3's Korean title
+    assert "Narrative depiction of commercial sex" not in out.output
+    en = decided("notice", "D-000001", "--lang", "en")
+    assert "Narrative depiction of commercial sex" in en.output

@@ -67,7 +67,7 @@ def test_upheld_keeps_decision_and_strike(sessions):
     done = appeals.resolve_appeal(
         daniel, a.appeal_id, "upheld", "Contact ID is visible in panel 8; promotion stands."
     )
-    assert done["outcome"] == "upheld" and done["new_decision_id"] is None
+    assert done.outcome == "upheld" and done.new_decision_id is None
     assert daniel.ws.get("decisions", d.decision_id)["appeal_outcome"] == "upheld"
     assert [s["status"] for s in daniel.ws.all("strikes")] == ["active"]
 
@@ -82,7 +82,7 @@ def test_overturn_supersedes_and_removes_strike(sessions):
         "overturned",
         "The handle belongs to an unrelated fan page; no contact means.",
     )
-    new = daniel.ws.get("decisions", done["new_decision_id"])
+    new = daniel.ws.get("decisions", done.new_decision_id)
     old = daniel.ws.get("decisions", d.decision_id)
     assert new["supersedes"] == d.decision_id and old["superseded_by"] == new["decision_id"]
     assert new["action"] == "no_action" and new["moderator"] == "daniel"
@@ -113,7 +113,7 @@ def test_modified_requires_action_and_creates_decision(sessions):
         action="restrict_reach",
         clause_ids=["CSS-4"],
     )
-    new = lead.ws.get("decisions", done["new_decision_id"])
+    new = lead.ws.get("decisions", done.new_decision_id)
     assert new["action"] == "restrict_reach" and new["supersedes"] == d.decision_id
     with pytest.raises(ValidationError, match="already resolved"):
         appeals.resolve_appeal(lead, a.appeal_id, "upheld", "Second attempt at resolving this.")
@@ -125,7 +125,7 @@ def test_list_appeals_overdue_and_filters(sessions, clock):
     appeals.file_appeal(minji, d.decision_id, "It is fiction.")
     clock.advance(days=8)
     rows = appeals.list_appeals(minji)
-    assert rows[0]["overdue"] is True
+    assert rows[0].overdue is True and rows[0].decision is not None
     assert (
         appeals.list_appeals(minji, appeals.AppealFilter(status={"open"}, moderator="daniel")) == []
     )

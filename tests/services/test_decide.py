@@ -120,7 +120,7 @@ def test_overturned_precedent_not_binding(sessions):
     )
     offered = [r.decision["decision_id"] for r in decisions.precedents_for(minji, dict(GLAMOUR))]
     assert d.decision_id not in offered
-    assert offered == [done["new_decision_id"]]  # the superseding decision stands instead
+    assert offered == [done.new_decision_id]  # the superseding decision stands instead
 
 
 def test_claimed_by_other_is_conflict(sessions):

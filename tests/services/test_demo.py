@@ -47,3 +47,30 @@ def test_demo_events_carry_replayed_dates(tmp_path):
     decided = {e["at"][:10] for e in ws.events() if e["type"] == "decision.recorded"}
     assert len(decided) > 5  # spread over the scenario's weeks, not all "today"
     ws.close()
+
+
+def test_demo_queue_mixes_due_and_overdue_and_timelines_follow_the_reports(tmp_path):
+    """#15: not every queue case overdue; a case's timeline opens when its first report
+    arrived (C-000031 opened on 2026-08-02 while its reports were from November)."""
+    from datetime import UTC, datetime, timedelta
+
+    from appeals_tui.domain.timeutil import parse_ts
+    from appeals_tui.services.cases import case_file, sla_state
+
+    now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    path = tmp_path / "demo"
+    demo.build_demo(path, now=now)
+    ws = Workspace.open(path)
+    try:
+        minji = Session.open(ws, "minji", clock=lambda: now)
+        waiting = [c for c in ws.all("cases") if c["status"] in ("open", "in_review")]
+        states = Counter(sla_state(minji, c)[0] for c in waiting)
+        assert states["ok"] >= 2 and states["due"] >= 1 and states["overdue"] >= 5, states
+        for case in ws.all("cases"):
+            reports = [ws.get("reports", r) for r in case["report_ids"]]
+            first = min(parse_ts(r["reported_at"]) for r in reports)
+            opened = parse_ts(case_file(minji, case["case_id"])["timeline"][0]["at"])
+            assert first <= opened <= first + timedelta(hours=1), case["case_id"]
+            assert opened <= now
+    finally:
+        ws.close()

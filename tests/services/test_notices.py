@@ -65,7 +65,7 @@ def test_appeal_outcome_notice(sessions):
     f = n.fields
     assert f["outcome"] == "overturned" and f["final"] is True
     assert f["original_decision_id"] == d.decision_id
-    assert f["decision_id"] == done["new_decision_id"] and f["action"] == "no_action"
+    assert f["decision_id"] == done.new_decision_id and f["action"] == "no_action"
     assert "unrelated fan page" in n.body and "final" in n.body and "out-of-court" in n.body
     assert [c["id"] for c in f["clauses"]] == ["CSS-0"]
 

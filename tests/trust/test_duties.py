@@ -21,7 +21,7 @@ def test_nobody_reviews_an_appeal_in_a_chain_they_decided_in(sessions) -> None:
         action="restrict_reach",
         clause_ids=["CSS-4"],
     )
-    second = appeals.file_appeal(daniel, done["new_decision_id"], "Still too harsh.")
+    second = appeals.file_appeal(daniel, done.new_decision_id, "Still too harsh.")
     # minji made the first decision of this chain: she may not restore it
     with pytest.raises(PermissionDenied, match=first.decision_id):
         appeals.claim_appeal(minji, second.appeal_id)
@@ -30,7 +30,7 @@ def test_nobody_reviews_an_appeal_in_a_chain_they_decided_in(sessions) -> None:
             minji, second.appeal_id, "overturned", "My removal was right all along, restore it."
         )
     assert appeal_review.review_file(minji, second.appeal_id)["own_decision"] is True
-    assert appeals.claim_appeal(lead, second.appeal_id)["reviewer"] == "seoyeon"
+    assert appeals.claim_appeal(lead, second.appeal_id).reviewer == "seoyeon"
 
 
 def test_nobody_reviews_their_own_qa_sample(sessions) -> None:

@@ -60,7 +60,7 @@ async def test_claiming_an_appeal_keeps_the_cursor_on_it(sessions):
         screen = pilot.app.screen
         assert isinstance(screen, AppealsQueueScreen)
         await pilot.press("down", "down")
-        chosen = screen._current()["appeal_id"]
+        chosen = screen._current().appeal.appeal_id
         await pilot.press("c")
         await settle(pilot)
         assert sessions("daniel").ws.get("appeals", chosen)["reviewer"] == "daniel"

@@ -6,8 +6,6 @@ decisions), `enter` opens the review, `f` files a new appeal. Paged, 50 rows a p
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,7 +13,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
 
-from ...services.appeals import AppealFilter, AppealPage, claim_appeal, page_appeals
+from ...services.appeals import (
+    AppealFilter,
+    AppealListing,
+    AppealPage,
+    claim_appeal,
+    page_appeals,
+)
 from ..base import AppealsScreen
 from ..text import cell
 from ..widgets.yes_no import YesNoBox
@@ -72,7 +76,7 @@ class AppealsQueueScreen(AppealsScreen):
         super().__init__()
         self.page_offset = 0
         self.total = 0
-        self.appeal_rows: list[dict[str, Any]] = []
+        self.appeal_rows: list[AppealListing] = []
         self._seq = 0
 
     def compose(self) -> ComposeResult:
@@ -139,25 +143,25 @@ class AppealsQueueScreen(AppealsScreen):
         self.appeal_rows = page.rows
         table = self.query_one(DataTable)
         table.clear()
-        for a in page.rows:
-            d = a["decision"]
-            style = "bold red" if a["overdue"] else ""
-            due = a["due_at"][:10] + (" OVERDUE" if a["overdue"] else "")
+        for row in page.rows:
+            a, d = row.appeal, row.decision
+            style = "bold red" if row.overdue else ""
+            due = a.due_at[:10] + (" OVERDUE" if row.overdue else "")
             table.add_row(
-                cell(a["appeal_id"], style=style),
-                cell(a["status"]),
+                cell(a.appeal_id, style=style),
+                cell(a.status),
                 cell(due, style=style),
-                cell(a["decision_id"]),
-                cell(d.get("action", "")),
-                cell(",".join(c["id"] for c in d.get("clauses", []))),
-                cell(d.get("moderator", "")),
-                cell(a.get("reviewer") or "—"),
-                cell(a["grounds"], 40),
-                key=a["appeal_id"],
+                cell(a.decision_id),
+                cell(d.action if d else ""),
+                cell(",".join(c["id"] for c in d.clauses) if d else ""),
+                cell(d.moderator if d else ""),
+                cell(a.reviewer or "—"),
+                cell(a.grounds, 40),
+                key=a.appeal_id,
             )
-        if keep is not None and keep["appeal_id"] in table.rows:
+        if keep is not None and keep.appeal.appeal_id in table.rows:
             # a reload (after a claim, or another process's write) keeps the reader's place
-            table.move_cursor(row=table.get_row_index(keep["appeal_id"]))
+            table.move_cursor(row=table.get_row_index(keep.appeal.appeal_id))
         pages = max(1, -(-page.total // PAGE))
         self.query_one("#appeals-status", Static).update(
             Text(
@@ -166,7 +170,7 @@ class AppealsQueueScreen(AppealsScreen):
             )
         )
 
-    def _current(self) -> dict[str, Any] | None:
+    def _current(self) -> AppealListing | None:
         table = self.query_one(DataTable)
         if (
             not self.appeal_rows
@@ -204,9 +208,11 @@ class AppealsQueueScreen(AppealsScreen):
         self.call(
             claim_appeal,
             self.session,
-            row["appeal_id"],
-            row["version"],
-            done=lambda doc: self.notify(f"You are reviewing {doc['appeal_id']}", title="Claimed"),
+            row.appeal.appeal_id,
+            row.appeal.version,
+            done=lambda appeal: self.notify(
+                f"You are reviewing {appeal.appeal_id}", title="Claimed"
+            ),
             writes=True,
         )
 
@@ -217,7 +223,7 @@ class AppealsQueueScreen(AppealsScreen):
             return
         from .review import ReviewScreen
 
-        self.app.push_screen(ReviewScreen(row["appeal_id"]))
+        self.app.push_screen(ReviewScreen(row.appeal.appeal_id))
 
     def action_file(self) -> None:
         from .file_appeal import FileAppealScreen

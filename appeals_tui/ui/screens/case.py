@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
@@ -11,14 +10,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from ...domain.errors import PermissionDenied
-from ...domain.similarity import RankedPrecedent
-from ...services import cases, decisions
+from ...services import cases
+from ...services.case_view import CaseView, case_view
 from ...services.decisions import DecisionDraft
-from ...services.media_match import ImageMatch, case_image_matches, with_image_precedents
-from ...services.networks import CaseLinks, links_for_case
-from ...services.precedents import precedents_for_case
-from ...services.session import Session
+from ...services.media_match import ImageMatch
 from ..base import AppealsScreen, appeals_app
 from ..text import content, visible
 from ..widgets.case_views import (
@@ -35,64 +30,7 @@ from ..widgets.media_viewer import MediaViewer
 from ..widgets.precedents import PrecedentsList
 from .decide import QueueContext
 
-__all__ = ["CaseScreen", "CaseView", "load_case_view", "subject_text"]
-
-
-@dataclass
-class CaseView:
-    """Everything the case screen shows, fetched in one worker call."""
-
-    file: dict[str, Any]
-    notes: list[dict[str, Any]] | None
-    precedents: list[RankedPrecedent] = field(default_factory=list)
-    precedent_note: str = ""
-    decision: dict[str, Any] | None = None
-    links: CaseLinks | None = None
-    image_matches: list[ImageMatch] = field(default_factory=list)
-
-    @property
-    def case(self) -> dict[str, Any]:
-        case: dict[str, Any] = self.file["case"]
-        return case
-
-
-def load_case_view(session: Session, case_id: str) -> CaseView:
-    session.ws.refresh()
-    file = cases.case_file(session, case_id)
-    case = file["case"]
-    try:
-        notes: list[dict[str, Any]] | None = cases.notes_for(session, f"case:{case_id}")
-    except PermissionDenied:
-        notes = None
-    view = CaseView(
-        file=file,
-        notes=notes,
-        links=links_for_case(session, case_id),
-        image_matches=case_image_matches(session, case_id),
-    )
-    if case.get("decision_id"):
-        view.decision = decisions.get_decision(session, case["decision_id"])
-        view.precedents = precedents_for_case(session, case_id, limit=5)
-        view.precedent_note = f"Ranked by this case's decision {case['decision_id']}."
-        return view
-    earlier = [d for d in file["account_decisions"] if d["case_id"] != case_id]
-    if earlier:
-        last = max(earlier, key=lambda d: d["decided_at"])
-        view.precedents = precedents_for_case(
-            session,
-            case_id,
-            last["factors"],
-            clause_ids={c["id"] for c in last["clauses"]},
-            limit=5,
-        )
-        view.precedent_note = (
-            f"Using the factors of {last['decision_id']}, this account's last decision. "
-            "Answer the factors in Decide (d) for this case's own precedents."
-        )
-    else:
-        view.precedents = with_image_precedents(session, case_id, [], 5)
-        view.precedent_note = "Answer the factors in Decide (d) to see precedents for this case."
-    return view
+__all__ = ["CaseScreen", "subject_text"]
 
 
 def matches_text(matches: list[ImageMatch]) -> Text:
@@ -220,7 +158,7 @@ class CaseScreen(AppealsScreen):
 
     def action_reload(self) -> None:
         self.mark_fresh()
-        self.call(load_case_view, self.session, self.case_id, done=self._show, group="case")
+        self.call(case_view, self.session, self.case_id, done=self._show, group="case")
 
     def _show(self, view: CaseView) -> None:
         self.view = view
@@ -285,7 +223,7 @@ class CaseScreen(AppealsScreen):
         if decision is None:
             self.notify("No decision yet: decide (d) first, then send its notice.", timeout=4)
             return
-        self.app.push_screen(NoticeScreen(decision_id=decision["decision_id"]))
+        self.app.push_screen(NoticeScreen(decision_id=decision.decision_id))
 
     def action_batch(self) -> None:
         from .batch import BatchScreen
@@ -298,14 +236,23 @@ class CaseScreen(AppealsScreen):
             if case is not None:
                 self.notify(f"Escalated {case['case_id']} to a lead", markup=False)
 
-        def submit(note: str) -> dict[str, Any]:
-            return cases.escalate(self.session, self.case_id, note, self.version)
+        def save(prompt: TextPrompt, note: str, _choice: str | None) -> None:
+            self.call(
+                cases.escalate,
+                self.session,
+                self.case_id,
+                note,
+                self.version,
+                done=prompt.finish,
+                failed=prompt.show_error,
+                writes=True,
+            )
 
         self.app.push_screen(
             TextPrompt(
                 f"Escalate {self.case_id}",
                 "Say in a sentence what a lead should look at.",
-                submit,
+                save,
                 button="Escalate",
             ),
             callback=done,
@@ -316,12 +263,20 @@ class CaseScreen(AppealsScreen):
             if note is not None:
                 self.notify(f"Note {note['note_id']} added", markup=False)
 
-        def submit(text: str) -> dict[str, Any]:
-            return cases.add_note(self.session, f"case:{self.case_id}", text)
+        def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
+            self.call(
+                cases.add_note,
+                self.session,
+                f"case:{self.case_id}",
+                text,
+                done=prompt.finish,
+                failed=prompt.show_error,
+                writes=True,
+            )
 
         self.app.push_screen(
             TextPrompt(
-                f"Private note on {self.case_id}", "Only moderators and leads see notes.", submit
+                f"Private note on {self.case_id}", "Only moderators and leads see notes.", save
             ),
             callback=done,
         )

@@ -24,14 +24,12 @@ from textual.widgets import Footer, Header, Label, Select, Static, TextArea
 
 from ...domain.errors import ConflictError, ValidationError
 from ...domain.guidance import Guidance
-from ...domain.models import FACTORS, Action, Decision
-from ...domain.similarity import RankedPrecedent
+from ...domain.models import Decision
 from ...services import cases, decisions
 from ...services.cases import CaseFilter
 from ...services.decisions import DecisionDraft
+from ...services.live_view import LiveView, live_view
 from ...services.next_case import next_case
-from ...services.precedents import precedents_for_case
-from ...services.session import Session
 from ..base import AppealsScreen, appeals_app
 from ..services import error_text
 from ..text import content, one_line, visible
@@ -43,9 +41,7 @@ from ..widgets.guidance_panel import GuidancePanel
 from ..widgets.media_viewer import MediaViewer
 from ..widgets.precedents import PrecedentsList
 
-__all__ = ["DecideScreen", "LiveView", "QueueContext", "live_view", "offer_notice"]
-
-_ACTIONS = {a.value for a in Action}
+__all__ = ["DecideScreen", "QueueContext", "offer_notice"]
 
 
 @dataclass(frozen=True)
@@ -56,48 +52,6 @@ class QueueContext:
     sort: str = "priority"
     #: The case ids below the opened one on the queue's page, in order.
     after: tuple[str, ...] = ()
-
-
-@dataclass
-class LiveView:
-    guidance: Guidance
-    precedents: list[RankedPrecedent]
-    divergence: str | None
-    #: Unanswered factors (guidance assumes "no" for them until answered).
-    unanswered: list[str]
-    #: What a save would refuse now (only computed while a refused save is shown).
-    problems: list[str] | None = None
-
-
-def live_view(
-    session: Session, case: dict[str, Any], draft: DecisionDraft, *, check: bool = False
-) -> LiveView:
-    """Guidance, precedents and (for a chosen action) why a divergence reason is needed.
-
-    With `check`, also the service's verdict on the draft, so a shown error box
-    follows the form instead of repeating the last save's advice.
-    """
-    unanswered = [f for f in FACTORS if f not in draft.factors]
-    assumed = {f: bool(draft.factors.get(f, False)) for f in FACTORS}
-    guidance = decisions.guidance_for(session, assumed, case.get("jurisdiction"))
-    ranked = precedents_for_case(
-        session, case["case_id"], assumed, clause_ids=set(draft.clause_ids), limit=5
-    )
-    explanation = None
-    if draft.action in _ACTIONS and not unanswered:
-        divergence = decisions.check_divergence(
-            session, case, draft.action, draft.factors, draft.clause_ids
-        )
-        if divergence.required:
-            explanation = "Required because " + divergence.explain(draft.action) + "."
-    problems = None
-    if check:
-        try:
-            decisions.validate_draft(session, case, draft)
-            problems = []
-        except ValidationError as exc:
-            problems = list(exc.problems)
-    return LiveView(guidance, ranked, explanation, unanswered, problems)
 
 
 def offer_notice(app: App[Any], decision_id: str, then: Callable[[], None] | None = None) -> None:

@@ -220,13 +220,24 @@ class PolicyScreen(AppealsScreen):
             self.action_impact()
             return
         path, impact = self.checked
-        session = self.session
+
+        def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
+            self.call(
+                publish_policy,
+                self.session,
+                path,
+                text,
+                done=prompt.finish,
+                failed=prompt.show_error,
+                writes=True,
+            )
+
         self.app.push_screen(
             TextPrompt(
                 f"Publish {impact.to_version} (replacing {impact.from_version})",
                 f"{len(impact.affected)} standing decision(s) will go to the re-review queue. "
                 "Why does the policy change?",
-                lambda text: publish_policy(session, path, text),
+                save,
                 button="Publish",
             ),
             self._published,

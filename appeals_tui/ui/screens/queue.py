@@ -256,11 +256,11 @@ class QueueScreen(AppealsScreen):
         what a case needs the first time in a process (the index files of decisions,
         strikes and cases, the audit events' index) is opened then, so the first case
         opens as fast as the second. The view itself is dropped; opening reloads it."""
-        from .case import load_case_view
+        from ...services.case_view import case_view
 
         self._warmed = True
         self.call(
-            load_case_view, self.session, case_id, done=lambda _view: None,
+            case_view, self.session, case_id, done=lambda _view: None,
             failed=lambda _exc: None, group="warm",
         )  # fmt: skip
 

@@ -130,13 +130,24 @@ class RereviewScreen(AppealsScreen):
         item = self._pending()
         if item is None:
             return
-        session = self.session
+
+        def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
+            self.call(
+                confirm_rereview,
+                self.session,
+                item.decision_id,
+                text,
+                done=prompt.finish,
+                failed=prompt.show_error,
+                writes=True,
+            )
+
         self.app.push_screen(
             TextPrompt(
                 f"Confirm {item.decision_id} under policy {item.library_version}",
                 f"{item.moderator} decided {item.action}; guidance is now {item.new_action} "
                 f"under {item.new_clause}. Why does the decision still stand?",
-                lambda text: confirm_rereview(session, item.decision_id, text),
+                save,
                 button="Confirm",
             ),
             self._after,

@@ -26,6 +26,7 @@ from textual.widgets import (
 )
 
 from ...domain.errors import ConflictError
+from ...domain.models import Appeal
 from ...services.appeal_review import ACTIONS, review_file
 from ...services.appeals import claim_appeal, resolve_appeal
 from ...services.cases import add_note
@@ -35,6 +36,7 @@ from ..services import error_text
 from ..text import content
 from ..widgets import appeal_panels as panels
 from ..widgets.appeal_dialogs import AppealConfirm, AppealPrompt
+from ..widgets.dialogs import TextPrompt
 from ..widgets.factor_checklist import FactorChecklist
 from ..widgets.yes_no import ChoiceButton
 
@@ -225,9 +227,9 @@ class ReviewScreen(AppealsScreen):
             writes=True,
         )
 
-    def _resolved(self, doc: dict[str, Any]) -> None:
-        extra = f"; new decision {doc['new_decision_id']}" if doc.get("new_decision_id") else ""
-        self.notify(f"{self.appeal_id} {doc['outcome']}{extra}", title="Appeal resolved")
+    def _resolved(self, appeal: Appeal) -> None:
+        extra = f"; new decision {appeal.new_decision_id}" if appeal.new_decision_id else ""
+        self.notify(f"{self.appeal_id} {appeal.outcome}{extra}", title="Appeal resolved")
         self.action_reload()
 
         def answer(yes: bool | None) -> None:
@@ -252,11 +254,23 @@ class ReviewScreen(AppealsScreen):
 
     def action_note(self) -> None:
         entity = f"appeal:{self.appeal_id}"
+
+        def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
+            self.call(
+                add_note,
+                self.session,
+                entity,
+                text,
+                done=prompt.finish,
+                failed=prompt.show_error,
+                writes=True,
+            )
+
         self.app.push_screen(
             AppealPrompt(
                 "Private note",
                 f"On {self.appeal_id}; moderators and leads only, never in a notice.",
-                lambda text: add_note(self.session, entity, text),
+                save,
             ),
             lambda doc: self.action_reload() if doc else None,
         )
@@ -271,11 +285,23 @@ class ReviewScreen(AppealsScreen):
         choices = [
             (f"{s['strike_id']} w{s['weight']} {s['decision_id']}", s["strike_id"]) for s in active
         ]
+
+        def save(prompt: TextPrompt, reason: str, strike_id: str | None) -> None:
+            self.call(
+                dismiss_strike,
+                self.session,
+                strike_id or "",
+                reason,
+                done=prompt.finish,
+                failed=prompt.show_error,
+                writes=True,
+            )
+
         self.app.push_screen(
             AppealPrompt(
                 "Dismiss a strike",
                 "Leads only. Say why the strike no longer counts; this is audited.",
-                lambda strike_id, reason: dismiss_strike(self.session, strike_id, reason),
+                save,
                 choices=choices,
                 button="Dismiss strike",
             ),

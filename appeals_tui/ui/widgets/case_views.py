@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.text import Text
 
+from ...domain.models import Decision
 from ..text import one_line, visible
 
 __all__ = [
@@ -120,19 +121,19 @@ def notes_text(notes: list[dict[str, Any]] | None) -> Text:
     return out or Text("No notes yet. Press N to add one.", style="dim")
 
 
-def decision_text(d: dict[str, Any] | None) -> Text:
+def decision_text(d: Decision | None) -> Text:
     if d is None:
         return Text("Not decided yet.", style="dim")
     out = Text()
-    clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d["clauses"])
+    clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.clauses)
     out.append(
-        f"Decision {d['decision_id']} by {visible(d['moderator'])} {d['decided_at'][:16]}: ",
+        f"Decision {d.decision_id} by {visible(d.moderator)} {d.decided_at[:16]}: ",
         style="bold",
     )
-    out.append(d["action"], style="reverse")
+    out.append(d.action, style="reverse")
     out.append(f" under {clauses}\n")
-    out.append(visible(d["reasoning"]) + "\n")
-    if d.get("divergence_reason"):
+    out.append(visible(d.reasoning) + "\n")
+    if d.divergence_reason:
         out.append("Divergence: ", style="italic")
-        out.append(visible(d["divergence_reason"]) + "\n")
+        out.append(visible(d.divergence_reason) + "\n")
     return out

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static, TextArea
 
-from ..services import call_service, error_text
+from ..services import error_text
 from ..text import content
 
 __all__ = ["TextPrompt", "ConflictDialog"]
@@ -31,11 +31,16 @@ _CSS = """
 
 
 class TextPrompt(ModalScreen[Any]):
-    """Ask for a text (and optionally a choice), hand it to `submit`, dismiss with its result.
+    """Ask for a text (and optionally a choice) and hand it to `on_submit`.
 
-    `submit` runs in a worker; a refusal (empty note, too short) is shown in place
-    so the text is never lost. Escape dismisses with None.
+    The prompt saves nothing itself: the screen that opened it calls the service in
+    its worker, then `finish(result)`es the prompt, or `show_error(exc)`s a refusal
+    (empty note, too short) in place so the text is never lost. Escape dismisses
+    with None.
     """
+
+    #: (prompt, text, choice or None): the opener's save
+    OnSubmit = Callable[["TextPrompt", str, str | None], None]
 
     DEFAULT_CSS = _CSS.format(name="TextPrompt")
     BINDINGS = [
@@ -47,7 +52,7 @@ class TextPrompt(ModalScreen[Any]):
         self,
         title: str,
         prompt: str,
-        submit: Callable[..., Any],
+        on_submit: OnSubmit,
         *,
         choices: list[tuple[str, str]] | None = None,
         button: str = "Save",
@@ -55,7 +60,7 @@ class TextPrompt(ModalScreen[Any]):
         super().__init__()
         self.title_text = title
         self.prompt = prompt
-        self.submit = submit
+        self.on_submit = on_submit
         self.choices = choices
         self.button = button
 
@@ -76,18 +81,19 @@ class TextPrompt(ModalScreen[Any]):
         self.query_one(TextArea).focus()
 
     def action_submit(self) -> None:
-        args: list[Any] = [self.query_one(TextArea).text]
-        if self.choices is not None:
-            args.insert(0, self.query_one(Select).value)
+        choice = self.query_one(Select).value if self.choices is not None else None
         self.query_one("#prompt-error", Static).remove_class("-visible")
-        call_service(self, self.submit, *args, done=self._done, failed=self._failed, writes=True)
+        text = self.query_one(TextArea).text
+        self.on_submit(self, text, choice if isinstance(choice, str) else None)
 
-    def _done(self, result: Any) -> None:
-        # dismiss after the worker has returned: closing the screen from inside the
-        # worker's own callback cancelled the worker (WorkerCancelled under load)
+    def finish(self, result: Any) -> None:
+        """Close with the opener's saved result, after the worker that saved it has
+        returned (closing from inside a worker's own callback cancelled the worker
+        under load)."""
         self.app.call_later(self.dismiss, result)
 
-    def _failed(self, exc: BaseException) -> None:
+    def show_error(self, exc: BaseException) -> None:
+        """Show why the opener's save was refused, keeping the text for another try."""
         box = self.query_one("#prompt-error", Static)
         box.update(content(error_text(exc)))
         box.add_class("-visible")
