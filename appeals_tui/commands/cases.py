@@ -173,7 +173,7 @@ def claim_cmd(ctx: click.Context, case_id: str, expected_version: int | None) ->
     from ..services.cases import claim
 
     case = claim(session(ctx), case_id, expected_version)
-    emit(ctx, case, f"claimed {case_id} (version {case['version']})")
+    emit(ctx, case, f"claimed {case_id} (version {case.version})")
 
 
 @click.command("release")
@@ -227,7 +227,7 @@ def note_cmd(ctx: click.Context, entity: str, text: str) -> None:
         entity if ":" in entity else ("appeal:" if entity.startswith("A-") else "case:") + entity
     )
     note = add_note(session(ctx), target, text)
-    emit(ctx, note, f"note {note['note_id']} added to {target}")
+    emit(ctx, note, f"note {note.note_id} added to {target}")
 
 
 def register(cli: click.Group) -> None:

@@ -109,8 +109,8 @@ def notice_send(
         send=not not_sent,
         reason=reason,
     )
-    what = "sent" if doc["sent"] else f"not sent ({doc['not_sent_reason']})"
-    emit(ctx, doc, f"{doc['notice_id']} for {doc['decision_id']}: {what}")
+    what = "sent" if doc.sent else f"not sent ({doc.not_sent_reason})"
+    emit(ctx, doc, f"{doc.notice_id} for {doc.decision_id}: {what}")
 
 
 @notice.command("log")
@@ -124,12 +124,8 @@ def notice_log(ctx: click.Context, decision_id: str, appeal_id: str | None) -> N
 
     rows = notices_for(session(ctx), decision_id, appeal_id)
     human = "\n".join(
-        f"{n['notice_id']} {n['at'][:16]} {n['by']:<10} {n['template']}.{n['lang']} "
-        + (
-            "sent" + (" (edited)" if n["edited"] else "")
-            if n["sent"]
-            else f"NOT SENT: {n['not_sent_reason']}"
-        )
+        f"{n.notice_id} {n.at[:16]} {n.by:<10} {n.template}.{n.lang} "
+        + (n.state if n.sent else f"NOT SENT: {n.not_sent_reason}")
         for n in rows
     )
     emit(ctx, rows, human or "no notices recorded")

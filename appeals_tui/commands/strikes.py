@@ -27,15 +27,12 @@ def strikes_show(ctx: click.Context, account: str) -> None:
 
     standing = account_standing(session(ctx), account)
     lines = [
-        f"{account}: active weight {standing['active_weight']} of {standing['threshold']}"
-        + (" — FLAGGED for suspension review" if standing["flagged"] else "")
+        f"{account}: active weight {standing.active_weight} of {standing.threshold}"
+        + (" — FLAGGED for suspension review" if standing.flagged else "")
     ]
-    for s in standing["strikes"]:
-        why = f" ({s['reason']})" if s.get("reason") else ""
-        lines.append(
-            f"  {s['strike_id']} {s['at'][:10]} w{s['weight']} {s['status']:<9} "
-            f"{s['decision_id']}{why}"
-        )
+    for s in standing.strikes:
+        why = f" ({s.reason})" if s.reason else ""
+        lines.append(f"  {s.strike_id} {s.at[:10]} w{s.weight} {s.status:<9} {s.decision_id}{why}")
     emit(ctx, standing, "\n".join(lines))
 
 
@@ -61,7 +58,7 @@ def strikes_flagged(ctx: click.Context) -> None:
 
     rows = flagged_accounts(session(ctx))
     human = "\n".join(
-        f"{r['account']:<24} weight {r['active_weight']} (threshold {r['threshold']})" for r in rows
+        f"{r.account:<24} weight {r.active_weight} (threshold {r.threshold})" for r in rows
     )
     emit(ctx, rows, human or "no accounts at the threshold")
 

@@ -179,7 +179,7 @@ class Report(Record):
     media: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Case(Record):
     case_id: str
     subject: dict[str, Any]
@@ -200,6 +200,115 @@ class Case(Record):
     decision_id: str | None = None
     #: SHA-256 of every image reported with this case, first seen first (see store/media.py)
     media: list[str] = field(default_factory=list)
+
+    # -- state transitions: the rule beside the change it allows --------------------
+
+    @property
+    def undecided(self) -> bool:
+        return self.status in (CaseStatus.OPEN, CaseStatus.IN_REVIEW)
+
+    def claim(self, actor: str, at: str) -> dict[str, Any] | None:
+        """The fields that claim this case for `actor`; None when `actor` holds it already
+        (ConflictError when someone else does, or it is no longer open)."""
+        if self.status == CaseStatus.IN_REVIEW and self.assignee == actor:
+            return None
+        if self.status == CaseStatus.IN_REVIEW:
+            raise ConflictError(
+                f"case {self.case_id} is already claimed by {self.assignee}; a lead can reassign it"
+            )
+        if self.status != CaseStatus.OPEN:
+            raise ConflictError(
+                f"case {self.case_id} is {self.status}; only open cases can be claimed"
+            )
+        return {"status": CaseStatus.IN_REVIEW.value, "assignee": actor, "updated_at": at}
+
+    def release(self, at: str) -> dict[str, Any]:
+        """The fields that put this claimed case back in the open queue."""
+        if self.status != CaseStatus.IN_REVIEW:
+            raise ValidationError(f"case {self.case_id} is {self.status}, not claimed")
+        return {"status": CaseStatus.OPEN.value, "assignee": None, "updated_at": at}
+
+    def reassign(self, to_user: str, at: str) -> dict[str, Any]:
+        """The fields that give this undecided case to `to_user`."""
+        if not self.undecided:
+            raise ValidationError(
+                f"case {self.case_id} is {self.status}; only undecided cases can be reassigned"
+            )
+        return {"status": CaseStatus.IN_REVIEW.value, "assignee": to_user, "updated_at": at}
+
+    def escalate(self, at: str) -> dict[str, Any]:
+        """The fields that flag this undecided case for a lead."""
+        if not self.undecided:
+            raise ValidationError(
+                f"case {self.case_id} is {self.status}; only undecided cases can be escalated"
+            )
+        return {"escalated": True, "updated_at": at}
+
+
+@dataclass(frozen=True)
+class Strike(Record):
+    """A removal or suspension counted against an account (weight from the clause)."""
+
+    strike_id: str
+    account: str
+    decision_id: str
+    case_id: str
+    weight: int
+    status: str = "active"  # active, removed (decision overturned), dismissed (by a lead)
+    at: str = ""
+    reason: str = ""
+    by: str = ""
+    dismissed_by: str | None = None
+    version: int = 1
+
+    def dismiss(self, reason: str, by: str) -> dict[str, Any]:
+        """The fields that dismiss this strike (only an active one)."""
+        if self.status != "active":
+            raise ValidationError(f"strike {self.strike_id} is already {self.status}")
+        return {"status": "dismissed", "reason": reason, "dismissed_by": by}
+
+
+@dataclass(frozen=True)
+class NoticeRecord(Record):
+    """A notice to the affected user as recorded: sent (maybe edited) or not sent and why."""
+
+    notice_id: str
+    kind: str
+    decision_id: str
+    appeal_id: str | None
+    case_id: str
+    account: str
+    template: str
+    lang: str
+    subject: str
+    body: str
+    edited: bool
+    sent: bool
+    not_sent_reason: str
+    by: str
+    at: str
+    #: the audit chain's head when it went out (`appeals verify --expect` proves it later)
+    chain_head: str
+    version: int = 1
+
+    @property
+    def state(self) -> str:
+        """'sent', 'sent (edited)' or 'not sent: REASON'."""
+        if self.sent:
+            return "sent" + (" (edited)" if self.edited else "")
+        return f"not sent: {self.not_sent_reason}"
+
+
+@dataclass(frozen=True)
+class Note(Record):
+    """A private note on a case or an appeal (moderators and leads; never in a notice)."""
+
+    note_id: str
+    entity: str
+    author: str
+    at: str
+    text: str
+    kind: str = "note"
 
 
 @dataclass(frozen=True)

@@ -91,9 +91,9 @@ def review_file(session: Session, appeal_id: str) -> dict[str, Any]:
         "clauses": clauses,
         "precedents": [p.to_dict() for p in ranked],
         "chain": _chain(session, decision),
-        "standing": account_standing(session, decision.get("account") or ""),
+        "standing": account_standing(session, decision.get("account") or "").to_dict(),
         "notes": notes_for(session, f"appeal:{appeal_id}") if may_note else [],
-        "notices": notices_for(session, appeal_id=appeal_id),
+        "notices": [n.to_dict() for n in notices_for(session, appeal_id=appeal_id)],
         "appeal_deadline": appeal_deadline(session, decision),
         # made any decision of this chain: may not review it (separation of duties)
         "own_decision": session.actor in chain_deciders(session, session.ws, decision),

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..domain.errors import ConflictError, NotFound, ValidationError
-from ..domain.models import CaseStatus
+from ..domain.errors import NotFound, ValidationError
+from ..domain.models import Case, Note
 from ..domain.priority import sla_due
 from ..domain.text import clean_text, is_meaningful
 from ..store.protocol import Filter, Op, Order, Page
@@ -23,6 +23,7 @@ __all__ = [
     "SORT_KEYS",
     "list_cases",
     "get_case",
+    "case_doc",
     "case_file",
     "claim",
     "release",
@@ -116,11 +117,16 @@ def iter_cases(
     yield from session.ws.iterate("cases", flt.where(), order)
 
 
-def get_case(session: Session, case_id: str) -> dict[str, Any]:
+def case_doc(session: Session, case_id: str) -> dict[str, Any]:
+    """The stored case record, for services that read fields by name (NotFound if none)."""
     case = session.ws.get("cases", case_id)
     if case is None:
         raise NotFound(f"case '{case_id}' not found")
     return case
+
+
+def get_case(session: Session, case_id: str) -> Case:
+    return Case.from_dict(case_doc(session, case_id))
 
 
 def load_case(txn: Txn, case_id: str, expected_version: int | None) -> dict[str, Any]:
@@ -139,118 +145,70 @@ def sla_state(
     return ("due" if left < 4 else "ok"), left
 
 
-def claim(session: Session, case_id: str, expected_version: int | None = None) -> dict[str, Any]:
+def claim(session: Session, case_id: str, expected_version: int | None = None) -> Case:
     """Take a case so nobody else decides it while you read it."""
     require_moderator(session, "claim cases")
     with session.ws.transaction(session.actor) as txn:
-        case = load_case(txn, case_id, expected_version)
-        status = case["status"]
-        if status == CaseStatus.IN_REVIEW and case.get("assignee") == session.actor:
-            return case
-        if status == CaseStatus.IN_REVIEW:
-            raise ConflictError(
-                f"case {case_id} is already claimed by {case['assignee']}; a lead can reassign it"
-            )
-        if status != CaseStatus.OPEN:
-            raise ConflictError(f"case {case_id} is {status}; only open cases can be claimed")
-        updated = txn.update(
-            "cases",
-            case_id,
-            {
-                "status": CaseStatus.IN_REVIEW.value,
-                "assignee": session.actor,
-                "updated_at": session.now_iso(),
-            },
-            expected_version=case["version"],
-        )
+        doc = load_case(txn, case_id, expected_version)
+        changes = Case.from_dict(doc).claim(session.actor, session.now_iso())
+        if changes is None:  # yours already
+            return Case.from_dict(doc)
+        updated = txn.update("cases", case_id, changes, expected_version=doc["version"])
         txn.event("case.claimed", f"case:{case_id}", {"assignee": session.actor})
-    return updated
+    return Case.from_dict(updated)
 
 
-def release(session: Session, case_id: str, expected_version: int | None = None) -> dict[str, Any]:
+def release(session: Session, case_id: str, expected_version: int | None = None) -> Case:
     """Put a claimed case back in the open queue (own claim, or a lead for anyone's)."""
     require_moderator(session, "release cases")
     with session.ws.transaction(session.actor) as txn:
-        case = load_case(txn, case_id, expected_version)
-        if case["status"] != CaseStatus.IN_REVIEW:
-            raise ValidationError(f"case {case_id} is {case['status']}, not claimed")
-        if case.get("assignee") != session.actor:
-            require_lead(session, f"release a case claimed by {case.get('assignee')}")
-        updated = txn.update(
-            "cases",
-            case_id,
-            {"status": CaseStatus.OPEN.value, "assignee": None, "updated_at": session.now_iso()},
-        )
-        txn.event("case.released", f"case:{case_id}", {"previous_assignee": case.get("assignee")})
-    return updated
+        case = Case.from_dict(load_case(txn, case_id, expected_version))
+        changes = case.release(session.now_iso())
+        if case.assignee != session.actor:
+            require_lead(session, f"release a case claimed by {case.assignee}")
+        updated = txn.update("cases", case_id, changes)
+        txn.event("case.released", f"case:{case_id}", {"previous_assignee": case.assignee})
+    return Case.from_dict(updated)
 
 
 def reassign(
     session: Session, case_id: str, to_user: str, expected_version: int | None = None
-) -> dict[str, Any]:
+) -> Case:
     """Leads move a claimed or open case to another moderator."""
     require_lead(session, "reassign cases")
     target = session.ws.get("users", to_user)
     if target is None or target["role"] not in ("moderator", "lead"):
         raise ValidationError(f"assignee: '{to_user}' is not a moderator or lead on the roster")
     with session.ws.transaction(session.actor) as txn:
-        case = load_case(txn, case_id, expected_version)
-        if case["status"] not in (CaseStatus.OPEN, CaseStatus.IN_REVIEW):
-            raise ValidationError(
-                f"case {case_id} is {case['status']}; only undecided cases can be reassigned"
-            )
-        updated = txn.update(
-            "cases",
-            case_id,
-            {
-                "status": CaseStatus.IN_REVIEW.value,
-                "assignee": to_user,
-                "updated_at": session.now_iso(),
-            },
-        )
-        txn.event(
-            "case.reassigned", f"case:{case_id}", {"from": case.get("assignee"), "to": to_user}
-        )
-    return updated
+        case = Case.from_dict(load_case(txn, case_id, expected_version))
+        updated = txn.update("cases", case_id, case.reassign(to_user, session.now_iso()))
+        txn.event("case.reassigned", f"case:{case_id}", {"from": case.assignee, "to": to_user})
+    return Case.from_dict(updated)
 
 
 def escalate(
     session: Session, case_id: str, note: str, expected_version: int | None = None
-) -> dict[str, Any]:
+) -> Case:
     """Flag a case for a lead, with a note saying what the lead should look at."""
     require_moderator(session, "escalate cases")
     text = clean_text(note)
     if not is_meaningful(text, min_chars=10):
         raise ValidationError("note: say in a sentence why this needs a lead")
     with session.ws.transaction(session.actor) as txn:
-        case = load_case(txn, case_id, expected_version)
-        if case["status"] not in (CaseStatus.OPEN, CaseStatus.IN_REVIEW):
-            raise ValidationError(
-                f"case {case_id} is {case['status']}; only undecided cases can be escalated"
-            )
-        updated = txn.update("cases", case_id, {"escalated": True, "updated_at": session.now_iso()})
+        case = Case.from_dict(load_case(txn, case_id, expected_version))
+        updated = txn.update("cases", case_id, case.escalate(session.now_iso()))
         _insert_note(session, txn, f"case:{case_id}", text, kind="escalation")
         txn.event("case.escalated", f"case:{case_id}", {"note": text})
-    return updated
+    return Case.from_dict(updated)
 
 
-def _insert_note(
-    session: Session, txn: Txn, entity: str, text: str, kind: str = "note"
-) -> dict[str, Any]:
-    note_id = txn.next_id("N")
-    doc = {
-        "note_id": note_id,
-        "entity": entity,
-        "author": session.actor,
-        "at": session.now_iso(),
-        "text": text,
-        "kind": kind,
-    }
-    txn.insert("notes", note_id, doc)
-    return doc
+def _insert_note(session: Session, txn: Txn, entity: str, text: str, kind: str = "note") -> Note:
+    note = Note(txn.next_id("N"), entity, session.actor, session.now_iso(), text, kind)
+    txn.insert("notes", note.note_id, note.to_dict())
+    return note
 
 
-def add_note(session: Session, entity: str, text: str) -> dict[str, Any]:
+def add_note(session: Session, entity: str, text: str) -> Note:
     """Private note on a case ('case:C-…') or appeal ('appeal:A-…'); never shown in notices."""
     require_role(session, "note", "write private notes")
     body = clean_text(text)
@@ -261,9 +219,9 @@ def add_note(session: Session, entity: str, text: str) -> dict[str, Any]:
     if table is None or session.ws.get(table, key) is None:
         raise NotFound(f"{entity}: no such case or appeal")
     with session.ws.transaction(session.actor) as txn:
-        doc = _insert_note(session, txn, entity, body)
-        txn.event("note.added", entity, {"note_id": doc["note_id"]})
-    return doc
+        note = _insert_note(session, txn, entity, body)
+        txn.event("note.added", entity, {"note_id": note.note_id})
+    return note
 
 
 def notes_for(session: Session, entity: str) -> list[dict[str, Any]]:
@@ -273,7 +231,7 @@ def notes_for(session: Session, entity: str) -> list[dict[str, Any]]:
 
 def case_file(session: Session, case_id: str) -> dict[str, Any]:
     """Everything a moderator reads before deciding: reports, account history, timeline."""
-    case = get_case(session, case_id)
+    case = case_doc(session, case_id)
     ws = session.ws
     reports = [ws.get("reports", rid) for rid in case["report_ids"]]
     account = case["subject"]["account"]

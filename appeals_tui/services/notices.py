@@ -16,7 +16,7 @@ from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
 from ..domain.korean import with_particle
-from ..domain.models import Action, AppealStatus
+from ..domain.models import Action, AppealStatus, NoticeRecord
 from ..domain.text import clean_text, is_meaningful
 from .appeals import appeal_deadline, get_appeal
 from .decisions import get_decision
@@ -231,7 +231,7 @@ def send_notice(
     body_override: str | None = None,
     send: bool = True,
     reason: str = "",
-) -> dict[str, Any]:
+) -> NoticeRecord:
     """Record the notice as sent (possibly edited), or the decision not to send it and why."""
     require_moderator(session, "send notices")
     notice = render_notice(session, decision_id, appeal_id, template, lang)
@@ -283,12 +283,12 @@ def send_notice(
                 "reason": doc["not_sent_reason"],
             },
         )
-    return doc
+    return NoticeRecord.from_dict(doc)
 
 
 def notices_for(
     session: Session, decision_id: str | None = None, appeal_id: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[NoticeRecord]:
     """Every notice recorded for a decision (or an appeal), oldest first."""
     require_role(session, "read", "see notices")
     if decision_id and session.ws.get("decisions", decision_id) is None:
@@ -297,7 +297,17 @@ def notices_for(
     for name, value in (("decision_id", decision_id), ("appeal_id", appeal_id)):
         if value:
             rows.update((n["notice_id"], n) for n in session.ws.lookup("notices", name, value))
-    return sorted(rows.values(), key=lambda n: (n["at"], n["notice_id"]))
+    found = sorted(rows.values(), key=lambda n: (n["at"], n["notice_id"]))
+    return [NoticeRecord.from_dict(n) for n in found]
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """What the notice screen needs in one call: the rendering, the templates, the log."""
+
+    notice: Notice
+    templates: dict[str, list[str]]
+    log: list[NoticeRecord]
 
 
 def notice_draft(
@@ -306,8 +316,8 @@ def notice_draft(
     appeal_id: str | None = None,
     template: str | None = None,
     lang: str | None = None,
-) -> dict[str, Any]:
+) -> NoticeDraft:
     """What the notice screen needs in one call: the rendering, the choices, the log."""
     notice = render_notice(session, decision_id, appeal_id, template, lang)
     log = notices_for(session, None, appeal_id) if appeal_id else notices_for(session, decision_id)
-    return {"notice": notice, "templates": templates(), "log": log}
+    return NoticeDraft(notice, templates(), log)

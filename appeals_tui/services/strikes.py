@@ -7,10 +7,11 @@ threshold are flagged for suspension review.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
-from ..domain.models import Action, Decision
+from ..domain.models import Action, Decision, Strike
 from ..domain.text import clean_text, is_meaningful
 from ..store.protocol import Filter, Op
 from ..store.protocol import Transaction as Txn
@@ -25,6 +26,8 @@ __all__ = [
     "strikes_for",
     "account_standing",
     "flagged_accounts",
+    "AccountStanding",
+    "FlaggedAccount",
 ]
 
 STRIKING_ACTIONS = frozenset({Action.REMOVE_CONTENT.value, Action.SUSPEND_ACCOUNT.value})
@@ -37,28 +40,31 @@ def _weight(session: Session, decision: Decision) -> int:
     return max([1, *weights])
 
 
-def add_strike_for(session: Session, txn: Txn, decision: Decision) -> dict[str, Any] | None:
+def add_strike_for(session: Session, txn: Txn, decision: Decision) -> Strike | None:
     if decision.action not in STRIKING_ACTIONS:
         return None
-    strike_id = txn.next_id("S")
-    doc = {
-        "strike_id": strike_id,
-        "account": decision.account,
-        "decision_id": decision.decision_id,
-        "case_id": decision.case_id,
-        "weight": _weight(session, decision),
-        "status": "active",
-        "at": decision.decided_at,
-        "reason": "",
-        "by": decision.moderator,
-    }
-    txn.insert("strikes", strike_id, doc)
+    strike = Strike(
+        strike_id=txn.next_id("S"),
+        account=decision.account,
+        decision_id=decision.decision_id,
+        case_id=decision.case_id,
+        weight=_weight(session, decision),
+        at=decision.decided_at,
+        by=decision.moderator,
+    )
+    # stored as before: without the fields only a dismissal or a read sets
+    doc = {k: v for k, v in strike.to_dict().items() if k not in ("dismissed_by", "version")}
+    txn.insert("strikes", strike.strike_id, doc)
     txn.event(
         "strike.added",
         f"account:{decision.account}",
-        {"strike_id": strike_id, "weight": doc["weight"], "decision_id": decision.decision_id},
+        {
+            "strike_id": strike.strike_id,
+            "weight": strike.weight,
+            "decision_id": decision.decision_id,
+        },
     )
-    return doc
+    return strike
 
 
 def remove_strikes_for(session: Session, txn: Txn, decision_id: str, why: str) -> list[str]:
@@ -76,47 +82,60 @@ def remove_strikes_for(session: Session, txn: Txn, decision_id: str, why: str) -
     return removed
 
 
-def dismiss_strike(session: Session, strike_id: str, reason: str) -> dict[str, Any]:
+def dismiss_strike(session: Session, strike_id: str, reason: str) -> Strike:
     require_lead(session, "dismiss strikes")
     if not is_meaningful(reason, min_chars=10):
         raise ValidationError("reason: say in a sentence why the strike is dismissed")
     with session.ws.transaction(session.actor) as txn:
-        strike = txn.get("strikes", strike_id)
-        if strike is None:
+        doc = txn.get("strikes", strike_id)
+        if doc is None:
             raise NotFound(f"strike '{strike_id}' not found")
-        if strike["status"] != "active":
-            raise ValidationError(f"strike {strike_id} is already {strike['status']}")
+        strike = Strike.from_dict(doc)
         updated = txn.update(
-            "strikes",
-            strike_id,
-            {"status": "dismissed", "reason": clean_text(reason), "dismissed_by": session.actor},
+            "strikes", strike_id, strike.dismiss(clean_text(reason), session.actor)
         )
         txn.event(
             "strike.dismissed",
-            f"account:{strike['account']}",
+            f"account:{strike.account}",
             {"strike_id": strike_id, "reason": clean_text(reason)},
         )
-    return updated
+    return Strike.from_dict(updated)
 
 
-def strikes_for(session: Session, account: str) -> list[dict[str, Any]]:
-    return sorted(session.ws.lookup("strikes", "account", account), key=lambda s: s["at"])
+def strikes_for(session: Session, account: str) -> list[Strike]:
+    docs = sorted(session.ws.lookup("strikes", "account", account), key=lambda s: s["at"])
+    return [Strike.from_dict(d) for d in docs]
 
 
-def account_standing(session: Session, account: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AccountStanding:
+    """An account's strikes and whether their active weight reaches the threshold."""
+
+    account: str
+    active_weight: int
+    threshold: int
+    flagged: bool
+    strikes: list[Strike]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "strikes": [s.to_dict() for s in self.strikes]}
+
+
+@dataclass(frozen=True)
+class FlaggedAccount:
+    account: str
+    active_weight: int
+    threshold: int
+
+
+def account_standing(session: Session, account: str) -> AccountStanding:
     strikes = strikes_for(session, account)
-    active = sum(s["weight"] for s in strikes if s["status"] == "active")
+    active = sum(s.weight for s in strikes if s.status == "active")
     threshold = session.config("strike_threshold")
-    return {
-        "account": account,
-        "active_weight": active,
-        "threshold": threshold,
-        "flagged": active >= threshold,
-        "strikes": strikes,
-    }
+    return AccountStanding(account, active, threshold, active >= threshold, strikes)
 
 
-def flagged_accounts(session: Session) -> list[dict[str, Any]]:
+def flagged_accounts(session: Session) -> list[FlaggedAccount]:
     """Accounts at or over the strike threshold, heaviest first."""
     require_role(session, "read", "see account standing")
     active = [Filter("status", Op.EQ, "active")]
@@ -124,7 +143,7 @@ def flagged_accounts(session: Session) -> list[dict[str, Any]]:
     threshold = session.config("strike_threshold")
     totals = [(g.key[0], int(g.sums["weight"])) for g in groups]
     return [
-        {"account": account, "active_weight": weight, "threshold": threshold}
+        FlaggedAccount(account, weight, threshold)
         for account, weight in sorted(totals, key=lambda kv: -kv[1])
         if weight >= threshold
     ]

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from .keys import palette_entries
+
 if TYPE_CHECKING:
     from .app import AppealsApp
 
@@ -18,7 +20,8 @@ __all__ = ["ScreensProvider"]
 
 
 class ScreensProvider(Provider):
-    """ "Go to …" for every main screen, and any `PALETTE` commands the current screen offers."""
+    """ "Go to …" for every main screen, and the palette commands the current screen
+    declares with its keys (`ui/keys.py`: one declaration feeds footer, help and palette)."""
 
     def _commands(self) -> list[Command]:
         app = cast("AppealsApp", self.app)
@@ -37,7 +40,7 @@ class ScreensProvider(Provider):
         # `self.screen` is the screen the palette was opened from; `app.screen` would be
         # the palette itself, which has no commands of its own.
         screen = self.screen
-        for name, help_text, action in getattr(screen, "PALETTE", ()):
+        for name, help_text, action in palette_entries(screen):
             if not screen.check_action(action, ()):
                 continue  # the screen hides this action (e.g. lead-only keys for moderators)
             commands.append((name, help_text, partial(screen.run_action, action)))

@@ -75,15 +75,15 @@ def test_send_records_edit_and_not_sent_reason(sessions):
     d = removal(minji)
     rendered = notices.render_notice(minji, d.decision_id)
     sent = notices.send_notice(minji, d.decision_id, body_override=rendered.body + "\nThanks.")
-    assert sent["sent"] and sent["edited"] and sent["body"].endswith("Thanks.")
+    assert sent.sent and sent.edited and sent.body.endswith("Thanks.")
     with pytest.raises(ValidationError, match="reason"):
         notices.send_notice(minji, d.decision_id, send=False, reason="")
     kept = notices.send_notice(
         minji, d.decision_id, send=False, reason="Account already deleted by the user."
     )
-    assert kept["sent"] is False and kept["not_sent_reason"].startswith("Account already")
+    assert kept.sent is False and kept.not_sent_reason.startswith("Account already")
     log = notices.notices_for(minji, d.decision_id)
-    assert [n["notice_id"] for n in log] == [sent["notice_id"], kept["notice_id"]]
+    assert [n.notice_id for n in log] == [sent.notice_id, kept.notice_id]
     types = [e["type"] for e in minji.ws.events()]
     assert "notice.sent" in types and "notice.not_sent" in types
 
@@ -112,7 +112,7 @@ def test_hostile_reasoning_stays_literal(sessions):
     n = notices.render_notice(minji, d.decision_id, lang="en")
     assert hostile in n.body
     sent = notices.send_notice(minji, d.decision_id, lang="en")
-    assert hostile in sent["body"]
+    assert hostile in sent.body
 
 
 def test_trusted_flagger_reporters_are_not_called_user_reports():

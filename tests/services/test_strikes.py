@@ -35,7 +35,7 @@ def test_removal_and_suspension_add_label_does_not(sessions):
     rows = minji.ws.all("strikes")
     assert sorted(x["decision_id"] for x in rows) == sorted([r.decision_id, s.decision_id])
     weight = minji.library.get("CSS-3", r.clauses[0]["version"]).strike_weight
-    assert strikes.strikes_for(minji, "acct_S1")[0]["weight"] == max(1, weight)
+    assert strikes.strikes_for(minji, "acct_S1")[0].weight == max(1, weight)
     assert "strike.added" in [e["type"] for e in minji.ws.events()]
 
 
@@ -44,8 +44,8 @@ def test_overturn_removes_strike(sessions):
     d = decide(minji, "S1", "remove_content", "CSS-3", PROMO)
     a = appeals.file_appeal(minji, d.decision_id, "It is a fan account.")
     appeals.resolve_appeal(daniel, a.appeal_id, "overturned", "No contact means is shown at all.")
-    assert [s["status"] for s in strikes.strikes_for(daniel, "acct_S1")] == ["removed"]
-    assert strikes.account_standing(daniel, "acct_S1")["active_weight"] == 0
+    assert [s.status for s in strikes.strikes_for(daniel, "acct_S1")] == ["removed"]
+    assert strikes.account_standing(daniel, "acct_S1").active_weight == 0
 
 
 def test_modified_to_non_striking_removes_strike(sessions):
@@ -60,13 +60,13 @@ def test_modified_to_non_striking_removes_strike(sessions):
         action="restrict_reach",
         clause_ids=["CSS-4"],
     )
-    assert [s["status"] for s in strikes.strikes_for(daniel, "acct_S1")] == ["removed"]
+    assert [s.status for s in strikes.strikes_for(daniel, "acct_S1")] == ["removed"]
 
 
 def test_dismiss_lead_only_with_reason(sessions):
     minji, lead = sessions("minji"), sessions("seoyeon")
     decide(minji, "S1", "remove_content", "CSS-3", PROMO)
-    sid = strikes.strikes_for(minji, "acct_S1")[0]["strike_id"]
+    sid = strikes.strikes_for(minji, "acct_S1")[0].strike_id
     with pytest.raises(PermissionDenied):
         strikes.dismiss_strike(minji, sid, "I changed my mind about this one.")
     with pytest.raises(ValidationError, match="reason"):
@@ -74,7 +74,7 @@ def test_dismiss_lead_only_with_reason(sessions):
     with pytest.raises(NotFound):
         strikes.dismiss_strike(lead, "S-999999", "Not a real strike at all here.")
     done = strikes.dismiss_strike(lead, sid, "Account verified as a survivor support group.")
-    assert done["status"] == "dismissed" and done["dismissed_by"] == "seoyeon"
+    assert done.status == "dismissed" and done.dismissed_by == "seoyeon"
     with pytest.raises(ValidationError, match="already dismissed"):
         strikes.dismiss_strike(lead, sid, "Account verified as a survivor support group.")
     assert "strike.dismissed" in [e["type"] for e in lead.ws.events()]
@@ -84,10 +84,10 @@ def test_flagged_threshold_configurable(sessions):
     minji = sessions("minji")
     decide(minji, "S2", "suspend_account", "CSS-5", RECRUIT)
     standing = strikes.account_standing(minji, "acct_S2")
-    roster.set_config(sessions("root"), "strike_threshold", str(standing["active_weight"] + 1))
+    roster.set_config(sessions("root"), "strike_threshold", str(standing.active_weight + 1))
     assert strikes.flagged_accounts(minji) == []
-    assert strikes.account_standing(minji, "acct_S2")["flagged"] is False
-    roster.set_config(sessions("root"), "strike_threshold", str(standing["active_weight"]))
+    assert strikes.account_standing(minji, "acct_S2").flagged is False
+    roster.set_config(sessions("root"), "strike_threshold", str(standing.active_weight))
     flagged = strikes.flagged_accounts(minji)
-    assert [f["account"] for f in flagged] == ["acct_S2"]
-    assert strikes.account_standing(minji, "acct_S2")["flagged"] is True
+    assert [f.account for f in flagged] == ["acct_S2"]
+    assert strikes.account_standing(minji, "acct_S2").flagged is True

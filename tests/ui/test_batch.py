@@ -114,7 +114,7 @@ async def test_batch_offers_the_notices_of_its_decisions_one_after_another(app, 
             await pilot.press("escape")
             await settle(pilot)
         assert seen == screen.made and app.screen is screen
-        assert notices.notices_for(minji, seen[0])[0]["sent"]
+        assert notices.notices_for(minji, seen[0])[0].sent
         assert notices.notices_for(minji, seen[1]) == []
         await pilot.press("ctrl+n")  # the owed notices can be reopened from the batch
         await settle(pilot)

@@ -117,7 +117,9 @@ async def test_hostile_text_is_inert_on_every_screen_that_shows_it(sessions, tmp
         (lambda: ReviewScreen(a.appeal_id), ["#case-panel", "#appeal-panel"], shown),
         (lambda: CompareScreen([d.decision_id]), ["DecisionCard Static"], "[@click=app.quit]"),
         (lambda: NoticeScreen(decision_id=d.decision_id), ["#notice-subject"], "[@click=app.quit]"),
-        (HistoryScreen, ["#history-table"], "[@click=app.quit]quit[/]"),
+        # the reasoning column may be cut at the right edge (the marks column grows with
+        # what happened to the decision), so look for the start of the markup only
+        (HistoryScreen, ["#history-table"], "[@click=app.quit]"),
     ]
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)

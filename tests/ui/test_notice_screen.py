@@ -34,8 +34,8 @@ async def test_edit_and_send(sessions):
         await settle(pilot)
         assert "sent (edited)" in str(screen.query_one("#notice-log", Static).render())
     [sent] = notices.notices_for(minji, d.decision_id)
-    assert sent["sent"] and sent["edited"] and sent["lang"] == "en"
-    assert sent["body"].endswith("We are sorry for the delay.")
+    assert sent.sent and sent.edited and sent.lang == "en"
+    assert sent.body.endswith("We are sorry for the delay.")
 
 
 async def test_dont_send_needs_reason(sessions):
@@ -52,7 +52,7 @@ async def test_dont_send_needs_reason(sessions):
         await settle(pilot)
         assert "not sent: The account" in str(screen.query_one("#notice-log", Static).render())
     [kept] = notices.notices_for(minji, d.decision_id)
-    assert kept["sent"] is False and kept["not_sent_reason"].startswith("The account")
+    assert kept.sent is False and kept.not_sent_reason.startswith("The account")
 
 
 async def test_dont_send_by_keyboard_enter_in_the_reason(sessions):
@@ -65,7 +65,7 @@ async def test_dont_send_by_keyboard_enter_in_the_reason(sessions):
         await settle(pilot)
         assert "not sent: User deleted" in str(screen.query_one("#notice-log", Static).render())
     [kept] = notices.notices_for(minji, d.decision_id)
-    assert kept["sent"] is False
+    assert kept.sent is False
 
 
 async def test_hostile_text_literal_and_no_private_notes(sessions):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.command import CommandList, CommandPalette
 
+from appeals_tui.ui.keys import Key, palette_entries
 from appeals_tui.ui.screens.queue import QueueScreen
 from tests.conftest import case_for
 
@@ -28,7 +29,7 @@ async def test_palette_offers_main_screens_and_the_current_screens_commands(app,
         for title in ("Queue", "Appeals", "History", "Dashboard", "Policy"):
             assert f"Go to {title}" in names
         assert "Help" in names
-        for command, *_ in QueueScreen.PALETTE:
+        for command, *_ in palette_entries(QueueScreen):
             assert command in names
 
 
@@ -47,7 +48,7 @@ async def test_a_screen_command_from_the_palette_runs_on_that_screen(app, minji)
 
 
 async def test_every_screen_with_palette_commands_names_real_actions(app):
-    """A PALETTE entry must name an action the screen has (else it silently does nothing)."""
+    """A palette entry must name an action the screen has (else it silently does nothing)."""
     import importlib
     import pkgutil
 
@@ -58,8 +59,8 @@ async def test_every_screen_with_palette_commands_names_real_actions(app):
     for info in pkgutil.iter_modules(screens.__path__):
         module = importlib.import_module(f"appeals_tui.ui.screens.{info.name}")
         for obj in vars(module).values():
-            if isinstance(obj, type) and issubclass(obj, AppealsScreen) and "PALETTE" in vars(obj):
-                for name, _help, action in obj.PALETTE:
+            if isinstance(obj, type) and issubclass(obj, AppealsScreen) and "BINDINGS" in vars(obj):
+                for name, _help, action in palette_entries(obj):
                     method = action.split("(", 1)[0]
                     assert hasattr(obj, f"action_{method}"), (obj.__name__, name)
                     checked += 1
@@ -79,3 +80,27 @@ async def test_qa_reviews_reachable_from_the_palette_for_moderators(app, minji):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, QAScreen)
+
+
+def test_keys_are_declared_once_per_screen():
+    """Footer, help and palette come from one declaration: no screen keeps a parallel
+    PALETTE list, and every palette command with a key is that key's own entry."""
+    import importlib
+    import pkgutil
+
+    import appeals_tui.ui.screens as screens
+    from appeals_tui.ui.base import AppealsScreen
+
+    with_palette = 0
+    for info in pkgutil.iter_modules(screens.__path__):
+        module = importlib.import_module(f"appeals_tui.ui.screens.{info.name}")
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, AppealsScreen):
+                assert "PALETTE" not in vars(obj), obj.__name__
+                keyed = {b.action for b in vars(obj).get("BINDINGS", ())}
+                only = {action for _n, _h, action in vars(obj).get("PALETTE_ONLY", ())}
+                assert not keyed & only, (obj.__name__, keyed & only)
+                with_palette += any(
+                    isinstance(b, Key) and b.palette for b in vars(obj).get("BINDINGS", ())
+                )
+    assert with_palette >= 10

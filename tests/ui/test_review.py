@@ -136,7 +136,7 @@ async def test_private_note_and_strike_dismissal(sessions):
         await settle(pilot)
         assert "dismissed" in str(screen.query_one("#standing-panel", Static).render())
     assert cases.notes_for(sessions("seoyeon"), f"appeal:{a.appeal_id}")
-    assert strikes.strikes_for(sessions("seoyeon"), "acct_S1")[0]["status"] == "dismissed"
+    assert strikes.strikes_for(sessions("seoyeon"), "acct_S1")[0].status == "dismissed"
 
 
 def test_review_snapshot(sessions, snap_compare):

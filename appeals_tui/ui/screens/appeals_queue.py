@@ -21,6 +21,7 @@ from ...services.appeals import (
     page_appeals,
 )
 from ..base import AppealsScreen
+from ..keys import Key
 from ..text import cell
 from ..widgets.yes_no import YesNoBox
 from . import MainScreen
@@ -42,8 +43,24 @@ class AppealsQueueScreen(AppealsScreen):
     BINDINGS = [
         Binding("c", "claim", "Claim", id="appeals-claim", tooltip="Claim the appeal for review"),
         Binding("enter", "open", "Review", id="appeals-open", tooltip="Open the review screen"),
-        Binding("f", "file", "File appeal", id="appeals-file", tooltip="File an appeal"),
-        Binding("r", "reload", "Reload", id="appeals-reload", tooltip="Reload the queue"),
+        Key(
+            "f",
+            "file",
+            "File appeal",
+            id="appeals-file",
+            tooltip="File an appeal",
+            palette="File an appeal",
+            palette_help="File an appeal against a decision",
+        ),
+        Key(
+            "r",
+            "reload",
+            "Reload",
+            id="appeals-reload",
+            tooltip="Reload the queue",
+            palette="Reload appeals",
+            palette_help="Reload the appeals queue",
+        ),
         Binding("slash", "filter", "Filter", id="appeals-filter", tooltip="Focus the filters"),
         Binding("n", "page(1)", "Next page", id="appeals-next", tooltip="Next page"),
         Binding("p", "page(-1)", "Prev page", id="appeals-prev", tooltip="Previous page"),
@@ -66,10 +83,6 @@ class AppealsQueueScreen(AppealsScreen):
             show=False,
             priority=True,
         ),
-    ]
-    PALETTE = [
-        ("File an appeal", "File an appeal against a decision", "file"),
-        ("Reload appeals", "Reload the appeals queue", "reload"),
     ]
 
     def __init__(self) -> None:

@@ -19,6 +19,7 @@ from ...services.batch import BatchOutcome, account_open_cases, decide_each
 from ...services.decisions import DecisionDraft, guidance_for
 from ...services.networks import network_open_cases
 from ..base import AppealsScreen
+from ..keys import Key
 from ..text import one_line
 from ..widgets.decision_form import DecisionForm
 from ..widgets.yes_no import YesNoSelectionList
@@ -37,13 +38,15 @@ class BatchScreen(AppealsScreen):
         "new decisions are offered one after another (ctrl+n reopens them)."
     )
     BINDINGS = [
-        Binding(
+        Key(
             "ctrl+s",
             "save",
             "Save checked",
             id="batch-save",
             tooltip="Decide every checked case",
             priority=True,
+            palette="Save batch",
+            palette_help="Decide every checked case of this account",
         ),
         Binding(
             "ctrl+g",
@@ -53,12 +56,14 @@ class BatchScreen(AppealsScreen):
             tooltip="Take the action and clause the rubric recommends for these factors",
             priority=True,
         ),
-        Binding(
+        Key(
             "ctrl+o",
             "adjust",
             "Adjust case",
             id="batch-adjust",
             tooltip="Decide the highlighted case on its own",
+            palette="Adjust one case",
+            palette_help="Open the highlighted case in Decide with this draft",
         ),
         Binding(
             "ctrl+a",
@@ -67,19 +72,16 @@ class BatchScreen(AppealsScreen):
             id="batch-all",
             tooltip="Check or uncheck every case",
         ),
-        Binding(
+        Key(
             "ctrl+n",
             "notices",
             "Notices",
             id="batch-notices",
             tooltip="Review the notices of the decisions just made, one after another",
+            palette="Batch notices",
+            palette_help="Review the notices of the decisions just made",
         ),
         Binding("escape", "back", "Back", id="batch-back", tooltip="Back without saving"),
-    ]
-    PALETTE = [
-        ("Save batch", "Decide every checked case of this account", "save"),
-        ("Adjust one case", "Open the highlighted case in Decide with this draft", "adjust"),
-        ("Batch notices", "Review the notices of the decisions just made", "notices"),
     ]
 
     def __init__(

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from ...domain.models import Case, Note
 from ...services import cases
 from ...services.case_view import CaseView, case_view
 from ...services.decisions import DecisionDraft
 from ...services.media_match import ImageMatch
 from ..base import AppealsScreen, appeals_app
+from ..keys import Key
 from ..text import content, visible
 from ..widgets.case_views import (
     account_text,
@@ -62,43 +62,35 @@ class CaseScreen(AppealsScreen):
     HELP_TEXT = "Read the case, then claim (c) and decide (d); once decided, n prepares the notice to the user. Tabs hold reports, account history, timeline, precedents and notes. Images start blurred: v reveals the current one, g greyscale, m hides media, +/- blur level (focus the images; ←/→ page them)."
     BINDINGS = [
         Binding("escape", "back", "Back", id="case-back", tooltip="Back to the queue"),
-        Binding("c", "claim", "Claim", id="case-claim", tooltip="Claim this case"),
-        Binding("d", "decide", "Decide", id="case-decide", tooltip="Record a decision"),
-        Binding(
+        Key("c", "claim", "Claim", id="case-claim", tooltip="Claim this case", palette="Claim case", palette_help="Claim this case"),
+        Key("d", "decide", "Decide", id="case-decide", tooltip="Record a decision", palette="Decide", palette_help="Record a decision on this case"),
+        Key(
             "e",
             "escalate",
             "Escalate",
             id="case-escalate",
-            tooltip="Escalate to a lead, with a note",
+            tooltip="Escalate to a lead, with a note", palette="Escalate", palette_help="Escalate this case to a lead with a note"
         ),
-        Binding("N", "add_note", "Note", id="case-note", tooltip="Add a private note"),
-        Binding(
+        Key("N", "add_note", "Note", id="case-note", tooltip="Add a private note", palette="Add note", palette_help="Add a private note to this case"),
+        Key(
             "b",
             "batch",
             "Work account",
             id="case-batch",
-            tooltip="Decide this account's open cases together",
+            tooltip="Decide this account's open cases together", palette="Work this account", palette_help="Decide all open cases of this account"
         ),
-        Binding(
+        Key(
             "n",
             "notice",
             "Notice",
             id="case-notice",
-            tooltip="Notice to the user about the decision",
+            tooltip="Notice to the user about the decision", palette="Notice to user", palette_help="Render, edit and send (or don't) the decision's notice"
         ),
         Binding("r", "reload", "Reload", id="case-reload", tooltip="Reload the case"),
         Binding("v", "media('reveal')", "Reveal", id="case-media-reveal", tooltip="Reveal the current image until you press v again or move on", show=False),
         Binding("g", "media('greyscale')", "Greyscale", id="case-media-grey", tooltip="Greyscale on/off (your preference)", show=False),
         Binding("m", "media('hide')", "Hide media", id="case-media-hide", tooltip="Hide or show media (your preference)", show=False),
     ]  # fmt: skip
-    PALETTE = [
-        ("Claim case", "Claim this case", "claim"),
-        ("Decide", "Record a decision on this case", "decide"),
-        ("Escalate", "Escalate this case to a lead with a note", "escalate"),
-        ("Add note", "Add a private note to this case", "add_note"),
-        ("Work this account", "Decide all open cases of this account", "batch"),
-        ("Notice to user", "Render, edit and send (or don't) the decision's notice", "notice"),
-    ]
 
     def __init__(self, case_id: str, *, queue: QueueContext | None = None) -> None:
         super().__init__()
@@ -203,8 +195,8 @@ class CaseScreen(AppealsScreen):
         return self.view.case["version"] if self.view else None
 
     def action_claim(self) -> None:
-        def claimed(case: dict[str, Any]) -> None:
-            self.notify(f"Claimed {case['case_id']}", title="Claimed", markup=False)
+        def claimed(case: Case) -> None:
+            self.notify(f"Claimed {case.case_id}", title="Claimed", markup=False)
 
         self.call(cases.claim, self.session, self.case_id, self.version, done=claimed, writes=True)
 
@@ -232,9 +224,9 @@ class CaseScreen(AppealsScreen):
             self.app.push_screen(BatchScreen(self.view.case["subject"]["account"], self.draft))
 
     def action_escalate(self) -> None:
-        def done(case: dict[str, Any] | None) -> None:
+        def done(case: Case | None) -> None:
             if case is not None:
-                self.notify(f"Escalated {case['case_id']} to a lead", markup=False)
+                self.notify(f"Escalated {case.case_id} to a lead", markup=False)
 
         def save(prompt: TextPrompt, note: str, _choice: str | None) -> None:
             self.call(
@@ -259,9 +251,9 @@ class CaseScreen(AppealsScreen):
         )
 
     def action_add_note(self) -> None:
-        def done(note: dict[str, Any] | None) -> None:
+        def done(note: Note | None) -> None:
             if note is not None:
-                self.notify(f"Note {note['note_id']} added", markup=False)
+                self.notify(f"Note {note.note_id} added", markup=False)
 
         def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
             self.call(

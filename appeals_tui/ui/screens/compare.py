@@ -19,6 +19,7 @@ from ...services.decisions import set_canonical
 from ...services.history import decision_detail
 from ...services.session import Session
 from ..base import AppealsScreen
+from ..keys import Key
 from ..widgets.lead_decision_card import DecisionCard
 
 __all__ = ["CompareScreen"]
@@ -43,30 +44,17 @@ class CompareScreen(AppealsScreen):
     )
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="compare-back", tooltip="Close"),
-        Binding(
+        Key(
             "m", "mark(True)", "Mark canonical", id="compare-mark",
-            tooltip="Make the focused decision the precedent to follow (leads)",
+            tooltip="Make the focused decision the precedent to follow (leads)", palette="Mark canonical", palette_help="Make the focused decision the precedent to follow (leads)"
         ),
-        Binding(
+        Key(
             "u", "mark(False)", "Unmark", id="compare-unmark",
-            tooltip="Withdraw the canonical mark of the focused decision (leads)",
+            tooltip="Withdraw the canonical mark of the focused decision (leads)", palette="Unmark canonical", palette_help="Withdraw the focused decision's canonical mark (leads)"
         ),
         Binding("left", "move(-1)", "Prev column", id="compare-left", tooltip="Previous column", show=False, priority=True),
         Binding("right", "move(1)", "Next column", id="compare-right", tooltip="Next column", show=False, priority=True),
     ]  # fmt: skip
-
-    PALETTE = [
-        (
-            "Mark canonical",
-            "Make the focused decision the precedent to follow (leads)",
-            "mark(True)",
-        ),
-        (
-            "Unmark canonical",
-            "Withdraw the focused decision's canonical mark (leads)",
-            "mark(False)",
-        ),
-    ]
 
     def __init__(self, decision_ids: list[str]) -> None:
         super().__init__()

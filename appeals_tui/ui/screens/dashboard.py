@@ -21,6 +21,7 @@ from ...services.qa import qa_report
 from ...services.session import Session
 from ...services.stats import consistency_stats
 from ..base import AppealsScreen
+from ..keys import Key
 from ..text import cell
 from ..widgets.chart_plots import ModeratorRatesPlot, WeeklyActionsChart
 from ..widgets.lead_marks import mark_cell, toggle_mark
@@ -60,18 +61,14 @@ class DashboardScreen(AppealsScreen):
         "same factor profile and jurisdiction class but different actions; enter opens "
         "the group side by side, space marks rows, c compares the marked ones."
     )
-    PALETTE = [
-        ("QA sampling", "Draw samples, blind re-reviews, agreement and kappa", "open_qa"),
-        ("Reload dashboard", "Recompute the statistics", "reload"),
-    ]
     BINDINGS = [
         Binding("1", "tab('tab-rates')", "Rates", id="dashboard-tab-rates", tooltip="Rates per moderator and clause"),
         Binding("2", "tab('tab-profiles')", "Profiles", id="dashboard-tab-profiles", tooltip="Inconsistent profiles"),
         Binding("3", "tab('tab-charts')", "Charts", id="dashboard-tab-charts", tooltip="Plots", show=False),
         Binding("4", "tab('tab-qa')", "QA table", id="dashboard-tab-qa", tooltip="QA agreement and kappa", show=False),
         Binding("5", "tab('tab-networks')", "Networks", id="dashboard-tab-networks", tooltip="Accounts linked by contacts or near-duplicates"),
-        Binding("q", "open_qa", "QA", id="dashboard-qa", tooltip="QA sampling and agreement"),
-        Binding("r", "reload", "Reload", id="dashboard-reload", tooltip="Recompute the statistics"),
+        Key("q", "open_qa", "QA", id="dashboard-qa", tooltip="QA sampling and agreement", palette="QA sampling", palette_help="Draw samples, blind re-reviews, agreement and kappa"),
+        Key("r", "reload", "Reload", id="dashboard-reload", tooltip="Recompute the statistics", palette="Reload dashboard", palette_help="Recompute the statistics"),
         Binding("space", "toggle_mark", "Mark", id="dashboard-mark", tooltip="Mark a profile decision for comparison"),
         Binding("c", "compare", "Compare", id="dashboard-compare", tooltip="Compare the marked decisions (or the group)"),
     ]  # fmt: skip

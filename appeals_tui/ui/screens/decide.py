@@ -31,6 +31,7 @@ from ...services.decisions import DecisionDraft
 from ...services.live_view import LiveView, live_view
 from ...services.next_case import next_case
 from ..base import AppealsScreen, appeals_app
+from ..keys import Key
 from ..services import error_text
 from ..text import content, one_line, visible
 from ..widgets.case_views import subject_text
@@ -112,24 +113,35 @@ class DecideScreen(AppealsScreen):
         "them (tab or click), then v reveals, g greyscale, m hides, ←/→ page."
     )
     BINDINGS = [
-        Binding(
-            "ctrl+s", "save", "Save", id="decide-save", tooltip="Save the decision", priority=True
+        Key(
+            "ctrl+s",
+            "save",
+            "Save",
+            id="decide-save",
+            tooltip="Save the decision",
+            priority=True,
+            palette="Save decision",
+            palette_help="Validate and save this decision",
         ),
-        Binding(
+        Key(
             "ctrl+n",
             "save(True)",
             "Save & next",
             id="decide-save-next",
             tooltip="Save, then decide the next case of the queue",
             priority=True,
+            palette="Save and next",
+            palette_help="Save, then decide the next case of the queue",
         ),
-        Binding(
+        Key(
             "ctrl+g",
             "use_guidance",
             "Use guidance",
             id="decide-guidance",
             tooltip="Take the recommended action and clause, then write the reasoning",
             priority=True,
+            palette="Use guidance",
+            palette_help="Set the action and clause the rubric recommends",
         ),
         Binding(
             "ctrl+f",
@@ -157,12 +169,14 @@ class DecideScreen(AppealsScreen):
             priority=True,
             show=False,
         ),
-        Binding(
+        Key(
             "ctrl+b",
             "batch",
             "Work account",
             id="decide-batch",
             tooltip="Apply this draft to the account's open cases",
+            palette="Work this account",
+            palette_help="Apply this draft to all open cases of the account",
         ),
         Binding(
             "escape",
@@ -171,12 +185,6 @@ class DecideScreen(AppealsScreen):
             id="decide-back",
             tooltip="Back to the case (the draft is kept)",
         ),
-    ]
-    PALETTE = [
-        ("Save decision", "Validate and save this decision", "save"),
-        ("Save and next", "Save, then decide the next case of the queue", "save(True)"),
-        ("Use guidance", "Set the action and clause the rubric recommends", "use_guidance"),
-        ("Work this account", "Apply this draft to all open cases of the account", "batch"),
     ]
 
     def __init__(

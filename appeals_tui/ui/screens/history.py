@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from ...services.history import HistoryFilter, HistoryPage, history
 from ...services.session import Session
 from ..base import AppealsScreen
+from ..keys import Key
 from ..text import cell
 from ..widgets.lead_decision_card import decision_flags
 from ..widgets.lead_marks import mark_cell, toggle_mark
@@ -55,22 +56,21 @@ class HistoryScreen(AppealsScreen):
         "factor:NAME=yes|no since:DATE until:DATE current, plus free words searched in "
         "reasoning, ids and account."
     )
-    PALETTE = [
-        ("Export decisions", "Export what the history filter matches (csv, jsonl, sor)", "export"),
+    #: palette entries with no key (those with a key are declared with it above)
+    PALETTE_ONLY = [
         ("QA sampling", "Draw samples, blind re-reviews, agreement and kappa", "open_qa"),
-        ("Compare marked decisions", "Open the marked decisions side by side", "compare"),
     ]
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="history-filter", tooltip="Edit the filter line"),
         Binding("enter", "open", "Open", id="history-open", tooltip="Open the decision in full", show=False),
         Binding("space", "toggle_mark", "Mark", id="history-mark", tooltip="Mark for comparison"),
-        Binding("c", "compare", "Compare", id="history-compare", tooltip="Compare the marked decisions"),
+        Key("c", "compare", "Compare", id="history-compare", tooltip="Compare the marked decisions", palette="Compare marked decisions", palette_help="Open the marked decisions side by side"),
         Binding("n", "page(1)", "Next page", id="history-next", tooltip="Next 50 decisions"),
         Binding("p", "page(-1)", "Prev page", id="history-prev", tooltip="Previous 50 decisions"),
         # The table would scroll within the page; here PageUp/PageDown turn pages.
         Binding("pagedown", "page(1)", "Next page", id="history-pgdn", tooltip="Next 50 decisions", show=False, priority=True),
         Binding("pageup", "page(-1)", "Prev page", id="history-pgup", tooltip="Previous 50 decisions", show=False, priority=True),
-        Binding("x", "export", "Export", id="history-export", tooltip="Export what the filter matches"),
+        Key("x", "export", "Export", id="history-export", tooltip="Export what the filter matches", palette="Export decisions", palette_help="Export what the history filter matches (csv, jsonl, sor)"),
         Binding("r", "reload", "Reload", id="history-reload", tooltip="Reload from the workspace", show=False),
     ]  # fmt: skip
 

@@ -6,6 +6,7 @@ needs a reason; either choice is recorded by `services.notices.send_notice`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from textual import on
@@ -14,8 +15,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
 
-from ...services.notices import notice_draft, send_notice
+from ...domain.models import NoticeRecord
+from ...services.notices import NoticeDraft, notice_draft, send_notice
 from ..base import AppealsScreen
+from ..keys import Key
 from ..services import error_text
 from ..text import content
 
@@ -34,7 +37,15 @@ class NoticeScreen(AppealsScreen):
     )
     BINDINGS = [
         Binding("escape", "back", "Back", id="notice-back", tooltip="Close the notice"),
-        Binding("ctrl+s", "send", "Send", id="notice-send", tooltip="Record the notice as sent"),
+        Key(
+            "ctrl+s",
+            "send",
+            "Send",
+            id="notice-send",
+            tooltip="Record the notice as sent",
+            palette="Send notice",
+            palette_help="Record the notice as sent",
+        ),
         Binding(
             "ctrl+r",
             "rerender",
@@ -43,8 +54,8 @@ class NoticeScreen(AppealsScreen):
             tooltip="Discard edits and render again",
         ),
     ]
-    PALETTE = [
-        ("Send notice", "Record the notice as sent", "send"),
+    #: palette entries with no key (those with a key are declared with it above)
+    PALETTE_ONLY = [
         ("Don't send notice", "Record that it is not sent (reason required)", "dont_send"),
     ]
 
@@ -56,7 +67,7 @@ class NoticeScreen(AppealsScreen):
         self.appeal_id = appeal_id
         #: Where this notice stands in a series (e.g. "2 of 5" after a batch), shown in the title.
         self.step = step
-        self.draft: dict[str, Any] | None = None
+        self.draft: NoticeDraft | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -95,31 +106,23 @@ class NoticeScreen(AppealsScreen):
             group="notice",
         )
 
-    def _show(self, draft: dict[str, Any]) -> None:
+    def _show(self, draft: NoticeDraft) -> None:
         self.draft = draft
-        notice = draft["notice"]
+        notice = draft.notice
         self.sub_title = f"notice · {notice.appeal_id or notice.decision_id}" + (
             f" · {self.step}" if self.step else ""
         )
         template = self.query_one("#notice-template", Select)
         with self.prevent(Select.Changed):
-            template.set_options([(name, name) for name in draft["templates"]])
+            template.set_options([(name, name) for name in draft.templates])
             template.value = notice.template
             self.query_one("#notice-lang", Select).value = notice.lang
         self.query_one("#notice-subject", Static).update(content(f"Subject: {notice.subject}"))
         self.query_one("#notice-text", TextArea).text = notice.body
-        self._show_log(draft["log"])
+        self._show_log(draft.log)
 
-    def _show_log(self, log: list[dict[str, Any]]) -> None:
-        rows = [
-            f"{n['notice_id']} {n['at'][:16]} {n['by']} {n['template']}.{n['lang']} "
-            + (
-                ("sent" + (" (edited)" if n["edited"] else ""))
-                if n["sent"]
-                else f"not sent: {n['not_sent_reason']}"
-            )
-            for n in log
-        ]
+    def _show_log(self, log: list[NoticeRecord]) -> None:
+        rows = [f"{n.notice_id} {n.at[:16]} {n.by} {n.template}.{n.lang} {n.state}" for n in log]
         self.query_one("#notice-log", Static).update(content("\n".join(rows) or "none yet"))
 
     def _failed(self, exc: BaseException) -> None:
@@ -148,7 +151,7 @@ class NoticeScreen(AppealsScreen):
         if self.draft is None:
             return
         self.query_one("#notice-error", Static).remove_class("-visible")
-        notice = self.draft["notice"]
+        notice = self.draft.notice
         body = self.query_one("#notice-text", TextArea).text
         self.call(
             send_notice,
@@ -165,13 +168,13 @@ class NoticeScreen(AppealsScreen):
             writes=True,
         )
 
-    def _recorded(self, doc: dict[str, Any]) -> None:
-        what = "sent" if doc["sent"] else "recorded as not sent"
-        self.notify(f"{doc['notice_id']} {what}", title="Notice")
+    def _recorded(self, record: NoticeRecord) -> None:
+        what = "sent" if record.sent else "recorded as not sent"
+        self.notify(f"{record.notice_id} {what}", title="Notice")
         if self.draft is None:  # the notice was closed while saving
             return
-        self.draft["log"] = [*self.draft["log"], doc]
-        self._show_log(self.draft["log"])
+        self.draft = replace(self.draft, log=[*self.draft.log, record])
+        self._show_log(self.draft.log)
 
     @on(Button.Pressed, "#notice-send-btn")
     def action_send(self) -> None:

@@ -27,6 +27,7 @@ from ...domain.policy import PolicyLibrary
 from ...services.policy_impact import PolicyImpact, policy_impact
 from ...services.rereview import PublishResult, publish_policy
 from ..base import AppealsScreen
+from ..keys import Key
 from ..services import error_text
 from ..text import cell, content
 from ..widgets.clause_picker import clause_text
@@ -105,22 +106,15 @@ class PolicyScreen(AppealsScreen):
         "R opens the re-review queue."
     )
     BINDINGS = [
-        Binding("slash", "search", "Search", id="policy-search", tooltip="Search clauses"),
-        Binding(
-            "g", "rubric", "Rubric", id="policy-rubric", tooltip="Show the rubric factors and rules"
+        Key("slash", "search", "Search", id="policy-search", tooltip="Search clauses", palette="Search clauses", palette_help="Search the policy library"),
+        Key(
+            "g", "rubric", "Rubric", id="policy-rubric", tooltip="Show the rubric factors and rules", palette="Show rubric", palette_help="Rubric factors and guidance rules"
         ),
         Binding("l", "clauses", "Clauses", id="policy-clauses", tooltip="Show the clause list"),
-        Binding("i", "impact", "Impact", id="policy-impact", tooltip="A draft's impact (leads)"),
-        Binding("P", "publish", "Publish", id="policy-publish", tooltip="Publish the checked draft (leads)"),
-        Binding("R", "rereview", "Re-review", id="policy-rereview", tooltip="The re-review queue (leads)"),
+        Key("i", "impact", "Impact", id="policy-impact", tooltip="A draft's impact (leads)", palette="Draft impact", palette_help="Which decisions a policy draft would change (leads)"),
+        Key("P", "publish", "Publish", id="policy-publish", tooltip="Publish the checked draft (leads)", palette="Publish draft", palette_help="Make the checked draft the library in force (leads)"),
+        Key("R", "rereview", "Re-review", id="policy-rereview", tooltip="The re-review queue (leads)", palette="Re-review queue", palette_help="Decisions to re-review after a publish (leads)"),
     ]  # fmt: skip
-    PALETTE = [
-        ("Search clauses", "Search the policy library", "search"),
-        ("Show rubric", "Rubric factors and guidance rules", "rubric"),
-        ("Draft impact", "Which decisions a policy draft would change (leads)", "impact"),
-        ("Publish draft", "Make the checked draft the library in force (leads)", "publish"),
-        ("Re-review queue", "Decisions to re-review after a publish (leads)", "rereview"),
-    ]
 
     #: the draft whose impact is shown (what P publishes)
     checked: tuple[Path, PolicyImpact] | None = None

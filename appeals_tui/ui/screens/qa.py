@@ -32,6 +32,7 @@ from ...services import qa
 from ...services.history import parse_since
 from ...services.session import Session
 from ..base import AppealsScreen
+from ..keys import Key
 from ..services import error_text
 from ..text import cell, content, visible
 
@@ -60,10 +61,17 @@ class QAScreen(AppealsScreen):
         "and clause blind. Agreement is observed % and Cohen's kappa on the action "
         "(1 = perfect, 0 = chance), overall and per clause of the original decision."
     )
-    PALETTE = [("Reload QA", "Reload batches and agreement", "reload")]
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="qa-back", tooltip="Close QA"),
-        Binding("r", "reload", "Reload", id="qa-reload", tooltip="Reload batches and agreement"),
+        Key(
+            "r",
+            "reload",
+            "Reload",
+            id="qa-reload",
+            tooltip="Reload batches and agreement",
+            palette="Reload QA",
+            palette_help="Reload batches and agreement",
+        ),
     ]
 
     def __init__(self) -> None:

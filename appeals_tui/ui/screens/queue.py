@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -15,11 +14,13 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.data_table import ColumnKey
 
+from ...domain.models import Case
 from ...services import cases
 from ...services.cases import SORT_KEYS, CaseFilter, CasePage
 from ...services.facets import QueueFacets, queue_facets
 from ...services.session import Session
 from ..base import AppealsScreen
+from ..keys import Key
 from ..widgets.queue_rows import row_cells
 from . import MainScreen
 from .decide import QueueContext
@@ -80,13 +81,61 @@ class QueueScreen(AppealsScreen):
         "Filters apply as you type; pages hold 50 cases."
     )
     BINDINGS = [
-        Binding("enter", "open_case", "Open", id="queue-open", tooltip="Open the highlighted case"),
-        Binding("c", "claim", "Claim", id="queue-claim", tooltip="Claim the highlighted case"),
-        Binding("d", "decide", "Decide", id="queue-decide", tooltip="Decide the highlighted case"),
-        Binding("r", "reload", "Reload", id="queue-reload", tooltip="Reload the queue"),
-        Binding("s", "cycle_sort", "Sort", id="queue-sort", tooltip="Cycle the sort order"),
+        Key(
+            "enter",
+            "open_case",
+            "Open",
+            id="queue-open",
+            tooltip="Open the highlighted case",
+            palette="Open case",
+            palette_help="Open the highlighted case",
+        ),
+        Key(
+            "c",
+            "claim",
+            "Claim",
+            id="queue-claim",
+            tooltip="Claim the highlighted case",
+            palette="Claim case",
+            palette_help="Claim the highlighted case in the queue",
+        ),
+        Key(
+            "d",
+            "decide",
+            "Decide",
+            id="queue-decide",
+            tooltip="Decide the highlighted case",
+            palette="Decide case",
+            palette_help="Decide the highlighted case (content beside the form)",
+        ),
+        Key(
+            "r",
+            "reload",
+            "Reload",
+            id="queue-reload",
+            tooltip="Reload the queue",
+            palette="Reload queue",
+            palette_help="Fetch the queue again",
+        ),
+        Key(
+            "s",
+            "cycle_sort",
+            "Sort",
+            id="queue-sort",
+            tooltip="Cycle the sort order",
+            palette="Cycle sort order",
+            palette_help="priority → reports → age → SLA → reach",
+        ),
         Binding("slash", "search", "Search", id="queue-search", tooltip="Focus the text search"),
-        Binding("m", "mine", "Mine", id="queue-mine", tooltip="Show only cases claimed by me"),
+        Key(
+            "m",
+            "mine",
+            "Mine",
+            id="queue-mine",
+            tooltip="Show only cases claimed by me",
+            palette="Only my cases",
+            palette_help="Filter the queue to cases claimed by me",
+        ),
         Binding("n", "page(1)", "Next page", id="queue-next", tooltip="Next page"),
         Binding("p", "page(-1)", "Prev page", id="queue-prev", tooltip="Previous page"),
         Binding(
@@ -107,14 +156,6 @@ class QueueScreen(AppealsScreen):
             id="queue-pgup",
             tooltip="Previous page",
         ),
-    ]
-    PALETTE = [
-        ("Claim case", "Claim the highlighted case in the queue", "claim"),
-        ("Open case", "Open the highlighted case", "open_case"),
-        ("Decide case", "Decide the highlighted case (content beside the form)", "decide"),
-        ("Reload queue", "Fetch the queue again", "reload"),
-        ("Only my cases", "Filter the queue to cases claimed by me", "mine"),
-        ("Cycle sort order", "priority → reports → age → SLA → reach", "cycle_sort"),
     ]
 
     def __init__(self) -> None:
@@ -303,8 +344,8 @@ class QueueScreen(AppealsScreen):
         if not case_id:
             return
 
-        def claimed(case: dict[str, Any]) -> None:
-            self.notify(f"Claimed {case['case_id']}", title="Claimed", markup=False)
+        def claimed(case: Case) -> None:
+            self.notify(f"Claimed {case.case_id}", title="Claimed", markup=False)
 
         self.call(
             cases.claim,

@@ -16,6 +16,7 @@ from ...services.rereview import (
     rereview_queue,
 )
 from ..base import AppealsScreen
+from ..keys import Key
 from ..services import error_text
 from ..text import cell
 from ..widgets.dialogs import TextPrompt
@@ -42,9 +43,8 @@ class RereviewScreen(AppealsScreen):
         Binding("escape", "app.pop_screen", "Back", id="rereview-back", tooltip="Close"),
         Binding("c", "confirm", "Confirm", id="rereview-confirm", tooltip="Keep the decision (with a reason)"),
         Binding("s", "supersede", "Supersede", id="rereview-supersede", tooltip="Replace it with a new decision"),
-        Binding("r", "reload", "Reload", id="rereview-reload", tooltip="Reload the queue"),
+        Key("r", "reload", "Reload", id="rereview-reload", tooltip="Reload the queue", palette="Reload re-review queue", palette_help="Reload the items and progress"),
     ]  # fmt: skip
-    PALETTE = [("Reload re-review queue", "Reload the items and progress", "reload")]
 
     def __init__(self) -> None:
         super().__init__()

@@ -32,6 +32,7 @@ from ...services.appeals import claim_appeal, resolve_appeal
 from ...services.cases import add_note
 from ...services.strikes import dismiss_strike
 from ..base import AppealsScreen
+from ..keys import Key
 from ..services import error_text
 from ..text import content
 from ..widgets import appeal_panels as panels
@@ -58,24 +59,44 @@ class ReviewScreen(AppealsScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="review-back", tooltip="Back to the appeals queue"),
         Binding("o", "outcome", "Outcome", id="review-outcome", tooltip="Jump to the outcome form"),
-        Binding("c", "claim", "Claim", id="review-claim", tooltip="Claim this appeal"),
+        Key(
+            "c",
+            "claim",
+            "Claim",
+            id="review-claim",
+            tooltip="Claim this appeal",
+            palette="Claim appeal",
+            palette_help="Claim this appeal for review",
+        ),
         Binding("ctrl+s", "resolve", "Resolve", id="review-resolve", tooltip="Resolve the appeal"),
-        Binding("n", "notice", "Notice", id="review-notice", tooltip="Notice to the user"),
-        Binding("N", "note", "Note", id="review-note", tooltip="Add a private note"),
-        Binding(
+        Key(
+            "n",
+            "notice",
+            "Notice",
+            id="review-notice",
+            tooltip="Notice to the user",
+            palette="Notice to user",
+            palette_help="Render, edit and send the notice",
+        ),
+        Key(
+            "N",
+            "note",
+            "Note",
+            id="review-note",
+            tooltip="Add a private note",
+            palette="Add private note",
+            palette_help="Private note on this appeal",
+        ),
+        Key(
             "d",
             "dismiss_strike",
             "Dismiss strike",
             id="review-dismiss",
             tooltip="Dismiss one of the account's strikes (leads)",
+            palette="Dismiss strike",
+            palette_help="Dismiss an account strike (leads)",
         ),
         Binding("r", "reload", "Reload", id="review-reload", tooltip="Reload from the workspace"),
-    ]
-    PALETTE = [
-        ("Claim appeal", "Claim this appeal for review", "claim"),
-        ("Notice to user", "Render, edit and send the notice", "notice"),
-        ("Add private note", "Private note on this appeal", "note"),
-        ("Dismiss strike", "Dismiss an account strike (leads)", "dismiss_strike"),
     ]
 
     def __init__(self, appeal_id: str) -> None:
