@@ -91,12 +91,15 @@ class WorkspaceStaging:
         self._ws._publish_staged(self, finish)
         self._published = True
 
+    def staged_count(self) -> int:
+        return sum(self._counts.values())
+
     def staged_bytes(self) -> int:
         return sum(fh.tell() for fh in self._files.values())
 
     def staged_keys(self, limit: int) -> dict[str, dict[str, None]] | None:
         """table -> keys staged (for carrying saved indexes over), None if over `limit`."""
-        if sum(self._counts.values()) > limit:
+        if self.staged_count() > limit:
             return None
         out: dict[str, dict[str, None]] = {}
         for table, fh in self._files.items():
