@@ -60,6 +60,8 @@ class WorkspaceStaging:
         self._files: dict[str, BinaryIO] = {}
         self._counts: dict[str, int] = {}
         self._events = EventSpool(actor, clock, ws.path)
+        #: the staged events as published (kept for the index file when few)
+        self._chained: list[Doc] = []
         self.ids = IdCounters(lambda prefix: int(ws.meta(f"next_id:{prefix}", 0) or 0))
         self._published = False
 
@@ -159,8 +161,11 @@ class WorkspaceStaging:
             yield from old.event_chunks()
             for ev in rep.jevents:
                 yield jf.encode_line(ev)
+            keep = self.staged_count() <= CARRY_STAGED  # for the events' index file
             for ev in self._events.chained(rep.last_seq, rep.last_hash):
                 header["last_hash"] = ev["hash"]
+                if keep:
+                    self._chained.append(ev)
                 yield jf.encode_line(ev)
 
         jf.write_snapshot(rep.path, header, rep.meta, tables(), events())
@@ -180,7 +185,7 @@ class WorkspaceStaging:
         new = jf.open_snapshot(rep.path / jf.SNAPSHOT)
         try:
             rep._adopt_sidecars(new)
-            carry_sidecars(old, new, rep.lazy, changed, rep.jevents)
+            carry_sidecars(old, new, rep.lazy, changed, [*rep.jevents, *self._chained])
         finally:
             new.close()
 
