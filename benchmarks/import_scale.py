@@ -67,6 +67,39 @@ def _spawn(name: str, argv: list[str], lines: int) -> Run:
     return Run(name, code, round(seconds, 1), round(usage.ru_maxrss / 1024, 1), lines, last)
 
 
+class _Probe:
+    """Another user's writes while the import runs: one `appeals note` after another,
+    each timed (spawn to exit), to show how long a writer waits at most."""
+
+    def __init__(self, argv: list[str]) -> None:
+        import threading
+
+        self.argv, self.took, self.failed = argv, [], 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            start = time.perf_counter()
+            r = subprocess.run(self.argv, env=_env(), capture_output=True)
+            self.took.append(time.perf_counter() - start)
+            self.failed += r.returncode != 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        took = sorted(self.took)
+        return {
+            "probe_notes": len(took),
+            "probe_failed": self.failed,
+            "probe_median_s": round(took[len(took) // 2], 2) if took else 0.0,
+            "probe_max_s": round(took[-1], 2) if took else 0.0,
+        }
+
+
 def _appeals(*args: str) -> list[str]:
     return [sys.executable, "-m", "appeals_tui", *args]
 
@@ -123,6 +156,7 @@ def main() -> int:
     ap.add_argument("--into", type=Path)
     ap.add_argument("--into-user", default="root")
     ap.add_argument("--only", default="")
+    ap.add_argument("--probe-case", default="", help="note this case again and again meanwhile")
     args = ap.parse_args()
     scratch: Path = args.scratch
     scratch.mkdir(parents=True, exist_ok=True)
@@ -162,7 +196,12 @@ def main() -> int:
 
             _import_file(twenty, 8, 20_000)
         into = ["--data-dir", str(copy), "--user", args.into_user]
+        probe = _Probe(_appeals(*into, "note", args.probe_case, "probe: written during an import"))
+        if args.probe_case:
+            probe.start()
         go("into", _appeals(*into, "import", "reports", str(twenty)), 20_000)
+        if args.probe_case:
+            print(orjson.dumps(probe.stop()).decode(), flush=True)
         shutil.rmtree(copy, ignore_errors=True)
     if args.pg:
         from appeals_tui.store.postgres.throwaway import ThrowawayCluster

@@ -6,22 +6,20 @@ first 50, and how many there are in all). Input is untrusted: only regular files
 up to a size limit are read, line by line (a FIFO, /dev/zero or a 10 GB file is
 refused before it is read), and every field has a documented bound
 (FIELD_LIMITS, MAX_COUNT, the date range) so nothing in it can exhaust memory or
-reach the store unchecked.
+reach the store unchecked. Opening the file (and refusing what is not a regular
+file within the size limit) is services/report_files.py's job: this module only
+reads the bytes it is handed.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import io
-import os
 import re
-import stat
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import IO, Any
 
 import orjson
@@ -39,8 +37,9 @@ __all__ = [
     "ImportLimits",
     "ParsedReport",
     "ReportScan",
-    "parse_report_file",
-    "scan_report_file",
+    "Fetch",
+    "is_csv",
+    "scan_reports",
     "subject_text",
 ]
 
@@ -108,28 +107,8 @@ class ParsedReport:
     report: Report
 
 
-def _open_regular(path: Path, limits: ImportLimits) -> IO[bytes]:
-    """The file, if it is a regular file within the size limit (checked on the open
-    descriptor, so a swap after a stat() cannot slip a FIFO or device in)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        raise ValidationError(f"{path}: cannot read file: {exc.strerror}") from None
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        os.close(fd)
-        raise ValidationError(
-            f"{path}: not a regular file (a pipe, device or folder); save the reports to a file"
-        )
-    if st.st_size > limits.max_bytes:
-        os.close(fd)
-        raise ValidationError(
-            f"{path}: {st.st_size / (1 << 20):.0f} MB is over the import limit of "
-            f"{limits.max_bytes / (1 << 20):.0f} MB; split the file (or raise --max-mb)"
-        )
-    return os.fdopen(fd, "rb")
-
-
+#: reads bytes [start, end) of the file being imported
+Fetch = Callable[[int, int], bytes]
 #: (line number, row or None, problem or None, start offset, end offset)
 Row = tuple[int, Any, str | None, int, int]
 
@@ -187,7 +166,7 @@ class _Overlong(Exception):
     """A CSV line longer than the limit (read no further)."""
 
 
-def _csv_rows(path: Path, fh: IO[bytes], limits: ImportLimits) -> Iterator[Row]:
+def _csv_rows(fh: IO[bytes], limits: ImportLimits, header_out: list[str]) -> Iterator[Row]:
     """CSV records with the byte range each one spans (a quoted cell may hold newlines):
     the reader is fed one physical line at a time, so after each record the file
     position is where the next one starts."""
@@ -210,6 +189,7 @@ def _csv_rows(path: Path, fh: IO[bytes], limits: ImportLimits) -> Iterator[Row]:
     reader = csv.reader(physical())
     try:
         header = next(reader, [])
+        header_out[:] = header
         missing = [f for f in REQUIRED_FIELDS if f not in header]
         if missing:
             yield 1, None, f"header: missing column(s) {', '.join(missing)}", 0, 0
@@ -241,24 +221,20 @@ def _csv_rows(path: Path, fh: IO[bytes], limits: ImportLimits) -> Iterator[Row]:
         yield max(reader.line_num, 1), None, f"-: {problem}; stopped reading here", 0, 0
 
 
-def _csv_header(fh: IO[bytes], limits: ImportLimits) -> list[str]:
-    """The header of a CSV file already validated (to read records by offset)."""
-    line = fh.readline(limits.max_line_bytes + 1)
-    if line.startswith(b"\xef\xbb\xbf"):
-        line = line[3:]
-    return next(csv.reader([line.decode("utf-8")]), [])
-
-
-def _rows(path: Path, limits: ImportLimits) -> Iterator[Row]:
-    """Yield (line number, row or None, problem, start, end) for each data line, streamed."""
-    suffix = path.suffix.lower()
+def is_csv(name: str) -> bool:
+    """`.csv` (else `.jsonl`); ValidationError for any other kind of file."""
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
     if suffix not in (".jsonl", ".csv"):
-        raise ValidationError(f"{path}: unsupported file type '{suffix}'; expected .jsonl or .csv")
-    with _open_regular(path, limits) as fh:
-        if suffix == ".jsonl":
-            yield from _json_lines(fh, limits)
-        else:
-            yield from _csv_rows(path, fh, limits)
+        raise ValidationError(f"{name}: unsupported file type '{suffix}'; expected .jsonl or .csv")
+    return suffix == ".csv"
+
+
+def _rows(fh: IO[bytes], csv_file: bool, limits: ImportLimits, header: list[str]) -> Iterator[Row]:
+    """Yield (line number, row or None, problem, start, end) for each data line, streamed."""
+    if csv_file:
+        yield from _csv_rows(fh, limits, header)
+    else:
+        yield from _json_lines(fh, limits)
 
 
 def _show(value: Any) -> str:
@@ -421,19 +397,6 @@ def _repeats(hashes: array[int], lines: array[int]) -> Iterator[tuple[int, int]]
             yield again, first
 
 
-def _line_count(path: Path) -> int | None:
-    """Lines in the file (the progress total; a CSV cell may span lines, so an upper bound)."""
-    try:
-        with path.open("rb") as fh:
-            count, last = 0, b"\n"
-            while chunk := fh.read(1 << 20):
-                count += chunk.count(b"\n")
-                last = chunk[-1:]
-            return count + (last != b"\n")
-    except OSError:
-        return None
-
-
 @dataclass
 class ReportScan:
     """A validated file, as little as an import needs to keep of it (~60 bytes a
@@ -441,8 +404,12 @@ class ReportScan:
     read it again, and 8-byte hashes of its subject and its instant, to group and
     order reports into cases without holding them."""
 
-    path: Path
+    #: the file's name in messages
+    name: str
     limits: ImportLimits
+    #: a CSV file's header (empty for JSONL)
+    header: list[str] = field(default_factory=list)
+    csv: bool = False
     lines: array[int] = field(default_factory=lambda: array("L"))
     starts: array[int] = field(default_factory=lambda: array("Q"))
     ends: array[int] = field(default_factory=lambda: array("Q"))
@@ -462,26 +429,20 @@ class ReportScan:
         self.subjects.append(_id_hash(subject_text(clean)))
         self.times.append(_micros(clean["reported_at"]))
 
-    def read(self, indices: Iterable[int]) -> list[ParsedReport]:
-        """Reports `indices` again, from their byte ranges (the file stays open only
-        for the call). A file changed since it was validated is refused."""
+    def read(self, indices: Iterable[int], fetch: Fetch) -> list[ParsedReport]:
+        """Reports `indices` again, from their byte ranges (`fetch(start, end)` reads the
+        file). A file changed since it was validated is refused."""
         out: list[ParsedReport] = []
-        with _open_regular(self.path, self.limits) as fh:
-            header = _csv_header(fh, self.limits) if self.path.suffix.lower() == ".csv" else []
-            fd = fh.fileno()
-            for i in indices:
-                start, end = self.starts[i], self.ends[i]
-                data = os.pread(fd, end - start, start)
-                row = _reread(data, header, self.lines[i] == 1)
-                clean, problems = (
-                    _check_row(row, _accept, self.limits, True) if row else ({}, ["-"])
+        for i in indices:
+            data = fetch(self.starts[i], self.ends[i])
+            row = _reread(data, self.header if self.csv else [], self.lines[i] == 1)
+            clean, problems = _check_row(row, _accept, self.limits, True) if row else ({}, ["-"])
+            if problems or _id_hash(clean["report_id"]) != self.ids[i]:
+                raise ValidationError(
+                    f"{self.name}:{self.lines[i]}: the file changed during the import; "
+                    "nothing imported"
                 )
-                if problems or _id_hash(clean["report_id"]) != self.ids[i]:
-                    raise ValidationError(
-                        f"{self.path}:{self.lines[i]}: the file changed during the import; "
-                        "nothing imported"
-                    )
-                out.append(ParsedReport(self.lines[i], Report.from_dict(clean)))
+            out.append(ParsedReport(self.lines[i], Report.from_dict(clean)))
         return out
 
 
@@ -495,7 +456,7 @@ def _reread(data: bytes, header: list[str], first: bool) -> dict[str, Any] | Non
         row = _json_problem(data, 1 if first else 2)
         return row if isinstance(row, dict) else None
     try:
-        values = next(csv.reader(io.StringIO(data.decode("utf-8"), newline="")), [])
+        values = next(csv.reader(data.decode("utf-8").splitlines(keepends=True)), [])
     except (UnicodeDecodeError, csv.Error):
         return None
     return {k: v for k, v in zip(header, values, strict=False) if v != ""}
@@ -513,46 +474,46 @@ def _micros(reported_at: str) -> int:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def scan_report_file(
-    path: Path,
+def scan_reports(
+    fh: IO[bytes],
+    name: str,
     media_check: MediaCheck | None = None,
     progress: Progress | None = None,
     limits: ImportLimits | None = None,
+    total: int | None = None,
 ) -> ReportScan:
-    """Validate every line, streamed; raise one ValidationError listing the problems
-    (the first `limits.max_problems`, and the total), or return the ReportScan.
+    """Validate every line of the open file `fh` (`name` in messages), streamed; raise
+    one ValidationError listing the problems (the first `limits.max_problems`, and the
+    total), or return the ReportScan.
 
     `media_check` validates each `media` entry (the caller does the file I/O);
-    without it a line that lists media is refused. `progress(line, lines, "validating")`
+    without it a line that lists media is refused. `progress(line, total, "validating")`
     is called every few hundred lines.
     """
     limits = limits or ImportLimits()
     problems = _Problems(limits.max_problems)
-    scan = ReportScan(path, limits)
+    scan = ReportScan(name, limits, csv=is_csv(name))
     hashes, lines = array("Q"), array("L")
-    total = None
     if progress:
-        _open_regular(path, limits).close()  # never count the lines of a FIFO or /dev/zero
-        total = _line_count(path)
         progress(0, total, "validating")
     count = 0
-    for number, row, problem, start, end in _rows(path, limits):
+    for number, row, problem, start, end in _rows(fh, scan.csv, limits, scan.header):
         if progress and number % EVERY == 0:
             progress(number, total, "validating")
         count += 1
         if count > limits.max_lines:
             problems.add(
-                f"{path}:{number}: -: more than {limits.max_lines} reports in one file "
+                f"{name}:{number}: -: more than {limits.max_lines} reports in one file "
                 "(--max-lines)"
             )
             break
         if problem:
-            problems.add(f"{path}:{number}: {problem}")
+            problems.add(f"{name}:{number}: {problem}")
             continue
         assert row is not None
         clean, row_problems = _check_row(row, media_check, limits)
         for p in row_problems:
-            problems.add(f"{path}:{number}: {p}")
+            problems.add(f"{name}:{number}: {p}")
         rid = clean.get("report_id")
         if rid is not None:
             hashes.append(_id_hash(rid))
@@ -562,28 +523,16 @@ def scan_report_file(
     if progress:
         progress(total or 0, total, "validating")
     for again, first in sorted(_repeats(hashes, lines)):
-        problems.add(f"{path}:{again}: report_id: repeats line {first}")
+        problems.add(f"{name}:{again}: report_id: repeats line {first}")
     if problems.total:
         noun = "problem" if problems.total == 1 else "problems"
         shown = list(problems.shown)
         if problems.total > len(shown):
             shown.append(
-                f"{path}: … and {problems.total - len(shown)} more "
+                f"{name}: … and {problems.total - len(shown)} more "
                 f"(the first {len(problems.shown)} are listed)"
             )
-        raise ValidationError(f"{path}: {problems.total} {noun}; nothing imported", shown)
+        raise ValidationError(f"{name}: {problems.total} {noun}; nothing imported", shown)
     if not len(scan):
-        raise ValidationError(f"{path}: no reports found; nothing imported")
+        raise ValidationError(f"{name}: no reports found; nothing imported")
     return scan
-
-
-def parse_report_file(
-    path: Path,
-    media_check: MediaCheck | None = None,
-    progress: Progress | None = None,
-    limits: ImportLimits | None = None,
-) -> list[ParsedReport]:
-    """Validate every line (see `scan_report_file`) and return all reports (small
-    files: the demo, tests)."""
-    scan = scan_report_file(path, media_check, progress, limits)
-    return scan.read(range(len(scan)))

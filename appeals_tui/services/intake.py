@@ -16,13 +16,12 @@ from ..domain.reports import (
     REQUIRED_FIELDS,
     ImportLimits,
     ParsedReport,
-    parse_report_file,
-    scan_report_file,
 )
 from ..store.protocol import Transaction as Txn
 from ..store.shipped import default_near_dup_settings
 from .media import MediaCollector, media_doc, media_store
 from .permissions import can
+from .report_files import parse_report_file, scan_report_file
 from .session import Session
 
 __all__ = ["ImportResult", "import_reports", "import_parsed", "parse_with_media", "report_texts"]

@@ -30,6 +30,7 @@ from ..domain.near_duplicates import NearDupSettings, similar, sketch
 from ..store.protocol import Doc, Filter, Op, Page, Store
 from ..store.shipped import default_near_dup_settings
 from .cases import case_doc
+from .media_match import image_links
 from .permissions import require_lead, require_role
 from .session import Session
 
@@ -330,6 +331,18 @@ def _link_groups(store: Store) -> list[tuple[str, list[Doc]]]:
     return groups
 
 
+def _image_groups(session: Session) -> list[tuple[str, list[Doc]]]:
+    """(label, case_links records) for each pair of accounts whose cases hold matching
+    images (PDQ near-duplicates, services/media_match.py): one more kind of link."""
+    groups: list[tuple[str, list[Doc]]] = []
+    for link in image_links(session):
+        docs = session.ws.get_many(LINKS, [link.case_a, link.case_b])
+        if len(docs) == 2:
+            label = f"matching image: {link.case_a} ~ {link.case_b} (PDQ distance {link.distance})"
+            groups.append((label, docs))
+    return groups
+
+
 def _network_id(accounts: list[str]) -> str:
     return "N-" + hashlib.sha256("\n".join(accounts).encode()).hexdigest()[:8]
 
@@ -340,6 +353,7 @@ def list_networks(session: Session, *, min_accounts: int = 2) -> list[Network]:
     require_lead(session, "see account networks")
     store = session.ws
     groups = [(label, docs) for label, docs in _link_groups(store) if docs]
+    groups += _image_groups(session)
     uf = _Accounts()
     for _, docs in groups:
         accounts = {_account(d) for d in docs}

@@ -25,12 +25,13 @@ from ..domain.case_links import link_doc
 from ..domain.errors import ConflictError, ValidationError
 from ..domain.models import Case, Report
 from ..domain.progress import Progress
-from ..domain.reports import ParsedReport, ReportScan
+from ..domain.reports import Fetch, ParsedReport, ReportScan
 from ..store.protocol import Doc, Filter, Op, Order, Staging, Store, Transaction
 from ..store.schema import INSERTED
 from ..store.shipped import default_near_dup_settings
 from .intake import _ACCEPTING, _differs, _rescore, report_texts
 from .media import MediaCollector, media_doc
+from .report_files import reader
 
 __all__ = ["StagedOutcome", "import_scan"]
 
@@ -113,11 +114,13 @@ class _Importer:
         media: MediaCollector | None,
         now: str,
         progress: Progress | None,
+        fetch: Fetch,
     ) -> None:
         self.store, self.st, self.scan, self.media = store, st, scan, media
+        self.fetch = fetch
         self.now, self.progress = now, progress
-        self.source = str(scan.path)
-        self.name = Path(scan.path).name
+        self.source = scan.name
+        self.name = Path(scan.name).name
         self.facts = {f.sha256: f for f in (media.facts.values() if media else ())}
         self.imported = self.skipped = self.media_stored = 0
         self.created: list[str] = []
@@ -137,7 +140,7 @@ class _Importer:
                 list(order[bounds[g] : bounds[g + 1]]) for g in groups[first : first + _BATCH]
             ]
             flat = [i for group in batch for i in group]
-            items = list(zip(flat, self.scan.read(flat), strict=True))
+            items = list(zip(flat, self.scan.read(flat, self.fetch), strict=True))
             self._batch(items, batch)
             done += len(flat)
             if self.progress:
@@ -272,7 +275,7 @@ class _Importer:
         for first in range(0, len(cases), _BATCH):  # one pass over the file per batch
             batch = cases[first : first + _BATCH]
             wanted = [sorted(indices, key=self._when) for _, indices in batch]
-            parsed = iter(self.scan.read([i for indices in wanted for i in indices]))
+            parsed = iter(self.scan.read([i for indices in wanted for i in indices], self.fetch))
             for (case_id, _), indices in zip(batch, wanted, strict=True):
                 self._join(txn, case_id, [next(parsed).report for _ in indices])
         txn.event(
@@ -366,5 +369,5 @@ def import_scan(
     progress: Progress | None = None,
 ) -> StagedOutcome:
     """Stage the reports of a validated file and publish them at once (see above)."""
-    with store.staging(actor) as st:
-        return _Importer(store, st, scan, media, now, progress).run()
+    with reader(Path(scan.name), scan.limits) as fetch, store.staging(actor) as st:
+        return _Importer(store, st, scan, media, now, progress, fetch).run()

@@ -60,6 +60,8 @@ class WorkspaceStaging:
         self._files: dict[str, BinaryIO] = {}
         self._counts: dict[str, int] = {}
         self._events = EventSpool(actor, clock, ws.path)
+        #: the staged events as published (kept for the index file when few)
+        self._chained: list[Doc] = []
         self.ids = IdCounters(lambda prefix: int(ws.meta(f"next_id:{prefix}", 0) or 0))
         self._published = False
 
@@ -91,12 +93,15 @@ class WorkspaceStaging:
         self._ws._publish_staged(self, finish)
         self._published = True
 
+    def staged_count(self) -> int:
+        return sum(self._counts.values())
+
     def staged_bytes(self) -> int:
         return sum(fh.tell() for fh in self._files.values())
 
     def staged_keys(self, limit: int) -> dict[str, dict[str, None]] | None:
         """table -> keys staged (for carrying saved indexes over), None if over `limit`."""
-        if sum(self._counts.values()) > limit:
+        if self.staged_count() > limit:
             return None
         out: dict[str, dict[str, None]] = {}
         for table, fh in self._files.items():
@@ -156,8 +161,11 @@ class WorkspaceStaging:
             yield from old.event_chunks()
             for ev in rep.jevents:
                 yield jf.encode_line(ev)
+            keep = self.staged_count() <= CARRY_STAGED  # for the events' index file
             for ev in self._events.chained(rep.last_seq, rep.last_hash):
                 header["last_hash"] = ev["hash"]
+                if keep:
+                    self._chained.append(ev)
                 yield jf.encode_line(ev)
 
         jf.write_snapshot(rep.path, header, rep.meta, tables(), events())
@@ -177,7 +185,7 @@ class WorkspaceStaging:
         new = jf.open_snapshot(rep.path / jf.SNAPSHOT)
         try:
             rep._adopt_sidecars(new)
-            carry_sidecars(old, new, rep.lazy, changed, rep.jevents)
+            carry_sidecars(old, new, rep.lazy, changed, [*rep.jevents, *self._chained])
         finally:
             new.close()
 

@@ -598,7 +598,12 @@ class Workspace:
                     rep.reload()  # the new files, or (failed) the old ones as they were
                 if rep.snap is not None and rep.snap.sidecar is not None:
                     rep.snap.sidecar.prune()
-        self.save_indexes()  # the new snapshot's index files (after the lock: see there)
+        # The new snapshot's index files (after the lock: see there), for an import of
+        # up to CARRY_STAGED records (most were carried over). Not after a bigger one:
+        # building them for 800k new cases took 4 GB, far over an import's memory bound;
+        # the commands that need them build them on first use.
+        if st.staged_count() <= staging.CARRY_STAGED:
+            self.save_indexes()
 
     def _compact_after_commit(self) -> bool:
         """The commit is acknowledged already: a failed compaction must not undo that."""

@@ -87,3 +87,20 @@ def test_case_links_and_linked_precedents(run):
     }
     human = run("precedents", run.ids["P3"], *args, user="minji").output
     assert "linked remove_content" in human
+
+
+def test_demo_networks_include_matching_images(tmp_path):
+    """#15: `appeals networks` lists the accounts the demo's matching images link."""
+    runner = CliRunner()
+    base = ["--data-dir", str(tmp_path / "demo")]
+    assert runner.invoke(cli, [*base, "demo", "--no-open"]).exit_code == 0
+    result = runner.invoke(cli, [*base, "--user", "seoyeon", "networks", "--json"])
+    assert result.exit_code == 0, result.output
+    found = [
+        n
+        for n in json.loads(result.output)
+        if any(v.startswith("matching image") for v in n["links"])
+    ]
+    assert len(found) == 1 and len(found[0]["accounts"]) >= 3
+    human = runner.invoke(cli, [*base, "--user", "seoyeon", "networks"])
+    assert "matching image: " in human.output

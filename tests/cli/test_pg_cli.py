@@ -302,3 +302,50 @@ def test_publish_and_rereview_on_postgresql(seeded, tmp_path):
     queue = json.loads(seeded("rereview", "list", "--json", role="seoyeon").output)
     assert (queue["total"], queue["done"]) == (1, 1)
     assert seeded("verify").exit_code == 0
+
+
+def test_a_database_from_before_the_policy_tables_gets_them_on_upgrade(db):
+    """#15: every session reads `policy_current`; a database created before the table
+    was declared gets it when its owner next opens it; others are told to ask the owner."""
+    import psycopg
+
+    assert db("init", "--admin", "root").exit_code == 0
+    with psycopg.connect(db.url(), autocommit=True) as conn:
+        conn.execute("DROP TABLE policy, policy_current, rereviews")
+    refused = db("users", "list", role="root")
+    assert refused.exit_code != 0 and "tables policy, policy_current, rereviews" in refused.output
+    assert "owner must run" in refused.output and "Traceback" not in refused.output
+    result = db("verify")  # the owner opens it: upgraded first, then verified
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(db.url(), autocommit=True) as conn:
+        have = {
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema()"
+            ).fetchall()
+        }
+    assert {"policy", "policy_current", "rereviews"} <= have
+
+
+def test_a_published_policy_moves_with_the_workspace(tmp_path, db, run):
+    from appeals_tui.paths import data_dir
+
+    assert run("init", "--admin", "root", user=None).exit_code == 0
+    added = run("users", "add", "seoyeon", "--role", "lead", "--login", os_login(), user="root")
+    assert added.exit_code == 0, added.output
+    draft = data_dir() / "policy" / "drafts" / "glamorizing-narrative-remove.json"
+    why = "Glamorizing narratives are removed from December on."
+    published = run("policy", "publish", str(draft), "--reason", why, user="seoyeon")
+    assert published.exit_code == 0, published.output
+    moved = CliRunner().invoke(
+        cli, ["--data-dir", str(tmp_path / "ws"), "migrate", "--to", db.url(), "--json"]
+    )
+    assert moved.exit_code == 0, moved.output
+    versions = db("policy", "versions", "--json", "--user", "seoyeon", role=os_login())
+    assert versions.exit_code == 0, versions.output
+    assert [(v["library_version"], v["current"]) for v in json.loads(versions.output)] == [
+        ("2026.06-1", False),
+        ("2026.12-draft", True),
+    ]
+    assert db("verify").exit_code == 0

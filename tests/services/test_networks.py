@@ -255,3 +255,36 @@ def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(net, monkey
     monkeypatch.setattr(precedents, "FEW_ACCOUNTS", 0)
     monkeypatch.setattr(precedents, "LINKED_SCAN", scan)
     assert ranked() == few
+
+
+def test_matching_images_link_accounts_into_a_network(tmp_path):
+    """#15: PDQ near-duplicate images (services.media_match.image_links) are one more kind
+    of link: the demo's reposted comic ties four accounts that share no contact."""
+    from appeals_tui.services import demo
+    from appeals_tui.services.media_match import image_links
+    from appeals_tui.services.session import Session
+
+    demo.build_demo(tmp_path / "demo")
+    ws = Workspace.open(tmp_path / "demo")
+    try:
+        lead = Session.open(ws, "seoyeon")
+        pairs = image_links(lead)
+        found = [
+            n
+            for n in networks.list_networks(lead)
+            if any(link.startswith("matching image") for link in n.links)
+        ]
+        assert len(found) == 1
+        (network,) = found
+        linked = {p.account_a for p in pairs} | {p.account_b for p in pairs}
+        assert set(network.accounts) == linked and len(linked) >= 3
+        assert len(network.links) == len(pairs)
+        first = pairs[0]
+        assert f"{first.case_a} ~ {first.case_b} (PDQ distance {first.distance})" in " ".join(
+            network.links
+        )
+        # the phone network is still there, unchanged by the images
+        phone = [n for n in networks.list_networks(lead) if "phone +82 10-4827-1936" in n.links]
+        assert len(phone) == 1 and phone[0].inconsistent
+    finally:
+        ws.close()

@@ -96,6 +96,8 @@ def test_saved_indexes_carried_over_a_published_snapshot_stay_true(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(staging, "SMALL_BYTES", -1)
+    # only what the publish carried over, nothing built afterwards
+    monkeypatch.setattr(Workspace, "save_indexes", lambda self, progress=None: 0)
     path = tmp_path / "ws"
 
     def case(i: int, subject: str) -> dict:
@@ -105,14 +107,17 @@ def test_saved_indexes_carried_over_a_published_snapshot_stay_true(
         with ws.transaction("setup") as txn:
             for i in range(50):
                 txn.insert("cases", f"C-{i}", case(i, f"S{i % 5}"))
+                txn.event("case.opened", f"case:C-{i}", {})
         ws.compact()
-    with Workspace.open(path) as ws:  # builds the index from disk and saves it
+    with Workspace.open(path) as ws:  # builds the indexes from disk and saves them
         assert len(ws.lookup("cases", "subject.subject_id", "S1")) == 10
+        assert len(ws.events_for(["case:C-7"])) == 1
         saved = {p.name.split(".", 1)[1] for p in (path / "index").iterdir()}
         assert any(name.startswith("ix.cases.subject.subject_id") for name in saved)
         with ws.staging("minji") as st:
             for i in range(50, 60):
                 st.add("cases", f"C-{i}", case(i, "S1" if i % 2 else "NEW"))
+                st.event("case.opened", f"case:C-{i}", {})
             st.publish()
         tags = {p.name.split(".", 1)[0] for p in (path / "index").iterdir()}
         assert len(tags) == 1  # carried to the new snapshot's name, the old ones pruned
@@ -120,3 +125,8 @@ def test_saved_indexes_carried_over_a_published_snapshot_stay_true(
         found = [c["case_id"] for c in ws.lookup("cases", "subject.subject_id", "S1")]
         assert found == [f"C-{i}" for i in range(1, 50, 5)] + [f"C-{i}" for i in range(51, 60, 2)]
         assert len(ws.lookup("cases", "subject.subject_id", "NEW")) == 5
+        assert ws._rep.snap is not None and ws._rep.snap._load_entities()  # carried
+        assert [e["entity"] for e in ws.events_for(["case:C-7", "case:C-57"])] == [
+            "case:C-7",
+            "case:C-57",
+        ]

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from appeals_tui.cli import cli
 from appeals_tui.domain.errors import ValidationError
-from appeals_tui.domain.reports import ImportLimits, parse_report_file
+from appeals_tui.domain.reports import ImportLimits
+from appeals_tui.services.report_files import parse_report_file
 from tests.conftest import report, write_jsonl
 
 

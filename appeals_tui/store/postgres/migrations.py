@@ -29,6 +29,7 @@ __all__ = [
     "MIGRATIONS",
     "Migration",
     "SCHEMA_VERSION",
+    "declared_tables_missing",
     "reading_order_missing",
     "schema_version",
     "check_version",
@@ -403,6 +404,21 @@ def ensure_groups(conn: psycopg.Connection) -> None:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (group,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
+
+
+def declared_tables_missing(conn: psycopg.Connection) -> list[str]:
+    """Tables store/schema.py declares that the database lacks (one made before they were
+    declared, e.g. issue 15's `policy_current`, which every session reads): unlike a
+    missing index, the program cannot work without them; the owner's next open creates
+    them (`sync_declared`)."""
+    from appeals_tui.store.postgres.columns import AUTO
+
+    names = [spec.sql for spec in AUTO.values()]
+    rows = conn.execute(
+        "SELECT n FROM unnest(%s::text[]) AS t(n) WHERE to_regclass(quote_ident(n)) IS NULL",
+        (names,),
+    ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def reading_order_missing(conn: psycopg.Connection) -> bool:

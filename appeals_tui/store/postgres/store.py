@@ -452,7 +452,8 @@ class PostgresStore:
     def _open_schema(self) -> None:
         assert self._conn is not None
         version = migrations.check_version(self._conn, self.where)
-        behind = version < migrations.SCHEMA_VERSION
+        missing = migrations.declared_tables_missing(self._conn)
+        behind = version < migrations.SCHEMA_VERSION or bool(missing)
         if behind or migrations.reading_order_missing(self._conn):
             owner = self._conn.execute(
                 "SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
@@ -461,9 +462,14 @@ class PostgresStore:
             if not behind and (not owner or not owner[0]):
                 return  # works without the newer indexes until the owner opens it
             if not owner or not owner[0]:
+                needs = (
+                    f"tables {', '.join(missing)}"
+                    if missing and version >= migrations.SCHEMA_VERSION
+                    else f"schema {migrations.SCHEMA_VERSION}"
+                )
                 raise StoreError(
                     f"database at {self.where} has schema {version}; this program needs "
-                    f"{migrations.SCHEMA_VERSION}: the database owner must run "
+                    f"{needs}: the database owner must run "
                     "`appeals migrate-schema` (or any command) once to upgrade it"
                 )
             migrations.apply_migrations(self._conn, self.where)
