@@ -61,7 +61,7 @@ def decide_cmd(
     targets = list(dict.fromkeys(case_ids))
     if account:
         targets += [
-            c["case_id"] for c in account_open_cases(sess, account) if c["case_id"] not in targets
+            c.case_id for c in account_open_cases(sess, account) if c.case_id not in targets
         ]
     if not targets:
         raise click.UsageError("name a CASE (or several), or --account ACCOUNT", ctx)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.errors import AppealsError, ValidationError
+from ..domain.models import Case
 from .cases import CaseFilter, list_cases
 from .decisions import DecisionDraft, decide
 from .permissions import require_moderator
@@ -37,10 +38,10 @@ class BatchOutcome:
         }
 
 
-def account_open_cases(session: Session, account: str) -> list[dict[str, Any]]:
+def account_open_cases(session: Session, account: str) -> list[Case]:
     """The account's open and claimed cases, oldest first."""
     flt = CaseFilter(status={"open", "in_review"}, account=account)
-    return list_cases(session, flt, sort="age", limit=None).cases
+    return [Case.from_dict(c) for c in list_cases(session, flt, sort="age", limit=None).cases]
 
 
 def _why(exc: AppealsError) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 from ..domain.case_links import case_text
 from ..domain.contacts import contact_label
 from ..domain.errors import NotFound
+from ..domain.models import Case
 from ..domain.near_duplicates import NearDupSettings, similar, sketch
 from ..store.protocol import Doc, Filter, Op, Page, Store
 from ..store.shipped import default_near_dup_settings
@@ -425,11 +426,12 @@ def get_network(session: Session, network_id: str) -> Network:
     raise NotFound(f"network '{network_id}' not found (networks change as cases are linked)")
 
 
-def network_open_cases(session: Session, network_id: str) -> list[dict[str, Any]]:
+def network_open_cases(session: Session, network_id: str) -> list[Case]:
     """The open cases of all the network's accounts, oldest report first (to decide as a batch)."""
     network = get_network(session, network_id)
     docs = [session.ws.get("cases", cid) for cid in network.open_cases]
-    return sorted(
+    found = sorted(
         (d for d in docs if d and d["status"] in _OPEN),
         key=lambda d: (d.get("first_reported_at") or "", d["case_id"]),
     )
+    return [Case.from_dict(d) for d in found]

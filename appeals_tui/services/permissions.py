@@ -34,9 +34,9 @@ def can(session: Session, capability: str) -> bool:
 def require_role(session: Session, capability: str, doing: str) -> None:
     if not can(session, capability):
         allowed = " and ".join(sorted(f"{r.value}s" for r in CAPABILITIES[capability]))
-        raise PermissionDenied(
-            f"{session.actor} is a {session.role.value}; only {allowed} may {doing}"
-        )
+        role = session.role.value
+        article = "an" if role[:1] in "aeiou" else "a"
+        raise PermissionDenied(f"{session.actor} is {article} {role}; only {allowed} may {doing}")
 
 
 def require_moderator(session: Session, doing: str) -> None:

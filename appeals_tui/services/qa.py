@@ -71,7 +71,10 @@ def draw_sample(
     if user is None:
         raise NotFound(f"reviewer '{reviewer}' is not on the roster")
     if user["role"] not in (Role.MODERATOR, Role.LEAD):
-        raise ValidationError(f"reviewer: {reviewer} is a {user['role']}, not a moderator or lead")
+        raise ValidationError(
+            f"reviewer: {reviewer} is {'an' if user['role'] == 'admin' else 'a'} {user['role']}, "
+            "not a moderator or lead"
+        )
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     standing = [
         Filter("superseded_by", Op.IS_NULL),

@@ -17,10 +17,10 @@ def test_decide_each_saves_each_case_and_reports_refusals(sessions, tmp_path):
     rows = [report(f"B-{i}", f"B{i}", account="acct_batch") for i in (1, 2, 3)]
     intake.import_reports(minji, write_jsonl(tmp_path / "b.jsonl", rows))
     found = account_open_cases(minji, "acct_batch")
-    assert [c["case_id"] for c in found] == [case_for(minji, f"B{i}") for i in (1, 2, 3)]
+    assert [c.case_id for c in found] == [case_for(minji, f"B{i}") for i in (1, 2, 3)]
     taken = case_for(minji, "B3")
     cases.claim(daniel, taken)
-    targets = [(c["case_id"], c["version"]) for c in found]
+    targets = [(c.case_id, c.version) for c in found]
     draft = DecisionDraft("geo_block", ["KR-1"], dict(GLAMOUR), REASON)
     outcomes = decide_each(minji, targets, draft)
     assert [o.ok for o in outcomes] == [True, True, False]

@@ -132,7 +132,7 @@ def test_networks_flag_inconsistent_treatment(net):
         "label": [case_for(lead, "P2")],
     }
     assert networks.get_network(lead, n.network_id).accounts == n.accounts
-    assert networks.network_open_cases(lead, n.network_id)[0]["case_id"] == case_for(lead, "P3")
+    assert networks.network_open_cases(lead, n.network_id)[0].case_id == case_for(lead, "P3")
     with pytest.raises(NotFound):
         networks.get_network(lead, "N-00000000")
 

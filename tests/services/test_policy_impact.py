@@ -77,3 +77,10 @@ def test_an_invalid_draft_names_every_problem(tmp_path):
     missing = tmp_path / "nope.json"
     with pytest.raises(ValidationError, match="no such draft file"):
         load_draft(missing)
+
+
+def test_a_refusal_names_the_role_with_its_article(demo_ws):
+    with pytest.raises(PermissionDenied, match=r"^admin is an admin; only leads may "):
+        policy_impact(Session.open(demo_ws, "admin"), DRAFT)
+    with pytest.raises(PermissionDenied, match=r"^minji is a moderator; only leads may "):
+        policy_impact(Session.open(demo_ws, "minji"), DRAFT)

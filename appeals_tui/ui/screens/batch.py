@@ -5,8 +5,6 @@ The rules (one `decide()` per case, failures collected) live in `services.batch`
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,7 +12,7 @@ from textual.widgets import Footer, Header, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from ...domain.guidance import Guidance
-from ...domain.models import FACTORS
+from ...domain.models import FACTORS, Case
 from ...services.batch import BatchOutcome, account_open_cases, decide_each
 from ...services.decisions import DecisionDraft, guidance_for
 from ...services.networks import network_open_cases
@@ -97,7 +95,7 @@ class BatchScreen(AppealsScreen):
         self.network_id = network_id
         self.initial = draft
         self.versions: dict[str, int] = {}
-        self.cases_shown: list[dict[str, Any]] = []
+        self.cases_shown: list[Case] = []
         #: Decisions saved by the last batch (their notices are still owed).
         self.made: list[str] = []
 
@@ -140,7 +138,7 @@ class BatchScreen(AppealsScreen):
         """The rubric's recommendation for the draft's factors, in the first case's
         jurisdiction (each case's own save still checks divergence for itself)."""
         found = self.cases_shown
-        jurisdiction = found[0].get("jurisdiction") if found else None
+        jurisdiction = found[0].jurisdiction if found else None
         answers = self.query_one(DecisionForm).draft().factors
         assumed = {f: bool(answers.get(f, False)) for f in FACTORS}
         self.call(guidance_for, self.session, assumed, jurisdiction, done=self.use_guidance)
@@ -156,20 +154,20 @@ class BatchScreen(AppealsScreen):
                 account_open_cases, self.session, self.account, done=self._show, group="batch"
             )
 
-    def _show(self, found: list[dict[str, Any]]) -> None:
+    def _show(self, found: list[Case]) -> None:
         listing = self.query_one(SelectionList)
         checked = set(listing.selected) if self.versions else None
         highlighted = listing.highlighted or 0
         listing.clear_options()
-        self.versions = {c["case_id"]: c["version"] for c in found}
+        self.versions = {c.case_id: c.version for c in found}
         self.cases_shown = found
         for c in found:
-            prompt = Text(f"{c['case_id']}  {c['status'].replace('in_review', 'claimed'):<8} ")
+            prompt = Text(f"{c.case_id}  {c.status.replace('in_review', 'claimed'):<8} ")
             if self.network_id:
-                prompt.append(f"@{one_line(c['subject']['account'], 24)} ", style="bold")
-            prompt.append(one_line(c.get("content_text"), 90))
+                prompt.append(f"@{one_line(c.subject['account'], 24)} ", style="bold")
+            prompt.append(one_line(c.content_text, 90))
             listing.add_option(
-                Selection(prompt, c["case_id"], checked is None or c["case_id"] in checked)
+                Selection(prompt, c.case_id, checked is None or c.case_id in checked)
             )
         if found:
             listing.highlighted = min(highlighted, len(found) - 1)
