@@ -435,6 +435,8 @@ class PostgresStore:
         self._seen_seq: int | None = None
         #: (table, field) -> (last `ins` seen, its distinct values): see `distinct`
         self._distinct: dict[tuple[str, str], tuple[int, list[Any]]] = {}
+        #: (table, field) -> (commit counter, its distinct values): other tables
+        self._distinct_commits: dict[tuple[str, str], tuple[int, list[Any]]] = {}
         self._login: str | None = None
         self._conn: psycopg.Connection | None = connect(url, autocommit=True)
         try:
@@ -734,9 +736,11 @@ class PostgresStore:
         stmt = sql.SQL(
             "SELECT v FROM (SELECT DISTINCT {} AS v FROM {}{}) d WHERE v IS NOT NULL ORDER BY v{}"
         ).format(value, _from(spec), cond, collate)
-        if where or table != "decisions" or not q.field.indexed:
+        if where or not q.field.indexed:
             rows = self._read(lambda c: c.execute(stmt, params).fetchall())
             return [_plain(r[0]) for r in rows]
+        if table != "decisions":  # values may change: kept until the commit counter moves
+            return self._distinct_until_commit(table, field, stmt, params)
 
         # A whole indexed column's values (precedents ask for the factor masks, clause ids
         # and jurisdictions in use on every call, decide included) scan the table: a
@@ -764,6 +768,24 @@ class PostgresStore:
 
         seen, values = self._read(read)
         self._distinct[(table, field)] = (seen, values)
+        return list(values)
+
+    def _distinct_until_commit(
+        self, table: str, field: str, stmt: sql.Composed, params: list[Any]
+    ) -> list[Any]:
+        """A whole indexed column's values (networks ask for every text key on each
+        call: a scan of case_links) kept until any commit (one indexed read to check)."""
+
+        def read(c: psycopg.Connection) -> tuple[int, list[Any]]:
+            row = c.execute("SELECT n FROM counters WHERE prefix = %s", (COMMITS,)).fetchone()
+            stamp = int(row[0]) if row else 0
+            hit = self._distinct_commits.get((table, field))
+            if hit is not None and hit[0] == stamp:
+                return hit
+            return stamp, [_plain(r[0]) for r in c.execute(stmt, params).fetchall()]
+
+        stamp, values = self._read(read)
+        self._distinct_commits[(table, field)] = (stamp, values)
         return list(values)
 
     def aggregate(

@@ -232,3 +232,13 @@ def test_distinct_values_follow_inserts_and_updates(decided: Store) -> None:
     assert decided.distinct("decisions", "moderator") == ["ana", "jun", "minji", "zoe"]
     assert decided.distinct("decisions", "factor_mask") == [1, 7]
     assert decided.distinct("decisions", "appeal_outcome") == ["upheld"]
+
+
+def test_distinct_values_of_a_changing_field_follow_updates(store: Store) -> None:
+    """case_links' contacts grow on an existing record: distinct values show it."""
+    with store.transaction("alice") as txn:
+        txn.insert("case_links", "C-1", {"case_id": "C-1", "account": "a", "contacts": ["x"]})
+    assert store.distinct("case_links", "contacts") == ["x"]
+    with store.transaction("alice") as txn:
+        txn.update("case_links", "C-1", {"contacts": ["x", "y"]})
+    assert store.distinct("case_links", "contacts") == ["x", "y"]
