@@ -106,10 +106,12 @@ def record_tables(conn: psycopg.Connection) -> list[str]:
     return [t.name for t in SCHEMA.tables] + [r[0] for r in rows]
 
 
-def iter_records(url: str, table: str, itersize: int = 2000) -> Iterator[tuple[str, Doc]]:
+def iter_records(
+    url: str, table: str, itersize: int = 2000, snap: str | None = None
+) -> Iterator[tuple[str, Doc]]:
     """(key, doc) of every record of `table` in insertion order, through a server-side
-    cursor on a connection of its own."""
-    from appeals_tui.store.postgres.connect import connect
+    cursor on a connection of its own (at the exported snapshot `snap` if given)."""
+    from appeals_tui.store.postgres.connect import connect, reading_at
 
     spec = spec_for(table)
     cols = [spec.key, *(c.name for c in spec.columns), "version", "extra"]
@@ -119,8 +121,11 @@ def iter_records(url: str, table: str, itersize: int = 2000) -> Iterator[tuple[s
         sql.SQL(", ").join(sql.Identifier(c) for c in cols), sql.Identifier(spec.sql), where
     )
     conn = connect(url)
+    if snap is not None:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
         with conn.transaction(), conn.cursor(name="appeals_records", row_factory=dict_row) as cur:
+            reading_at(conn, snap)
             cur.itersize = itersize
             cur.execute(stmt, params)
             for row in cur:

@@ -23,6 +23,8 @@ __all__ = [
     "is_database_url",
     "redact",
     "connect",
+    "snapshot",
+    "reading_at",
     "translate_errors",
     "CONNECT_TIMEOUT",
 ]
@@ -54,6 +56,32 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
         ) from None
     except psycopg.ProgrammingError as exc:  # a malformed URL
         raise StoreError(f"bad database URL {redact(url)}: {exc}") from None
+
+
+@contextmanager
+def snapshot(url: str) -> Iterator[tuple[psycopg.Connection, str]]:
+    """A read-only REPEATABLE READ transaction and its exported snapshot id: a pass
+    that reads on several connections (the chain, then every table) sees one instant,
+    even while other clients commit (else a record newer than the chain read a moment
+    earlier looks tampered with)."""
+    conn = connect(url)
+    try:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        with conn.transaction():
+            row = conn.execute("SELECT pg_export_snapshot()").fetchone()
+            assert row is not None
+            yield conn, str(row[0])
+    finally:
+        conn.close()
+
+
+def reading_at(conn: psycopg.Connection, snap: str | None) -> None:
+    """Make `conn`'s transaction (REPEATABLE READ, before its first read) see `snap`."""
+    if snap is not None:
+        from psycopg import sql
+
+        conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snap)))
 
 
 @contextmanager

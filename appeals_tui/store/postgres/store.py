@@ -38,7 +38,9 @@ from appeals_tui.store.postgres.columns import TableSpec, from_row, spec_for, to
 from appeals_tui.store.postgres.connect import (
     DatabaseUnreachable,
     connect,
+    reading_at,
     redact,
+    snapshot,
     translate_errors,
 )
 from appeals_tui.store.postgres.pgtext import decode_json, decode_str, encode_json, encode_str
@@ -1007,10 +1009,13 @@ class PostgresStore:
         with translate_errors(self.where):
             yield from self._iter_events()
 
-    def _iter_events(self) -> Iterator[Doc]:
+    def _iter_events(self, snap: str | None = None) -> Iterator[Doc]:
         conn = connect(self.url)
+        if snap is not None:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         try:
             with translate_errors(self.where), conn.transaction():
+                reading_at(conn, snap)
                 with conn.cursor(name="appeals_events", row_factory=dict_row) as cur:
                     cur.itersize = 5000
                     cur.execute(
@@ -1026,10 +1031,15 @@ class PostgresStore:
     def verify(self) -> VerifyResult:
         """Recompute the whole chain from the server's rows (streamed), then replay the
         record digests it carries against every record and setting (protocol v2)."""
+        with translate_errors(self.where), snapshot(self.url) as (conn, snap):
+            return self._verify_at(conn, snap)
+
+    def _verify_at(self, conn: psycopg.Connection, snap: str) -> VerifyResult:
+        """verify() inside one snapshot: `conn` holds it, other readers join `snap`."""
         expected_seq, prev, checked = 1, GENESIS, 0
         expected: dict[str, tuple[str, int]] = {}
         head = ""
-        for ev in self.iter_events():
+        for ev in self._iter_events(snap):
             seq = ev["seq"]
             problem = ""
             if seq != expected_seq:
@@ -1047,11 +1057,16 @@ class PostgresStore:
             head = f"{seq}:{ev['hash']}"
         result = VerifyResult(True, checked, 0, None, "", head=head)
         if expected:  # needs a role that reads every table (admins cannot read notes)
-            with translate_errors(self.where):
-                self._replay(expected, result)
+            self._replay(expected, result, conn, snap)
         return result
 
-    def _replay(self, expected: dict[str, tuple[str, int]], result: VerifyResult) -> None:
+    def _replay(
+        self,
+        expected: dict[str, tuple[str, int]],
+        result: VerifyResult,
+        conn: psycopg.Connection,
+        snap: str,
+    ) -> None:
         from appeals_tui.store.postgres.bulk import iter_records, read_meta, record_tables
 
         seen: set[str] = set()
@@ -1064,7 +1079,7 @@ class PostgresStore:
             )
             result.table, result.record, result.field = table, key, field
 
-        for key, value in self._read(read_meta).items():
+        for key, value in read_meta(conn).items():
             name = record_name(META_TABLE, key)
             want = expected.get(name)
             if want is None:
@@ -1073,8 +1088,8 @@ class PostgresStore:
             result.records_checked += 1
             if digest(value) != want[0]:
                 return diverged(META_TABLE, key, want[1], divergence(value, want[0]))
-        for table in self._read(record_tables):
-            for key, doc in iter_records(self.url, table):
+        for table in record_tables(conn):
+            for key, doc in iter_records(self.url, table, snap=snap):
                 name = record_name(table, key)
                 result.records_checked += 1
                 want = expected.get(name)

@@ -100,3 +100,28 @@ def test_verify_names_a_record_edited_behind_the_chain(store, pg_url):
     assert not result.ok
     assert (result.table, result.record, result.field) == ("decisions", "D-1", "reasoning")
     assert "decisions D-1" in result.problem
+
+
+def test_verify_reads_one_instant_while_a_writer_commits(store, pg_url, monkeypatch):
+    """verify read the chain, then the records, each on its own connection: a decide
+    committed in between made the record newer than the chain it had read, and a
+    healthy live database failed verify ("differs from the audit chain")."""
+    writer = PostgresStore.open(pg_url)
+    real = PostgresStore._replay
+
+    def replay_after_a_commit(self, *args):
+        with writer.transaction("root") as txn:  # another client commits meanwhile
+            case = txn.get("cases", "C-1")
+            txn.update("cases", "C-1", {"status": "decided"}, expected_version=case["version"])
+            txn.event("case.decided", "case:C-1", {})
+        return real(self, *args)
+
+    monkeypatch.setattr(PostgresStore, "_replay", replay_after_a_commit)
+    try:
+        result = store.verify()
+        assert result.ok, result.problem
+        monkeypatch.setattr(PostgresStore, "_replay", real)
+        assert store.verify().ok  # and the next verify sees the new commit, whole
+        assert store.get("cases", "C-1")["status"] == "decided"
+    finally:
+        writer.close()
