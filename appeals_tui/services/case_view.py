@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.errors import PermissionDenied
-from ..domain.models import Decision
+from ..domain.models import Decision, Note
 from ..domain.similarity import RankedPrecedent
 from . import cases
 from .decisions import get_decision
@@ -38,7 +38,7 @@ class CaseView:
 
     file: dict[str, Any]
     #: None: the acting user may not read private notes
-    notes: list[dict[str, Any]] | None
+    notes: list[Note] | None
     precedents: list[RankedPrecedent] = field(default_factory=list)
     precedent_note: str = ""
     decision: Decision | None = None
@@ -89,7 +89,7 @@ def case_view(session: Session, case_id: str) -> CaseView:
     file = cases.case_file(session, case_id)
     case = file["case"]
     try:
-        notes: list[dict[str, Any]] | None = cases.notes_for(session, f"case:{case_id}")
+        notes: list[Note] | None = cases.notes_for(session, f"case:{case_id}")
     except PermissionDenied:
         notes = None
     chosen = case_precedents(session, case_id, file)

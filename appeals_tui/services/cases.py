@@ -224,9 +224,11 @@ def add_note(session: Session, entity: str, text: str) -> Note:
     return note
 
 
-def notes_for(session: Session, entity: str) -> list[dict[str, Any]]:
+def notes_for(session: Session, entity: str) -> list[Note]:
+    """The private notes on a case or appeal, oldest first."""
     require_role(session, "note", "read private notes")
-    return sorted(session.ws.lookup("notes", "entity", entity), key=lambda n: n["at"])
+    rows = sorted(session.ws.lookup("notes", "entity", entity), key=lambda n: n["at"])
+    return [Note.from_dict(n) for n in rows]
 
 
 def case_file(session: Session, case_id: str) -> dict[str, Any]:

@@ -27,6 +27,7 @@ __all__ = [
     "read_bounded",
     "media_doc",
     "get_media",
+    "MediaRecord",
     "media_bytes",
     "display_bytes",
     "verify_media",
@@ -138,12 +139,42 @@ def media_doc(
     }
 
 
-def get_media(session: Session, sha256: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MediaRecord:
+    """A stored image's metadata (the `media` record; the bytes stay in the media store).
+    `preview` names a smaller display copy, for large images."""
+
+    sha256: str
+    size: int
+    format: str
+    width: int
+    height: int
+    pdq: str
+    pdq_quality: int
+    preview: str | None
+    first_seen_at: str
+    first_case: str
+    first_account: str
+
+
+def get_media(session: Session, sha256: str) -> MediaRecord:
     require_role(session, "read", "see media")
     doc = session.ws.get("media", sha256) if is_sha256(sha256) else None
     if doc is None:
         raise NotFound(f"no media {sha256}")
-    return doc
+    return MediaRecord(
+        sha256=doc["sha256"],
+        size=int(doc.get("size") or 0),
+        format=doc.get("format") or "",
+        width=int(doc.get("width") or 0),
+        height=int(doc.get("height") or 0),
+        pdq=doc.get("pdq") or "",
+        pdq_quality=int(doc.get("pdq_quality") or 0),
+        preview=doc.get("preview"),
+        first_seen_at=doc.get("first_seen_at") or "",
+        first_case=doc.get("first_case") or "",
+        first_account=doc.get("first_account") or "",
+    )
 
 
 def media_bytes(session: Session, sha256: str) -> bytes:
@@ -164,8 +195,7 @@ class MediaCheckResult:
 
 def display_bytes(session: Session, sha256: str) -> bytes:
     """What the screen decodes: the display copy when there is a sound one, else the file."""
-    doc = get_media(session, sha256)
-    preview = doc.get("preview")
+    preview = get_media(session, sha256).preview
     if is_sha256(preview):
         store = media_store(session.ws)
         if store.check(preview) is None:

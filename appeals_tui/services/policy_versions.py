@@ -104,25 +104,27 @@ def current_files(ws: Store) -> dict[str, Any]:
     return copy.deepcopy(doc["files"])
 
 
+def _version(d: dict[str, Any], current: str | None) -> PolicyVersion:
+    return PolicyVersion(
+        library_version=d["library_version"],
+        published_at=d.get("published_at") or "",
+        published_by=d.get("published_by") or "",
+        reason=d.get("reason") or "",
+        description=d.get("description") or "",
+        from_version=d.get("from_version") or "",
+        draft_sha256=d.get("draft_sha256") or "",
+        files_sha256=d.get("files_sha256") or "",
+        rereviews=int(d.get("rereviews") or 0),
+        shipped=bool(d.get("shipped")),
+        current=d["library_version"] == current,
+    )
+
+
 def published_versions(ws: Store) -> list[PolicyVersion]:
     """Every stored version, oldest first."""
     pointer = ws.get("policy_current", CURRENT) or {}
-    return [
-        PolicyVersion(
-            library_version=d["library_version"],
-            published_at=d.get("published_at") or "",
-            published_by=d.get("published_by") or "",
-            reason=d.get("reason") or "",
-            description=d.get("description") or "",
-            from_version=d.get("from_version") or "",
-            draft_sha256=d.get("draft_sha256") or "",
-            files_sha256=d.get("files_sha256") or "",
-            rereviews=int(d.get("rereviews") or 0),
-            shipped=bool(d.get("shipped")),
-            current=d["library_version"] == pointer.get("library_version"),
-        )
-        for d in ws.query("policy", order=(Order(INSERTED),)).rows
-    ]
+    current = pointer.get("library_version")
+    return [_version(d, current) for d in ws.query("policy", order=(Order(INSERTED),)).rows]
 
 
 def check_reason(reason: str) -> str:
@@ -147,7 +149,7 @@ def store_version(
     description: str,
     draft_sha256: str,
     rereviews: int,
-) -> dict[str, Any]:
+) -> PolicyVersion:
     """Store `files` as `library_version` and make it current, inside `txn`.
 
     ConflictError when the version in force is no longer `expected_current` (another
@@ -206,4 +208,4 @@ def store_version(
         txn.insert("policy_current", CURRENT, {"name": CURRENT, **fields})
     else:
         txn.update("policy_current", CURRENT, fields, expected_version=pointer["version"])
-    return dict(doc)
+    return _version(doc, library_version)

@@ -194,7 +194,7 @@ def test_media_store_follows_a_group_shared_workspace(tmp_path):
 
 
 def test_large_images_get_a_display_copy_checked_like_the_original(sessions, tmp_path):
-    from appeals_tui.services.media import display_bytes
+    from appeals_tui.services.media import MediaRecord, display_bytes, get_media
 
     minji = sessions("minji")
     big = io.BytesIO()
@@ -204,6 +204,12 @@ def test_large_images_get_a_display_copy_checked_like_the_original(sessions, tmp
     intake.import_reports(minji, path)
     sha = minji.ws.get("reports", "R-B1")["media"][0]
     doc = minji.ws.get("media", sha)
+    record = get_media(minji, sha)
+    assert isinstance(record, MediaRecord) and (record.sha256, record.preview) == (
+        sha,
+        doc["preview"],
+    )
+    assert (record.width, record.height, record.first_case) == (1600, 1200, doc["first_case"])
     shown = display_bytes(minji, sha)
     assert doc["preview"] and len(shown) < len(big.getvalue())
     assert Image.open(io.BytesIO(shown)).size == (640, 480)

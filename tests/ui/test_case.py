@@ -65,7 +65,7 @@ async def test_claim_note_and_escalate_from_the_case(app, minji):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "three of these" in rendered(screen, "#case-notes")
-        assert [n["text"] for n in cases.notes_for(minji, f"case:{cid}")] == [
+        assert [n.text for n in cases.notes_for(minji, f"case:{cid}")] == [
             "Same account posted three of these today."
         ]
 

@@ -131,7 +131,7 @@ def standing_panel(f: dict[str, Any]) -> Content:
 
 
 def notes_panel(f: dict[str, Any]) -> Content:
-    rows = [f"{n['at'][:16]} {n['author']}: {n['text']}" for n in f["notes"]]
+    rows = [f"{n.at[:16]} {n.author}: {n.text}" for n in f["notes"]]
     return content("\n".join(rows) or "no private notes (N adds one; never sent to users)")
 
 

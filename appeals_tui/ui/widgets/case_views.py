@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.text import Text
 
-from ...domain.models import Decision
+from ...domain.models import Decision, Note
 from ..text import one_line, visible
 
 __all__ = [
@@ -109,15 +109,15 @@ def timeline_text(events: list[dict[str, Any]]) -> Text:
     return out or Text("No events.", style="dim")
 
 
-def notes_text(notes: list[dict[str, Any]] | None) -> Text:
+def notes_text(notes: list[Note] | None) -> Text:
     if notes is None:
         return Text("Private notes are for moderators and leads.", style="dim")
     out = Text()
     for n in notes:
-        out.append(f"{n['at'][:16]}  {visible(n['author'])}", style="bold")
-        if n.get("kind") == "escalation":
+        out.append(f"{n.at[:16]}  {visible(n.author)}", style="bold")
+        if n.kind == "escalation":
             out.append("  escalation", style="bold red")
-        out.append("\n" + visible(n["text"]) + "\n\n")
+        out.append("\n" + visible(n.text) + "\n\n")
     return out or Text("No notes yet. Press N to add one.", style="dim")
 
 
