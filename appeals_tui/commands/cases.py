@@ -141,26 +141,25 @@ def cases_show(ctx: click.Context, case_id: str) -> None:
     from ..services.cases import case_file
 
     file = case_file(session(ctx), case_id)
-    case = file["case"]
+    case = file.case
 
     def human() -> str:
-        subject = case["subject"]
+        subject = case.subject
         return "\n".join(
             [
-                f"{case['case_id']}  {case['status']}  priority {case['priority']}  "
-                f"assignee {case.get('assignee') or '-'}",
+                f"{case.case_id}  {case.status}  priority {case.priority}  "
+                f"assignee {case.assignee or '-'}",
                 f"subject: {subject['platform']}/{subject['subject_type']}/"
                 f"{subject['subject_id']} by {subject['account']}",
-                f"text: {case.get('content_text', '')}",
-                f"media: {case.get('media_description', '')}",
-                f"reports: {len(file['reports'])}; "
-                f"account strikes (active weight): {file['active_strikes']}",
+                f"text: {case.content_text}",
+                f"media: {case.media_description}",
+                f"reports: {len(file.reports)}; "
+                f"account strikes (active weight): {file.active_strikes}",
             ]
         )
 
-    # JSON: the case's own fields at the top, the case file (reports, history, timeline) beside
-    details = {k: v for k, v in file.items() if k != "case"}
-    emit(ctx, {**case, **details}, human)
+    # JSON (CaseFile.to_json): the case's own fields at the top, the file beside them
+    emit(ctx, file, human)
 
 
 @click.command("claim")

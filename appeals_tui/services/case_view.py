@@ -9,10 +9,9 @@ UI decides no rules (docs/architecture.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..domain.errors import PermissionDenied
-from ..domain.models import Decision, Note
+from ..domain.models import Case, Decision, Note
 from ..domain.similarity import RankedPrecedent
 from . import cases
 from .decisions import get_decision
@@ -36,7 +35,7 @@ class PrecedentChoice:
 class CaseView:
     """Everything the case screen shows."""
 
-    file: dict[str, Any]
+    file: cases.CaseFile
     #: None: the acting user may not read private notes
     notes: list[Note] | None
     precedents: list[RankedPrecedent] = field(default_factory=list)
@@ -46,35 +45,34 @@ class CaseView:
     image_matches: list[ImageMatch] = field(default_factory=list)
 
     @property
-    def case(self) -> dict[str, Any]:
-        case: dict[str, Any] = self.file["case"]
-        return case
+    def case(self) -> Case:
+        return self.file.case
 
 
 def case_precedents(
-    session: Session, case_id: str, file: dict[str, Any], limit: int = 5
+    session: Session, case_id: str, file: cases.CaseFile, limit: int = 5
 ) -> PrecedentChoice:
     """A decided case is ranked by its own decision; an open one by the account's last
     decision (the best guess of its profile until its factors are answered); a first
     case of an account only by decisions on the same picture."""
-    case = file["case"]
-    if case.get("decision_id"):
+    case = file.case
+    if case.decision_id:
         return PrecedentChoice(
             precedents_for_case(session, case_id, limit=limit),
-            f"Ranked by this case's decision {case['decision_id']}.",
+            f"Ranked by this case's decision {case.decision_id}.",
         )
-    earlier = [d for d in file["account_decisions"] if d["case_id"] != case_id]
+    earlier = [d for d in file.account_decisions if d.case_id != case_id]
     if earlier:
-        last = max(earlier, key=lambda d: d["decided_at"])
+        last = max(earlier, key=lambda d: d.decided_at)
         return PrecedentChoice(
             precedents_for_case(
                 session,
                 case_id,
-                last["factors"],
-                clause_ids={c["id"] for c in last["clauses"]},
+                last.factors,
+                clause_ids={c["id"] for c in last.clauses},
                 limit=limit,
             ),
-            f"Using the factors of {last['decision_id']}, this account's last decision. "
+            f"Using the factors of {last.decision_id}, this account's last decision. "
             "Answer the factors in Decide (d) for this case's own precedents.",
         )
     return PrecedentChoice(
@@ -87,7 +85,7 @@ def case_view(session: Session, case_id: str) -> CaseView:
     """The case screen's data, read fresh (other processes' writes included)."""
     session.ws.refresh()
     file = cases.case_file(session, case_id)
-    case = file["case"]
+    case = file.case
     try:
         notes: list[Note] | None = cases.notes_for(session, f"case:{case_id}")
     except PermissionDenied:
@@ -98,7 +96,7 @@ def case_view(session: Session, case_id: str) -> CaseView:
         notes=notes,
         precedents=chosen.precedents,
         precedent_note=chosen.note,
-        decision=get_decision(session, case["decision_id"]) if case.get("decision_id") else None,
+        decision=get_decision(session, case.decision_id) if case.decision_id else None,
         links=links_for_case(session, case_id),
         image_matches=case_image_matches(session, case_id),
     )

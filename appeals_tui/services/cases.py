@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
-from ..domain.models import Case, Note
+from ..domain.models import Case, Decision, Note, Strike
 from ..domain.priority import sla_due
 from ..domain.text import clean_text, is_meaningful
 from ..store.protocol import Filter, Op, Order, Page
@@ -25,6 +25,7 @@ __all__ = [
     "get_case",
     "case_doc",
     "case_file",
+    "CaseFile",
     "claim",
     "release",
     "reassign",
@@ -231,7 +232,36 @@ def notes_for(session: Session, entity: str) -> list[Note]:
     return [Note.from_dict(n) for n in rows]
 
 
-def case_file(session: Session, case_id: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CaseFile:
+    """Everything a moderator reads before deciding (`appeals cases show`, the case and
+    decide screens): the case, its reports, the account's history, the timeline."""
+
+    case: Case
+    #: the reports as imported (their fields are the report format: docs/cli.md **Report**)
+    reports: list[dict[str, Any]]
+    #: the account's other cases
+    account_cases: list[Case]
+    account_decisions: list[Decision]
+    strikes: list[Strike]
+    active_strikes: int
+    #: audit events of the case and its decisions (docs/cli.md **Event**)
+    timeline: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        """The case's own fields at the top, the file beside them (docs/cli.md)."""
+        return {
+            **self.case.to_dict(),
+            "reports": self.reports,
+            "account_cases": self.account_cases,
+            "account_decisions": self.account_decisions,
+            "strikes": self.strikes,
+            "active_strikes": self.active_strikes,
+            "timeline": self.timeline,
+        }
+
+
+def case_file(session: Session, case_id: str) -> CaseFile:
     """Everything a moderator reads before deciding: reports, account history, timeline."""
     case = case_doc(session, case_id)
     ws = session.ws
@@ -243,12 +273,12 @@ def case_file(session: Session, case_id: str) -> dict[str, Any]:
     entity = f"case:{case_id}"
     decision_ids = {d["decision_id"] for d in decisions if d["case_id"] == case_id}
     timeline = ws.events_for([entity, *(f"decision:{d}" for d in decision_ids)])
-    return {
-        "case": case,
-        "reports": [r for r in reports if r],
-        "account_cases": earlier,
-        "account_decisions": decisions,
-        "strikes": strikes,
-        "active_strikes": sum(s.get("weight", 1) for s in strikes if s.get("status") == "active"),
-        "timeline": timeline,
-    }
+    return CaseFile(
+        case=Case.from_dict(case),
+        reports=[r for r in reports if r],
+        account_cases=[Case.from_dict(c) for c in earlier],
+        account_decisions=[Decision.from_dict(d) for d in decisions],
+        strikes=[Strike.from_dict(s) for s in strikes],
+        active_strikes=sum(s.get("weight", 1) for s in strikes if s.get("status") == "active"),
+        timeline=timeline,
+    )

@@ -9,11 +9,10 @@ here), never in the screen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ..domain.errors import ValidationError
 from ..domain.guidance import Guidance
-from ..domain.models import FACTORS, Action
+from ..domain.models import FACTORS, Action, Case
 from ..domain.similarity import RankedPrecedent
 from . import decisions
 from .decisions import DecisionDraft
@@ -37,7 +36,7 @@ class LiveView:
 
 
 def live_view(
-    session: Session, case: dict[str, Any], draft: DecisionDraft, *, check: bool = False
+    session: Session, case: Case, draft: DecisionDraft, *, check: bool = False
 ) -> LiveView:
     """Guidance, precedents and (for a chosen action) why a divergence reason is needed.
 
@@ -46,21 +45,22 @@ def live_view(
     """
     unanswered = [f for f in FACTORS if f not in draft.factors]
     assumed = {f: bool(draft.factors.get(f, False)) for f in FACTORS}
-    guidance = decisions.guidance_for(session, assumed, case.get("jurisdiction"))
+    guidance = decisions.guidance_for(session, assumed, case.jurisdiction or None)
     ranked = precedents_for_case(
-        session, case["case_id"], assumed, clause_ids=set(draft.clause_ids), limit=5
+        session, case.case_id, assumed, clause_ids=set(draft.clause_ids), limit=5
     )
+    stored = case.to_dict()  # the decision rules read the case's stored fields by name
     explanation = None
     if draft.action in _ACTIONS and not unanswered:
         divergence = decisions.check_divergence(
-            session, case, draft.action, draft.factors, draft.clause_ids
+            session, stored, draft.action, draft.factors, draft.clause_ids
         )
         if divergence.required:
             explanation = "Required because " + divergence.explain(draft.action) + "."
     problems = None
     if check:
         try:
-            decisions.validate_draft(session, case, draft)
+            decisions.validate_draft(session, stored, draft)
             problems = []
         except ValidationError as exc:
             problems = list(exc.problems)

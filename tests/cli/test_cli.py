@@ -67,6 +67,12 @@ def test_full_flow_json(seeded, tmp_path):
     assert out.exit_code == 0, out.output
     decision = json.loads(out.output)
     did = decision["decision_id"]
+    # the case file (CaseFile.to_json): the case's fields on top, read models beside them
+    shown = json.loads(seeded("cases", "show", cid, "--json").output)
+    assert (shown["case_id"], shown["decision_id"], shown["status"]) == (cid, did, "decided")
+    [mine] = shown["account_decisions"]
+    assert mine["decision_id"] == did and "factor_mask" not in mine and mine["rereview"] is None
+    assert [e["type"] for e in shown["timeline"]][-1].startswith("decision")
     hist = json.loads(
         seeded("history", "--moderator", "minji", "--clause", "KR-1", "--json").output
     )

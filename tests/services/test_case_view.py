@@ -12,7 +12,8 @@ def test_first_case_of_an_account_asks_for_factors(sessions):
     view = case_view(minji, case_for(minji, "S2"))
     assert view.decision is None and view.precedents == []
     assert view.precedent_note.startswith("Answer the factors in Decide")
-    assert view.case["subject"]["subject_id"] == "S2" and view.notes == []
+    assert view.case.subject["subject_id"] == "S2" and view.notes == []
+    assert view.file.case == view.case and [r["report_id"] for r in view.file.reports]
 
 
 def test_decided_case_is_ranked_by_its_own_decision(sessions):

@@ -69,7 +69,7 @@ def test_demo_queue_mixes_due_and_overdue_and_timelines_follow_the_reports(tmp_p
         for case in ws.all("cases"):
             reports = [ws.get("reports", r) for r in case["report_ids"]]
             first = min(parse_ts(r["reported_at"]) for r in reports)
-            opened = parse_ts(case_file(minji, case["case_id"])["timeline"][0]["at"])
+            opened = parse_ts(case_file(minji, case["case_id"]).timeline[0]["at"])
             assert first <= opened <= first + timedelta(hours=1), case["case_id"]
             assert opened <= now
     finally:

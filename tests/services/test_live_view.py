@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from appeals_tui.domain.models import FACTORS
+from appeals_tui.services.cases import get_case
 from appeals_tui.services.decisions import DecisionDraft
 from appeals_tui.services.live_view import live_view
 from tests.conftest import GLAMOUR, case_for, removal
@@ -11,7 +12,7 @@ REASON = "Glamorizing salon comic with gifts from clients; no contact or price s
 
 
 def _case(session, subject="S2"):
-    return session.ws.get("cases", case_for(session, subject))
+    return get_case(session, case_for(session, subject))
 
 
 def test_unanswered_factors_are_listed_and_assumed_no(sessions):

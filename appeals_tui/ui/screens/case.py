@@ -156,23 +156,23 @@ class CaseScreen(AppealsScreen):
         self.view = view
         case = view.case
         self.query_one("#case-subject", Static).update(subject_text(case))
-        body = content(case.get("content_text") or "(no text)")
+        body = content(case.content_text or "(no text)")
         self.query_one("#case-content", Static).update(body)
         media = Text("Media: ", style="bold")
-        media.append(visible(case.get("media_description")) or "(none)")
+        media.append(visible(case.media_description) or "(none)")
         self.query_one("#case-media", Static).update(media)
         viewer = self.query_one(MediaViewer)
-        if viewer.hashes != list(case.get("media") or ()):
-            viewer.show(list(case.get("media") or ()))
+        if viewer.hashes != case.media:
+            viewer.show(list(case.media))
         matches = self.query_one("#case-matches", Static)
         matches.update(matches_text(view.image_matches))
         matches.display = bool(view.image_matches)
         self.query_one("#case-decision", Static).update(decision_text(view.decision))
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("tab-reports").label = Text(f"Reports ({len(view.file['reports'])})")
-        self.query_one("#case-reports", Static).update(reports_text(view.file["reports"]))
+        tabs.get_tab("tab-reports").label = Text(f"Reports ({len(view.file.reports)})")
+        self.query_one("#case-reports", Static).update(reports_text(view.file.reports))
         self.query_one("#case-account", Static).update(account_text(view.file))
-        self.query_one("#case-timeline", Static).update(timeline_text(view.file["timeline"]))
+        self.query_one("#case-timeline", Static).update(timeline_text(view.file.timeline))
         self.query_one(PrecedentsList).show(view.precedents, view.precedent_note)
         if view.links is not None:
             tabs.get_tab("tab-linked").label = Text(f"Linked ({len(view.links.accounts)})")
@@ -192,7 +192,7 @@ class CaseScreen(AppealsScreen):
 
     @property
     def version(self) -> int | None:
-        return self.view.case["version"] if self.view else None
+        return self.view.case.version if self.view else None
 
     def action_claim(self) -> None:
         def claimed(case: Case) -> None:
@@ -221,7 +221,7 @@ class CaseScreen(AppealsScreen):
         from .batch import BatchScreen
 
         if self.view is not None:
-            self.app.push_screen(BatchScreen(self.view.case["subject"]["account"], self.draft))
+            self.app.push_screen(BatchScreen(self.view.case.subject["account"], self.draft))
 
     def action_escalate(self) -> None:
         def done(case: Case | None) -> None:

@@ -24,9 +24,9 @@ from textual.widgets import Footer, Header, Label, Select, Static, TextArea
 
 from ...domain.errors import ConflictError, ValidationError
 from ...domain.guidance import Guidance
-from ...domain.models import Decision
+from ...domain.models import Case, Decision
 from ...services import cases, decisions
-from ...services.cases import CaseFilter
+from ...services.cases import CaseFile, CaseFilter
 from ...services.decisions import DecisionDraft
 from ...services.live_view import LiveView, live_view
 from ...services.next_case import next_case
@@ -76,26 +76,26 @@ def offer_notice(app: App[Any], decision_id: str, then: Callable[[], None] | Non
     )
 
 
-def content_view(file: dict[str, Any]) -> list[Text]:
+def content_view(file: CaseFile) -> list[Text]:
     """The content side: text, media description, reports' reasons, account (all literal)."""
-    case = file["case"]
+    case = file.case
     body = Text("Content\n", style="bold")
-    body.append_text(Text(str(content(case.get("content_text") or "(no text)"))))
+    body.append_text(Text(str(content(case.content_text or "(no text)"))))
     media = Text("Media: ", style="bold")
-    media.append(visible(case.get("media_description")) or "(none)")
-    reports = Text(f"{len(file['reports'])} report(s)\n", style="bold")
-    for r in file["reports"][:20]:
+    media.append(visible(case.media_description) or "(none)")
+    reports = Text(f"{len(file.reports)} report(s)\n", style="bold")
+    for r in file.reports[:20]:
         reports.append("• ")
         reports.append(one_line(r["reason"], 200), style="yellow")
         reports.append(f"  ({one_line(r['reporter'], 30)}, {r['reported_at'][:10]})\n", style="dim")
-    metrics = case.get("metrics", {})
+    metrics = case.metrics
     account = Text("Account ", style="bold")
-    account.append("@" + one_line(case["subject"]["account"], 40))
+    account.append("@" + one_line(case.subject["account"], 40))
     account.append(
-        f" · {case.get('jurisdiction') or 'no jurisdiction'} · "
+        f" · {case.jurisdiction or 'no jurisdiction'} · "
         f"{metrics.get('followers', 0):,} followers · {metrics.get('views', 0):,} views · "
-        f"{len(file['account_decisions'])} earlier decision(s) · strike weight "
-        f"{file['active_strikes']}"
+        f"{len(file.account_decisions)} earlier decision(s) · strike weight "
+        f"{file.active_strikes}"
     )
     return [body, media, reports, account]
 
@@ -200,7 +200,7 @@ class DecideScreen(AppealsScreen):
         self.initial = draft
         self.return_to_queue = return_to_queue
         self.queue = queue or QueueContext()
-        self.case: dict[str, Any] | None = None
+        self.case: Case | None = None
         self.version: int | None = None
         self.guidance: Guidance | None = None
         self.saved = False
@@ -264,11 +264,11 @@ class DecideScreen(AppealsScreen):
             group="case",
         )
 
-    def _case_loaded(self, file: dict[str, Any], keep_version: bool) -> None:
-        case = file["case"]
+    def _case_loaded(self, file: CaseFile, keep_version: bool) -> None:
+        case = file.case
         self.case = case
         if not keep_version or self.version is None:
-            self.version = case["version"]
+            self.version = case.version
         self.query_one("#decide-subject", Static).update(subject_text(case))
         for widget_id, text in zip(
             ("#decide-content", "#decide-media", "#decide-reports", "#decide-account"),
@@ -277,8 +277,8 @@ class DecideScreen(AppealsScreen):
         ):
             self.query_one(widget_id, Static).update(text)
         viewer = self.query_one(MediaViewer)
-        if viewer.hashes != list(case.get("media") or ()):
-            viewer.show(list(case.get("media") or ()))
+        if viewer.hashes != case.media:
+            viewer.show(list(case.media))
         self._schedule(0)
 
     # -- live guidance -------------------------------------------------------------
@@ -458,4 +458,4 @@ class DecideScreen(AppealsScreen):
         from .batch import BatchScreen
 
         if self.case is not None:
-            self.app.push_screen(BatchScreen(self.case["subject"]["account"], self.form.draft()))
+            self.app.push_screen(BatchScreen(self.case.subject["account"], self.form.draft()))

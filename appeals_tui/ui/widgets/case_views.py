@@ -11,7 +11,8 @@ from typing import Any
 
 from rich.text import Text
 
-from ...domain.models import Decision, Note
+from ...domain.models import Case, Decision, Note
+from ...services.cases import CaseFile
 from ..text import one_line, visible
 
 __all__ = [
@@ -24,25 +25,25 @@ __all__ = [
 ]
 
 
-def subject_text(case: dict[str, Any]) -> Text:
+def subject_text(case: Case) -> Text:
     """One header line about the subject; every value in it is user data, shown literally."""
-    s = case["subject"]
+    s = case.subject
     out = Text()
-    out.append(case["case_id"], style="bold")
-    status = case["status"].replace("in_review", "claimed")
+    out.append(case.case_id, style="bold")
+    status = str(case.status).replace("in_review", "claimed")
     out.append(f"  {status}")
-    if case.get("assignee"):
-        out.append(f" by {visible(case['assignee'])}")
-    if case.get("escalated"):
+    if case.assignee:
+        out.append(f" by {visible(case.assignee)}")
+    if case.escalated:
         out.append("  ⚑ escalated", style="bold red")
-    out.append(f"  v{case['version']}\n", style="dim")
+    out.append(f"  v{case.version}\n", style="dim")
     out.append(f"{one_line(s['platform'], 20)} {one_line(s['subject_type'], 12)} ")
     out.append(one_line(s["subject_id"], 40), style="bold")
     out.append("  @")
     out.append(one_line(s["account"], 40), style="bold")
-    if case.get("jurisdiction"):
-        out.append(f"  {one_line(case['jurisdiction'], 4)}")
-    metrics = case.get("metrics", {})
+    if case.jurisdiction:
+        out.append(f"  {one_line(case.jurisdiction, 4)}")
+    metrics = case.metrics
     out.append(
         f"  {metrics.get('followers', 0):,} followers · {metrics.get('views', 0):,} views",
         style="dim",
@@ -64,36 +65,34 @@ def reports_text(reports: list[dict[str, Any]]) -> Text:
     return out or Text("No reports.", style="dim")
 
 
-def account_text(file: dict[str, Any]) -> Text:
+def account_text(file: CaseFile) -> Text:
     out = Text()
-    out.append(f"Active strike weight: {file['active_strikes']}", style="bold")
-    out.append(f" ({len(file['strikes'])} strikes in total)\n\n")
+    out.append(f"Active strike weight: {file.active_strikes}", style="bold")
+    out.append(f" ({len(file.strikes)} strikes in total)\n\n")
     out.append("Decisions on this account\n", style="bold")
-    for d in sorted(file["account_decisions"], key=lambda d: d["decided_at"], reverse=True):
-        clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d["clauses"])
-        out.append(f"  {d['decision_id']}  {d['decided_at'][:10]}  case {d['case_id']}  ")
-        out.append(d["action"], style="reverse")
+    for d in sorted(file.account_decisions, key=lambda d: d.decided_at, reverse=True):
+        clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.clauses)
+        out.append(f"  {d.decision_id}  {d.decided_at[:10]}  case {d.case_id}  ")
+        out.append(d.action, style="reverse")
         out.append(f"  {clauses}")
-        if d.get("appeal_outcome"):
-            out.append(f"  appeal: {d['appeal_outcome']}", style="italic")
-        if d.get("superseded_by"):
-            out.append(f"  superseded by {d['superseded_by']}", style="dim")
-        out.append("\n    " + one_line(d.get("reasoning"), 160) + "\n", style="dim")
-    if not file["account_decisions"]:
+        if d.appeal_outcome:
+            out.append(f"  appeal: {d.appeal_outcome}", style="italic")
+        if d.superseded_by:
+            out.append(f"  superseded by {d.superseded_by}", style="dim")
+        out.append("\n    " + one_line(d.reasoning, 160) + "\n", style="dim")
+    if not file.account_decisions:
         out.append("  none\n", style="dim")
     out.append("\nOther cases of this account\n", style="bold")
-    for c in sorted(file["account_cases"], key=lambda c: c["first_reported_at"], reverse=True):
-        out.append(f"  {c['case_id']}  {c['status']:<10} {c['first_reported_at'][:10]}  ")
-        out.append(one_line(c.get("content_text"), 80) + "\n")
-    if not file["account_cases"]:
+    for c in sorted(file.account_cases, key=lambda c: c.first_reported_at, reverse=True):
+        out.append(f"  {c.case_id}  {c.status:<10} {c.first_reported_at[:10]}  ")
+        out.append(one_line(c.content_text, 80) + "\n")
+    if not file.account_cases:
         out.append("  none\n", style="dim")
     out.append("\nStrikes\n", style="bold")
-    for s in file["strikes"]:
-        out.append(
-            f"  {s.get('strike_id', '')}  weight {s.get('weight', 1)}  {s.get('status', '')}"
-        )
-        out.append(f"  decision {s.get('decision_id', '')}\n")
-    if not file["strikes"]:
+    for s in file.strikes:
+        out.append(f"  {s.strike_id}  weight {s.weight}  {s.status}")
+        out.append(f"  decision {s.decision_id}\n")
+    if not file.strikes:
         out.append("  none\n", style="dim")
     return out
 
