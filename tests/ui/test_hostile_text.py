@@ -117,11 +117,11 @@ async def test_hostile_text_is_inert_on_every_screen_that_shows_it(sessions, tmp
         (lambda: ReviewScreen(a.appeal_id), ["#case-panel", "#appeal-panel"], shown),
         (lambda: CompareScreen([d.decision_id]), ["DecisionCard Static"], "[@click=app.quit]"),
         (lambda: NoticeScreen(decision_id=d.decision_id), ["#notice-subject"], "[@click=app.quit]"),
-        # the reasoning column may be cut at the right edge (the marks column grows with
-        # what happened to the decision), so look for the start of the markup only
         (HistoryScreen, ["#history-table"], "[@click=app.quit]"),
     ]
-    async with app.run_test(size=(160, 48)) as pilot:
+    # wide enough that the history's last column (reasoning) is never cut at the right
+    # edge, whatever the marks column holds by the time the screen paints
+    async with app.run_test(size=(240, 48)) as pilot:
         await settle(pilot)
         for factory, selectors, literal in screens:
             await app.push_screen(factory())
@@ -132,7 +132,8 @@ async def test_hostile_text_is_inert_on_every_screen_that_shows_it(sessions, tmp
                     break
                 await pilot.pause(0.1)
                 await settle(pilot)
-            assert literal in screen_text(app), name
+            text = screen_text(app)
+            assert literal in text, f"{name}: {text[-1500:]}"
             await click_all_over(pilot, selectors)
             await settle(pilot)
             assert app.is_running and called == [], name
