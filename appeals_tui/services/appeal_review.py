@@ -7,6 +7,7 @@ standing and private notes; one service call keeps the UI to one worker.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..domain.models import Action, AppealStatus
@@ -18,20 +19,25 @@ from .permissions import can, require_role
 from .session import Session
 from .strikes import account_standing
 
-__all__ = ["review_file", "clause_choices", "ACTIONS"]
+__all__ = ["review_file", "clause_choices", "ClauseChoice", "ACTIONS"]
 
 ACTIONS = tuple(a.value for a in Action)
 
 
-def clause_choices(session: Session) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ClauseChoice:
+    """A clause the reviewer may apply in an outcome (its latest version)."""
+
+    id: str
+    version: int
+    title: str
+    actions_allowed: tuple[str, ...]
+
+
+def clause_choices(session: Session) -> list[ClauseChoice]:
     """Latest version of every clause, for the outcome's clause picker."""
     return [
-        {
-            "id": c.id,
-            "version": c.version,
-            "title": c.title,
-            "actions_allowed": list(c.actions_allowed),
-        }
+        ClauseChoice(c.id, c.version, c.title, tuple(c.actions_allowed))
         for c in session.library.all_latest()
     ]
 

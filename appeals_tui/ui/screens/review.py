@@ -172,9 +172,7 @@ class ReviewScreen(AppealsScreen):
             builder = getattr(panels, f"{key}_panel")
             self.query_one(f"#{key}-panel", Static).update(builder(f))
         if first:
-            options = [
-                (f"{c['id']} v{c['version']} {c['title']}", c["id"]) for c in f["clause_choices"]
-            ]
+            options = [(f"{c.id} v{c.version} {c.title}", c.id) for c in f["clause_choices"]]
             self.query_one("#outcome-clause", Select).set_options(options)
             self.query_one(FactorChecklist).set_factors(f["decision"]["factors"])
         self.query_one("#outcome-form").display = not f["resolved"]
