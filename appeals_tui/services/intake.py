@@ -17,6 +17,7 @@ from ..domain.reports import (
     ImportLimits,
     ParsedReport,
 )
+from ..store.protocol import Doc
 from ..store.protocol import Transaction as Txn
 from ..store.shipped import default_near_dup_settings
 from .media import MediaCollector, media_doc, media_store
@@ -200,30 +201,12 @@ def import_parsed(
             case_id = open_cases.get(key)
             if case_id is None:
                 case_id = txn.next_id("C")
-                opened = Case(
-                    case_id=case_id,
-                    subject={
-                        "platform": report.platform,
-                        "subject_type": report.subject_type,
-                        "subject_id": report.subject_id,
-                        "account": report.account,
-                        "url": report.url,
-                    },
-                    content_text=report.content_text,
-                    media_description=report.media_description,
-                    jurisdiction=report.jurisdiction,
-                    metrics={"followers": report.followers or 0, "views": report.views or 0},
-                    report_ids=[],
-                    created_at=now,
-                    updated_at=now,
-                    first_reported_at=report.reported_at,
-                    linked_case=latest_case.get(key),
-                )
-                txn.insert("cases", case_id, opened.to_dict())
+                opened = new_case(report, case_id, now, latest_case.get(key))
+                txn.insert("cases", case_id, opened)
                 txn.event(
                     "case.opened",
                     f"case:{case_id}",
-                    {"subject": opened.subject, "linked_case": opened.linked_case},
+                    {"subject": opened["subject"], "linked_case": opened["linked_case"]},
                 )
                 open_cases[key] = case_id
                 latest_case[key] = case_id
@@ -291,3 +274,26 @@ def import_parsed(
             {"source": Path(source).name, **result.to_dict()},
         )
     return result
+
+
+def new_case(report: Report, case_id: str, now: str, linked: str | None) -> Doc:
+    """The stored record of a case a report opens (both import paths write this)."""
+    return Case(
+        case_id=case_id,
+        subject={
+            "platform": report.platform,
+            "subject_type": report.subject_type,
+            "subject_id": report.subject_id,
+            "account": report.account,
+            "url": report.url,
+        },
+        content_text=report.content_text,
+        media_description=report.media_description,
+        jurisdiction=report.jurisdiction,
+        metrics={"followers": report.followers or 0, "views": report.views or 0},
+        report_ids=[],
+        created_at=now,
+        updated_at=now,
+        first_reported_at=report.reported_at,
+        linked_case=linked,
+    ).to_dict()

@@ -23,13 +23,13 @@ from pathlib import Path
 
 from ..domain.case_links import link_doc
 from ..domain.errors import ConflictError, ValidationError
-from ..domain.models import Case, Report
+from ..domain.models import Report
 from ..domain.progress import Progress
 from ..domain.reports import Fetch, ParsedReport, ReportScan
 from ..store.protocol import Doc, Filter, Op, Order, Staging, Store, Transaction
 from ..store.schema import INSERTED
 from ..store.shipped import default_near_dup_settings
-from .intake import _ACCEPTING, _differs, _rescore, report_texts
+from .intake import _ACCEPTING, _differs, _rescore, new_case, report_texts
 from .media import MediaCollector, media_doc
 from .report_files import reader
 
@@ -226,7 +226,7 @@ class _Importer:
             self.joins.append(_Join(open_case, tuple(i for i, _ in group)))
             return
         case_id = self.st.next_id("C")
-        case = _new_case(first, case_id, self.now, latest)
+        case = new_case(first, case_id, self.now, latest)
         reports = []
         for _, item in group:
             reports.append(self._stage_report(item, case_id))  # media paths -> hashes
@@ -320,28 +320,6 @@ class _Importer:
             txn.insert("case_links", case_id, doc)
         elif any(old_links.get(k) != v for k, v in doc.items()):
             txn.update("case_links", case_id, doc)
-
-
-def _new_case(report: Report, case_id: str, now: str, linked: str | None) -> Doc:
-    return Case(
-        case_id=case_id,
-        subject={
-            "platform": report.platform,
-            "subject_type": report.subject_type,
-            "subject_id": report.subject_id,
-            "account": report.account,
-            "url": report.url,
-        },
-        content_text=report.content_text,
-        media_description=report.media_description,
-        jurisdiction=report.jurisdiction,
-        metrics={"followers": report.followers or 0, "views": report.views or 0},
-        report_ids=[],
-        created_at=now,
-        updated_at=now,
-        first_reported_at=report.reported_at,
-        linked_case=linked,
-    ).to_dict()
 
 
 def _merge(case: Doc, report: Report, now: str) -> None:
