@@ -14,6 +14,7 @@ from .services import call_service
 
 if TYPE_CHECKING:
     from .app import AppealsApp
+    from .widgets.dialogs import TextPrompt
 
 __all__ = ["AppealsScreen", "appeals_app"]
 
@@ -44,6 +45,17 @@ class AppealsScreen(Screen[Any]):
     @property
     def session(self) -> Session:
         return appeals_app(self).session
+
+    def saving(
+        self, fn: Callable[..., object], *args: Any
+    ) -> Callable[[TextPrompt, str, str | None], None]:
+        """A prompt's save: `fn(*args, text)` in a worker; the prompt closes when it
+        returns, or shows the refusal in place."""
+
+        def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
+            self.call(fn, *args, text, done=prompt.finish, failed=prompt.show_error, writes=True)
+
+        return save
 
     def call(
         self,

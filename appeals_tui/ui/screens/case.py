@@ -255,16 +255,7 @@ class CaseScreen(AppealsScreen):
             if note is not None:
                 self.notify(f"Note {note.note_id} added", markup=False)
 
-        def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
-            self.call(
-                cases.add_note,
-                self.session,
-                f"case:{self.case_id}",
-                text,
-                done=prompt.finish,
-                failed=prompt.show_error,
-                writes=True,
-            )
+        save = self.saving(cases.add_note, self.session, f"case:{self.case_id}")
 
         self.app.push_screen(
             TextPrompt(

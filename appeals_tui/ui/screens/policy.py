@@ -215,16 +215,7 @@ class PolicyScreen(AppealsScreen):
             return
         path, impact = self.checked
 
-        def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
-            self.call(
-                publish_policy,
-                self.session,
-                path,
-                text,
-                done=prompt.finish,
-                failed=prompt.show_error,
-                writes=True,
-            )
+        save = self.saving(publish_policy, self.session, path)
 
         self.app.push_screen(
             TextPrompt(

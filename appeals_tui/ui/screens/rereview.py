@@ -131,16 +131,7 @@ class RereviewScreen(AppealsScreen):
         if item is None:
             return
 
-        def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
-            self.call(
-                confirm_rereview,
-                self.session,
-                item.decision_id,
-                text,
-                done=prompt.finish,
-                failed=prompt.show_error,
-                writes=True,
-            )
+        save = self.saving(confirm_rereview, self.session, item.decision_id)
 
         self.app.push_screen(
             TextPrompt(

@@ -274,16 +274,7 @@ class ReviewScreen(AppealsScreen):
     def action_note(self) -> None:
         entity = f"appeal:{self.appeal_id}"
 
-        def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
-            self.call(
-                add_note,
-                self.session,
-                entity,
-                text,
-                done=prompt.finish,
-                failed=prompt.show_error,
-                writes=True,
-            )
+        save = self.saving(add_note, self.session, entity)
 
         self.app.push_screen(
             AppealPrompt(
