@@ -182,7 +182,9 @@ def test_others_work_while_a_long_import_stages(ws_path: Path, tmp_path: Path) -
         r = subprocess.run(_cli(ws_path, *args), env=_env(), capture_output=True, timeout=120)
         took.append((args[0], round(time.monotonic() - start, 1), importer.poll() is None))
         assert r.returncode == 0, (args[0], r.stderr.decode())
-    assert all(running for _, _, running in took), took  # all of it while importing
+    # the writes (claim, decide, note) ran while the import was staging; on an idle machine
+    # the 20k import may finish before the last reads do, which proves nothing either way
+    assert all(running for _, _, running in took[:3]), took
     assert importer.wait(timeout=600) == 0, importer.stderr.read().decode()
     with Workspace.open(ws_path) as ws:
         assert ws.count("reports") == 7 + n
