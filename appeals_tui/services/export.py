@@ -23,7 +23,7 @@ from ..domain.errors import ValidationError
 from ..domain.models import FACTORS
 from ..domain.progress import EVERY, Progress
 from ..safe_output import safe_output
-from .history import HistoryFilter, iter_history
+from .history import HistoryFilter, _matching_docs
 from .session import Session
 from .sor_statements import SorScan, scan_statements
 
@@ -185,7 +185,7 @@ def _scan(
 ) -> Iterator[dict[str, Any]]:
     """The decisions to export; the total is known up front only for an unfiltered export."""
     total = session.ws.count("decisions") if (flt or HistoryFilter()) == HistoryFilter() else None
-    return _counted(iter_history(session, flt), progress, total)
+    return _counted(_matching_docs(session, flt), progress, total)
 
 
 def _json_line(record: dict[str, Any]) -> str:
