@@ -23,6 +23,7 @@ __all__ = [
     "AppealStatus",
     "AppealOutcome",
     "SubjectType",
+    "StoredReport",
     "FACTORS",
     "ACTION_SEVERITY",
     "ClauseRef",
@@ -231,6 +232,13 @@ class Report(Record):
     source: str = ""
     #: in a parsed file: paths relative to it; once stored: SHA-256 of each file
     media: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StoredReport(Report):
+    """A report as the store keeps it: with its record version (a report file has none)."""
+
+    version: int = 1
 
 
 @dataclass(frozen=True)
