@@ -38,10 +38,10 @@ def get_appeal(session: Session, appeal_id: str) -> Appeal:
     return Appeal.from_dict(doc)
 
 
-def appeal_deadline(session: Session, decision: dict[str, Any]) -> str:
-    """Last moment an appeal against this decision is accepted."""
+def appeal_deadline(session: Session, decided_at: str) -> str:
+    """Last moment an appeal against a decision made at `decided_at` is accepted."""
     window = session.config("appeal_window_days")
-    return iso(parse_ts(decision["decided_at"]) + timedelta(days=window))
+    return iso(parse_ts(decided_at) + timedelta(days=window))
 
 
 def _open_appeal_for(session: Session, decision_id: str) -> dict[str, Any] | None:
@@ -74,7 +74,7 @@ def file_appeal(
                 f"decision {decision_id} was superseded by {decision['superseded_by']}; appeal that one"
             )
         now = session.now()
-        deadline = appeal_deadline(session, decision)
+        deadline = appeal_deadline(session, decision["decided_at"])
         if now > parse_ts(deadline):
             raise ValidationError(
                 f"decision {decision_id}: the appeal window closed on {deadline[:10]} "
@@ -114,9 +114,13 @@ def file_appeal(
     return appeal
 
 
-def chain_deciders(session: Session, txn: Txn | Store, decision: dict[str, Any]) -> dict[str, str]:
+def chain_deciders(session: Session, txn: Txn | Store, decision_id: str) -> dict[str, str]:
     """Everyone who made a decision in this decision's chain -> one decision of theirs:
-    every decision on the case, and those it supersedes (back to the first)."""
+    every decision on the case, and those it supersedes (back to the first). `txn` is
+    the transaction the check runs in (or the store, to read only)."""
+    decision = txn.get("decisions", decision_id)
+    if decision is None:
+        raise NotFound(f"decision '{decision_id}' not found")
     found: dict[str, str] = {}
     for d in session.ws.lookup("decisions", "case_id", decision["case_id"]):
         found.setdefault(d["moderator"], d["decision_id"])
@@ -136,7 +140,7 @@ def _check_reviewer(session: Session, txn: Txn, appeal: Appeal) -> dict[str, Any
     require_role(session, "review_appeal", "review appeals")
     decision = txn.get("decisions", appeal.decision_id)
     assert decision is not None
-    mine = chain_deciders(session, txn, decision).get(session.actor)
+    mine = chain_deciders(session, txn, appeal.decision_id).get(session.actor)
     if mine is not None:
         raise PermissionDenied(
             f"{session.actor} made decision {mine} in this case's chain; "
