@@ -121,9 +121,9 @@ def cases_list(
 
     def human() -> str:
         lines = [
-            f"{c['case_id']:<10} {c['status']:<10} {c['priority']:>6.1f} "
-            f"{c['subject']['account']:<24} {len(c['report_ids'])}r "
-            f"{one_line(c.get('content_text', ''), 50)}"
+            f"{c.case_id:<10} {c.status:<10} {c.priority:>6.1f} "
+            f"{c.subject['account']:<24} {len(c.report_ids)}r "
+            f"{one_line(c.content_text, 50)}"
             for c in page.cases
         ]
         lines.append(f"({len(page.cases)} of {page.total})")

@@ -24,6 +24,7 @@ __all__ = [
     "AppealOutcome",
     "SubjectType",
     "StoredReport",
+    "Event",
     "FACTORS",
     "ACTION_SEVERITY",
     "ClauseRef",
@@ -462,6 +463,21 @@ class Appeal(Record):
     def overdue(self, now: datetime) -> bool:
         """Still unresolved past its due time."""
         return self.status != AppealStatus.RESOLVED and parse_ts(self.due_at) < now
+
+
+@dataclass(frozen=True)
+class Event(Record):
+    """One event of the audit chain (docs/cli.md **Event**); `payload` is what the
+    event type records (free-form JSON, hashed into the chain as written)."""
+
+    seq: int
+    at: str
+    actor: str
+    type: str
+    entity: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
 
 
 @dataclass

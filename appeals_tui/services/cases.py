@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
-from ..domain.models import Case, Decision, Note, Strike
+from ..domain.models import Case, Decision, Event, Note, StoredReport, Strike
 from ..domain.priority import sla_due
 from ..domain.text import clean_text, is_meaningful
 from ..store.protocol import Filter, Op, Order, Page
@@ -68,9 +68,9 @@ class CaseFilter:
         return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class CasePage:
-    cases: list[dict[str, Any]]
+    cases: list[Case]
     total: int
     offset: int
     limit: int
@@ -102,12 +102,13 @@ def list_cases(
     if order is None:
         raise ValidationError(f"sort: '{sort}' is not one of {', '.join(SORT_KEYS)}")
     found = session.ws.query("cases", flt.where(), order, Page(offset, limit))
-    return CasePage(cases=found.rows, total=found.total, offset=offset, limit=limit or found.total)
+    rows = [Case.from_dict(c) for c in found.rows]
+    return CasePage(cases=rows, total=found.total, offset=offset, limit=limit or found.total)
 
 
 def iter_cases(
     session: Session, flt: CaseFilter | None = None, *, sort: str = "priority"
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Case]:
     """The whole queue in order, streamed from the store (`cases list --json`): the
     first cases come before the last are read."""
     require_role(session, "read", "see the queue")
@@ -115,7 +116,9 @@ def iter_cases(
     order = _ORDERS.get(sort)
     if order is None:
         raise ValidationError(f"sort: '{sort}' is not one of {', '.join(SORT_KEYS)}")
-    yield from session.ws.iterate("cases", flt.where(), order)
+    from_dict = Case.from_dict
+    for doc in session.ws.iterate("cases", flt.where(), order):
+        yield from_dict(doc)
 
 
 def case_doc(session: Session, case_id: str) -> dict[str, Any]:
@@ -136,10 +139,10 @@ def load_case(txn: Txn, case_id: str, expected_version: int | None) -> dict[str,
 
 
 def sla_state(
-    session: Session, case: dict[str, Any], now: datetime | None = None
+    session: Session, first_reported_at: str, now: datetime | None = None
 ) -> tuple[str, float]:
-    """('overdue'|'due'|'ok', hours left) for an undecided case."""
-    due = sla_due(case["first_reported_at"], session.config("case_sla_hours"))
+    """('overdue'|'due'|'ok', hours left) for an undecided case first reported then."""
+    due = sla_due(first_reported_at, session.config("case_sla_hours"))
     left = ((due - (now or session.now())).total_seconds()) / 3600
     if left < 0:
         return "overdue", left
@@ -238,15 +241,15 @@ class CaseFile:
     decide screens): the case, its reports, the account's history, the timeline."""
 
     case: Case
-    #: the reports as imported (their fields are the report format: docs/cli.md **Report**)
-    reports: list[dict[str, Any]]
+    #: the reports as imported and stored (docs/cli.md **Report**)
+    reports: list[StoredReport]
     #: the account's other cases
     account_cases: list[Case]
     account_decisions: list[Decision]
     strikes: list[Strike]
     active_strikes: int
-    #: audit events of the case and its decisions (docs/cli.md **Event**)
-    timeline: list[dict[str, Any]]
+    #: audit events of the case and its decisions, in chain order
+    timeline: list[Event]
 
     def to_json(self) -> dict[str, Any]:
         """The case's own fields at the top, the file beside them (docs/cli.md)."""
@@ -275,10 +278,10 @@ def case_file(session: Session, case_id: str) -> CaseFile:
     timeline = ws.events_for([entity, *(f"decision:{d}" for d in decision_ids)])
     return CaseFile(
         case=Case.from_dict(case),
-        reports=[r for r in reports if r],
+        reports=[StoredReport.from_dict(r) for r in reports if r],
         account_cases=[Case.from_dict(c) for c in earlier],
         account_decisions=[Decision.from_dict(d) for d in decisions],
         strikes=[Strike.from_dict(s) for s in strikes],
         active_strikes=sum(s.get("weight", 1) for s in strikes if s.get("status") == "active"),
-        timeline=timeline,
+        timeline=[Event.from_dict(e) for e in timeline],
     )
