@@ -7,7 +7,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.errors import NotFound, PermissionDenied, ValidationError
-from ..domain.models import Action, Appeal, AppealOutcome, AppealStatus, CaseStatus, Decision
+from ..domain.models import (
+    Action,
+    Appeal,
+    AppealOutcome,
+    AppealStatus,
+    Case,
+    CaseStatus,
+    Decision,
+)
 from ..domain.text import clean_text, is_meaningful
 from ..domain.timeutil import iso, parse_ts
 from ..store.protocol import Filter, Op, Order, Page, Store
@@ -211,8 +219,9 @@ def resolve_appeal(
             problems = _draft_problems(session, draft)
             if problems:
                 raise ValidationError(problems[0], problems)
+            current = Case.from_dict(case)
             divergence = check_divergence(
-                session, case, draft.action, draft.factors, draft.clause_ids
+                session, current, draft.action, draft.factors, draft.clause_ids
             )
             if divergence.required:
                 draft.divergence_reason = (
@@ -221,8 +230,8 @@ def resolve_appeal(
             new = supersede_decision(
                 session,
                 txn,
-                case,
-                decision,
+                current,
+                Decision.from_dict(decision),
                 draft,
                 divergence,
                 f"appeal {appeal_id} {result.value}",

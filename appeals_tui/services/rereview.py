@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.errors import ConflictError, NotFound, ValidationError
-from ..domain.models import AppealStatus
+from ..domain.models import AppealStatus, Case, Decision
 from ..domain.text import clean_text, is_meaningful
 from ..store.protocol import Filter, Op, Order
 from ..store.protocol import Transaction as Txn
@@ -329,12 +329,13 @@ def supersede_rereview(
                     "its review decides first"
                 )
         draft = replace(draft, factors={**decision["factors"], **draft.factors})
-        divergence = validate_draft(session, case, draft)
+        current = Case.from_dict(case)
+        divergence = validate_draft(session, current, draft)
         new = supersede_decision(
             session,
             txn,
-            case,
-            decision,
+            current,
+            Decision.from_dict(decision),
             draft,
             divergence,
             f"re-review {item['rereview_id']} under policy {item['library_version']}",
