@@ -23,7 +23,7 @@ from ..store.protocol import Transaction as Txn
 from .decisions import DecisionDraft, check_divergence, supersede_decision
 from .permissions import require_role
 from .session import Session
-from .versioned import load_versioned
+from .versioned import _load_versioned
 
 __all__ = [
     "AppealFilter",
@@ -168,7 +168,7 @@ def claim_appeal(session: Session, appeal_id: str, expected_version: int | None 
 
 
 def _load(txn: Txn, appeal_id: str, expected_version: int | None) -> Appeal:
-    return Appeal.from_dict(load_versioned(txn, "appeals", "appeal", appeal_id, expected_version))
+    return Appeal.from_dict(_load_versioned(txn, "appeals", "appeal", appeal_id, expected_version))
 
 
 def resolve_appeal(

@@ -15,7 +15,7 @@ from ..store.protocol import Filter, Op, Order, Page
 from ..store.protocol import Transaction as Txn
 from .permissions import require_lead, require_moderator, require_role
 from .session import Session
-from .versioned import load_versioned
+from .versioned import _load_versioned
 
 __all__ = [
     "CaseFilter",
@@ -23,7 +23,6 @@ __all__ = [
     "SORT_KEYS",
     "list_cases",
     "get_case",
-    "case_doc",
     "case_file",
     "CaseFile",
     "claim",
@@ -32,7 +31,6 @@ __all__ = [
     "escalate",
     "add_note",
     "notes_for",
-    "load_case",
 ]
 
 #: Queue orderings a moderator can pick; each maps a case dict to a sort key (ascending).
@@ -121,7 +119,7 @@ def iter_cases(
         yield from_dict(doc)
 
 
-def case_doc(session: Session, case_id: str) -> dict[str, Any]:
+def _case_doc(session: Session, case_id: str) -> dict[str, Any]:
     """The stored case record, for services that read fields by name (NotFound if none)."""
     case = session.ws.get("cases", case_id)
     if case is None:
@@ -130,12 +128,12 @@ def case_doc(session: Session, case_id: str) -> dict[str, Any]:
 
 
 def get_case(session: Session, case_id: str) -> Case:
-    return Case.from_dict(case_doc(session, case_id))
+    return Case.from_dict(_case_doc(session, case_id))
 
 
-def load_case(txn: Txn, case_id: str, expected_version: int | None) -> dict[str, Any]:
+def _load_case(txn: Txn, case_id: str, expected_version: int | None) -> dict[str, Any]:
     """Fetch a case inside a transaction, refusing a stale version up front."""
-    return load_versioned(txn, "cases", "case", case_id, expected_version)
+    return _load_versioned(txn, "cases", "case", case_id, expected_version)
 
 
 def sla_state(
@@ -153,7 +151,7 @@ def claim(session: Session, case_id: str, expected_version: int | None = None) -
     """Take a case so nobody else decides it while you read it."""
     require_moderator(session, "claim cases")
     with session.ws.transaction(session.actor) as txn:
-        doc = load_case(txn, case_id, expected_version)
+        doc = _load_case(txn, case_id, expected_version)
         changes = Case.from_dict(doc).claim(session.actor, session.now_iso())
         if changes is None:  # yours already
             return Case.from_dict(doc)
@@ -166,7 +164,7 @@ def release(session: Session, case_id: str, expected_version: int | None = None)
     """Put a claimed case back in the open queue (own claim, or a lead for anyone's)."""
     require_moderator(session, "release cases")
     with session.ws.transaction(session.actor) as txn:
-        case = Case.from_dict(load_case(txn, case_id, expected_version))
+        case = Case.from_dict(_load_case(txn, case_id, expected_version))
         changes = case.release(session.now_iso())
         if case.assignee != session.actor:
             require_lead(session, f"release a case claimed by {case.assignee}")
@@ -184,7 +182,7 @@ def reassign(
     if target is None or target["role"] not in ("moderator", "lead"):
         raise ValidationError(f"assignee: '{to_user}' is not a moderator or lead on the roster")
     with session.ws.transaction(session.actor) as txn:
-        case = Case.from_dict(load_case(txn, case_id, expected_version))
+        case = Case.from_dict(_load_case(txn, case_id, expected_version))
         updated = txn.update("cases", case_id, case.reassign(to_user, session.now_iso()))
         txn.event("case.reassigned", f"case:{case_id}", {"from": case.assignee, "to": to_user})
     return Case.from_dict(updated)
@@ -199,7 +197,7 @@ def escalate(
     if not is_meaningful(text, min_chars=10):
         raise ValidationError("note: say in a sentence why this needs a lead")
     with session.ws.transaction(session.actor) as txn:
-        case = Case.from_dict(load_case(txn, case_id, expected_version))
+        case = Case.from_dict(_load_case(txn, case_id, expected_version))
         updated = txn.update("cases", case_id, case.escalate(session.now_iso()))
         _insert_note(session, txn, f"case:{case_id}", text, kind="escalation")
         txn.event("case.escalated", f"case:{case_id}", {"note": text})
@@ -266,7 +264,7 @@ class CaseFile:
 
 def case_file(session: Session, case_id: str) -> CaseFile:
     """Everything a moderator reads before deciding: reports, account history, timeline."""
-    case = case_doc(session, case_id)
+    case = _case_doc(session, case_id)
     ws = session.ws
     reports = [ws.get("reports", rid) for rid in case["report_ids"]]
     account = case["subject"]["account"]

@@ -18,7 +18,7 @@ from ..domain.similarity import RankedPrecedent, factor_mask
 from ..domain.text import clean_text, is_meaningful
 from ..store.protocol import Filter
 from ..store.protocol import Transaction as Txn
-from .cases import load_case
+from .cases import _load_case
 from .permissions import require_lead, require_moderator
 from .precedent_index import ranked_precedents
 from .session import Session
@@ -308,7 +308,7 @@ def decide(
     require_moderator(session, "decide cases")
     session.sync_library()
     with session.ws.transaction(session.actor) as txn:
-        case = load_case(txn, case_id, expected_version)
+        case = _load_case(txn, case_id, expected_version)
         status = case["status"]
         if status not in (CaseStatus.OPEN, CaseStatus.IN_REVIEW):
             raise ConflictError(

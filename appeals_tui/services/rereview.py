@@ -24,11 +24,11 @@ from .decisions import DecisionDraft, supersede_decision, validate_draft
 from .permissions import require_lead
 from .policy_impact import GuidanceChange, PolicyImpact, impact_of, load_draft
 from .policy_versions import (
+    _current_files,
+    _store_version,
     check_reason,
-    current_files,
     library_for,
     published_versions,
-    store_version,
 )
 from .session import Session
 
@@ -123,12 +123,12 @@ def publish_policy(session: Session, draft_path: Path, reason: str) -> PublishRe
     why = check_reason(reason)
     session.sync_library()
     taken = [v.library_version for v in published_versions(session.ws)]
-    draft = load_draft(draft_path, files=current_files(session.ws), taken=taken)
+    draft = load_draft(draft_path, files=_current_files(session.ws), taken=taken)
     impact = impact_of(session, draft)
     version = draft.library.library_version
     at = session.now_iso()
     with session.ws.transaction(session.actor) as txn:
-        store_version(
+        _store_version(
             txn,
             files=draft.files,
             library_version=version,
