@@ -55,7 +55,7 @@ def import_reports_cmd(ctx: click.Context, file: Path, max_mb: int, max_lines: i
         result = import_reports(sess, file, progress, limits)
     emit(
         ctx,
-        result.to_dict(),
+        result,
         f"imported {result.imported} report(s), skipped {result.skipped} already present; "
         f"{len(result.cases_created)} new case(s), {len(result.cases_updated)} updated",
     )

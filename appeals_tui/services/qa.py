@@ -68,7 +68,7 @@ class QAItem:
     review: QAReview | None
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> QAItem:
+    def _from_doc(cls, doc: dict[str, Any]) -> QAItem:
         review = doc.get("review")
         return cls(
             doc["decision_id"], doc["case_id"], QAReview.from_dict(review) if review else None
@@ -91,7 +91,7 @@ class QABatch:
     version: int = 1
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> QABatch:
+    def _from_doc(cls, doc: dict[str, Any]) -> QABatch:
         return cls(
             batch_id=doc["batch_id"],
             created_at=doc["created_at"],
@@ -101,7 +101,7 @@ class QABatch:
             size=doc["size"],
             since=doc.get("since"),
             until=doc.get("until"),
-            items=[QAItem.from_doc(i) for i in doc["items"]],
+            items=[QAItem._from_doc(i) for i in doc["items"]],
             version=doc.get("version", 1),
         )
 
@@ -191,7 +191,7 @@ class QAReport:
 
 def get_batch(session: Session, batch_id: str) -> QABatch:
     """One QA batch with its items (NotFound if there is none)."""
-    return QABatch.from_doc(_batch_doc(session, batch_id))
+    return QABatch._from_doc(_batch_doc(session, batch_id))
 
 
 def _batch_doc(session: Session, batch_id: str) -> dict[str, Any]:
@@ -279,7 +279,7 @@ def draw_sample(
             f"qa:{batch_id}",
             {"reviewer": reviewer, "seed": seed, "size": len(chosen), "decisions": chosen},
         )
-    return QABatch.from_doc(batch)
+    return QABatch._from_doc(batch)
 
 
 def list_batches(session: Session) -> list[QABatchSummary]:
@@ -290,7 +290,7 @@ def list_batches(session: Session) -> list[QABatchSummary]:
     mine = [] if lead else [Filter("reviewer", Op.EQ, session.actor)]
     out = []
     for doc in session.ws.iterate("qa", mine, [Order("created_at", descending=True)]):
-        b = QABatch.from_doc(doc)
+        b = QABatch._from_doc(doc)
         out.append(
             QABatchSummary(
                 batch_id=b.batch_id,
@@ -382,7 +382,7 @@ def submit_review(
             f"qa:{batch_id}",
             {"decision_id": decision_id, "action": action, "clauses": item["review"]["clause_ids"]},
         )
-    return QAItem.from_doc(item)
+    return QAItem._from_doc(item)
 
 
 def qa_report(session: Session, batch_id: str | None = None) -> QAReport:
