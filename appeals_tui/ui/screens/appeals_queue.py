@@ -153,10 +153,10 @@ class AppealsQueueScreen(AppealsScreen):
         keep = self._current()
         self.page_offset = page.offset
         self.total = page.total
-        self.appeal_rows = page.rows
+        self.appeal_rows = page.items
         table = self.query_one(DataTable)
         table.clear()
-        for row in page.rows:
+        for row in page.items:
             a, d = row.appeal, row.decision
             style = "bold red" if row.overdue else ""
             due = a.due_at[:10] + (" OVERDUE" if row.overdue else "")

@@ -16,7 +16,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from ...services.history import HistoryFilter, HistoryPage, history
+from ...domain.models import Decision, Page
+from ...services.history import HistoryFilter, history
 from ...services.session import Session
 from ..base import AppealsScreen
 from ..keys import Key
@@ -30,7 +31,7 @@ __all__ = ["HistoryScreen", "ENTRY", "PAGE_SIZE"]
 PAGE_SIZE = 50
 
 
-def _page(session: Session, query: str, offset: int) -> tuple[HistoryFilter, HistoryPage]:
+def _page(session: Session, query: str, offset: int) -> tuple[HistoryFilter, Page[Decision]]:
     flt = HistoryFilter.parse(query)
     return flt, history(session, flt, offset=offset, limit=PAGE_SIZE)
 
@@ -133,17 +134,17 @@ class HistoryScreen(AppealsScreen):
         box.add_class("-visible")
         self.query_one("#history-status", Static).update("")
 
-    def _show(self, result: tuple[HistoryFilter, HistoryPage]) -> None:
+    def _show(self, result: tuple[HistoryFilter, Page[Decision]]) -> None:
         self.flt, page = result
         box = self.query_one("#history-error", Static)
-        why = empty_reason(self.flt) if not page.decisions else None
+        why = empty_reason(self.flt) if not page.items else None
         box.update(Text(why or ""))
         box.set_class(bool(why), "-visible")
         self.total = page.total
         table = self.query_one("#history-table", DataTable)
         keep = self.current_id()
         table.clear()
-        for d in page.decisions:
+        for d in page.items:
             table.add_row(
                 mark_cell(d.decision_id in self.marked),
                 cell(d.decision_id, 12),
@@ -158,8 +159,8 @@ class HistoryScreen(AppealsScreen):
             )
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
-        first = page.offset + 1 if page.decisions else 0
-        last = page.offset + len(page.decisions)
+        first = page.offset + 1 if page.items else 0
+        last = page.offset + len(page.items)
         status = f"{first}-{last} of {page.total} decisions"
         if self.marked:
             status += f" · marked: {', '.join(self.marked)}"

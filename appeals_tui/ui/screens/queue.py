@@ -14,9 +14,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.data_table import ColumnKey
 
-from ...domain.models import Case
+from ...domain.models import Case, Page
 from ...services import cases
-from ...services.cases import SORT_KEYS, CaseFilter, CasePage
+from ...services.cases import SORT_KEYS, CaseFilter
 from ...services.facets import QueueFacets, queue_facets
 from ...services.session import Session
 from ..base import AppealsScreen
@@ -56,7 +56,7 @@ ANY = "*"
 
 @dataclass
 class QueueRows:
-    page: CasePage
+    page: Page[Case]
     sla: dict[str, tuple[str, float]]
 
 
@@ -64,7 +64,7 @@ def load_page(session: Session, flt: CaseFilter, sort: str, offset: int) -> Queu
     """One queue page plus each undecided case's SLA state (runs in a worker)."""
     page = cases.list_cases(session, flt, sort=sort, offset=offset, limit=PAGE_SIZE)
     sla = {
-        c.case_id: cases.sla_state(session, c.first_reported_at) for c in page.cases if c.undecided
+        c.case_id: cases.sla_state(session, c.first_reported_at) for c in page.items if c.undecided
     }
     return QueueRows(page, sla)
 
@@ -276,7 +276,7 @@ class QueueScreen(AppealsScreen):
         self.total = page.total
         self.versions = {}
         now = self.session.now()
-        for c in page.cases:
+        for c in page.items:
             self.versions[c.case_id] = c.version
             table.add_row(*row_cells(c, rows.sla.get(c.case_id), now), key=c.case_id)
         if keep in self.versions:
@@ -284,11 +284,11 @@ class QueueScreen(AppealsScreen):
         pages = max(1, math.ceil(page.total / PAGE_SIZE))
         current = page.offset // PAGE_SIZE + 1
         status = Text(f"page {current} of {pages} · {page.total} cases · sort: {self.sort}")
-        if not page.cases:
+        if not page.items:
             status.append("  — nothing matches these filters", style="italic")
         self.query_one("#queue-status", Static).update(status)
-        if page.cases and not self._warmed:
-            self._warm_first_case(page.cases[0].case_id)
+        if page.items and not self._warmed:
+            self._warm_first_case(page.items[0].case_id)
 
     def _warm_first_case(self, case_id: str) -> None:
         """Load the top case's view once, in a worker, while the first page is on screen:
