@@ -237,7 +237,7 @@ def _ties(store: Store, case_id: str) -> _Ties | None:
     return _Ties(_account(mine), tuple(mine.get("contacts") or ()), keys)
 
 
-def linked_among(session: Session, case_id: str, accounts: Iterable[str]) -> set[str]:
+def linked_among(session: Session, case_id: str, accounts: Iterable[str | None]) -> set[str]:
     """Which of `accounts` are linked to the case (marks precedents).
 
     Asks about those accounts only: a text shared by tens of thousands of cases is
@@ -247,7 +247,7 @@ def linked_among(session: Session, case_id: str, accounts: Iterable[str]) -> set
     ties = _ties(store, case_id)
     if ties is None:
         return set()
-    wanted = sorted({a for a in accounts if a} - {ties.account})
+    wanted = sorted({str(a) for a in accounts if a} - {ties.account})
     if not wanted:
         return set()
     names: set[str] = set()
