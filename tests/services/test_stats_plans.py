@@ -109,7 +109,9 @@ def test_the_records_exercise_what_the_plans_could_disagree_on(both, monkeypatch
     assert (m["seoyeon"].reviewed, m["daniel"].reviewed) == (4, 1)
     assert "CSS-8" in {r.key for r in s.per_clause}
     glamour_us = [
-        g for g in s.inconsistent_profiles if not g.promotion_illegal and "glamorization" in g.factors
+        g
+        for g in s.inconsistent_profiles
+        if not g.promotion_illegal and "glamorization" in g.factors
     ]
     (group,) = glamour_us
     assert group.decision_count == 7 + 1  # D4 is superseded by D10
@@ -117,9 +119,7 @@ def test_the_records_exercise_what_the_plans_could_disagree_on(both, monkeypatch
     assert [d["decision_id"] for d in group.decisions][0] == "D10"  # newest first
 
 
-def test_a_standing_decision_without_a_factor_mask_falls_back_to_the_one_pass(
-    both, monkeypatch
-):
+def test_a_standing_decision_without_a_factor_mask_falls_back_to_the_one_pass(both, monkeypatch):
     """Records written before decisions stored their mask: only the one pass, which
     derives it from the factors, can group them; the dashboard is still the same."""
     embedded, pg = both
