@@ -109,9 +109,11 @@ def _import_rate(session: Session, corpus: Corpus, n: int) -> dict[str, Any]:
 
     from benchmarks.build import BENCH_NOW as now
 
+    # new report ids and subjects on every run (a reused database keeps the last run's)
+    base = 9_000_000 + session.ws.count("reports")
     rows = []
     for i in range(n):
-        r = corpus.report(9_000_000 + i, 9_000_000 + i // 2, f"imp{i // 7:06d}", now)
+        r = corpus.report(base + i, base + i // 2, f"imp{base}x{i // 7:06d}", now)
         rows.append(json.dumps({k: v for k, v in r.to_dict().items() if v not in (None, "")}))
     path = Path(tempfile.mkdtemp(prefix="appeals-import-")) / "reports.jsonl"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")

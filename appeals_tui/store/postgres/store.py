@@ -777,13 +777,20 @@ class PostgresStore:
             value, _from(spec)
         )
         last_stmt = sql.SQL("SELECT max(ins) FROM {}").format(_from(spec))
+        if not q.multi:  # the first time: hop through the column's btree index, value
+            # to next value (a handful of jurisdictions at 1M: ~1 ms, not a 0.5 s scan)
+            stmt = sql.SQL(
+                "WITH RECURSIVE s(v) AS ((SELECT min({c}) FROM {t}) UNION ALL "
+                "SELECT (SELECT min({c}) FROM {t} WHERE {c} > s.v) FROM s WHERE s.v IS NOT NULL) "
+                "SELECT v FROM s WHERE v IS NOT NULL"
+            ).format(c=col, t=_from(spec))
 
         def read(c: psycopg.Connection) -> tuple[int, list[Any]]:
             row = c.execute(last_stmt).fetchone()
             last = int(row[0]) if row and row[0] is not None else 0
             hit = self._distinct.get((table, field))
             if hit is None:
-                return last, [_plain(r[0]) for r in c.execute(stmt, params).fetchall()]
+                return last, sorted(_plain(r[0]) for r in c.execute(stmt, params).fetchall())
             if hit[0] >= last:
                 return hit
             new = [_plain(r[0]) for r in c.execute(since_stmt, (hit[0],)).fetchall()]
