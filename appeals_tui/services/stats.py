@@ -431,7 +431,7 @@ def _grouped_stats(
         diverged=diverged,
         per_clause=sorted(clauses.values(), key=lambda r: r.key),
         per_moderator=sorted(moderators.values(), key=lambda r: r.key),
-        per_week=[{"week": w, "actions": dict(sorted(weeks[w].items()))} for w in sorted(weeks)],
+        per_week=[WeekActions(w, dict(sorted(weeks[w].items()))) for w in sorted(weeks)],
         inconsistent_profiles=inconsistent,
     )
 
@@ -448,17 +448,17 @@ _LISTED = (
 )
 
 
-def _listed(d: dict[str, Any]) -> dict[str, Any]:
+def _listed(d: dict[str, Any]) -> DecisionSummary:
     """`_summary` of a decision read as its declared fields (`Store.firsts(fields=...)`)."""
-    return {
-        "decision_id": d["decision_id"],
-        "case_id": d["case_id"],
-        "moderator": d["moderator"],
-        "action": d["action"],
-        "clauses": d["clause_ids"],
-        "decided_at": d["decided_at"],
-        "canonical": bool(d["canonical"]),
-    }
+    return DecisionSummary(
+        decision_id=d["decision_id"],
+        case_id=d["case_id"],
+        moderator=d["moderator"],
+        action=d["action"],
+        clauses=d["clause_ids"],
+        decided_at=d["decided_at"],
+        canonical=bool(d["canonical"]),
+    )
 
 
 def _count_appeals(row: RateRow, outcome: str, n: int) -> None:
