@@ -32,6 +32,7 @@ PAGE_SIZE = 50
 
 
 def _page(session: Session, query: str, offset: int) -> tuple[HistoryFilter, Page[Decision]]:
+    """Parse the filter line and read one page (in the worker)."""
     flt = HistoryFilter.parse(query)
     return flt, history(session, flt, offset=offset, limit=PAGE_SIZE)
 
@@ -111,9 +112,11 @@ class HistoryScreen(AppealsScreen):
         self.query_one("#history-table", DataTable).focus()
 
     def refresh_data(self) -> None:
+        """Reload after a change elsewhere."""
         self.load()
 
     def load(self) -> None:
+        """Read the current page for the current filter (in a worker)."""
         self.mark_fresh()
         if not self.query_one("#history-table", DataTable).row_count:
             self.query_one("#history-status", Static).update("loading…")
@@ -129,12 +132,14 @@ class HistoryScreen(AppealsScreen):
         )
 
     def _failed(self, exc: BaseException) -> None:
+        """Show why the filter or the read failed, in place."""
         box = self.query_one("#history-error", Static)
         box.update(Text(str(exc)))
         box.add_class("-visible")
         self.query_one("#history-status", Static).update("")
 
     def _show(self, result: tuple[HistoryFilter, Page[Decision]]) -> None:
+        """Fill the table with a page, keeping the cursor on the same decision."""
         self.flt, page = result
         box = self.query_one("#history-error", Static)
         why = empty_reason(self.flt) if not page.items else None
@@ -168,6 +173,7 @@ class HistoryScreen(AppealsScreen):
 
     @on(Input.Submitted, "#history-query")
     def _filter(self, event: Input.Submitted) -> None:
+        """Enter in the filter line applies it from the first page."""
         self.query_text = event.value
         self.page_offset = 0
         self.load()
@@ -175,15 +181,18 @@ class HistoryScreen(AppealsScreen):
 
     @on(DataTable.RowSelected, "#history-table")
     def _selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row opens the decision."""
         self._open(event.row_key.value)
 
     def current_id(self) -> str | None:
+        """The decision id under the cursor, or None on an empty page."""
         table = self.query_one("#history-table", DataTable)
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def _open(self, decision_id: str | None) -> None:
+        """Open one decision in the decision view."""
         if decision_id:
             from .compare import CompareScreen
 
