@@ -20,9 +20,10 @@ import heapq
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
-from appeals_tui.domain.models import FACTORS
+from appeals_tui.domain.models import FACTORS, Decision
 
 __all__ = [
     "factor_mask",
@@ -168,6 +169,8 @@ class Target:
 
 @dataclass(frozen=True)
 class RankedPrecedent:
+    #: the stored decision row the ranking read (its index keys included); readers
+    #: outside the ranking use `record`
     decision: dict[str, Any]
     similarity: float
     same_clause: bool
@@ -177,24 +180,31 @@ class RankedPrecedent:
     same_image: bool = False
     image_distance: int | None = None
 
+    @cached_property
+    def record(self) -> Decision:
+        """The precedent as the `Decision` read model. Why not the field itself: the
+        reference scan ranks every candidate and keeps only the best few; converting
+        only those that are shown costs nothing."""
+        return Decision.from_dict(self.decision)
+
     @property
     def decision_id(self) -> str:
-        return str(self.decision.get("decision_id"))
+        return self.record.decision_id
 
     @property
     def action(self) -> str:
-        return str(self.decision.get("action"))
+        return self.record.action
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "decision_id": self.decision.get("decision_id"),
+            "decision_id": self.decision_id,
             "similarity": round(self.similarity, 4),
             "same_clause": self.same_clause,
             "canonical": self.canonical,
             "linked": self.linked,
             "same_image": self.same_image,
             "image_distance": self.image_distance,
-            "decision": self.decision,
+            "decision": self.record,
         }
 
 
