@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,15 @@ class Replica:
         if lazy is not None:
             return lazy.get(key)
         return self.tables.get(table, {}).get(key)
+
+    def get_many(self, table: str, keys: Iterable[str]) -> list[Doc]:
+        """The docs of `keys` that exist, in the order asked (a table still on disk reads
+        them in file order and keeps none decoded: see `LazyTable.get_many`)."""
+        lazy = self.lazy.get(table)
+        if lazy is not None:
+            return lazy.get_many(keys)
+        docs = self.tables.get(table, {})
+        return [doc for key in keys if (doc := docs.get(key)) is not None]
 
     def scan(self, table: str, reverse: bool = False) -> Iterator[tuple[str, Doc]]:
         """Every (key, doc) in table order or reversed; a table still on disk is decoded

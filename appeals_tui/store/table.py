@@ -113,8 +113,7 @@ class JournalTable(Table):
                 rep = self._state.replica
                 if doc_id is not None:
                     return rep.get(self.name, str(doc_id))
-                found = (rep.get(self.name, str(key)) for key in doc_ids or ())
-                return [doc for doc in found if doc is not None]
+                return rep.get_many(self.name, [str(key) for key in doc_ids or ()])
         with self._state.mutex:
             return cast(Any, super()).get(cond, doc_id, doc_ids)  # TinyDB: int ids only
 
