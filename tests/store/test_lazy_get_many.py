@@ -9,8 +9,7 @@ from pathlib import Path
 
 from conftest import fixed_clock
 
-from appeals_tui.store import Workspace
-from appeals_tui.store import keymap
+from appeals_tui.store import Workspace, keymap
 
 
 def _open(path: Path) -> Workspace:
