@@ -94,6 +94,21 @@ class KeyMap:
         return payload[:8] + moved.tobytes() + payload[end:]
 
     @classmethod
+    def grown(cls, payload: bytes, shift: int, names: list[str], sizes: Sequence[int]) -> bytes:
+        """A saved map for the same records `shift` bytes further on followed by records
+        `names` (line sizes `sizes`, newline included): a staged import appended them."""
+        old = cls.load(payload)
+        n = len(old)
+        every = [old.name(i) for i in range(n)] + names
+        starts = array("Q", (s + shift for s in old.starts))
+        at = starts[n]
+        for size in sizes:
+            at += size
+            starts.append(at)
+        keys = {key: i for i, key in enumerate(every)}
+        return cls.from_scan(every, keys, starts).dump()
+
+    @classmethod
     def load(cls, payload: bytes | memoryview) -> KeyMap:
         view = memoryview(payload)
         n = int(view[:8].cast("Q")[0])

@@ -213,14 +213,17 @@ class Replica:
         ones. Returns how many were built. (Compaction calls this on a fresh replica so
         no later command builds an index file on first use.)"""
         todo: dict[str, list[tuple[Index, str]]] = {}
+        sidecar = self.snap.sidecar if self.snap is not None else None
         for table, name, func, multi, order in wanted:
             lazy = self.lazy.get(table)
             if lazy is None or (table, name) in self.indexes:
                 continue
-            idx = Index(table, func, multi, order, resolve=self._resolver(table))
             saved = _saved_name(table, name, func, multi, order)
-            if not self._load_index(idx, lazy, saved):
-                todo.setdefault(table, []).append((idx, saved))
+            if sidecar is not None and sidecar.exists(saved):
+                continue  # carried over: whoever needs it loads it (a staged import's new
+                # keys re-filed here would be work no later process is spared)
+            idx = Index(table, func, multi, order, resolve=self._resolver(table))
+            todo.setdefault(table, []).append((idx, saved))
             self.indexes[(table, name)] = idx
         for table, built in todo.items():
             lazy = self.lazy[table]
