@@ -13,6 +13,7 @@ Layout: count n (8 bytes) | key offsets (n+1 x u64) | value offsets (n+1 x u64)
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 __all__ = ["DiskMap", "encode_map"]
@@ -62,9 +63,9 @@ class DiskMap:
         lo = self.bisect(key)
         return lo if lo < self.n and self.key(lo) == key else -1
 
-    def bisect(self, key: bytes) -> int:
-        """The first position whose key is not below `key` (n if none)."""
-        lo, hi = 0, self.n
+    def bisect(self, key: bytes, lo: int = 0) -> int:
+        """The first position from `lo` whose key is not below `key` (n if none)."""
+        hi = self.n
         while lo < hi:
             mid = (lo + hi) // 2
             if self.key(mid) < key:
@@ -92,8 +93,16 @@ class DiskMap:
             keys.append(bytes(self.keys[ko[lo] : ko[hi]]))
             vals.append(self.vals[vo[lo] : vo[hi]].tobytes())
 
+        find = self.bisect
+        if len(added) * 16 > self.n:  # many: every key once beats a search per key
+            blob, every = bytes(self.keys), self.key_off
+            names = [blob[every[i] : every[i + 1]] for i in range(self.n)]
+
+            def find(key: bytes, lo: int = 0) -> int:
+                return bisect_left(names, key, lo)
+
         for key in sorted(added):
-            i = self.bisect(key)
+            i = find(key, at)
             run(at, i)
             nums = list(added[key])
             at = i

@@ -93,20 +93,35 @@ class KeyMap:
         moved = array("Q", (s + shift for s in starts))
         return payload[:8] + moved.tobytes() + payload[end:]
 
-    @classmethod
-    def grown(cls, payload: bytes, shift: int, names: list[str], sizes: Sequence[int]) -> bytes:
+    @staticmethod
+    def grown(payload: bytes, shift: int, names: list[str], sizes: Sequence[int]) -> bytes:
         """A saved map for the same records `shift` bytes further on followed by records
-        `names` (line sizes `sizes`, newline included): a staged import appended them."""
-        old = cls.load(payload)
-        n = len(old)
-        every = [old.name(i) for i in range(n)] + names
-        starts = array("Q", (s + shift for s in old.starts))
+        `names` (line sizes `sizes`, newline included): a staged import appended them.
+        Built from the saved bytes (arrays extended, the key index merged), not by
+        decoding every key (a 100k table: 0.3 s against ~20 ms)."""
+        view = memoryview(payload)
+        n = int(view[:8].cast("Q")[0])
+        a = 8
+        b = a + 8 * (n + 1)
+        c = b + 8 * (n + 1)
+        name_off = view[b:c].cast("Q")
+        d = c + name_off[n]
+        starts = array("Q", (s + shift for s in view[a:b].cast("Q")))
         at = starts[n]
         for size in sizes:
             at += size
             starts.append(at)
-        keys = {key: i for i, key in enumerate(every)}
-        return cls.from_scan(every, keys, starts).dump()
+        encoded = [k.encode("utf-8", "surrogatepass") for k in names]
+        offsets = array("Q", name_off)
+        pos = name_off[n]
+        for raw in encoded:
+            pos += len(raw)
+            offsets.append(pos)
+        body = DiskMap(view[d:]).merged({raw: (n + j,) for j, raw in enumerate(encoded)})
+        head = array("Q", [n + len(names)])
+        return b"".join(
+            [head.tobytes(), starts.tobytes(), offsets.tobytes(), view[c:d], *encoded, body]
+        )
 
     @classmethod
     def load(cls, payload: bytes | memoryview) -> KeyMap:
