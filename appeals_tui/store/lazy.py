@@ -151,6 +151,10 @@ class LazyTable:
         assert self.keys is not None
         return self.keys
 
+    def saved_keys(self) -> bool:
+        """Open the saved key map if there is one (no scan); whether `keys` is set."""
+        return self.keys is not None or self._load_keys()
+
     def _load_keys(self) -> bool:
         saved = self.sidecar.load(f"keys.{self.name}") if self.sidecar else None
         if saved is None:
@@ -270,11 +274,11 @@ class LazyTable:
         doc = self.docs[key] = self._decode(line, i)[1]
         return doc
 
-    def get_many(self, keys: Iterable[str]) -> list[Doc]:
-        """The current docs of `keys` that exist, in the order asked, without keeping
-        what is decoded (like `peek`): records on disk are read in file order, records
-        close together in one read (an export of 100k decisions read their 240k cases
-        and reports one `pread` each, and kept them all decoded)."""
+    def get_many(self, keys: Iterable[str], keep: bool = False) -> list[Doc]:
+        """The current docs of `keys` that exist, in the order asked: records on disk
+        are read in file order, records close together in one read (an export of 100k
+        decisions read their 240k cases and reports one `pread` each, and kept them all
+        decoded). What is decoded is kept (like `get`) only with `keep`."""
         asked = list(keys)
         docs, index = self.docs, self._index()
         found: dict[str, Doc] = {}
@@ -301,7 +305,9 @@ class LazyTable:
                 data = memoryview(read_range(fd, base, starts[wanted[stop - 1][0] + 1]))
                 for i, key in wanted[at:stop]:
                     line = data[starts[i] - base : starts[i + 1] - base - 1]
-                    found[key] = self._decode(line, i)[1]
+                    found[key] = doc = self._decode(line, i)[1]
+                    if keep:
+                        docs[key] = doc
                 at = stop
         return [doc for key in asked if (doc := found.get(key)) is not None]
 

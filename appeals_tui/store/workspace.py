@@ -312,8 +312,7 @@ class Workspace:
                 spent = self._bucket_reads.get(table, 0) + n
                 self._bucket_reads[table] = spent
                 if spent * 4 > lazy.count():
-                    self._rep.docs(table)  # saved indexes give way to ones built in memory
-                    idx = index()
+                    self._rep.docs(table)  # saved indexes stay, reading docs from the dict
         return idx.bucket(value)
 
     def _first_of_bucket(self, table: str, flt: Filter, page: Page) -> Rows | None:
