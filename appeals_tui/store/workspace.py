@@ -35,6 +35,7 @@ from appeals_tui.store.protocol import (
     ChainHead,
     Filter,
     Group,
+    Join,
     Op,
     Order,
     Page,
@@ -49,7 +50,9 @@ from appeals_tui.store.table import JournalBatch, JournalDB, Keyed, StateStorage
 from appeals_tui.store.tinyquery import (
     compile_filter,
     compile_where,
+    firsts_of,
     group_docs,
+    group_joined,
     order_docs,
     rank_keys,
     rank_order,
@@ -267,6 +270,10 @@ class Workspace:
     def location(self) -> Path:
         return self.path
 
+    @property
+    def groups_on_server(self) -> bool:
+        return False  # one pass over the docs in this process beats several aggregates
+
     def get_many(self, table: str, keys: Iterable[str]) -> list[Doc]:
         docs: list[Doc] = self.db.table(table).get(doc_ids=list(keys))
         return docs
@@ -431,8 +438,40 @@ class Workspace:
         by: Sequence[str],
         where: Sequence[Filter] = (),
         sums: Sequence[str] = (),
+        join: Join | None = None,
     ) -> list[Group]:
-        return group_docs(SCHEMA.table(table), self._select(table, where), by, sums)
+        t = SCHEMA.table(table)
+        if join is None:
+            return group_docs(t, self._select(table, where), by, sums)
+        jt = SCHEMA.table(join.table)
+        on = t.field(join.on)
+        if on.multi:
+            raise StoreError(f"{table}: a join follows a single-valued field, not {on.name}")
+        check_names(join.by, join.table)
+        docs = self._select(table, where)
+        wanted = {v for v in map(on.getter, docs) if v is not None}
+        partners = {d[jt.key]: d for d in self.get_many(join.table, wanted)}
+        cond = compile_where(jt, join.where)
+        if cond is not None:
+            partners = {k: d for k, d in partners.items() if cond(d)}
+        pairs = ((d, partners[k]) for d in docs if (k := on.getter(d)) in partners)
+        return group_joined(t, pairs, by, jt, join.by, sums)
+
+    def firsts(
+        self,
+        table: str,
+        by: Sequence[str],
+        keys: Sequence[tuple[Any, ...]],
+        n: int,
+        where: Sequence[Filter] = (),
+        order: Sequence[Order] = (),
+        fields: Sequence[str] = (),
+    ) -> list[list[Doc]]:
+        t = SCHEMA.table(table)
+        check_names([*by, *fields], table)
+        if not keys:
+            return []
+        return firsts_of(t, self.query(table, where, order).rows, by, keys, n, fields)
 
     def top(
         self,
