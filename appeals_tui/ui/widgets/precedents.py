@@ -14,6 +14,7 @@ __all__ = ["PrecedentsList", "precedents_text"]
 
 
 def precedents_text(ranked: Sequence[RankedPrecedent], *, note: str = "") -> Text:
+    """Each precedent: id, likeness, action, clauses, marks and reasoning (literal)."""
     out = Text()
     if note:
         out.append(note + "\n", style="dim")
@@ -44,4 +45,5 @@ def precedents_text(ranked: Sequence[RankedPrecedent], *, note: str = "") -> Tex
 
 class PrecedentsList(Static):
     def show(self, ranked: Sequence[RankedPrecedent], note: str = "") -> None:
+        """Show `ranked` with an optional note on how they were chosen."""
         self.update(precedents_text(ranked, note=note))
