@@ -65,8 +65,12 @@ def measure_networks(path: Path, samples: int, seed: int = 8) -> dict[str, Any]:
 
 
 def _import_once(reports: list[ParsedReport], extract: bool, cached: bool) -> float:
-    root = Path(tempfile.mkdtemp(prefix="appeals-net-"))
-    ws = roster.init_workspace(root / "ws", "admin")
+    with tempfile.TemporaryDirectory(prefix="appeals-net-") as root:
+        return _import_into(Path(root) / "ws", reports, extract, cached)
+
+
+def _import_into(path: Path, reports: list[ParsedReport], extract: bool, cached: bool) -> float:
+    ws = roster.init_workspace(path, "admin")
     admin = Session.open(ws, "admin", clock=Clock(BENCH_NOW))
     saved_links, saved_extract = intake._store_links, contacts._extract_one
     if not extract:

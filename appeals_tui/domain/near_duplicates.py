@@ -28,6 +28,7 @@ __all__ = [
     "text_key",
     "sketch",
     "similar",
+    "ratio",
 ]
 
 _SPACE = re.compile(r"\s+")
@@ -40,6 +41,7 @@ class NearDupSettings:
     shingle: int = 4
     sketch: int = 8
     common_cap: int = 200
+    compare: int = 8
 
 
 _LIMITS: dict[str, tuple[type, float, float]] = {
@@ -48,6 +50,7 @@ _LIMITS: dict[str, tuple[type, float, float]] = {
     "shingle": (int, 2, 20),
     "sketch": (int, 1, 64),
     "common_cap": (int, 2, 1_000_000),
+    "compare": (int, 1, 1000),
 }
 
 
@@ -107,3 +110,8 @@ def sketch(norm: str, settings: NearDupSettings) -> tuple[int, ...]:
 def similar(a: str, b: str, settings: NearDupSettings) -> float:
     """rapidfuzz similarity (0-100) if at least `min_ratio`, else 0."""
     return fuzz.ratio(a, b, score_cutoff=settings.min_ratio)
+
+
+def ratio(a: str, b: str) -> float:
+    """rapidfuzz similarity (0-100), whatever it is (to show how alike two texts are)."""
+    return fuzz.ratio(a, b)

@@ -175,7 +175,7 @@ class CaseScreen(AppealsScreen):
         self.query_one("#case-timeline", Static).update(timeline_text(view.file.timeline))
         self.query_one(PrecedentsList).show(view.precedents, view.precedent_note)
         if view.links is not None:
-            tabs.get_tab("tab-linked").label = Text(f"Linked ({len(view.links.accounts)})")
+            tabs.get_tab("tab-linked").label = Text(f"Linked ({view.links.account_total})")
         self.query_one("#case-linked", Static).update(linked_text(view.links))
         if view.notes is not None:
             tabs.get_tab("tab-notes").label = Text(f"Notes ({len(view.notes)})")
