@@ -11,6 +11,7 @@ Thresholds live in ``data/networks.json`` (read by `store.shipped`), validated h
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 import unicodedata
 import zlib
@@ -98,13 +99,16 @@ def text_key(norm: str) -> int:
 
 
 def sketch(norm: str, settings: NearDupSettings) -> tuple[int, ...]:
-    """The `settings.sketch` smallest CRC-32s of the text's shingles."""
+    """The `settings.sketch` smallest CRC-32s of the text's shingles (character
+    windows, read from one UTF-32 encoding of the text rather than encoding each)."""
     k = settings.shingle
-    data = norm.encode("utf-8") if len(norm) < k else None
-    if data is not None:
-        return (zlib.crc32(data),)
-    hashes = {zlib.crc32(norm[i : i + k].encode("utf-8")) for i in range(len(norm) - k + 1)}
-    return tuple(sorted(hashes)[: settings.sketch])
+    if len(norm) < k:
+        return (zlib.crc32(norm.encode("utf-8")),)
+    data = memoryview(norm.encode("utf-32-le"))
+    width = 4 * k
+    crc = zlib.crc32
+    hashes = {crc(data[i : i + width]) for i in range(0, len(data) - width + 4, 4)}
+    return tuple(heapq.nsmallest(settings.sketch, hashes))
 
 
 def similar(a: str, b: str, settings: NearDupSettings) -> float:

@@ -3,8 +3,9 @@
 Why: the same caption or comic reposted with small edits links the accounts that
 posted it. Texts are grouped with a union-find over their keys (`case_links.text_key`):
 a new text is compared (rapidfuzz, `domain.near_duplicates.similar`) with at most
-`NearDupSettings.compare` earlier texts, one per group among the groups sharing its
-sketch hashes, most shared first. Comparing it with every candidate instead was
+`NearDupSettings.compare` earlier texts, one per group, found among the newest keys
+filed under its sketch hashes (most shared first); buckets hold about one key per
+group, so templated texts that all share a shingle still find their group. Comparing it with every candidate instead was
 quadratic on a workspace of templated texts (150k cases: 177 s, 2.1 GB of pairs).
 Groups only grow; every join is logged (`merges`) so holders of per-group data
 (services/link_graph.py) can follow.
@@ -14,17 +15,23 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from itertools import islice
 from typing import Any
 
 from ..domain.case_links import case_text
 from ..domain.near_duplicates import NearDupSettings, similar, sketch
-from ..store.protocol import Filter, Op, Page, Store
+from ..store.protocol import Doc, Filter, Op, Page, Store
 from ..store.shipped import default_near_dup_settings
 
 __all__ = ["Union", "TextGroups", "text_groups"]
 
 LINKS = "case_links"
+#: keys read per sketch bucket when looking for a new text's candidates (newest first)
+_SCAN = 16
+#: past this many texts to read, one pass over `cases` beats reading them one by one
+_BULK = 5000
 
 
 class Union:
@@ -69,7 +76,7 @@ class TextGroups:
         self.uf = Union()
         self.texts: dict[int, str] = {}
         self.members: dict[int, list[int]] = {}  # group root -> its keys
-        self.by_hash: dict[int, list[int]] = {}  # sketch hash -> one key per group
+        self.by_hash: dict[int, dict[int, int]] = {}  # sketch hash -> {group root: key}
         self.common: set[int] = set()  # hashes shared by more than common_cap groups
         self.merges: list[tuple[int, int]] = []  # (kept root, merged root), in order
 
@@ -107,30 +114,50 @@ class TextGroups:
         self.texts[key] = norm
         self.uf.find(key)
         self.members[key] = [key]
-        cap = self.settings.common_cap
-        shared: dict[int, list[int]] = {}
-        for h in sketch(norm, self.settings):
-            if h in self.common:
+        settings = self.settings
+        find = self.uf.find
+        hashes = [h for h in sketch(norm, settings) if h not in self.common]
+        # candidates: the newest keys of each bucket (one per group, see _file)
+        seen: Counter[int] = Counter()
+        for h in hashes:
+            bucket = self.by_hash.get(h)
+            if bucket:
+                seen.update(islice(reversed(bucket.values()), _SCAN))
+        budget, tried, mine = settings.compare, set(), key
+        for other, _ in seen.most_common(_SCAN * 2):
+            root = find(other)
+            if root == mine or root in tried:
                 continue
-            bucket = self.by_hash.setdefault(h, [])
-            newest: dict[int, int] = {}
-            for other in bucket:  # one key per group is enough to find the group
-                newest[self.uf.find(other)] = other
-            for root, other in newest.items():
-                shared.setdefault(root, []).append(other)
-            bucket[:] = [*newest.values(), key]
-            if len(bucket) > cap:
+            tried.add(root)
+            if similar(norm, self.texts[other], settings):
+                self._join(key, other)
+                mine = find(key)
+            budget -= 1
+            if budget <= 0:
+                break
+        for h in hashes:
+            self._file(h, key)
+
+    def _file(self, h: int, key: int) -> None:
+        """Put `key` in the bucket of sketch hash `h`: a dict keyed by group root (as it
+        was when filed), so a bucket holds about one key per group; past twice `common_cap`
+        entries it is tidied (roots found again), and if it still has more than
+        `common_cap` groups the hash is too common to say anything and is dropped."""
+        bucket = self.by_hash.setdefault(h, {})
+        root = self.uf.find(key)
+        bucket.pop(root, None)
+        bucket[root] = key
+        if len(bucket) > 2 * self.settings.common_cap:  # tidied at most every cap keys
+            tidy: dict[int, int] = {}
+            for other in bucket.values():
+                group = self.uf.find(other)
+                tidy.pop(group, None)
+                tidy[group] = other
+            if len(tidy) > self.settings.common_cap:
                 self.common.add(h)
                 del self.by_hash[h]
-        budget = self.settings.compare
-        for _, others in sorted(shared.items(), key=lambda kv: -len(kv[1])):
-            for other in dict.fromkeys(others):
-                if budget <= 0 or self.uf.find(other) == self.uf.find(key):
-                    break
-                budget -= 1
-                if similar(norm, self.texts[other], self.settings):
-                    self._join(key, other)
-                    break
+            else:
+                self.by_hash[h] = tidy
 
     def _join(self, a: int, b: int) -> None:
         merged = self.uf.union(a, b)
@@ -142,9 +169,12 @@ class TextGroups:
 
 def read_texts(store: Store, holders: Mapping[int, str]) -> dict[int, str]:
     """text key -> normalised text, read from one case holding each key."""
-    by_case = {
-        c["case_id"]: case_text(c) for c in store.get_many("cases", sorted(set(holders.values())))
-    }
+    wanted = set(holders.values())
+    if len(wanted) > _BULK:
+        cases: Iterable[Doc] = (c for c in store.iterate("cases") if c["case_id"] in wanted)
+    else:
+        cases = store.get_many("cases", sorted(wanted))
+    by_case = {c["case_id"]: case_text(c) for c in cases}
     return {key: by_case.get(case_id, "") for key, case_id in holders.items()}
 
 
