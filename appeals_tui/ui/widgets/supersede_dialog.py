@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
@@ -27,10 +27,10 @@ class SupersedeDialog(ModalScreen[RereviewItem | None]):
 
     DEFAULT_CSS = """
     SupersedeDialog { align: center middle; }
-    SupersedeDialog > Vertical { width: 84; max-width: 98%; height: auto; max-height: 96%;
-        border: thick $primary; background: $surface; padding: 0 1; }
+    SupersedeDialog > VerticalScroll { width: 84; max-width: 98%; height: auto;
+        max-height: 96%; border: thick $primary; background: $surface; padding: 0 1; }
     SupersedeDialog TextArea { height: 5; }
-    SupersedeDialog #supersede-factors { height: auto; max-height: 12; }
+    SupersedeDialog FactorChecklist { height: auto; }
     SupersedeDialog Horizontal { height: auto; align-horizontal: right; }
     SupersedeDialog Button { margin-left: 1; }
     """
@@ -46,7 +46,7 @@ class SupersedeDialog(ModalScreen[RereviewItem | None]):
 
     def compose(self) -> ComposeResult:
         item = self.item
-        with Vertical():
+        with VerticalScroll():  # scrolls on a small terminal (80x24)
             yield Label(cell(f"Supersede {item.decision_id} ({item.case_id})", 80, "bold"))
             yield Static(
                 cell(
@@ -66,8 +66,7 @@ class SupersedeDialog(ModalScreen[RereviewItem | None]):
                 item.new_clause, placeholder="clause ids, comma-separated", id="supersede-clause"
             )
             yield Label("Factors (the decision's answers; change what the re-review found)")
-            with VerticalScroll(id="supersede-factors"):
-                yield FactorChecklist(self.library, item.factors, id="supersede-checklist")
+            yield FactorChecklist(self.library, item.factors, id="supersede-checklist")
             yield Label("Reasoning")
             yield TextArea(id="supersede-reasoning")
             yield Input(placeholder="divergence reason (if asked)", id="supersede-divergence")
