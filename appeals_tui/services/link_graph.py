@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from ..store.protocol import Doc, Store
 from .text_groups import TextGroups, Union, read_texts, text_groups
 
-__all__ = ["LinkGraph", "graph_for"]
+__all__ = ["LinkGraph", "graph_for", "built_graph"]
 
 LINKS = "case_links"
 _WATCHED = ("case_links/", "cases/", "decisions/")
@@ -213,14 +213,41 @@ def _account(doc: Doc) -> str:
 
 _GRAPHS: weakref.WeakKeyDictionary[Store, LinkGraph] = weakref.WeakKeyDictionary()
 _GRAPHS_LOCK = threading.Lock()
+_BUILD_LOCK = threading.Lock()
 
 
 def graph_for(store: Store) -> LinkGraph:
-    """The store's link graph, brought up to date (callers hold `graph.lock` while reading)."""
+    """The store's link graph, brought up to date (callers hold `graph.lock` while reading).
+
+    A graph is published for `built_graph` only once read whole, so a case opened while
+    a worker reads it takes the store's indexes instead of waiting."""
     with _GRAPHS_LOCK:
         graph = _GRAPHS.get(store)
-        if graph is None:
-            graph = _GRAPHS[store] = LinkGraph(text_groups(store, synced=False))
+    if graph is None:
+        with _BUILD_LOCK:
+            with _GRAPHS_LOCK:
+                graph = _GRAPHS.get(store)
+            if graph is None:
+                graph = LinkGraph(text_groups(store, synced=False))
+                with graph.lock:
+                    graph.sync(store)
+                    graph._follow_merges()
+                with _GRAPHS_LOCK:
+                    _GRAPHS[store] = graph
+                return graph
+    with graph.lock:
+        graph.sync(store)
+        graph._follow_merges()
+    return graph
+
+
+def built_graph(store: Store) -> LinkGraph | None:
+    """The store's link graph brought up to date if this process has read it, else None
+    (reading it costs a pass over `case_links`; one case's links need not pay that)."""
+    with _GRAPHS_LOCK:
+        graph = _GRAPHS.get(store)
+    if graph is None:
+        return None
     with graph.lock:
         graph.sync(store)
         graph._follow_merges()

@@ -31,8 +31,8 @@ from ..domain.models import Case
 from ..domain.near_duplicates import ratio
 from ..store.protocol import Doc, Filter, Op
 from .cases import case_doc
-from .link_graph import LinkGraph, graph_for
-from .media_match import ImageLink, case_image_matches, image_links
+from .link_graph import LinkGraph, built_graph, graph_for
+from .media_match import ImageLink, ImageMatch, case_image_matches, image_links
 from .permissions import require_lead, require_role
 from .session import Session
 from .text_groups import Union, text_groups
@@ -44,6 +44,7 @@ __all__ = [
     "Network",
     "MEMBERS_SHOWN",
     "links_for_case",
+    "warm_links",
     "linked_accounts",
     "list_networks",
     "get_network",
@@ -112,8 +113,19 @@ def _standing(session: Session, case: Doc) -> Doc | None:
     return session.ws.get("decisions", did) if did else None
 
 
-def _sources(graph: LinkGraph, case_id: str) -> list[tuple[str, set[str], set[str]]]:
-    """(what, cases, accounts) for each contact and the text group of `case_id`."""
+@dataclass
+class _Sources:
+    """What links one case: (what, cases, accounts) per contact and text group, the
+    cases of its own account among them, its contacts, and each linked case's text key."""
+
+    links: list[tuple[str, set[str], set[str]]]
+    own: set[str]
+    contacts: list[str]
+    key: int | None
+    key_of: dict[str, int]
+
+
+def _from_graph(graph: LinkGraph, case_id: str, me: str) -> _Sources:
     out = []
     for contact in graph.contacts_of.get(case_id, ()):
         out.append(
@@ -124,37 +136,89 @@ def _sources(graph: LinkGraph, case_id: str) -> list[tuple[str, set[str], set[st
         out.append(
             ("text", graph.group_cases.get(root, set()), graph.group_accounts.get(root, set()))
         )
-    return out
+    return _Sources(
+        out,
+        graph.cases_of.get(me, set()),
+        list(graph.contacts_of.get(case_id, ())),
+        graph.key_of.get(case_id),
+        graph.key_of,
+    )
+
+
+def _from_store(session: Session, case_id: str, me: str) -> _Sources:
+    """The same, asked of the store's indexes (a process that has not read the link
+    graph: the first case a TUI opens, `networks --case`)."""
+    store = session.ws
+    mine = store.get(LINKS, case_id) or {}
+    out: list[tuple[str, set[str], set[str]]] = []
+    own: set[str] = set()
+    key_of: dict[str, int] = {}
+
+    def add(what: str, docs: Iterable[Doc]) -> None:
+        cases, accounts = set(), set()
+        for doc in docs:
+            cases.add(doc["case_id"])
+            accounts.add(_account(doc))
+            if _account(doc) == me:
+                own.add(doc["case_id"])
+            if doc.get("text_key") is not None:
+                key_of[doc["case_id"]] = doc["text_key"]
+        out.append((what, cases, accounts))
+
+    contacts = list(mine.get("contacts") or ())
+    for contact in contacts:
+        add(f"contact:{contact}", store.lookup(LINKS, "contacts", contact))
+    key = mine.get("text_key")
+    if key is not None:
+        keys = text_groups(store).group(key)
+        add("text", (d for k in keys for d in store.lookup(LINKS, "text_key", k)))
+    return _Sources(out, own, contacts, key, key_of)
 
 
 def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLinks:
     """Other accounts' cases sharing a contact, (near-)duplicate text or a matching image
-    with `case_id`, newest first (at most `limit`), each with its standing decision."""
+    with `case_id`, newest first (at most `limit`), each with its standing decision.
+
+    From the link graph when this process has read it (`warm_links`, or networks
+    listed), else from the store's indexes: reading the graph costs about a second at
+    100k cases, more than one case's links do."""
     require_role(session, "read", "see linked accounts")
     case = case_doc(session, case_id)
     me = _account(case)
     images = [m for m in case_image_matches(session, case_id) if m.account != me]
-    graph = graph_for(session.ws)
+    graph = built_graph(session.ws)
+    if graph is None:
+        src = _from_store(session, case_id, me)
+        return _case_links(session, case, src, images, limit)
     with graph.lock:
-        sources = _sources(graph, case_id)
-        own = graph.cases_of.get(me, set())
-        found = set().union(*(cases for _, cases, _ in sources))
-        found.update(m.case_id for m in images)
-        mine = own & found
-        total = len(found) - len(mine) - (case_id in found and case_id not in own)
-        newest = [
-            c
-            for c in heapq.nlargest(max(limit, 0) + len(mine) + 1, found)
-            if c not in own and c != case_id
-        ][: max(limit, 0)]
-        accounts = set().union(*(names for _, _, names in sources))
-        accounts.update(m.account for m in images)
-        accounts.discard(me)
-        shown_accounts = heapq.nsmallest(ACCOUNTS_SHOWN, accounts)
-        contacts = list(graph.contacts_of.get(case_id, ()))
-        key = graph.key_of.get(case_id)
-        why = {c: [what for what, cases, _ in sources if c in cases] for c in newest}
-        same_text = {c for c in newest if key is not None and graph.key_of.get(c) == key}
+        return _case_links(session, case, _from_graph(graph, case_id, me), images, limit)
+
+
+def warm_links(session: Session) -> None:
+    """Read the link graph now (a worker of the TUI, once a case is on screen), so
+    later cases' links come from it."""
+    require_role(session, "read", "see linked accounts")
+    graph_for(session.ws)
+
+
+def _case_links(
+    session: Session, case: Doc, src: _Sources, images: list[ImageMatch], limit: int
+) -> CaseLinks:
+    case_id, me = case["case_id"], _account(case)
+    found = set().union(*(cases for _, cases, _ in src.links))
+    found.update(m.case_id for m in images)
+    mine = src.own & found
+    total = len(found) - len(mine) - (case_id in found and case_id not in src.own)
+    newest = [
+        c
+        for c in heapq.nlargest(max(limit, 0) + len(mine) + 1, found)
+        if c not in src.own and c != case_id
+    ][: max(limit, 0)]
+    accounts = set().union(*(names for _, _, names in src.links))
+    accounts.update(m.account for m in images)
+    accounts.discard(me)
+    why = {c: [what for what, cases, _ in src.links if c in cases] for c in newest}
+    same_text = {c for c in newest if src.key is not None and src.key_of.get(c) == src.key}
     nearest = {m.case_id: m for m in images}  # one per case, its nearest image
     text = case_text(case)
     linked = []
@@ -186,10 +250,10 @@ def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLi
     return CaseLinks(
         case_id=case_id,
         account=me,
-        contacts=contacts,
+        contacts=src.contacts,
         linked=linked,
         total=total,
-        accounts=shown_accounts,
+        accounts=heapq.nsmallest(ACCOUNTS_SHOWN, accounts),
         account_total=len(accounts),
     )
 
