@@ -5,6 +5,9 @@ include opening the workspace, the first queue page, and the worker round trips
 a moderator waits for after a key press.
 
     python -m benchmarks.tui '{"path": "...", "user": "mod01", "samples": 10}'
+    python -m benchmarks.tui '{"database": "postgresql://...?user=mod01", "samples": 10}'
+
+On a database the user is the role the URL logs in as (identity from the database).
 """
 
 from __future__ import annotations
@@ -56,16 +59,16 @@ def _ms(samples: list[float]) -> dict[str, float]:
     }
 
 
-async def _run(path: Path, user: str, samples: int) -> dict[str, Any]:
+async def _run(target: Path | str, user: str | None, samples: int) -> dict[str, Any]:
     from appeals_tui.services.session import Session
-    from appeals_tui.store import Workspace
+    from appeals_tui.store.factory import open_store
     from appeals_tui.ui.app import make_app
     from appeals_tui.ui.screens.case import CaseScreen
     from appeals_tui.ui.screens.queue import QueueScreen
     from benchmarks.measure import peak_rss_mb
 
     started = time.perf_counter()
-    session = Session.open(Workspace.open(path), user)
+    session = Session.open(open_store(target), user)
     app = make_app(session)
     result: dict[str, Any] = {}
     async with app.run_test(size=(160, 48)) as pilot:
@@ -122,10 +125,13 @@ async def _run(path: Path, user: str, samples: int) -> dict[str, Any]:
     return result
 
 
-def measure_tui(path: Path, user: str, samples: int = 10) -> dict[str, Any]:
-    return asyncio.run(_run(Path(path), user, samples))
+def measure_tui(target: Path | str, user: str | None, samples: int = 10) -> dict[str, Any]:
+    """`target`: a workspace directory (Path) or a database URL (str; `user` None: the
+    URL's role)."""
+    return asyncio.run(_run(target, user, samples))
 
 
 if __name__ == "__main__":
     args = json.loads(sys.argv[1])
-    print(json.dumps(measure_tui(Path(args["path"]), args["user"], args.get("samples", 10))))
+    where: Path | str = args["database"] if args.get("database") else Path(args["path"])
+    print(json.dumps(measure_tui(where, args.get("user"), args.get("samples", 10))))

@@ -53,6 +53,13 @@ from ..cli import common, emit, opt, wants_json
     "already holding them is reused.",
 )
 @click.option(
+    "--imports",
+    type=click.IntRange(min=0),
+    default=100_000,
+    show_default=True,
+    help="With --database: reports in the timed `import reports` (0: skip it).",
+)
+@click.option(
     "--runs",
     type=click.IntRange(min=1),
     default=3,
@@ -73,6 +80,7 @@ def bench_cmd(
     runs: int,
     source: Path | None = None,
     media_only: bool = False,
+    imports: int = 100_000,
 ) -> None:
     """Benchmark decide, open, history, precedents and stats at N decisions.
 
@@ -91,7 +99,7 @@ def bench_cmd(
             figures = run_media(samples=samples or 20)
             emit(ctx, figures, None if wants_json(ctx) else format_media(figures))
             return
-        result = run_pg(url, n, samples=samples, source=source)
+        result = run_pg(url, n, samples=samples, source=source, imports=imports)
         emit(ctx, result, None if wants_json(ctx) else format_pg_table(result))
         return
     try:

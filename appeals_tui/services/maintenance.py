@@ -25,7 +25,6 @@ from ..store.factory import (
     verify_store,
 )
 from ..store.protocol import VerifyResult
-from .media import verify_media
 
 if TYPE_CHECKING:
     from ..store.factory import TransferResult
@@ -64,6 +63,8 @@ def verify_workspace(
     chain = verify_store(target, expect=anchor, progress=progress)
     if not chain.ok:
         return WorkspaceCheck(chain)
+    from .media import verify_media  # Pillow/numpy/pdqhash: only `verify` pays for them
+
     with open_store(target) as ws:
         media = verify_media(ws)
     return WorkspaceCheck(chain, media.checked, [p.problem for p in media.problems])

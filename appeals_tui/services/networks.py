@@ -46,6 +46,8 @@ __all__ = [
     "links_for_case",
     "warm_links",
     "linked_accounts",
+    "linked_among",
+    "linked_cases_at_most",
     "list_networks",
     "get_network",
     "network_open_cases",
@@ -256,6 +258,69 @@ def _case_links(
         accounts=heapq.nsmallest(ACCOUNTS_SHOWN, accounts),
         account_total=len(accounts),
     )
+
+
+@dataclass(frozen=True)
+class _Ties:
+    """What links a case to others: its account, contacts and text keys (its own and
+    its near-duplicates')."""
+
+    account: str
+    contacts: tuple[str, ...]
+    keys: tuple[int, ...]
+
+
+def _ties(store: Store, case_id: str) -> _Ties | None:
+    mine = store.get(LINKS, case_id)
+    if mine is None:
+        return None
+    key = mine.get("text_key")
+    keys = () if key is None else (key, *sorted(_near(store).neighbours.get(key, ())))
+    return _Ties(_account(mine), tuple(mine.get("contacts") or ()), keys)
+
+
+def linked_among(session: Session, case_id: str, accounts: Iterable[str | None]) -> set[str]:
+    """Which of `accounts` are linked to the case (marks precedents).
+
+    Asks about those accounts only: a text shared by tens of thousands of cases is
+    still a lookup of the few hundred candidate accounts (the `case_links.account`
+    index), not a read of every account sharing it."""
+    store = session.ws
+    ties = _ties(store, case_id)
+    if ties is None:
+        return set()
+    wanted = sorted({str(a) for a in accounts if a} - {ties.account})
+    if not wanted:
+        return set()
+    names: set[str] = set()
+    among = Filter("account", Op.IN, wanted)
+    if ties.contacts:
+        names.update(
+            store.distinct(
+                LINKS, "account", [among, Filter("contacts", Op.IN, list(ties.contacts))]
+            )
+        )
+    if ties.keys:
+        names.update(
+            store.distinct(LINKS, "account", [among, Filter("text_key", Op.IN, list(ties.keys))])
+        )
+    names.discard(ties.account)
+    return {str(n) for n in names}
+
+
+def linked_cases_at_most(session: Session, case_id: str) -> int:
+    """An upper bound of the accounts linked to the case (the other cases sharing any of
+    its contacts or text keys): counted, not read."""
+    store = session.ws
+    ties = _ties(store, case_id)
+    if ties is None:
+        return 0
+    n = 0
+    if ties.contacts:  # the case's own record is among them: not another account's
+        n += store.count(LINKS, [Filter("contacts", Op.IN, list(ties.contacts))]) - 1
+    if ties.keys:
+        n += store.count(LINKS, [Filter("text_key", Op.IN, list(ties.keys))]) - 1
+    return n
 
 
 def linked_accounts(session: Session, case_id: str) -> set[str]:

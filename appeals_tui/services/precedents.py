@@ -17,7 +17,7 @@ from ..store.protocol import Filter, Op
 from .cases import case_doc
 from .decisions import precedents_for
 from .media_match import image_precedents, with_image_precedents
-from .networks import linked_accounts
+from .networks import linked_accounts, linked_among, linked_cases_at_most
 from .permissions import require_role
 from .session import Session
 
@@ -25,9 +25,10 @@ __all__ = ["precedents_for_case", "LINKED_EXTRA", "FEW_ACCOUNTS"]
 
 #: decisions on linked accounts added beyond `limit` when they did not rank in it
 LINKED_EXTRA = 3
-#: up to this many linked accounts, their decisions are read by account and ranked
-#: here; past it (a network of thousands), the store's precedent ranking is walked
-#: with the other accounts passed over: the same result without reading them all
+#: up to this many cases sharing the case's contacts or text (a bound of the linked
+#: accounts, counted), the linked accounts' decisions are read by account and ranked
+#: here; past it (a network of thousands), the store's precedent ranking is walked and
+#: only its accounts are asked about: the same result without reading them all
 FEW_ACCOUNTS = 64
 #: how far down the whole ranking linked decisions are looked for first (see
 #: `_linked_in_ranking`)
@@ -81,15 +82,15 @@ def _linked_in_ranking(
     case: dict[str, Any],
     factors: dict[str, bool],
     clauses: set[str],
-    accounts: set[str],
     shown: set[str],
 ) -> list[RankedPrecedent]:
-    """The best LINKED_EXTRA decisions on `accounts` not in `shown`, in ranking order.
+    """The best LINKED_EXTRA decisions on linked accounts not in `shown`, in ranking order.
 
-    First the top LINKED_SCAN of the whole ranking, kept to linked accounts: when that
-    finds enough (a network of thousands holds many decisions near the top) no better
-    linked one can lie below it. Else the ranking again with every other account
-    passed over (a filter naming all the accounts, which costs more)."""
+    First the top LINKED_SCAN of the whole ranking, asking which of its accounts are
+    linked: when that finds enough (a network of thousands holds many decisions near
+    the top) no better linked one can lie below it. Else every linked account is read
+    and the ranking walked again with every other account passed over (a filter
+    naming all the accounts, which costs more)."""
     wanted = LINKED_SCAN + len(shown)
     wide = precedents_for(
         session,
@@ -99,13 +100,12 @@ def _linked_in_ranking(
         limit=wanted,
         jurisdiction=case.get("jurisdiction"),
     )
-    picked = [
-        r
-        for r in wide
-        if r.decision["decision_id"] not in shown and r.decision.get("account") in accounts
-    ]
+    fresh = [r for r in wide if r.decision["decision_id"] not in shown]
+    linked = linked_among(session, case["case_id"], {r.decision.get("account") for r in fresh})
+    picked = [r for r in fresh if r.decision.get("account") in linked]
     if len(picked) >= LINKED_EXTRA or len(wide) < wanted:  # enough, or the whole ranking
         return picked[:LINKED_EXTRA]
+    accounts = linked_accounts(session, case["case_id"])
     return precedents_for(
         session,
         factors,
@@ -130,20 +130,28 @@ def _with_linked(
 ) -> list[RankedPrecedent]:
     if limit <= 0:
         return ranked
-    accounts = linked_accounts(session, case["case_id"])
-    if not accounts:
+    case_id = case["case_id"]
+    bound = linked_cases_at_most(session, case_id)
+    if bound <= 0:  # no other case shares its contacts or text
         return ranked
-    out = [dataclasses.replace(r, linked=r.decision.get("account") in accounts) for r in ranked]
-    shown = {r.decision["decision_id"] for r in out}
-    if len(accounts) > FEW_ACCOUNTS:
-        extra = _linked_in_ranking(session, case, factors, clauses, accounts, shown)
+    if bound > FEW_ACCOUNTS:
+        # a large network: ask about the shown and candidate accounts only
+        linked = linked_among(session, case_id, {r.decision.get("account") for r in ranked})
+        out = [dataclasses.replace(r, linked=r.decision.get("account") in linked) for r in ranked]
+        shown = {r.decision["decision_id"] for r in out}
+        extra = _linked_in_ranking(session, case, factors, clauses, shown)
     else:
+        accounts = linked_accounts(session, case_id)
+        if not accounts:
+            return ranked
+        out = [dataclasses.replace(r, linked=r.decision.get("account") in accounts) for r in ranked]
+        shown = {r.decision["decision_id"] for r in out}
         theirs = [
             d
             for account in sorted(accounts)
             for d in session.ws.lookup("decisions", "account", account)
             if d["decision_id"] not in shown
-            and d["case_id"] != case["case_id"]
+            and d["case_id"] != case_id
             and is_eligible_precedent(d)
         ]
         lib = session.library

@@ -1,11 +1,15 @@
 """The consistency dashboard: are we deciding alike, and where not?
 
-One pass over the decisions in range (the store filters the range) and
-one query for resolved appeals, no per-decision queries, so the numbers for 100k
-decisions come back in well under a second. (Three `Store.aggregate` calls --
-moderator x day x action, clause, profile x jurisdiction x action -- give the
-same counts, but on the embedded backend three passes cost 2.5x this one.) Leads only: the
-per-moderator figures are performance data.
+Two plans, the same numbers (tests/services/test_stats_plans.py):
+- embedded store: one pass over the decisions in range (the store filters the range)
+  and one query for resolved appeals, no per-decision queries, so 100k decisions come
+  back in well under a second (several `Store.aggregate` passes cost 2.5x this one);
+- a store that groups on its server (`Store.groups_on_server`, PostgreSQL): grouped
+  questions only -- per moderator, clause, day x action and profile x action, appeals
+  joined to their decision -- plus the listed members of each inconsistent profile
+  (`Store.firsts`), so only groups cross the socket (1M decisions: seconds, not the
+  minutes and gigabytes of reading every decision into this process).
+Leads only: the per-moderator figures are performance data.
 
 Counting rules (also shown in the dashboard help):
 - a decision citing several clauses counts once for each clause;
@@ -33,7 +37,7 @@ from typing import Any
 
 from ..domain.models import FACTORS
 from ..domain.similarity import factor_mask
-from ..store.protocol import Filter, Op
+from ..store.protocol import Filter, Join, Op, Order
 from .permissions import require_lead
 from .session import Session
 
@@ -166,6 +170,15 @@ def consistency_stats(
     """Overturn and divergence rates, actions per week and inconsistent profiles."""
     require_lead(session, "see the consistency dashboard")
     ws = session.ws
+    in_range: list[Filter] = []
+    if since is not None:
+        in_range.append(Filter("decided_at", Op.GE, since))
+    if until is not None:
+        in_range.append(Filter("decided_at", Op.LT, until))
+    if ws.groups_on_server:
+        grouped = _grouped_stats(session, in_range, group_limit)
+        if grouped is not None:
+            return grouped
     illegal_in = session.library.promotion_illegal_in()
     clauses: dict[str, RateRow] = {}
     moderators: dict[str, RateRow] = {}
@@ -178,12 +191,6 @@ def consistency_stats(
     resolved_appeals = [a for a in ws.iterate("appeals", done) if a.get("outcome")]
     appealed = {a["decision_id"] for a in resolved_appeals}
     in_scope: dict[str, dict[str, Any]] = {}
-
-    in_range: list[Filter] = []
-    if since is not None:
-        in_range.append(Filter("decided_at", Op.GE, since))
-    if until is not None:
-        in_range.append(Filter("decided_at", Op.LT, until))
     # query, not iterate: on the embedded backend iterate re-decodes a table still on
     # disk on every call (constant memory for exports); the dashboard asks repeatedly
     week_counts: dict[str, Counter[str]] = defaultdict(Counter)
@@ -282,11 +289,185 @@ def _inconsistent(
             ProfileGroup(
                 factors=[f for i, f in enumerate(FACTORS) if mask & (1 << i)],
                 promotion_illegal=illegal,
-                actions=dict(actions.most_common()),
+                actions=_by_count(actions),
                 decision_count=len(members),
                 decisions=[_summary(d) for d in members[:limit]],
             )
         )
-    # Largest disagreements first: most decisions in the minority actions.
-    out.sort(key=lambda g: (-(g.decision_count - max(g.actions.values())), -g.decision_count))
+    _largest_first(out)
+    return out
+
+
+def _by_count(actions: Counter[str]) -> dict[str, int]:
+    """Most frequent action first; ties by name (both plans agree on the order)."""
+    return dict(sorted(actions.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _largest_first(groups: list[ProfileGroup]) -> None:
+    """Largest disagreements first: most decisions in the minority actions; ties by
+    profile, so both plans list groups in the same order."""
+    groups.sort(
+        key=lambda g: (
+            -(g.decision_count - max(g.actions.values())),
+            -g.decision_count,
+            g.promotion_illegal,
+            sum(1 << FACTORS.index(f) for f in g.factors),
+        )
+    )
+
+
+#: an appeal's outcome decision: it supersedes the appealed one, and no re-review wrote it
+_APPEAL_OUTCOME = (Filter("supersedes", Op.NOT_NULL), Filter("rereview", Op.IS_NULL))
+_STANDING = (Filter("superseded_by", Op.IS_NULL), Filter("appeal_outcome", Op.NE, "overturned"))
+_RESOLVED = (Filter("status", Op.EQ, "resolved"), Filter("outcome", Op.NOT_NULL))
+_DIV = ("diverged",)
+
+
+def _grouped_stats(
+    session: Session, in_range: list[Filter], group_limit: int
+) -> ConsistencyStats | None:
+    """The dashboard from grouped questions (see the module docstring); None when a
+    standing decision in range has no stored factor mask (records older than the
+    mask): then only the one pass, which derives it, can group it."""
+    ws = session.ws
+    standing_in_range = [*in_range, *_STANDING]
+    if ws.count("decisions", [*standing_in_range, Filter("factor_mask", Op.IS_NULL)]):
+        return None
+    moderators: dict[str, RateRow] = {}
+    clauses: dict[str, RateRow] = {}
+    weeks: dict[str, Counter[str]] = defaultdict(Counter)
+    outcomes = [*in_range, *_APPEAL_OUTCOME]  # few: the partial index on supersedes
+    # moderator x day x action in one pass (tens of thousands of groups at most);
+    # appeal outcomes are subtracted from the moderators' counts, not from the weeks'
+    own: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for g in ws.aggregate("decisions", ["moderator", "decided_day", "action"], in_range, _DIV):
+        moderator, day, action = g.key
+        weeks[iso_week(day)][action] += g.count
+        own[moderator][0] += g.count
+        own[moderator][1] += int(g.sums["diverged"])
+    appeal_decisions = 0
+    for g in ws.aggregate("decisions", ["moderator"], outcomes, _DIV):
+        appeal_decisions += g.count
+        own[g.key[0]][0] -= g.count
+        own[g.key[0]][1] -= int(g.sums["diverged"])
+    total = sum(n for n, _ in own.values())
+    diverged = sum(flagged for _, flagged in own.values())
+    for name, (n, flagged) in own.items():
+        if n and name is not None:
+            moderators[name] = RateRow(name, decisions=n, diverged=flagged)
+    by_clause = {g.key: g for g in ws.aggregate("decisions", ["clause_ids"], outcomes, _DIV)}
+    for g in ws.aggregate("decisions", ["clause_ids"], in_range, _DIV):
+        o = by_clause.get(g.key)
+        n = g.count - (o.count if o else 0)
+        if n and g.key[0] is not None:
+            flagged = int(g.sums["diverged"]) - (int(o.sums["diverged"]) if o else 0)
+            clauses[g.key[0]] = RateRow(g.key[0], decisions=n, diverged=flagged)
+
+    illegal_in = session.library.promotion_illegal_in()
+    profiles: dict[tuple[int, bool], Counter[str]] = defaultdict(Counter)
+    standing = 0
+    for g in ws.aggregate(
+        "decisions", ["factor_mask", "jurisdiction", "action"], standing_in_range
+    ):
+        mask, jurisdiction, action = g.key
+        profiles[(mask, (jurisdiction or "") in illegal_in)][action] += g.count
+        standing += g.count
+    inconsistent = _listed_profiles(
+        session, {k: a for k, a in profiles.items() if len(a) > 1}, standing_in_range, group_limit
+    )
+
+    resolved = overturned = 0
+    in_scope = tuple(in_range)
+    joined = Join("decisions", "decision_id", ("moderator",), in_scope)
+    for g in ws.aggregate("appeals", ["outcome", "reviewer"], list(_RESOLVED), join=joined):
+        outcome, reviewer, moderator = g.key
+        resolved += g.count
+        overturned += g.count * (outcome in ("overturned", "modified"))
+        _count_appeals(_row(moderators, moderator), outcome, g.count)
+        if reviewer:
+            _row(moderators, reviewer).reviewed += g.count
+    joined = Join("decisions", "decision_id", ("clause_ids",), in_scope)
+    for g in ws.aggregate("appeals", ["outcome"], list(_RESOLVED), join=joined):
+        outcome, clause = g.key
+        if clause is not None:
+            _count_appeals(_row(clauses, clause), outcome, g.count)
+
+    return ConsistencyStats(
+        decisions=total,
+        standing=standing,
+        appeal_decisions=appeal_decisions,
+        appeals_resolved=resolved,
+        overturned=overturned,
+        diverged=diverged,
+        per_clause=sorted(clauses.values(), key=lambda r: r.key),
+        per_moderator=sorted(moderators.values(), key=lambda r: r.key),
+        per_week=[{"week": w, "actions": dict(sorted(weeks[w].items()))} for w in sorted(weeks)],
+        inconsistent_profiles=inconsistent,
+    )
+
+
+#: the declared fields a listed member shows (`_summary`'s, read without the whole record)
+_LISTED = (
+    "decision_id",
+    "case_id",
+    "moderator",
+    "action",
+    "clause_ids",
+    "decided_at",
+    "canonical",
+)
+
+
+def _listed(d: dict[str, Any]) -> dict[str, Any]:
+    """`_summary` of a decision read as its declared fields (`Store.firsts(fields=...)`)."""
+    return {
+        "decision_id": d["decision_id"],
+        "case_id": d["case_id"],
+        "moderator": d["moderator"],
+        "action": d["action"],
+        "clauses": d["clause_ids"],
+        "decided_at": d["decided_at"],
+        "canonical": bool(d["canonical"]),
+    }
+
+
+def _count_appeals(row: RateRow, outcome: str, n: int) -> None:
+    row.appeals_resolved += n
+    row.overturned += n * (outcome in ("overturned", "modified"))
+    row.upheld += n * (outcome == "upheld")
+    row.modified += n * (outcome == "modified")
+
+
+def _listed_profiles(
+    session: Session,
+    groups: dict[tuple[int, bool], Counter[str]],
+    standing_in_range: list[Filter],
+    limit: int,
+) -> list[ProfileGroup]:
+    """Inconsistent profiles with their first `limit` members, canonical first, then
+    newest: one `firsts` question per jurisdiction class."""
+    illegal_in = sorted(session.library.promotion_illegal_in())
+    newest = [Order("canonical", descending=True), Order("decided_at", descending=True)]
+    out = []
+    for illegal in (False, True):
+        masks = sorted(mask for mask, cls in groups if cls is illegal)
+        if not masks:
+            continue
+        op = Op.IN if illegal else Op.NOT_IN
+        where = [*standing_in_range, Filter("jurisdiction", op, illegal_in)]
+        firsts = session.ws.firsts(
+            "decisions", ["factor_mask"], [(m,) for m in masks], limit, where, newest, _LISTED
+        )
+        for mask, members in zip(masks, firsts, strict=True):
+            actions = groups[(mask, illegal)]
+            out.append(
+                ProfileGroup(
+                    factors=[f for i, f in enumerate(FACTORS) if mask & (1 << i)],
+                    promotion_illegal=illegal,
+                    actions=_by_count(actions),
+                    decision_count=sum(actions.values()),
+                    decisions=[_listed(d) for d in members],
+                )
+            )
+    _largest_first(out)
     return out

@@ -62,6 +62,11 @@ listed here.
     - v6 (issues 11/12): `compact(progress=None)` takes
       an optional `Progress` callback (`services.roster.compact_workspace` passed
       one already); a backend with nothing to fold may ignore it.
+    - v7 (issue 12): `aggregate(..., join=Join(...))` groups docs by fields of the doc
+      they point to (appeals by their decision's moderator); `firsts` (the first n
+      docs of each of several groups, one question); `groups_on_server` (True when
+      `aggregate` runs where the records are, so a service asks several grouped
+      questions instead of reading every doc: stats on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ __all__ = [
     "EVERYTHING",
     "Rows",
     "Group",
+    "Join",
     "ChainHead",
     "Transaction",
     "Staging",
@@ -158,6 +164,18 @@ class Group:
     key: tuple[Any, ...]
     count: int
     sums: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Join:
+    """`Store.aggregate`'s join (v7): each doc is paired with the doc of `table` whose
+    key its field `on` holds; only docs whose partner exists and passes `where` are
+    counted, and the partner's `by` fields follow the doc's own in the group key."""
+
+    table: str
+    on: str
+    by: tuple[str, ...] = ()
+    where: tuple[Filter, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -241,6 +259,13 @@ class Store(Protocol):
         ...
 
     @property
+    def groups_on_server(self) -> bool:
+        """True when `aggregate` runs where the records are (a database server): several
+        grouped questions cost less than reading every doc. False for the embedded
+        store, where one pass over the docs beats several aggregate passes."""
+        ...
+
+    @property
     def media_dir(self) -> Path:
         """Where image bytes live (store/media.py, a content-addressed file store)."""
         ...
@@ -299,10 +324,29 @@ class Store(Protocol):
         by: Sequence[str],
         where: Sequence[Filter] = (),
         sums: Sequence[str] = (),
+        join: Join | None = None,
     ) -> list[Group]:
         """Count (and sum `sums` over) matching docs grouped by the `by` fields, groups
         in ascending key order. A multi field in `by` puts a doc in one group per
-        distinct value; a doc with no value is grouped under None."""
+        distinct value; a doc with no value is grouped under None. With `join` (v7),
+        see `Join`: the key is the `by` values, then the partner's `join.by` values."""
+        ...
+
+    def firsts(
+        self,
+        table: str,
+        by: Sequence[str],
+        keys: Sequence[tuple[Any, ...]],
+        n: int,
+        where: Sequence[Filter] = (),
+        order: Sequence[Order] = (),
+        fields: Sequence[str] = (),
+    ) -> list[list[Doc]]:
+        """For each key of `keys` (values of the single-valued `by` fields, none None),
+        the first `n` matching docs whose `by` fields equal it, in `order` (ties in
+        insertion order), as `query(...).rows[:n]` would give them; one list per key (v7).
+        With `fields`, each doc is only {name: the declared field's value} for those
+        (a listing that needs a few fields of many docs; timestamps in ISO 8601)."""
         ...
 
     def top(

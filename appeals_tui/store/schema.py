@@ -18,6 +18,8 @@ additive only (new tables, fields, rankings); each is listed here.
       "case_links" (contacts and near-duplicate text key per case, for networks).
     - issue 17: `cases.media` indexed; `media.pdq_quality`; table `media_prefs`.
     - issue 15 (part 3): tables `policy`, `policy_current`, `rereviews`.
+    - issue 12 (perf): `decisions.rereview` (stats tells an appeal's outcome from a
+      lead's re-review with it, in SQL).
 """
 
 from __future__ import annotations
@@ -300,6 +302,7 @@ SCHEMA = Schema(
                 _f("decided_day", "decided_at", derive=Derive.DAY),
                 _f("superseded_by"),
                 _f("supersedes"),
+                _f("rereview"),  # the re-review item that wrote it (services/rereview.py)
                 _f("appeal_outcome"),
                 _f("canonical", type=BOOL, default=False),
                 _f("diverged", type=BOOL, default=False),

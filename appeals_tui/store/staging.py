@@ -111,20 +111,25 @@ class WorkspaceStaging:
                 keys[_key_of(line) or jf.decode_line(line[:-1])[0]] = None
         return out
 
-    def as_record(self, rep: Replica, record: Doc, seq: int, prev_hash: str) -> Doc:
-        """A small staging as one journal record: `record` (the finishing transaction's,
-        or an empty one) plus every staged record and event (chained from there)."""
-        ops = record["ops"]
+    def staged(self, rep: Replica) -> Iterator[tuple[str, Iterator[tuple[str, Doc]]]]:
+        """Per table, its staged (key, doc) records, read back from the temp file as
+        they are consumed: a small staging is published as TinyDB inserts into one
+        journal record. A key the table already holds: ConflictError, nothing saved."""
         for table, fh in self._files.items():
-            exists = _key_test(rep, table)
-            fh.seek(0)
-            for line in fh:
-                key, doc = jf.decode_line(line[:-1])
-                if exists is not None and exists(key):
-                    raise _exists(table, key)
-                ops.append(["put", table, key, doc])
-        record["events"].extend(self._events.chained(seq, prev_hash))
-        return record
+            yield table, self._records(rep, table, fh)
+
+    def _records(self, rep: Replica, table: str, fh: BinaryIO) -> Iterator[tuple[str, Doc]]:
+        exists = _key_test(rep, table)
+        fh.seek(0)
+        for line in fh:
+            key, doc = jf.decode_line(line[:-1])
+            if exists is not None and exists(key):
+                raise _exists(table, key)
+            yield key, doc
+
+    def chained(self, seq: int, prev_hash: str) -> Iterator[Doc]:
+        """The staged events, chained on from event `seq` with hash `prev_hash`."""
+        return self._events.chained(seq, prev_hash)
 
     def close(self) -> None:
         for fh in self._files.values():

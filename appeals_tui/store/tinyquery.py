@@ -21,8 +21,9 @@ from tinydb import Query
 from tinydb.queries import QueryInstance
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.domain.timeutil import iso
 from appeals_tui.store.protocol import Doc, Filter, Group, Op, Order
-from appeals_tui.store.schema import INSERTED, Derive, Field, Ranking, Table, Type
+from appeals_tui.store.schema import INSERTED, Derive, Field, Ranking, Table, Type, parse_instant
 
 __all__ = [
     "compile_where",
@@ -249,10 +250,86 @@ def group_docs(
     ]
 
 
-def _key_function(fields: list[Field]) -> Callable[[Doc], Any]:
+def group_joined(
+    t: Table,
+    pairs: Iterable[tuple[Doc, Doc]],
+    by: Sequence[str],
+    jt: Table,
+    jby: Sequence[str],
+    sums: Sequence[str],
+) -> list[Group]:
+    """`Store.aggregate` with a `Join` over (doc, partner) pairs: the key is the doc's
+    `by` values, then the partner's `jby` values (a multi field: one group per value)."""
+    own = _key_function([t.field(name) for name in by], always_list=True)
+    theirs = _key_function([jt.field(name) for name in jby], always_list=True)
+    sum_of = [t.field(name).getter for name in sums]
+    counts: dict[tuple[Any, ...], list[Any]] = {}
+    for doc, partner in pairs:
+        for mine in own(doc):
+            for other in theirs(partner):
+                k = mine + other
+                acc = counts.get(k)
+                if acc is None:
+                    acc = counts[k] = [0] * (1 + len(sum_of))
+                acc[0] += 1
+                for i, get in enumerate(sum_of, start=1):
+                    acc[i] += _number(get(doc))
+    ordered = sorted(counts.items(), key=lambda kv: tuple(_null_first(v) for v in kv[0]))
+    return [
+        Group(key=k, count=acc[0], sums={name: acc[i] for i, name in enumerate(sums, 1)})
+        for k, acc in ordered
+    ]
+
+
+def firsts_of(
+    t: Table,
+    ordered: Iterable[Doc],
+    by: Sequence[str],
+    keys: Sequence[tuple[Any, ...]],
+    n: int,
+    fields: Sequence[str] = (),
+) -> list[list[Doc]]:
+    """`Store.firsts` over docs already filtered and in order: the first n of each key."""
+    if any(t.field(name).multi for name in by):
+        raise StoreError(f"{t.name}: firsts groups by single-valued fields only")
+    if any(v is None for k in keys for v in k):
+        raise StoreError(f"{t.name}: firsts needs keys without None")
+    key_of = _key_function([t.field(name) for name in by])
+    out: dict[tuple[Any, ...], list[Doc]] = {tuple(k): [] for k in keys}
+    open_keys = len(out)
+    for doc in ordered:
+        members = out.get(key_of(doc))
+        if members is None or len(members) >= n:
+            continue
+        members.append(doc)
+        if len(members) == n:
+            open_keys -= 1
+            if not open_keys:
+                break
+    if fields:
+        getters = [(name, _projected(t.field(name))) for name in fields]
+        return [[{name: get(d) for name, get in getters} for d in out[tuple(k)]] for k in keys]
+    return [list(out[tuple(k)]) for k in keys]
+
+
+def _projected(f: Field) -> Callable[[Doc], Any]:
+    """A field's value for a projection: timestamps as the instant in UTC (ISO 8601),
+    as a SQL backend's timestamp column gives them back."""
+    if f.type is not Type.TIMESTAMP or f.multi:
+        return f.getter
+
+    def utc(doc: Doc) -> Any:
+        value = f.getter(doc)
+        moment = parse_instant(value)
+        return iso(moment) if moment is not None and moment.tzinfo else value
+
+    return utc
+
+
+def _key_function(fields: list[Field], always_list: bool = False) -> Callable[[Doc], Any]:
     """doc -> its group key (a tuple); with a multi field, the list of its keys."""
     getters = [f.getter for f in fields]
-    if any(f.multi for f in fields):
+    if always_list or any(f.multi for f in fields):
 
         def keys(doc: Doc) -> list[tuple[Any, ...]]:
             out: list[tuple[Any, ...]] = [()]

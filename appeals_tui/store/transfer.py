@@ -295,7 +295,7 @@ def _empty(path: Path) -> None:
 
 def _verbatim(txn: Any) -> None:
     """The copied chain already attests these records: add no event of our own."""
-    txn._attest = lambda: None
+    txn._attest = lambda *_: None
 
 
 def _put(ws: Any, table: str, batch: list[tuple[str, Doc]], progress: Progress | None) -> None:

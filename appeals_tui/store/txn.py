@@ -2,12 +2,13 @@
 
 Why: a transaction must be all-or-nothing. Nothing here touches the workspace
 state; changes are buffered (and deep-copied through orjson, which also rejects
-unserialisable values early) and become one journal record on commit.
+unserialisable values early). On commit the workspace writes them through
+TinyDB's Table API, which turns them into one journal record (store/table.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -179,12 +180,16 @@ class Txn:
         names.update(dict.fromkeys(t for t, _ in self._puts))
         return list(names)
 
-    def _attest(self) -> None:
+    def _writes(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(table, key, doc) of every record written, for TinyDB's Table API."""
+        return [(t, k, d) for (t, k), d in self._puts.items()]
+
+    def _attest(self, written: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
         """Put the digest of every record and meta value written into the chain.
 
         They go into the last event's payload (one is added when the transaction
         logged none), which is then re-hashed: it is the chain's newest link."""
-        digests = {record_name(t, k): digest(d) for (t, k), d in self._puts.items()}
+        digests = {record_name(t, k): digest(d) for t, k, d in written}
         digests.update({record_name(META_TABLE, k): digest(v) for k, v in self._meta_puts.items()})
         if not digests:
             return
@@ -195,14 +200,13 @@ class Txn:
         last["hash"] = audit.event_hash(last)
         self._hash = last["hash"]
 
-    def _record(self, r: int) -> dict[str, Any] | None:
-        """The journal record for commit, or None when nothing was changed."""
-        ops: list[list[Any]] = [["put", t, k, d] for (t, k), d in self._puts.items()]
-        ops += [["meta", k, v] for k, v in self._meta_puts.items()]
-        if not ops and not self._events:
-            return None
-        self._attest()
-        return {"r": r, "actor": self.actor, "ops": ops, "events": self._events}
+    def _seal(
+        self, written: list[tuple[str, str, dict[str, Any]]]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The meta values and audit events of this transaction's journal record,
+        `written` (the records as TinyDB wrote them) attested in the chain."""
+        self._attest(written)
+        return dict(self._meta_puts), self._events
 
     def _close(self) -> None:
         self._open = False

@@ -1,8 +1,9 @@
 """Workspace: the store facade the services layer uses.
 
 Why: one object owns the files, the inter-process lock and the in-memory state
-that TinyDB queries read directly. Writes are transactions: one fsynced journal
-line each, applied to memory only after the fsync returns. Other processes'
+that TinyDB queries read directly. Writes are transactions: their records go
+through TinyDB's Table API into one fsynced journal line each, applied to memory
+only after the fsync returns (store/table.py). Other processes'
 writes arrive through refresh(), which costs two stat() calls when nothing
 changed.
 """
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from functools import partial, reduce
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tinydb.queries import QueryInstance, QueryLike
 
@@ -34,6 +35,7 @@ from appeals_tui.store.protocol import (
     ChainHead,
     Filter,
     Group,
+    Join,
     Op,
     Order,
     Page,
@@ -44,11 +46,13 @@ from appeals_tui.store.replica import IndexSpec, Replica
 from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
 from appeals_tui.store.schema import Table as TableDecl
 from appeals_tui.store.staging import WorkspaceStaging
-from appeals_tui.store.table import JournalDB, StateStorage
+from appeals_tui.store.table import JournalBatch, JournalDB, Keyed, StateStorage
 from appeals_tui.store.tinyquery import (
     compile_filter,
     compile_where,
+    firsts_of,
     group_docs,
+    group_joined,
     order_docs,
     rank_keys,
     rank_order,
@@ -120,11 +124,10 @@ class Workspace:
         #: table -> docs read record by record from big index buckets (see `_bucket`)
         self._bucket_reads: dict[str, int] = {}
         self.db = JournalDB(
-            storage=StateStorage,
-            replica=self._rep,
-            mutex=self._mutex,
-            refresh=self.refresh,
+            storage=StateStorage, replica=self._rep, mutex=self._mutex, lock=self._lock
         )
+        #: TinyDB's storage: the lock, the journal and the live tables (store/table.py)
+        self._storage = cast(StateStorage, self.db.storage)
         try:
             if clean_tmp:
                 self._clean_stale_tmp()
@@ -227,11 +230,7 @@ class Workspace:
 
     def refresh(self) -> bool:
         """Pick up other processes' writes; True if anything changed."""
-        with self._mutex:
-            if self._rep.unchanged():
-                return False
-            with self._lock.shared():
-                return self._rep.catch_up()
+        return self._storage.refresh()
 
     def get(self, table: str, key: str) -> Doc | None:
         """One record by TinyDB doc id (= key); a table still on disk decodes one line."""
@@ -268,6 +267,10 @@ class Workspace:
     @property
     def location(self) -> Path:
         return self.path
+
+    @property
+    def groups_on_server(self) -> bool:
+        return False  # one pass over the docs in this process beats several aggregates
 
     def get_many(self, table: str, keys: Iterable[str]) -> list[Doc]:
         docs: list[Doc] = self.db.table(table).get(doc_ids=list(keys))
@@ -433,8 +436,40 @@ class Workspace:
         by: Sequence[str],
         where: Sequence[Filter] = (),
         sums: Sequence[str] = (),
+        join: Join | None = None,
     ) -> list[Group]:
-        return group_docs(SCHEMA.table(table), self._select(table, where), by, sums)
+        t = SCHEMA.table(table)
+        if join is None:
+            return group_docs(t, self._select(table, where), by, sums)
+        jt = SCHEMA.table(join.table)
+        on = t.field(join.on)
+        if on.multi:
+            raise StoreError(f"{table}: a join follows a single-valued field, not {on.name}")
+        check_names(join.by, join.table)
+        docs = self._select(table, where)
+        wanted = {v for v in map(on.getter, docs) if v is not None}
+        partners = {d[jt.key]: d for d in self.get_many(join.table, wanted)}
+        cond = compile_where(jt, join.where)
+        if cond is not None:
+            partners = {k: d for k, d in partners.items() if cond(d)}
+        pairs = ((d, partners[k]) for d in docs if (k := on.getter(d)) in partners)
+        return group_joined(t, pairs, by, jt, join.by, sums)
+
+    def firsts(
+        self,
+        table: str,
+        by: Sequence[str],
+        keys: Sequence[tuple[Any, ...]],
+        n: int,
+        where: Sequence[Filter] = (),
+        order: Sequence[Order] = (),
+        fields: Sequence[str] = (),
+    ) -> list[list[Doc]]:
+        t = SCHEMA.table(table)
+        check_names([*by, *fields], table)
+        if not keys:
+            return []
+        return firsts_of(t, self.query(table, where, order).rows, by, keys, n, fields)
 
     def top(
         self,
@@ -527,14 +562,13 @@ class Workspace:
 
     @contextmanager
     def transaction(self, actor: str) -> Iterator[Txn]:
-        """Exclusive lock, refresh, yield a Txn; commit = one fsynced journal line."""
+        """Exclusive lock, refresh, yield a Txn; its writes then go through TinyDB's
+        Table API into one fsynced journal line (store/table.py)."""
         self._check_writable()
         with self._mutex:
             if self._txn is not None:
                 raise StoreError("a transaction is already open on this workspace")
-            with self._lock.exclusive():
-                rep = self._rep
-                rep.catch_up()
+            with self._storage.exclusive() as rep:
                 txn = Txn(rep, rep.meta, actor, self._clock, rep.last_seq, rep.last_hash)
                 self._txn = txn
                 try:
@@ -542,14 +576,22 @@ class Workspace:
                 finally:
                     self._txn = None
                     txn._close()
-                record = txn._record(rep.next_r)
-                compacted = False
-                if record is not None:
-                    rep.commit(record)
-                    if self._auto_compact and self._journal_too_big():
-                        compacted = self._compact_after_commit()
+                with self._storage.journal(actor) as batch:
+                    self._write(txn, batch)
+                compacted = (
+                    self._auto_compact and self._journal_too_big() and self._compact_after_commit()
+                )
             if compacted:  # after the lock: it opens the workspace afresh (shared lock)
                 self.save_indexes()
+
+    def _write(self, txn: Txn, batch: JournalBatch) -> None:
+        """A transaction's records as TinyDB upserts (doc id = key) into the open
+        journal batch, then its meta values and attested events."""
+        for table, key, doc in txn._writes():
+            self.db.table(table).upsert(Keyed(doc, key))
+        meta, events = txn._seal(batch.puts)
+        batch.meta.update(meta)
+        batch.events.extend(events)
 
     def staging(self, actor: str) -> AbstractContextManager[WorkspaceStaging]:
         """A staged write (protocol v5, store/staging.py): new records kept out of sight
@@ -561,13 +603,12 @@ class Workspace:
         self, st: WorkspaceStaging, finish: Callable[[Transaction], None] | None
     ) -> None:
         """Under the workspace lock: run `finish` as a transaction's body, then write its
-        changes, the staged records and the events as one new snapshot."""
+        changes, the staged records and the events: one journal record (TinyDB
+        inserts) when small, else one new snapshot."""
         with self._mutex:
             if self._txn is not None:
                 raise StoreError("a transaction is already open on this workspace")
-            with self._lock.exclusive():
-                rep = self._rep
-                rep.catch_up()
+            with self._storage.exclusive() as rep:
                 txn = Txn(rep, rep.meta, st.actor, self._clock, rep.last_seq, rep.last_hash)
                 self._txn = txn
                 try:
@@ -579,20 +620,24 @@ class Workspace:
                 finally:
                     self._txn = None
                     txn._close()
-                record = txn._record(rep.next_r)
                 if st.staged_bytes() <= staging.SMALL_BYTES:  # one journal record
-                    record = record or {"r": rep.next_r, "actor": st.actor, "ops": [], "events": []}
-                    tail = record["events"][-1] if record["events"] else None
-                    seq, prev = (
-                        (tail["seq"], tail["hash"]) if tail else (rep.last_seq, rep.last_hash)
-                    )
-                    rep.commit(st.as_record(rep, record, seq, prev))
+                    with self._storage.journal(st.actor) as batch:
+                        self._write(txn, batch)
+                        for table, records in st.staged(rep):
+                            docs = (Keyed(doc, key) for key, doc in records)
+                            self.db.table(table).insert_multiple(docs)
+                        tail = batch.events[-1] if batch.events else None
+                        seq, prev = (
+                            (tail["seq"], tail["hash"]) if tail else (rep.last_seq, rep.last_hash)
+                        )
+                        batch.events.extend(st.chained(seq, prev))
                     if self._auto_compact and self._journal_too_big():
                         self._compact_after_commit()
                     return
                 try:
-                    if record is not None:
-                        rep.apply(record)  # in memory only: the new snapshot holds it
+                    # in memory only: the new snapshot holds it, its rename the commit
+                    with self._storage.journal(st.actor, durable=False) as batch:
+                        self._write(txn, batch)
                     st.write_snapshot(rep)
                 finally:
                     rep.reload()  # the new files, or (failed) the old ones as they were

@@ -245,6 +245,12 @@ def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(net, monkey
     )
     target = case_for(s, "P3")
     assert networks.linked_accounts(s, target) == set(networks.links_for_case(s, target).accounts)
+    # asked about candidates only (large networks), the same accounts are linked
+    everyone = {d["account"] for d in s.ws.query("case_links").rows}
+    assert networks.linked_among(s, target, everyone) == networks.linked_accounts(s, target)
+    some = sorted(everyone)[::2]
+    assert networks.linked_among(s, target, some) == networks.linked_accounts(s, target) & set(some)
+    assert networks.linked_cases_at_most(s, target) >= len(networks.linked_accounts(s, target))
 
     def ranked() -> list[tuple[str, bool, float]]:
         found = precedents_for_case(s, target, dict(PROMO), clause_ids={"CSS-3"}, limit=limit)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import psycopg
 from psycopg import errors as pgerr
+from psycopg.conninfo import conninfo_to_dict
 
 from appeals_tui.domain.errors import ConflictError, PermissionDenied, StoreError
 
@@ -46,9 +47,27 @@ def redact(url: str) -> str:
     return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", url)
 
 
+#: Plan every statement with its values. psycopg prepares a statement after 5 runs and
+#: PostgreSQL may then switch to a generic plan, where a parameter cannot prove a
+#: partial index's predicate (`appeal_outcome IS DISTINCT FROM 'overturned'` of the
+#: ranking index): each precedent `top` went from an index walk (0.1 ms) to ~0.9 s at
+#: 1M decisions in a long-lived process (the TUI, the bench).
+PLANNING = "-c plan_cache_mode=force_custom_plan"
+
+
+def _options(url: str) -> str:
+    try:
+        given = conninfo_to_dict(url).get("options")
+    except psycopg.ProgrammingError:
+        given = None
+    return f"{given} {PLANNING}" if given else PLANNING
+
+
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
     try:
-        return psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT)
+        return psycopg.connect(
+            url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT, options=_options(url)
+        )
     except psycopg.OperationalError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnreachable(

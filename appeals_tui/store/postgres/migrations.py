@@ -337,23 +337,49 @@ GRANT EXECUTE ON FUNCTION appeals_sync_login(text, text[]) TO appeals_admin;
 #: index is not part of it. Idempotent, run by the owner with the migrations on open.
 #: - the "precedents" ranking (partitioned by jurisdiction since schema 3) as
 #:   `Store.top` reads it: v1's index lacked jurisdiction and put NULLs first, so at 1M
-#:   decisions each `top` sorted a whole partition (~250 ms; now ~0.1 ms);
+#:   decisions each `top` sorted a whole partition (~250 ms; now ~0.1 ms). It carries
+#:   the clause ids, case and account (`decisions_ranked`, which replaced
+#:   `decisions_ranking`): a partition asked for one cited clause, or passing over
+#:   cases and accounts, is walked index-only (at 1M, 555 ms of heap fetches for the
+#:   first 210 citing CSS-4 in a partition; ~10 ms without);
 #: - a moderator's history newest first (by insertion): a page, not every match;
 #: - the queue's default order ("priority", services/cases.py);
 #: - cases by subject id alone, as imports look them up (`subject.subject_id`, the
 #:   declared index): v1's (platform, subject_type, subject_id) index made each lookup
-#:   scan the whole index, 184 ms at 1M cases per imported subject.
+#:   scan the whole index, 184 ms at 1M cases per imported subject;
+#: - decisions by jurisdiction (declared indexed in schema 2, a v1 column, so
+#:   `sync_declared` never indexed it): precedents ask for its distinct values, a hop
+#:   from value to value through this index (1M: 3.7 s without it);
+#: - stats (services/stats.py, grouped plan): every column its GROUP BY questions read,
+#:   in one narrow index keyed by time, so each question is a (parallel) index-only
+#:   scan of ~120 bytes a decision instead of the ~1.5 kB heap rows (100k: 183 -> 74 ms),
+#:   and the listed members of each inconsistent profile (canonical first, then newest)
+#:   as `Store.firsts` walks them, with the listed fields and the jurisdiction filter in
+#:   the index (an index-only walk of ~200 entries a profile; a bitmap scan of the whole
+#:   profile and a sort was 96 ms for 10 profiles at 100k, this 0.7 ms).
+#:   After `sync_declared`: q_rereview is a declared field.
 _READING_ORDER = """
-CREATE INDEX IF NOT EXISTS decisions_ranking ON decisions (
+CREATE INDEX IF NOT EXISTS decisions_ranked ON decisions (
     factor_mask, q_canonical, jurisdiction,
     decided_at DESC NULLS LAST, length(decision_id), decision_id COLLATE "C"
-) WHERE superseded_by IS NULL AND appeal_outcome IS DISTINCT FROM 'overturned';
+) INCLUDE (q_clause_ids, case_id, account)
+WHERE superseded_by IS NULL AND appeal_outcome IS DISTINCT FROM 'overturned';
 DROP INDEX IF EXISTS decisions_precedents;
+DROP INDEX IF EXISTS decisions_ranking;
 CREATE INDEX IF NOT EXISTS decisions_moderator_ins ON decisions (moderator, ins DESC);
 CREATE INDEX IF NOT EXISTS cases_priority ON cases (
     q_priority DESC NULLS LAST, first_reported_at ASC NULLS FIRST, ins
 );
 CREATE INDEX IF NOT EXISTS cases_subject_id ON cases (subject_id, ins);
+CREATE INDEX IF NOT EXISTS decisions_jurisdiction ON decisions (jurisdiction);
+CREATE INDEX IF NOT EXISTS decisions_stats ON decisions (decided_at) INCLUDE (
+    moderator, action, q_decided_day, factor_mask, jurisdiction, q_diverged, q_clause_ids,
+    supersedes, q_rereview, superseded_by, appeal_outcome
+);
+CREATE INDEX IF NOT EXISTS decisions_profiles ON decisions (
+    factor_mask, q_canonical DESC NULLS LAST, decided_at DESC NULLS LAST, ins
+) INCLUDE (jurisdiction, decision_id, case_id, moderator, action, q_clause_ids)
+WHERE superseded_by IS NULL AND appeal_outcome IS DISTINCT FROM 'overturned';
 """
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -429,10 +455,13 @@ def reading_order_missing(conn: psycopg.Connection) -> bool:
     """True when one of `_READING_ORDER`'s indexes is not there yet (a database made
     before them): the owner's next open adds them."""
     row = conn.execute(
-        "SELECT to_regclass('decisions_ranking') IS NULL"
+        "SELECT to_regclass('decisions_ranked') IS NULL"
         " OR to_regclass('decisions_moderator_ins') IS NULL"
         " OR to_regclass('cases_priority') IS NULL"
         " OR to_regclass('cases_subject_id') IS NULL"
+        " OR to_regclass('decisions_stats') IS NULL"
+        " OR to_regclass('decisions_jurisdiction') IS NULL"
+        " OR to_regclass('decisions_profiles') IS NULL"
     ).fetchone()
     return bool(row and row[0])
 
@@ -457,8 +486,8 @@ def apply_migrations(conn: psycopg.Connection, where: str) -> int:
                 (step.version, step.what),
             )
             current = step.version
-        conn.execute(_READING_ORDER)
         sync_declared(conn)
+        conn.execute(_READING_ORDER)
     return current
 
 

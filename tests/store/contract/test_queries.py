@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from appeals_tui.domain.errors import StoreError
-from appeals_tui.store.protocol import Filter, Group, Op, Order, Page, Store
+from appeals_tui.store.protocol import Filter, Group, Join, Op, Order, Page, Store
 from appeals_tui.store.schema import INSERTED
 
 #: (id, moderator, action, clauses, decided_at, extra)
@@ -179,6 +179,101 @@ def test_aggregate_by_day_and_action(decided: Store) -> None:
         (("2026-01-02", "remove_content"), 2),
         (("2026-01-03", "label"), 1),
     ]
+
+
+def _appeals(store: Store) -> None:
+    with store.transaction("t") as txn:
+        for ident, decision, status, outcome, reviewer in [
+            ("A-1", "D-000001", "resolved", "upheld", "lee"),
+            ("A-2", "D-000002", "resolved", "overturned", "lee"),
+            ("A-3", "D-000002", "resolved", "upheld", None),  # a second appeal, no reviewer
+            ("A-4", "D-000003", "open", None, None),
+            ("A-5", "D-000099", "resolved", "upheld", "lee"),  # no such decision
+            ("A-6", "D-000005", "resolved", "modified", "kim"),
+        ]:
+            txn.insert(
+                "appeals",
+                ident,
+                {
+                    "appeal_id": ident,
+                    "decision_id": decision,
+                    "status": status,
+                    "outcome": outcome,
+                    "reviewer": reviewer,
+                },
+            )
+
+
+def test_aggregate_joined_to_the_doc_a_field_names(decided: Store) -> None:
+    """Appeals grouped by their decision's moderator (v7): an appeal whose decision is
+    missing or fails the join's filters is not counted; a multi field of the partner
+    gives one group per value; the doc's own fields come first in the key."""
+    _appeals(decided)
+    resolved = [Filter("status", Op.EQ, "resolved")]
+    by_moderator = Join("decisions", "decision_id", ("moderator",))
+    assert decided.aggregate("appeals", ["outcome"], resolved, join=by_moderator) == [
+        Group(("modified", "ana"), 1, {}),
+        Group(("overturned", "jun"), 1, {}),
+        Group(("upheld", "jun"), 1, {}),
+        Group(("upheld", "minji"), 1, {}),
+    ]
+    early = Join(
+        "decisions",
+        "decision_id",
+        ("clause_ids",),
+        (Filter("decided_at", Op.LT, "2026-01-02T12:00:00+00:00"),),
+    )
+    assert decided.aggregate("appeals", ["reviewer"], resolved, join=early) == [
+        Group((None, "CSS-2"), 1, {}),
+        Group((None, "KR-1"), 1, {}),
+        Group(("lee", "CSS-1"), 1, {}),
+        Group(("lee", "CSS-2"), 1, {}),
+        Group(("lee", "KR-1"), 1, {}),
+    ]
+    assert decided.aggregate("appeals", [], join=Join("decisions", "decision_id")) == [
+        Group((), 5, {})
+    ]
+
+
+def test_firsts_gives_the_first_n_of_each_group(decided: Store) -> None:
+    newest = [Order("canonical", descending=True), Order("decided_at", descending=True)]
+    got = decided.firsts(
+        "decisions", ["moderator"], [("jun",), ("nobody",), ("minji",)], 1, order=newest
+    )
+    assert [ids(g) for g in got] == [["D-000004"], [], ["D-000003"]]
+    got = decided.firsts(
+        "decisions",
+        ["moderator", "action"],
+        [("minji", "label"), ("jun", "remove_content"), ("minji", "remove_content")],
+        5,
+        where=[Filter("superseded_by", Op.IS_NULL)],
+    )
+    assert [ids(g) for g in got] == [["D-000001"], ["D-000002"], ["D-000003"]]
+    # ties in the order fall back to insertion order, as in `query`
+    got = decided.firsts("decisions", ["factor_mask"], [(1,)], 3, order=[Order("factor_mask")])
+    assert [ids(g) for g in got] == [["D-000001", "D-000002", "D-000003"]]
+    assert decided.firsts("decisions", ["moderator"], [], 3) == []
+    # only some fields: each doc is those fields' declared values (instants in UTC)
+    got = decided.firsts(
+        "decisions",
+        ["moderator"],
+        [("minji",)],
+        5,
+        order=[Order("decided_at")],
+        fields=["decision_id", "clause_ids", "decided_at", "canonical", "diverged"],
+    )
+    assert got == [
+        [
+            {"decision_id": "D-000001", "clause_ids": ["CSS-1"],
+             "decided_at": "2026-01-01T10:00:00+00:00", "canonical": False, "diverged": True},
+            {"decision_id": "D-000003", "clause_ids": ["CSS-2"],
+             "decided_at": "2026-01-02T00:00:00+00:00", "canonical": False, "diverged": False},
+        ]
+    ]  # fmt: skip
+    with pytest.raises(StoreError):
+        decided.firsts("decisions", ["clause_ids"], [("CSS-1",)], 1)
+    with pytest.raises(StoreError):
+        decided.firsts("decisions", ["moderator"], [(None,)], 1)
 
 
 def test_sums_and_derived_numbers(store: Store) -> None:

@@ -1,0 +1,40 @@
+"""`appeals --database URL bench` at N=120 on the session's throwaway server: every row of
+the PostgreSQL table is measured, beside the TinyDB workspace (no timing assertions)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from appeals_tui.cli import cli
+
+
+def test_pg_bench_measures_every_row_beside_the_embedded_store(pg_cluster, tmp_path):
+    url = pg_cluster.url()
+    args = [
+        "--database",
+        url,
+        "bench",
+        "--decisions",
+        "120",
+        "--samples",
+        "5",
+        "--imports",
+        "60",
+        "--json",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output[result.output.index("{") :])
+    main = data["main"]
+    pg = main["postgresql"]
+    for op in ("decide", "history", "precedents", "stats", "list_cases_page"):
+        assert 0 < pg[op]["median_ms"] <= pg[op]["p95_ms"], op
+    assert pg["import"]["imported"] == pg["import"]["reports"] > 0
+    for label in ("cases show --json", "history --json | head -1", "claim", "decide"):
+        assert main["cli"][label]["median_ms"] > 0, label
+    for where in ("tui", "embedded_tui"):  # the TUI on PostgreSQL, and on the workspace
+        assert main[where]["first_paint_ms"] > 0 and main[where]["first_case_ms"] > 0, where
+    for op in ("decide", "stats"):
+        assert main["embedded"][op]["p95_ms"] > 0
