@@ -29,7 +29,7 @@ from ..domain.contacts import contact_label
 from ..domain.errors import NotFound
 from ..domain.models import Case
 from ..domain.near_duplicates import ratio
-from ..store.protocol import Doc, Filter, Op
+from ..store.protocol import Doc, Filter, Op, Store
 from .cases import case_doc
 from .link_graph import LinkGraph, built_graph, graph_for
 from .media_match import ImageLink, ImageMatch, case_image_matches, image_links
@@ -275,7 +275,7 @@ def _ties(store: Store, case_id: str) -> _Ties | None:
     if mine is None:
         return None
     key = mine.get("text_key")
-    keys = () if key is None else (key, *sorted(_near(store).neighbours.get(key, ())))
+    keys = () if key is None else tuple(sorted(text_groups(store).group(key)))
     return _Ties(_account(mine), tuple(mine.get("contacts") or ()), keys)
 
 

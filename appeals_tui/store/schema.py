@@ -364,9 +364,7 @@ SCHEMA = Schema(
             "case_id",
             (
                 _f("case_id"),
-                # not indexed: networks read the whole table once (services/link_graph.py)
-                # and precedents ask for the accounts of one contact or text group
-                _f("account"),
+                _f("account", indexed=True),
                 _f("contacts", "contacts[]", multi=True, indexed=True),
                 _f("text_key", type=INT, indexed=True),
             ),
