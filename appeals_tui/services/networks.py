@@ -30,7 +30,7 @@ from ..domain.errors import NotFound
 from ..domain.models import Case
 from ..domain.near_duplicates import ratio
 from ..store.protocol import Doc, Filter, Op, Store
-from .cases import case_doc
+from .cases import _case_doc
 from .link_graph import LinkGraph, built_graph, graph_for
 from .media_match import ImageLink, ImageMatch, case_image_matches, image_links
 from .permissions import require_lead, require_role
@@ -185,7 +185,7 @@ def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLi
     listed), else from the store's indexes: reading the graph costs about a second at
     100k cases, more than one case's links do."""
     require_role(session, "read", "see linked accounts")
-    case = case_doc(session, case_id)
+    case = _case_doc(session, case_id)
     me = _account(case)
     images = [m for m in case_image_matches(session, case_id) if m.account != me]
     graph = built_graph(session.ws)
