@@ -95,7 +95,7 @@ def networks_cmd(
     s = session(ctx)
     if case_id:
         links = networks.links_for_case(s, case_id, limit=limit)
-        emit(ctx, links.to_dict(), "\n".join(_link_lines(links)))
+        emit(ctx, links, "\n".join(_link_lines(links)))
         return
     found = networks.list_networks(s)
     per_list = None if all_members else members

@@ -84,9 +84,6 @@ class LinkedCase:
     action: str | None = None
     clauses: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 @dataclass
 class CaseLinks:
@@ -97,17 +94,6 @@ class CaseLinks:
     total: int  # linked cases found (the list is cut to `limit`, newest first)
     accounts: list[str]  # linked accounts other than this case's (first ACCOUNTS_SHOWN)
     account_total: int = 0  # linked accounts found
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "case_id": self.case_id,
-            "account": self.account,
-            "contacts": self.contacts,
-            "accounts": self.accounts,
-            "account_total": self.account_total,
-            "total": self.total,
-            "linked": [x.to_dict() for x in self.linked],
-        }
 
 
 def _standing(session: Session, case: Doc) -> Doc | None:

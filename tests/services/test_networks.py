@@ -315,14 +315,10 @@ def test_a_case_links_read_from_the_store_equal_those_read_from_the_link_graph(n
     )
     ids = [c["case_id"] for c in s.ws.all("cases")]
     assert link_graph.built_graph(s.ws) is None
-    from_store = [
-        networks.links_for_case(s, c, limit=limit).to_dict() for c in ids for limit in (1, 50)
-    ]
+    from_store = [networks.links_for_case(s, c, limit=limit) for c in ids for limit in (1, 50)]
     assert link_graph.built_graph(s.ws) is None  # one case's links do not read the graph
     networks.warm_links(s)
     assert link_graph.built_graph(s.ws) is not None
-    from_graph = [
-        networks.links_for_case(s, c, limit=limit).to_dict() for c in ids for limit in (1, 50)
-    ]
+    from_graph = [networks.links_for_case(s, c, limit=limit) for c in ids for limit in (1, 50)]
     assert from_graph == from_store
-    assert any(x["linked"] for x in from_graph)
+    assert any(x.linked for x in from_graph)
