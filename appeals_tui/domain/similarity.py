@@ -189,23 +189,28 @@ class RankedPrecedent:
 
     @property
     def decision_id(self) -> str:
-        return self.record.decision_id
+        return str(self.decision.get("decision_id"))
 
     @property
     def action(self) -> str:
-        return self.record.action
+        return str(self.decision.get("action"))
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "decision_id": self.decision_id,
+            "decision_id": self.decision.get("decision_id"),
             "similarity": round(self.similarity, 4),
             "same_clause": self.same_clause,
             "canonical": self.canonical,
             "linked": self.linked,
             "same_image": self.same_image,
             "image_distance": self.image_distance,
-            "decision": self.record,
+            "decision": self.decision,
         }
+
+    def to_json(self) -> dict[str, Any]:
+        """`appeals precedents --json` (docs/cli.md): the ranking's fields, the decision as
+        the `Decision` read model (not the stored row with its index keys)."""
+        return {**self.to_dict(), "decision": self.record}
 
 
 def is_eligible_precedent(decision: Mapping[str, Any]) -> bool:
