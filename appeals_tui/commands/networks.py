@@ -63,10 +63,10 @@ def networks_cmd(ctx: click.Context, case_id: str, limit: int) -> None:
     s = session(ctx)
     if case_id:
         links = networks.links_for_case(s, case_id, limit=limit)
-        emit(ctx, links.to_dict(), "\n".join(_link_lines(links)))
+        emit(ctx, links, "\n".join(_link_lines(links)))
         return
     found = networks.list_networks(s)
-    emit(ctx, [n.to_dict() for n in found], "\n".join(_network_lines(found)))
+    emit(ctx, found, "\n".join(_network_lines(found)))
 
 
 def register(cli: click.Group) -> None:

@@ -14,6 +14,7 @@ and confirmed by rapidfuzz. Accounts are identified by their account name.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import weakref
@@ -128,9 +129,6 @@ class LinkedCase:
     action: str | None = None
     clauses: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 @dataclass
 class CaseLinks:
@@ -140,16 +138,6 @@ class CaseLinks:
     linked: list[LinkedCase]
     total: int  # linked cases found (the list may be cut to `limit`)
     accounts: list[str]  # linked accounts (other than this case's)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "case_id": self.case_id,
-            "account": self.account,
-            "contacts": self.contacts,
-            "accounts": self.accounts,
-            "total": self.total,
-            "linked": [x.to_dict() for x in self.linked],
-        }
 
 
 def _standing(store: Store, case: Doc) -> Doc | None:
@@ -312,9 +300,6 @@ class Inconsistency:
     via: str
     actions: dict[str, list[str]]  # action -> case ids
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"via": self.via, "actions": self.actions}
-
 
 @dataclass
 class Network:
@@ -331,6 +316,8 @@ class Network:
         return bool(self.inconsistencies)
 
     def to_dict(self) -> dict[str, Any]:
+        """The documented `networks --json` row (docs/cli.md): the fields plus
+        `inconsistent`."""
         return {
             "network_id": self.network_id,
             "accounts": self.accounts,
@@ -339,7 +326,7 @@ class Network:
             "decisions_by_action": self.decisions_by_action,
             "links": self.links,
             "inconsistent": self.inconsistent,
-            "inconsistencies": [i.to_dict() for i in self.inconsistencies],
+            "inconsistencies": [dataclasses.asdict(i) for i in self.inconsistencies],
         }
 
 

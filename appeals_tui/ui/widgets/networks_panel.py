@@ -23,6 +23,7 @@ __all__ = ["NetworksPanel", "network_info"]
 
 
 def network_info(n: Network) -> Text:
+    """What ties a network together and where its accounts' decisions differ."""
     out = Text()
     out.append(f"{n.network_id}: ", style="bold")
     out.append(one_line(", ".join("@" + a for a in n.accounts), 300))
@@ -58,6 +59,7 @@ class NetworksPanel(Vertical):
         )
 
     def show(self, found: list[Network]) -> None:
+        """Fill the table (inconsistent networks flagged) and the summary line."""
         self.networks = {n.network_id: n for n in found}
         flagged = sum(n.inconsistent for n in found)
         self.query_one("#networks-summary", Static).update(
@@ -84,15 +86,18 @@ class NetworksPanel(Vertical):
             self.query_one("#network-info", Static).update(network_info(found[0]))
 
     def failed(self, message: str) -> None:
+        """Show why the networks could not be read."""
         self.query_one("#networks-summary", Static).update(Text(message, style="bold red"))
 
     @on(DataTable.RowHighlighted, "#networks")
     def _info(self, event: DataTable.RowHighlighted) -> None:
+        """Describe the highlighted network below the table."""
         n = self.networks.get(event.row_key.value or "")
         if n is not None:
             self.query_one("#network-info", Static).update(network_info(n))
 
     @on(DataTable.RowSelected, "#networks")
     def _open(self, event: DataTable.RowSelected) -> None:
+        """Enter on a network asks the screen to open its open cases in batch."""
         if event.row_key.value:
             self.post_message(self.OpenBatch(event.row_key.value))
