@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from appeals_tui.domain.guidance import recommend
-from appeals_tui.domain.models import FACTORS, Appeal, Report
+from appeals_tui.domain.models import FACTORS, Appeal, Case, Report
 from appeals_tui.domain.progress import EVERY, Progress
 from appeals_tui.domain.reports import ParsedReport
 from appeals_tui.domain.timeutil import iso
@@ -191,7 +191,7 @@ def _decide_bulk(
                 clock.moment = first + timedelta(hours=rng.uniform(0.5, 20))
                 draft, divergence = corpus.draft(session, case.get("jurisdiction") or "")
                 txn.actor = session.actor
-                decision = record_decision(session, txn, case, draft, divergence)
+                decision = record_decision(session, txn, Case.from_dict(case), draft, divergence)
                 txn.update(
                     "cases",
                     case_id,
@@ -258,7 +258,7 @@ def _appeal_one(txn, sessions, corpus, decision, clock, rng) -> None:
         new = record_decision(
             reviewer,
             txn,
-            case,
+            Case.from_dict(case),
             draft,
             Divergence(guidance, None, diverged, False),
             supersedes=decision["decision_id"],

@@ -28,7 +28,7 @@ def appeal_file(
     result = file_appeal(session(ctx), decision_id, grounds, appellant, new_information)
     emit(
         ctx,
-        result.to_dict(),
+        result,
         f"filed {result.appeal_id} against {decision_id}; due {result.due_at[:10]}",
     )
 

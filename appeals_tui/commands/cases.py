@@ -55,7 +55,7 @@ def import_reports_cmd(ctx: click.Context, file: Path, max_mb: int, max_lines: i
         result = import_reports(sess, file, progress, limits)
     emit(
         ctx,
-        result.to_dict(),
+        result,
         f"imported {result.imported} report(s), skipped {result.skipped} already present; "
         f"{len(result.cases_created)} new case(s), {len(result.cases_updated)} updated",
     )
@@ -121,9 +121,9 @@ def cases_list(
 
     def human() -> str:
         lines = [
-            f"{c['case_id']:<10} {c['status']:<10} {c['priority']:>6.1f} "
-            f"{c['subject']['account']:<24} {len(c['report_ids'])}r "
-            f"{one_line(c.get('content_text', ''), 50)}"
+            f"{c.case_id:<10} {c.status:<10} {c.priority:>6.1f} "
+            f"{c.subject['account']:<24} {len(c.report_ids)}r "
+            f"{one_line(c.content_text, 50)}"
             for c in page.cases
         ]
         lines.append(f"({len(page.cases)} of {page.total})")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from ..cli import common, emit, one_line, session, split_multi
+
+if TYPE_CHECKING:  # the services load lazily: a command imports only what it runs
+    from ..domain.kappa import Agreement
+    from ..services.qa import ClauseAgreement
+    from ..services.stats import RateRow
 
 
 def _pct(value: float | None) -> str:
     return "  -  " if value is None else f"{value * 100:5.1f}%"
 
 
-def _rate_table(title: str, rows: list[dict[str, Any]]) -> list[str]:
+def _rate_table(title: str, rows: list[RateRow]) -> list[str]:
     lines = [
         title,
         f"  {'':<12} {'decisions':>9} {'diverged':>9} {'div%':>6} {'appeals':>8} "
@@ -21,9 +26,9 @@ def _rate_table(title: str, rows: list[dict[str, Any]]) -> list[str]:
     ]
     for r in rows:
         lines.append(
-            f"  {r['key']:<12} {r['decisions']:>9} {r['diverged']:>9} {_pct(r['divergence_rate'])} "
-            f"{r['appeals_resolved']:>8} {r['overturned']:>7} {_pct(r['overturn_rate'])} "
-            f"{_pct(r['overturn_per_decision'])} {r['reviewed']:>8}"
+            f"  {r.key:<12} {r.decisions:>9} {r.diverged:>9} {_pct(r.divergence_rate)} "
+            f"{r.appeals_resolved:>8} {r.overturned:>7} {_pct(r.overturn_rate)} "
+            f"{_pct(r.overturn_per_decision)} {r.reviewed:>8}"
         )
     return lines
 
@@ -40,29 +45,28 @@ def stats_cmd(ctx: click.Context, since: str, until: str) -> None:
 
     stats = consistency_stats(
         session(ctx), since=parse_since(since), until=parse_since(until, "until")
-    ).to_dict()
+    )
     lines = [
-        f"decisions {stats['decisions']} (+{stats['appeal_decisions']} by appeal outcomes; "
-        f"standing {stats['standing']}), "
-        f"diverged {stats['diverged']} ({_pct(stats['divergence_rate']).strip()}), "
-        f"appeals resolved {stats['appeals_resolved']}, overturned/modified "
-        f"{stats['overturned']} ({_pct(stats['overturn_rate']).strip()})",
+        f"decisions {stats.decisions} (+{stats.appeal_decisions} by appeal outcomes; "
+        f"standing {stats.standing}), "
+        f"diverged {stats.diverged} ({_pct(stats.divergence_rate).strip()}), "
+        f"appeals resolved {stats.appeals_resolved}, overturned/modified "
+        f"{stats.overturned} ({_pct(stats.overturn_rate).strip()})",
         "",
-        *_rate_table("per clause", stats["per_clause"]),
+        *_rate_table("per clause", stats.per_clause),
         "",
-        *_rate_table("per moderator", stats["per_moderator"]),
+        *_rate_table("per moderator", stats.per_moderator),
         "",
-        f"inconsistent profiles: {len(stats['inconsistent_profiles'])}",
+        f"inconsistent profiles: {len(stats.inconsistent_profiles)}",
     ]
-    for group in stats["inconsistent_profiles"]:
-        where = "promotion illegal" if group["promotion_illegal"] else "elsewhere"
-        actions = ", ".join(f"{a} {n}" for a, n in group["actions"].items())
-        lines.append(f"  [{', '.join(group['factors']) or 'no factor'}] ({where}): {actions}")
-        for d in group["decisions"]:
+    for group in stats.inconsistent_profiles:
+        where = "promotion illegal" if group.promotion_illegal else "elsewhere"
+        actions = ", ".join(f"{a} {n}" for a, n in group.actions.items())
+        lines.append(f"  [{', '.join(group.factors) or 'no factor'}] ({where}): {actions}")
+        for d in group.decisions:
             lines.append(
-                f"    {d['decision_id']:<10} {d['decided_at'][:10]} {d['moderator']:<10} "
-                f"{d['action']:<16} {','.join(d['clauses']):<12}"
-                + (" canonical" if d["canonical"] else "")
+                f"    {d.decision_id:<10} {d.decided_at[:10]} {d.moderator:<10} "
+                f"{d.action:<16} {','.join(d.clauses):<12}" + (" canonical" if d.canonical else "")
             )
     emit(ctx, stats, "\n".join(lines))
 
@@ -96,8 +100,8 @@ def qa_draw(
         until=parse_since(until, "until"),
     )
     human = (
-        f"{batch['batch_id']}: {len(batch['items'])} decision(s) for {reviewer} "
-        f"(seed {batch['seed']})\n" + "\n".join(f"  {i['decision_id']}" for i in batch["items"])
+        f"{batch.batch_id}: {len(batch.items)} decision(s) for {reviewer} "
+        f"(seed {batch.seed})\n" + "\n".join(f"  {i.decision_id}" for i in batch.items)
     )
     emit(ctx, batch, human)
 
@@ -111,8 +115,7 @@ def qa_list(ctx: click.Context) -> None:
 
     rows = list_batches(session(ctx))
     human = "\n".join(
-        f"{b['batch_id']:<10} {b['created_at'][:10]} {b['reviewer']:<10} "
-        f"{b['reviewed']}/{b['items']} reviewed"
+        f"{b.batch_id:<10} {b.created_at[:10]} {b.reviewer:<10} {b.reviewed}/{b.items} reviewed"
         for b in rows
     )
     emit(ctx, rows, human or "no QA batches")
@@ -128,8 +131,9 @@ def qa_items(ctx: click.Context, batch_id: str) -> None:
 
     rows = review_queue(session(ctx), batch_id)
     human = "\n".join(
-        f"{r['decision_id']:<10} {'done' if r['review'] else 'todo':<5} "
-        f"{r['case'].get('case_id', ''):<10} {one_line(r['case'].get('content_text', ''), 60)}"
+        f"{r.decision_id:<10} {'done' if r.review else 'todo':<5} "
+        f"{r.case.case_id if r.case else '':<10} "
+        f"{one_line(r.case.content_text if r.case else '', 60)}"
         for r in rows
     )
     emit(ctx, rows, human)
@@ -170,16 +174,16 @@ def qa_report_cmd(ctx: click.Context, batch_id: str) -> None:
 
     report = qa_report(session(ctx), batch_id)
 
-    def line(name: str, a: dict[str, Any]) -> str:
-        kappa = "-" if a["kappa"] is None else f"{a['kappa']:.3f}"
-        return f"  {name:<12} n={a['n']:<5} agreement {_pct(a['observed'])}  kappa {kappa}"
+    def line(name: str, a: Agreement | ClauseAgreement) -> str:
+        kappa = "-" if a.kappa is None else f"{a.kappa:.3f}"
+        return f"  {name:<12} n={a.n:<5} agreement {_pct(a.observed)}  kappa {kappa}"
 
     lines = [
-        f"{report['reviewed']} reviewed, {report['pending']} pending"
-        + (f" in {batch_id}" if batch_id else f" in {report['batches']} batch(es)"),
-        line("overall", report["overall"]),
-        *(line(r["clause"], r) for r in report["per_clause"]),
-        f"  clause agreement {_pct(report['clause_agreement'])}",
+        f"{report.reviewed} reviewed, {report.pending} pending"
+        + (f" in {batch_id}" if batch_id else f" in {report.batches} batch(es)"),
+        line("overall", report.overall),
+        *(line(r.clause, r) for r in report.per_clause),
+        f"  clause agreement {_pct(report.clause_agreement)}",
     ]
     emit(ctx, report, "\n".join(lines))
 

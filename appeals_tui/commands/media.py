@@ -38,7 +38,7 @@ def match_cmd(ctx: click.Context, file: Path) -> None:
         lines.append(f"  {m.case_id:<9} distance {m.distance:>3}  {m.account:<24} {decided}")
     if result.pdq_quality >= 50 and not result.matches:
         lines.append("no matching image in this workspace")
-    emit(ctx, result.to_dict(), "\n".join(lines))
+    emit(ctx, result, "\n".join(lines))
 
 
 def register(cli: click.Group) -> None:

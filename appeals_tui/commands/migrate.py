@@ -54,7 +54,7 @@ def migrate_cmd(ctx: click.Context, to: str) -> None:
     lines += [f"  {t:<10} {n:>9}" for t, n in result.counts.items()]
     lines.append(f"  events     {result.events:>9}   head {result.head}")
     lines.append("  counts match; target verifies with the same chain head")
-    emit(ctx, result.to_dict(), "\n".join(lines))
+    emit(ctx, result, "\n".join(lines))
 
 
 def register(cli: click.Group) -> None:

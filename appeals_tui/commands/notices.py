@@ -24,7 +24,7 @@ def _show(
     if not decision_id and not appeal_id:
         raise click.UsageError("give a DECISION id or --appeal APPEAL", ctx)
     notice = render_notice(session(ctx), decision_id, appeal_id, template, lang)
-    emit(ctx, notice.to_dict(), f"Subject: {notice.subject}\n\n{notice.body}".rstrip("\n"))
+    emit(ctx, notice, f"Subject: {notice.subject}\n\n{notice.body}".rstrip("\n"))
 
 
 @click.group("notice", cls=DefaultGroup, default_command="show")

@@ -40,7 +40,7 @@ def impact_cmd(ctx: click.Context, draft: Path) -> None:
         lines.append(
             "per moderator: " + ", ".join(f"{k} {v}" for k, v in impact.per_moderator.items())
         )
-    emit(ctx, impact.to_dict(), "\n".join(lines))
+    emit(ctx, impact, "\n".join(lines))
 
 
 @policy.command("publish")

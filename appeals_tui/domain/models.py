@@ -7,6 +7,7 @@ store never needs to know these classes.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -22,6 +23,8 @@ __all__ = [
     "AppealStatus",
     "AppealOutcome",
     "SubjectType",
+    "StoredReport",
+    "Event",
     "FACTORS",
     "ACTION_SEVERITY",
     "ClauseRef",
@@ -105,8 +108,24 @@ class Record:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
-        names = set(_field_names(cls))
-        return cls(**{k: v for k, v in data.items() if k in names})
+        """The record from a stored document (unknown keys ignored). Why the fast path: the
+        history streams 100k stored decisions through here; a frozen dataclass's
+        `__init__` is most of the cost, and with every field present (or defaulted) and no
+        `__post_init__` it would only copy the values into the instance's `__dict__`."""
+        spec = _spec(cls)
+        if spec.direct and spec.required <= data.keys():
+            record = object.__new__(cls)
+            values = record.__dict__
+            values.update(data)
+            for name in data.keys() - spec.names:  # storage-only keys (factor_mask, ...)
+                del values[name]
+            if len(values) < len(spec.names):  # a record written before a field existed
+                for name, default in spec.defaults:
+                    if name not in values:
+                        values[name] = default()
+            return record
+        # a missing field raises TypeError as it always did
+        return cls(**{k: v for k, v in data.items() if k in spec.names})
 
     def to_dict(self) -> dict[str, Any]:
         """Like `dataclasses.asdict` (new containers, nested records as dicts) without its
@@ -115,6 +134,43 @@ class Record:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+@dataclass(frozen=True)
+class _Spec:
+    names: frozenset[str]
+    required: frozenset[str]
+    #: (name, zero-argument callable giving its default) for each field with a default
+    defaults: tuple[tuple[str, Callable[[], Any]], ...]
+    #: safe to fill `__dict__` directly: no `__post_init__`, no `__slots__`
+    direct: bool
+
+
+_SPECS: dict[type, _Spec] = {}
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def _spec(cls: type) -> _Spec:
+    spec = _SPECS.get(cls)
+    if spec is None:
+        fields = dataclasses.fields(cls)
+        defaults: list[tuple[str, Callable[[], Any]]] = []
+        for f in fields:
+            if f.default_factory is not dataclasses.MISSING:
+                defaults.append((f.name, f.default_factory))
+            elif f.default is not dataclasses.MISSING:
+                defaults.append((f.name, _constant(f.default)))
+        direct = not hasattr(cls, "__post_init__") and not hasattr(cls, "__slots__")
+        spec = _SPECS[cls] = _Spec(
+            names=frozenset(f.name for f in fields),
+            required=frozenset(f.name for f in fields) - {name for name, _ in defaults},
+            defaults=tuple(defaults),
+            direct=direct and all(f.init for f in fields),
+        )
+    return spec
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -177,6 +233,13 @@ class Report(Record):
     source: str = ""
     #: in a parsed file: paths relative to it; once stored: SHA-256 of each file
     media: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StoredReport(Report):
+    """A report as the store keeps it: with its record version (a report file has none)."""
+
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -400,6 +463,21 @@ class Appeal(Record):
     def overdue(self, now: datetime) -> bool:
         """Still unresolved past its due time."""
         return self.status != AppealStatus.RESOLVED and parse_ts(self.due_at) < now
+
+
+@dataclass(frozen=True)
+class Event(Record):
+    """One event of the audit chain (docs/cli.md **Event**); `payload` is what the
+    event type records (free-form JSON, hashed into the chain as written)."""
+
+    seq: int
+    at: str
+    actor: str
+    type: str
+    entity: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
 
 
 @dataclass

@@ -177,6 +177,14 @@ class RankedPrecedent:
     same_image: bool = False
     image_distance: int | None = None
 
+    @property
+    def decision_id(self) -> str:
+        return str(self.decision.get("decision_id"))
+
+    @property
+    def action(self) -> str:
+        return str(self.decision.get("action"))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "decision_id": self.decision.get("decision_id"),

@@ -8,18 +8,36 @@ standing and private notes; one service call keeps the UI to one worker.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from ..domain.models import Action, AppealStatus
+from ..domain.models import (
+    Action,
+    Appeal,
+    AppealStatus,
+    Case,
+    Decision,
+    Note,
+    NoticeRecord,
+    StoredReport,
+)
+from ..domain.similarity import RankedPrecedent
+from ..domain.sources import detection_sources
 from .appeals import appeal_deadline, chain_deciders, get_appeal
 from .cases import notes_for
 from .decisions import get_decision, precedents_for
-from .notices import detection_sources, notices_for
+from .history import supersession_chain
+from .notices import notices_for
 from .permissions import can, require_role
 from .session import Session
-from .strikes import account_standing
+from .strikes import AccountStanding, account_standing
 
-__all__ = ["review_file", "clause_choices", "ClauseChoice", "ACTIONS"]
+__all__ = [
+    "review_file",
+    "clause_choices",
+    "ClauseChoice",
+    "AppliedClause",
+    "ReviewFile",
+    "ACTIONS",
+]
 
 ACTIONS = tuple(a.value for a in Action)
 
@@ -42,68 +60,83 @@ def clause_choices(session: Session) -> list[ClauseChoice]:
     ]
 
 
-def _chain(session: Session, decision: dict[str, Any]) -> list[dict[str, Any]]:
-    """The decision and every decision it superseded or that superseded it, oldest first."""
-    seen: dict[str, dict[str, Any]] = {decision["decision_id"]: decision}
-    for link in ("supersedes", "superseded_by"):
-        current = decision
-        while current.get(link) and current[link] not in seen:
-            nxt = session.ws.get("decisions", current[link])
-            if nxt is None:
-                break
-            seen[nxt["decision_id"]] = nxt
-            current = nxt
-    return sorted(seen.values(), key=lambda d: (d["decided_at"], d["decision_id"]))
+@dataclass(frozen=True)
+class AppliedClause:
+    """A clause as the decision applied it (that version's text), and the latest version."""
+
+    id: str
+    version: int
+    title: str
+    text: str
+    latest_version: int
 
 
-def review_file(session: Session, appeal_id: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReviewFile:
+    """Everything the review screen shows about one appeal."""
+
+    appeal: Appeal
+    decision: Decision
+    case: Case | None  # None only when the case record is gone
+    reports: list[StoredReport]
+    detection: list[str]  # how the content was found: user_report, trusted_flagger, automated
+    clauses: list[AppliedClause]
+    precedents: list[RankedPrecedent]
+    chain: list[Decision]  # the decision's supersession line, oldest first
+    standing: AccountStanding
+    notes: list[Note]  # private notes on the appeal ([] for those who may not read them)
+    notices: list[NoticeRecord]
+    appeal_deadline: str
+    #: the reader made a decision of this chain: may not review it (separation of duties)
+    own_decision: bool
+    resolved: bool
+    is_lead: bool
+    clause_choices: list[ClauseChoice]
+
+
+def review_file(session: Session, appeal_id: str) -> ReviewFile:
     """Appeal, decision, case, reports, applied clause texts, precedents, standing, notes."""
     require_role(session, "read", "see appeals")
     session.ws.refresh()
     appeal = get_appeal(session, appeal_id)
-    decision = get_decision(session, appeal.decision_id).to_dict()  # the review file's shape
-    case = session.ws.get("cases", decision["case_id"]) or {}
+    decision = get_decision(session, appeal.decision_id)
+    case = session.ws.get("cases", decision.case_id)
     reports = [
-        r for r in (session.ws.get("reports", rid) for rid in case.get("report_ids", [])) if r
+        r
+        for r in (session.ws.get("reports", rid) for rid in (case or {}).get("report_ids", []))
+        if r
     ]
     clauses = []
-    for ref in decision["clauses"]:
+    for ref in decision.clauses:
         clause = session.library.get(ref["id"], ref["version"])
         latest = session.library.latest(ref["id"])
         clauses.append(
-            {
-                "id": clause.id,
-                "version": clause.version,
-                "title": clause.title,
-                "text": clause.text,
-                "latest_version": latest.version,
-            }
+            AppliedClause(clause.id, clause.version, clause.title, clause.text, latest.version)
         )
     ranked = precedents_for(
         session,
-        decision["factors"],
-        {c["id"] for c in decision["clauses"]},
-        exclude_case=decision["case_id"],
+        decision.factors,
+        {c["id"] for c in decision.clauses},
+        exclude_case=decision.case_id,
         limit=5,
-        jurisdiction=case.get("jurisdiction") or decision.get("jurisdiction"),
+        jurisdiction=(case or {}).get("jurisdiction") or decision.jurisdiction,
     )
     may_note = can(session, "note")
-    return {
-        "appeal": appeal.to_dict(),
-        "decision": decision,
-        "case": case,
-        "reports": reports,
-        "detection": detection_sources(reports),
-        "clauses": clauses,
-        "precedents": [p.to_dict() for p in ranked],
-        "chain": _chain(session, decision),
-        "standing": account_standing(session, decision.get("account") or "").to_dict(),
-        "notes": notes_for(session, f"appeal:{appeal_id}") if may_note else [],
-        "notices": [n.to_dict() for n in notices_for(session, appeal_id=appeal_id)],
-        "appeal_deadline": appeal_deadline(session, decision),
-        # made any decision of this chain: may not review it (separation of duties)
-        "own_decision": session.actor in chain_deciders(session, session.ws, decision),
-        "resolved": appeal.status == AppealStatus.RESOLVED,
-        "is_lead": can(session, "lead"),
-        "clause_choices": clause_choices(session),
-    }
+    return ReviewFile(
+        appeal=appeal,
+        decision=decision,
+        case=Case.from_dict(case) if case else None,
+        reports=[StoredReport.from_dict(r) for r in reports],
+        detection=detection_sources(reports),
+        clauses=clauses,
+        precedents=ranked,
+        chain=supersession_chain(session, decision.decision_id),
+        standing=account_standing(session, decision.account),
+        notes=notes_for(session, f"appeal:{appeal_id}") if may_note else [],
+        notices=notices_for(session, appeal_id=appeal_id),
+        appeal_deadline=appeal_deadline(session, decision.decided_at),
+        own_decision=session.actor in chain_deciders(session, session.ws, decision.decision_id),
+        resolved=appeal.status == AppealStatus.RESOLVED,
+        is_lead=can(session, "lead"),
+        clause_choices=clause_choices(session),
+    )

@@ -7,7 +7,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.errors import NotFound, PermissionDenied, ValidationError
-from ..domain.models import Action, Appeal, AppealOutcome, AppealStatus, CaseStatus, Decision
+from ..domain.models import (
+    Action,
+    Appeal,
+    AppealOutcome,
+    AppealStatus,
+    Case,
+    CaseStatus,
+    Decision,
+)
 from ..domain.text import clean_text, is_meaningful
 from ..domain.timeutil import iso, parse_ts
 from ..store.protocol import Filter, Op, Order, Page, Store
@@ -15,7 +23,7 @@ from ..store.protocol import Transaction as Txn
 from .decisions import DecisionDraft, check_divergence, supersede_decision
 from .permissions import require_role
 from .session import Session
-from .versioned import load_versioned
+from .versioned import _load_versioned
 
 __all__ = [
     "AppealFilter",
@@ -38,10 +46,10 @@ def get_appeal(session: Session, appeal_id: str) -> Appeal:
     return Appeal.from_dict(doc)
 
 
-def appeal_deadline(session: Session, decision: dict[str, Any]) -> str:
-    """Last moment an appeal against this decision is accepted."""
+def appeal_deadline(session: Session, decided_at: str) -> str:
+    """Last moment an appeal against a decision made at `decided_at` is accepted."""
     window = session.config("appeal_window_days")
-    return iso(parse_ts(decision["decided_at"]) + timedelta(days=window))
+    return iso(parse_ts(decided_at) + timedelta(days=window))
 
 
 def _open_appeal_for(session: Session, decision_id: str) -> dict[str, Any] | None:
@@ -74,7 +82,7 @@ def file_appeal(
                 f"decision {decision_id} was superseded by {decision['superseded_by']}; appeal that one"
             )
         now = session.now()
-        deadline = appeal_deadline(session, decision)
+        deadline = appeal_deadline(session, decision["decided_at"])
         if now > parse_ts(deadline):
             raise ValidationError(
                 f"decision {decision_id}: the appeal window closed on {deadline[:10]} "
@@ -114,9 +122,13 @@ def file_appeal(
     return appeal
 
 
-def chain_deciders(session: Session, txn: Txn | Store, decision: dict[str, Any]) -> dict[str, str]:
+def chain_deciders(session: Session, txn: Txn | Store, decision_id: str) -> dict[str, str]:
     """Everyone who made a decision in this decision's chain -> one decision of theirs:
-    every decision on the case, and those it supersedes (back to the first)."""
+    every decision on the case, and those it supersedes (back to the first). `txn` is
+    the transaction the check runs in (or the store, to read only)."""
+    decision = txn.get("decisions", decision_id)
+    if decision is None:
+        raise NotFound(f"decision '{decision_id}' not found")
     found: dict[str, str] = {}
     for d in session.ws.lookup("decisions", "case_id", decision["case_id"]):
         found.setdefault(d["moderator"], d["decision_id"])
@@ -136,7 +148,7 @@ def _check_reviewer(session: Session, txn: Txn, appeal: Appeal) -> dict[str, Any
     require_role(session, "review_appeal", "review appeals")
     decision = txn.get("decisions", appeal.decision_id)
     assert decision is not None
-    mine = chain_deciders(session, txn, decision).get(session.actor)
+    mine = chain_deciders(session, txn, appeal.decision_id).get(session.actor)
     if mine is not None:
         raise PermissionDenied(
             f"{session.actor} made decision {mine} in this case's chain; "
@@ -156,7 +168,7 @@ def claim_appeal(session: Session, appeal_id: str, expected_version: int | None 
 
 
 def _load(txn: Txn, appeal_id: str, expected_version: int | None) -> Appeal:
-    return Appeal.from_dict(load_versioned(txn, "appeals", "appeal", appeal_id, expected_version))
+    return Appeal.from_dict(_load_versioned(txn, "appeals", "appeal", appeal_id, expected_version))
 
 
 def resolve_appeal(
@@ -207,8 +219,9 @@ def resolve_appeal(
             problems = _draft_problems(session, draft)
             if problems:
                 raise ValidationError(problems[0], problems)
+            current = Case.from_dict(case)
             divergence = check_divergence(
-                session, case, draft.action, draft.factors, draft.clause_ids
+                session, current, draft.action, draft.factors, draft.clause_ids
             )
             if divergence.required:
                 draft.divergence_reason = (
@@ -217,8 +230,8 @@ def resolve_appeal(
             new = supersede_decision(
                 session,
                 txn,
-                case,
-                decision,
+                current,
+                Decision.from_dict(decision),
                 draft,
                 divergence,
                 f"appeal {appeal_id} {result.value}",

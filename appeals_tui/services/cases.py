@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
-from ..domain.models import Case, Decision, Note, Strike
+from ..domain.models import Case, Decision, Event, Note, StoredReport, Strike
 from ..domain.priority import sla_due
 from ..domain.text import clean_text, is_meaningful
 from ..store.protocol import Filter, Op, Order, Page
 from ..store.protocol import Transaction as Txn
 from .permissions import require_lead, require_moderator, require_role
 from .session import Session
-from .versioned import load_versioned
+from .versioned import _load_versioned
 
 __all__ = [
     "CaseFilter",
@@ -23,7 +23,6 @@ __all__ = [
     "SORT_KEYS",
     "list_cases",
     "get_case",
-    "case_doc",
     "case_file",
     "CaseFile",
     "claim",
@@ -32,7 +31,6 @@ __all__ = [
     "escalate",
     "add_note",
     "notes_for",
-    "load_case",
 ]
 
 #: Queue orderings a moderator can pick; each maps a case dict to a sort key (ascending).
@@ -68,9 +66,9 @@ class CaseFilter:
         return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class CasePage:
-    cases: list[dict[str, Any]]
+    cases: list[Case]
     total: int
     offset: int
     limit: int
@@ -102,12 +100,13 @@ def list_cases(
     if order is None:
         raise ValidationError(f"sort: '{sort}' is not one of {', '.join(SORT_KEYS)}")
     found = session.ws.query("cases", flt.where(), order, Page(offset, limit))
-    return CasePage(cases=found.rows, total=found.total, offset=offset, limit=limit or found.total)
+    rows = [Case.from_dict(c) for c in found.rows]
+    return CasePage(cases=rows, total=found.total, offset=offset, limit=limit or found.total)
 
 
 def iter_cases(
     session: Session, flt: CaseFilter | None = None, *, sort: str = "priority"
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Case]:
     """The whole queue in order, streamed from the store (`cases list --json`): the
     first cases come before the last are read."""
     require_role(session, "read", "see the queue")
@@ -115,10 +114,12 @@ def iter_cases(
     order = _ORDERS.get(sort)
     if order is None:
         raise ValidationError(f"sort: '{sort}' is not one of {', '.join(SORT_KEYS)}")
-    yield from session.ws.iterate("cases", flt.where(), order)
+    from_dict = Case.from_dict
+    for doc in session.ws.iterate("cases", flt.where(), order):
+        yield from_dict(doc)
 
 
-def case_doc(session: Session, case_id: str) -> dict[str, Any]:
+def _case_doc(session: Session, case_id: str) -> dict[str, Any]:
     """The stored case record, for services that read fields by name (NotFound if none)."""
     case = session.ws.get("cases", case_id)
     if case is None:
@@ -127,19 +128,19 @@ def case_doc(session: Session, case_id: str) -> dict[str, Any]:
 
 
 def get_case(session: Session, case_id: str) -> Case:
-    return Case.from_dict(case_doc(session, case_id))
+    return Case.from_dict(_case_doc(session, case_id))
 
 
-def load_case(txn: Txn, case_id: str, expected_version: int | None) -> dict[str, Any]:
+def _load_case(txn: Txn, case_id: str, expected_version: int | None) -> dict[str, Any]:
     """Fetch a case inside a transaction, refusing a stale version up front."""
-    return load_versioned(txn, "cases", "case", case_id, expected_version)
+    return _load_versioned(txn, "cases", "case", case_id, expected_version)
 
 
 def sla_state(
-    session: Session, case: dict[str, Any], now: datetime | None = None
+    session: Session, first_reported_at: str, now: datetime | None = None
 ) -> tuple[str, float]:
-    """('overdue'|'due'|'ok', hours left) for an undecided case."""
-    due = sla_due(case["first_reported_at"], session.config("case_sla_hours"))
+    """('overdue'|'due'|'ok', hours left) for an undecided case first reported then."""
+    due = sla_due(first_reported_at, session.config("case_sla_hours"))
     left = ((due - (now or session.now())).total_seconds()) / 3600
     if left < 0:
         return "overdue", left
@@ -150,7 +151,7 @@ def claim(session: Session, case_id: str, expected_version: int | None = None) -
     """Take a case so nobody else decides it while you read it."""
     require_moderator(session, "claim cases")
     with session.ws.transaction(session.actor) as txn:
-        doc = load_case(txn, case_id, expected_version)
+        doc = _load_case(txn, case_id, expected_version)
         changes = Case.from_dict(doc).claim(session.actor, session.now_iso())
         if changes is None:  # yours already
             return Case.from_dict(doc)
@@ -163,7 +164,7 @@ def release(session: Session, case_id: str, expected_version: int | None = None)
     """Put a claimed case back in the open queue (own claim, or a lead for anyone's)."""
     require_moderator(session, "release cases")
     with session.ws.transaction(session.actor) as txn:
-        case = Case.from_dict(load_case(txn, case_id, expected_version))
+        case = Case.from_dict(_load_case(txn, case_id, expected_version))
         changes = case.release(session.now_iso())
         if case.assignee != session.actor:
             require_lead(session, f"release a case claimed by {case.assignee}")
@@ -181,7 +182,7 @@ def reassign(
     if target is None or target["role"] not in ("moderator", "lead"):
         raise ValidationError(f"assignee: '{to_user}' is not a moderator or lead on the roster")
     with session.ws.transaction(session.actor) as txn:
-        case = Case.from_dict(load_case(txn, case_id, expected_version))
+        case = Case.from_dict(_load_case(txn, case_id, expected_version))
         updated = txn.update("cases", case_id, case.reassign(to_user, session.now_iso()))
         txn.event("case.reassigned", f"case:{case_id}", {"from": case.assignee, "to": to_user})
     return Case.from_dict(updated)
@@ -196,7 +197,7 @@ def escalate(
     if not is_meaningful(text, min_chars=10):
         raise ValidationError("note: say in a sentence why this needs a lead")
     with session.ws.transaction(session.actor) as txn:
-        case = Case.from_dict(load_case(txn, case_id, expected_version))
+        case = Case.from_dict(_load_case(txn, case_id, expected_version))
         updated = txn.update("cases", case_id, case.escalate(session.now_iso()))
         _insert_note(session, txn, f"case:{case_id}", text, kind="escalation")
         txn.event("case.escalated", f"case:{case_id}", {"note": text})
@@ -238,15 +239,15 @@ class CaseFile:
     decide screens): the case, its reports, the account's history, the timeline."""
 
     case: Case
-    #: the reports as imported (their fields are the report format: docs/cli.md **Report**)
-    reports: list[dict[str, Any]]
+    #: the reports as imported and stored (docs/cli.md **Report**)
+    reports: list[StoredReport]
     #: the account's other cases
     account_cases: list[Case]
     account_decisions: list[Decision]
     strikes: list[Strike]
     active_strikes: int
-    #: audit events of the case and its decisions (docs/cli.md **Event**)
-    timeline: list[dict[str, Any]]
+    #: audit events of the case and its decisions, in chain order
+    timeline: list[Event]
 
     def to_json(self) -> dict[str, Any]:
         """The case's own fields at the top, the file beside them (docs/cli.md)."""
@@ -263,7 +264,7 @@ class CaseFile:
 
 def case_file(session: Session, case_id: str) -> CaseFile:
     """Everything a moderator reads before deciding: reports, account history, timeline."""
-    case = case_doc(session, case_id)
+    case = _case_doc(session, case_id)
     ws = session.ws
     reports = [ws.get("reports", rid) for rid in case["report_ids"]]
     account = case["subject"]["account"]
@@ -275,10 +276,10 @@ def case_file(session: Session, case_id: str) -> CaseFile:
     timeline = ws.events_for([entity, *(f"decision:{d}" for d in decision_ids)])
     return CaseFile(
         case=Case.from_dict(case),
-        reports=[r for r in reports if r],
+        reports=[StoredReport.from_dict(r) for r in reports if r],
         account_cases=[Case.from_dict(c) for c in earlier],
         account_decisions=[Decision.from_dict(d) for d in decisions],
         strikes=[Strike.from_dict(s) for s in strikes],
         active_strikes=sum(s.get("weight", 1) for s in strikes if s.get("status") == "active"),
-        timeline=timeline,
+        timeline=[Event.from_dict(e) for e in timeline],
     )

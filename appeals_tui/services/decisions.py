@@ -13,12 +13,12 @@ from typing import Any
 
 from ..domain.errors import ConflictError, NotFound, ValidationError
 from ..domain.guidance import Guidance, recommend, validate_factors
-from ..domain.models import FACTORS, Action, CaseStatus, Decision
+from ..domain.models import FACTORS, Action, Case, CaseStatus, Decision
 from ..domain.similarity import RankedPrecedent, factor_mask
 from ..domain.text import clean_text, is_meaningful
 from ..store.protocol import Filter
 from ..store.protocol import Transaction as Txn
-from .cases import load_case
+from .cases import _load_case
 from .permissions import require_lead, require_moderator
 from .precedent_index import ranked_precedents
 from .session import Session
@@ -57,7 +57,7 @@ class Divergence:
     """Why a decision needs a divergence reason (empty when it does not)."""
 
     guidance: Guidance
-    precedent: dict[str, Any] | None
+    precedent: Decision | None  # the nearest same-profile standing decision, if any
     from_guidance: bool
     from_precedent: bool
 
@@ -74,8 +74,8 @@ class Divergence:
             )
         if self.from_precedent and self.precedent:
             parts.append(
-                f"precedent {self.precedent['decision_id']} with the same factor profile was "
-                f"decided {self.precedent['action']}"
+                f"precedent {self.precedent.decision_id} with the same factor profile was "
+                f"decided {self.precedent.action}"
             )
         return "; ".join(parts)
 
@@ -134,7 +134,7 @@ def precedents_for(
 
 def check_divergence(
     session: Session,
-    case: dict[str, Any],
+    case: Case,
     action: str,
     factors: dict[str, bool],
     clause_ids: list[str],
@@ -144,26 +144,26 @@ def check_divergence(
     Only a precedent with the *same* factor profile binds: a different profile is
     itself a reason to decide differently.
     """
-    guidance = recommend(factors, case.get("jurisdiction"), session.library)
+    guidance = recommend(factors, case.jurisdiction or None, session.library)
     ranked = precedents_for(
         session,
         factors,
         set(clause_ids),
-        exclude_case=case["case_id"],
+        exclude_case=case.case_id,
         limit=1,
-        jurisdiction=case.get("jurisdiction"),
+        jurisdiction=case.jurisdiction or None,
         same_profile_only=True,
     )
-    precedent = ranked[0].decision if ranked else None
+    precedent = Decision.from_dict(ranked[0].decision) if ranked else None
     return Divergence(
         guidance=guidance,
         precedent=precedent,
         from_guidance=action != guidance.action,
-        from_precedent=precedent is not None and precedent["action"] != action,
+        from_precedent=precedent is not None and precedent.action != action,
     )
 
 
-def validate_draft(session: Session, case: dict[str, Any], draft: DecisionDraft) -> Divergence:
+def validate_draft(session: Session, case: Case, draft: DecisionDraft) -> Divergence:
     """Every problem with the draft at once, as `field: problem` lines, in form order."""
     problems: list[str] = []
     actions = [a.value for a in Action]
@@ -217,7 +217,7 @@ def validate_draft(session: Session, case: dict[str, Any], draft: DecisionDraft)
 def record_decision(
     session: Session,
     txn: Txn,
-    case: dict[str, Any],
+    case: Case,
     draft: DecisionDraft,
     divergence: Divergence,
     *,
@@ -230,7 +230,7 @@ def record_decision(
     clauses = [session.library.latest(cid).ref().to_dict() for cid in draft.clause_ids]
     decision = Decision(
         decision_id=decision_id,
-        case_id=case["case_id"],
+        case_id=case.case_id,
         moderator=session.actor,
         decided_at=session.now_iso(),
         action=draft.action,
@@ -241,16 +241,16 @@ def record_decision(
         divergence_reason=clean_text(draft.divergence_reason) or None,
         precedents_cited=list(draft.precedents_cited or []),
         supersedes=supersedes,
-        account=case["subject"]["account"],
-        jurisdiction=case.get("jurisdiction") or "",
+        account=case.subject["account"],
+        jurisdiction=case.jurisdiction or "",
         diverged=divergence.required,
-        media=list(case.get("media") or ()),
+        media=list(case.media or ()),
         library_version=session.library.library_version,
     )
     if divergence.precedent is not None:
         decision.guidance["nearest_precedent"] = {
-            "decision_id": divergence.precedent["decision_id"],
-            "action": divergence.precedent["action"],
+            "decision_id": divergence.precedent.decision_id,
+            "action": divergence.precedent.action,
         }
     # stored only when set (a re-review's decision); the read model says None otherwise
     doc = {k: v for k, v in decision.to_dict().items() if not (k == "rereview" and v is None)}
@@ -264,7 +264,7 @@ def record_decision(
         "decision.recorded",
         f"decision:{decision_id}",
         {
-            "case_id": case["case_id"],
+            "case_id": case.case_id,
             "action": decision.action,
             "clauses": clauses,
             "diverged": decision.diverged,
@@ -278,8 +278,8 @@ def record_decision(
 def supersede_decision(
     session: Session,
     txn: Txn,
-    case: dict[str, Any],
-    old: dict[str, Any],
+    case: Case,
+    old: Decision,
     draft: DecisionDraft,
     divergence: Divergence,
     why: str,
@@ -290,10 +290,10 @@ def supersede_decision(
     lead's re-review): the new decision `supersedes` the old, which stays in history
     marked `superseded_by`, and the old decision's strikes are lifted (`why`)."""
     new = record_decision(
-        session, txn, case, draft, divergence, supersedes=old["decision_id"], extra=extra
+        session, txn, case, draft, divergence, supersedes=old.decision_id, extra=extra
     )
-    txn.update("decisions", old["decision_id"], {"superseded_by": new.decision_id})
-    remove_strikes_for(session, txn, old["decision_id"], why)
+    txn.update("decisions", old.decision_id, {"superseded_by": new.decision_id})
+    remove_strikes_for(session, txn, old.decision_id, why)
     return new
 
 
@@ -308,7 +308,7 @@ def decide(
     require_moderator(session, "decide cases")
     session.sync_library()
     with session.ws.transaction(session.actor) as txn:
-        case = load_case(txn, case_id, expected_version)
+        case = _load_case(txn, case_id, expected_version)
         status = case["status"]
         if status not in (CaseStatus.OPEN, CaseStatus.IN_REVIEW):
             raise ConflictError(
@@ -319,8 +319,9 @@ def decide(
             raise ConflictError(
                 f"case {case_id} is claimed by {case['assignee']}; ask a lead to reassign it"
             )
-        divergence = validate_draft(session, case, draft)
-        decision = record_decision(session, txn, case, draft, divergence)
+        current = Case.from_dict(case)
+        divergence = validate_draft(session, current, draft)
+        decision = record_decision(session, txn, current, draft, divergence)
         txn.update(
             "cases",
             case_id,

@@ -23,9 +23,9 @@ from ..domain.errors import ValidationError
 from ..domain.models import FACTORS
 from ..domain.progress import EVERY, Progress
 from ..safe_output import safe_output
-from .history import HistoryFilter, iter_history
+from .history import HistoryFilter, _matching_docs
 from .session import Session
-from .sor_statements import SorScan, scan_statements
+from .sor_statements import SorScan, _scan_statements
 
 __all__ = [
     "FORMATS",
@@ -33,7 +33,6 @@ __all__ = [
     "ExportResult",
     "export_decisions",
     "export_to_path",
-    "decision_row",
 ]
 
 FORMATS = ("csv", "jsonl", "sor", "sor-api")
@@ -62,7 +61,7 @@ CSV_COLUMNS = (
 )
 
 
-def decision_row(d: dict[str, Any]) -> dict[str, Any]:
+def _decision_row(d: dict[str, Any]) -> dict[str, Any]:
     """Flatten a decision for CSV: clauses as `ID@vN;…`, factors as yes/no columns."""
     guidance = d.get("guidance") or {}
     row = {
@@ -185,7 +184,7 @@ def _scan(
 ) -> Iterator[dict[str, Any]]:
     """The decisions to export; the total is known up front only for an unfiltered export."""
     total = session.ws.count("decisions") if (flt or HistoryFilter()) == HistoryFilter() else None
-    return _counted(iter_history(session, flt), progress, total)
+    return _counted(_matching_docs(session, flt), progress, total)
 
 
 def _json_line(record: dict[str, Any]) -> str:
@@ -239,7 +238,7 @@ def export_decisions(
         writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
         for d in rows:
-            writer.writerow({k: neutralise(v) for k, v in decision_row(d).items()})
+            writer.writerow({k: neutralise(v) for k, v in _decision_row(d).items()})
             result.written += 1
         result.scanned = result.written
     elif fmt == "jsonl":
@@ -250,7 +249,7 @@ def export_decisions(
     else:
         scan = SorScan(session.library)
         with tempfile.SpooledTemporaryFile(8 << 20, "w+", encoding="utf-8") as buffer:
-            for statement in scan_statements(session, rows, scan):
+            for statement in _scan_statements(session, rows, scan):
                 buffer.write(_json_line(statement))
                 result.written += 1
             _finish(result, scan, skip_invalid)
@@ -348,7 +347,7 @@ def _export_sor_api(
 
     try:
         rows = _scan(session, flt, progress)
-        for statement in scan_statements(session, rows, scan, api_only=True):
+        for statement in _scan_statements(session, rows, scan, api_only=True):
             batch.append(statement)
             result.written += 1
             if len(batch) == per_file:

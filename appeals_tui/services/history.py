@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
-from ..domain.models import FACTORS
+from ..domain.models import FACTORS, Appeal, Case, Decision, Report
 from ..domain.timeutil import parse_ts
 from ..store.protocol import Filter, Op, Order, Page
 from ..store.schema import INSERTED
@@ -18,6 +18,7 @@ from .session import Session
 __all__ = [
     "HistoryFilter",
     "HistoryPage",
+    "DecisionDetail",
     "iter_history",
     "history",
     "parse_since",
@@ -123,19 +124,38 @@ class HistoryFilter:
         return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class HistoryPage:
-    decisions: list[dict[str, Any]]
+    decisions: list[Decision]
     total: int
     offset: int
+
+
+@dataclass(frozen=True)
+class DecisionDetail:
+    """Everything a lead reads about one decision (the decision view, compare)."""
+
+    decision: Decision
+    case: Case | None  # None when the case record is gone (a damaged or partial store)
+    reports: list[Report]
+    appeals: list[Appeal]  # oldest first
+    chain: list[Decision]  # the supersession line, oldest first
 
 
 #: newest first: decisions are recorded in time order
 NEWEST_FIRST = (Order(INSERTED, descending=True),)
 
 
-def iter_history(session: Session, flt: HistoryFilter | None = None) -> Iterator[dict[str, Any]]:
-    """Matching decisions, newest first (streams: exports use this)."""
+def iter_history(session: Session, flt: HistoryFilter | None = None) -> Iterator[Decision]:
+    """Matching decisions, newest first, streamed (`history --json` on 100k)."""
+    from_dict = Decision.from_dict
+    for doc in _matching_docs(session, flt):
+        yield from_dict(doc)
+
+
+def _matching_docs(session: Session, flt: HistoryFilter | None = None) -> Iterator[dict[str, Any]]:
+    """The stored decision documents `iter_history` reads: exports build their own rows
+    (CSV/JSONL columns, SoR statements) straight from them, within services."""
     require_role(session, "read", "read the decision history")
     flt = flt or HistoryFilter()
     yield from session.ws.iterate("decisions", flt.where(session), NEWEST_FIRST)
@@ -147,10 +167,11 @@ def history(
     require_role(session, "read", "read the decision history")
     flt = flt or HistoryFilter()
     found = session.ws.query("decisions", flt.where(session), NEWEST_FIRST, Page(offset, limit))
-    return HistoryPage(decisions=found.rows, total=found.total, offset=offset)
+    decisions = [Decision.from_dict(d) for d in found.rows]
+    return HistoryPage(decisions=decisions, total=found.total, offset=offset)
 
 
-def supersession_chain(session: Session, decision_id: str) -> list[dict[str, Any]]:
+def supersession_chain(session: Session, decision_id: str) -> list[Decision]:
     """The decision's whole line, oldest first: what it replaced and what replaced it."""
     ws = session.ws
     start = ws.get("decisions", decision_id)
@@ -170,10 +191,10 @@ def supersession_chain(session: Session, decision_id: str) -> list[dict[str, Any
             break
         seen.add(newer["decision_id"])
         chain.append(newer)
-    return chain
+    return [Decision.from_dict(d) for d in chain]
 
 
-def decision_detail(session: Session, decision_id: str) -> dict[str, Any]:
+def decision_detail(session: Session, decision_id: str) -> DecisionDetail:
     """Everything a lead reads about one decision: the record, its case and reports,
     its appeals and the supersession chain."""
     require_role(session, "read", "read the decision history")
@@ -181,13 +202,13 @@ def decision_detail(session: Session, decision_id: str) -> dict[str, Any]:
     decision = ws.get("decisions", decision_id)
     if decision is None:
         raise NotFound(f"decision '{decision_id}' not found")
-    case = ws.get("cases", decision["case_id"]) or {}
-    reports = [ws.get("reports", r) for r in case.get("report_ids", [])]
+    case = ws.get("cases", decision["case_id"])
+    reports = [ws.get("reports", r) for r in (case or {}).get("report_ids", [])]
     appeals = sorted(ws.lookup("appeals", "decision_id", decision_id), key=lambda a: a["filed_at"])
-    return {
-        "decision": decision,
-        "case": case,
-        "reports": [r for r in reports if r],
-        "appeals": appeals,
-        "chain": supersession_chain(session, decision_id),
-    }
+    return DecisionDetail(
+        decision=Decision.from_dict(decision),
+        case=Case.from_dict(case) if case else None,
+        reports=[Report.from_dict(r) for r in reports if r],
+        appeals=[Appeal.from_dict(a) for a in appeals],
+        chain=supersession_chain(session, decision_id),
+    )

@@ -20,7 +20,7 @@ from ..domain.reports import (
 from ..store.protocol import Doc
 from ..store.protocol import Transaction as Txn
 from ..store.shipped import default_near_dup_settings
-from .media import MediaCollector, media_doc, media_store
+from .media import MediaCollector, _media_doc, media_store
 from .permissions import can
 from .report_files import parse_report_file, scan_report_file
 from .session import Session
@@ -234,7 +234,7 @@ def import_parsed(
                 for sha in report.media:
                     if txn.get("media", sha) is None and sha in facts:
                         preview = media.previews.get(sha) if media else None
-                        doc = media_doc(facts[sha], now, case_id, report.account, preview)
+                        doc = _media_doc(facts[sha], now, case_id, report.account, preview)
                         txn.insert("media", sha, doc)
                         txn.event("media.stored", f"media:{sha}", doc)
                         result.media_stored += 1

@@ -49,18 +49,17 @@ def live_view(
     ranked = precedents_for_case(
         session, case.case_id, assumed, clause_ids=set(draft.clause_ids), limit=5
     )
-    stored = case.to_dict()  # the decision rules read the case's stored fields by name
     explanation = None
     if draft.action in _ACTIONS and not unanswered:
         divergence = decisions.check_divergence(
-            session, stored, draft.action, draft.factors, draft.clause_ids
+            session, case, draft.action, draft.factors, draft.clause_ids
         )
         if divergence.required:
             explanation = "Required because " + divergence.explain(draft.action) + "."
     problems = None
     if check:
         try:
-            decisions.validate_draft(session, stored, draft)
+            decisions.validate_draft(session, case, draft)
             problems = []
         except ValidationError as exc:
             problems = list(exc.problems)

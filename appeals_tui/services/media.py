@@ -25,7 +25,6 @@ __all__ = [
     "MediaCollector",
     "media_store",
     "read_bounded",
-    "media_doc",
     "get_media",
     "MediaRecord",
     "media_bytes",
@@ -125,7 +124,7 @@ class MediaCollector:
             raise ValidationError(f"{source}: media files changed; nothing imported", changed)
 
 
-def media_doc(
+def _media_doc(
     facts: ImageFacts, now: str, case_id: str, account: str, preview: str | None = None
 ) -> dict[str, Any]:
     """The `media` table record: metadata and PDQ; the bytes stay in the media store

@@ -18,7 +18,7 @@ from ..domain.errors import ValidationError
 from ..domain.similarity import RankedPrecedent
 from ..store.media import sha256_hex
 from ..store.protocol import Filter, Op, Store
-from .cases import case_doc
+from .cases import _case_doc
 from .permissions import require_role
 from .session import Session
 
@@ -160,7 +160,7 @@ def matches_for_pdq(session: Session, pdq: str) -> list[ImageMatch]:
 def case_image_matches(session: Session, case_id: str) -> list[ImageMatch]:
     """Other cases with an image matching one of this case's: nearest first, one row per case."""
     require_role(session, "read", "match images")
-    case = case_doc(session, case_id)
+    case = _case_doc(session, case_id)
     best: dict[str, ImageMatch] = {}
     for sha in case.get("media") or ():
         from ..domain.pdq import MIN_QUALITY

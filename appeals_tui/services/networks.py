@@ -29,7 +29,7 @@ from ..domain.models import Case
 from ..domain.near_duplicates import NearDupSettings, similar, sketch
 from ..store.protocol import Doc, Filter, Op, Page, Store
 from ..store.shipped import default_near_dup_settings
-from .cases import case_doc
+from .cases import _case_doc
 from .media_match import image_links
 from .permissions import require_lead, require_role
 from .session import Session
@@ -189,7 +189,7 @@ def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLi
     """Other accounts' cases sharing a contact or (near-)duplicate text with `case_id`,
     newest first (at most `limit`), each with its standing decision."""
     require_role(session, "read", "see linked accounts")
-    case = case_doc(session, case_id)
+    case = _case_doc(session, case_id)
     store = session.ws
     mine, found = _link_map(store, case_id)
     newest = sorted(found, reverse=True)[: max(limit, 0)]

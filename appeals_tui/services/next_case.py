@@ -8,9 +8,8 @@ that `decide()` would refuse.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from ..domain.models import CaseStatus
+from ..domain.models import Case, CaseStatus
 from .cases import CaseFilter, list_cases
 from .session import Session
 
@@ -20,12 +19,11 @@ __all__ = ["decidable_by_me", "next_case"]
 LOOK_AHEAD = 200
 
 
-def decidable_by_me(session: Session, case: dict[str, Any]) -> bool:
+def decidable_by_me(session: Session, case: Case) -> bool:
     """Open, or claimed by this moderator (the rule `decide()` enforces)."""
-    status = case["status"]
-    if status == CaseStatus.OPEN:
+    if case.status == CaseStatus.OPEN:
         return True
-    return status == CaseStatus.IN_REVIEW and case.get("assignee") in (None, session.actor)
+    return case.status == CaseStatus.IN_REVIEW and case.assignee in (None, session.actor)
 
 
 def next_case(
@@ -40,9 +38,7 @@ def next_case(
     skipped = set(skip)
     page = list_cases(session, flt, sort=sort, offset=0, limit=LOOK_AHEAD)
     ready = [
-        str(c["case_id"])
-        for c in page.cases
-        if c["case_id"] not in skipped and decidable_by_me(session, c)
+        c.case_id for c in page.cases if c.case_id not in skipped and decidable_by_me(session, c)
     ]
     for case_id in after:
         if case_id in ready:

@@ -56,10 +56,10 @@ def _load_template(name: str, lang: str) -> tuple[Template, Template]:
     return Template(name), Template(text)
 
 
-def pick_lang(case: dict[str, Any], lang: str | None) -> str:
-    """Explicit language, else Korean for KR cases, else English."""
+def pick_lang(jurisdiction: str | None, lang: str | None) -> str:
+    """Explicit language, else Korean for a case in KR (its `jurisdiction`), else English."""
     if lang:
         if lang not in LANGS:
             raise ValidationError(f"lang: '{lang}' is not one of {', '.join(LANGS)}")
         return lang
-    return "ko" if (case.get("jurisdiction") or "").upper() == "KR" else "en"
+    return "ko" if (jurisdiction or "").upper() == "KR" else "en"

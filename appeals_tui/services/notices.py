@@ -160,12 +160,12 @@ def render_notice(
         else original
     ).to_dict()  # the template fields below are read from the stored shape
     case = session.ws.get("cases", standing["case_id"]) or {}
-    chosen = pick_lang(case, lang)
+    chosen = pick_lang(case.get("jurisdiction"), lang)
     s = _strings()[chosen]
     values = _decision_fields(session, standing, s, chosen)
     if appeal is None:
         kind = "decision"
-        deadline = appeal_deadline(session, standing)
+        deadline = appeal_deadline(session, standing["decided_at"])
         window = session.config("appeal_window_days")
         appealable = standing["action"] != Action.NO_ACTION
         values.update(

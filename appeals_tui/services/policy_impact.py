@@ -28,7 +28,7 @@ from ..domain.policy import FILES, PolicyLibrary
 from ..paths import data_dir
 from ..store.protocol import Filter, Op
 from .permissions import require_lead
-from .policy_versions import current_files, published_versions
+from .policy_versions import _current_files, published_versions
 from .session import Session
 
 __all__ = [
@@ -193,7 +193,7 @@ def policy_impact(session: Session, draft_path: Path) -> PolicyImpact:
     require_lead(session, "see a policy draft's impact")
     session.sync_library()
     taken = [v.library_version for v in published_versions(session.ws)]
-    draft = load_draft(draft_path, files=current_files(session.ws), taken=taken)
+    draft = load_draft(draft_path, files=_current_files(session.ws), taken=taken)
     return impact_of(session, draft)
 
 

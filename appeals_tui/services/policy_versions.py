@@ -31,9 +31,7 @@ __all__ = [
     "CURRENT",
     "PolicyVersion",
     "library_for",
-    "current_files",
     "published_versions",
-    "store_version",
 ]
 
 #: key of the one `policy_current` doc
@@ -57,7 +55,7 @@ class PolicyVersion:
     current: bool
 
 
-def files_digest(files: dict[str, Any]) -> str:
+def _files_digest(files: dict[str, Any]) -> str:
     """SHA-256 of the library's files as canonical JSON (what the pointer names)."""
     text = json.dumps(
         {n: files[n] for n in FILES}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
@@ -65,7 +63,7 @@ def files_digest(files: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def shipped_files() -> dict[str, Any]:
+def _shipped_files() -> dict[str, Any]:
     """The shipped library's files, decoded (a fresh copy each call)."""
     folder = data_dir() / "policy"
     return {n: json.loads((folder / n).read_text(encoding="utf-8")) for n in FILES}
@@ -93,11 +91,11 @@ def library_for(ws: Store) -> PolicyLibrary:
     return _parsed(version, pointer["files_sha256"], json.dumps(doc["files"], ensure_ascii=False))
 
 
-def current_files(ws: Store) -> dict[str, Any]:
+def _current_files(ws: Store) -> dict[str, Any]:
     """The files of the library in force (a copy a draft may be merged into)."""
     pointer = ws.get("policy_current", CURRENT)
     if pointer is None:
-        return shipped_files()
+        return _shipped_files()
     doc = ws.get("policy", pointer["library_version"])
     if doc is None:
         raise StoreError(f"policy library {pointer['library_version']} is missing")
@@ -136,7 +134,7 @@ def check_reason(reason: str) -> str:
     return clean_text(reason)
 
 
-def store_version(
+def _store_version(
     txn: Any,
     *,
     files: dict[str, Any],
@@ -167,14 +165,14 @@ def store_version(
             f"library_version: '{library_version}' was published before; name a new one"
         )
     if pointer is None:  # keep the library being replaced: decisions were made under it
-        base = shipped_files()
+        base = _shipped_files()
         txn.insert(
             "policy",
             from_version,
             {
                 "library_version": from_version,
                 "files": base,
-                "files_sha256": files_digest(base),
+                "files_sha256": _files_digest(base),
                 "published_at": at,
                 "published_by": by,
                 "reason": "the shipped library, in force until the first publish",
@@ -185,7 +183,7 @@ def store_version(
                 "shipped": True,
             },
         )
-    digest = files_digest(files)
+    digest = _files_digest(files)
     doc = txn.insert(
         "policy",
         library_version,

@@ -14,7 +14,7 @@ from typing import Any
 from ..domain.errors import ValidationError
 from ..domain.similarity import RankedPrecedent, is_eligible_precedent, rank_key, rank_precedents
 from ..store.protocol import Filter, Op
-from .cases import case_doc
+from .cases import _case_doc
 from .decisions import precedents_for
 from .media_match import image_precedents, with_image_precedents
 from .networks import linked_accounts, linked_among, linked_cases_at_most
@@ -50,7 +50,7 @@ def precedents_for_case(
     matching image (PDQ) come first: the same picture already decided.
     """
     require_role(session, "read", "see precedents")
-    case = case_doc(session, case_id)
+    case = _case_doc(session, case_id)
     clauses: set[str] = set(clause_ids or ())
     if factors is None:
         current = (

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import random
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ..domain.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from ..domain.kappa import agreement_by, cohen_kappa
-from ..domain.models import Action, Role
+from ..domain.kappa import Agreement, agreement_by, cohen_kappa
+from ..domain.models import Action, Record, Role, StoredReport
 from ..domain.text import clean_text, is_meaningful
 from ..domain.timeutil import iso
 from ..store.protocol import Filter, Op, Order
@@ -26,6 +27,14 @@ from .permissions import require_lead, require_role
 from .session import Session
 
 __all__ = [
+    "QAReview",
+    "QAItem",
+    "QABatch",
+    "QABatchSummary",
+    "BlindCase",
+    "QAQueueItem",
+    "ClauseAgreement",
+    "QAReport",
     "draw_sample",
     "submit_review",
     "qa_report",
@@ -37,7 +46,155 @@ __all__ = [
 MAX_SAMPLE = 1000
 
 
-def get_batch(session: Session, batch_id: str) -> dict[str, Any]:
+# -- read models (field names are the `qa …  --json` contract, docs/cli.md) ---------
+
+
+@dataclass(frozen=True)
+class QAReview(Record):
+    """The reviewer's blind answer to one sampled decision."""
+
+    action: str
+    clause_ids: list[str]
+    reasoning: str
+    reviewed_at: str
+
+
+@dataclass(frozen=True)
+class QAItem:
+    """One sampled decision and, once given, the blind answer to it."""
+
+    decision_id: str
+    case_id: str
+    review: QAReview | None
+
+    @classmethod
+    def _from_doc(cls, doc: dict[str, Any]) -> QAItem:
+        review = doc.get("review")
+        return cls(
+            doc["decision_id"], doc["case_id"], QAReview.from_dict(review) if review else None
+        )
+
+
+@dataclass(frozen=True)
+class QABatch:
+    """A drawn sample: who drew it for whom, how (seed, range), and its items."""
+
+    batch_id: str
+    created_at: str
+    created_by: str
+    reviewer: str
+    seed: int
+    size: int
+    since: str | None
+    until: str | None
+    items: list[QAItem]
+    version: int = 1
+
+    @classmethod
+    def _from_doc(cls, doc: dict[str, Any]) -> QABatch:
+        return cls(
+            batch_id=doc["batch_id"],
+            created_at=doc["created_at"],
+            created_by=doc["created_by"],
+            reviewer=doc["reviewer"],
+            seed=doc["seed"],
+            size=doc["size"],
+            since=doc.get("since"),
+            until=doc.get("until"),
+            items=[QAItem._from_doc(i) for i in doc["items"]],
+            version=doc.get("version", 1),
+        )
+
+    @property
+    def reviewed(self) -> int:
+        return sum(1 for i in self.items if i.review)
+
+
+@dataclass(frozen=True)
+class QABatchSummary:
+    """A batch in the list: progress counts instead of the items (no answers shown)."""
+
+    batch_id: str
+    created_at: str
+    created_by: str
+    reviewer: str
+    seed: int
+    size: int
+    since: str | None
+    until: str | None
+    version: int
+    items: int
+    reviewed: int
+
+
+@dataclass(frozen=True)
+class BlindCase(Record):
+    """A case as the blind reviewer sees it. Why a model of its own: `decision_id`,
+    `status` and `assignee` would tell the original outcome, so they are not fields."""
+
+    case_id: str
+    subject: dict[str, Any]
+    content_text: str = ""
+    media_description: str = ""
+    jurisdiction: str = ""
+    metrics: dict[str, int] = field(default_factory=dict)
+    report_ids: list[str] = field(default_factory=list)
+    priority: float = 0.0
+    version: int = 1
+    created_at: str = ""
+    updated_at: str = ""
+    first_reported_at: str = ""
+    linked_case: str | None = None
+    escalated: bool = False
+    media: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QAQueueItem:
+    """One case to re-review: the case and its reports, never the original decision."""
+
+    decision_id: str
+    case: BlindCase | None  # None only when the case record is gone
+    reports: list[StoredReport]
+    review: QAReview | None
+
+
+@dataclass(frozen=True)
+class ClauseAgreement:
+    """Agreement on the action among sampled decisions citing `clause` (rates rounded
+    to 4 places as `Agreement.to_dict` writes them)."""
+
+    clause: str
+    n: int
+    agreed: int
+    observed: float | None
+    expected: float | None
+    kappa: float | None
+
+    @classmethod
+    def of(cls, clause: str, agreement: Agreement) -> ClauseAgreement:
+        return cls(clause=clause, **agreement.to_dict())
+
+
+@dataclass(frozen=True)
+class QAReport:
+    """Original vs blind answer over one batch (`batch_id`) or all of them (None)."""
+
+    batch_id: str | None
+    batches: int
+    reviewed: int
+    pending: int
+    overall: Agreement
+    clause_agreement: float | None
+    per_clause: list[ClauseAgreement]
+
+
+def get_batch(session: Session, batch_id: str) -> QABatch:
+    """One QA batch with its items (NotFound if there is none)."""
+    return QABatch._from_doc(_batch_doc(session, batch_id))
+
+
+def _batch_doc(session: Session, batch_id: str) -> dict[str, Any]:
     doc = session.ws.get("qa", batch_id)
     if doc is None:
         raise NotFound(f"QA batch '{batch_id}' not found")
@@ -52,7 +209,7 @@ def draw_sample(
     *,
     reviewer: str,
     until: datetime | None = None,
-) -> dict[str, Any]:
+) -> QABatch:
     """Create a QA batch of up to `size` standing decisions for `reviewer` to re-decide blind.
 
     The same seed over the same workspace draws the same sample; without a seed one
@@ -122,47 +279,53 @@ def draw_sample(
             f"qa:{batch_id}",
             {"reviewer": reviewer, "seed": seed, "size": len(chosen), "decisions": chosen},
         )
-    return batch
+    return QABatch._from_doc(batch)
 
 
-def list_batches(session: Session) -> list[dict[str, Any]]:
+def list_batches(session: Session) -> list[QABatchSummary]:
     """Batches the user may see (leads: all; others: assigned to them), newest first,
     with progress counts but without the items' answers."""
     require_role(session, "read", "see QA batches")
     lead = session.role is Role.LEAD
     mine = [] if lead else [Filter("reviewer", Op.EQ, session.actor)]
     out = []
-    for b in session.ws.iterate("qa", mine, [Order("created_at", descending=True)]):
-        done = sum(1 for i in b["items"] if i["review"])
+    for doc in session.ws.iterate("qa", mine, [Order("created_at", descending=True)]):
+        b = QABatch._from_doc(doc)
         out.append(
-            {
-                **{k: v for k, v in b.items() if k != "items"},
-                "items": len(b["items"]),
-                "reviewed": done,
-            }
+            QABatchSummary(
+                batch_id=b.batch_id,
+                created_at=b.created_at,
+                created_by=b.created_by,
+                reviewer=b.reviewer,
+                seed=b.seed,
+                size=b.size,
+                since=b.since,
+                until=b.until,
+                version=b.version,
+                items=len(b.items),
+                reviewed=b.reviewed,
+            )
         )
     return out
 
 
-def review_queue(session: Session, batch_id: str) -> list[dict[str, Any]]:
+def review_queue(session: Session, batch_id: str) -> list[QAQueueItem]:
     """What the reviewer sees: each case with its reports, never the original decision."""
     batch = get_batch(session, batch_id)
-    if session.actor != batch["reviewer"]:
-        raise PermissionDenied(f"QA batch {batch_id} is assigned to {batch['reviewer']}")
+    if session.actor != batch.reviewer:
+        raise PermissionDenied(f"QA batch {batch_id} is assigned to {batch.reviewer}")
     ws = session.ws
     out = []
-    for item in batch["items"]:
-        case = dict(ws.get("cases", item["case_id"]) or {})
-        for hidden in ("decision_id", "status", "assignee"):
-            case.pop(hidden, None)
-        reports = [ws.get("reports", r) for r in case.get("report_ids", [])]
+    for item in batch.items:
+        case = ws.get("cases", item.case_id)
+        reports = [ws.get("reports", r) for r in (case or {}).get("report_ids", [])]
         out.append(
-            {
-                "decision_id": item["decision_id"],
-                "case": case,
-                "reports": [r for r in reports if r],
-                "review": item["review"],
-            }
+            QAQueueItem(
+                decision_id=item.decision_id,
+                case=BlindCase.from_dict(case) if case else None,
+                reports=[StoredReport.from_dict(r) for r in reports if r],
+                review=item.review,
+            )
         )
     return out
 
@@ -174,7 +337,7 @@ def submit_review(
     action: str,
     clause_ids: list[str],
     reasoning: str,
-) -> dict[str, Any]:
+) -> QAItem:
     """Record the reviewer's blind answer for one sampled decision (once)."""
     require_role(session, "moderate", "review QA samples")
     problems = []
@@ -219,14 +382,14 @@ def submit_review(
             f"qa:{batch_id}",
             {"decision_id": decision_id, "action": action, "clauses": item["review"]["clause_ids"]},
         )
-    return item
+    return QAItem._from_doc(item)
 
 
-def qa_report(session: Session, batch_id: str | None = None) -> dict[str, Any]:
+def qa_report(session: Session, batch_id: str | None = None) -> QAReport:
     """Agreement between original and blind re-review on the action, overall and per
     clause of the original decision (a decision citing two clauses counts for both)."""
     require_lead(session, "see QA agreement reports")
-    batches = [get_batch(session, batch_id)] if batch_id else list(session.ws.iterate("qa"))
+    batches = [_batch_doc(session, batch_id)] if batch_id else list(session.ws.iterate("qa"))
     wanted = sorted({i["decision_id"] for b in batches for i in b["items"]})
     decisions = {d["decision_id"]: d for d in session.ws.get_many("decisions", wanted)}
     rows: list[tuple[list[str], str, str]] = []
@@ -242,15 +405,15 @@ def qa_report(session: Session, batch_id: str | None = None) -> dict[str, Any]:
             rows.append((cited, original["action"], review["action"]))
             clause_agreed += bool(set(cited) & set(review["clause_ids"]))
     overall = cohen_kappa((a, b) for _, a, b in rows)
-    return {
-        "batch_id": batch_id,
-        "batches": len(batches),
-        "reviewed": len(rows),
-        "pending": pending,
-        "overall": overall.to_dict(),
-        "clause_agreement": round(clause_agreed / len(rows), 4) if rows else None,
-        "per_clause": [
-            {"clause": clause, **agreement.to_dict()}
+    return QAReport(
+        batch_id=batch_id,
+        batches=len(batches),
+        reviewed=len(rows),
+        pending=pending,
+        overall=overall,
+        clause_agreement=round(clause_agreed / len(rows), 4) if rows else None,
+        per_clause=[
+            ClauseAgreement.of(clause, agreement)
             for clause, agreement in agreement_by(rows).items()
         ],
-    }
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.errors import ConflictError, NotFound, ValidationError
-from ..domain.models import AppealStatus
+from ..domain.models import AppealStatus, Case, Decision
 from ..domain.text import clean_text, is_meaningful
 from ..store.protocol import Filter, Op, Order
 from ..store.protocol import Transaction as Txn
@@ -24,11 +24,11 @@ from .decisions import DecisionDraft, supersede_decision, validate_draft
 from .permissions import require_lead
 from .policy_impact import GuidanceChange, PolicyImpact, impact_of, load_draft
 from .policy_versions import (
+    _current_files,
+    _store_version,
     check_reason,
-    current_files,
     library_for,
     published_versions,
-    store_version,
 )
 from .session import Session
 
@@ -123,12 +123,12 @@ def publish_policy(session: Session, draft_path: Path, reason: str) -> PublishRe
     why = check_reason(reason)
     session.sync_library()
     taken = [v.library_version for v in published_versions(session.ws)]
-    draft = load_draft(draft_path, files=current_files(session.ws), taken=taken)
+    draft = load_draft(draft_path, files=_current_files(session.ws), taken=taken)
     impact = impact_of(session, draft)
     version = draft.library.library_version
     at = session.now_iso()
     with session.ws.transaction(session.actor) as txn:
-        store_version(
+        _store_version(
             txn,
             files=draft.files,
             library_version=version,
@@ -329,12 +329,13 @@ def supersede_rereview(
                     "its review decides first"
                 )
         draft = replace(draft, factors={**decision["factors"], **draft.factors})
-        divergence = validate_draft(session, case, draft)
+        current = Case.from_dict(case)
+        divergence = validate_draft(session, current, draft)
         new = supersede_decision(
             session,
             txn,
-            case,
-            decision,
+            current,
+            Decision.from_dict(decision),
             draft,
             divergence,
             f"re-review {item['rereview_id']} under policy {item['library_version']}",

@@ -19,7 +19,7 @@ from ..domain.sor_rules import SorRules, Violation, validate_statement
 from ..domain.sources import detection_sources
 from .session import Session
 
-__all__ = ["SorProblem", "SorScan", "scan_statements"]
+__all__ = ["SorProblem", "SorScan"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _with_cases(
             yield decision, case, detection_sources(mine)
 
 
-def scan_statements(
+def _scan_statements(
     session: Session,
     decisions: Iterable[dict[str, Any]],
     scan: SorScan,

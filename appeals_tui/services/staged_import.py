@@ -30,7 +30,7 @@ from ..store.protocol import Doc, Filter, Op, Order, Staging, Store, Transaction
 from ..store.schema import INSERTED
 from ..store.shipped import default_near_dup_settings
 from .intake import _ACCEPTING, _differs, _rescore, new_case, report_texts
-from .media import MediaCollector, media_doc
+from .media import MediaCollector, _media_doc
 from .report_files import reader
 
 __all__ = ["StagedOutcome", "import_scan"]
@@ -252,7 +252,7 @@ class _Importer:
                 self.staged_media.add(sha)
                 if self.store.get("media", sha) is None:
                     preview = self.media.previews.get(sha)
-                    doc = media_doc(self.facts[sha], self.now, case_id, report.account, preview)
+                    doc = _media_doc(self.facts[sha], self.now, case_id, report.account, preview)
                     self.st.add("media", sha, doc)
                     self.st.event("media.stored", f"media:{sha}", doc)
                     self.media_stored += 1

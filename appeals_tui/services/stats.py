@@ -41,7 +41,15 @@ from ..store.protocol import Filter, Join, Op, Order
 from .permissions import require_lead
 from .session import Session
 
-__all__ = ["RateRow", "ProfileGroup", "ConsistencyStats", "consistency_stats", "iso_week"]
+__all__ = [
+    "RateRow",
+    "DecisionSummary",
+    "ProfileGroup",
+    "WeekActions",
+    "ConsistencyStats",
+    "consistency_stats",
+    "iso_week",
+]
 
 #: How many decisions a group lists by default (its counts always cover all of them).
 GROUP_LIST_LIMIT = 100
@@ -73,11 +81,25 @@ class RateRow:
         return self.overturned / self.decisions if self.decisions else None
 
     def to_dict(self) -> dict[str, Any]:
+        """The documented `stats --json` row (docs/cli.md): counts, then rates rounded."""
         out = asdict(self)
         for name in ("divergence_rate", "overturn_rate", "overturn_per_decision"):
             value = getattr(self, name)
             out[name] = None if value is None else round(value, 4)
         return out
+
+
+@dataclass(frozen=True)
+class DecisionSummary:
+    """One decision of an inconsistent profile, as the dashboard lists it."""
+
+    decision_id: str
+    case_id: str
+    moderator: str
+    action: str
+    clauses: list[str]  # clause ids
+    decided_at: str
+    canonical: bool
 
 
 @dataclass
@@ -88,10 +110,15 @@ class ProfileGroup:
     promotion_illegal: bool
     actions: dict[str, int]
     decision_count: int
-    decisions: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[DecisionSummary] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+
+@dataclass(frozen=True)
+class WeekActions:
+    """Decisions of one ISO week (`2026-W47`) counted by action."""
+
+    week: str
+    actions: dict[str, int]
 
 
 @dataclass
@@ -104,7 +131,7 @@ class ConsistencyStats:
     diverged: int
     per_clause: list[RateRow]
     per_moderator: list[RateRow]
-    per_week: list[dict[str, Any]]  # {"week": "2026-W47", "actions": {action: n}}
+    per_week: list[WeekActions]
     inconsistent_profiles: list[ProfileGroup]
 
     @property
@@ -116,6 +143,9 @@ class ConsistencyStats:
         return self.diverged / self.decisions if self.decisions else None
 
     def to_dict(self) -> dict[str, Any]:
+        """The documented `stats --json` object (docs/cli.md): the counts with their
+        rates (properties here) rounded to 4 places, as plain JSON values."""
+
         def r(x: float | None) -> float | None:
             return None if x is None else round(x, 4)
 
@@ -130,8 +160,8 @@ class ConsistencyStats:
             "divergence_rate": r(self.divergence_rate),
             "per_clause": [row.to_dict() for row in self.per_clause],
             "per_moderator": [row.to_dict() for row in self.per_moderator],
-            "per_week": self.per_week,
-            "inconsistent_profiles": [g.to_dict() for g in self.inconsistent_profiles],
+            "per_week": [asdict(w) for w in self.per_week],
+            "inconsistent_profiles": [asdict(g) for g in self.inconsistent_profiles],
         }
 
 
@@ -148,16 +178,16 @@ def iso_week(timestamp: str) -> str:
     return week
 
 
-def _summary(d: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "decision_id": d["decision_id"],
-        "case_id": d["case_id"],
-        "moderator": d["moderator"],
-        "action": d["action"],
-        "clauses": [c["id"] for c in d["clauses"]],
-        "decided_at": d["decided_at"],
-        "canonical": bool(d.get("canonical")),
-    }
+def _summary(d: dict[str, Any]) -> DecisionSummary:
+    return DecisionSummary(
+        decision_id=d["decision_id"],
+        case_id=d["case_id"],
+        moderator=d["moderator"],
+        action=d["action"],
+        clauses=[c["id"] for c in d["clauses"]],
+        decided_at=d["decided_at"],
+        canonical=bool(d.get("canonical")),
+    )
 
 
 def consistency_stats(
@@ -259,7 +289,7 @@ def consistency_stats(
         diverged=diverged,
         per_clause=sorted(clauses.values(), key=lambda r: r.key),
         per_moderator=sorted(moderators.values(), key=lambda r: r.key),
-        per_week=[{"week": w, "actions": dict(sorted(weeks[w].items()))} for w in sorted(weeks)],
+        per_week=[WeekActions(w, dict(sorted(weeks[w].items()))) for w in sorted(weeks)],
         inconsistent_profiles=_inconsistent(groups, group_limit),
     )
 
@@ -401,7 +431,7 @@ def _grouped_stats(
         diverged=diverged,
         per_clause=sorted(clauses.values(), key=lambda r: r.key),
         per_moderator=sorted(moderators.values(), key=lambda r: r.key),
-        per_week=[{"week": w, "actions": dict(sorted(weeks[w].items()))} for w in sorted(weeks)],
+        per_week=[WeekActions(w, dict(sorted(weeks[w].items()))) for w in sorted(weeks)],
         inconsistent_profiles=inconsistent,
     )
 
@@ -418,17 +448,17 @@ _LISTED = (
 )
 
 
-def _listed(d: dict[str, Any]) -> dict[str, Any]:
+def _listed(d: dict[str, Any]) -> DecisionSummary:
     """`_summary` of a decision read as its declared fields (`Store.firsts(fields=...)`)."""
-    return {
-        "decision_id": d["decision_id"],
-        "case_id": d["case_id"],
-        "moderator": d["moderator"],
-        "action": d["action"],
-        "clauses": d["clause_ids"],
-        "decided_at": d["decided_at"],
-        "canonical": bool(d["canonical"]),
-    }
+    return DecisionSummary(
+        decision_id=d["decision_id"],
+        case_id=d["case_id"],
+        moderator=d["moderator"],
+        action=d["action"],
+        clauses=d["clause_ids"],
+        decided_at=d["decided_at"],
+        canonical=bool(d["canonical"]),
+    )
 
 
 def _count_appeals(row: RateRow, outcome: str, n: int) -> None:

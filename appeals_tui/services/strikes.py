@@ -8,7 +8,6 @@ threshold are flagged for suspension review.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
 from ..domain.models import Action, Decision, Strike
@@ -116,9 +115,6 @@ class AccountStanding:
     threshold: int
     flagged: bool
     strikes: list[Strike]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "strikes": [s.to_dict() for s in self.strikes]}
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from typing import Any
 from ..domain.errors import ConflictError, NotFound
 from ..store.protocol import Transaction as Txn
 
-__all__ = ["load_versioned"]
+__all__: list[str] = []  # services-internal: transactions update stored fields by name
 
 
-def load_versioned(
+def _load_versioned(
     txn: Txn, table: str, noun: str, key: str, expected_version: int | None
 ) -> dict[str, Any]:
     """The record, or NotFound; ConflictError if it changed since `expected_version`."""

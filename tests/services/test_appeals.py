@@ -87,7 +87,7 @@ def test_overturn_supersedes_and_removes_strike(sessions):
     assert new["supersedes"] == d.decision_id and old["superseded_by"] == new["decision_id"]
     assert new["action"] == "no_action" and new["moderator"] == "daniel"
     assert [s["status"] for s in daniel.ws.all("strikes")] == ["removed"]
-    ids = [x["decision_id"] for x in history.iter_history(daniel)]
+    ids = [x.decision_id for x in history.iter_history(daniel)]
     assert set(ids) == {d.decision_id, new["decision_id"]}
     assert decisions.precedents_for(daniel, dict(PROMO)) == [] or all(
         r.decision["decision_id"] != d.decision_id

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from appeals_tui.domain.models import Event, StoredReport
 from appeals_tui.services import intake
 from appeals_tui.services.case_view import case_view
+from appeals_tui.services.cases import case_file
 from tests.conftest import case_for, removal, report, write_jsonl
 
 
@@ -13,7 +15,27 @@ def test_first_case_of_an_account_asks_for_factors(sessions):
     assert view.decision is None and view.precedents == []
     assert view.precedent_note.startswith("Answer the factors in Decide")
     assert view.case.subject["subject_id"] == "S2" and view.notes == []
-    assert view.file.case == view.case and [r["report_id"] for r in view.file.reports]
+    assert view.file.case == view.case and [r.report_id for r in view.file.reports]
+
+
+def test_case_file_reports_and_timeline_are_typed_records(sessions):
+    minji = sessions("minji")
+    case_id = case_for(minji, "S1")
+    removal(minji, "S1")
+    file = case_file(minji, case_id)
+    stored = [minji.ws.get("reports", r) for r in file.case.report_ids]
+    assert file.reports == [StoredReport.from_dict(r) for r in stored]
+    assert all(isinstance(r, StoredReport) and r.version == 1 for r in file.reports)
+    assert [r.report_id for r in file.reports] == file.case.report_ids
+    assert all(isinstance(e, Event) for e in file.timeline)
+    seqs = [e.seq for e in file.timeline]
+    assert seqs == sorted(seqs) and file.timeline[-1].type.startswith("decision")
+    assert {e.entity for e in file.timeline} == {
+        f"case:{case_id}",
+        f"decision:{file.case.decision_id}",
+    }
+    raw = minji.ws.events_for([f"case:{case_id}"])[0]
+    assert file.timeline[0] == Event.from_dict(raw) and file.timeline[0].payload == raw["payload"]
 
 
 def test_decided_case_is_ranked_by_its_own_decision(sessions):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appeals_tui.domain.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from appeals_tui.domain.models import Case, Decision
 from appeals_tui.services import appeals, cases, decisions
 from appeals_tui.services.decisions import DecisionDraft
 from tests.conftest import GLAMOUR, case_for, factors
@@ -93,13 +94,14 @@ def test_divergence_from_identical_precedent_requires_reason(sessions):
     other = case_for(minji, "S2")
     div = decisions.check_divergence(
         minji,
-        minji.ws.get("cases", other) | {"jurisdiction": "US"},
+        Case.from_dict(minji.ws.get("cases", other) | {"jurisdiction": "US"}),
         "restrict_reach",
         dict(GLAMOUR),
         ["CSS-4"],
     )
     assert div.from_precedent and not div.from_guidance
-    assert "precedent" in div.explain("restrict_reach")
+    assert isinstance(div.precedent, Decision) and div.precedent.action == "label"
+    assert f"precedent {div.precedent.decision_id}" in div.explain("restrict_reach")
 
 
 def test_overturned_precedent_not_binding(sessions):
@@ -108,7 +110,7 @@ def test_overturned_precedent_not_binding(sessions):
     # positive control: while it stands, the decision is offered and binds a twin case
     offered = [r.decision["decision_id"] for r in decisions.precedents_for(minji, dict(GLAMOUR))]
     assert offered == [d.decision_id]
-    twin = minji.ws.get("cases", case_for(minji, "S2"))
+    twin = Case.from_dict(minji.ws.get("cases", case_for(minji, "S2")))
     standing = decisions.check_divergence(minji, twin, "label", dict(GLAMOUR), ["CSS-8"])
     assert standing.from_precedent
     appeal = appeals.file_appeal(minji, d.decision_id, "The comic is fiction with no promotion.")

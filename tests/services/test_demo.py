@@ -64,12 +64,12 @@ def test_demo_queue_mixes_due_and_overdue_and_timelines_follow_the_reports(tmp_p
     try:
         minji = Session.open(ws, "minji", clock=lambda: now)
         waiting = [c for c in ws.all("cases") if c["status"] in ("open", "in_review")]
-        states = Counter(sla_state(minji, c)[0] for c in waiting)
+        states = Counter(sla_state(minji, c["first_reported_at"])[0] for c in waiting)
         assert states["ok"] >= 2 and states["due"] >= 1 and states["overdue"] >= 5, states
         for case in ws.all("cases"):
             reports = [ws.get("reports", r) for r in case["report_ids"]]
             first = min(parse_ts(r["reported_at"]) for r in reports)
-            opened = parse_ts(case_file(minji, case["case_id"]).timeline[0]["at"])
+            opened = parse_ts(case_file(minji, case["case_id"]).timeline[0].at)
             assert first <= opened <= first + timedelta(hours=1), case["case_id"]
             assert opened <= now
     finally:

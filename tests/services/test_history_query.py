@@ -3,9 +3,12 @@ answers runs as a `tinydb.Query` through TinyDB's `Table.search`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from tinydb.queries import QueryInstance
 
+from appeals_tui.domain.models import Decision
 from appeals_tui.services.history import HistoryFilter, history, iter_history
 from appeals_tui.store.table import JournalTable
 from tests.leads_data import seed_known
@@ -19,7 +22,17 @@ def lead(sessions):
 
 
 def ids(rows) -> list[str]:
+    """Decision ids of stored documents (what TinyDB's search returns)."""
     return [d["decision_id"] for d in rows]
+
+
+def read_ids(decisions: list[Decision] | Iterator[Decision]) -> list[str]:
+    """Decision ids of the service's read models (typed: a dict here fails)."""
+    out = []
+    for d in decisions:
+        assert isinstance(d, Decision)
+        out.append(d.decision_id)
+    return out
 
 
 def test_a_history_filter_is_answered_by_a_tinydb_query(lead, monkeypatch) -> None:
@@ -34,7 +47,7 @@ def test_a_history_filter_is_answered_by_a_tinydb_query(lead, monkeypatch) -> No
     monkeypatch.setattr(JournalTable, "search", spy)
     flt = HistoryFilter.parse("GLAMORIZES factor:contact_means=no since:2026-11-05")
     page = history(lead, flt)
-    assert ids(page.decisions) == ["D5", "D4", "D3"] and page.total == 3
+    assert read_ids(page.decisions) == ["D5", "D4", "D3"] and page.total == 3
     (table, cond, found), *_ = searches
     assert table == "decisions"
     assert isinstance(cond, QueryInstance)  # TinyDB's query type, ANDed from three filters
@@ -62,5 +75,5 @@ def test_a_history_filter_is_answered_by_a_tinydb_query(lead, monkeypatch) -> No
 )
 def test_each_filter(lead, query: str, want: list[str]) -> None:
     flt = HistoryFilter.parse(query)
-    assert ids(history(lead, flt, limit=100).decisions) == want
-    assert ids(iter_history(lead, flt)) == want
+    assert read_ids(history(lead, flt, limit=100).decisions) == want
+    assert read_ids(iter_history(lead, flt)) == want

@@ -13,7 +13,7 @@ from appeals_tui.paths import data_dir
 from appeals_tui.services import appeals, demo
 from appeals_tui.services.decisions import DecisionDraft
 from appeals_tui.services.policy_impact import policy_impact
-from appeals_tui.services.policy_versions import published_versions, store_version
+from appeals_tui.services.policy_versions import _store_version, published_versions
 from appeals_tui.services.rereview import (
     confirm_rereview,
     publish_policy,
@@ -138,7 +138,7 @@ def test_a_version_is_published_once_and_a_stale_publish_conflicts(ws, tmp_path)
     # a publish that raced another one (checked against a version no longer in force)
     with pytest.raises(ConflictError, match="published meanwhile"):
         with ws.transaction("seoyeon") as txn:
-            store_version(
+            _store_version(
                 txn, files={}, library_version="2027.02", from_version="2026.12-draft",
                 expected_current="2026.12-draft", at="2026-12-01T00:00:00+00:00",
                 by="seoyeon", reason=WHY, description="", draft_sha256="", rereviews=0,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from appeals_tui.domain.errors import ValidationError
+from appeals_tui.domain.models import Case
+from appeals_tui.domain.timeutil import parse_ts
 from appeals_tui.services import cases
 from appeals_tui.services.cases import CaseFilter
 from tests.conftest import case_for
 
 
 def subjects(page: cases.CasePage) -> list[str]:
-    return [c["subject"]["subject_id"] for c in page.cases]
+    assert all(isinstance(c, Case) for c in page.cases)  # read models, not stored dicts
+    return [c.subject["subject_id"] for c in page.cases]
 
 
 def test_filters_each_narrow_the_queue(sessions) -> None:
@@ -50,3 +55,29 @@ def test_sorts_and_pages(sessions) -> None:
     )
     with pytest.raises(ValidationError):
         cases.list_cases(minji, sort="random")
+
+
+def test_iter_cases_streams_the_same_read_models(sessions) -> None:
+    minji = sessions("minji")
+    cases.claim(minji, case_for(minji, "S2"))
+    streamed = list(cases.iter_cases(minji, sort="age"))
+    assert streamed == cases.list_cases(minji, sort="age", limit=None).cases
+    assert streamed[0] == cases.get_case(minji, streamed[0].case_id)
+    claimed = cases.list_cases(minji, CaseFilter(status={"in_review"})).cases
+    assert [(c.status, c.assignee) for c in claimed] == [("in_review", "minji")]
+
+
+def test_sla_state_from_the_first_report(sessions, clock) -> None:
+    minji = sessions("minji")
+    case = cases.get_case(minji, case_for(minji, "S1"))
+    hours = minji.config("case_sla_hours")
+    first = parse_ts(case.first_reported_at)
+    state, left = cases.sla_state(minji, case.first_reported_at, first)
+    assert (state, left) == ("ok", hours)
+    assert (
+        cases.sla_state(minji, case.first_reported_at, first + timedelta(hours=hours - 1))[0]
+        == "due"
+    )
+    assert cases.sla_state(minji, case.first_reported_at, first + timedelta(hours=hours + 1)) == (
+        "overdue", -1.0
+    )  # fmt: skip

@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
+from appeals_tui import jsonout
 from appeals_tui.domain.errors import PermissionDenied
 from appeals_tui.services import decisions
-from appeals_tui.services.stats import consistency_stats, iso_week
+from appeals_tui.services.stats import (
+    DecisionSummary,
+    WeekActions,
+    consistency_stats,
+    iso_week,
+)
 from tests.leads_data import seed_known
 
 
@@ -75,9 +82,9 @@ def test_per_clause_counts_each_cited_clause(lead):
 def test_actions_per_iso_week(lead):
     weeks = consistency_stats(lead).per_week
     assert weeks == [
-        {"week": "2026-W45", "actions": {"remove_content": 1, "restrict_reach": 1}},
-        {"week": "2026-W46", "actions": {"geo_block": 1, "label": 1, "no_action": 1}},
-        {"week": "2026-W47", "actions": {"remove_content": 1, "restrict_reach": 1}},
+        WeekActions("2026-W45", {"remove_content": 1, "restrict_reach": 1}),
+        WeekActions("2026-W46", {"geo_block": 1, "label": 1, "no_action": 1}),
+        WeekActions("2026-W47", {"remove_content": 1, "restrict_reach": 1}),
     ]
     assert iso_week("2027-01-01T00:00:00+00:00") == "2026-W53"
 
@@ -89,22 +96,22 @@ def test_inconsistent_profiles_group_standing_decisions_by_profile_and_jurisdict
     assert g.factors == ["depicts_commercial_sex", "narrative_framing", "glamorization"]
     assert g.promotion_illegal is True
     assert g.actions == {"restrict_reach": 1, "geo_block": 1, "no_action": 1}
-    assert [d["decision_id"] for d in g.decisions] == ["D5", "D3", "D2"]  # newest first
-    assert g.decisions[1] == {
-        "decision_id": "D3",
-        "case_id": "C-D3",
-        "moderator": "daniel",
-        "action": "geo_block",
-        "clauses": ["KR-1", "CSS-4"],
-        "decided_at": "2026-11-10T10:00:00+00:00",
-        "canonical": False,
-    }
+    assert [d.decision_id for d in g.decisions] == ["D5", "D3", "D2"]  # newest first
+    assert g.decisions[1] == DecisionSummary(
+        decision_id="D3",
+        case_id="C-D3",
+        moderator="daniel",
+        action="geo_block",
+        clauses=["KR-1", "CSS-4"],
+        decided_at="2026-11-10T10:00:00+00:00",
+        canonical=False,
+    )
 
 
 def test_canonical_decision_listed_first_after_marking(lead):
     decisions.set_canonical(lead, "D2", True, "Glamorizing salon comics get reach restricted.")
     g = consistency_stats(lead).inconsistent_profiles[0]
-    assert g.decisions[0]["decision_id"] == "D2" and g.decisions[0]["canonical"]
+    assert g.decisions[0].decision_id == "D2" and g.decisions[0].canonical
     events = [e for e in lead.ws.events() if e["type"] == "precedent.canonical"]
     assert events[-1]["actor"] == "seoyeon" and events[-1]["entity"] == "decision:D2"
 
@@ -125,6 +132,11 @@ def test_to_dict_is_json_ready(lead):
     assert d["appeal_decisions"] == 2
     row = next(r for r in d["per_moderator"] if r["key"] == "daniel")
     assert row["overturn_per_decision"] == 0.3333 and row["decisions"] == 3
+    assert d["per_week"][0] == {"week": "2026-W45", "actions": {"remove_content": 1,
+                                                                "restrict_reach": 1}}  # fmt: skip
+    assert d["inconsistent_profiles"][0]["decisions"][1]["clauses"] == ["KR-1", "CSS-4"]
+    # the CLI writes the same object through the one serialiser
+    assert orjson.loads(jsonout.encode(consistency_stats(lead))) == d
 
 
 @pytest.mark.parametrize("name", ["minji", "root"])

@@ -116,7 +116,7 @@ def test_the_records_exercise_what_the_plans_could_disagree_on(both, monkeypatch
     (group,) = glamour_us
     assert group.decision_count == 7 + 1  # D4 is superseded by D10
     assert len(group.decisions) == 3  # listed: the limit; counted: all
-    assert [d["decision_id"] for d in group.decisions][0] == "D10"  # newest first
+    assert [d.decision_id for d in group.decisions][0] == "D10"  # newest first
 
 
 def test_a_standing_decision_without_a_factor_mask_falls_back_to_the_one_pass(both, monkeypatch):

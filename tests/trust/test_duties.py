@@ -29,7 +29,7 @@ def test_nobody_reviews_an_appeal_in_a_chain_they_decided_in(sessions) -> None:
         appeals.resolve_appeal(
             minji, second.appeal_id, "overturned", "My removal was right all along, restore it."
         )
-    assert appeal_review.review_file(minji, second.appeal_id)["own_decision"] is True
+    assert appeal_review.review_file(minji, second.appeal_id).own_decision is True
     assert appeals.claim_appeal(lead, second.appeal_id).reviewer == "seoyeon"
 
 

@@ -143,7 +143,7 @@ async def test_reviewer_answers_blind(sessions):
         screen.query_one("#qa-reasoning").value = "Glamorizing comic without contact or price."
         await pilot.click("#qa-submit")
         await settle(pilot)
-        review = lead.ws.get("qa", batch["batch_id"])["items"][0]["review"]
+        review = lead.ws.get("qa", batch.batch_id)["items"][0]["review"]
         assert review["action"] == "restrict_reach" and review["clause_ids"] == ["CSS-4"]
 
 
@@ -191,7 +191,7 @@ async def test_blind_review_without_action_is_refused_in_place(sessions):
         await settle(pilot)
         error = str(screen.query_one("#qa-review-error").render())
         assert "action" in error and "Select.NULL" not in error
-        assert lead.ws.get("qa", batch["batch_id"])["items"][0]["review"] is None
+        assert lead.ws.get("qa", batch.batch_id)["items"][0]["review"] is None
 
 
 def test_dashboard_snapshot(sessions, snap_compare):

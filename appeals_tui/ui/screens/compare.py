@@ -6,8 +6,6 @@ and mark the decision the team should follow as canonical (audited in services).
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from ...services.decisions import set_canonical
-from ...services.history import decision_detail
+from ...services.history import DecisionDetail, decision_detail
 from ...services.session import Session
 from ..base import AppealsScreen
 from ..keys import Key
@@ -28,7 +26,8 @@ __all__ = ["CompareScreen"]
 CARD_WIDTH = 40
 
 
-def _details(session: Session, ids: list[str]) -> list[dict[str, Any]]:
+def _details(session: Session, ids: list[str]) -> list[DecisionDetail]:
+    """Each decision's detail, read in the worker (one column each)."""
     return [decision_detail(session, i) for i in ids]
 
 
@@ -72,7 +71,7 @@ class CompareScreen(AppealsScreen):
     def on_mount(self) -> None:
         self.call(_details, self.session, self.decision_ids, done=self._show)
 
-    def _show(self, details: list[dict[str, Any]]) -> None:
+    def _show(self, details: list[DecisionDetail]) -> None:
         columns = self.query_one("#compare-columns", HorizontalScroll)
         columns.remove_children()
         cards = [DecisionCard(d, classes="compare-card") for d in details]

@@ -7,19 +7,18 @@ service's PermissionDenied in place.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tabs
 
+from ...domain.kappa import Agreement
 from ...services.networks import list_networks
 from ...services.permissions import can
-from ...services.qa import qa_report
+from ...services.qa import ClauseAgreement, QAReport, qa_report
 from ...services.session import Session
-from ...services.stats import consistency_stats
+from ...services.stats import ConsistencyStats, ProfileGroup, RateRow, consistency_stats
 from ..base import AppealsScreen
 from ..keys import Key
 from ..text import cell
@@ -31,11 +30,13 @@ from . import MainScreen
 __all__ = ["DashboardScreen", "ENTRY"]
 
 
-def _load(session: Session) -> tuple[dict[str, Any], dict[str, Any]]:
-    return consistency_stats(session).to_dict(), qa_report(session)
+def _load(session: Session) -> tuple[ConsistencyStats, QAReport]:
+    """The dashboard's two reads (in the worker)."""
+    return consistency_stats(session), qa_report(session)
 
 
 def pct(value: float | None) -> str:
+    """A rate as a percentage, or — when there is none."""
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
@@ -75,7 +76,7 @@ class DashboardScreen(AppealsScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.stats: dict[str, Any] | None = None
+        self.stats: ConsistencyStats | None = None
         self.groups: dict[str, list[str]] = {}  # row key -> the group's decision ids
         self.marked: list[str] = []
 
@@ -162,99 +163,104 @@ class DashboardScreen(AppealsScreen):
         self.query_one("#dashboard-summary", Static).update(Text(str(exc), style="bold red"))
         self.query_one("#dashboard-tabs").display = False
 
-    def _show(self, result: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    def _show(self, result: tuple[ConsistencyStats, QAReport]) -> None:
+        """Fill every tab from the stats and the QA report."""
         stats, qa = result
         self.stats = stats
         self.query_one("#dashboard-summary", Static).update(
             Text(
-                f"{stats['decisions']} decisions (+{stats['appeal_decisions']} by appeal "
-                f"outcomes; {stats['standing']} standing) · diverged "
-                f"{stats['diverged']} ({pct(stats['divergence_rate'])}) · appeals resolved "
-                f"{stats['appeals_resolved']}, overturned/modified {stats['overturned']} "
-                f"({pct(stats['overturn_rate'])}) · {len(stats['inconsistent_profiles'])} "
+                f"{stats.decisions} decisions (+{stats.appeal_decisions} by appeal "
+                f"outcomes; {stats.standing} standing) · diverged "
+                f"{stats.diverged} ({pct(stats.divergence_rate)}) · appeals resolved "
+                f"{stats.appeals_resolved}, overturned/modified {stats.overturned} "
+                f"({pct(stats.overturn_rate)}) · {len(stats.inconsistent_profiles)} "
                 "inconsistent profile(s)"
             )
         )
-        self._rates("#rates-moderator", stats["per_moderator"])
-        self._rates("#rates-clause", stats["per_clause"])
-        self._profiles(stats["inconsistent_profiles"])
-        self.query_one("#chart-weeks", WeeklyActionsChart).show(stats["per_week"])
-        self.query_one("#chart-moderators", ModeratorRatesPlot).show(stats["per_moderator"])
+        self._rates("#rates-moderator", stats.per_moderator)
+        self._rates("#rates-clause", stats.per_clause)
+        self._profiles(stats.inconsistent_profiles)
+        self.query_one("#chart-weeks", WeeklyActionsChart).show(stats.per_week)
+        self.query_one("#chart-moderators", ModeratorRatesPlot).show(stats.per_moderator)
         self._qa(qa)
 
-    def _rates(self, selector: str, rows: list[dict[str, Any]]) -> None:
+    def _rates(self, selector: str, rows: list[RateRow]) -> None:
+        """One row per moderator or clause: counts and rates."""
         table = self.query_one(selector, DataTable)
         table.clear()
         for r in rows:
             table.add_row(
-                cell(r["key"], 14),
-                Text(str(r["decisions"]), justify="right"),
-                Text(str(r["diverged"]), justify="right"),
-                Text(pct(r["divergence_rate"]), justify="right"),
-                Text(str(r["appeals_resolved"]), justify="right"),
-                Text(str(r["overturned"]), justify="right"),
-                Text(pct(r["overturn_rate"]), justify="right"),
-                Text(pct(r["overturn_per_decision"]), justify="right"),
-                Text(str(r["reviewed"]), justify="right"),
-                key=r["key"],
+                cell(r.key, 14),
+                Text(str(r.decisions), justify="right"),
+                Text(str(r.diverged), justify="right"),
+                Text(pct(r.divergence_rate), justify="right"),
+                Text(str(r.appeals_resolved), justify="right"),
+                Text(str(r.overturned), justify="right"),
+                Text(pct(r.overturn_rate), justify="right"),
+                Text(pct(r.overturn_per_decision), justify="right"),
+                Text(str(r.reviewed), justify="right"),
+                key=r.key,
             )
 
-    def _profiles(self, groups: list[dict[str, Any]]) -> None:
+    def _profiles(self, groups: list[ProfileGroup]) -> None:
+        """Each inconsistent profile as a head row followed by its decisions."""
         table = self.query_one("#profiles", DataTable)
         table.clear()
         self.groups = {}
         self.group_info: dict[str, str] = {}
         for n, g in enumerate(groups, 1):
-            ids = [d["decision_id"] for d in g["decisions"]]
-            where = "promotion illegal" if g["promotion_illegal"] else "promotion legal"
-            actions = " ".join(f"{a}×{c}" for a, c in g["actions"].items())
+            ids = [d.decision_id for d in g.decisions]
+            where = "promotion illegal" if g.promotion_illegal else "promotion legal"
+            actions = " ".join(f"{a}×{c}" for a, c in g.actions.items())
             head = f"#{n}"
             self.groups[head] = ids
             self.group_info[head] = (
                 f"{head}: {len(ids)} standing decisions, same profile, {where} — "
-                f"{actions}\nfactors yes: {', '.join(g['factors']) or 'none'}"
+                f"{actions}\nfactors yes: {', '.join(g.factors) or 'none'}"
             )
             table.add_row(
                 Text(head, style="bold"),
-                Text(f"{g['decision_count']} decisions", style="bold"),
+                Text(f"{g.decision_count} decisions", style="bold"),
                 Text(""),
                 Text(""),
-                Text(f"{len(g['actions'])} actions", style="bold"),
+                Text(f"{len(g.actions)} actions", style="bold"),
                 Text(""),
                 Text(""),
                 key=head,
             )
-            for d in g["decisions"]:
-                key = f"{head}/{d['decision_id']}"
+            for d in g.decisions:
+                key = f"{head}/{d.decision_id}"
                 self.groups[key] = ids
                 table.add_row(
-                    mark_cell(d["decision_id"] in self.marked),
-                    cell(d["decision_id"], 12),
-                    cell(d["decided_at"][:10], 10),
-                    cell(d["moderator"], 12),
-                    cell(d["action"], 16),
-                    cell(",".join(d["clauses"]), 14),
-                    Text("★" if d["canonical"] else ""),
+                    mark_cell(d.decision_id in self.marked),
+                    cell(d.decision_id, 12),
+                    cell(d.decided_at[:10], 10),
+                    cell(d.moderator, 12),
+                    cell(d.action, 16),
+                    cell(",".join(d.clauses), 14),
+                    Text("★" if d.canonical else ""),
                     key=key,
                 )
 
-    def _qa(self, qa: dict[str, Any]) -> None:
+    def _qa(self, qa: QAReport) -> None:
+        """The QA agreement tab."""
         self.query_one("#qa-summary", Static).update(
             Text(
-                f"{qa['reviewed']} blind re-review(s), {qa['pending']} pending in "
-                f"{qa['batches']} batch(es) · clause agreement {pct(qa['clause_agreement'])}"
+                f"{qa.reviewed} blind re-review(s), {qa.pending} pending in "
+                f"{qa.batches} batch(es) · clause agreement {pct(qa.clause_agreement)}"
             )
         )
         table = self.query_one("#qa-table", DataTable)
         table.clear()
-        rows = [("overall", qa["overall"])] + [(r["clause"], r) for r in qa["per_clause"]]
+        rows: list[tuple[str, Agreement | ClauseAgreement]] = [("overall", qa.overall)]
+        rows += [(r.clause, r) for r in qa.per_clause]
         for scope, a in rows:
             table.add_row(
                 cell(scope, 12),
-                Text(str(a["n"])),
-                Text(pct(a["observed"])),
-                Text("—" if a["kappa"] is None else f"{a['kappa']:.3f}"),
-                Text(pct(a["expected"])),
+                Text(str(a.n)),
+                Text(pct(a.observed)),
+                Text("—" if a.kappa is None else f"{a.kappa:.3f}"),
+                Text(pct(a.expected)),
             )
 
     def _profile_key(self) -> str | None:

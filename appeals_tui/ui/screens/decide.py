@@ -86,8 +86,8 @@ def content_view(file: CaseFile) -> list[Text]:
     reports = Text(f"{len(file.reports)} report(s)\n", style="bold")
     for r in file.reports[:20]:
         reports.append("• ")
-        reports.append(one_line(r["reason"], 200), style="yellow")
-        reports.append(f"  ({one_line(r['reporter'], 30)}, {r['reported_at'][:10]})\n", style="dim")
+        reports.append(one_line(r.reason, 200), style="yellow")
+        reports.append(f"  ({one_line(r.reporter, 30)}, {r.reported_at[:10]})\n", style="dim")
     metrics = case.metrics
     account = Text("Account ", style="bold")
     account.append("@" + one_line(case.subject["account"], 40))

@@ -145,16 +145,16 @@ class HistoryScreen(AppealsScreen):
         table.clear()
         for d in page.decisions:
             table.add_row(
-                mark_cell(d["decision_id"] in self.marked),
-                cell(d["decision_id"], 12),
-                cell(d["decided_at"][:10], 10),
-                cell(d["moderator"], 12),
-                cell(d["action"], 16),
-                cell(",".join(c["id"] for c in d["clauses"]), 14),
-                cell(d.get("appeal_outcome") or "", 10),
-                cell(decision_flags(d), 24, style="italic" if d.get("superseded_by") else ""),
-                cell(d["reasoning"], 70),
-                key=d["decision_id"],
+                mark_cell(d.decision_id in self.marked),
+                cell(d.decision_id, 12),
+                cell(d.decided_at[:10], 10),
+                cell(d.moderator, 12),
+                cell(d.action, 16),
+                cell(",".join(c["id"] for c in d.clauses), 14),
+                cell(d.appeal_outcome or "", 10),
+                cell(decision_flags(d), 24, style="italic" if d.superseded_by else ""),
+                cell(d.reasoning, 70),
+                key=d.decision_id,
             )
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))

@@ -7,8 +7,6 @@ Reached from the dashboard (`q`) and the command palette. Blindness is enforced 
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Group
 from rich.text import Text
 from textual import on
@@ -27,6 +25,7 @@ from textual.widgets import (
     TabPane,
 )
 
+from ...domain.kappa import Agreement
 from ...domain.models import Action, Role
 from ...services import qa
 from ...services.history import parse_since
@@ -39,7 +38,8 @@ from ..text import cell, content, visible
 __all__ = ["QAScreen"]
 
 
-def _draw(session: Session, size: str, since: str, seed: str, reviewer: str) -> dict[str, Any]:
+def _draw(session: Session, size: str, since: str, seed: str, reviewer: str) -> qa.QABatch:
+    """Parse the draw form's text fields and draw (in the worker)."""
     try:
         n = int(size)
         s = int(seed) if seed.strip() else None
@@ -77,8 +77,8 @@ class QAScreen(AppealsScreen):
     def __init__(self) -> None:
         super().__init__()
         self.batch_id: str | None = None
-        self.items: list[dict[str, Any]] = []
-        self.item: dict[str, Any] | None = None
+        self.items: list[qa.QAQueueItem] = []
+        self.item: qa.QAQueueItem | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -130,18 +130,19 @@ class QAScreen(AppealsScreen):
         if self.session.role is Role.LEAD:
             self.call(qa.qa_report, self.session, self.batch_id, done=self._report, group="qa")
 
-    def _batches(self, rows: list[dict[str, Any]]) -> None:
+    def _batches(self, rows: list[qa.QABatchSummary]) -> None:
+        """Fill the batches table."""
         table = self.query_one("#qa-batches", DataTable)
         table.clear()
         for b in rows:
             table.add_row(
-                cell(b["batch_id"], 12),
-                cell(b["created_at"][:10], 10),
-                cell(b["created_by"], 12),
-                cell(b["reviewer"], 12),
-                Text(f"{b['reviewed']}/{b['items']}"),
-                Text(str(b["seed"])),
-                key=b["batch_id"],
+                cell(b.batch_id, 12),
+                cell(b.created_at[:10], 10),
+                cell(b.created_by, 12),
+                cell(b.reviewer, 12),
+                Text(f"{b.reviewed}/{b.items}"),
+                Text(str(b.seed)),
+                key=b.batch_id,
             )
 
     def _show_error(self, selector: str, exc: BaseException | None) -> None:
@@ -167,13 +168,14 @@ class QAScreen(AppealsScreen):
             writes=True,
         )
 
-    def _drawn(self, batch: dict[str, Any]) -> None:
+    def _drawn(self, batch: qa.QABatch) -> None:
+        """Say what was drawn and show it selected."""
         self.notify(
-            f"{batch['batch_id']}: {len(batch['items'])} decision(s) for {batch['reviewer']} "
-            f"(seed {batch['seed']})",
+            f"{batch.batch_id}: {len(batch.items)} decision(s) for {batch.reviewer} "
+            f"(seed {batch.seed})",
             markup=False,
         )
-        self.batch_id = batch["batch_id"]
+        self.batch_id = batch.batch_id
         self.action_reload()
 
     @on(DataTable.RowSelected, "#qa-batches")
@@ -195,37 +197,44 @@ class QAScreen(AppealsScreen):
 
     # -- blind review ---------------------------------------------------------
 
-    def _queue(self, items: list[dict[str, Any]]) -> None:
+    def _queue(self, items: list[qa.QAQueueItem]) -> None:
+        """Fill the blind-review table and switch to it."""
         self.items = items
         table = self.query_one("#qa-items", DataTable)
         table.clear()
         for row in items:
             table.add_row(
-                cell(row["decision_id"], 12),
-                Text("done" if row["review"] else "todo"),
-                cell(row["case"].get("case_id", ""), 10),
-                cell(row["case"].get("content_text", ""), 60),
-                key=row["decision_id"],
+                cell(row.decision_id, 12),
+                Text("done" if row.review else "todo"),
+                cell(row.case.case_id if row.case else "", 10),
+                cell(row.case.content_text if row.case else "", 60),
+                key=row.decision_id,
             )
         self.query_one("#qa-tabs", TabbedContent).active = "qa-tab-review"
         table.focus()
 
     @on(DataTable.RowHighlighted, "#qa-items")
     def _item_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.item = next((i for i in self.items if i["decision_id"] == event.row_key.value), None)
+        """Show the highlighted case (never its original decision)."""
+        self.item = next((i for i in self.items if i.decision_id == event.row_key.value), None)
         if self.item is None:
             return
-        case, reports = self.item["case"], self.item["reports"]
-        parts = [
-            Text(f"{case.get('case_id', '')} · {case.get('jurisdiction', '')} · "
-                 f"{visible((case.get('subject') or {}).get('account', ''))}", style="bold"),
-            Text(visible(case.get("content_text"))),
-            Text(visible(case.get("media_description")), style="italic"),
+        case, reports = self.item.case, self.item.reports
+        if case is None:
+            parts = [Text(f"the case of {self.item.decision_id} is missing", style="bold")]
+        else:
+            parts = [
+                Text(f"{case.case_id} · {case.jurisdiction} · "
+                     f"{visible(case.subject.get('account', ''))}", style="bold"),
+                Text(visible(case.content_text)),
+                Text(visible(case.media_description), style="italic"),
+            ]  # fmt: skip
+        parts.append(
             Text(f"{len(reports)} report(s): " + "; ".join(
-                visible(f"{r['reporter']}: {r['reason']}") for r in reports)),
-        ]  # fmt: skip
-        if self.item["review"]:
-            parts.append(Text(f"your answer: {self.item['review']['action']}", style="bold"))
+                visible(f"{r.reporter}: {r.reason}") for r in reports))
+        )  # fmt: skip
+        if self.item.review:
+            parts.append(Text(f"your answer: {self.item.review.action}", style="bold"))
         self.query_one("#qa-case", Static).update(Group(*parts))
 
     @on(Button.Pressed, "#qa-submit")
@@ -242,7 +251,7 @@ class QAScreen(AppealsScreen):
             qa.submit_review,
             self.session,
             self.batch_id,
-            self.item["decision_id"],
+            self.item.decision_id,
             action if isinstance(action, str) else "",  # nothing chosen is Select.NULL
             clauses,
             self.query_one("#qa-reasoning", Input).value,
@@ -252,34 +261,37 @@ class QAScreen(AppealsScreen):
         )
         self._show_error("#qa-review-error", None)
 
-    def _submitted(self, item: dict[str, Any]) -> None:
-        self.notify(f"review of {item['decision_id']} recorded", markup=False)
+    def _submitted(self, item: qa.QAItem) -> None:
+        """Confirm, clear the reasoning and reload the queue."""
+        self.notify(f"review of {item.decision_id} recorded", markup=False)
         self.query_one("#qa-reasoning", Input).value = ""
         self.call(qa.review_queue, self.session, self.batch_id, done=self._queue)
 
     # -- agreement ------------------------------------------------------------
 
-    def _report(self, report: dict[str, Any]) -> None:
-        scope = report["batch_id"] or "all batches"
+    def _report(self, report: qa.QAReport) -> None:
+        """Fill the agreement tab."""
+        scope = report.batch_id or "all batches"
         self.query_one("#qa-report-summary", Static).update(
             Text(
-                f"{scope}: {report['reviewed']} reviewed, {report['pending']} pending · clause "
+                f"{scope}: {report.reviewed} reviewed, {report.pending} pending · clause "
                 "agreement "
                 + (
                     "—"
-                    if report["clause_agreement"] is None
-                    else f"{report['clause_agreement'] * 100:.1f}%"
+                    if report.clause_agreement is None
+                    else f"{report.clause_agreement * 100:.1f}%"
                 )
             )
         )
         table = self.query_one("#qa-report", DataTable)
         table.clear()
-        rows = [("overall", report["overall"])] + [(r["clause"], r) for r in report["per_clause"]]
+        rows: list[tuple[str, Agreement | qa.ClauseAgreement]] = [("overall", report.overall)]
+        rows += [(r.clause, r) for r in report.per_clause]
         for name, a in rows:
             table.add_row(
                 cell(name, 12),
-                Text(str(a["n"])),
-                Text("—" if a["observed"] is None else f"{a['observed'] * 100:.1f}%"),
-                Text("—" if a["kappa"] is None else f"{a['kappa']:.3f}"),
-                Text("—" if a["expected"] is None else f"{a['expected'] * 100:.1f}%"),
+                Text(str(a.n)),
+                Text("—" if a.observed is None else f"{a.observed * 100:.1f}%"),
+                Text("—" if a.kappa is None else f"{a.kappa:.3f}"),
+                Text("—" if a.expected is None else f"{a.expected * 100:.1f}%"),
             )

@@ -64,9 +64,7 @@ def load_page(session: Session, flt: CaseFilter, sort: str, offset: int) -> Queu
     """One queue page plus each undecided case's SLA state (runs in a worker)."""
     page = cases.list_cases(session, flt, sort=sort, offset=offset, limit=PAGE_SIZE)
     sla = {
-        c["case_id"]: cases.sla_state(session, c)
-        for c in page.cases
-        if c["status"] in ("open", "in_review")
+        c.case_id: cases.sla_state(session, c.first_reported_at) for c in page.cases if c.undecided
     }
     return QueueRows(page, sla)
 
@@ -279,8 +277,8 @@ class QueueScreen(AppealsScreen):
         self.versions = {}
         now = self.session.now()
         for c in page.cases:
-            self.versions[c["case_id"]] = c["version"]
-            table.add_row(*row_cells(c, rows.sla.get(c["case_id"]), now), key=c["case_id"])
+            self.versions[c.case_id] = c.version
+            table.add_row(*row_cells(c, rows.sla.get(c.case_id), now), key=c.case_id)
         if keep in self.versions:
             table.move_cursor(row=table.get_row_index(keep))
         pages = max(1, math.ceil(page.total / PAGE_SIZE))
@@ -290,7 +288,7 @@ class QueueScreen(AppealsScreen):
             status.append("  — nothing matches these filters", style="italic")
         self.query_one("#queue-status", Static).update(status)
         if page.cases and not self._warmed:
-            self._warm_first_case(page.cases[0]["case_id"])
+            self._warm_first_case(page.cases[0].case_id)
 
     def _warm_first_case(self, case_id: str) -> None:
         """Load the top case's view once, in a worker, while the first page is on screen:

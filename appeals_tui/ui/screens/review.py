@@ -8,8 +8,6 @@ a reload.
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,7 +25,7 @@ from textual.widgets import (
 
 from ...domain.errors import ConflictError
 from ...domain.models import Appeal
-from ...services.appeal_review import ACTIONS, review_file
+from ...services.appeal_review import ACTIONS, ReviewFile, review_file
 from ...services.appeals import claim_appeal, resolve_appeal
 from ...services.cases import add_note
 from ...services.strikes import dismiss_strike
@@ -102,7 +100,7 @@ class ReviewScreen(AppealsScreen):
     def __init__(self, appeal_id: str) -> None:
         super().__init__()
         self.appeal_id = appeal_id
-        self.file: dict[str, Any] | None = None
+        self.file: ReviewFile | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -156,7 +154,8 @@ class ReviewScreen(AppealsScreen):
         self._clear_error()
         self.call(review_file, self.session, self.appeal_id, done=self._show, group="review")
 
-    def _show(self, f: dict[str, Any]) -> None:
+    def _show(self, f: ReviewFile) -> None:
+        """Fill every panel from the review file (the pickers only the first time)."""
         first = self.file is None
         self.file = f
         self.sub_title = self.appeal_id
@@ -172,10 +171,10 @@ class ReviewScreen(AppealsScreen):
             builder = getattr(panels, f"{key}_panel")
             self.query_one(f"#{key}-panel", Static).update(builder(f))
         if first:
-            options = [(f"{c.id} v{c.version} {c.title}", c.id) for c in f["clause_choices"]]
+            options = [(f"{c.id} v{c.version} {c.title}", c.id) for c in f.clause_choices]
             self.query_one("#outcome-clause", Select).set_options(options)
-            self.query_one(FactorChecklist).set_factors(f["decision"]["factors"])
-        self.query_one("#outcome-form").display = not f["resolved"]
+            self.query_one(FactorChecklist).set_factors(f.decision.factors)
+        self.query_one("#outcome-form").display = not f.resolved
         self.query_one("#notice-btn").display = True
 
     def _clear_error(self) -> None:
@@ -210,7 +209,7 @@ class ReviewScreen(AppealsScreen):
             claim_appeal,
             self.session,
             self.appeal_id,
-            self.file["appeal"]["version"],
+            self.file.appeal.version,
             done=lambda _doc: self.action_reload(),
             failed=self._failed,
             writes=True,
@@ -222,7 +221,7 @@ class ReviewScreen(AppealsScreen):
 
     @on(Button.Pressed, "#resolve-btn")
     def action_resolve(self) -> None:
-        if self.file is None or self.file["resolved"]:
+        if self.file is None or self.file.resolved:
             return
         self._clear_error()
         action = self.query_one("#outcome-action", Select).value
@@ -240,7 +239,7 @@ class ReviewScreen(AppealsScreen):
             action=action if isinstance(action, str) else None,
             clause_ids=[clause] if isinstance(clause, str) else None,
             factors=factors,
-            expected_version=self.file["appeal"]["version"],
+            expected_version=self.file.appeal.version,
             done=self._resolved,
             failed=self._failed,
             writes=True,
@@ -266,10 +265,10 @@ class ReviewScreen(AppealsScreen):
             return
         from .notice import NoticeScreen
 
-        if self.file["resolved"]:
+        if self.file.resolved:
             self.app.push_screen(NoticeScreen(appeal_id=self.appeal_id))
         else:
-            self.app.push_screen(NoticeScreen(decision_id=self.file["decision"]["decision_id"]))
+            self.app.push_screen(NoticeScreen(decision_id=self.file.decision.decision_id))
 
     def action_note(self) -> None:
         entity = f"appeal:{self.appeal_id}"
@@ -288,13 +287,11 @@ class ReviewScreen(AppealsScreen):
     def action_dismiss_strike(self) -> None:
         if self.file is None:
             return
-        active = [s for s in self.file["standing"]["strikes"] if s["status"] == "active"]
+        active = [s for s in self.file.standing.strikes if s.status == "active"]
         if not active:
             self.notify("This account has no active strikes.", title="Strikes")
             return
-        choices = [
-            (f"{s['strike_id']} w{s['weight']} {s['decision_id']}", s["strike_id"]) for s in active
-        ]
+        choices = [(f"{s.strike_id} w{s.weight} {s.decision_id}", s.strike_id) for s in active]
 
         def save(prompt: TextPrompt, reason: str, strike_id: str | None) -> None:
             self.call(

@@ -7,11 +7,10 @@ Every value here may be hostile user text, so it only reaches the screen through
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from rich.text import Text
 
-from ...domain.models import Case, Decision, Note
+from ...domain.models import Case, Decision, Event, Note, StoredReport
 from ...services.cases import CaseFile
 from ..text import one_line, visible
 
@@ -54,14 +53,15 @@ def subject_text(case: Case) -> Text:
     return out
 
 
-def reports_text(reports: list[dict[str, Any]]) -> Text:
+def reports_text(reports: list[StoredReport]) -> Text:
+    """The Reports tab: who reported and why (literal)."""
     out = Text()
     for r in reports:
-        out.append(f"{r['report_id']}", style="bold")
-        out.append(f"  {r['reported_at']}  ")
-        out.append(visible(r["reporter"]))
+        out.append(f"{r.report_id}", style="bold")
+        out.append(f"  {r.reported_at}  ")
+        out.append(visible(r.reporter))
         out.append("  reason: ")
-        out.append(visible(r["reason"]) + "\n", style="yellow")
+        out.append(visible(r.reason) + "\n", style="yellow")
     return out or Text("No reports.", style="dim")
 
 
@@ -97,13 +97,14 @@ def account_text(file: CaseFile) -> Text:
     return out
 
 
-def timeline_text(events: list[dict[str, Any]]) -> Text:
+def timeline_text(events: list[Event]) -> Text:
+    """The Timeline tab: the audit events of the case and its decisions."""
     out = Text()
     for e in events:
-        out.append(f"#{e['seq']:<5} {str(e['at'])[:19]}  ", style="dim")
-        out.append(f"{e['type']:<20}", style="bold")
-        out.append(f" {visible(e['actor'])}  ")
-        payload = json.dumps(e.get("payload") or {}, ensure_ascii=False)
+        out.append(f"#{e.seq:<5} {str(e.at)[:19]}  ", style="dim")
+        out.append(f"{e.type:<20}", style="bold")
+        out.append(f" {visible(e.actor)}  ")
+        payload = json.dumps(e.payload or {}, ensure_ascii=False)
         out.append(one_line(payload, 120) + "\n", style="dim")
     return out or Text("No events.", style="dim")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from ...services.stats import RateRow, WeekActions
 from ..text import one_line
 
 __all__ = [
@@ -52,21 +53,22 @@ def legend_text(actions: list[str]) -> Text:
 class ActionsOverTimePlot(PlotextPlot):
     """Decisions per ISO week as stacked bars: one fill per action, none hidden."""
 
-    def show(self, per_week: list[dict[str, Any]], actions: list[str]) -> None:
+    def show(self, per_week: list[WeekActions], actions: list[str]) -> None:
+        """Plot `per_week`, one series per action in `actions` (legend order)."""
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title("Decisions per ISO week, stacked by action")
-        weeks = [w["week"][2:] for w in per_week]
+        weeks = [w.week[2:] for w in per_week]
         if weeks and actions:
             plt.stacked_bar(
                 weeks,
-                [[w["actions"].get(a, 0) for w in per_week] for a in actions],
+                [[w.actions.get(a, 0) for w in per_week] for a in actions],
                 # one marker per series: plotext accepts a list, though it annotates str
                 marker=[ACTION_MARKERS.get(a, "*") for a in actions],  # type: ignore[arg-type]  # see above
                 width=0.6,
             )
-            top = max(sum(w["actions"].values()) for w in per_week)
+            top = max(sum(w.actions.values()) for w in per_week)
             # one tick per few rows of plot (title, frame and week labels take 4)
             height = self.size.height  # 0 while its tab is hidden
             rows = max(1, min(4, (height - 4) // 2)) if height > 0 else 4
@@ -90,8 +92,9 @@ class WeeklyActionsChart(Vertical):
         yield ActionsOverTimePlot()
         yield Static(id="weeks-legend")
 
-    def show(self, per_week: list[dict[str, Any]]) -> None:
-        present = {a for w in per_week for a, n in w["actions"].items() if n}
+    def show(self, per_week: list[WeekActions]) -> None:
+        """Plot the weeks and write the legend of the actions present."""
+        present = {a for w in per_week for a, n in w.actions.items() if n}
         actions = [a for a in ACTION_MARKERS if a in present] + sorted(
             present - set(ACTION_MARKERS)
         )
@@ -102,15 +105,16 @@ class WeeklyActionsChart(Vertical):
 class ModeratorRatesPlot(PlotextPlot):
     """Divergence and overturn rate (%) side by side for each moderator."""
 
-    def show(self, rows: list[dict[str, Any]]) -> None:
+    def show(self, rows: list[RateRow]) -> None:
+        """Plot each moderator's divergence and overturn rate."""
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title("Divergence % and overturn % per moderator")
         if rows:
-            names = [one_line(r["key"], 12) for r in rows]
-            divergence = [round((r["divergence_rate"] or 0) * 100, 1) for r in rows]
-            overturn = [round((r["overturn_rate"] or 0) * 100, 1) for r in rows]
+            names = [one_line(r.key, 12) for r in rows]
+            divergence = [round((r.divergence_rate or 0) * 100, 1) for r in rows]
+            overturn = [round((r.overturn_rate or 0) * 100, 1) for r in rows]
             plt.multiple_bar(
                 names,
                 [divergence, overturn],

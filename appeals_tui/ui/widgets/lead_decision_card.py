@@ -14,20 +14,21 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...domain.models import FACTORS
+from ...domain.models import FACTORS, Decision
+from ...services.history import DecisionDetail
 from ..text import visible
 
 __all__ = ["DecisionCard", "decision_flags"]
 
 
-def decision_flags(d: dict[str, Any]) -> str:
+def decision_flags(d: Decision) -> str:
     """Short marks for a decision row: canonical, superseded, diverged, appeal outcome."""
     flags = []
-    if d.get("canonical"):
+    if d.canonical:
         flags.append("★canonical")
-    if d.get("superseded_by"):
-        flags.append(f"superseded→{d['superseded_by']}")
-    if d.get("diverged"):
+    if d.superseded_by:
+        flags.append(f"superseded→{d.superseded_by}")
+    if d.diverged:
         flags.append("diverged")
     return " ".join(flags)
 
@@ -45,25 +46,26 @@ def _section(title: str) -> Text:
 class DecisionCard(VerticalScroll, can_focus=True):
     """A scrollable column holding one `decision_detail` result."""
 
-    def __init__(self, detail: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(self, detail: DecisionDetail, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.detail = detail
-        self.decision_id: str = detail["decision"]["decision_id"]
+        self.decision_id: str = detail.decision.decision_id
 
     def compose(self) -> ComposeResult:
         yield Static(self.render_header(), classes="card-header")
         yield Static(self.render_body(), classes="card-body")
 
     def render_header(self) -> Text:
-        d = self.detail["decision"]
-        title = Text(d["decision_id"], style="bold")
-        title.append(f"  {d['action']}", style="bold")
+        d = self.detail.decision
+        title = Text(d.decision_id, style="bold")
+        title.append(f"  {d.action}", style="bold")
         flags = decision_flags(d)
         if flags:
             title.append(f"  {flags}", style="italic")
         return title
 
-    def refresh_detail(self, detail: dict[str, Any]) -> None:
+    def refresh_detail(self, detail: DecisionDetail) -> None:
+        """Show `detail` again (after marking it canonical)."""
         self.detail = detail
         self.query_one(".card-header", Static).update(self.render_header())
         self.query_one(".card-body", Static).update(self.render_body())
@@ -78,19 +80,19 @@ class DecisionCard(VerticalScroll, can_focus=True):
 
     def render_body(self) -> Group:
         det = self.detail
-        d, case = det["decision"], det["case"]
-        clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d["clauses"])
-        guidance = d.get("guidance") or {}
+        d, case = det.decision, det.case
+        clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.clauses)
+        guidance = d.guidance or {}
         nearest = guidance.get("nearest_precedent") or {}
-        yes = [f for f in FACTORS if d["factors"].get(f)]
+        yes = [f for f in FACTORS if d.factors.get(f)]
         parts: list[Text] = [
-            _field("moderator", d["moderator"]),
-            _field("decided", d["decided_at"][:16].replace("T", " ")),
-            _field("case", d["case_id"]),
+            _field("moderator", d.moderator),
+            _field("decided", d.decided_at[:16].replace("T", " ")),
+            _field("case", d.case_id),
             _field("clauses", clauses),
-            _field("appeal outcome", d.get("appeal_outcome") or "none"),
+            _field("appeal outcome", d.appeal_outcome or "none"),
             _section("Reasoning"),
-            Text(visible(d["reasoning"])),
+            Text(visible(d.reasoning)),
             _section("Guidance at the time"),
             _field(
                 "recommended",
@@ -105,44 +107,40 @@ class DecisionCard(VerticalScroll, can_focus=True):
                 )
             )
         parts += [
-            _field("divergence reason", d.get("divergence_reason")),
+            _field("divergence reason", d.divergence_reason),
             _section("Factors answered yes"),
             Text(", ".join(yes) or "none"),
             _section("Supersession chain"),
         ]
-        for link in det["chain"]:
-            mark = "▶ " if link["decision_id"] == d["decision_id"] else "  "
+        for link in det.chain:
+            mark = "▶ " if link.decision_id == d.decision_id else "  "
             parts.append(
                 Text(
-                    f"{mark}{link['decision_id']} {link['decided_at'][:10]} "
-                    f"{link['action']} by {visible(link['moderator'])}"
-                    + (f" ({link['appeal_outcome']})" if link.get("appeal_outcome") else "")
+                    f"{mark}{link.decision_id} {link.decided_at[:10]} "
+                    f"{link.action} by {visible(link.moderator)}"
+                    + (f" ({link.appeal_outcome})" if link.appeal_outcome else "")
                 )
             )
-        if det["appeals"]:
+        if det.appeals:
             parts.append(_section("Appeals"))
-            for a in det["appeals"]:
+            for a in det.appeals:
                 parts.append(
                     _field(
-                        f"{a['appeal_id']} {a['status']}",
-                        f"{a.get('outcome') or 'pending'} — {a.get('grounds', '')}",
+                        f"{a.appeal_id} {a.status}",
+                        f"{a.outcome or 'pending'} — {a.grounds}",
                     )
                 )
-                if a.get("resolution_reasoning"):
-                    parts.append(_field("  resolution", a["resolution_reasoning"]))
+                if a.resolution_reasoning:
+                    parts.append(_field("  resolution", a.resolution_reasoning))
         parts += [
             _section("Case"),
-            _field("account", (case.get("subject") or {}).get("account") or d.get("account")),
-            _field("jurisdiction", case.get("jurisdiction") or d.get("jurisdiction")),
-            _field("content", case.get("content_text")),
-            _field("media", case.get("media_description")),
+            _field("account", (case.subject.get("account") if case else None) or d.account),
+            _field("jurisdiction", (case.jurisdiction if case else None) or d.jurisdiction),
+            _field("content", case.content_text if case else None),
+            _field("media", case.media_description if case else None),
         ]
-        reports = det["reports"]
+        reports = det.reports
         parts.append(_section(f"Reports ({len(reports)})"))
         for r in reports:
-            parts.append(
-                _field(
-                    f"{r['report_id']} {r['reported_at'][:10]}", f"{r['reporter']}: {r['reason']}"
-                )
-            )
+            parts.append(_field(f"{r.report_id} {r.reported_at[:10]}", f"{r.reporter}: {r.reason}"))
         return Group(*parts)
