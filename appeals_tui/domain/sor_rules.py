@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlparse
 
@@ -79,6 +80,30 @@ class SorRules:
     @property
     def version(self) -> str:
         return f"{self.rules_date} ({self.source_commit[:12]})"
+
+    @cached_property
+    def known(self) -> frozenset[str]:
+        """Every field a statement may carry (the database's and our annotations)."""
+        return frozenset(self.fields) | self.annotations
+
+    @cached_property
+    def ground_checks(self) -> dict[str | None, tuple[tuple[str, str, str], ...]]:
+        """Per decision_ground value: the (field, rule, ground) checks `ground_fields`
+        asks, in rule order (built once, not per statement)."""
+        return {}
+
+    def checks_for(self, ground: Any) -> tuple[tuple[str, str, str], ...]:
+        key = ground if isinstance(ground, str) else None
+        found = self.ground_checks.get(key)
+        if found is None:
+            checks: list[tuple[str, str, str]] = []
+            for g, (needed, optional) in self.ground_fields.items():
+                if g == ground:
+                    checks.extend((name, "ground_required", g) for name in needed)
+                else:
+                    checks.extend((name, "ground_forbidden", g) for name in (*needed, *optional))
+            found = self.ground_checks[key] = tuple(checks)
+        return found
 
 
 def _day(value: Any) -> date | None:
@@ -194,7 +219,7 @@ def _values(value: Any) -> list[Any]:
 def validate_statement(statement: Mapping[str, Any], rules: SorRules) -> list[Violation]:
     """Every rule the statement breaks, in field order; [] when the database would accept it."""
     out: list[Violation] = []
-    known = set(rules.fields) | rules.annotations
+    known = rules.known
     for name in statement:
         if name not in known:
             out.append(Violation(name, "unknown_field", "the database has no such field"))
@@ -202,7 +227,7 @@ def validate_statement(statement: Mapping[str, Any], rules: SorRules) -> list[Vi
     for name in rules.required:
         if name not in present:
             out.append(Violation(name, "required", "missing or empty"))
-    if not present & set(rules.at_least_one):
+    if present.isdisjoint(rules.at_least_one):
         out.append(
             Violation(
                 "/".join(rules.at_least_one),
@@ -228,14 +253,12 @@ def validate_statement(statement: Mapping[str, Any], rules: SorRules) -> list[Vi
             out.append(Violation(name, "other_required", f"required when {other.value} is chosen"))
         elif not chosen and name in present:
             out.append(Violation(name, "other_forbidden", f"only allowed with {other.value}"))
-    ground = statement.get("decision_ground")
-    for g, (needed, optional) in rules.ground_fields.items():
-        for name in needed:
-            if g == ground and name not in present:
-                out.append(Violation(name, "ground_required", f"required for {g}"))
-        for name in (*needed, *optional):
-            if g != ground and name in statement:
-                out.append(Violation(name, "ground_forbidden", f"only allowed with {g}"))
+    for name, check, g in rules.checks_for(statement.get("decision_ground")):
+        if check == "ground_required":
+            if name not in present:
+                out.append(Violation(name, check, f"required for {g}"))
+        elif name in statement:
+            out.append(Violation(name, check, f"only allowed with {g}"))
     for name, limit in rules.max_length.items():
         value = statement.get(name)
         if isinstance(value, str) and len(value) > limit:

@@ -9,10 +9,13 @@ reason, so the summary says what is missing and why.
 from __future__ import annotations
 
 import csv
+import gc
+import io
 import json
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -248,14 +251,42 @@ def export_decisions(
         result.scanned = result.written
     else:
         scan = SorScan(session.library)
-        with tempfile.SpooledTemporaryFile(8 << 20, "w+", encoding="utf-8") as buffer:
-            for statement in _scan_statements(session, rows, scan):
-                buffer.write(_json_line(statement))
-                result.written += 1
+        with tempfile.SpooledTemporaryFile(8 << 20, "w+b") as buffer:
+            with _acyclic():
+                for statement in _scan_statements(session, rows, scan):
+                    buffer.write(orjson.dumps(statement, option=_JSONL))
+                    result.written += 1
             _finish(result, scan, skip_invalid)
             buffer.seek(0)
-            shutil.copyfileobj(buffer, out)
+            _copy_out(buffer, out)
     return result
+
+
+@contextmanager
+def _acyclic() -> Iterator[None]:
+    """The cyclic collector paused while statements are made: decoded records and
+    statements hold no cycles (reference counting frees them), and the collector's
+    passes over every live object were ~10% of an export of 100k decisions."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _copy_out(buffer: IO[bytes], out: IO[str]) -> None:
+    """The spooled UTF-8 lines to `out`: straight to its bytes when it has them."""
+    raw = getattr(out, "buffer", None)
+    if raw is not None:
+        out.flush()
+        shutil.copyfileobj(buffer, raw)
+        raw.flush()
+    else:
+        text = io.TextIOWrapper(buffer, encoding="utf-8")
+        shutil.copyfileobj(text, out)
+        text.detach()  # the spool is closed by its owner
 
 
 def _head(session: Session) -> str:
@@ -347,13 +378,14 @@ def _export_sor_api(
 
     try:
         rows = _scan(session, flt, progress)
-        for statement in _scan_statements(session, rows, scan, api_only=True):
-            batch.append(statement)
-            result.written += 1
-            if len(batch) == per_file:
+        with _acyclic():
+            for statement in _scan_statements(session, rows, scan, api_only=True):
+                batch.append(statement)
+                result.written += 1
+                if len(batch) == per_file:
+                    flush()
+            if batch:
                 flush()
-        if batch:
-            flush()
         _finish(result, scan, skip_invalid)
         manifest = {
             "format": "sor-api",

@@ -15,7 +15,7 @@ Anything unexpected just leaves the file behind (it is a cache; see sidecar.py).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -37,7 +37,10 @@ def carry_sidecars(
     old_lazy: Mapping[str, LazyTable],
     changed: Mapping[str, Mapping[str, None]],
     jevents: list[Doc],
+    appended: Mapping[str, tuple[list[str], Sequence[int]]] | None = None,
 ) -> None:
+    """`appended`: table -> keys and line sizes of records a staged import wrote after
+    the table's copied lines (their key maps grow instead of being rescanned)."""
     src, dst = old.sidecar, new.sidecar
     if src is None or dst is None or src.tag == dst.tag:
         return
@@ -47,7 +50,7 @@ def carry_sidecars(
             if name.startswith("ix."):
                 _index(src, dst, name, str(header.get("table")), changed)
             elif name.startswith("keys."):
-                _keys(src, dst, name, name[len("keys.") :], old, new, old_lazy)
+                _keys(src, dst, name, name[len("keys.") :], old, new, old_lazy, appended or {})
             elif name == "events":
                 _events(src, dst, old, new, jevents)
         except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
@@ -75,15 +78,23 @@ def _keys(
     old: jf.Snapshot,
     new: jf.Snapshot,
     old_lazy: Mapping[str, LazyTable],
+    appended: Mapping[str, tuple[list[str], Sequence[int]]],
 ) -> None:
     lazy = old_lazy.get(table)
     was, now = old.sections.get(table), new.sections.get(table)
-    if lazy is None or lazy.dirty or was is None or now is None or was[0] != now[0]:
+    names, sizes = appended.get(table, ([], ()))
+    if lazy is None or lazy.dirty or was is None or now is None or was[0] + len(names) != now[0]:
         return  # decoded or changed: the new snapshot's lines moved; rescan when needed
+    if now[3] - now[2] != was[3] - was[2] + sum(sizes):
+        return
     found = src.load(name)
     if found is None:
         return
-    dst.save(name, KeyMap.moved(bytes(found[1]), now[2] - was[2]))
+    shift = now[2] - was[2]
+    if names:
+        dst.save(name, KeyMap.grown(bytes(found[1]), shift, names, sizes))
+    else:
+        dst.save(name, KeyMap.moved(bytes(found[1]), shift))
 
 
 def _events(
@@ -93,14 +104,16 @@ def _events(
     if found is None:
         return
     index, starts = jf.decode_entities(found[1])
-    entities: dict[str, Any] = {e: list(seqs) for e, seqs in index.items()}
     shift = new.events_offset - old.events_offset
     moved = array("Q", (s + shift for s in starts))
+    added: dict[bytes, list[int]] = {}
     for ev in jevents:
         if ev["seq"] != len(moved):
             return  # not the next event: leave it to a rescan
-        entities.setdefault(str(ev.get("entity", "")), []).append(ev["seq"])
+        entity = str(ev.get("entity", "")).encode("utf-8", "surrogatepass")
+        added.setdefault(entity, []).append(ev["seq"])
         moved.append(moved[-1] + len(jf.encode_line(ev)))
-    if len(moved) != new.header["events"] + 1:
+    if len(moved) != new.header["events"] + 1 or index.disk is None:
         return
-    dst.save("events", jf.encode_entities(entities, moved))
+    body = index.disk.merged(added)
+    dst.save("events", len(moved).to_bytes(8, "little") + moved.tobytes() + body)

@@ -15,11 +15,13 @@ from appeals_tui.store.diskmap import DiskMap, encode_map
 
 __all__ = ["KeyMap"]
 
+_BULK = 4096  # binary searches before a map read in place becomes a dict
+
 
 class KeyMap:
     """`get(key)` -> record number, `name(i)` -> key, `starts[i]` -> line offset."""
 
-    __slots__ = ("starts", "_dict", "_names", "_disk", "_name_off", "_blob")
+    __slots__ = ("starts", "_dict", "_names", "_disk", "_name_off", "_blob", "_probes")
 
     def __init__(self, starts: Sequence[int]) -> None:
         self.starts = starts  # record number -> line offset, plus the section's end
@@ -28,6 +30,7 @@ class KeyMap:
         self._disk: DiskMap | None = None
         self._name_off: Sequence[int] = ()
         self._blob: memoryview | None = None
+        self._probes = 0  # binary searches so far on a map read in place
 
     @classmethod
     def from_scan(cls, names: list[str], keys: dict[str, int], starts: array[int]) -> KeyMap:
@@ -41,9 +44,20 @@ class KeyMap:
     def get(self, key: str) -> int | None:
         if self._dict is not None:
             return self._dict.get(key)
+        self._probes += 1
+        if self._probes > max(_BULK, len(self) // 16):
+            return self._as_dict().get(key)
         assert self._disk is not None
         nums = self._disk.get(key.encode("utf-8", "surrogatepass"))
         return nums[0] if nums else None
+
+    def _as_dict(self) -> dict[str, int]:
+        """Once a process has looked up many keys (an export reading every case), one
+        dict of every key costs less than the binary searches to come (~20 µs each in
+        Python; the dict is ~1 µs a key to build)."""
+        if self._dict is None:
+            self._dict = {self.name(i): i for i in range(len(self))}
+        return self._dict
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key) is not None
@@ -78,6 +92,36 @@ class KeyMap:
         starts = array("Q", memoryview(payload)[8:end].cast("Q"))
         moved = array("Q", (s + shift for s in starts))
         return payload[:8] + moved.tobytes() + payload[end:]
+
+    @staticmethod
+    def grown(payload: bytes, shift: int, names: list[str], sizes: Sequence[int]) -> bytes:
+        """A saved map for the same records `shift` bytes further on followed by records
+        `names` (line sizes `sizes`, newline included): a staged import appended them.
+        Built from the saved bytes (arrays extended, the key index merged), not by
+        decoding every key (a 100k table: 0.3 s against ~20 ms)."""
+        view = memoryview(payload)
+        n = int(view[:8].cast("Q")[0])
+        a = 8
+        b = a + 8 * (n + 1)
+        c = b + 8 * (n + 1)
+        name_off = view[b:c].cast("Q")
+        d = c + name_off[n]
+        starts = array("Q", (s + shift for s in view[a:b].cast("Q")))
+        at = starts[n]
+        for size in sizes:
+            at += size
+            starts.append(at)
+        encoded = [k.encode("utf-8", "surrogatepass") for k in names]
+        offsets = array("Q", name_off)
+        pos = name_off[n]
+        for raw in encoded:
+            pos += len(raw)
+            offsets.append(pos)
+        body = DiskMap(view[d:]).merged({raw: (n + j,) for j, raw in enumerate(encoded)})
+        head = array("Q", [n + len(names)])
+        return b"".join(
+            [head.tobytes(), starts.tobytes(), offsets.tobytes(), view[c:d], *encoded, body]
+        )
 
     @classmethod
     def load(cls, payload: bytes | memoryview) -> KeyMap:

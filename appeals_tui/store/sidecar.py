@@ -136,6 +136,10 @@ class SidecarDir:
             return None
         return header, payload  # a view of the file's bytes: not copied again
 
+    def exists(self, name: str) -> bool:
+        """Whether this snapshot has a file `name` (`load` still checks it whole)."""
+        return self._path(name).is_file()
+
     def save(self, name: str, payload: bytes, **info: Any) -> None:
         """Write atomically; a failure (read-only folder, full disk) only costs a rebuild."""
         header = {

@@ -21,6 +21,7 @@ long as a compaction of the result takes; reads never wait on it.
 from __future__ import annotations
 
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -62,6 +63,8 @@ class WorkspaceStaging:
         self._events = EventSpool(actor, clock, ws.path)
         #: the staged events as published (kept for the index file when few)
         self._chained: list[Doc] = []
+        #: table -> keys and line sizes of the staged lines as written to the snapshot
+        self._appended: dict[str, tuple[list[str], array[int]]] = {}
         self.ids = IdCounters(lambda prefix: int(ws.meta(f"next_id:{prefix}", 0) or 0))
         self._published = False
 
@@ -98,18 +101,6 @@ class WorkspaceStaging:
 
     def staged_bytes(self) -> int:
         return sum(fh.tell() for fh in self._files.values())
-
-    def staged_keys(self, limit: int) -> dict[str, dict[str, None]] | None:
-        """table -> keys staged (for carrying saved indexes over), None if over `limit`."""
-        if self.staged_count() > limit:
-            return None
-        out: dict[str, dict[str, None]] = {}
-        for table, fh in self._files.items():
-            fh.seek(0)
-            keys = out.setdefault(table, {})
-            for line in fh:
-                keys[_key_of(line) or jf.decode_line(line[:-1])[0]] = None
-        return out
 
     def staged(self, rep: Replica) -> Iterator[tuple[str, Iterator[tuple[str, Doc]]]]:
         """Per table, its staged (key, doc) records, read back from the temp file as
@@ -181,16 +172,17 @@ class WorkspaceStaging:
         """Saved indexes of the old snapshot stay true for the new one (same record
         order; staged records appended), the staged keys being refiled by whoever loads
         them: cheaper than rebuilding each (seconds at 100k). Too many staged: rebuilt."""
-        staged = self.staged_keys(CARRY_STAGED)
-        if staged is None:
+        if self.staged_count() > CARRY_STAGED:
             return
+        staged = {table: dict.fromkeys(names) for table, (names, _) in self._appended.items()}
         changed = {t: dict(keys) for t, keys in rep.changed.items()}
         for table, keys in staged.items():
             changed.setdefault(table, {}).update(keys)
         new = jf.open_snapshot(rep.path / jf.SNAPSHOT)
         try:
             rep._adopt_sidecars(new)
-            carry_sidecars(old, new, rep.lazy, changed, [*rep.jevents, *self._chained])
+            events = [*rep.jevents, *self._chained]
+            carry_sidecars(old, new, rep.lazy, changed, events, self._appended)
         finally:
             new.close()
 
@@ -200,17 +192,24 @@ class WorkspaceStaging:
         if fh is None:
             return
         exists = _key_test(rep, table)
+        names: list[str] = []
+        sizes = array("Q")
+        keep = self.staged_count() <= CARRY_STAGED
+        if keep:  # for the key map (see `_carry`)
+            self._appended[table] = (names, sizes)
         fh.seek(0)
         rest = b""
         while chunk := fh.read(_COPY):
             data = rest + chunk
             cut = data.rfind(b"\n") + 1
             block, rest = data[:cut], data[cut:]
-            if exists is not None:
-                for line in block.split(b"\n")[:-1]:
-                    key = _key_of(line) or jf.decode_line(line)[0]
-                    if exists(key):
-                        raise _exists(table, key)
+            for line in block.split(b"\n")[:-1]:
+                key = _key_of(line) or jf.decode_line(line)[0]
+                if exists is not None and exists(key):
+                    raise _exists(table, key)
+                if keep:
+                    names.append(key)
+                    sizes.append(len(line) + 1)
             yield block
 
 

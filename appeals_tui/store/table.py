@@ -57,6 +57,7 @@ __all__ = [
     "JournalBatch",
     "PendingTable",
     "Copies",
+    "TableReads",
     "Stored",
     "Keyed",
 ]
@@ -213,6 +214,8 @@ class StateStorage(Storage):
         """Pick up other processes' writes (replaying their journal lines); True if
         anything changed. Two `stat` calls when nothing did."""
         with self.mutex:
+            if self.lock.held == "exclusive":
+                return False  # caught up by `exclusive`; no one else can write now
             if self.replica.unchanged():
                 return False
             with self.lock.shared():
@@ -308,8 +311,7 @@ class JournalTable(Table):
                 rep = self._state.replica
                 if doc_id is not None:
                     return rep.get(self.name, str(doc_id))
-                found = (rep.get(self.name, str(key)) for key in doc_ids or ())
-                return [doc for doc in found if doc is not None]
+                return rep.get_many(self.name, [str(key) for key in doc_ids or ()])
         with self._state.mutex:
             return cast(Any, super()).get(cond, doc_id, doc_ids)  # TinyDB: int ids only
 
@@ -331,6 +333,11 @@ class JournalTable(Table):
         kept current by every applied change); call with the state mutex held."""
         self._state.refresh()
         return self._state.replica.index(self.name, name, func, multi, order)
+
+    def docs(self) -> dict[str, Doc]:
+        """The whole table, key -> doc (decoded now if it was still on disk)."""
+        with self._state.mutex:
+            return self._read_table()
 
     def lookup(self, name: str, func: KeyFunc, value: Hashable, multi: bool = False) -> list[Doc]:
         """Docs filed under `value` in index `name`, in the order they entered it."""
@@ -373,3 +380,21 @@ class JournalDB(TinyDB):
 
     def close(self) -> None:
         """Nothing to flush: the workspace owns the files."""
+
+
+class TableReads:
+    """What a transaction reads (`txn.Tables`), through TinyDB: records by doc id
+    (`JournalTable.get`), whole tables for migrations (`JournalTable.docs`)."""
+
+    def __init__(self, db: JournalDB) -> None:
+        self._db = db
+
+    def get(self, table: str, key: str) -> Doc | None:
+        doc: Doc | None = self._db.table(table).get(doc_id=key)
+        return doc
+
+    def docs(self, table: str) -> dict[str, Doc]:
+        return self._db.table(table).docs()
+
+    def names(self) -> list[str]:
+        return cast(StateStorage, self._db.storage).replica.names()

@@ -46,7 +46,7 @@ from appeals_tui.store.replica import IndexSpec, Replica
 from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
 from appeals_tui.store.schema import Table as TableDecl
 from appeals_tui.store.staging import WorkspaceStaging
-from appeals_tui.store.table import JournalBatch, JournalDB, Keyed, StateStorage
+from appeals_tui.store.table import JournalBatch, JournalDB, Keyed, StateStorage, TableReads
 from appeals_tui.store.tinyquery import (
     compile_filter,
     compile_where,
@@ -128,6 +128,8 @@ class Workspace:
         )
         #: TinyDB's storage: the lock, the journal and the live tables (store/table.py)
         self._storage = cast(StateStorage, self.db.storage)
+        #: what transactions read: TinyDB's `Table.get` by doc id
+        self._reads = TableReads(self.db)
         try:
             if clean_tmp:
                 self._clean_stale_tmp()
@@ -315,8 +317,7 @@ class Workspace:
                 spent = self._bucket_reads.get(table, 0) + n
                 self._bucket_reads[table] = spent
                 if spent * 4 > lazy.count():
-                    self._rep.docs(table)  # saved indexes give way to ones built in memory
-                    idx = index()
+                    self._rep.docs(table)  # saved indexes stay, reading docs from the dict
         return idx.bucket(value)
 
     def _first_of_bucket(self, table: str, flt: Filter, page: Page) -> Rows | None:
@@ -569,7 +570,7 @@ class Workspace:
             if self._txn is not None:
                 raise StoreError("a transaction is already open on this workspace")
             with self._storage.exclusive() as rep:
-                txn = Txn(rep, rep.meta, actor, self._clock, rep.last_seq, rep.last_hash)
+                txn = Txn(self._reads, rep.meta, actor, self._clock, rep.last_seq, rep.last_hash)
                 self._txn = txn
                 try:
                     yield txn
@@ -609,7 +610,7 @@ class Workspace:
             if self._txn is not None:
                 raise StoreError("a transaction is already open on this workspace")
             with self._storage.exclusive() as rep:
-                txn = Txn(rep, rep.meta, st.actor, self._clock, rep.last_seq, rep.last_hash)
+                txn = Txn(self._reads, rep.meta, st.actor, self._clock, rep.last_seq, rep.last_hash)
                 self._txn = txn
                 try:
                     st.ids.check(lambda prefix: int(txn.meta(f"next_id:{prefix}", 0) or 0))

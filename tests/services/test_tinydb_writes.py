@@ -1,4 +1,5 @@
-"""A service's write reaches the embedded tables through TinyDB's Table API: our
+"""A service's write reaches the embedded tables through TinyDB's Table API (and its
+transaction reads them through `Table.get`): our
 `JournalTable` hands what TinyDB's upsert wrote to the journal batch, which becomes
 one fsynced journal line before the live state (and its indexes) change. A TinyDB
 write around the journal is refused and changes nothing."""
@@ -32,7 +33,13 @@ def test_a_decision_is_written_through_tinydbs_table_api(sessions, monkeypatch) 
     upserts: list[tuple[str, str, type]] = []
     batched: list[tuple[str, str, dict]] = []
     at_append: list[str] = []
-    upsert, add, append = JournalTable.upsert, JournalBatch.add, jf.append
+    txn_gets: list[tuple[str, str]] = []
+    upsert, add, append, get = JournalTable.upsert, JournalBatch.add, jf.append, JournalTable.get
+
+    def spy_get(table: JournalTable, cond=None, doc_id=None, doc_ids=None):
+        if ws._txn is not None and doc_id is not None:  # a read of the open transaction
+            txn_gets.append((table.name, doc_id))
+        return get(table, cond, doc_id, doc_ids)
 
     def spy_upsert(table: JournalTable, document, cond=None):
         upserts.append((table.name, document.doc_id, type(document)))
@@ -48,6 +55,7 @@ def test_a_decision_is_written_through_tinydbs_table_api(sessions, monkeypatch) 
         append(fd, offset, data)
 
     monkeypatch.setattr(JournalTable, "upsert", spy_upsert)
+    monkeypatch.setattr(JournalTable, "get", spy_get)
     monkeypatch.setattr(JournalBatch, "add", spy_add)
     monkeypatch.setattr(jf, "append", spy_append)
     draft = DecisionDraft(
@@ -56,6 +64,7 @@ def test_a_decision_is_written_through_tinydbs_table_api(sessions, monkeypatch) 
     decision = decisions.decide(minji, cid, draft)
 
     assert ("cases", cid, Keyed) in upserts
+    assert ("cases", cid) in txn_gets  # the transaction read the case through TinyDB too
     assert ("decisions", decision.decision_id, Keyed) in upserts
     # the journal line holds exactly what TinyDB's updaters wrote, nothing else
     record = last_record(ws.path)

@@ -325,3 +325,28 @@ def test_saved_index_names_do_not_depend_on_the_process_hash_seed() -> None:
         for seed in range(8)
     }
     assert len(seen) == 1, seen
+
+
+def test_a_decoded_table_opens_its_saved_indexes_instead_of_building_them(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-lived process (the TUI) decodes whole tables; the indexes it asks for after
+    that are read from the saved files too (building one from 100k decoded docs was ~1 s
+    of the first case), and follow the journal's writes before and after the decode."""
+    rng = random.Random(9)
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    _write(ws, rng, 300, 400)
+    ws.compact()  # saves every index file
+    _write(ws, rng, 30, 450)  # in the journal: filed on top of the saved copies
+    ws.close()
+    ws = _open(ws_path)
+    try:
+        with monkeypatch.context() as m:
+            _no_rebuild(m)
+            ws._rep.docs("decisions")  # what a whole-table query does
+            assert "decisions" not in ws._rep.lazy
+            _check(ws)
+        _write(ws, rng, 25, 470)
+        _check(ws)
+    finally:
+        ws.close()

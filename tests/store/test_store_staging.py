@@ -130,3 +130,45 @@ def test_saved_indexes_carried_over_a_published_snapshot_stay_true(
             "case:C-7",
             "case:C-57",
         ]
+
+
+def test_a_published_snapshot_carries_grown_key_maps_and_the_events_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tables a staged import grew keep their saved key map (moved, then the staged
+    keys), and the events' index gains the staged events: a fresh process reads both
+    without scanning, and they equal a scan."""
+    monkeypatch.setattr(staging, "SMALL_BYTES", -1)
+    with Workspace.create(tmp_path / "ws") as w:
+        with w.transaction("setup") as txn:
+            for i in range(400):
+                txn.insert("reports", f"R-{i}", {"report_id": f"R-{i}", "pad": "x" * (i % 50)})
+                txn.insert("cases", f"C-{i}", {"case_id": f"C-{i}"})
+                txn.event("report.added", f"report:R-{i}", {})
+        w.compact()  # saves every index file
+        with w.staging("minji") as st:
+            _stage(st, 300, start=400)
+            st.publish()
+    with Workspace.open(tmp_path / "ws") as fresh:
+        rep = fresh._rep
+        saved = rep.snap.sidecar
+        lazy = rep.lazy["reports"]
+        assert lazy._load_keys(), "the grown key map was not carried"
+        carried = lazy.keys
+        lazy.keys = None
+        lazy._scan_keys()
+        assert list(carried.starts) == list(lazy.keys.starts)
+        assert [carried.name(i) for i in range(700)] == [f"R-{i}" for i in range(700)]
+        assert all(carried.get(f"R-{i}") == i for i in range(700))
+        snap = rep.snap
+        assert snap._load_entities(), "the events' index was not carried"
+        loaded, starts = snap._entities, list(snap._starts)
+        scanned, scan_starts = snap._scan_entities()
+        assert starts == list(scan_starts)
+        assert {e: list(s) for e, s in loaded.items()} == {
+            e: [s] if isinstance(s, int) else list(s) for e, s in scanned.items()
+        }
+        assert saved is not None and fresh.get("reports", "R-650") == {
+            "report_id": "R-650",
+            "version": 1,
+        }
