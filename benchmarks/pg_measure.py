@@ -59,7 +59,7 @@ def measure_pg(url: str, samples: int, seed: int = 8, import_reports: int = 0) -
     session = Session.open(store, None, clock=clock)
     page = cases.list_cases(session, limit=50)
     out["open"] = {"first_page_ms": round((time.perf_counter() - t) * 1000, 1)}
-    assert page.cases
+    assert page.items
     open_ids = [
         c["case_id"]
         for c in store.query(

@@ -124,12 +124,12 @@ def cases_list(
             f"{c.case_id:<10} {c.status:<10} {c.priority:>6.1f} "
             f"{c.subject['account']:<24} {len(c.report_ids)}r "
             f"{one_line(c.content_text, 50)}"
-            for c in page.cases
+            for c in page.items
         ]
-        lines.append(f"({len(page.cases)} of {page.total})")
+        lines.append(f"({len(page.items)} of {page.total})")
         return "\n".join(lines)
 
-    emit_rows(ctx, page.cases, human)
+    emit_rows(ctx, page.items, human)
 
 
 @cases.command("show")

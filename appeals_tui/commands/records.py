@@ -94,12 +94,12 @@ def history_cmd(ctx: click.Context, /, limit: int | None, offset: int, **filters
                 f"{d.decision_id:<10} {d.decided_at[:10]} {d.moderator:<10} "
                 f"{d.action:<16} {','.join(c['id'] for c in d.clauses):<12} "
                 f"{one_line(d.reasoning, 50)}"
-                for d in page.decisions
+                for d in page.items
             )
-            + f"\n({len(page.decisions)} of {page.total})"
+            + f"\n({len(page.items)} of {page.total})"
         )
 
-    emit_rows(ctx, page.decisions, human)
+    emit_rows(ctx, page.items, human)
 
 
 @click.group("export")

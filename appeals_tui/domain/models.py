@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 from .errors import ConflictError, ValidationError
 from .timeutil import parse_ts
@@ -24,6 +24,7 @@ __all__ = [
     "AppealOutcome",
     "SubjectType",
     "StoredReport",
+    "Page",
     "Event",
     "FACTORS",
     "ACTION_SEVERITY",
@@ -463,6 +464,20 @@ class Appeal(Record):
     def overdue(self, now: datetime) -> bool:
         """Still unresolved past its due time."""
         return self.status != AppealStatus.RESOLVED and parse_ts(self.due_at) < now
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of an ordered result (a queue, the history, appeals): `items` from
+    `offset`, out of `total` matching; `limit` is the page size asked for (None: all)."""
+
+    items: list[T]
+    total: int
+    offset: int
+    limit: int | None = None
 
 
 @dataclass(frozen=True)

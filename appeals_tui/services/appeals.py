@@ -15,10 +15,12 @@ from ..domain.models import (
     Case,
     CaseStatus,
     Decision,
+    Page,
 )
 from ..domain.text import clean_text, is_meaningful
 from ..domain.timeutil import iso, parse_ts
-from ..store.protocol import Filter, Op, Order, Page, Store
+from ..store.protocol import Filter, Op, Order, Store
+from ..store.protocol import Page as Window
 from ..store.protocol import Transaction as Txn
 from .decisions import DecisionDraft, check_divergence, supersede_decision
 from .permissions import require_role
@@ -357,12 +359,10 @@ def list_appeals(session: Session, flt: AppealFilter | None = None) -> list[Appe
 
 
 @dataclass(frozen=True)
-class AppealPage:
-    rows: list[AppealListing]
-    total: int
-    overdue: int
-    offset: int
-    limit: int
+class AppealPage(Page[AppealListing]):
+    """A page of the appeals queue, with how many of all matching are overdue."""
+
+    overdue: int = 0
 
 
 def page_appeals(
@@ -376,9 +376,9 @@ def page_appeals(
     total = session.ws.count("appeals", where)
     last_page = max(total - 1, 0) // limit * limit
     offset = max(0, min(offset, last_page))
-    found = session.ws.query("appeals", where, (Order("due_at"),), Page(offset, limit))
+    found = session.ws.query("appeals", where, (Order("due_at"),), Window(offset, limit))
     return AppealPage(
-        rows=_with_decisions(session, found.rows, now),
+        items=_with_decisions(session, found.rows, now),
         total=found.total,
         overdue=session.ws.count("appeals", [*where, *_overdue(now)]),
         offset=offset,

@@ -41,7 +41,7 @@ class BatchOutcome:
 def account_open_cases(session: Session, account: str) -> list[Case]:
     """The account's open and claimed cases, oldest first."""
     flt = CaseFilter(status={"open", "in_review"}, account=account)
-    return list_cases(session, flt, sort="age", limit=None).cases
+    return list_cases(session, flt, sort="age", limit=None).items
 
 
 def _why(exc: AppealsError) -> str:

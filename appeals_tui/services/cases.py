@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
-from ..domain.models import Case, Decision, Event, Note, StoredReport, Strike
+from ..domain.models import Case, Decision, Event, Note, Page, StoredReport, Strike
 from ..domain.priority import sla_due
 from ..domain.text import clean_text, is_meaningful
-from ..store.protocol import Filter, Op, Order, Page
+from ..store.protocol import Filter, Op, Order
+from ..store.protocol import Page as Window
 from ..store.protocol import Transaction as Txn
 from .permissions import require_lead, require_moderator, require_role
 from .session import Session
@@ -19,7 +20,6 @@ from .versioned import _load_versioned
 
 __all__ = [
     "CaseFilter",
-    "CasePage",
     "SORT_KEYS",
     "list_cases",
     "get_case",
@@ -66,14 +66,6 @@ class CaseFilter:
         return out
 
 
-@dataclass(frozen=True)
-class CasePage:
-    cases: list[Case]
-    total: int
-    offset: int
-    limit: int
-
-
 #: each queue ordering as store orders; ties fall back to insertion (= case id) order.
 #: "sla" is "age": every case's SLA runs the same hours from its first report.
 _ORDERS: dict[str, tuple[Order, ...]] = {
@@ -92,16 +84,16 @@ def list_cases(
     sort: str = "priority",
     offset: int = 0,
     limit: int | None = 50,
-) -> CasePage:
+) -> Page[Case]:
     """A page of the queue, filtered, sorted and counted by the store."""
     require_role(session, "read", "see the queue")
     flt = flt or CaseFilter()
     order = _ORDERS.get(sort)
     if order is None:
         raise ValidationError(f"sort: '{sort}' is not one of {', '.join(SORT_KEYS)}")
-    found = session.ws.query("cases", flt.where(), order, Page(offset, limit))
+    found = session.ws.query("cases", flt.where(), order, Window(offset, limit))
     rows = [Case.from_dict(c) for c in found.rows]
-    return CasePage(cases=rows, total=found.total, offset=offset, limit=limit or found.total)
+    return Page(rows, total=found.total, offset=offset, limit=limit or found.total)
 
 
 def iter_cases(

@@ -9,6 +9,7 @@ reason, so the summary says what is missing and why.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gc
 import io
 import json
@@ -105,6 +106,15 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class ExportFile:
+    """One file of a `sor-api` export: its name and the decisions its statements are for."""
+
+    file: str
+    statements: int
+    decisions: list[str]
+
+
 @dataclass
 class ExportResult:
     """What an export wrote, what it left out and why, and what it refused."""
@@ -117,7 +127,7 @@ class ExportResult:
     invalid: list[str] = field(default_factory=list)
     invalid_decisions: int = 0
     path: str | None = None
-    files: list[dict[str, Any]] = field(default_factory=list)
+    files: list[ExportFile] = field(default_factory=list)
     taxonomy_version: str = ""
     database_rules: str = ""
     #: the audit chain's head (SEQ:HASH) when the export began: keep it with the file
@@ -144,6 +154,8 @@ class ExportResult:
         return line
 
     def as_dict(self) -> dict[str, Any]:
+        """The documented `export decisions --json` object (docs/cli.md), which is also the
+        body of a `sor-api` export's manifest: the fields depend on the format."""
         out: dict[str, Any] = {
             "format": self.fmt,
             "written": self.written,
@@ -162,7 +174,7 @@ class ExportResult:
                 "database_rules": self.database_rules,
             }
         if self.files:
-            out["files"] = self.files
+            out["files"] = [dataclasses.asdict(f) for f in self.files]
         return out
 
 
@@ -373,7 +385,7 @@ def _export_sor_api(
         body = {"statements": batch}
         (tmp / name).write_text(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
         decisions = [s["puid"] for s in batch]
-        result.files.append({"file": name, "statements": len(batch), "decisions": decisions})
+        result.files.append(ExportFile(name, len(batch), decisions))
         batch.clear()
 
     try:

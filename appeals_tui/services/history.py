@@ -8,16 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
-from ..domain.models import FACTORS, Appeal, Case, Decision, Report
+from ..domain.models import FACTORS, Appeal, Case, Decision, Page, Report
 from ..domain.timeutil import parse_ts
-from ..store.protocol import Filter, Op, Order, Page
+from ..store.protocol import Filter, Op, Order
+from ..store.protocol import Page as Window
 from ..store.schema import INSERTED
 from .permissions import require_role
 from .session import Session
 
 __all__ = [
     "HistoryFilter",
-    "HistoryPage",
     "DecisionDetail",
     "iter_history",
     "history",
@@ -125,13 +125,6 @@ class HistoryFilter:
 
 
 @dataclass(frozen=True)
-class HistoryPage:
-    decisions: list[Decision]
-    total: int
-    offset: int
-
-
-@dataclass(frozen=True)
 class DecisionDetail:
     """Everything a lead reads about one decision (the decision view, compare)."""
 
@@ -163,12 +156,14 @@ def _matching_docs(session: Session, flt: HistoryFilter | None = None) -> Iterat
 
 def history(
     session: Session, flt: HistoryFilter | None = None, *, offset: int = 0, limit: int = 50
-) -> HistoryPage:
+) -> Page[Decision]:
+    """A page of `iter_history` (the history screen, `history` without --json)."""
     require_role(session, "read", "read the decision history")
     flt = flt or HistoryFilter()
-    found = session.ws.query("decisions", flt.where(session), NEWEST_FIRST, Page(offset, limit))
+    window = Window(offset, limit)
+    found = session.ws.query("decisions", flt.where(session), NEWEST_FIRST, window)
     decisions = [Decision.from_dict(d) for d in found.rows]
-    return HistoryPage(decisions=decisions, total=found.total, offset=offset)
+    return Page(decisions, total=found.total, offset=offset, limit=limit)
 
 
 def supersession_chain(session: Session, decision_id: str) -> list[Decision]:

@@ -8,6 +8,7 @@ among precedents: the same picture already decided is the strongest precedent).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
 from dataclasses import dataclass
@@ -58,9 +59,6 @@ class ImageMatch:
     moderator: str | None
     decided_at: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 @dataclass(frozen=True)
 class FileMatch:
@@ -77,7 +75,7 @@ class FileMatch:
             "pdq_quality": self.pdq_quality,
             "stored": self.stored,
             "decided_before": any(m.decision_id for m in self.matches),
-            "matches": [m.to_dict() for m in self.matches],
+            "matches": [dataclasses.asdict(m) for m in self.matches],
         }
 
 

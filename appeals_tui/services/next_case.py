@@ -38,7 +38,7 @@ def next_case(
     skipped = set(skip)
     page = list_cases(session, flt, sort=sort, offset=0, limit=LOOK_AHEAD)
     ready = [
-        c.case_id for c in page.cases if c.case_id not in skipped and decidable_by_me(session, c)
+        c.case_id for c in page.items if c.case_id not in skipped and decidable_by_me(session, c)
     ]
     for case_id in after:
         if case_id in ready:

@@ -14,6 +14,7 @@ written.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from collections import Counter
@@ -157,9 +158,6 @@ class ImpactGroup:
     count: int
     samples: list[str]  # decision ids to open
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 @dataclass
 class PolicyImpact:
@@ -181,7 +179,7 @@ class PolicyImpact:
             "standing": self.standing,
             "affected": len(self.affected),
             "decisions": self.affected,
-            "groups": [g.to_dict() for g in self.groups],
+            "groups": [dataclasses.asdict(g) for g in self.groups],
             "per_clause": self.per_clause,
             "per_moderator": self.per_moderator,
         }

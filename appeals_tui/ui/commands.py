@@ -24,6 +24,8 @@ class ScreensProvider(Provider):
     declares with its keys (`ui/keys.py`: one declaration feeds footer, help and palette)."""
 
     def _commands(self) -> list[Command]:
+        """Every palette entry: the sections, help, QA, then the current screen's bindings
+        marked for the palette (those the screen allows now)."""
         app = cast("AppealsApp", self.app)
         commands: list[Command] = [
             (f"Go to {entry.title}", entry.description, partial(app.action_main, entry.mode))
@@ -47,15 +49,18 @@ class ScreensProvider(Provider):
         return commands
 
     def _open_qa(self) -> None:
+        """Open QA sampling (a palette entry with no key of its own)."""
         from .screens.qa import QAScreen
 
         self.app.push_screen(QAScreen())
 
     async def discover(self) -> Hits:
+        """All entries, shown before anything is typed."""
         for name, help_text, callback in self._commands():
             yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
+        """Entries matching what is typed, best first."""
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
             score = matcher.match(name)

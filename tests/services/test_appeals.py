@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appeals_tui.domain.errors import ConflictError, PermissionDenied, ValidationError
+from appeals_tui.domain.models import Appeal, Decision, Page
 from appeals_tui.services import appeals, decisions, history
 from tests.conftest import PROMO
 from tests.conftest import removal as _removal
@@ -140,7 +141,11 @@ def test_page_appeals_clamps_to_the_last_page_start(sessions):
         d = removal(minji, subject)
         appeals.file_appeal(minji, d.decision_id, "It is fiction.")
     page = appeals.page_appeals(minji, offset=10, limit=2)
-    assert (page.offset, page.total, len(page.rows)) == (2, 3, 1)
+    assert (page.offset, page.total, len(page.items)) == (2, 3, 1)
+    # the generic read model of every paged service result, plus the overdue count
+    assert isinstance(page, Page) and page.limit == 2 and page.overdue == 0
+    assert isinstance(page.items[0], appeals.AppealListing)
+    assert isinstance(page.items[0].appeal, Appeal) and isinstance(page.items[0].decision, Decision)
 
 
 def removal(session, subject="S3"):

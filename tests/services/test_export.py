@@ -55,7 +55,7 @@ def run(session, fmt, flt=None, progress=None):
 def test_csv_round_trip(decided):
     count, text = run(decided, "csv")
     rows = list(csv.DictReader(io.StringIO(text)))
-    records = history(decided, limit=100).decisions
+    records = history(decided, limit=100).items
     assert count == len(rows) == len(records) == 6
     assert list(rows[0]) == list(CSV_COLUMNS)
     for row, d in zip(rows, records, strict=True):
@@ -73,7 +73,7 @@ def test_jsonl_round_trip(decided):
     count, text = run(decided, "jsonl")
     back = [json.loads(line) for line in text.splitlines()]
     # the stored record, as the history reads it
-    assert [Decision.from_dict(r) for r in back] == history(decided, limit=100).decisions
+    assert [Decision.from_dict(r) for r in back] == history(decided, limit=100).items
     assert count == 6
 
 
@@ -93,7 +93,7 @@ def test_sor_has_required_fields_with_allowed_values_and_skips_no_action(decided
     vocab = decided.library.sor.vocabulary
     exported = {s["puid"] for s in statements}
     no_action = {
-        d.decision_id for d in history(decided, limit=100).decisions if d.action == "no_action"
+        d.decision_id for d in history(decided, limit=100).items if d.action == "no_action"
     }
     assert no_action and not (no_action & exported)
     # the KR geo-block restricts nothing in the EEA: left out and counted, not hidden

@@ -3,6 +3,7 @@ written, out-of-scope decisions are counted by reason, sor-api writes submit-rea
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
@@ -16,7 +17,7 @@ from appeals_tui.domain.sor_rules import validate_statement
 from appeals_tui.paths import data_dir
 from appeals_tui.services import decisions, demo, intake
 from appeals_tui.services.decisions import DecisionDraft
-from appeals_tui.services.export import export_decisions, export_to_path
+from appeals_tui.services.export import ExportFile, export_decisions, export_to_path
 from appeals_tui.services.session import Session
 from appeals_tui.store import Workspace
 from appeals_tui.store.shipped import load_library
@@ -144,6 +145,9 @@ def test_sor_api_files_hold_at_most_the_limit_with_a_manifest(small_batches, tmp
     assert manifest["invalid_decisions"] == 1 and manifest["puid"] == "decision_id"
     assert manifest["statements_per_request"] == 2 and result.written == 4
     assert manifest["taxonomy_version"] and manifest["database_rules"].startswith("2026-06-24")
+    # the result's files are typed; the manifest lists them with the same fields
+    assert all(isinstance(f, ExportFile) for f in result.files)
+    assert [dataclasses.asdict(f) for f in result.files] == manifest["files"]
 
 
 def test_sor_api_rerun_keeps_puids_and_replaces_its_own_folder(small_batches, tmp_path):

@@ -57,13 +57,13 @@ def test_chain_is_typed_oldest_first(lead):
 
 def test_pending_outcome_filter(lead):
     page = history(lead, HistoryFilter(outcome="pending"))
-    assert [d.decision_id for d in page.decisions] == ["D3"]
+    assert [d.decision_id for d in page.items] == ["D3"]
     assert history(lead, HistoryFilter(outcome="overturned")).total == 1
 
 
 def test_paging_newest_first(lead):
     page = history(lead, offset=2, limit=3)
-    assert page.total == 7 and [d.decision_id for d in page.decisions] == ["D5", "D4", "D3"]
+    assert page.total == 7 and [d.decision_id for d in page.items] == ["D5", "D4", "D3"]
     assert history(lead, HistoryFilter(include_superseded=False)).total == 5
 
 

@@ -47,7 +47,7 @@ def test_a_history_filter_is_answered_by_a_tinydb_query(lead, monkeypatch) -> No
     monkeypatch.setattr(JournalTable, "search", spy)
     flt = HistoryFilter.parse("GLAMORIZES factor:contact_means=no since:2026-11-05")
     page = history(lead, flt)
-    assert read_ids(page.decisions) == ["D5", "D4", "D3"] and page.total == 3
+    assert read_ids(page.items) == ["D5", "D4", "D3"] and page.total == 3
     (table, cond, found), *_ = searches
     assert table == "decisions"
     assert isinstance(cond, QueryInstance)  # TinyDB's query type, ANDed from three filters
@@ -75,5 +75,5 @@ def test_a_history_filter_is_answered_by_a_tinydb_query(lead, monkeypatch) -> No
 )
 def test_each_filter(lead, query: str, want: list[str]) -> None:
     flt = HistoryFilter.parse(query)
-    assert read_ids(history(lead, flt, limit=100).decisions) == want
+    assert read_ids(history(lead, flt, limit=100).items) == want
     assert read_ids(iter_history(lead, flt)) == want

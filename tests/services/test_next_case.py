@@ -12,7 +12,7 @@ ACTIVE = CaseFilter(status={"open", "in_review"})
 
 def test_next_follows_the_rows_below_then_the_top(sessions):
     minji, daniel = sessions("minji"), sessions("daniel")
-    order = [c.case_id for c in cases.list_cases(minji, ACTIVE, sort="priority").cases]
+    order = [c.case_id for c in cases.list_cases(minji, ACTIVE, sort="priority").items]
     first, second, third = order[:3]
     # the row below the decided one comes next
     assert next_case(minji, ACTIVE, "priority", order[1:], {first}) == second

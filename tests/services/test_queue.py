@@ -7,16 +7,16 @@ from datetime import timedelta
 import pytest
 
 from appeals_tui.domain.errors import ValidationError
-from appeals_tui.domain.models import Case
+from appeals_tui.domain.models import Case, Page
 from appeals_tui.domain.timeutil import parse_ts
 from appeals_tui.services import cases
 from appeals_tui.services.cases import CaseFilter
 from tests.conftest import case_for
 
 
-def subjects(page: cases.CasePage) -> list[str]:
-    assert all(isinstance(c, Case) for c in page.cases)  # read models, not stored dicts
-    return [c.subject["subject_id"] for c in page.cases]
+def subjects(page: Page[Case]) -> list[str]:
+    assert all(isinstance(c, Case) for c in page.items)  # read models, not stored dicts
+    return [c.subject["subject_id"] for c in page.items]
 
 
 def test_filters_each_narrow_the_queue(sessions) -> None:
@@ -50,8 +50,8 @@ def test_sorts_and_pages(sessions) -> None:
     pages = [cases.list_cases(minji, sort="age", offset=o, limit=4) for o in (0, 4)]
     assert [p.total for p in pages] == [6, 6]
     assert subjects(pages[0]) + subjects(pages[1]) == age
-    assert cases.list_cases(minji, sort="sla", limit=None).cases == (
-        cases.list_cases(minji, sort="age", limit=None).cases
+    assert cases.list_cases(minji, sort="sla", limit=None).items == (
+        cases.list_cases(minji, sort="age", limit=None).items
     )
     with pytest.raises(ValidationError):
         cases.list_cases(minji, sort="random")
@@ -61,9 +61,9 @@ def test_iter_cases_streams_the_same_read_models(sessions) -> None:
     minji = sessions("minji")
     cases.claim(minji, case_for(minji, "S2"))
     streamed = list(cases.iter_cases(minji, sort="age"))
-    assert streamed == cases.list_cases(minji, sort="age", limit=None).cases
+    assert streamed == cases.list_cases(minji, sort="age", limit=None).items
     assert streamed[0] == cases.get_case(minji, streamed[0].case_id)
-    claimed = cases.list_cases(minji, CaseFilter(status={"in_review"})).cases
+    claimed = cases.list_cases(minji, CaseFilter(status={"in_review"})).items
     assert [(c.status, c.assignee) for c in claimed] == [("in_review", "minji")]
 
 

@@ -120,6 +120,7 @@ class AppealsQueueScreen(AppealsScreen):
         self.reload()
 
     def _filter(self) -> AppealFilter:
+        """The filter the checkboxes and inputs describe now."""
         status = {"open", "in_review"}
         if self.query_one("#flt-resolved", Checkbox).value:
             status.add("resolved")
@@ -131,9 +132,11 @@ class AppealsQueueScreen(AppealsScreen):
         )
 
     def refresh_data(self) -> None:
+        """Reload after a change elsewhere."""
         self.reload()
 
     def reload(self) -> None:
+        """Read the current page (in a worker); an older answer is dropped."""
         self.mark_fresh()
         self._seq += 1
         seq = self._seq
@@ -148,15 +151,16 @@ class AppealsQueueScreen(AppealsScreen):
         )
 
     def _show(self, page: AppealPage, seq: int = 0) -> None:
+        """Fill the table, keeping the cursor on the same appeal."""
         if seq and seq != self._seq:
             return  # a newer load is on its way
         keep = self._current()
         self.page_offset = page.offset
         self.total = page.total
-        self.appeal_rows = page.rows
+        self.appeal_rows = page.items
         table = self.query_one(DataTable)
         table.clear()
-        for row in page.rows:
+        for row in page.items:
             a, d = row.appeal, row.decision
             style = "bold red" if row.overdue else ""
             due = a.due_at[:10] + (" OVERDUE" if row.overdue else "")
@@ -184,6 +188,7 @@ class AppealsQueueScreen(AppealsScreen):
         )
 
     def _current(self) -> AppealListing | None:
+        """The appeal under the cursor, or None."""
         table = self.query_one(DataTable)
         if (
             not self.appeal_rows
@@ -196,6 +201,7 @@ class AppealsQueueScreen(AppealsScreen):
     @on(Input.Submitted)
     @on(Checkbox.Changed)
     def _filters_changed(self) -> None:
+        """A changed filter starts again from the first page."""
         self.page_offset = 0
         self.reload()
         self.query_one(DataTable).focus()
@@ -242,6 +248,7 @@ class AppealsQueueScreen(AppealsScreen):
         from .file_appeal import FileAppealScreen
 
         def filed(appeal_id: str | None) -> None:
+            """Say it was filed and reload."""
             if appeal_id:
                 self.notify(f"Filed {appeal_id}", title="Appeal filed")
 

@@ -126,9 +126,11 @@ class BatchScreen(AppealsScreen):
         self.reload()
 
     def refresh_data(self) -> None:
+        """Reload after a change elsewhere."""
         self.reload()
 
     def use_guidance(self, guidance: Guidance) -> None:
+        """Take the recommended action and clause into the form."""
         form = self.query_one(DecisionForm)
         form.set_action(guidance.action)
         form.set_clauses([guidance.clause_id])
@@ -144,6 +146,7 @@ class BatchScreen(AppealsScreen):
         self.call(guidance_for, self.session, assumed, jurisdiction, done=self.use_guidance)
 
     def reload(self) -> None:
+        """Read the account's (or network's) open cases (in a worker)."""
         self.mark_fresh()
         if self.network_id:
             self.call(
@@ -155,6 +158,7 @@ class BatchScreen(AppealsScreen):
             )
 
     def _show(self, found: list[Case]) -> None:
+        """List the cases, keeping the user's ticks and the highlighted row."""
         listing = self.query_one(SelectionList)
         checked = set(listing.selected) if self.versions else None
         highlighted = listing.highlighted or 0
@@ -206,6 +210,7 @@ class BatchScreen(AppealsScreen):
         )
 
     def _saved(self, outcomes: list[BatchOutcome]) -> None:
+        """Show each case's outcome and offer the notices for the decided ones."""
         text = Text()
         for o in outcomes:
             text.append(f"{o.case_id}  ", style="bold")
@@ -229,6 +234,7 @@ class BatchScreen(AppealsScreen):
         self.made = decision_ids
 
         def answer(yes: bool | None) -> None:
+            """Walk through the notices if the moderator said yes."""
             if yes:
                 review_notices(self.app, decision_ids)
 

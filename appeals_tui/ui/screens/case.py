@@ -13,6 +13,7 @@ from ...services import cases
 from ...services.case_view import CaseView, case_view
 from ...services.decisions import DecisionDraft
 from ...services.media_match import ImageMatch
+from ...services.networks import warm_links
 from ..base import AppealsScreen, appeals_app
 from ..keys import Key
 from ..text import content, visible
@@ -105,6 +106,7 @@ class CaseScreen(AppealsScreen):
 
     @draft.setter
     def draft(self, draft: DecisionDraft | None) -> None:
+        """Keep (or with None drop) this case's unsaved decision draft across screens."""
         drafts = appeals_app(self).drafts
         if draft is None:
             drafts.pop(self.case_id, None)
@@ -146,6 +148,7 @@ class CaseScreen(AppealsScreen):
         self.action_reload()
 
     def refresh_data(self) -> None:
+        """Reload after a change elsewhere."""
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -153,6 +156,7 @@ class CaseScreen(AppealsScreen):
         self.call(case_view, self.session, self.case_id, done=self._show, group="case")
 
     def _show(self, view: CaseView) -> None:
+        """Fill every tab from the case view the service assembled."""
         self.view = view
         case = view.case
         self.query_one("#case-subject", Static).update(subject_text(case))
@@ -175,8 +179,12 @@ class CaseScreen(AppealsScreen):
         self.query_one("#case-timeline", Static).update(timeline_text(view.file.timeline))
         self.query_one(PrecedentsList).show(view.precedents, view.precedent_note)
         if view.links is not None:
-            tabs.get_tab("tab-linked").label = Text(f"Linked ({len(view.links.accounts)})")
+            tabs.get_tab("tab-linked").label = Text(f"Linked ({view.links.account_total})")
         self.query_one("#case-linked", Static).update(linked_text(view.links))
+        # read the link graph in the background once a case is on screen: the next
+        # cases' links then come from it (services/link_graph.py); a failure here only
+        # leaves them to the store's indexes, and the Linked tab reports its own errors
+        self.call(warm_links, self.session, failed=lambda _exc: None, group="links-warm")
         if view.notes is not None:
             tabs.get_tab("tab-notes").label = Text(f"Notes ({len(view.notes)})")
         self.query_one("#case-notes", Static).update(notes_text(view.notes))
@@ -192,10 +200,12 @@ class CaseScreen(AppealsScreen):
 
     @property
     def version(self) -> int | None:
+        """The case version shown, sent with claims so a stale screen is refused."""
         return self.view.case.version if self.view else None
 
     def action_claim(self) -> None:
         def claimed(case: Case) -> None:
+            """Say it is claimed and show the new state."""
             self.notify(f"Claimed {case.case_id}", title="Claimed", markup=False)
 
         self.call(cases.claim, self.session, self.case_id, self.version, done=claimed, writes=True)
@@ -225,10 +235,12 @@ class CaseScreen(AppealsScreen):
 
     def action_escalate(self) -> None:
         def done(case: Case | None) -> None:
+            """Say it was escalated and show the new state."""
             if case is not None:
                 self.notify(f"Escalated {case.case_id} to a lead", markup=False)
 
         def save(prompt: TextPrompt, note: str, _choice: str | None) -> None:
+            """Escalate with the note typed (in a worker); the prompt shows a refusal."""
             self.call(
                 cases.escalate,
                 self.session,
@@ -252,6 +264,7 @@ class CaseScreen(AppealsScreen):
 
     def action_add_note(self) -> None:
         def done(note: Note | None) -> None:
+            """Say the note was added and show it."""
             if note is not None:
                 self.notify(f"Note {note.note_id} added", markup=False)
 

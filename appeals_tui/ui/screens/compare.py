@@ -72,6 +72,7 @@ class CompareScreen(AppealsScreen):
         self.call(_details, self.session, self.decision_ids, done=self._show)
 
     def _show(self, details: list[DecisionDetail]) -> None:
+        """One card per decision; fixed-width columns that scroll when they cannot share the width."""
         columns = self.query_one("#compare-columns", HorizontalScroll)
         columns.remove_children()
         cards = [DecisionCard(d, classes="compare-card") for d in details]
@@ -83,9 +84,11 @@ class CompareScreen(AppealsScreen):
             cards[0].focus()
 
     def cards(self) -> list[DecisionCard]:
+        """The decision cards, in column order."""
         return list(self.query(DecisionCard))
 
     def focused_card(self) -> DecisionCard | None:
+        """The card holding the focus (or the first card)."""
         node = self.focused
         while node is not None and not isinstance(node, DecisionCard):
             node = node.parent if isinstance(node.parent, Widget) else None
@@ -118,6 +121,7 @@ class CompareScreen(AppealsScreen):
         )
 
     def _marked(self, card: DecisionCard, canonical: bool) -> None:
+        """Say the canonical mark changed and redraw that card from the store."""
         state = "is now the canonical precedent" if canonical else "is no longer canonical"
         self.notify(f"{card.decision_id} {state}", markup=False)
         self.call(decision_detail, self.session, card.decision_id, done=card.refresh_detail)

@@ -127,6 +127,7 @@ class DashboardScreen(AppealsScreen):
 
     @on(TabbedContent.TabActivated, "#dashboard-tabs")
     def _tab_changed(self) -> None:
+        """Bindings depend on the tab (mark and compare only on profiles)."""
         self.refresh_bindings()
 
     def action_tab(self, pane: str) -> None:
@@ -138,6 +139,7 @@ class DashboardScreen(AppealsScreen):
             self.query_one("#dashboard-tabs", TabbedContent).query_one(Tabs).focus()
 
     def refresh_data(self) -> None:
+        """Reload after a change elsewhere."""
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -154,12 +156,14 @@ class DashboardScreen(AppealsScreen):
 
     @on(NetworksPanel.OpenBatch)
     def _network_batch(self, event: NetworksPanel.OpenBatch) -> None:
+        """Open a network's open cases in the batch screen; reload on return."""
         from .batch import BatchScreen
 
         self._stale = True  # decisions made there change the networks: reload on return
         self.app.push_screen(BatchScreen(network_id=event.network_id))
 
     def _failed(self, exc: BaseException) -> None:
+        """Moderators (and failures) see the reason instead of the tabs."""
         self.query_one("#dashboard-summary", Static).update(Text(str(exc), style="bold red"))
         self.query_one("#dashboard-tabs").display = False
 
@@ -264,6 +268,7 @@ class DashboardScreen(AppealsScreen):
             )
 
     def _profile_key(self) -> str | None:
+        """The row key under the cursor in the profiles table, or None."""
         table = self.query_one("#profiles", DataTable)
         if not table.row_count:
             return None
@@ -271,11 +276,13 @@ class DashboardScreen(AppealsScreen):
 
     @on(DataTable.RowHighlighted, "#profiles")
     def _group_info(self, event: DataTable.RowHighlighted) -> None:
+        """Describe the highlighted profile group below the table."""
         key = (event.row_key.value or "").split("/", 1)[0]
         self.query_one("#profile-info", Static).update(Text(self.group_info.get(key, "")))
 
     @on(DataTable.RowSelected, "#profiles")
     def _open_group(self, event: DataTable.RowSelected) -> None:
+        """Enter on a profile row compares its listed decisions."""
         key = event.row_key.value
         if not key:
             return
@@ -283,6 +290,7 @@ class DashboardScreen(AppealsScreen):
         self._compare(ids)
 
     def _compare(self, ids: list[str]) -> None:
+        """Open `ids` side by side."""
         if ids:
             from .compare import CompareScreen
 

@@ -62,6 +62,7 @@ def offer_notice(app: App[Any], decision_id: str, then: Callable[[], None] | Non
     from .notice import NoticeScreen
 
     def answer(yes: bool | None) -> None:
+        """Open the notice for the new decision if the moderator said yes."""
         if yes:
             app.push_screen(
                 NoticeScreen(decision_id=decision_id),
@@ -233,6 +234,7 @@ class DecideScreen(AppealsScreen):
 
     @property
     def form(self) -> DecisionForm:
+        """The decision form of this screen."""
         return self.query_one(DecisionForm)
 
     def on_mount(self) -> None:
@@ -251,6 +253,7 @@ class DecideScreen(AppealsScreen):
 
     def refresh_data(self) -> None:
         # The draft's base version stays: a change by someone else is a conflict on save.
+        """Reload the case after a change elsewhere, keeping the draft's base version."""
         self.reload_case(keep_version=True)
 
     def reload_case(self, keep_version: bool = False) -> None:
@@ -265,6 +268,7 @@ class DecideScreen(AppealsScreen):
         )
 
     def _case_loaded(self, file: CaseFile, keep_version: bool) -> None:
+        """Show the loaded case; remember its version unless a draft already holds one."""
         case = file.case
         self.case = case
         if not keep_version or self.version is None:
@@ -293,6 +297,7 @@ class DecideScreen(AppealsScreen):
             self.set_timer(0.05, self.query_one("#reasoning", TextArea).focus)
 
     def _schedule(self, delay: float) -> None:
+        """Recompute the live panel after `delay` seconds (0: not at all); typing restarts the wait."""
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(delay, self._live) if delay else None
@@ -300,6 +305,7 @@ class DecideScreen(AppealsScreen):
             self._live()
 
     def _live(self) -> None:
+        """Ask the live-view service for guidance, precedents and divergence (in a worker)."""
         if self.case is None:
             return
         self._seq += 1
@@ -316,6 +322,7 @@ class DecideScreen(AppealsScreen):
         )
 
     def _show_live(self, view: LiveView, seq: int) -> None:
+        """Show a live view unless a newer one was asked for since."""
         if seq != self._seq:
             return
         self.guidance = view.guidance
@@ -348,6 +355,7 @@ class DecideScreen(AppealsScreen):
         self._schedule(0)
 
     def _take_guidance(self, guidance: Guidance) -> None:
+        """Use the recommended action and cite its clause."""
         self.form.set_action(guidance.action)
         picked = self.form.draft().clause_ids
         if guidance.clause_id not in picked:
@@ -382,6 +390,7 @@ class DecideScreen(AppealsScreen):
         )
 
     def _saved(self, decision: Decision, and_next: bool) -> None:
+        """The decision is recorded: forget the draft, say so, then go on or back."""
         self.saved = True
         appeals_app(self).drafts.pop(self.case_id, None)
         self.notify(
@@ -409,6 +418,7 @@ class DecideScreen(AppealsScreen):
         offer_notice(self.app, decision.decision_id)
 
     def _to_queue(self) -> None:
+        """Close every screen above the queue (after a save, before what comes next)."""
         from .queue import QueueScreen
 
         app = self.app
@@ -429,6 +439,7 @@ class DecideScreen(AppealsScreen):
         self._to_queue()
 
         def go() -> None:
+            """Open the next case, or say the queue is done."""
             if case_id is None:
                 app.notify("No more cases to decide in this queue.", title="Queue done")
                 return
@@ -438,9 +449,11 @@ class DecideScreen(AppealsScreen):
         offer_notice(app, decision_id, then=go)
 
     def _failed(self, exc: BaseException) -> None:
+        """Show a refused save in place; a conflict offers to reload or keep the draft."""
         if isinstance(exc, ConflictError):
 
             def answer(choice: str | None) -> None:
+                """Reload the case, or keep the draft to copy from."""
                 if choice == "reload":
                     self.reload_case()
 

@@ -74,6 +74,7 @@ class ExportScreen(ModalScreen[int | None]):
 
     @on(Select.Changed, "#export-format")
     def _format(self, event: Select.Changed) -> None:
+        """Another format changes the path's suffix to match."""
         box = self.query_one("#export-path", Input)
         path = Path(box.value)
         stem = path.name
@@ -92,6 +93,7 @@ class ExportScreen(ModalScreen[int | None]):
         path = Path(self.query_one("#export-path", Input).value.strip())
 
         def checked(exists: bool) -> None:
+            """Export at once, or ask before replacing an existing file."""
             if not exists:
                 self._export(path, force=False)
                 return
@@ -104,6 +106,7 @@ class ExportScreen(ModalScreen[int | None]):
         call_service(self, _is_file, path, done=checked, failed=self._failed, group="export")
 
     def _export(self, path: Path, *, force: bool) -> None:
+        """Export in a worker with a progress bar; `force` replaces an existing file."""
         fmt = str(self.query_one("#export-format", Select).value)
         assert fmt in FORMATS
         bar = self.query_one("#export-progress", ProgressBar)
@@ -116,6 +119,7 @@ class ExportScreen(ModalScreen[int | None]):
         started = time.monotonic()
 
         def progress(done: int, total: int | None = None, phase: str | None = None) -> None:
+            """Report progress from the worker thread to the bar."""
             app.call_from_thread(self._progress, done, total or self.total, started)
 
         call_service(
@@ -141,11 +145,13 @@ class ExportScreen(ModalScreen[int | None]):
         )
 
     def _status(self, message: str, *, error: bool = False) -> None:
+        """The status line under the form."""
         self.query_one("#export-status", Static).update(
             Text(message, style="bold red" if error else "")
         )
 
     def _done(self, result: ExportResult) -> None:
+        """Say what was written and where."""
         self.running = False
         self.written = result.written
         self.query_one("#export-progress", ProgressBar).update(progress=max(self.total, 1))
@@ -154,6 +160,7 @@ class ExportScreen(ModalScreen[int | None]):
         self.notify(result.summary(), markup=False)
 
     def _failed(self, exc: BaseException) -> None:
+        """Say why nothing was exported; the form can be used again."""
         self.running = False
         self.query_one("#export-start", Button).disabled = False
         self._status(f"not exported: {error_text(exc)}", error=True)

@@ -16,7 +16,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from ...services.history import HistoryFilter, HistoryPage, history
+from ...domain.models import Decision, Page
+from ...services.history import HistoryFilter, history
 from ...services.session import Session
 from ..base import AppealsScreen
 from ..keys import Key
@@ -30,7 +31,8 @@ __all__ = ["HistoryScreen", "ENTRY", "PAGE_SIZE"]
 PAGE_SIZE = 50
 
 
-def _page(session: Session, query: str, offset: int) -> tuple[HistoryFilter, HistoryPage]:
+def _page(session: Session, query: str, offset: int) -> tuple[HistoryFilter, Page[Decision]]:
+    """Parse the filter line and read one page (in the worker)."""
     flt = HistoryFilter.parse(query)
     return flt, history(session, flt, offset=offset, limit=PAGE_SIZE)
 
@@ -110,9 +112,11 @@ class HistoryScreen(AppealsScreen):
         self.query_one("#history-table", DataTable).focus()
 
     def refresh_data(self) -> None:
+        """Reload after a change elsewhere."""
         self.load()
 
     def load(self) -> None:
+        """Read the current page for the current filter (in a worker)."""
         self.mark_fresh()
         if not self.query_one("#history-table", DataTable).row_count:
             self.query_one("#history-status", Static).update("loading…")
@@ -128,22 +132,24 @@ class HistoryScreen(AppealsScreen):
         )
 
     def _failed(self, exc: BaseException) -> None:
+        """Show why the filter or the read failed, in place."""
         box = self.query_one("#history-error", Static)
         box.update(Text(str(exc)))
         box.add_class("-visible")
         self.query_one("#history-status", Static).update("")
 
-    def _show(self, result: tuple[HistoryFilter, HistoryPage]) -> None:
+    def _show(self, result: tuple[HistoryFilter, Page[Decision]]) -> None:
+        """Fill the table with a page, keeping the cursor on the same decision."""
         self.flt, page = result
         box = self.query_one("#history-error", Static)
-        why = empty_reason(self.flt) if not page.decisions else None
+        why = empty_reason(self.flt) if not page.items else None
         box.update(Text(why or ""))
         box.set_class(bool(why), "-visible")
         self.total = page.total
         table = self.query_one("#history-table", DataTable)
         keep = self.current_id()
         table.clear()
-        for d in page.decisions:
+        for d in page.items:
             table.add_row(
                 mark_cell(d.decision_id in self.marked),
                 cell(d.decision_id, 12),
@@ -158,8 +164,8 @@ class HistoryScreen(AppealsScreen):
             )
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
-        first = page.offset + 1 if page.decisions else 0
-        last = page.offset + len(page.decisions)
+        first = page.offset + 1 if page.items else 0
+        last = page.offset + len(page.items)
         status = f"{first}-{last} of {page.total} decisions"
         if self.marked:
             status += f" · marked: {', '.join(self.marked)}"
@@ -167,6 +173,7 @@ class HistoryScreen(AppealsScreen):
 
     @on(Input.Submitted, "#history-query")
     def _filter(self, event: Input.Submitted) -> None:
+        """Enter in the filter line applies it from the first page."""
         self.query_text = event.value
         self.page_offset = 0
         self.load()
@@ -174,15 +181,18 @@ class HistoryScreen(AppealsScreen):
 
     @on(DataTable.RowSelected, "#history-table")
     def _selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row opens the decision."""
         self._open(event.row_key.value)
 
     def current_id(self) -> str | None:
+        """The decision id under the cursor, or None on an empty page."""
         table = self.query_one("#history-table", DataTable)
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def _open(self, decision_id: str | None) -> None:
+        """Open one decision in the decision view."""
         if decision_id:
             from .compare import CompareScreen
 

@@ -94,6 +94,7 @@ class NoticeScreen(AppealsScreen):
         self.render_notice()
 
     def render_notice(self, template: str | None = None, lang: str | None = None) -> None:
+        """Render the notice with this template and language (in a worker)."""
         self.call(
             notice_draft,
             self.session,
@@ -107,6 +108,7 @@ class NoticeScreen(AppealsScreen):
         )
 
     def _show(self, draft: NoticeDraft) -> None:
+        """Show a rendered notice (subject, editable body) with its template, language and log."""
         self.draft = draft
         notice = draft.notice
         self.sub_title = f"notice · {notice.appeal_id or notice.decision_id}" + (
@@ -122,16 +124,19 @@ class NoticeScreen(AppealsScreen):
         self._show_log(draft.log)
 
     def _show_log(self, log: list[NoticeRecord]) -> None:
+        """The notices already recorded for this decision or appeal."""
         rows = [f"{n.notice_id} {n.at[:16]} {n.by} {n.template}.{n.lang} {n.state}" for n in log]
         self.query_one("#notice-log", Static).update(content("\n".join(rows) or "none yet"))
 
     def _failed(self, exc: BaseException) -> None:
+        """Show why rendering or recording failed, in place."""
         box = self.query_one("#notice-error", Static)
         box.update(content(error_text(exc)))
         box.add_class("-visible")
 
     @on(Select.Changed)
     def _choice_changed(self) -> None:
+        """Render again when the template or language changes."""
         if self.draft is None:
             return
         template = self.query_one("#notice-template", Select).value
@@ -148,6 +153,7 @@ class NoticeScreen(AppealsScreen):
         self.dismiss(None)  # dismiss, not pop: a series of notices continues from the callback
 
     def _record(self, send: bool) -> None:
+        """Record the notice sent (with any edit) or not sent with the reason given."""
         if self.draft is None:
             return
         self.query_one("#notice-error", Static).remove_class("-visible")
@@ -169,6 +175,7 @@ class NoticeScreen(AppealsScreen):
         )
 
     def _recorded(self, record: NoticeRecord) -> None:
+        """Say what was recorded and add it to the log (unless the notice was closed meanwhile)."""
         what = "sent" if record.sent else "recorded as not sent"
         self.notify(f"{record.notice_id} {what}", title="Notice")
         if self.draft is None:  # the notice was closed while saving
@@ -191,6 +198,7 @@ def review_notices(app: App[Any], decision_ids: list[str]) -> None:
     total = len(decision_ids)
 
     def show(index: int) -> None:
+        """Open the next notice of the series when the previous one closes."""
         if index < total:
             screen = NoticeScreen(decision_id=decision_ids[index], step=f"{index + 1} of {total}")
             app.push_screen(screen, lambda _: show(index + 1))

@@ -58,7 +58,7 @@ def impact_text(impact: PolicyImpact) -> Text:
         out.append(f"  {g.old_action} → {g.new_action} ({g.new_clause}): ", style="bold")
         out.append(f"{g.count}   e.g. {', '.join(g.samples)}\n")
     if impact.per_clause:
-        out.append("Per clause: ", style="bold")
+        out.append("Per clause applied (the decisions' own clauses): ", style="bold")
         out.append(", ".join(f"{k} {v}" for k, v in impact.per_clause.items()) + "\n")
         out.append("Per moderator: ", style="bold")
         out.append(", ".join(f"{k} {v}" for k, v in impact.per_moderator.items()) + "\n")
@@ -121,6 +121,7 @@ class PolicyScreen(AppealsScreen):
 
     @property
     def library(self) -> PolicyLibrary:
+        """The policy library in force for this session."""
         return self.session.library
 
     def compose(self) -> ComposeResult:
@@ -165,6 +166,7 @@ class PolicyScreen(AppealsScreen):
         self.query_one("#policy-clauses", OptionList).focus()
 
     def _fill(self, needle: str) -> None:
+        """List the clauses matching `needle` (id, title or text)."""
         options = self.query_one("#policy-clauses", OptionList)
         options.clear_options()
         for c in self.library.search(needle):
@@ -176,14 +178,17 @@ class PolicyScreen(AppealsScreen):
 
     @on(Input.Changed, "#policy-search-input")
     def _search(self, event: Input.Changed) -> None:
+        """Filter the clause list as the user types."""
         self._fill(event.value)
 
     @on(Input.Submitted, "#policy-search-input")
     def _to_list(self) -> None:
+        """Enter in the search box moves to the list."""
         self.query_one("#policy-clauses", OptionList).focus()
 
     @on(OptionList.OptionHighlighted, "#policy-clauses")
     def _show(self, event: OptionList.OptionHighlighted) -> None:
+        """Show the highlighted clause with its versions."""
         if event.option.id:
             clause = self.library.latest(event.option.id)
             text = clause_text(clause, versions=self.library.versions(clause.id))
@@ -229,6 +234,8 @@ class PolicyScreen(AppealsScreen):
         )
 
     def _published(self, result: PublishResult | None) -> None:
+        """A draft was published (None: cancelled): say so, show the new library and open
+        the re-review queue it made."""
         if result is None:
             return
         self.checked = None
@@ -241,6 +248,7 @@ class PolicyScreen(AppealsScreen):
 
     @on(Input.Submitted, "#policy-draft-input")
     def _check_draft(self, event: Input.Submitted) -> None:
+        """Compute a draft's impact (in a worker) before anyone can publish it."""
         path = event.value.strip()
         self.checked = None
         if not path:
@@ -258,9 +266,11 @@ class PolicyScreen(AppealsScreen):
         )
 
     def _impact_failed(self, exc: BaseException) -> None:
+        """Show why the draft could not be checked."""
         self.query_one("#policy-impact", Static).update(content(error_text(exc)))
 
     def _show_impact(self, impact: PolicyImpact, path: Path) -> None:
+        """Show the draft's impact and the affected decisions to open."""
         self.checked = (path, impact)
         self.query_one("#policy-impact", Static).update(impact_text(impact))
         table = self.query_one("#policy-impact-table", DataTable)
@@ -283,6 +293,7 @@ class PolicyScreen(AppealsScreen):
 
     @on(DataTable.RowSelected, "#policy-impact-table")
     def _open_decision(self, event: DataTable.RowSelected) -> None:
+        """Open an affected decision in the decision view."""
         if event.row_key.value:
             self.app.push_screen(CompareScreen([str(event.row_key.value)]))
 

@@ -14,9 +14,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.data_table import ColumnKey
 
-from ...domain.models import Case
+from ...domain.models import Case, Page
 from ...services import cases
-from ...services.cases import SORT_KEYS, CaseFilter, CasePage
+from ...services.cases import SORT_KEYS, CaseFilter
 from ...services.facets import QueueFacets, queue_facets
 from ...services.session import Session
 from ..base import AppealsScreen
@@ -56,7 +56,7 @@ ANY = "*"
 
 @dataclass
 class QueueRows:
-    page: CasePage
+    page: Page[Case]
     sla: dict[str, tuple[str, float]]
 
 
@@ -64,7 +64,7 @@ def load_page(session: Session, flt: CaseFilter, sort: str, offset: int) -> Queu
     """One queue page plus each undecided case's SLA state (runs in a worker)."""
     page = cases.list_cases(session, flt, sort=sort, offset=offset, limit=PAGE_SIZE)
     sla = {
-        c.case_id: cases.sla_state(session, c.first_reported_at) for c in page.cases if c.undecided
+        c.case_id: cases.sla_state(session, c.first_reported_at) for c in page.items if c.undecided
     }
     return QueueRows(page, sla)
 
@@ -201,6 +201,7 @@ class QueueScreen(AppealsScreen):
         yield Footer()
 
     def _assignee_options(self, names: list[str]) -> list[tuple[str, str]]:
+        """The assignee filter's choices: anyone, mine, unassigned, then the other users."""
         return [("anyone", ANY), ("mine", self.session.actor), ("unassigned", "")] + [
             (n, n) for n in names if n != self.session.actor
         ]
@@ -216,6 +217,7 @@ class QueueScreen(AppealsScreen):
         self.set_class(self.size.width < 110, "-narrow")  # narrower filters, see queue.tcss
 
     def _facets(self, facets: QueueFacets) -> None:
+        """Fill the platform, jurisdiction and assignee filters from what the workspace holds."""
         self.query_one("#filter-platform", Select).set_options(
             [("any platform", ANY)] + [(p, p) for p in facets.platforms]
         )
@@ -229,6 +231,7 @@ class QueueScreen(AppealsScreen):
     # -- loading ----------------------------------------------------------------
 
     def current_filter(self) -> CaseFilter:
+        """The filter the inputs describe now (the store answers it, not a scan here)."""
         status = self.query_one("#filter-status", Select).value
         statuses = {"active": {"open", "in_review"}, "all": set()}.get(str(status), {str(status)})
         platform = self.query_one("#filter-platform", Select).value
@@ -244,6 +247,7 @@ class QueueScreen(AppealsScreen):
         )
 
     def refresh_data(self) -> None:
+        """Reload when the workspace changed under us (AppealsScreen's freshness check)."""
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -263,6 +267,7 @@ class QueueScreen(AppealsScreen):
         )
 
     def _show(self, rows: QueueRows, seq: int) -> None:
+        """Show a loaded page unless a newer request superseded it; a page past the end moves to the last."""
         if seq != self._seq:
             return  # a newer request is on its way
         page = rows.page
@@ -276,7 +281,7 @@ class QueueScreen(AppealsScreen):
         self.total = page.total
         self.versions = {}
         now = self.session.now()
-        for c in page.cases:
+        for c in page.items:
             self.versions[c.case_id] = c.version
             table.add_row(*row_cells(c, rows.sla.get(c.case_id), now), key=c.case_id)
         if keep in self.versions:
@@ -284,11 +289,11 @@ class QueueScreen(AppealsScreen):
         pages = max(1, math.ceil(page.total / PAGE_SIZE))
         current = page.offset // PAGE_SIZE + 1
         status = Text(f"page {current} of {pages} · {page.total} cases · sort: {self.sort}")
-        if not page.cases:
+        if not page.items:
             status.append("  — nothing matches these filters", style="italic")
         self.query_one("#queue-status", Static).update(status)
-        if page.cases and not self._warmed:
-            self._warm_first_case(page.cases[0].case_id)
+        if page.items and not self._warmed:
+            self._warm_first_case(page.items[0].case_id)
 
     def _warm_first_case(self, case_id: str) -> None:
         """Load the top case's view once, in a worker, while the first page is on screen:
@@ -306,6 +311,7 @@ class QueueScreen(AppealsScreen):
     # -- actions -----------------------------------------------------------------
 
     def highlighted_case(self) -> str | None:
+        """The case id under the cursor, or None on an empty page."""
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
@@ -334,6 +340,7 @@ class QueueScreen(AppealsScreen):
 
     @on(DataTable.RowSelected, "#queue-table")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row opens the case."""
         event.stop()
         self.action_open_case()
 
@@ -343,6 +350,7 @@ class QueueScreen(AppealsScreen):
             return
 
         def claimed(case: Case) -> None:
+            """Say it is claimed and show the claim in the row."""
             self.notify(f"Claimed {case.case_id}", title="Claimed", markup=False)
 
         self.call(
@@ -358,6 +366,7 @@ class QueueScreen(AppealsScreen):
         self.set_sort(SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)])
 
     def set_sort(self, sort: str) -> None:
+        """Sort by `sort` from the first page and mark the sorted column's header."""
         self.sort = sort
         self.page_offset = 0
         table = self.query_one(DataTable)
@@ -369,6 +378,7 @@ class QueueScreen(AppealsScreen):
 
     @on(DataTable.HeaderSelected, "#queue-table")
     def _header(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a sortable column header sorts by it."""
         event.stop()
         sort = {key: s for _, key, s in COLUMNS}.get(str(event.column_key.value))
         if sort:
@@ -390,6 +400,7 @@ class QueueScreen(AppealsScreen):
 
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
+        """A changed filter starts again from the first page."""
         event.stop()
         if self.is_mounted and event.select.id and event.select.id.startswith("filter-"):
             self.page_offset = 0
@@ -397,16 +408,19 @@ class QueueScreen(AppealsScreen):
 
     @on(Input.Changed, "#queue-search-input")
     def _search_changed(self) -> None:
+        """Search as the user types, after a short pause (one store query, not one per key)."""
         if self._search_timer is not None:
             self._search_timer.stop()
         self._search_timer = self.set_timer(0.3, self._search_now)
 
     def _search_now(self) -> None:
+        """Run the search from the first page."""
         self.page_offset = 0
         self.action_reload()
 
     @on(Input.Submitted, "#queue-search-input")
     def _search_submitted(self) -> None:
+        """Enter searches at once and puts the focus back on the table."""
         self._search_now()
         self.query_one(DataTable).focus()
 

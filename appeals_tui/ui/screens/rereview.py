@@ -65,6 +65,7 @@ class RereviewScreen(AppealsScreen):
         self.query_one("#rereview-table", DataTable).focus()
 
     def refresh_data(self) -> None:
+        """Read the re-review queue again (in a worker)."""
         self.mark_fresh()
         self.call(rereview_queue, self.session, done=self._show, failed=self._failed)
 
@@ -72,9 +73,11 @@ class RereviewScreen(AppealsScreen):
         self.refresh_data()
 
     def _failed(self, exc: BaseException) -> None:
+        """Show why the queue could not be read (leads only)."""
         self.query_one("#rereview-summary", Static).update(Text(error_text(exc), style="bold red"))
 
     def _show(self, queue: RereviewQueue) -> None:
+        """Show the queue's progress and items."""
         self.queue = queue
         summary = Text(f"Re-review for policy library {queue.library_version}: ", style="bold")
         summary.append(queue.progress(), style="bold green" if not queue.pending else "bold yellow")
@@ -107,6 +110,7 @@ class RereviewScreen(AppealsScreen):
             table.move_cursor(row=min(row, table.row_count - 1))
 
     def _current(self) -> RereviewItem | None:
+        """The item under the cursor, or None."""
         table = self.query_one("#rereview-table", DataTable)
         if self.queue is None or not table.row_count:
             return None
@@ -116,6 +120,7 @@ class RereviewScreen(AppealsScreen):
         )
 
     def _pending(self) -> RereviewItem | None:
+        """The item under the cursor if it still waits for a lead, else None (said so)."""
         item = self._current()
         if item is None:
             return None
@@ -147,14 +152,16 @@ class RereviewScreen(AppealsScreen):
     def action_supersede(self) -> None:
         item = self._pending()
         if item is not None:
-            self.app.push_screen(SupersedeDialog(item), self._after)
+            self.app.push_screen(SupersedeDialog(item, self.session.library), self._after)
 
     def _after(self, result: RereviewItem | None) -> None:
+        """Say what became of the item and reload the queue."""
         if result is not None:
             self.app.notify(f"{result.decision_id}: {result.status}", markup=False)
         self.refresh_data()
 
     @on(DataTable.RowSelected, "#rereview-table")
     def _open(self, event: DataTable.RowSelected) -> None:
+        """Open the item's decision in the decision view."""
         if event.row_key.value:
             self.app.push_screen(CompareScreen([str(event.row_key.value)]))

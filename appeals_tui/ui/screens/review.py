@@ -178,10 +178,12 @@ class ReviewScreen(AppealsScreen):
         self.query_one("#notice-btn").display = True
 
     def _clear_error(self) -> None:
+        """Hide the error box and its reload button."""
         self.query_one("#review-error", Static).remove_class("-visible")
         self.query_one("#review-reload-btn").display = False
 
     def _failed(self, exc: BaseException) -> None:
+        """Show a refusal in place; a conflict also offers to reload."""
         box = self.query_one("#review-error", Static)
         box.update(content(error_text(exc)))
         box.add_class("-visible")
@@ -190,6 +192,7 @@ class ReviewScreen(AppealsScreen):
 
     @on(Button.Pressed, "#review-reload-btn")
     def _reload_pressed(self) -> None:
+        """The error box's Reload button."""
         self.action_reload()
 
     def action_outcome(self) -> None:
@@ -216,6 +219,7 @@ class ReviewScreen(AppealsScreen):
         )
 
     def _outcome(self) -> str:
+        """The chosen outcome (upheld until another is pressed)."""
         pressed = self.query_one(RadioSet).pressed_button
         return str(pressed.label) if pressed is not None else "upheld"
 
@@ -246,11 +250,13 @@ class ReviewScreen(AppealsScreen):
         )
 
     def _resolved(self, appeal: Appeal) -> None:
+        """Say how it was resolved, reload, and offer to prepare the notice."""
         extra = f"; new decision {appeal.new_decision_id}" if appeal.new_decision_id else ""
         self.notify(f"{self.appeal_id} {appeal.outcome}{extra}", title="Appeal resolved")
         self.action_reload()
 
         def answer(yes: bool | None) -> None:
+            """Open the notice if the reviewer said yes."""
             if yes:
                 self.action_notice()
 
@@ -294,6 +300,7 @@ class ReviewScreen(AppealsScreen):
         choices = [(f"{s.strike_id} w{s.weight} {s.decision_id}", s.strike_id) for s in active]
 
         def save(prompt: TextPrompt, reason: str, strike_id: str | None) -> None:
+            """Dismiss the chosen strike with the reason typed (in a worker)."""
             self.call(
                 dismiss_strike,
                 self.session,

@@ -75,6 +75,7 @@ class ClausePicker(Vertical):
         self._show_selected()
 
     def _fill(self, needle: str) -> None:
+        """List the clauses matching `needle`, cited ones marked, keeping the highlight."""
         options = self.query_one("#clause-options", OptionList)
         highlighted = options.highlighted_option.id if options.highlighted_option else None
         options.clear_options()
@@ -95,17 +96,20 @@ class ClausePicker(Vertical):
             self.query_one("#clause-detail", Static).update("")
 
     def _show_selected(self) -> None:
+        """The line naming the cited clauses."""
         text = Text("Cited: ", style="bold")
         text.append(", ".join(self.selected) if self.selected else "none yet")
         self.query_one("#clause-selected", Static).update(text)
 
     def set_selected(self, clause_ids: list[str]) -> None:
+        """Cite exactly `clause_ids` (a loaded draft)."""
         self.selected = list(clause_ids)
         self._fill(self.query_one("#clause-search", Input).value)
         self._show_selected()
         self.post_message(self.Changed(list(self.selected)))
 
     def toggle(self, clause_id: str) -> None:
+        """Cite or uncite one clause and tell the form."""
         if clause_id in self.selected:
             self.selected.remove(clause_id)
         else:
@@ -121,16 +125,19 @@ class ClausePicker(Vertical):
 
     @on(Input.Changed, "#clause-search")
     def _search(self, event: Input.Changed) -> None:
+        """Filter the list as the user types."""
         event.stop()
         self._fill(event.value)
 
     @on(Input.Submitted, "#clause-search")
     def _to_list(self, event: Input.Submitted) -> None:
+        """Enter in the search box moves to the list."""
         event.stop()
         self.query_one("#clause-options", OptionList).focus()
 
     @on(OptionList.OptionHighlighted, "#clause-options")
     def _detail(self, event: OptionList.OptionHighlighted) -> None:
+        """Show the highlighted clause's text."""
         event.stop()
         if event.option.id:
             clause = self.library.latest(event.option.id)
@@ -138,6 +145,7 @@ class ClausePicker(Vertical):
 
     @on(OptionList.OptionSelected, "#clause-options")
     def _selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a clause cites or uncites it."""
         event.stop()
         if event.option.id:
             self.toggle(event.option.id)

@@ -51,6 +51,7 @@ _EDITED_FIELD: dict[type, str] = {
 
 
 def _field_of(problem: str) -> str:
+    """The field a `field: problem` line names (the widget to mark)."""
     head = problem.split(":", 1)[0].strip()
     return head.split(" ", 1)[0].strip("'")
 
@@ -119,10 +120,12 @@ class DecisionForm(Horizontal):
 
     @property
     def action(self) -> str:
+        """The chosen action, or '' while none is chosen."""
         value = self.query_one("#action-select", Select).value
         return "" if value is Select.NULL else str(value)
 
     def draft(self) -> DecisionDraft:
+        """What the form holds, as the draft the decide service validates."""
         divergence = self.query_one("#divergence-reason", TextArea).text
         return DecisionDraft(
             action=self.action,
@@ -133,6 +136,7 @@ class DecisionForm(Horizontal):
         )
 
     def load(self, draft: DecisionDraft) -> None:
+        """Fill the form from a saved draft (returning to a case keeps the work)."""
         if draft.action in {a.value for a in Action}:
             self.query_one("#action-select", Select).value = draft.action
         self.query_one(ClausePicker).set_selected(draft.clause_ids)
@@ -141,14 +145,17 @@ class DecisionForm(Horizontal):
         self.query_one("#divergence-reason", TextArea).text = draft.divergence_reason or ""
 
     def set_action(self, action: str) -> None:
+        """Choose `action` (taking the guidance's recommendation)."""
         self.query_one("#action-select", Select).value = action
 
     def set_clauses(self, clause_ids: list[str]) -> None:
+        """Cite exactly `clause_ids`."""
         self.query_one(ClausePicker).set_selected(clause_ids)
 
     # -- feedback --------------------------------------------------------------------
 
     def show_guidance_line(self, text: Text) -> None:
+        """The one-line recommendation above the action picker."""
         self.query_one("#form-guidance", Static).update(text)
 
     def show_divergence(self, explanation: str | None) -> None:
@@ -161,9 +168,11 @@ class DecisionForm(Horizontal):
 
     @property
     def divergence_required(self) -> bool:
+        """Whether the divergence reason box is shown, i.e. needed."""
         return self.query_one("#divergence").has_class("-visible")
 
     def show_problems(self, problems: list[str]) -> None:
+        """Show the service's refusal in place and scroll it into view."""
         self.checking = bool(problems)
         self._render_problems(problems)
         if problems:
@@ -171,6 +180,7 @@ class DecisionForm(Horizontal):
             self.call_after_refresh(box.scroll_visible, animate=False, top=True)
 
     def _render_problems(self, problems: list[str]) -> None:
+        """Draw the problem list (empty hides the box)."""
         self.problems = list(problems)
         box = self.query_one("#form-errors", Static)
         text = Text("Not saved — fix these:\n", style="bold")
@@ -185,6 +195,7 @@ class DecisionForm(Horizontal):
             self.query_one("#divergence").add_class("-visible")
 
     def clear_problems(self) -> None:
+        """Hide the problem list and stop re-checking as the user edits."""
         self.checking = False
         self._render_problems([])
 
@@ -212,11 +223,13 @@ class DecisionForm(Horizontal):
     @on(ClausePicker.Changed)
     @on(FactorList.Changed)
     def _changed(self, event: Message) -> None:
+        """A picker changed: mark the field edited and tell the screen."""
         event.stop()
         self.field_edited(_EDITED_FIELD[type(event)])
         self.post_message(self.Changed())
 
     @on(TextArea.Changed)
     def _text_changed(self, event: TextArea.Changed) -> None:
+        """Reasoning or divergence text changed: mark that field edited."""
         widget_id = event.text_area.id
         self.field_edited("#reasoning" if widget_id == "reasoning" else "#divergence")

@@ -104,10 +104,12 @@ class TextPrompt(ModalScreen[Any]):
 
     @on(Button.Pressed, "#prompt-save-button")
     def _save(self) -> None:
+        """The Save button submits."""
         self.action_submit()
 
     @on(Button.Pressed, "#prompt-cancel-button")
     def _cancel(self) -> None:
+        """The Cancel button closes without saving."""
         self.action_cancel()
 
 
@@ -148,8 +150,10 @@ class ConflictDialog(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#conflict-reload-button")
     def _reload(self) -> None:
+        """The Reload button reloads the record."""
         self.action_reload()
 
     @on(Button.Pressed, "#conflict-close-button")
     def _close(self) -> None:
+        """The Close button closes the dialog."""
         self.action_cancel()

@@ -68,6 +68,7 @@ class FactorList(OptionList):
         self.highlighted = 0
 
     def _option(self, name: str) -> Option:
+        """One factor's line: its answer (yes, no or unanswered) and its question."""
         answer = self.answers[name]
         info = self.library.factors.get(name)
         style = {True: "bold reverse", False: "reverse", None: "bold"}[answer]
@@ -88,24 +89,29 @@ class FactorList(OptionList):
 
     @property
     def unanswered(self) -> list[str]:
+        """Factors not answered yet (a decision needs every one)."""
         return [name for name, value in self.answers.items() if value is None]
 
     def set_factors(self, factors: dict[str, bool] | None) -> None:
+        """Answer the factors as in `factors` (missing ones unanswered) and tell the form."""
         self.answers = {name: (factors or {}).get(name) for name in FACTORS}
         self._redraw()
         self.post_message(self.Changed(self.factors))
 
     def set_answer(self, name: str, answer: bool | None) -> None:
+        """Answer one factor and tell the form."""
         self.answers[name] = answer
         self._redraw(name)
         self.post_message(self.Changed(self.factors))
 
     def _redraw(self, only: str | None = None) -> None:
+        """Redraw every line, or only `only`'s."""
         for index, name in enumerate(FACTORS):
             if only is None or name == only:
                 self.replace_option_prompt_at_index(index, self._option(name).prompt)
 
     def _current(self) -> str | None:
+        """The factor under the cursor, or None."""
         if self.highlighted is None:
             return None
         return FACTORS[self.highlighted]

@@ -34,12 +34,14 @@ def decision_flags(d: Decision) -> str:
 
 
 def _field(label: str, value: Any, style: str = "") -> Text:
+    """`label: value`, the value literal (— when empty)."""
     text = Text(f"{label}: ", style="bold")
     text.append(visible(str(value) if value not in (None, "") else "—"), style=style)
     return text
 
 
 def _section(title: str) -> Text:
+    """A section heading inside the card."""
     return Text(f"\n{title}", style="bold underline")
 
 
@@ -56,6 +58,7 @@ class DecisionCard(VerticalScroll, can_focus=True):
         yield Static(self.render_body(), classes="card-body")
 
     def render_header(self) -> Text:
+        """Decision id, action and its marks."""
         d = self.detail.decision
         title = Text(d.decision_id, style="bold")
         title.append(f"  {d.action}", style="bold")
@@ -79,6 +82,7 @@ class DecisionCard(VerticalScroll, can_focus=True):
         )
 
     def render_body(self) -> Group:
+        """Everything else about the decision, its chain, appeals, case and reports."""
         det = self.detail
         d, case = det.decision, det.case
         clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.clauses)

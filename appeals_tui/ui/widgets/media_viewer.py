@@ -89,6 +89,7 @@ class MediaViewer(Vertical, can_focus=True):
 
     @property
     def session(self) -> Any:
+        """The app's session (the viewer reads media through the services)."""
         return appeals_app(self).session
 
     # -- what to show ------------------------------------------------------------------
@@ -103,6 +104,7 @@ class MediaViewer(Vertical, can_focus=True):
         self._draw()
 
     def _draw(self) -> None:
+        """Draw the current image in a worker; a newer draw makes an older one's result stale."""
         self._token += 1
         token = self._token
         if not self.hashes:
@@ -117,6 +119,7 @@ class MediaViewer(Vertical, can_focus=True):
         )
 
     def _render_job(self, token: int) -> None:
+        """Read and render one image off the event loop (the service lock held)."""
         sha = self.hashes[self.index]
         try:
             with SERVICE_LOCK:
@@ -138,6 +141,7 @@ class MediaViewer(Vertical, can_focus=True):
     def _put(
         self, token: int, prefs: MediaPrefs | None, img: PILImage.Image | None, problem: str
     ) -> None:
+        """Show a rendered image, or the reason there is none, unless a newer draw began."""
         if token != self._token:
             return  # the moderator moved on while this was drawing
         self.prefs = prefs or self.prefs or MediaPrefs()
@@ -155,6 +159,7 @@ class MediaViewer(Vertical, can_focus=True):
         self._caption()
 
     def _caption(self, extra: str = "") -> None:
+        """The line under the image: which of how many, the viewing preferences, any note."""
         prefs = self.prefs or MediaPrefs()
         n = len(self.hashes)
         state = (
@@ -198,6 +203,7 @@ class MediaViewer(Vertical, can_focus=True):
         self._draw()
 
         def job() -> None:
+            """Save the changed preference (in a worker), then draw again with it."""
             try:
                 with SERVICE_LOCK:
                     set_prefs(self.session, **change)

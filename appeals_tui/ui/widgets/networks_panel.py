@@ -21,18 +21,27 @@ from ..text import cell, one_line
 
 __all__ = ["NetworksPanel", "network_info"]
 
+#: members of a network named on screen (a network can hold most of a workspace)
+SHOWN = 20
+
 
 def network_info(n: Network) -> Text:
+    """What ties a network together and where its accounts' decisions differ."""
     out = Text()
     out.append(f"{n.network_id}: ", style="bold")
-    out.append(one_line(", ".join("@" + a for a in n.accounts), 300))
+    out.append(one_line(", ".join("@" + a for a in n.accounts[:SHOWN]), 300))
     out.append("\nlinked by: ", style="dim")
-    out.append(one_line("; ".join(n.links), 300))
-    for problem in n.inconsistencies:
+    out.append(one_line("; ".join(n.links[:SHOWN]), 300))
+    for problem in n.inconsistencies[:SHOWN]:
         out.append("\n⚠ ", style="bold red")
         out.append(one_line(problem.via, 60))
-        split = "; ".join(f"{a}: {', '.join(cs)}" for a, cs in problem.actions.items())
-        out.append(f" → {split}")
+        split = "; ".join(
+            f"{a}: {', '.join(cs[:SHOWN])}" + (f" (+{len(cs) - SHOWN})" if len(cs) > SHOWN else "")
+            for a, cs in problem.actions.items()
+        )
+        out.append(f" → {one_line(split, 300)}")
+    if len(n.inconsistencies) > SHOWN:
+        out.append(f"\n⚠ … {len(n.inconsistencies)} links treated inconsistently in all")
     return out
 
 
@@ -58,6 +67,7 @@ class NetworksPanel(Vertical):
         )
 
     def show(self, found: list[Network]) -> None:
+        """Fill the table (inconsistent networks flagged) and the summary line."""
         self.networks = {n.network_id: n for n in found}
         flagged = sum(n.inconsistent for n in found)
         self.query_one("#networks-summary", Static).update(
@@ -84,15 +94,18 @@ class NetworksPanel(Vertical):
             self.query_one("#network-info", Static).update(network_info(found[0]))
 
     def failed(self, message: str) -> None:
+        """Show why the networks could not be read."""
         self.query_one("#networks-summary", Static).update(Text(message, style="bold red"))
 
     @on(DataTable.RowHighlighted, "#networks")
     def _info(self, event: DataTable.RowHighlighted) -> None:
+        """Describe the highlighted network below the table."""
         n = self.networks.get(event.row_key.value or "")
         if n is not None:
             self.query_one("#network-info", Static).update(network_info(n))
 
     @on(DataTable.RowSelected, "#networks")
     def _open(self, event: DataTable.RowSelected) -> None:
+        """Enter on a network asks the screen to open its open cases in batch."""
         if event.row_key.value:
             self.post_message(self.OpenBatch(event.row_key.value))

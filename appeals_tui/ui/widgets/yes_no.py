@@ -19,6 +19,7 @@ __all__ = ["YesNoBox", "YesNoSelectionList", "ChoiceButton"]
 
 
 def _word(on: bool) -> str:
+    """The word the switch shows, padded to one width."""
     return "yes" if on else "no "
 
 
@@ -27,6 +28,7 @@ class YesNoBox(Checkbox):
 
     @property
     def _button(self) -> Content:
+        """The switch drawn with the word in it."""
         button_style = self.get_visual_style("toggle--button")
         side = Style(foreground=button_style.background, background=self.background_colors[1])
         return Content.assemble(
@@ -41,6 +43,7 @@ class ChoiceButton(RadioButton):
 
     @property
     def _button(self) -> Content:
+        """The switch drawn as a filled or empty circle."""
         button_style = self.get_visual_style("toggle--button")
         side = Style(foreground=button_style.background, background=self.background_colors[1])
         return Content.assemble(
@@ -54,9 +57,11 @@ class YesNoSelectionList(SelectionList[Any]):
     """A SelectionList whose per-row buttons show "yes" or "no"."""
 
     def _get_left_gutter_width(self) -> int:
+        """Room for the word instead of Textual's one-character button."""
         return super()._get_left_gutter_width() + len(_word(True)) - len(ToggleButton.BUTTON_INNER)
 
     def render_line(self, y: int) -> Strip:
+        """Textual's line with its button replaced by the yes/no word."""
         strip = super().render_line(y)
         segments = list(strip)
         if len(segments) < 3 or segments[1].text != ToggleButton.BUTTON_INNER:
