@@ -2,13 +2,16 @@
 (`python -m benchmarks.networks`), so the main measuring process's peak RSS stays
 what it was.
 
-- links for one case (`services.networks.links_for_case`): first call (builds the
-  text-key index and the near-duplicate sketches) and then per call;
-- all networks (`services.networks.list_networks`), first and repeated;
-- what extracting contacts and text keys adds to an import: the same corpus
-  reports imported into two scratch workspaces side by side, with extraction and
-  with it switched off; once with the per-text cache (reports of one post repeat
-  its text) and once with the cache cleared before every report (every text new).
+- links for one case (`services.networks.links_for_case`): the first call and a few
+  more from the store's indexes, the time to read the link graph (services/link_graph.py,
+  `warm_links`, what the TUI does in the background) and then per call from the graph;
+- all networks (`services.networks.list_networks`), first (reads the graph and the
+  cases' status and actions) and repeated;
+- what writing contacts and text keys (`case_links`) adds to an import: the same
+  corpus reports imported with `intake.import_reports` (the CLI's staged import) into
+  scratch workspaces side by side, with and without it; once with the per-text cache
+  (reports of one post repeat its text) and once with the cache off (every text new).
+  Scratch workspaces live in temporary directories removed after each run.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from appeals_tui.domain import contacts
-from appeals_tui.domain.reports import ParsedReport
-from appeals_tui.services import intake, networks, roster
+from appeals_tui.services import intake, networks, roster, staged_import
 from appeals_tui.services.session import Session
 from appeals_tui.store import Workspace
 from benchmarks.build import BENCH_NOW, LEADS, Clock, Corpus
@@ -50,6 +54,13 @@ def measure_networks(path: Path, samples: int, seed: int = 8) -> dict[str, Any]:
         t = time.perf_counter()
         networks.links_for_case(lead, rng.choice(ids))
         out["links_first_ms"] = round((time.perf_counter() - t) * 1000, 1)
+        # before the link graph is read: from the store's indexes
+        out["links_store"] = summarize(
+            _timed(lambda: networks.links_for_case(lead, rng.choice(ids)), max(samples // 5, 3))
+        )
+        t = time.perf_counter()
+        networks.warm_links(lead)  # what the TUI does once a case is on screen
+        out["link_graph_read_ms"] = round((time.perf_counter() - t) * 1000, 1)
         out["links"] = summarize(
             _timed(lambda: networks.links_for_case(lead, rng.choice(ids)), samples)
         )
@@ -64,42 +75,56 @@ def measure_networks(path: Path, samples: int, seed: int = 8) -> dict[str, Any]:
     return out
 
 
-def _import_once(reports: list[ParsedReport], extract: bool, cached: bool) -> float:
-    root = Path(tempfile.mkdtemp(prefix="appeals-net-"))
-    ws = roster.init_workspace(root / "ws", "admin")
+def _import_once(source: Path, extract: bool, cached: bool) -> float:
+    with tempfile.TemporaryDirectory(prefix="appeals-net-") as root:
+        return _import_into(Path(root) / "ws", source, extract, cached)
+
+
+def _import_into(path: Path, source: Path, extract: bool, cached: bool) -> float:
+    """Seconds `intake.import_reports` (what `appeals import reports` runs: the staged
+    import) takes for `source` into a new workspace, with or without the case_links
+    records (contacts and text keys) it writes."""
+    ws = roster.init_workspace(path, "admin")
     admin = Session.open(ws, "admin", clock=Clock(BENCH_NOW))
-    saved_links, saved_extract = intake._store_links, contacts._extract_one
+    saved_links, saved_extract = staged_import._Importer._stage_links, contacts._extract_one
     if not extract:
-        intake._store_links = lambda *_a, **_k: None  # type: ignore[assignment]
+        staged_import._Importer._stage_links = lambda *_a, **_k: None  # type: ignore[method-assign]  # switched off to measure
     elif not cached:
         raw = contacts._extract_one.__wrapped__
-        contacts._extract_one = lambda text, region: raw(text, region)  # type: ignore[assignment]
+        contacts._extract_one = lambda text, region: raw(text, region)  # type: ignore[assignment]  # cache off to measure
     try:
         t = time.perf_counter()
-        for at in range(0, len(reports), 500):
-            intake.import_parsed(admin, reports[at : at + 500], source="bench.jsonl")
+        intake.import_reports(admin, source)
         return time.perf_counter() - t
     finally:
-        intake._store_links, contacts._extract_one = saved_links, saved_extract
+        staged_import._Importer._stage_links = saved_links  # type: ignore[method-assign]  # restored
+        contacts._extract_one = saved_extract
         ws.close()
 
 
-def import_overhead(n: int, seed: int = 8) -> dict[str, Any]:
-    """Seconds to import `n` corpus reports with and without extraction (alternating runs)."""
+def import_overhead(n: int, seed: int = 8, rounds: int = 3) -> dict[str, Any]:
+    """Seconds to import `n` corpus reports (one file, the CLI's path) with and without
+    extraction, alternating runs in one process; best of `rounds` each."""
     corpus = Corpus.load(seed)
-    reports = [
-        ParsedReport(i, corpus.report(i, i, f"acct{i % 997:04d}", BENCH_NOW)) for i in range(n)
-    ]
-    runs: dict[str, list[float]] = {"without": [], "cached": [], "uncached": []}
-    for _ in range(2):
-        contacts._extract_one.cache_clear()
-        runs["without"].append(_import_once(reports, extract=False, cached=True))
-        contacts._extract_one.cache_clear()
-        runs["cached"].append(_import_once(reports, extract=True, cached=True))
-        runs["uncached"].append(_import_once(reports, extract=True, cached=False))
+    with tempfile.TemporaryDirectory(prefix="appeals-net-src-") as tmp:
+        source = Path(tmp) / "reports.jsonl"
+        with source.open("wb") as out:
+            for i in range(n):
+                row = corpus.report(i, i, f"acct{i % 997:04d}", BENCH_NOW).to_dict()
+                for stored_only in ("case_id", "imported_at", "source", "media"):
+                    row.pop(stored_only, None)
+                out.write(orjson.dumps(row) + b"\n")
+        runs: dict[str, list[float]] = {"without": [], "cached": [], "uncached": []}
+        for _ in range(rounds):
+            contacts._extract_one.cache_clear()
+            runs["without"].append(_import_once(source, extract=False, cached=True))
+            contacts._extract_one.cache_clear()
+            runs["cached"].append(_import_once(source, extract=True, cached=True))
+            runs["uncached"].append(_import_once(source, extract=True, cached=False))
     best = {k: min(v) for k, v in runs.items()}
     return {
         "reports": n,
+        "path": "intake.import_reports (staged)",
         "without_s": round(best["without"], 3),
         "with_cached_s": round(best["cached"], 3),
         "with_uncached_s": round(best["uncached"], 3),

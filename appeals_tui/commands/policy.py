@@ -36,7 +36,9 @@ def impact_cmd(ctx: click.Context, draft: Path) -> None:
             + ", ".join(g.samples)
         )
     if impact.per_clause:
-        lines.append("per clause: " + ", ".join(f"{k} {v}" for k, v in impact.per_clause.items()))
+        lines.append(
+            "per clause applied: " + ", ".join(f"{k} {v}" for k, v in impact.per_clause.items())
+        )
         lines.append(
             "per moderator: " + ", ".join(f"{k} {v}" for k, v in impact.per_moderator.items())
         )

@@ -7,6 +7,7 @@ backend holds them as plain indexed columns.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,7 +19,13 @@ __all__ = ["case_text", "link_doc"]
 
 def case_text(case: Mapping[str, Any]) -> str:
     """The case's text as near-duplicates are compared (content and media description)."""
-    return normalise(case.get("content_text"), case.get("media_description"))
+    return _normalised(case.get("content_text"), case.get("media_description"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(content: str | None, media: str | None) -> str:
+    """Cached: every report on a post, and every repost of a caption, repeats its text."""
+    return normalise(content, media)
 
 
 def link_doc(

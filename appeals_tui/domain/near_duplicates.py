@@ -11,6 +11,7 @@ Thresholds live in ``data/networks.json`` (read by `store.shipped`), validated h
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 import unicodedata
 import zlib
@@ -28,6 +29,7 @@ __all__ = [
     "text_key",
     "sketch",
     "similar",
+    "ratio",
 ]
 
 _SPACE = re.compile(r"\s+")
@@ -40,6 +42,7 @@ class NearDupSettings:
     shingle: int = 4
     sketch: int = 8
     common_cap: int = 200
+    compare: int = 8
 
 
 _LIMITS: dict[str, tuple[type, float, float]] = {
@@ -48,6 +51,7 @@ _LIMITS: dict[str, tuple[type, float, float]] = {
     "shingle": (int, 2, 20),
     "sketch": (int, 1, 64),
     "common_cap": (int, 2, 1_000_000),
+    "compare": (int, 1, 1000),
 }
 
 
@@ -95,15 +99,23 @@ def text_key(norm: str) -> int:
 
 
 def sketch(norm: str, settings: NearDupSettings) -> tuple[int, ...]:
-    """The `settings.sketch` smallest CRC-32s of the text's shingles."""
+    """The `settings.sketch` smallest CRC-32s of the text's shingles (character
+    windows, read from one UTF-32 encoding of the text rather than encoding each)."""
     k = settings.shingle
-    data = norm.encode("utf-8") if len(norm) < k else None
-    if data is not None:
-        return (zlib.crc32(data),)
-    hashes = {zlib.crc32(norm[i : i + k].encode("utf-8")) for i in range(len(norm) - k + 1)}
-    return tuple(sorted(hashes)[: settings.sketch])
+    if len(norm) < k:
+        return (zlib.crc32(norm.encode("utf-8")),)
+    data = memoryview(norm.encode("utf-32-le"))
+    width = 4 * k
+    crc = zlib.crc32
+    hashes = {crc(data[i : i + width]) for i in range(0, len(data) - width + 4, 4)}
+    return tuple(heapq.nsmallest(settings.sketch, hashes))
 
 
 def similar(a: str, b: str, settings: NearDupSettings) -> float:
     """rapidfuzz similarity (0-100) if at least `min_ratio`, else 0."""
     return fuzz.ratio(a, b, score_cutoff=settings.min_ratio)
+
+
+def ratio(a: str, b: str) -> float:
+    """rapidfuzz similarity (0-100), whatever it is (to show how alike two texts are)."""
+    return fuzz.ratio(a, b)

@@ -1,4 +1,5 @@
-"""Account networks: accounts linked by a shared means of contact or near-duplicate content.
+"""Account networks: accounts linked by a shared means of contact, near-duplicate
+content or a matching image.
 
 Why: the accounts in a coordinated operation come many at a time, each decided on
 its own by a different moderator on a different day. Linking them shows the
@@ -7,40 +8,43 @@ leads where a network was treated inconsistently (one account removed for the
 same Telegram handle another was only labelled for).
 
 Links are read from the `case_links` table (store/schema.py): each case's
-normalised contacts and text key, written at import (or by the schema-2 migration).
-Exact duplicates share a text key; near ones are found by `domain.near_duplicates`
-and confirmed by rapidfuzz. Accounts are identified by their account name.
+normalised contacts and text key, written at import (or by the schema-2 migration),
+held in memory as a graph kept current from the audit chain (services/link_graph.py);
+near-duplicate texts are grouped by services/text_groups.py and images matched by
+services/media_match.py. Accounts are identified by their account name.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import threading
-import weakref
+import heapq
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain, compress
 from typing import Any
 
 from ..domain.case_links import case_text
 from ..domain.contacts import contact_label
 from ..domain.errors import NotFound
 from ..domain.models import Case
-from ..domain.near_duplicates import NearDupSettings, similar, sketch
-from ..store.protocol import Doc, Filter, Op, Page, Store
-from ..store.shipped import default_near_dup_settings
+from ..domain.near_duplicates import ratio
+from ..store.protocol import Doc, Filter, Op, Store
 from .cases import _case_doc
-from .media_match import image_links
+from .link_graph import LinkGraph, built_graph, graph_for
+from .media_match import ImageLink, ImageMatch, case_image_matches, image_links
 from .permissions import require_lead, require_role
 from .session import Session
+from .text_groups import Union, text_groups
 
 __all__ = [
     "LinkedCase",
     "CaseLinks",
     "Inconsistency",
     "Network",
+    "MEMBERS_SHOWN",
     "links_for_case",
+    "warm_links",
     "linked_accounts",
     "linked_among",
     "linked_cases_at_most",
@@ -50,7 +54,11 @@ __all__ = [
 ]
 
 LINKS = "case_links"
-_OPEN = ("open", "in_review")
+_OPEN = frozenset(("open", "in_review"))
+#: accounts listed with a case's links (the count is always whole)
+ACCOUNTS_SHOWN = 100
+#: members listed per network and list by `Network.to_dict` unless asked otherwise
+MEMBERS_SHOWN = 100
 
 
 def _account(doc: Doc) -> str:
@@ -58,59 +66,6 @@ def _account(doc: Doc) -> str:
     if "subject" in doc:
         return str((doc.get("subject") or {}).get("account") or "")
     return str(doc.get("account") or "")
-
-
-class _NearDuplicates:
-    """Per workspace: distinct texts, their sketches and confirmed near-duplicate pairs.
-
-    Kept in memory and brought up to date from the workspace's text index on each
-    use (cases' texts never change, so only new keys need work)."""
-
-    def __init__(self, settings: NearDupSettings) -> None:
-        self.settings = settings
-        self.known: set[int] = set()
-        self.by_hash: dict[int, list[int]] = {}
-        self.texts: dict[int, str] = {}
-        self.neighbours: dict[int, set[int]] = {}
-        self.lock = threading.Lock()
-
-    def sync(self, store: Store) -> None:
-        with self.lock:
-            fresh = [k for k in store.distinct(LINKS, "text_key") if k not in self.known]
-            cap = self.settings.common_cap
-            for key in fresh:
-                one = store.query(LINKS, [Filter("text_key", Op.EQ, key)], page=Page(limit=1))
-                case = store.get("cases", one.rows[0]["case_id"]) if one.rows else None
-                if case is None:
-                    continue
-                norm = case_text(case)
-                candidates: set[int] = set()
-                hashes = sketch(norm, self.settings)
-                for h in hashes:
-                    bucket = self.by_hash.get(h)
-                    if bucket and len(bucket) <= cap:
-                        candidates.update(bucket)
-                for other in candidates:
-                    if similar(norm, self.texts[other], self.settings):
-                        self.neighbours.setdefault(key, set()).add(other)
-                        self.neighbours.setdefault(other, set()).add(key)
-                for h in hashes:
-                    self.by_hash.setdefault(h, []).append(key)
-                self.texts[key] = norm
-                self.known.add(key)
-
-
-_NEAR: weakref.WeakKeyDictionary[Store, _NearDuplicates] = weakref.WeakKeyDictionary()
-_NEAR_LOCK = threading.Lock()
-
-
-def _near(store: Store) -> _NearDuplicates:
-    with _NEAR_LOCK:
-        state = _NEAR.get(store)
-        if state is None:
-            state = _NEAR[store] = _NearDuplicates(default_near_dup_settings())
-    state.sync(store)
-    return state
 
 
 # --------------------------------------------------------------------------- one case
@@ -124,7 +79,7 @@ class LinkedCase:
     account: str
     platform: str
     status: str
-    via: list[str]  # "Telegram @x", "near-duplicate text (93%)"
+    via: list[str]  # "Telegram @x", "near-duplicate text (93%)", "matching image (PDQ distance 6)"
     decision_id: str | None = None
     action: str | None = None
     clauses: list[str] = field(default_factory=list)
@@ -136,61 +91,145 @@ class CaseLinks:
     account: str
     contacts: list[str]
     linked: list[LinkedCase]
-    total: int  # linked cases found (the list may be cut to `limit`)
-    accounts: list[str]  # linked accounts (other than this case's)
+    total: int  # linked cases found (the list is cut to `limit`, newest first)
+    accounts: list[str]  # linked accounts other than this case's (first ACCOUNTS_SHOWN)
+    account_total: int = 0  # linked accounts found
 
 
-def _standing(store: Store, case: Doc) -> Doc | None:
+def _standing(session: Session, case: Doc) -> Doc | None:
     did = case.get("decision_id")
-    return store.get("decisions", did) if did else None
+    return session.ws.get("decisions", did) if did else None
 
 
-def _link_map(store: Store, case_id: str) -> tuple[Doc | None, dict[str, tuple[Doc, list[str]]]]:
-    """The case's links record, and case_id -> (links record, reasons) for other
-    accounts' cases linked to it."""
-    mine = store.get(LINKS, case_id)
-    found: dict[str, tuple[Doc, list[str]]] = {}
-    if mine is None:
-        return None, found
-    me = _account(mine)
+@dataclass
+class _Sources:
+    """What links one case: (what, cases, accounts) per contact and text group, the
+    cases of its own account among them, its contacts, and each linked case's text key."""
 
-    def add(docs: Iterable[Doc], why: str) -> None:
+    links: list[tuple[str, set[str], set[str]]]
+    own: set[str]
+    contacts: list[str]
+    key: int | None
+    key_of: dict[str, int]
+
+
+def _from_graph(graph: LinkGraph, case_id: str, me: str) -> _Sources:
+    out = []
+    for contact in graph.contacts_of.get(case_id, ()):
+        out.append(
+            (f"contact:{contact}", graph.by_contact[contact], graph.accounts_by_contact[contact])
+        )
+    root = graph.group_of(case_id)
+    if root is not None:
+        out.append(
+            ("text", graph.group_cases.get(root, set()), graph.group_accounts.get(root, set()))
+        )
+    return _Sources(
+        out,
+        graph.cases_of.get(me, set()),
+        list(graph.contacts_of.get(case_id, ())),
+        graph.key_of.get(case_id),
+        graph.key_of,
+    )
+
+
+def _from_store(session: Session, case_id: str, me: str) -> _Sources:
+    """The same, asked of the store's indexes (a process that has not read the link
+    graph: the first case a TUI opens, `networks --case`)."""
+    store = session.ws
+    mine = store.get(LINKS, case_id) or {}
+    out: list[tuple[str, set[str], set[str]]] = []
+    own: set[str] = set()
+    key_of: dict[str, int] = {}
+
+    def add(what: str, docs: Iterable[Doc]) -> None:
+        cases, accounts = set(), set()
         for doc in docs:
-            if _account(doc) == me or doc["case_id"] == case_id:
-                continue
-            found.setdefault(doc["case_id"], (doc, []))[1].append(why)
+            cases.add(doc["case_id"])
+            accounts.add(_account(doc))
+            if _account(doc) == me:
+                own.add(doc["case_id"])
+            if doc.get("text_key") is not None:
+                key_of[doc["case_id"]] = doc["text_key"]
+        out.append((what, cases, accounts))
 
-    for contact in mine.get("contacts") or ():
-        add(store.lookup(LINKS, "contacts", contact), contact_label(contact))
+    contacts = list(mine.get("contacts") or ())
+    for contact in contacts:
+        add(f"contact:{contact}", store.lookup(LINKS, "contacts", contact))
     key = mine.get("text_key")
     if key is not None:
-        near = _near(store)
-        add(store.lookup(LINKS, "text_key", key), "same text")
-        text = near.texts.get(key, "")
-        for other in sorted(near.neighbours.get(key, ())):
-            ratio = similar(text, near.texts[other], near.settings)
-            add(store.lookup(LINKS, "text_key", other), f"near-duplicate text ({ratio:.0f}%)")
-    return mine, found
+        keys = text_groups(store).group(key)
+        add("text", (d for k in keys for d in store.lookup(LINKS, "text_key", k)))
+    return _Sources(out, own, contacts, key, key_of)
 
 
 def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLinks:
-    """Other accounts' cases sharing a contact or (near-)duplicate text with `case_id`,
-    newest first (at most `limit`), each with its standing decision."""
+    """Other accounts' cases sharing a contact, (near-)duplicate text or a matching image
+    with `case_id`, newest first (at most `limit`), each with its standing decision.
+
+    From the link graph when this process has read it (`warm_links`, or networks
+    listed), else from the store's indexes: reading the graph costs about a second at
+    100k cases, more than one case's links do."""
     require_role(session, "read", "see linked accounts")
     case = _case_doc(session, case_id)
-    store = session.ws
-    mine, found = _link_map(store, case_id)
-    newest = sorted(found, reverse=True)[: max(limit, 0)]
+    me = _account(case)
+    images = [m for m in case_image_matches(session, case_id) if m.account != me]
+    graph = built_graph(session.ws)
+    if graph is None:
+        src = _from_store(session, case_id, me)
+        return _case_links(session, case, src, images, limit)
+    with graph.lock:
+        return _case_links(session, case, _from_graph(graph, case_id, me), images, limit)
+
+
+def warm_links(session: Session) -> None:
+    """Read the link graph now (a worker of the TUI, once a case is on screen), so
+    later cases' links come from it."""
+    require_role(session, "read", "see linked accounts")
+    graph_for(session.ws)
+
+
+def _case_links(
+    session: Session, case: Doc, src: _Sources, images: list[ImageMatch], limit: int
+) -> CaseLinks:
+    case_id, me = case["case_id"], _account(case)
+    found = set().union(*(cases for _, cases, _ in src.links))
+    found.update(m.case_id for m in images)
+    mine = src.own & found
+    total = len(found) - len(mine) - (case_id in found and case_id not in src.own)
+    newest = [
+        c
+        for c in heapq.nlargest(max(limit, 0) + len(mine) + 1, found)
+        if c not in src.own and c != case_id
+    ][: max(limit, 0)]
+    accounts = set().union(*(names for _, _, names in src.links))
+    accounts.update(m.account for m in images)
+    accounts.discard(me)
+    why = {c: [what for what, cases, _ in src.links if c in cases] for c in newest}
+    same_text = {c for c in newest if src.key is not None and src.key_of.get(c) == src.key}
+    nearest = {m.case_id: m for m in images}  # one per case, its nearest image
+    text = case_text(case)
     linked = []
-    for doc in store.get_many("cases", newest):
-        decision = _standing(store, doc)
+    for doc in session.ws.get_many("cases", newest):
+        other = doc["case_id"]
+        via = []
+        for what in why[other]:
+            if what.startswith("contact:"):
+                via.append(contact_label(what.removeprefix("contact:")))
+            elif other in same_text:
+                via.append("same text")
+            else:
+                via.append(f"near-duplicate text ({ratio(text, case_text(doc)):.0f}%)")
+        if other in nearest:
+            via.append(f"matching image (PDQ distance {nearest[other].distance})")
+        decision = _standing(session, doc)
         linked.append(
             LinkedCase(
-                case_id=doc["case_id"],
+                case_id=other,
                 account=_account(doc),
                 platform=str(doc["subject"].get("platform", "")),
                 status=doc.get("status", ""),
-                via=list(dict.fromkeys(found[doc["case_id"]][1])),
+                via=via,
                 decision_id=decision["decision_id"] if decision else None,
                 action=decision["action"] if decision else None,
                 clauses=[c["id"] for c in decision["clauses"]] if decision else [],
@@ -198,11 +237,12 @@ def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLi
         )
     return CaseLinks(
         case_id=case_id,
-        account=_account(case),
-        contacts=list((mine or {}).get("contacts") or ()),
+        account=me,
+        contacts=src.contacts,
         linked=linked,
-        total=len(found),
-        accounts=sorted({_account(doc) for doc, _ in found.values()}),
+        total=total,
+        accounts=heapq.nsmallest(ACCOUNTS_SHOWN, accounts),
+        account_total=len(accounts),
     )
 
 
@@ -221,7 +261,7 @@ def _ties(store: Store, case_id: str) -> _Ties | None:
     if mine is None:
         return None
     key = mine.get("text_key")
-    keys = () if key is None else (key, *sorted(_near(store).neighbours.get(key, ())))
+    keys = () if key is None else tuple(sorted(text_groups(store).group(key)))
     return _Ties(_account(mine), tuple(mine.get("contacts") or ()), keys)
 
 
@@ -270,10 +310,12 @@ def linked_cases_at_most(session: Session, case_id: str) -> int:
 
 
 def linked_accounts(session: Session, case_id: str) -> set[str]:
-    """Accounts (other than the case's own) linked to the case (marks precedents).
+    """Accounts (other than the case's own) sharing a contact or (near-)duplicate text
+    with the case (marks precedents).
 
-    Asks the store for the distinct accounts per shared contact or text key, not for
-    the linked records: a contact shared by thousands of cases stays one query."""
+    Asks the store for the distinct accounts per shared contact and text group rather
+    than building the whole link graph: a fresh `appeals precedents` process pays for
+    this case's links only."""
     store = session.ws
     mine = store.get(LINKS, case_id)
     if mine is None:
@@ -283,9 +325,8 @@ def linked_accounts(session: Session, case_id: str) -> set[str]:
         names.update(store.distinct(LINKS, "account", [Filter("contacts", Op.EQ, contact)]))
     key = mine.get("text_key")
     if key is not None:
-        near = _near(store)
-        for k in (key, *sorted(near.neighbours.get(key, ()))):
-            names.update(store.distinct(LINKS, "account", [Filter("text_key", Op.EQ, k)]))
+        keys = text_groups(store).group(key)
+        names.update(store.distinct(LINKS, "account", [Filter("text_key", Op.IN, keys)]))
     names.discard(_account(mine))
     return {str(n) for n in names}
 
@@ -300,6 +341,13 @@ class Inconsistency:
     via: str
     actions: dict[str, list[str]]  # action -> case ids
 
+    def to_dict(self, members: slice = slice(None)) -> dict[str, Any]:
+        return {
+            "via": self.via,
+            "actions": {a: cases[members] for a, cases in self.actions.items()},
+            "counts": {a: len(cases) for a, cases in self.actions.items()},
+        }
+
 
 @dataclass
 class Network:
@@ -308,91 +356,33 @@ class Network:
     cases: list[str]
     open_cases: list[str]
     decisions_by_action: dict[str, int]
-    links: list[str]  # what ties it together (contacts, near-duplicate groups)
+    links: list[str]  # what ties it together (contacts, text groups, image pairs)
     inconsistencies: list[Inconsistency]
 
     @property
     def inconsistent(self) -> bool:
         return bool(self.inconsistencies)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The documented `networks --json` row (docs/cli.md): the fields plus
-        `inconsistent`."""
+    def to_dict(self, members: int | None = MEMBERS_SHOWN, page: int = 1) -> dict[str, Any]:
+        """The network with at most `members` of each list (page `page`, from 1; None:
+        all), and every list's full length (a network can hold most of a workspace)."""
+        cut = slice(None) if members is None else slice((page - 1) * members, page * members)
         return {
             "network_id": self.network_id,
-            "accounts": self.accounts,
-            "cases": self.cases,
-            "open_cases": self.open_cases,
+            "account_count": len(self.accounts),
+            "case_count": len(self.cases),
+            "open_case_count": len(self.open_cases),
+            "link_count": len(self.links),
+            "inconsistency_count": len(self.inconsistencies),
+            "members": None if members is None else {"per_list": members, "page": page},
+            "accounts": self.accounts[cut],
+            "cases": self.cases[cut],
+            "open_cases": self.open_cases[cut],
             "decisions_by_action": self.decisions_by_action,
-            "links": self.links,
+            "links": self.links[cut],
             "inconsistent": self.inconsistent,
-            "inconsistencies": [dataclasses.asdict(i) for i in self.inconsistencies],
+            "inconsistencies": [i.to_dict(cut) for i in self.inconsistencies[cut]],
         }
-
-
-class _Accounts:
-    """Union-find over account names."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, a: str) -> str:
-        parent = self.parent
-        root = parent.setdefault(a, a)
-        while root != parent[root]:
-            root = parent[root]
-        while a != root:
-            parent[a], a = root, parent[a]
-        return root
-
-    def union(self, names: Iterable[str]) -> None:
-        it = iter(names)
-        first = next(it, None)
-        if first is None:
-            return
-        root = self.find(first)
-        for name in it:
-            other = self.find(name)
-            if other != root:
-                self.parent[other] = root
-
-
-def _link_groups(store: Store) -> list[tuple[str, list[Doc]]]:
-    """(label, case_links records) for every contact and near-duplicate text group."""
-    groups: list[tuple[str, list[Doc]]] = []
-    for contact in store.distinct(LINKS, "contacts"):
-        groups.append((contact_label(contact), store.lookup(LINKS, "contacts", contact)))
-    near = _near(store)
-    seen: set[int] = set()
-    for key in sorted(near.known):
-        if key in seen:
-            continue
-        # a near-duplicate group: the texts reachable through confirmed pairs
-        members, todo = {key}, [key]
-        while todo:
-            for other in near.neighbours.get(todo.pop(), ()):
-                if other not in members:
-                    members.add(other)
-                    todo.append(other)
-        seen |= members
-        docs = [d for k in sorted(members) for d in store.lookup(LINKS, "text_key", k)]
-        if len({_account(d) for d in docs}) > 1:
-            label = "near-duplicate text" if len(members) > 1 else "same text"
-            snippet = near.texts[min(members)][:40]
-            groups.append((f"{label}: “{snippet}”", docs))
-    return groups
-
-
-def _image_groups(session: Session) -> list[tuple[str, list[Doc]]]:
-    """(label, case_links records) for each pair of accounts whose cases hold matching
-    images (PDQ near-duplicates, services/media_match.py): one more kind of link."""
-    groups: list[tuple[str, list[Doc]]] = []
-    for link in image_links(session):
-        docs = session.ws.get_many(LINKS, [link.case_a, link.case_b])
-        if len(docs) == 2:
-            label = f"matching image: {link.case_a} ~ {link.case_b} (PDQ distance {link.distance})"
-            groups.append((label, docs))
-    return groups
 
 
 def _network_id(accounts: list[str]) -> str:
@@ -400,69 +390,87 @@ def _network_id(accounts: list[str]) -> str:
 
 
 def list_networks(session: Session, *, min_accounts: int = 2) -> list[Network]:
-    """Connected components of accounts linked by a shared contact or near-duplicate,
-    largest first; each flags links whose standing decisions differ."""
+    """Connected components of accounts linked by a shared contact, near-duplicate text
+    or matching image, largest first; each flags links whose standing decisions differ."""
     require_lead(session, "see account networks")
-    store = session.ws
-    groups = [(label, docs) for label, docs in _link_groups(store) if docs]
-    groups += _image_groups(session)
-    uf = _Accounts()
-    for _, docs in groups:
-        accounts = {_account(d) for d in docs}
-        if len(accounts) > 1:
-            uf.union(accounts)
-    members: dict[str, set[str]] = {}
-    for name in list(uf.parent):
-        members.setdefault(uf.find(name), set()).add(name)
-    by_root = {root: names for root, names in members.items() if len(names) >= min_accounts}
-    labels: dict[str, list[str]] = {root: [] for root in by_root}
-    problems: dict[str, list[Inconsistency]] = {root: [] for root in by_root}
-    cases: dict[str, Doc] = {}
-    actions_of: dict[str, str | None] = {}
+    pairs = image_links(session)
+    graph = graph_for(session.ws)
+    with graph.lock:
+        return _networks(session, graph, pairs, min_accounts)
 
-    def action(case_id: str) -> str | None:
-        if case_id not in actions_of:
-            case = cases.get(case_id) or store.get("cases", case_id)
-            decision = _standing(store, case) if case else None
-            actions_of[case_id] = decision["action"] if decision else None
-        return actions_of[case_id]
 
-    for label, docs in groups:
-        accounts = {_account(d) for d in docs}
+def _networks(
+    session: Session, graph: LinkGraph, pairs: list[ImageLink], min_accounts: int
+) -> list[Network]:
+    find = graph.accounts.find
+    size = graph.accounts.size
+    overlay = Union()  # the graph's networks joined further by matching images
+    for pair in pairs:
+        overlay.union(find(pair.account_a), find(pair.account_b))
+    members: dict[Any, list[str]] = {}
+    for account in graph.cases_of:
+        base = find(account)
+        if size[base] == 1 and base not in overlay.parent:
+            continue
+        members.setdefault(overlay.find(base), []).append(account)
+    comps = {root: names for root, names in members.items() if len(names) >= min_accounts}
+
+    def comp(account: str) -> Any:
+        return overlay.find(find(account)) if account in graph.accounts.parent else None
+
+    cases_of = {
+        root: sorted(chain.from_iterable(map(graph.cases_of.__getitem__, names)))
+        for root, names in comps.items()
+    }
+    graph.load_facts(session.ws, (c for cases in cases_of.values() for c in cases))
+    action_of, status_of = graph.action_of, graph.status_of
+    labels: dict[Any, list[str]] = {root: [] for root in comps}
+    problems: dict[Any, list[Inconsistency]] = {root: [] for root in comps}
+
+    def tie(label: str, accounts: set[str], linked: Iterable[str]) -> None:
         if len(accounts) < 2:
-            continue
-        root = uf.find(next(iter(accounts)))
-        if root not in by_root:
-            continue
+            return
+        root = comp(next(iter(accounts)))
+        if root not in comps:
+            return
         labels[root].append(label)
-        split: dict[str, list[str]] = {}
-        for doc in docs:
-            did = action(doc["case_id"])
-            if did is not None:
-                split.setdefault(did, []).append(doc["case_id"])
-        if len(split) > 1:
-            problems[root].append(Inconsistency(label, {a: sorted(c) for a, c in split.items()}))
+        cases = list(linked)
+        actions = list(map(action_of.get, cases))
+        if len(set(actions) - {None}) > 1:
+            split: dict[str, list[str]] = {}
+            for action, case_id in zip(actions, cases, strict=True):
+                if action is not None:
+                    split.setdefault(action, []).append(case_id)
+            for listed in split.values():
+                listed.sort()
+            # actions in the order of their first case
+            ordered = dict(sorted(split.items(), key=lambda kv: kv[1][0]))
+            problems[root].append(Inconsistency(label, ordered))
+
+    for contact, cases in graph.by_contact.items():
+        tie(contact_label(contact), graph.accounts_by_contact[contact], cases)
+    for root, cases in graph.group_cases.items():
+        keys = graph.text.group(root)
+        kind = "near-duplicate text" if len(keys) > 1 else "same text"
+        snippet = graph.text.texts.get(min(keys), "")[:40]
+        tie(f"{kind}: “{snippet}”", graph.group_accounts.get(root, set()), cases)
+    for pair in pairs:
+        label = f"matching image: {pair.case_a} ~ {pair.case_b} (PDQ distance {pair.distance})"
+        tie(label, {pair.account_a, pair.account_b}, (pair.case_a, pair.case_b))
     out = []
-    for root, names in by_root.items():
-        linked = sorted(names)
-        account_cases = {
-            c["case_id"]: c
-            for name in linked
-            for c in store.lookup("cases", "subject.account", name)
-        }
-        cases.update(account_cases)
-        counts: Counter[str] = Counter()
-        for case_id in account_cases:
-            did = action(case_id)
-            if did is not None:
-                counts[did] += 1
+    for root, names in comps.items():
+        accounts = sorted(names)
+        held = cases_of[root]
+        counts = Counter(map(action_of.get, held))
+        opened = map(_OPEN.__contains__, map(status_of.get, held))
+        open_cases = list(compress(held, opened))
         out.append(
             Network(
-                network_id=_network_id(linked),
-                accounts=linked,
-                cases=sorted(account_cases),
-                open_cases=sorted(c for c, d in account_cases.items() if d["status"] in _OPEN),
-                decisions_by_action=dict(sorted(counts.items())),
+                network_id=_network_id(accounts),
+                accounts=accounts,
+                cases=cases_of[root],
+                open_cases=open_cases,
+                decisions_by_action={a: counts[a] for a in sorted(filter(None, counts))},
                 links=sorted(set(labels[root])),
                 inconsistencies=sorted(problems[root], key=lambda i: i.via),
             )
@@ -481,9 +489,9 @@ def get_network(session: Session, network_id: str) -> Network:
 def network_open_cases(session: Session, network_id: str) -> list[Case]:
     """The open cases of all the network's accounts, oldest report first (to decide as a batch)."""
     network = get_network(session, network_id)
-    docs = [session.ws.get("cases", cid) for cid in network.open_cases]
+    docs = session.ws.get_many("cases", network.open_cases)
     found = sorted(
-        (d for d in docs if d and d["status"] in _OPEN),
+        (d for d in docs if d["status"] in _OPEN),
         key=lambda d: (d.get("first_reported_at") or "", d["case_id"]),
     )
     return [Case.from_dict(d) for d in found]

@@ -10,7 +10,7 @@ old decision is marked superseded, never changed otherwise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,8 @@ class RereviewItem:
     at: str
     reasoning: str
     new_decision_id: str
+    # the decision's factor answers (what a supersession starts from)
+    factors: dict[str, bool] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -218,6 +220,7 @@ def _item(doc: dict[str, Any], decision: dict[str, Any] | None) -> RereviewItem:
         at=doc.get("at") or "",
         reasoning=doc.get("reasoning") or "",
         new_decision_id=doc.get("new_decision_id") or "",
+        factors={k: bool(v) for k, v in ((decision or {}).get("factors") or {}).items()},
     )
 
 

@@ -50,10 +50,32 @@ def test_networks_json_flags_the_inconsistent_network(run):
         {
             "via": "phone +82 10-4827-1936",
             "actions": {"remove_content": [run.ids["P1"]], "label": [run.ids["P2"]]},
+            "counts": {"remove_content": 1, "label": 1},
         }
     ]
+    assert (net["account_count"], net["case_count"], net["open_case_count"]) == (3, 3, 1)
+    assert net["members"] == {"per_list": 100, "page": 1}
     assert net["open_cases"] == [run.ids["P3"]]
     assert net["decisions_by_action"] == {"label": 1, "remove_content": 1}
+
+
+def test_networks_json_lists_members_by_page_with_whole_counts(run):
+    """A network can hold most of a workspace: --members N lists N of each list, the
+    counts stay whole, --members-page walks the lists, --all-members lists everything."""
+    first = json.loads(run("networks", "--json", "--members", "2").output)
+    (net,) = [n for n in first if n["account_count"] == 3]
+    assert net["accounts"] == ["moonlight_kr", "room_toon"] and net["case_count"] == 3
+    assert len(net["cases"]) == 2 and net["members"] == {"per_list": 2, "page": 1}
+    second = json.loads(run("networks", "--json", "--members", "2", "--members-page", "2").output)
+    (net2,) = [n for n in second if n["account_count"] == 3]
+    assert net2["accounts"] == ["yeoksam_toon"] and net2["open_cases"] == []
+    every = json.loads(run("networks", "--json", "--all-members").output)
+    (whole,) = [n for n in every if n["account_count"] == 3]
+    assert whole["members"] is None and len(whole["accounts"]) == 3
+    human = run("networks", "--members", "1").output
+    assert "moonlight_kr … (+2 more)" in human
+    bad = run("networks", "--members", "-1")
+    assert bad.exit_code == 2 and "--members" in bad.output
 
 
 def test_networks_human_output(run):
@@ -104,3 +126,11 @@ def test_demo_networks_include_matching_images(tmp_path):
     assert len(found) == 1 and len(found[0]["accounts"]) >= 3
     human = runner.invoke(cli, [*base, "--user", "seoyeon", "networks"])
     assert "matching image: " in human.output
+    # one of those cases' own links name the matching image too
+    case = found[0]["cases"][0]
+    one = runner.invoke(cli, [*base, "--user", "minji", "networks", "--case", case, "--json"])
+    assert one.exit_code == 0, one.output
+    linked = json.loads(one.output)["linked"]
+    assert any(v.startswith("matching image (PDQ distance ") for x in linked for v in x["via"])
+    text = runner.invoke(cli, [*base, "--user", "minji", "networks", "--case", case]).output
+    assert "matching image (PDQ distance " in text

@@ -349,3 +349,22 @@ def test_a_published_policy_moves_with_the_workspace(tmp_path, db, run):
         ("2026.12-draft", True),
     ]
     assert db("verify").exit_code == 0
+
+
+def test_networks_and_a_case_links_on_postgresql(seeded, tmp_path):
+    """#15: the link graph and one case's links (store path and graph path) on PostgreSQL."""
+    rows = [
+        report("N-1", "P1", account="yeoksam_toon", content_text="실화 웹툰 문의 010-4827-1936"),
+        report("N-2", "P2", account="moonlight_kr", content_text="상담 ０１０．４８２７．１９３６"),
+        report("N-3", "P3", account="room_toon", content_text="문의 +82 10 4827 1936"),
+    ]
+    done = seeded("import", "reports", str(write_jsonl(tmp_path / "n.jsonl", rows)), role="minji")
+    assert done.exit_code == 0, done.output
+    found = json.loads(seeded("networks", "--json", role="seoyeon").output)
+    (net,) = [n for n in found if "room_toon" in n["accounts"]]
+    assert net["accounts"] == ["moonlight_kr", "room_toon", "yeoksam_toon"]
+    assert net["account_count"] == 3 and net["open_case_count"] == 3
+    case = _case(seeded, "P3")
+    links = json.loads(seeded("networks", "--case", case, "--json", role="minji").output)
+    assert links["account_total"] == 2 and links["total"] == 2
+    assert {x["account"] for x in links["linked"]} == {"yeoksam_toon", "moonlight_kr"}

@@ -84,6 +84,25 @@ def test_accounts_linked_by_matching_images(reposts):
     assert not any("bag_shop" in pair for pair in pairs)
 
 
+def test_a_case_links_show_the_accounts_with_a_matching_image(reposts):
+    """#15: the Linked tab and `networks --case` list image matches like networks do."""
+    from appeals_tui.services.networks import links_for_case
+
+    minji = reposts
+    decision = removal(minji, "S1")
+    links = links_for_case(minji, case_for(minji, "RP2"))
+    by_image = {
+        x.account
+        for x in links.linked
+        if any(v.startswith("matching image (PDQ distance ") for v in x.via)
+    }
+    assert by_image == {"acct_S1", "repost_three", "repost_four"}
+    original = next(x for x in links.linked if x.account == "acct_S1")
+    assert (original.decision_id, original.action) == (decision.decision_id, "remove_content")
+    bag = links_for_case(minji, case_for(minji, "BAG"))
+    assert not any(v.startswith("matching image") for x in bag.linked for v in x.via)
+
+
 def test_match_file_finds_a_crop_not_yet_imported(reposts, tmp_path):
     minji = reposts
     decision = removal(minji, "S1")

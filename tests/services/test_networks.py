@@ -294,3 +294,31 @@ def test_matching_images_link_accounts_into_a_network(tmp_path):
         assert len(phone) == 1 and phone[0].inconsistent
     finally:
         ws.close()
+
+
+def test_a_case_links_read_from_the_store_equal_those_read_from_the_link_graph(net, tmp_path):
+    """Before a process reads the link graph, one case's links come from the store's
+    indexes (the first case a TUI opens); after `warm_links`, from the graph: the same."""
+    from appeals_tui.services import link_graph
+
+    s = net("minji")
+    base = "살롱 다이어리 ep.1 👜 단골 오빠가 내 생일이라고 명품백을 들고 왔다… 실장님은 너 오늘 운 좋다며 웃었고"
+    _import(
+        s,
+        tmp_path,
+        [
+            report("D-1", "Q1", account="a_one", content_text=base + " 010-4827-1936"),
+            report("D-2", "Q2", account="a_two", content_text=base.replace("ep.1", "ep.2")),
+            report("D-3", "Q3", account="yeoksam_toon", content_text=base),
+        ],
+        "more.jsonl",
+    )
+    ids = [c["case_id"] for c in s.ws.all("cases")]
+    assert link_graph.built_graph(s.ws) is None
+    from_store = [networks.links_for_case(s, c, limit=limit) for c in ids for limit in (1, 50)]
+    assert link_graph.built_graph(s.ws) is None  # one case's links do not read the graph
+    networks.warm_links(s)
+    assert link_graph.built_graph(s.ws) is not None
+    from_graph = [networks.links_for_case(s, c, limit=limit) for c in ids for limit in (1, 50)]
+    assert from_graph == from_store
+    assert any(x.linked for x in from_graph)

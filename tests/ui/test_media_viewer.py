@@ -129,6 +129,17 @@ async def test_case_shows_the_same_picture_decided_for_another_account(app, with
         assert precedents[0].decision["case_id"] == first
 
 
+async def test_linked_tab_lists_the_account_with_the_matching_image(app, with_images):
+    """#15: the Linked tab shows image links as networks count them."""
+    async with app.run_test(size=(120, 48)) as pilot:
+        await settle(pilot)
+        screen = await open_case(pilot, case_for(with_images, "IMG2"))
+        linked = str(screen.query_one("#case-linked", Static).render())
+        assert "first_poster" in linked and "matching image (PDQ distance " in linked
+        label = str(screen.query_one("#case-tabs").get_tab("tab-linked").label)
+        assert label == f"Linked ({screen.view.links.account_total})"
+
+
 async def test_damaged_stored_file_is_reported_in_place_not_a_crash(app, with_images):
     from appeals_tui.services.media import media_store
 

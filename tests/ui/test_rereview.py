@@ -14,6 +14,7 @@ from appeals_tui.ui.screens.compare import CompareScreen
 from appeals_tui.ui.screens.policy import PolicyScreen
 from appeals_tui.ui.screens.rereview import RereviewScreen
 from appeals_tui.ui.widgets.dialogs import TextPrompt
+from appeals_tui.ui.widgets.factor_checklist import FactorChecklist
 from appeals_tui.ui.widgets.supersede_dialog import SupersedeDialog
 
 from .conftest import settle
@@ -58,7 +59,7 @@ async def test_impact_view_groups_counts_and_opens_samples_without_changing_anyt
         summary = text_of(screen, "#policy-impact")
         assert "2 of 24 standing decisions would get different guidance" in summary
         assert "restrict_reach → remove_content (CSS-4): 1" in summary
-        assert "Per clause: CSS-4 1, CSS-8 1" in summary
+        assert "Per clause applied (the decisions' own clauses): CSS-4 1, CSS-8 1" in summary
         table = screen.query_one("#policy-impact-table", DataTable)
         assert table.row_count == 2 and table.has_focus
         await pilot.press("enter")
@@ -125,6 +126,16 @@ async def test_publish_then_confirm_and_supersede_from_the_queue(demo_ws):
         divergence = dialog.query_one("#supersede-divergence", Input)
         assert divergence.has_focus
         divergence.value = "The confirmed twin shows an exit; this one glamorizes the money."
+        # the factor editor starts from the decision's answers; a lead changes one
+        checklist = dialog.query_one(FactorChecklist)
+        old_factors = demo_ws.get("decisions", second)["factors"]
+        assert checklist.factors == old_factors
+        box = dialog.query_one("#factor-location_details")
+        box.scroll_visible(animate=False)
+        await settle(pilot)
+        await pilot.click(box)
+        await settle(pilot)
+        assert checklist.factors["location_details"] is not old_factors["location_details"]
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is queue
@@ -132,6 +143,8 @@ async def test_publish_then_confirm_and_supersede_from_the_queue(demo_ws):
         new_id = demo_ws.get("decisions", second)["superseded_by"]
         new = demo_ws.get("decisions", new_id)
         assert new["library_version"] == "2026.12-draft" and new["action"] == "remove_content"
+        changed = {k for k in old_factors if new["factors"][k] != old_factors[k]}
+        assert changed == {"location_details"}
 
 
 async def test_moderators_see_why_not(demo_ws):

@@ -13,6 +13,7 @@ from ...services import cases
 from ...services.case_view import CaseView, case_view
 from ...services.decisions import DecisionDraft
 from ...services.media_match import ImageMatch
+from ...services.networks import warm_links
 from ..base import AppealsScreen, appeals_app
 from ..keys import Key
 from ..text import content, visible
@@ -178,8 +179,12 @@ class CaseScreen(AppealsScreen):
         self.query_one("#case-timeline", Static).update(timeline_text(view.file.timeline))
         self.query_one(PrecedentsList).show(view.precedents, view.precedent_note)
         if view.links is not None:
-            tabs.get_tab("tab-linked").label = Text(f"Linked ({len(view.links.accounts)})")
+            tabs.get_tab("tab-linked").label = Text(f"Linked ({view.links.account_total})")
         self.query_one("#case-linked", Static).update(linked_text(view.links))
+        # read the link graph in the background once a case is on screen: the next
+        # cases' links then come from it (services/link_graph.py); a failure here only
+        # leaves them to the store's indexes, and the Linked tab reports its own errors
+        self.call(warm_links, self.session, failed=lambda _exc: None, group="links-warm")
         if view.notes is not None:
             tabs.get_tab("tab-notes").label = Text(f"Notes ({len(view.notes)})")
         self.query_one("#case-notes", Static).update(notes_text(view.notes))

@@ -58,7 +58,7 @@ def impact_text(impact: PolicyImpact) -> Text:
         out.append(f"  {g.old_action} → {g.new_action} ({g.new_clause}): ", style="bold")
         out.append(f"{g.count}   e.g. {', '.join(g.samples)}\n")
     if impact.per_clause:
-        out.append("Per clause: ", style="bold")
+        out.append("Per clause applied (the decisions' own clauses): ", style="bold")
         out.append(", ".join(f"{k} {v}" for k, v in impact.per_clause.items()) + "\n")
         out.append("Per moderator: ", style="bold")
         out.append(", ".join(f"{k} {v}" for k, v in impact.per_moderator.items()) + "\n")

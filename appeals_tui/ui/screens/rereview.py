@@ -152,7 +152,7 @@ class RereviewScreen(AppealsScreen):
     def action_supersede(self) -> None:
         item = self._pending()
         if item is not None:
-            self.app.push_screen(SupersedeDialog(item), self._after)
+            self.app.push_screen(SupersedeDialog(item, self.session.library), self._after)
 
     def _after(self, result: RereviewItem | None) -> None:
         """Say what became of the item and reload the queue."""

@@ -25,12 +25,13 @@ def linked_text(links: CaseLinks | None) -> Text:
     out.append("\n")
     if not links.linked:
         out.append(
-            "No other account shares a contact or near-duplicate content with this case.",
+            "No other account shares a contact, near-duplicate content or a matching image "
+            "with this case.",
             style="dim",
         )
         return out
     out.append(
-        f"{links.total} case(s) on {len(links.accounts)} other account(s) linked", style="bold"
+        f"{links.total} case(s) on {links.account_total} other account(s) linked", style="bold"
     )
     if links.total > len(links.linked):
         out.append(f" (newest {len(links.linked)} shown)", style="dim")

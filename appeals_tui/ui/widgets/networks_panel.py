@@ -21,19 +21,27 @@ from ..text import cell, one_line
 
 __all__ = ["NetworksPanel", "network_info"]
 
+#: members of a network named on screen (a network can hold most of a workspace)
+SHOWN = 20
+
 
 def network_info(n: Network) -> Text:
     """What ties a network together and where its accounts' decisions differ."""
     out = Text()
     out.append(f"{n.network_id}: ", style="bold")
-    out.append(one_line(", ".join("@" + a for a in n.accounts), 300))
+    out.append(one_line(", ".join("@" + a for a in n.accounts[:SHOWN]), 300))
     out.append("\nlinked by: ", style="dim")
-    out.append(one_line("; ".join(n.links), 300))
-    for problem in n.inconsistencies:
+    out.append(one_line("; ".join(n.links[:SHOWN]), 300))
+    for problem in n.inconsistencies[:SHOWN]:
         out.append("\n⚠ ", style="bold red")
         out.append(one_line(problem.via, 60))
-        split = "; ".join(f"{a}: {', '.join(cs)}" for a, cs in problem.actions.items())
-        out.append(f" → {split}")
+        split = "; ".join(
+            f"{a}: {', '.join(cs[:SHOWN])}" + (f" (+{len(cs) - SHOWN})" if len(cs) > SHOWN else "")
+            for a, cs in problem.actions.items()
+        )
+        out.append(f" → {one_line(split, 300)}")
+    if len(n.inconsistencies) > SHOWN:
+        out.append(f"\n⚠ … {len(n.inconsistencies)} links treated inconsistently in all")
     return out
 
 

@@ -5,28 +5,32 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from ...domain.models import Action
+from ...domain.policy import PolicyLibrary
 from ...services.decisions import DecisionDraft
 from ...services.rereview import RereviewItem, supersede_rereview
 from ..services import call_service, error_text
 from ..text import cell, content
+from .factor_checklist import FactorChecklist
 
 __all__ = ["SupersedeDialog"]
 
 
 class SupersedeDialog(ModalScreen[RereviewItem | None]):
-    """Action, clause(s), reasoning and (when the service asks) a divergence reason for the
-    new decision; the service validates everything, a refusal is shown in place."""
+    """Action, clause(s), the factor answers (the decision's, to change), reasoning and
+    (when the service asks) a divergence reason for the new decision; the service
+    validates everything, a refusal is shown in place."""
 
     DEFAULT_CSS = """
     SupersedeDialog { align: center middle; }
-    SupersedeDialog > Vertical { width: 84; max-width: 98%; height: auto; max-height: 96%;
-        border: thick $primary; background: $surface; padding: 0 1; }
+    SupersedeDialog > VerticalScroll { width: 84; max-width: 98%; height: auto;
+        max-height: 96%; border: thick $primary; background: $surface; padding: 0 1; }
     SupersedeDialog TextArea { height: 5; }
+    SupersedeDialog FactorChecklist { height: auto; }
     SupersedeDialog Horizontal { height: auto; align-horizontal: right; }
     SupersedeDialog Button { margin-left: 1; }
     """
@@ -35,13 +39,14 @@ class SupersedeDialog(ModalScreen[RereviewItem | None]):
         Binding("escape", "cancel", "Cancel", id="supersede-cancel", tooltip="Close without saving"),
     ]  # fmt: skip
 
-    def __init__(self, item: RereviewItem) -> None:
+    def __init__(self, item: RereviewItem, library: PolicyLibrary) -> None:
         super().__init__()
         self.item = item
+        self.library = library
 
     def compose(self) -> ComposeResult:
         item = self.item
-        with Vertical():
+        with VerticalScroll():  # scrolls on a small terminal (80x24)
             yield Label(cell(f"Supersede {item.decision_id} ({item.case_id})", 80, "bold"))
             yield Static(
                 cell(
@@ -60,6 +65,8 @@ class SupersedeDialog(ModalScreen[RereviewItem | None]):
             yield Input(
                 item.new_clause, placeholder="clause ids, comma-separated", id="supersede-clause"
             )
+            yield Label("Factors (the decision's answers; change what the re-review found)")
+            yield FactorChecklist(self.library, item.factors, id="supersede-checklist")
             yield Label("Reasoning")
             yield TextArea(id="supersede-reasoning")
             yield Input(placeholder="divergence reason (if asked)", id="supersede-divergence")
@@ -76,7 +83,7 @@ class SupersedeDialog(ModalScreen[RereviewItem | None]):
         draft = DecisionDraft(
             action=str(self.query_one("#supersede-action", Select).value),
             clause_ids=[c for c in clauses if c],
-            factors={},
+            factors=self.query_one(FactorChecklist).factors,
             reasoning=self.query_one("#supersede-reasoning", TextArea).text,
             divergence_reason=self.query_one("#supersede-divergence", Input).value or None,
         )
