@@ -790,7 +790,11 @@ class PostgresStore:
             last = int(row[0]) if row and row[0] is not None else 0
             hit = self._distinct.get((table, field))
             if hit is None:
-                return last, sorted(_plain(r[0]) for r in c.execute(stmt, params).fetchall())
+                first: sql.SQL | sql.Composed = stmt
+                if q.column == "q_clause_ids" and _has_table(c, "decision_clause_ids"):
+                    # kept by the owner's insert trigger (migrations._READING_ORDER)
+                    first = sql.SQL("SELECT v FROM decision_clause_ids")
+                return last, sorted(_plain(r[0]) for r in c.execute(first, params).fetchall())
             if hit[0] >= last:
                 return hit
             new = [_plain(r[0]) for r in c.execute(since_stmt, (hit[0],)).fetchall()]
@@ -1262,6 +1266,11 @@ class PostgresStore:
             lambda c: c.execute("SELECT pg_database_size(current_database())").fetchone()
         )
         return int(row[0]) if row else 0
+
+
+def _has_table(conn: psycopg.Connection, name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+    return bool(row and row[0])
 
 
 def _decoder(q: QueryColumn) -> Callable[[Any], Any]:
