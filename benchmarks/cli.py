@@ -243,7 +243,9 @@ def _export(copy: Path, user: str, target: Path) -> Sample:
         )
     finally:
         target.unlink(missing_ok=True)
-    sample.records = int(err.split()[1]) if err.startswith(b"exported") else 0
+    # stderr: "chain head …" then "exported N statement(s) …"
+    done = [line for line in err.splitlines() if line.startswith(b"exported")]
+    sample.records = int(done[0].split()[1]) if done else 0
     return sample
 
 

@@ -415,7 +415,37 @@ class Workspace:
     def count(self, table: str, where: Sequence[Filter] = ()) -> int:
         if not where:
             return len(self.db.table(table))
+        found = self._by_keys(table, where)
+        if found is not None:
+            return len(found)
         return len(self._select(table, where))
+
+    def _by_keys(self, table: str, where: Sequence[Filter]) -> list[Doc] | None:
+        """The docs matching `where`, in no particular order, read through the fewest
+        keys an indexed equality or membership over text or integer values names (None:
+        no such filter). For counts and distinct values, whose order does not matter:
+        the accounts sharing a case's text among a few hundred candidates decoded all
+        122k links of a 100k workspace in a one-shot `precedents`."""
+        t = SCHEMA.table(table)
+        indexed = self._indexed(t)
+        with self._mutex:
+            self.refresh()
+            best: set[str] | None = None
+            for flt in where:
+                if flt.field not in indexed or flt.op not in (Op.EQ, Op.IN):
+                    continue
+                values = [flt.value] if flt.op == Op.EQ else list(flt.value)
+                if not all(type(v) in (str, int) for v in values):  # no bool/float look-alikes
+                    continue
+                idx = self._field_index(t, t.field(flt.field))
+                keys: set[str] = set().union(*(idx.keys(v) for v in values))
+                if best is None or len(keys) < len(best):
+                    best = keys
+            if best is None:
+                return None
+            docs = self._rep.get_many(table, sorted(best))
+        cond = compile_where(t, where)
+        return docs if cond is None else [d for d in docs if cond(d)]
 
     def distinct(self, table: str, field: str, where: Sequence[Filter] = ()) -> list[Any]:
         t = SCHEMA.table(table)
@@ -426,7 +456,8 @@ class Workspace:
                 values = self._field_index(t, f).values()
         else:
             values = []
-            for doc in self._select(table, where):
+            found = self._by_keys(table, where) if where else None
+            for doc in self._select(table, where) if found is None else found:
                 value = f.value(doc)
                 values.extend(value if f.multi else [value])
         return sorted({v for v in values if v is not None})

@@ -17,7 +17,7 @@ from conftest import fixed_clock
 from appeals_tui.store import Workspace
 from appeals_tui.store import journal as jf
 from appeals_tui.store.index import Index
-from appeals_tui.store.protocol import Order, Page
+from appeals_tui.store.protocol import Filter, Op, Order, Page
 from appeals_tui.store.schema import table
 from appeals_tui.store.sidecar import DIR
 from appeals_tui.store.tinyquery import order_docs
@@ -350,3 +350,43 @@ def test_a_decoded_table_opens_its_saved_indexes_instead_of_building_them(
         _check(ws)
     finally:
         ws.close()
+
+
+def test_counts_and_distinct_by_indexed_membership_read_only_the_named_keys(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`count`/`distinct` with an indexed `==`/`in` over text values read the records the
+    index names, never the whole table, and equal what a scan says."""
+    rng = random.Random(3)
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    _write(ws, rng, 300, 400)
+    ws.compact()
+    _write(ws, rng, 30, 450)  # journal writes on top
+    ws.close()
+    every = _open(ws_path).all("decisions")
+    ws = _open(ws_path)
+    try:
+        with monkeypatch.context() as m:
+
+            def refuse(*_a, **_k):
+                raise AssertionError("decoded the whole table")
+
+            m.setattr(type(ws._rep), "docs", refuse)
+            asks = [
+                [Filter("moderator", Op.IN, ["ann", "cy"])],
+                [Filter("moderator", Op.EQ, "bo"), Filter("factor_mask", Op.IN, [1, 3])],
+                [Filter("moderator", Op.IN, ["ann", "nobody"]), Filter("canonical", Op.EQ, True)],
+            ]
+            for where in asks:
+                match = [d for d in every if all(_holds(d, f) for f in where)]
+                assert ws.count("decisions", where) == len(match)
+                assert ws.distinct("decisions", "jurisdiction", where) == sorted(
+                    {d["jurisdiction"] for d in match if d["jurisdiction"] is not None}
+                )
+    finally:
+        ws.close()
+
+
+def _holds(doc: dict, flt: Filter) -> bool:
+    value = doc[flt.field]
+    return value in flt.value if flt.op == Op.IN else value == flt.value

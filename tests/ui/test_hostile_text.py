@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual.widgets import DataTable, Static
 
 from appeals_tui.ui.app import make_app
@@ -127,9 +129,10 @@ async def test_hostile_text_is_inert_on_every_screen_that_shows_it(sessions, tmp
             await app.push_screen(factory())
             await settle(pilot)
             name = type(app.screen).__name__
-            for _ in range(50):  # a loaded machine may need more than one round of workers
-                if literal in screen_text(app):
-                    break
+            # a loaded machine may need many rounds of workers (the history screen at load
+            # ~10 took over 5 s); the loop ends as soon as the text is there
+            deadline = time.monotonic() + 30
+            while literal not in screen_text(app) and time.monotonic() < deadline:
                 await pilot.pause(0.1)
                 await settle(pilot)
             text = screen_text(app)

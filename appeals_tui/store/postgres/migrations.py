@@ -342,14 +342,21 @@ GRANT EXECUTE ON FUNCTION appeals_sync_login(text, text[]) TO appeals_admin;
 #:   `decisions_ranking`): a partition asked for one cited clause, or passing over
 #:   cases and accounts, is walked index-only (at 1M, 555 ms of heap fetches for the
 #:   first 210 citing CSS-4 in a partition; ~10 ms without);
-#: - a moderator's history newest first (by insertion): a page, not every match;
+#: - a moderator's history newest first (by insertion): a page, not every match; with
+#:   the other fields history filters on most (clause, action, outcome, time), so the
+#:   count of a two-filter page's matches is an index-only scan (1M: 270 -> 11 ms);
 #: - the queue's default order ("priority", services/cases.py);
 #: - cases by subject id alone, as imports look them up (`subject.subject_id`, the
 #:   declared index): v1's (platform, subject_type, subject_id) index made each lookup
 #:   scan the whole index, 184 ms at 1M cases per imported subject;
 #: - decisions by jurisdiction (declared indexed in schema 2, a v1 column, so
 #:   `sync_declared` never indexed it): precedents ask for its distinct values, a hop
-#:   from value to value through this index (1M: 3.7 s without it);
+#:   from value to value through this index (1M: 3.7 s without it); the same for the
+#:   queue's filter choices (cases' jurisdictions and platforms: 5-17 s scans at 1M);
+#: - the clause ids decisions cite (precedents ask on every call; a process's first ask
+#:   scanned every decision's clause ids, ~0.8 s at 1M): a table the owner's statement
+#:   trigger adds each inserted decision's ids to (a decision's clauses never change
+#:   once written, and decisions are never deleted), read whole;
 #: - stats (services/stats.py, grouped plan): every column its GROUP BY questions read,
 #:   in one narrow index keyed by time, so each question is a (parallel) index-only
 #:   scan of ~120 bytes a decision instead of the ~1.5 kB heap rows (100k: 183 -> 74 ms),
@@ -357,6 +364,9 @@ GRANT EXECUTE ON FUNCTION appeals_sync_login(text, text[]) TO appeals_admin;
 #:   as `Store.firsts` walks them, with the listed fields and the jurisdiction filter in
 #:   the index (an index-only walk of ~200 entries a profile; a bitmap scan of the whole
 #:   profile and a sort was 96 ms for 10 profiles at 100k, this 0.7 ms).
+#:   Resolved appeals joined to their decision's moderator, clauses and time read
+#:   `decisions_appealed` index-only (40k lookups at 1M: 228 ms; through the primary key
+#:   and the heap 0.5 s warm, 17.9 s when other work had pushed the heap out of memory).
 #:   After `sync_declared`: q_rereview is a declared field.
 _READING_ORDER = """
 CREATE INDEX IF NOT EXISTS decisions_ranked ON decisions (
@@ -366,16 +376,43 @@ CREATE INDEX IF NOT EXISTS decisions_ranked ON decisions (
 WHERE superseded_by IS NULL AND appeal_outcome IS DISTINCT FROM 'overturned';
 DROP INDEX IF EXISTS decisions_precedents;
 DROP INDEX IF EXISTS decisions_ranking;
-CREATE INDEX IF NOT EXISTS decisions_moderator_ins ON decisions (moderator, ins DESC);
+CREATE INDEX IF NOT EXISTS decisions_moderator_history ON decisions (moderator, ins DESC)
+    INCLUDE (q_clause_ids, action, appeal_outcome, decided_at);
+DROP INDEX IF EXISTS decisions_moderator_ins;
 CREATE INDEX IF NOT EXISTS cases_priority ON cases (
     q_priority DESC NULLS LAST, first_reported_at ASC NULLS FIRST, ins
 );
 CREATE INDEX IF NOT EXISTS cases_subject_id ON cases (subject_id, ins);
 CREATE INDEX IF NOT EXISTS decisions_jurisdiction ON decisions (jurisdiction);
+CREATE INDEX IF NOT EXISTS cases_jurisdiction ON cases (jurisdiction);
+CREATE INDEX IF NOT EXISTS cases_platform ON cases (platform);
+DO $$
+BEGIN
+    IF to_regclass('decision_clause_ids') IS NULL THEN
+        CREATE TABLE decision_clause_ids (v text PRIMARY KEY);
+        INSERT INTO decision_clause_ids
+            SELECT DISTINCT v FROM decisions, unnest(q_clause_ids) AS v WHERE v IS NOT NULL;
+        GRANT SELECT ON decision_clause_ids TO appeals_moderator, appeals_lead, appeals_admin;
+    END IF;
+END $$;
+CREATE OR REPLACE FUNCTION appeals_note_clause_ids() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO decision_clause_ids
+        SELECT DISTINCT v FROM new_rows, unnest(new_rows.q_clause_ids) AS v WHERE v IS NOT NULL
+        ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION appeals_note_clause_ids() FROM PUBLIC;
+CREATE OR REPLACE TRIGGER decisions_clause_ids_seen AFTER INSERT ON decisions
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION appeals_note_clause_ids();
 CREATE INDEX IF NOT EXISTS decisions_stats ON decisions (decided_at) INCLUDE (
     moderator, action, q_decided_day, factor_mask, jurisdiction, q_diverged, q_clause_ids,
     supersedes, q_rereview, superseded_by, appeal_outcome
 );
+CREATE INDEX IF NOT EXISTS decisions_appealed ON decisions (decision_id)
+    INCLUDE (moderator, q_clause_ids, decided_at);
 CREATE INDEX IF NOT EXISTS decisions_profiles ON decisions (
     factor_mask, q_canonical DESC NULLS LAST, decided_at DESC NULLS LAST, ins
 ) INCLUDE (jurisdiction, decision_id, case_id, moderator, action, q_clause_ids)
@@ -456,12 +493,16 @@ def reading_order_missing(conn: psycopg.Connection) -> bool:
     before them): the owner's next open adds them."""
     row = conn.execute(
         "SELECT to_regclass('decisions_ranked') IS NULL"
-        " OR to_regclass('decisions_moderator_ins') IS NULL"
+        " OR to_regclass('decisions_moderator_history') IS NULL"
         " OR to_regclass('cases_priority') IS NULL"
         " OR to_regclass('cases_subject_id') IS NULL"
         " OR to_regclass('decisions_stats') IS NULL"
         " OR to_regclass('decisions_jurisdiction') IS NULL"
+        " OR to_regclass('cases_jurisdiction') IS NULL"
+        " OR to_regclass('cases_platform') IS NULL"
+        " OR to_regclass('decision_clause_ids') IS NULL"
         " OR to_regclass('decisions_profiles') IS NULL"
+        " OR to_regclass('decisions_appealed') IS NULL"
     ).fetchone()
     return bool(row and row[0])
 

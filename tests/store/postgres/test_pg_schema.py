@@ -42,7 +42,10 @@ def test_a_database_made_before_the_reading_order_indexes_gains_them_on_open(pg_
             "decisions_ranked",
             "decisions_stats",
             "decisions_profiles",
-            "decisions_moderator_ins",
+            "decisions_appealed",
+            "cases_jurisdiction",
+            "cases_platform",
+            "decisions_moderator_history",
             "cases_priority",
             "cases_subject_id",
         ):
@@ -62,3 +65,30 @@ def test_a_database_made_before_the_reading_order_indexes_gains_them_on_open(pg_
         ).fetchall()
     text = "\n".join(r[0] for r in plan)
     assert "Index Only Scan using decisions_ranked" in text and "Sort" not in text, text
+
+
+def test_the_clause_ids_decisions_cite_are_kept_by_the_owners_trigger(pg_url):
+    """A process's first `distinct(clause_ids)` reads `decision_clause_ids` (not every
+    decision's ids); inserts keep it current, COPY included, and a database made before
+    it gains it filled on the owner's next open."""
+    from appeals_tui.store.factory import create_store, open_store
+
+    store = create_store(pg_url)
+    with store.transaction("t") as txn:
+        for i, clauses in enumerate((["CSS-1"], ["CSS-2", "KR-1"], [])):
+            txn.insert(
+                "decisions",
+                f"D-{i}",
+                {"decision_id": f"D-{i}", "clauses": [{"id": c} for c in clauses]},
+            )
+    store.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        got = {r[0] for r in conn.execute("SELECT v FROM decision_clause_ids")}
+        assert got == {"CSS-1", "CSS-2", "KR-1"}
+        conn.execute("DROP TABLE decision_clause_ids")
+    with open_store(pg_url) as again:  # the owner's open makes and fills it again
+        assert again.distinct("decisions", "clause_ids") == ["CSS-1", "CSS-2", "KR-1"]
+        with again.transaction("t") as txn:
+            txn.insert("decisions", "D-9", {"decision_id": "D-9", "clauses": [{"id": "AA-1"}]})
+    with open_store(pg_url) as fresh:
+        assert fresh.distinct("decisions", "clause_ids") == ["AA-1", "CSS-1", "CSS-2", "KR-1"]
