@@ -46,7 +46,9 @@ def _link_lines(links: CaseLinks) -> list[str]:
     lines = [
         f"{links.case_id} @{one_line(links.account, 40)}: contacts "
         + (", ".join(links.contacts) or "none"),
-        f"{links.total} linked case(s) on {links.account_total} other account(s)",
+        f"{links.total} linked case(s) on {links.account_total}"
+        + ("+" if links.accounts_capped else "")
+        + " other account(s)",
     ]
     for x in links.linked:
         decided = f"{x.action} ({', '.join(x.clauses)})" if x.action else x.status

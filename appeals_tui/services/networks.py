@@ -29,7 +29,7 @@ from ..domain.contacts import contact_label
 from ..domain.errors import NotFound
 from ..domain.models import Case
 from ..domain.near_duplicates import ratio
-from ..store.protocol import Doc, Filter, Op, Store
+from ..store.protocol import Doc, Filter, Op, Order, Page, Store
 from .cases import _case_doc
 from .link_graph import LinkGraph, built_graph, graph_for
 from .media_match import ImageLink, ImageMatch, case_image_matches, image_links
@@ -60,6 +60,9 @@ ACCOUNTS_SHOWN = 100
 #: distinct texts in a case's near-duplicate group past which one case's links read
 #: the link graph rather than look each text up
 FEW_TEXTS = 256
+#: linked cases past which, on a store answering on its server, a case's accounts are
+#: those of the linked cases read (`CaseLinks.accounts_capped`) rather than every one
+ACCOUNTS_COUNTED = 10_000
 #: members listed per network and list by `Network.to_dict` unless asked otherwise
 MEMBERS_SHOWN = 100
 
@@ -90,6 +93,12 @@ class LinkedCase:
 
 @dataclass
 class CaseLinks:
+    """One case's links. `total` is always whole. `accounts` and `account_total` are
+    every linked account, except on a store answering on its server (PostgreSQL) when
+    more than ACCOUNTS_COUNTED cases are linked: then `accounts_capped` is True and they
+    cover the accounts of the newest linked cases read (at least those; a contact shared
+    by 300k cases would otherwise mean reading 300k accounts)."""
+
     case_id: str
     account: str
     contacts: list[str]
@@ -97,6 +106,7 @@ class CaseLinks:
     total: int  # linked cases found (the list is cut to `limit`, newest first)
     accounts: list[str]  # linked accounts other than this case's (first ACCOUNTS_SHOWN)
     account_total: int = 0  # linked accounts found
+    accounts_capped: bool = False  # account_total is a lower bound (see above)
 
 
 def _standing(session: Session, case: Doc) -> Doc | None:
@@ -174,13 +184,18 @@ def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLi
     """Other accounts' cases sharing a contact, (near-)duplicate text or a matching image
     with `case_id`, newest first (at most `limit`), each with its standing decision.
 
-    From the link graph when this process has read it (`warm_links`, or networks
-    listed), else from the store's indexes: reading the graph costs about a second at
-    100k cases, more than one case's links do."""
+    On a store answering on its server (PostgreSQL) always bounded questions
+    (`_on_server`): the graph means reading every `case_links` row over the wire
+    (1.17M at 1M cases, a minute and a gigabyte). Embedded: from the link graph when
+    this process has read it (`warm_links`, or networks listed), else from the store's
+    indexes: reading the graph costs about a second at 100k cases, more than one
+    case's links do."""
     require_role(session, "read", "see linked accounts")
     case = _case_doc(session, case_id)
     me = _account(case)
     images = [m for m in case_image_matches(session, case_id) if m.account != me]
+    if session.ws.groups_on_server:
+        return _on_server(session, case, images, limit)
     graph = built_graph(session.ws)
     if graph is None:
         src = _from_store(session, case_id, me)
@@ -191,11 +206,76 @@ def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLi
         return _case_links(session, case, _from_graph(graph, case_id, me), images, limit)
 
 
+def _on_server(session: Session, case: Doc, images: list[ImageMatch], limit: int) -> CaseLinks:
+    """`links_for_case` in questions whose answers stay small whatever the workspace:
+    per contact and for the text group, the newest `limit` other accounts' cases (their
+    union's newest `limit` are among them); counts for the total; the accounts by a
+    distinct up to ACCOUNTS_COUNTED linked cases, else those of the cases read."""
+    store = session.ws
+    case_id, me = case["case_id"], _account(case)
+    mine = store.get(LINKS, case_id) or {}
+    contacts = list(mine.get("contacts") or ())
+    key = mine.get("text_key")
+    keys = [] if key is None else sorted(text_groups(store).group(key))
+    others = Filter("account", Op.NE, me)
+    by_contact = [Filter("contacts", Op.IN, contacts)] if contacts else []
+    by_text = [Filter("text_key", Op.IN, keys)] if keys else []
+    out: list[tuple[str, set[str], set[str]]] = []
+    key_of: dict[str, int] = {}
+
+    def read(what: str, where: list[Filter]) -> None:
+        rows = (
+            store.query(
+                LINKS, [*where, others], [Order("case_id", descending=True)], Page(limit=limit)
+            ).rows
+            if limit > 0
+            else []
+        )
+        for doc in rows:
+            if doc.get("text_key") is not None:
+                key_of[doc["case_id"]] = doc["text_key"]
+        out.append((what, {d["case_id"] for d in rows}, {_account(d) for d in rows}))
+
+    for contact in contacts:
+        read(f"contact:{contact}", [Filter("contacts", Op.EQ, contact)])
+    if by_text:
+        read("text", by_text)
+    total = 0
+    if by_contact:
+        total += store.count(LINKS, [*by_contact, others])
+    if by_text:
+        total += store.count(LINKS, [*by_text, others])
+    if by_contact and by_text:
+        total -= store.count(LINKS, [*by_contact, *by_text, others])
+    linked_docs = store.get_many(LINKS, sorted({m.case_id for m in images}))
+    linked_ids = {
+        d["case_id"]
+        for d in linked_docs
+        if set(d.get("contacts") or ()) & set(contacts) or (keys and d.get("text_key") in keys)
+    }
+    total += len({m.case_id for m in images} - linked_ids)
+    links = _case_links(session, case, _Sources(out, set(), contacts, key, key_of), images, limit)
+    links.total = total
+    if total <= ACCOUNTS_COUNTED:
+        names: set[str] = {m.account for m in images}
+        for where in (by_contact, by_text):
+            if where:
+                names.update(map(str, store.distinct(LINKS, "account", [*where, others])))
+        names.discard(me)
+        links.accounts = heapq.nsmallest(ACCOUNTS_SHOWN, names)
+        links.account_total = len(names)
+    else:
+        links.accounts_capped = True
+    return links
+
+
 def warm_links(session: Session) -> None:
     """Read the link graph now (a worker of the TUI, once a case is on screen), so
-    later cases' links come from it."""
+    later cases' links come from it. Not on a store answering on its server, whose
+    cases' links never read the graph (`links_for_case`)."""
     require_role(session, "read", "see linked accounts")
-    graph_for(session.ws)
+    if not session.ws.groups_on_server:
+        graph_for(session.ws)
 
 
 def _case_links(

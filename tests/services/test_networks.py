@@ -336,3 +336,98 @@ def test_a_case_in_a_large_text_group_reads_the_link_graph(net, monkeypatch):
     monkeypatch.setattr(networks, "FEW_TEXTS", 0)
     assert networks.links_for_case(s, target) == before
     assert link_graph.built_graph(s.ws) is not None
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture
+def on_pg(pg_cluster, tmp_path):
+    """Copy an embedded workspace to a fresh PostgreSQL database: (embedded session) ->
+    a session on that database (the owner's connection, the embedded session's user)."""
+    from pgserver import create_database, drop_database
+
+    from appeals_tui.services.session import Session
+    from appeals_tui.store.factory import open_store
+    from appeals_tui.store.transfer import transfer
+
+    made = []
+
+    def copy(s):
+        name = create_database(pg_cluster)
+        transfer(s.ws.location, pg_cluster.url(name))
+        store = open_store(pg_cluster.url(name))
+        made.append((store, name))
+        return Session(ws=store, user=s.user, library=s.library, clock=s.clock)
+
+    yield copy
+    for store, name in made:
+        store.close()
+        drop_database(pg_cluster, name)
+
+
+def _no_graph(monkeypatch):
+    """Make reading the whole link graph fail (PostgreSQL must never do it for one case)."""
+    from appeals_tui.services import link_graph
+
+    def refuse(store):
+        raise AssertionError("graph_for called")
+
+    monkeypatch.setattr(networks, "graph_for", refuse)
+    monkeypatch.setattr(link_graph, "graph_for", refuse)
+
+
+def test_on_postgresql_a_cases_links_equal_the_graphs_without_reading_it(
+    net, tmp_path, on_pg, monkeypatch
+):
+    s = net("minji")
+    # near-duplicate texts on other accounts, one also sharing the phone
+    text = "살롱 다이어리 ep.1 단골 오빠가 내 생일이라고 명품백을 들고 왔다 실장님은 웃었고"
+    _import(
+        s,
+        tmp_path,
+        [
+            report("N-5", "P5", account="salon_a", content_text=text),
+            report("N-6", "P6", account="salon_b", content_text=text.replace("ep.1", "ep.2")),
+            report("N-7", "P7", account="salon_c", content_text=text + " 010-4827-1936"),
+            report("N-8", "P8", account="salon_a", content_text=text.replace("ep.1", "ep.3")),
+        ],
+        "more.jsonl",
+    )
+    networks.graph_for(s.ws)  # embedded: answers from the graph
+    cases = [case_for(s, f"P{n}") for n in range(1, 9)]
+    want = {(c, lim): networks.links_for_case(s, c, limit=lim) for c in cases for lim in (0, 1, 50)}
+    assert want[(case_for(s, "P7"), 50)].total == 6  # the phone's three, the texts' three
+    pg = on_pg(s)
+    _no_graph(monkeypatch)
+    networks.warm_links(pg)
+    assert networks.built_graph(pg.ws) is None  # warming built nothing
+    for (c, lim), expected in want.items():
+        assert networks.links_for_case(pg, c, limit=lim) == expected, (c, lim)
+
+
+def test_on_postgresql_a_contact_shared_past_the_limit_lists_the_newest_and_counts_all(
+    sessions, tmp_path, on_pg, monkeypatch
+):
+    s = sessions("minji")
+    rows = [
+        report(
+            f"S-{n}", f"Q{n}", account=f"acct_{n % 9}", content_text=f"건 {n} 문의 010-4827-1936"
+        )
+        for n in range(30)
+    ]
+    _import(s, tmp_path, rows)
+    pg = on_pg(s)
+    _no_graph(monkeypatch)
+    first = case_for(pg, "Q0")  # acct_0, like Q9, Q18 and Q27: not others' cases
+    links = networks.links_for_case(pg, first, limit=4)
+    others = sorted((case_for(pg, f"Q{n}") for n in range(30) if n % 9), reverse=True)
+    assert [x.case_id for x in links.linked] == others[:4]
+    assert links.total == len(others) == 26
+    assert links.account_total == 8 and not links.accounts_capped
+    assert links.accounts == [f"acct_{n}" for n in range(1, 9)]
+    # past ACCOUNTS_COUNTED linked cases: the accounts of the cases read, marked capped
+    monkeypatch.setattr(networks, "ACCOUNTS_COUNTED", 10)
+    capped = networks.links_for_case(pg, first, limit=4)
+    assert capped.total == 26 and capped.accounts_capped
+    assert capped.account_total == len({x.account for x in capped.linked}) <= 4

@@ -179,7 +179,9 @@ class CaseScreen(AppealsScreen):
         self.query_one("#case-timeline", Static).update(timeline_text(view.file.timeline))
         self.query_one(PrecedentsList).show(view.precedents, view.precedent_note)
         if view.links is not None:
-            tabs.get_tab("tab-linked").label = Text(f"Linked ({view.links.account_total})")
+            tabs.get_tab("tab-linked").label = Text(
+                f"Linked ({view.links.account_total}{'+' if view.links.accounts_capped else ''})"
+            )
         self.query_one("#case-linked", Static).update(linked_text(view.links))
         # read the link graph in the background once a case is on screen: the next
         # cases' links then come from it (services/link_graph.py); a failure here only

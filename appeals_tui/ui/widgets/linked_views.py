@@ -32,7 +32,9 @@ def linked_text(links: CaseLinks | None) -> Text:
         )
         return out
     out.append(
-        f"{links.total} case(s) on {links.account_total} other account(s) linked", style="bold"
+        f"{links.total} case(s) on {links.account_total}{'+' if links.accounts_capped else ''} "
+        "other account(s) linked",
+        style="bold",
     )
     if links.total > len(links.linked):
         out.append(f" (newest {len(links.linked)} shown)", style="dim")
