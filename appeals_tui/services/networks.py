@@ -57,6 +57,9 @@ LINKS = "case_links"
 _OPEN = frozenset(("open", "in_review"))
 #: accounts listed with a case's links (the count is always whole)
 ACCOUNTS_SHOWN = 100
+#: distinct texts in a case's near-duplicate group past which one case's links read
+#: the link graph rather than look each text up
+FEW_TEXTS = 256
 #: members listed per network and list by `Network.to_dict` unless asked otherwise
 MEMBERS_SHOWN = 100
 
@@ -133,9 +136,11 @@ def _from_graph(graph: LinkGraph, case_id: str, me: str) -> _Sources:
     )
 
 
-def _from_store(session: Session, case_id: str, me: str) -> _Sources:
+def _from_store(session: Session, case_id: str, me: str) -> _Sources | None:
     """The same, asked of the store's indexes (a process that has not read the link
-    graph: the first case a TUI opens, `networks --case`)."""
+    graph: the first case a TUI opens, `networks --case`); None when the case's text
+    has more than FEW_TEXTS near-duplicate texts (reading the graph is then cheaper
+    than a lookup per text)."""
     store = session.ws
     mine = store.get(LINKS, case_id) or {}
     out: list[tuple[str, set[str], set[str]]] = []
@@ -159,6 +164,8 @@ def _from_store(session: Session, case_id: str, me: str) -> _Sources:
     key = mine.get("text_key")
     if key is not None:
         keys = text_groups(store).group(key)
+        if len(keys) > FEW_TEXTS:
+            return None
         add("text", (d for k in keys for d in store.lookup(LINKS, "text_key", k)))
     return _Sources(out, own, contacts, key, key_of)
 
@@ -177,7 +184,9 @@ def links_for_case(session: Session, case_id: str, *, limit: int = 50) -> CaseLi
     graph = built_graph(session.ws)
     if graph is None:
         src = _from_store(session, case_id, me)
-        return _case_links(session, case, src, images, limit)
+        if src is not None:
+            return _case_links(session, case, src, images, limit)
+        graph = graph_for(session.ws)  # a text shared by thousands: read the graph
     with graph.lock:
         return _case_links(session, case, _from_graph(graph, case_id, me), images, limit)
 

@@ -103,7 +103,13 @@ class TextGroups:
                 return
             fresh = [k for k in store.distinct(LINKS, "text_key") if k not in self.texts]
             holders: dict[int, str] = {}
-            for key in fresh:
+            if len(fresh) > _BULK:  # one pass beats a query per text
+                wanted = set(fresh)
+                for doc in store.iterate(LINKS):
+                    found = doc.get("text_key")
+                    if isinstance(found, int) and found in wanted and found not in holders:
+                        holders[found] = doc["case_id"]
+            for key in fresh if len(fresh) <= _BULK else ():
                 one = store.query(LINKS, [Filter("text_key", Op.EQ, key)], page=Page(limit=1))
                 if one.rows:
                     holders[key] = one.rows[0]["case_id"]
@@ -175,7 +181,10 @@ def read_texts(store: Store, holders: Mapping[int, str]) -> dict[int, str]:
     else:
         cases = store.get_many("cases", sorted(wanted))
     by_case = {c["case_id"]: case_text(c) for c in cases}
-    return {key: by_case.get(case_id, "") for key, case_id in holders.items()}
+    # in the order the texts arrived (their first case's), whoever reads them: groups
+    # depend on the order texts join them, and every process must find the same ones
+    ordered = sorted(holders.items(), key=lambda kv: (len(kv[1]), kv[1]))
+    return {key: by_case.get(case_id, "") for key, case_id in ordered}
 
 
 _GROUPS: weakref.WeakKeyDictionary[Store, TextGroups] = weakref.WeakKeyDictionary()

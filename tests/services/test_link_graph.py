@@ -149,3 +149,40 @@ def test_templated_texts_group_with_bounded_comparisons(monkeypatch):
     # an unrelated text stays on its own
     groups.add({9999: normalise("완전히 다른 이야기: 카페에서 일하는 알바생의 하루와 단골 손님")})
     assert groups.group(9999) == [9999]
+
+
+def test_text_groups_are_the_same_whichever_path_reads_them(stores):
+    """Groups depend on the order texts join them: the store path (`text_groups`, keys
+    from the index) and the link graph (a pass over `case_links`) both take them in
+    the order they arrived, so every process finds the same groups."""
+    mine, _ = stores
+    template = "오늘 밤 {area} 룸 {n}번 언니 출근했어요 {name} 실장에게 문의 주세요 {tail}"
+    areas, names = ["강남", "역삼", "선릉"], ["민지", "서연", "하루", "지우"]
+    tails = ["예약은 선착순", "카페에서 일하는 알바생의 하루", "오늘의 메뉴는 김치찌개"]
+    for n in range(1, 241):
+        text = template.format(
+            area=areas[n % 3], n=(n * 37) % 500, name=names[n % 4], tail=tails[(n // 7) % 3]
+        )
+        _add_case(mine, n, f"acct{n:04d}", text)
+
+    def partition(groups: TextGroups) -> list[list[int]]:
+        found: dict[int, list[int]] = {}
+        for key in groups.texts:
+            found.setdefault(groups.root(key), []).append(key)
+        return sorted(sorted(v) for v in found.values())
+
+    light = TextGroups(default_near_dup_settings())
+    light.sync(mine)
+    graph = LinkGraph(TextGroups(default_near_dup_settings()))
+    graph.sync(mine)
+    assert partition(light) == partition(graph.text)
+    assert len(partition(light)) < 240  # they did group
+
+
+def test_texts_join_groups_in_the_order_they_arrived(stores):
+    mine, _ = stores
+    for n in (1, 2, 10):
+        _add_case(mine, n, f"acct{n}", f"{n}번째 이야기: 카페에서 일하는 알바생의 하루와 단골 손님")
+    keys = {mine.get("case_links", f"C-{n:06d}")["text_key"]: f"C-{n:06d}" for n in (10, 2, 1)}
+    read = text_groups.read_texts(mine, keys)
+    assert [keys[k] for k in read] == ["C-000001", "C-000002", "C-000010"]

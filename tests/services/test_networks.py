@@ -322,3 +322,17 @@ def test_a_case_links_read_from_the_store_equal_those_read_from_the_link_graph(n
     from_graph = [networks.links_for_case(s, c, limit=limit) for c in ids for limit in (1, 50)]
     assert from_graph == from_store
     assert any(x.linked for x in from_graph)
+
+
+def test_a_case_in_a_large_text_group_reads_the_link_graph(net, monkeypatch):
+    """Past FEW_TEXTS near-duplicate texts, one case's links read the graph instead of
+    looking each text up: the same answer."""
+    from appeals_tui.services import link_graph
+
+    s = net("minji")
+    target = case_for(s, "P3")
+    before = networks.links_for_case(s, target)
+    assert link_graph.built_graph(s.ws) is None
+    monkeypatch.setattr(networks, "FEW_TEXTS", 0)
+    assert networks.links_for_case(s, target) == before
+    assert link_graph.built_graph(s.ws) is not None
