@@ -135,19 +135,18 @@ def precedents_cmd(ctx: click.Context, case_id: str, factors: tuple[str, ...], l
     ranked = precedents_for_case(
         session(ctx), case_id, parse_factors(factors) if factors else None, limit=limit
     )
-    rows = [r.to_dict() for r in ranked]
     human = (
         "\n".join(
-            f"{r.decision['decision_id']:<10} "
+            f"{r.decision_id:<10} "
             + (f"image~{r.image_distance:<3}" if r.same_image else f"{r.similarity:>8.0%}")
             + f" {'★' if r.canonical else ' '} "
             f"{'linked' if r.linked else '      '} "
-            f"{r.decision['action']:<16} {one_line(r.decision['reasoning'], 60)}"
+            f"{r.action:<16} {one_line(r.record.reasoning, 60)}"
             for r in ranked
         )
         or "no precedents"
     )
-    emit(ctx, rows, human)
+    emit(ctx, ranked, human)
 
 
 @click.command("canonical")

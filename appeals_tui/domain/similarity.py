@@ -20,9 +20,10 @@ import heapq
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
-from appeals_tui.domain.models import FACTORS
+from appeals_tui.domain.models import FACTORS, Decision
 
 __all__ = [
     "factor_mask",
@@ -168,6 +169,8 @@ class Target:
 
 @dataclass(frozen=True)
 class RankedPrecedent:
+    #: the stored decision row the ranking read (its index keys included); readers
+    #: outside the ranking use `record`
     decision: dict[str, Any]
     similarity: float
     same_clause: bool
@@ -176,6 +179,13 @@ class RankedPrecedent:
     #: the precedent's case holds an image matching this case's (PDQ), ranked first
     same_image: bool = False
     image_distance: int | None = None
+
+    @cached_property
+    def record(self) -> Decision:
+        """The precedent as the `Decision` read model. Why not the field itself: the
+        reference scan ranks every candidate and keeps only the best few; converting
+        only those that are shown costs nothing."""
+        return Decision.from_dict(self.decision)
 
     @property
     def decision_id(self) -> str:
@@ -196,6 +206,11 @@ class RankedPrecedent:
             "image_distance": self.image_distance,
             "decision": self.decision,
         }
+
+    def to_json(self) -> dict[str, Any]:
+        """`appeals precedents --json` (docs/cli.md): the ranking's fields, the decision as
+        the `Decision` read model (not the stored row with its index keys)."""
+        return {**self.to_dict(), "decision": self.record}
 
 
 def is_eligible_precedent(decision: Mapping[str, Any]) -> bool:

@@ -53,6 +53,7 @@ class AppealsApp(App[None]):
     # -- fresh data ------------------------------------------------------------------
 
     def _poll(self) -> None:
+        """Check for changes by others now and then, unless a poll is still running."""
         # `call_service` reads the change counter after every call: a call that does
         # nothing else is the poll.
         if not any(w.group == "poll" and w.is_running for w in self.workers):
@@ -93,6 +94,7 @@ class AppealsApp(App[None]):
 
 
 def _nothing() -> None:
+    """A service call that does nothing: the poll only wants the change counter read."""
     return None
 
 

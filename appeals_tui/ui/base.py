@@ -44,6 +44,7 @@ class AppealsScreen(Screen[Any]):
 
     @property
     def session(self) -> Session:
+        """The app's session: who acts, on which workspace."""
         return appeals_app(self).session
 
     def saving(
@@ -53,6 +54,7 @@ class AppealsScreen(Screen[Any]):
         returns, or shows the refusal in place."""
 
         def save(prompt: TextPrompt, text: str, _choice: str | None) -> None:
+            """Save the prompt's text through the service; the prompt closes or shows the refusal."""
             self.call(fn, *args, text, done=prompt.finish, failed=prompt.show_error, writes=True)
 
         return save
@@ -68,6 +70,7 @@ class AppealsScreen(Screen[Any]):
         writes: bool = False,
         **kwargs: Any,
     ) -> Worker[None]:
+        """Run a service call in a worker (see `ui.services.call_service`)."""
         return call_service(
             self,
             fn,

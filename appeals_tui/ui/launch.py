@@ -11,6 +11,8 @@ __all__ = ["launch"]
 
 
 def launch(data_dir: Path | str, user: str | None, default: str | None = None) -> None:
+    """Open the workspace as `user` (else $APPEALS_USER; `default` preferred when neither
+    names anyone; always a roster user mapped to this login) and run the app."""
     from ..services.session import Session, open_workspace
     from .app import make_app
     from .widgets.media_viewer import prepare_terminal

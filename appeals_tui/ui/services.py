@@ -70,11 +70,13 @@ def call_service(
             )
 
     def seen(counter: int | None) -> None:
+        """Tell the app the store's change counter after a call (its freshness check)."""
         note = getattr(app, "note_changes", None)
         if note is not None:
             note(counter, writes)
 
     def job() -> None:
+        """The worker's body: the call under the service lock, then `done` or the error on the UI thread."""
         counter: int | None = None
         try:
             with SERVICE_LOCK:

@@ -16,6 +16,7 @@ __all__ = ["visible", "one_line", "content", "cell"]
 
 
 def one_line(text: str | None, width: int = 80) -> str:
+    """`text` on one line, control characters visible, cut to `width` with an ellipsis."""
     flat = " ".join(visible(text, keep_newlines=False).split())
     return flat if len(flat) <= width else flat[: max(width - 1, 1)] + "…"
 

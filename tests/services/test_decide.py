@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
+from appeals_tui import jsonout
 from appeals_tui.domain.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from appeals_tui.domain.models import Case, Decision
 from appeals_tui.services import appeals, cases, decisions
@@ -108,8 +110,13 @@ def test_overturned_precedent_not_binding(sessions):
     minji, daniel = sessions("minji"), sessions("daniel")
     d = decisions.decide(minji, case_for(minji, "S1"), draft())
     # positive control: while it stands, the decision is offered and binds a twin case
-    offered = [r.decision["decision_id"] for r in decisions.precedents_for(minji, dict(GLAMOUR))]
+    ranked = decisions.precedents_for(minji, dict(GLAMOUR))
+    offered = [r.decision["decision_id"] for r in ranked]
     assert offered == [d.decision_id]
+    # what readers outside the ranking get: the Decision read model
+    assert isinstance(ranked[0].record, Decision) and ranked[0].record == d
+    assert (ranked[0].decision_id, ranked[0].action) == (d.decision_id, d.action)
+    assert "factor_mask" not in orjson.loads(jsonout.encode(ranked[0]))["decision"]
     twin = Case.from_dict(minji.ws.get("cases", case_for(minji, "S2")))
     standing = decisions.check_divergence(minji, twin, "label", dict(GLAMOUR), ["CSS-8"])
     assert standing.from_precedent

@@ -252,8 +252,8 @@ class DecideScreen(AppealsScreen):
         self._remember()
 
     def refresh_data(self) -> None:
-        # The draft's base version stays: a change by someone else is a conflict on save.
-        """Reload the case after a change elsewhere, keeping the draft's base version."""
+        """Reload the case after a change elsewhere, keeping the draft's base version: a
+        change by someone else is a conflict on save."""
         self.reload_case(keep_version=True)
 
     def reload_case(self, keep_version: bool = False) -> None:

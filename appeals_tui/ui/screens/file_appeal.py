@@ -76,6 +76,7 @@ class FileAppealScreen(ModalScreen[str | None]):
         )
 
     def _failed(self, exc: BaseException) -> None:
+        """Show the refusal in place."""
         box = self.query_one("#file-error", Static)
         box.update(content(error_text(exc)))
         box.add_class("-visible")

@@ -155,6 +155,7 @@ class QAScreen(AppealsScreen):
     @on(Button.Pressed, "#qa-draw-button")
     @on(Input.Submitted, "#qa-draw Input")
     def _draw_pressed(self) -> None:
+        """Draw a sample from the form (leads; in a worker); a refusal shows in place."""
         values = [
             self.query_one(f"#qa-{n}", Input).value for n in ("size", "since", "seed", "reviewer")
         ]
@@ -180,6 +181,7 @@ class QAScreen(AppealsScreen):
 
     @on(DataTable.RowSelected, "#qa-batches")
     def _batch_selected(self, event: DataTable.RowSelected) -> None:
+        """Open a batch: its agreement for leads, its blind queue for its reviewer."""
         self.batch_id = event.row_key.value
         if self.session.role is Role.LEAD:
             self.call(qa.qa_report, self.session, self.batch_id, done=self._report, group="qa")
@@ -225,7 +227,7 @@ class QAScreen(AppealsScreen):
         else:
             parts = [
                 Text(f"{case.case_id} · {case.jurisdiction} · "
-                     f"{visible(case.subject.get('account', ''))}", style="bold"),
+                     f"{visible(case.account)}", style="bold"),
                 Text(visible(case.content_text)),
                 Text(visible(case.media_description), style="italic"),
             ]  # fmt: skip
@@ -240,6 +242,7 @@ class QAScreen(AppealsScreen):
     @on(Button.Pressed, "#qa-submit")
     @on(Input.Submitted, "#qa-reasoning")
     def _submit(self) -> None:
+        """Send the blind answer for the highlighted case (in a worker)."""
         if not (self.batch_id and self.item):
             self.notify("open a batch and pick a case first", severity="warning")
             return

@@ -53,4 +53,5 @@ class AppealConfirm(ModalScreen[bool]):
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
+        """OK answers yes, any other button no."""
         self.dismiss(event.button.id == "confirm-ok")

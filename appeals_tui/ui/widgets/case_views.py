@@ -66,6 +66,7 @@ def reports_text(reports: list[StoredReport]) -> Text:
 
 
 def account_text(file: CaseFile) -> Text:
+    """The Account tab: strike weight, the account's decisions, other cases and strikes."""
     out = Text()
     out.append(f"Active strike weight: {file.active_strikes}", style="bold")
     out.append(f" ({len(file.strikes)} strikes in total)\n\n")
@@ -110,6 +111,7 @@ def timeline_text(events: list[Event]) -> Text:
 
 
 def notes_text(notes: list[Note] | None) -> Text:
+    """The Notes tab (None: the reader may not see private notes)."""
     if notes is None:
         return Text("Private notes are for moderators and leads.", style="dim")
     out = Text()
@@ -122,6 +124,7 @@ def notes_text(notes: list[Note] | None) -> Text:
 
 
 def decision_text(d: Decision | None) -> Text:
+    """The case's decision (or that there is none yet), its reasoning literal."""
     if d is None:
         return Text("Not decided yet.", style="dim")
     out = Text()

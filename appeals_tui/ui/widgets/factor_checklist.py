@@ -51,9 +51,11 @@ class FactorChecklist(Vertical):
 
     @property
     def factors(self) -> dict[str, bool]:
+        """Every factor's answer as ticked now."""
         return {name: self.query_one(f"#factor-{name}", Checkbox).value for name in FACTORS}
 
     def set_factors(self, factors: dict[str, bool]) -> None:
+        """Tick the boxes as `factors` says (without reporting each as a change)."""
         for name in FACTORS:
             box = self.query_one(f"#factor-{name}", Checkbox)
             with box.prevent(Checkbox.Changed):
@@ -62,5 +64,6 @@ class FactorChecklist(Vertical):
 
     @on(Checkbox.Changed)
     def _changed(self, event: Checkbox.Changed) -> None:
+        """A box changed: report the whole answer set once."""
         event.stop()
         self.post_message(self.Changed(self.factors))

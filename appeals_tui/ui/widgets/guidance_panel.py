@@ -11,6 +11,7 @@ __all__ = ["GuidancePanel", "guidance_text"]
 
 
 def guidance_text(guidance: Guidance | None, *, note: str = "") -> Text:
+    """What the rubric recommends and why (or `note` when there is nothing yet)."""
     if guidance is None:
         return Text(note or "Answer the factors to see guidance.", style="dim")
     out = Text()
@@ -31,4 +32,5 @@ class GuidancePanel(Static):
     """Updated by its screen whenever the factors (or jurisdiction) change."""
 
     def show(self, guidance: Guidance | None, note: str = "") -> None:
+        """Show `guidance` (None: `note`)."""
         self.update(guidance_text(guidance, note=note))

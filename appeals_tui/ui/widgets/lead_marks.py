@@ -11,6 +11,7 @@ __all__ = ["mark_cell", "toggle_mark"]
 
 
 def mark_cell(marked: bool) -> Text:
+    """The mark column: ● for a decision marked to compare."""
     return Text("●" if marked else " ")
 
 

@@ -16,6 +16,7 @@ __all__ = ["linked_text"]
 
 
 def linked_text(links: CaseLinks | None) -> Text:
+    """The Linked tab: contacts and the cases they link to (None: not loaded yet)."""
     out = Text()
     if links is None:
         out.append("Links not loaded.", style="dim")

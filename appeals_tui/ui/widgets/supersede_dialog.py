@@ -100,6 +100,7 @@ class SupersedeDialog(ModalScreen[RereviewItem | None]):
         )
 
     def _failed(self, exc: BaseException) -> None:
+        """Show the refusal in place; a missing divergence reason puts the cursor in its box."""
         box = self.query_one("#supersede-error", Static)
         text = error_text(exc)
         box.update(content(text))
@@ -112,8 +113,10 @@ class SupersedeDialog(ModalScreen[RereviewItem | None]):
 
     @on(Button.Pressed, "#supersede-save-button")
     def _save(self) -> None:
+        """The Save button submits."""
         self.action_submit()
 
     @on(Button.Pressed, "#supersede-cancel-button")
     def _cancel(self) -> None:
+        """The Cancel button closes without saving."""
         self.action_cancel()

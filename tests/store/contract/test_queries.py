@@ -308,6 +308,24 @@ def test_undeclared_names_are_refused(decided: Store) -> None:
         decided.query("decisions", [Filter("decided_at", Op.LT, "not a time")])
 
 
+def test_distinct_values_of_unindexed_fields_follow_updates(store: Store) -> None:
+    """A backend may read distinct values through an index that leads with the column
+    (PostgreSQL hops value to value): the values are still every current one, sorted."""
+    with store.transaction("t") as txn:
+        for i, (jur, platform) in enumerate([("KR", "x"), ("US", "y"), (None, "x"), ("DE", "z")]):
+            txn.insert(
+                "cases",
+                f"C-{i}",
+                {"case_id": f"C-{i}", "jurisdiction": jur, "subject": {"platform": platform}},
+            )
+    assert store.distinct("cases", "jurisdiction") == ["DE", "KR", "US"]
+    assert store.distinct("cases", "subject.platform") == ["x", "y", "z"]
+    with store.transaction("t") as txn:
+        txn.update("cases", "C-1", {"jurisdiction": "JP"})
+    assert store.distinct("cases", "jurisdiction") == ["DE", "JP", "KR"]
+    assert store.distinct("cases", "assignee") == []
+
+
 def test_distinct_values_follow_inserts_and_updates(decided: Store) -> None:
     """A backend may keep distinct values between calls (PostgreSQL does for decisions'
     indexed fields): a later insert's values show; updated fields are not kept stale."""

@@ -43,6 +43,8 @@ def test_a_database_made_before_the_reading_order_indexes_gains_them_on_open(pg_
             "decisions_stats",
             "decisions_profiles",
             "decisions_appealed",
+            "cases_jurisdiction",
+            "cases_platform",
             "decisions_moderator_history",
             "cases_priority",
             "cases_subject_id",
