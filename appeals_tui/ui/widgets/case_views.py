@@ -71,7 +71,7 @@ def account_text(file: CaseFile) -> Text:
     out.append(f" ({len(file.strikes)} strikes in total)\n\n")
     out.append("Decisions on this account\n", style="bold")
     for d in sorted(file.account_decisions, key=lambda d: d.decided_at, reverse=True):
-        clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.clauses)
+        clauses = ", ".join(f"{c.id} v{c.version}" for c in d.clause_refs)
         out.append(f"  {d.decision_id}  {d.decided_at[:10]}  case {d.case_id}  ")
         out.append(d.action, style="reverse")
         out.append(f"  {clauses}")
@@ -127,7 +127,7 @@ def decision_text(d: Decision | None) -> Text:
     if d is None:
         return Text("Not decided yet.", style="dim")
     out = Text()
-    clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.clauses)
+    clauses = ", ".join(f"{c.id} v{c.version}" for c in d.clause_refs)
     out.append(
         f"Decision {d.decision_id} by {visible(d.moderator)} {d.decided_at[:16]}: ",
         style="bold",

@@ -85,7 +85,7 @@ class DecisionCard(VerticalScroll, can_focus=True):
         """Everything else about the decision, its chain, appeals, case and reports."""
         det = self.detail
         d, case = det.decision, det.case
-        clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.clauses)
+        clauses = ", ".join(f"{c.id} v{c.version}" for c in d.clause_refs)
         guidance = d.guidance or {}
         nearest = guidance.get("nearest_precedent") or {}
         yes = [f for f in FACTORS if d.factors.get(f)]
