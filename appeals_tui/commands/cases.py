@@ -122,7 +122,7 @@ def cases_list(
     def human() -> str:
         lines = [
             f"{c.case_id:<10} {c.status:<10} {c.priority:>6.1f} "
-            f"{c.subject['account']:<24} {len(c.report_ids)}r "
+            f"{c.account:<24} {len(c.report_ids)}r "
             f"{one_line(c.content_text, 50)}"
             for c in page.items
         ]
@@ -144,13 +144,13 @@ def cases_show(ctx: click.Context, case_id: str) -> None:
     case = file.case
 
     def human() -> str:
-        subject = case.subject
+        subject = case.subject_ref
         return "\n".join(
             [
                 f"{case.case_id}  {case.status}  priority {case.priority}  "
                 f"assignee {case.assignee or '-'}",
-                f"subject: {subject['platform']}/{subject['subject_type']}/"
-                f"{subject['subject_id']} by {subject['account']}",
+                f"subject: {subject.platform}/{subject.subject_type}/"
+                f"{subject.subject_id} by {subject.account}",
                 f"text: {case.content_text}",
                 f"media: {case.media_description}",
                 f"reports: {len(file.reports)}; "

@@ -92,7 +92,7 @@ def history_cmd(ctx: click.Context, /, limit: int | None, offset: int, **filters
         return (
             "\n".join(
                 f"{d.decision_id:<10} {d.decided_at[:10]} {d.moderator:<10} "
-                f"{d.action:<16} {','.join(c['id'] for c in d.clauses):<12} "
+                f"{d.action:<16} {','.join(d.clause_ids):<12} "
                 f"{one_line(d.reasoning, 50)}"
                 for d in page.items
             )

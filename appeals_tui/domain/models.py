@@ -265,6 +265,30 @@ class Case(Record):
     #: SHA-256 of every image reported with this case, first seen first (see store/media.py)
     media: list[str] = field(default_factory=list)
 
+    # -- typed views of the stored sub-documents (the store indexes their fields) -----
+
+    @property
+    def subject_ref(self) -> Subject:
+        """The reported subject as a typed record."""
+        return Subject.from_dict(self.subject)
+
+    @property
+    def account(self) -> str:
+        """The reported account."""
+        return str(self.subject.get("account", ""))
+
+    @property
+    def platform(self) -> str:
+        return str(self.subject.get("platform", ""))
+
+    @property
+    def followers(self) -> int:
+        return int(self.metrics.get("followers") or 0)
+
+    @property
+    def views(self) -> int:
+        return int(self.metrics.get("views") or 0)
+
     # -- state transitions: the rule beside the change it allows --------------------
 
     @property
@@ -402,6 +426,15 @@ class Decision(Record):
     library_version: str = ""
     #: the re-review item that wrote this decision (services/rereview.py), else None
     rereview: str | None = None
+
+    @property
+    def clause_refs(self) -> list[ClauseRef]:
+        """The clauses applied, as typed records (stored as dicts)."""
+        return [ClauseRef.from_dict(c) for c in self.clauses]
+
+    @property
+    def clause_ids(self) -> list[str]:
+        return [str(c["id"]) for c in self.clauses]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.errors import NotFound, PermissionDenied, ValidationError
+from ..domain.jsontypes import JsonObject
 from ..domain.models import (
     Action,
     Appeal,
@@ -320,7 +321,7 @@ class AppealListing:
     decision: Decision | None
     overdue: bool
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         """docs/cli.md: the appeal's fields, `decision` ({} if missing) and `overdue`."""
         return {
             **self.appeal.to_dict(),

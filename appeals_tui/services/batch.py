@@ -7,9 +7,9 @@ its own validation and its own conflict check; one failure never stops the other
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ..domain.errors import AppealsError, ValidationError
+from ..domain.jsontypes import JsonObject
 from ..domain.models import Case
 from .cases import CaseFilter, list_cases
 from .decisions import DecisionDraft, decide
@@ -28,7 +28,7 @@ class BatchOutcome:
     #: why not, as the typed error (the CLI's exit status comes from its type)
     error: AppealsError | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         """docs/cli.md: `appeals decide CASE CASE...` prints one of these per case."""
         return {
             "case_id": self.case_id,

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
+from ..domain.jsontypes import JsonObject
 from ..domain.models import Case, Decision, Event, Note, Page, StoredReport, Strike
 from ..domain.priority import sla_due
 from ..domain.text import clean_text, is_meaningful
@@ -241,7 +242,7 @@ class CaseFile:
     #: audit events of the case and its decisions, in chain order
     timeline: list[Event]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         """The case's own fields at the top, the file beside them (docs/cli.md)."""
         return {
             **self.case.to_dict(),

@@ -24,6 +24,7 @@ from typing import IO, Any
 import orjson
 
 from ..domain.errors import ValidationError
+from ..domain.jsontypes import JsonObject
 from ..domain.models import FACTORS
 from ..domain.progress import EVERY, Progress
 from ..safe_output import safe_output
@@ -153,10 +154,10 @@ class ExportResult:
                 line += f"; skipped {self.invalid_decisions} invalid"
         return line
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         """The documented `export decisions --json` object (docs/cli.md), which is also the
         body of a `sor-api` export's manifest: the fields depend on the format."""
-        out: dict[str, Any] = {
+        out: JsonObject = {
             "format": self.fmt,
             "written": self.written,
             "scanned": self.scanned,

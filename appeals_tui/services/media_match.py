@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import ValidationError
+from ..domain.jsontypes import JsonObject
 from ..domain.similarity import RankedPrecedent
 from ..store.media import sha256_hex
 from ..store.protocol import Filter, Op, Store
@@ -68,7 +69,7 @@ class FileMatch:
     stored: bool
     matches: list[ImageMatch]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "sha256": self.sha256,
             "pdq": self.pdq,

@@ -27,6 +27,7 @@ from typing import Any
 from ..domain.case_links import case_text
 from ..domain.contacts import contact_label
 from ..domain.errors import NotFound
+from ..domain.jsontypes import JsonObject
 from ..domain.models import Case
 from ..domain.near_duplicates import ratio
 from ..store.protocol import Doc, Filter, Op, Order, Page, Store
@@ -430,7 +431,7 @@ class Inconsistency:
     via: str
     actions: dict[str, list[str]]  # action -> case ids
 
-    def to_dict(self, members: slice = slice(None)) -> dict[str, Any]:
+    def to_dict(self, members: slice = slice(None)) -> JsonObject:
         return {
             "via": self.via,
             "actions": {a: cases[members] for a, cases in self.actions.items()},
@@ -452,7 +453,7 @@ class Network:
     def inconsistent(self) -> bool:
         return bool(self.inconsistencies)
 
-    def to_dict(self, members: int | None = MEMBERS_SHOWN, page: int = 1) -> dict[str, Any]:
+    def to_dict(self, members: int | None = MEMBERS_SHOWN, page: int = 1) -> JsonObject:
         """The network with at most `members` of each list (page `page`, from 1; None:
         all), and every list's full length (a network can hold most of a workspace)."""
         cut = slice(None) if members is None else slice((page - 1) * members, page * members)

@@ -15,6 +15,7 @@ from string import Template
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
+from ..domain.jsontypes import JsonObject
 from ..domain.korean import with_particle
 from ..domain.models import Action, AppealStatus, NoticeRecord
 from ..domain.text import clean_text, is_meaningful
@@ -50,7 +51,7 @@ class Notice:
 
     subject: str
     body: str
-    fields: dict[str, Any]
+    fields: JsonObject
     template: str
     lang: str
     kind: str
@@ -58,7 +59,7 @@ class Notice:
     appeal_id: str | None = None
     problems: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "subject": self.subject,
             "body": self.body,

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..domain.errors import ValidationError
 from ..domain.guidance import recommend
+from ..domain.jsontypes import JsonObject
 from ..domain.policy import FILES, PolicyLibrary
 from ..paths import data_dir
 from ..store.protocol import Filter, Op
@@ -49,7 +50,7 @@ SAMPLES = 5
 @dataclass
 class PolicyDraft:
     library: PolicyLibrary
-    files: dict[str, Any]  # the merged clauses.json, rubric.json, sor.json
+    files: JsonObject  # the merged clauses.json, rubric.json, sor.json
     sha256: str  # of the draft file's bytes
     description: str
 
@@ -171,7 +172,7 @@ class PolicyImpact:
     per_moderator: dict[str, int] = field(default_factory=dict)
     changes: list[GuidanceChange] = field(default_factory=list)  # one per affected decision
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "from_version": self.from_version,
             "to_version": self.to_version,

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from ..domain.jsontypes import JsonObject
 from ..domain.kappa import Agreement, agreement_by, cohen_kappa
 from ..domain.models import Action, Record, Role, StoredReport
 from ..domain.text import clean_text, is_meaningful
@@ -133,7 +134,7 @@ class BlindCase(Record):
     `status` and `assignee` would tell the original outcome, so they are not fields."""
 
     case_id: str
-    subject: dict[str, Any]
+    subject: JsonObject
     content_text: str = ""
     media_description: str = ""
     jurisdiction: str = ""
@@ -147,6 +148,11 @@ class BlindCase(Record):
     linked_case: str | None = None
     escalated: bool = False
     media: list[str] = field(default_factory=list)
+
+    @property
+    def account(self) -> str:
+        """The reported account (the subject's `account`)."""
+        return str(self.subject.get("account", ""))
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ..domain.jsontypes import JsonObject
 from ..domain.models import FACTORS
 from ..domain.similarity import factor_mask
 from ..store.protocol import Filter, Join, Op, Order
@@ -80,7 +81,7 @@ class RateRow:
     def overturn_per_decision(self) -> float | None:
         return self.overturned / self.decisions if self.decisions else None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """The documented `stats --json` row (docs/cli.md): counts, then rates rounded."""
         out = asdict(self)
         for name in ("divergence_rate", "overturn_rate", "overturn_per_decision"):
@@ -142,7 +143,7 @@ class ConsistencyStats:
     def divergence_rate(self) -> float | None:
         return self.diverged / self.decisions if self.decisions else None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """The documented `stats --json` object (docs/cli.md): the counts with their
         rates (properties here) rounded to 4 places, as plain JSON values."""
 

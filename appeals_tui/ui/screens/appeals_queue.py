@@ -170,7 +170,7 @@ class AppealsQueueScreen(AppealsScreen):
                 cell(due, style=style),
                 cell(a.decision_id),
                 cell(d.action if d else ""),
-                cell(",".join(c["id"] for c in d.clauses) if d else ""),
+                cell(",".join(d.clause_ids) if d else ""),
                 cell(d.moderator if d else ""),
                 cell(a.reviewer or "—"),
                 cell(a.grounds, 40),

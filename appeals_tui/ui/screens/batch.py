@@ -168,7 +168,7 @@ class BatchScreen(AppealsScreen):
         for c in found:
             prompt = Text(f"{c.case_id}  {c.status.replace('in_review', 'claimed'):<8} ")
             if self.network_id:
-                prompt.append(f"@{one_line(c.subject['account'], 24)} ", style="bold")
+                prompt.append(f"@{one_line(c.account, 24)} ", style="bold")
             prompt.append(one_line(c.content_text, 90))
             listing.add_option(
                 Selection(prompt, c.case_id, checked is None or c.case_id in checked)

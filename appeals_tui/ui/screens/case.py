@@ -233,7 +233,7 @@ class CaseScreen(AppealsScreen):
         from .batch import BatchScreen
 
         if self.view is not None:
-            self.app.push_screen(BatchScreen(self.view.case.subject["account"], self.draft))
+            self.app.push_screen(BatchScreen(self.view.case.account, self.draft))
 
     def action_escalate(self) -> None:
         def done(case: Case | None) -> None:

@@ -89,12 +89,11 @@ def content_view(file: CaseFile) -> list[Text]:
         reports.append("• ")
         reports.append(one_line(r.reason, 200), style="yellow")
         reports.append(f"  ({one_line(r.reporter, 30)}, {r.reported_at[:10]})\n", style="dim")
-    metrics = case.metrics
     account = Text("Account ", style="bold")
-    account.append("@" + one_line(case.subject["account"], 40))
+    account.append("@" + one_line(case.account, 40))
     account.append(
         f" · {case.jurisdiction or 'no jurisdiction'} · "
-        f"{metrics.get('followers', 0):,} followers · {metrics.get('views', 0):,} views · "
+        f"{case.followers:,} followers · {case.views:,} views · "
         f"{len(file.account_decisions)} earlier decision(s) · strike weight "
         f"{file.active_strikes}"
     )
@@ -471,4 +470,4 @@ class DecideScreen(AppealsScreen):
         from .batch import BatchScreen
 
         if self.case is not None:
-            self.app.push_screen(BatchScreen(self.case.subject["account"], self.form.draft()))
+            self.app.push_screen(BatchScreen(self.case.account, self.form.draft()))

@@ -156,7 +156,7 @@ class HistoryScreen(AppealsScreen):
                 cell(d.decided_at[:10], 10),
                 cell(d.moderator, 12),
                 cell(d.action, 16),
-                cell(",".join(c["id"] for c in d.clauses), 14),
+                cell(",".join(d.clause_ids), 14),
                 cell(d.appeal_outcome or "", 10),
                 cell(decision_flags(d), 24, style="italic" if d.superseded_by else ""),
                 cell(d.reasoning, 70),

@@ -227,7 +227,7 @@ class QAScreen(AppealsScreen):
         else:
             parts = [
                 Text(f"{case.case_id} · {case.jurisdiction} · "
-                     f"{visible(case.subject.get('account', ''))}", style="bold"),
+                     f"{visible(case.account)}", style="bold"),
                 Text(visible(case.content_text)),
                 Text(visible(case.media_description), style="italic"),
             ]  # fmt: skip

@@ -26,7 +26,7 @@ __all__ = [
 
 def subject_text(case: Case) -> Text:
     """One header line about the subject; every value in it is user data, shown literally."""
-    s = case.subject
+    s = case.subject_ref
     out = Text()
     out.append(case.case_id, style="bold")
     status = str(case.status).replace("in_review", "claimed")
@@ -36,20 +36,19 @@ def subject_text(case: Case) -> Text:
     if case.escalated:
         out.append("  ⚑ escalated", style="bold red")
     out.append(f"  v{case.version}\n", style="dim")
-    out.append(f"{one_line(s['platform'], 20)} {one_line(s['subject_type'], 12)} ")
-    out.append(one_line(s["subject_id"], 40), style="bold")
+    out.append(f"{one_line(s.platform, 20)} {one_line(s.subject_type, 12)} ")
+    out.append(one_line(s.subject_id, 40), style="bold")
     out.append("  @")
-    out.append(one_line(s["account"], 40), style="bold")
+    out.append(one_line(s.account, 40), style="bold")
     if case.jurisdiction:
         out.append(f"  {one_line(case.jurisdiction, 4)}")
-    metrics = case.metrics
     out.append(
-        f"  {metrics.get('followers', 0):,} followers · {metrics.get('views', 0):,} views",
+        f"  {case.followers:,} followers · {case.views:,} views",
         style="dim",
     )
-    if s.get("url"):
+    if s.url:
         out.append("\n")
-        out.append(one_line(s["url"], 200), style="underline")
+        out.append(one_line(s.url, 200), style="underline")
     return out
 
 
@@ -72,7 +71,7 @@ def account_text(file: CaseFile) -> Text:
     out.append(f" ({len(file.strikes)} strikes in total)\n\n")
     out.append("Decisions on this account\n", style="bold")
     for d in sorted(file.account_decisions, key=lambda d: d.decided_at, reverse=True):
-        clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.clauses)
+        clauses = ", ".join(f"{c.id} v{c.version}" for c in d.clause_refs)
         out.append(f"  {d.decision_id}  {d.decided_at[:10]}  case {d.case_id}  ")
         out.append(d.action, style="reverse")
         out.append(f"  {clauses}")
@@ -128,7 +127,7 @@ def decision_text(d: Decision | None) -> Text:
     if d is None:
         return Text("Not decided yet.", style="dim")
     out = Text()
-    clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.clauses)
+    clauses = ", ".join(f"{c.id} v{c.version}" for c in d.clause_refs)
     out.append(
         f"Decision {d.decision_id} by {visible(d.moderator)} {d.decided_at[:16]}: ",
         style="bold",

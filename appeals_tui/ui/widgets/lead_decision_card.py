@@ -85,7 +85,7 @@ class DecisionCard(VerticalScroll, can_focus=True):
         """Everything else about the decision, its chain, appeals, case and reports."""
         det = self.detail
         d, case = det.decision, det.case
-        clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.clauses)
+        clauses = ", ".join(f"{c.id} v{c.version}" for c in d.clause_refs)
         guidance = d.guidance or {}
         nearest = guidance.get("nearest_precedent") or {}
         yes = [f for f in FACTORS if d.factors.get(f)]
@@ -138,7 +138,7 @@ class DecisionCard(VerticalScroll, can_focus=True):
                     parts.append(_field("  resolution", a.resolution_reasoning))
         parts += [
             _section("Case"),
-            _field("account", (case.subject.get("account") if case else None) or d.account),
+            _field("account", (case.account if case else None) or d.account),
             _field("jurisdiction", (case.jurisdiction if case else None) or d.jurisdiction),
             _field("content", case.content_text if case else None),
             _field("media", case.media_description if case else None),

@@ -23,7 +23,7 @@ def precedents_text(ranked: Sequence[RankedPrecedent], *, note: str = "") -> Tex
         return out
     for item in ranked:
         d = item.record
-        clauses = ", ".join(f"{c['id']} v{c['version']}" for c in d.clauses)
+        clauses = ", ".join(f"{c.id} v{c.version}" for c in d.clause_refs)
         out.append(f"{d.decision_id}", style="bold")
         out.append(f"  {item.similarity:.0%} alike  ")
         out.append(d.action, style="reverse")

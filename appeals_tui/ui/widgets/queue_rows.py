@@ -21,7 +21,6 @@ def hours_text(hours: float) -> str:
 
 def row_cells(c: Case, sla: tuple[str, float] | None, now: datetime) -> list[Text]:
     """The queue row of a case: status (escalations marked), SLA, reach; user text literal."""
-    subject = c.subject
     escalated = c.escalated
     status = ("⚑ " if escalated else "") + c.status.replace("in_review", "claimed")
     if c.assignee and c.status == "in_review":
@@ -33,16 +32,16 @@ def row_cells(c: Case, sla: tuple[str, float] | None, now: datetime) -> list[Tex
         style = {"overdue": "bold red", "due": "yellow"}.get(state, "green")
         sla_cell = cell(f"{state} {hours_text(left)}", 12, style)
     age = (now - parse_ts(c.first_reported_at)).total_seconds() / 3600
-    reach = int(c.metrics.get("views", 0)) + int(c.metrics.get("followers", 0))
+    reach = c.views + c.followers
     return [
         cell(c.case_id, 10, "bold red" if escalated else "bold"),
         cell(status, 22, "bold red" if escalated else ""),
         cell(f"{c.priority or 0:.1f}", 6),
         sla_cell,
         cell(len(c.report_ids), 4),
-        cell(subject["account"], 22),
+        cell(c.account, 22),
         cell(c.content_text or c.media_description or "", 48),
-        cell(subject["platform"], 10),
+        cell(c.platform, 10),
         cell(c.jurisdiction or "", 3),
         cell(hours_text(age), 5),
         cell(f"{reach:,}", 12),
