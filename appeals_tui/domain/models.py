@@ -33,6 +33,7 @@ __all__ = [
     "Report",
     "Case",
     "Decision",
+    "GuidanceThen",
     "Appeal",
     "User",
     "Record",
@@ -435,6 +436,31 @@ class Decision(Record):
     @property
     def clause_ids(self) -> list[str]:
         return [str(c["id"]) for c in self.clauses]
+
+    @property
+    def guidance_then(self) -> GuidanceThen:
+        """What the rubric recommended when this was decided (stored as a dict;
+        decisions older than a key have "?" there)."""
+        g = self.guidance or {}
+        nearest = g.get("nearest_precedent") or {}
+        return GuidanceThen(
+            action=str(g.get("action", "?")),
+            clause_id=str(g.get("clause_id", "?")),
+            rule_id=str(g.get("rule_id", "?")),
+            nearest_decision_id=nearest.get("decision_id"),
+            nearest_action=nearest.get("action"),
+        )
+
+
+@dataclass(frozen=True)
+class GuidanceThen:
+    """The guidance a decision recorded, as the lead's decision card shows it."""
+
+    action: str
+    clause_id: str
+    rule_id: str
+    nearest_decision_id: str | None = None
+    nearest_action: str | None = None
 
 
 @dataclass(frozen=True)

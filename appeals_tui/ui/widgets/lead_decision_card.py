@@ -86,8 +86,7 @@ class DecisionCard(VerticalScroll, can_focus=True):
         det = self.detail
         d, case = det.decision, det.case
         clauses = ", ".join(f"{c.id} v{c.version}" for c in d.clause_refs)
-        guidance = d.guidance or {}
-        nearest = guidance.get("nearest_precedent") or {}
+        guidance = d.guidance_then
         yes = [f for f in FACTORS if d.factors.get(f)]
         parts: list[Text] = [
             _field("moderator", d.moderator),
@@ -100,14 +99,14 @@ class DecisionCard(VerticalScroll, can_focus=True):
             _section("Guidance at the time"),
             _field(
                 "recommended",
-                f"{guidance.get('action', '?')} under {guidance.get('clause_id', '?')} "
-                f"(rule {guidance.get('rule_id', '?')})",
+                f"{guidance.action} under {guidance.clause_id} (rule {guidance.rule_id})",
             ),
         ]
-        if nearest:
+        if guidance.nearest_decision_id:
             parts.append(
                 _field(
-                    "nearest precedent", f"{nearest.get('decision_id')} ({nearest.get('action')})"
+                    "nearest precedent",
+                    f"{guidance.nearest_decision_id} ({guidance.nearest_action})",
                 )
             )
         parts += [
