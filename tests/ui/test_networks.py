@@ -97,3 +97,26 @@ async def test_moderators_see_why_not(app, network):
         await pilot.press("f5")
         await settle(pilot)
         assert "only lead" in text_of(pilot.app.screen, "#dashboard-summary")
+
+
+async def test_the_link_graph_is_read_after_the_case_has_painted(app, network, monkeypatch):
+    """Reading the link graph holds the GIL for ~1.3 s at 100k cases: the case screen
+    starts it only after the case has been on screen a while, never while it paints."""
+    import time
+
+    from appeals_tui.ui.screens import case as case_screen
+
+    calls: list[float] = []
+    monkeypatch.setattr(case_screen, "WARM_LINKS_AFTER_S", 4.0)  # longer than a loaded settle
+    monkeypatch.setattr(case_screen, "warm_links", lambda _s: calls.append(time.monotonic()))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        pushed = time.monotonic()
+        await pilot.app.push_screen(CaseScreen(network["P3"]))
+        await settle(pilot)
+        assert pilot.app.screen.view is not None and calls == []  # painted without it
+        for _ in range(300):
+            await pilot.pause(0.05)
+            if calls:
+                break
+        assert len(calls) == 1 and calls[0] - pushed >= 4.0  # and read afterwards

@@ -55,6 +55,10 @@ def matches_text(matches: list[ImageMatch]) -> Text:
     return text
 
 
+#: seconds a case is on screen before the link graph is read in the background
+WARM_LINKS_AFTER_S = 3.0
+
+
 class CaseScreen(AppealsScreen):
     """One case; the moderator's draft lives here while they move between case and decide."""
 
@@ -183,13 +187,19 @@ class CaseScreen(AppealsScreen):
                 f"Linked ({view.links.account_total}{'+' if view.links.accounts_capped else ''})"
             )
         self.query_one("#case-linked", Static).update(linked_text(view.links))
-        # read the link graph in the background once a case is on screen: the next
-        # cases' links then come from it (services/link_graph.py); a failure here only
-        # leaves them to the store's indexes, and the Linked tab reports its own errors
-        self.call(warm_links, self.session, failed=lambda _exc: None, group="links-warm")
+        # read the link graph in the background a few seconds after a case is on screen:
+        # the next cases' links then come from it (services/link_graph.py). Not at once:
+        # reading it is ~1.3 s of Python at 100k cases, which holds the GIL while this
+        # screen paints (the first case took 2 s instead of 0.9 s). A failure here only
+        # leaves links to the store's indexes; the Linked tab reports its own errors.
+        self.set_timer(WARM_LINKS_AFTER_S, self._warm_links)
         if view.notes is not None:
             tabs.get_tab("tab-notes").label = Text(f"Notes ({len(view.notes)})")
         self.query_one("#case-notes", Static).update(notes_text(view.notes))
+
+    def _warm_links(self) -> None:
+        """Read the link graph in a worker (see `show`); once per process is enough."""
+        self.call(warm_links, self.session, failed=lambda _exc: None, group="links-warm")
 
     def action_media(self, what: str) -> None:
         """v/g/m work from anywhere on the screen; ←/→ page when the images have focus."""
