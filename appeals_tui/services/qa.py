@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -77,8 +77,8 @@ class QAItem:
 
 
 @dataclass(frozen=True)
-class QABatch:
-    """A drawn sample: who drew it for whom, how (seed, range), and its items."""
+class _BatchHead:
+    """What a batch and its summary in the list both show: who drew it for whom, how."""
 
     batch_id: str
     created_at: str
@@ -88,6 +88,12 @@ class QABatch:
     size: int
     since: str | None
     until: str | None
+
+
+@dataclass(frozen=True)
+class QABatch(_BatchHead):
+    """A drawn sample: who drew it for whom, how (seed, range), and its items."""
+
     items: list[QAItem]
     version: int = 1
 
@@ -110,19 +116,18 @@ class QABatch:
     def reviewed(self) -> int:
         return sum(1 for i in self.items if i.review)
 
+    def summary(self) -> QABatchSummary:
+        """The batch as the list shows it: progress counts instead of the items."""
+        head = {f.name: getattr(self, f.name) for f in fields(_BatchHead)}
+        return QABatchSummary(
+            **head, version=self.version, items=len(self.items), reviewed=self.reviewed
+        )
+
 
 @dataclass(frozen=True)
-class QABatchSummary:
+class QABatchSummary(_BatchHead):
     """A batch in the list: progress counts instead of the items (no answers shown)."""
 
-    batch_id: str
-    created_at: str
-    created_by: str
-    reviewer: str
-    seed: int
-    size: int
-    since: str | None
-    until: str | None
     version: int
     items: int
     reviewed: int
@@ -294,25 +299,8 @@ def list_batches(session: Session) -> list[QABatchSummary]:
     require_role(session, "read", "see QA batches")
     lead = session.role is Role.LEAD
     mine = [] if lead else [Filter("reviewer", Op.EQ, session.actor)]
-    out = []
-    for doc in session.ws.iterate("qa", mine, [Order("created_at", descending=True)]):
-        b = QABatch._from_doc(doc)
-        out.append(
-            QABatchSummary(
-                batch_id=b.batch_id,
-                created_at=b.created_at,
-                created_by=b.created_by,
-                reviewer=b.reviewer,
-                seed=b.seed,
-                size=b.size,
-                since=b.since,
-                until=b.until,
-                version=b.version,
-                items=len(b.items),
-                reviewed=b.reviewed,
-            )
-        )
-    return out
+    docs = session.ws.iterate("qa", mine, [Order("created_at", descending=True)])
+    return [QABatch._from_doc(doc).summary() for doc in docs]
 
 
 def review_queue(session: Session, batch_id: str) -> list[QAQueueItem]:
