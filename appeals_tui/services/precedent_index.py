@@ -26,7 +26,7 @@ from ..domain.similarity import (
     _timestamp,
     prefix_family,
 )
-from ..store.protocol import Doc, Filter, Op, Store
+from ..store.protocol import Doc, Filter, Op, Store, Top
 
 __all__ = ["ranked_precedents"]
 
@@ -84,12 +84,15 @@ def ranked_precedents(
     family_of: Callable[[str], str] = prefix_family,
     same_profile_only: bool = False,
     skip: Sequence[Filter] = (),
+    fields: Sequence[str] = (),
 ) -> list[RankedPrecedent]:
     """Same result as rank_precedents over all decisions (minus `exclude_case` and the
     decisions matching any `skip` filter).
 
     `same_profile_only` keeps to decisions with exactly this factor profile (the
-    divergence check: only an identical profile binds).
+    divergence check: only an identical profile binds). With `fields`, each
+    precedent's decision holds only those declared fields (and its id and time): a
+    long ranking read to look at a few fields of each.
     """
     if limit <= 0:
         return []
@@ -117,17 +120,18 @@ def ranked_precedents(
     tiers = _tiers(target, w, tuple(masks), present)
     excluded = [Filter("case_id", Op.EQ, exclude_case)] if exclude_case is not None else []
     excluded += skip
+    if fields:
+        fields = list(dict.fromkeys(["decision_id", "decided_at", *fields]))
 
-    def found(mask: int, cls: int, here: bool, canon: bool, n: int) -> list[list[Doc]]:
+    def wanted(mask: int, cls: int, here: bool, canon: bool, n: int) -> list[Top]:
         places = [
             j
             for j in jurisdictions
             if not target.jurisdiction or ((j or "").upper() == target.jurisdiction) == here
         ]
-        passed_over = [*excluded, *skip_class[cls]]
+        passed_over = (*excluded, *skip_class[cls])
         return [
-            store.top(
-                RANKING,
+            Top(
                 {"factor_mask": mask, "canonical": canon, "jurisdiction": j, "clause_ids": c},
                 n,
                 passed_over,
@@ -138,13 +142,23 @@ def ranked_precedents(
 
     out: list[RankedPrecedent] = []
     for (score, same), classes in tiers:
+        need = limit - len(out)
+        if need <= 0:
+            break
         similarity = round(score / best, 9) if best > 0 else 1.0
+        # a tier's canonical and other partitions in one question: the canonical ones
+        # rarely fill it, and a partition's first `need` hold its first fewer
+        asks = {
+            canon: [t for m, cls, here in classes for t in wanted(m, cls, here, canon, need)]
+            for canon in (True, False)
+        }
+        found = store.tops(RANKING, [*asks[True], *asks[False]], fields)
+        groups = {True: found[: len(asks[True])], False: found[len(asks[True]) :]}
         for canon in (True, False):
             need = limit - len(out)
             if need <= 0:
                 break
-            groups = [g for m, cls, here in classes for g in found(m, cls, here, canon, need)]
-            out.extend(RankedPrecedent(c, similarity, same, canon) for c in _best(groups, need))
-        if len(out) >= limit:
-            break
+            out.extend(
+                RankedPrecedent(c, similarity, same, canon) for c in _best(groups[canon], need)
+            )
     return out

@@ -67,6 +67,10 @@ listed here.
       docs of each of several groups, one question); `groups_on_server` (True when
       `aggregate` runs where the records are, so a service asks several grouped
       questions instead of reading every doc: stats on PostgreSQL).
+    - v8 (issue 12): `tops(ranking, wanted, fields=())`: `top` of several partitions
+      in one question (a precedent ranking walks a dozen partitions per step: one
+      round trip to a database server instead of one each), optionally projected to
+      a few fields like `firsts`.
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ __all__ = [
     "Rows",
     "Group",
     "Join",
+    "Top",
     "ChainHead",
     "Transaction",
     "Staging",
@@ -176,6 +181,16 @@ class Join:
     on: str
     by: tuple[str, ...] = ()
     where: tuple[Filter, ...] = ()
+
+
+@dataclass(frozen=True)
+class Top:
+    """One partition of a ranking for `Store.tops` (v8): `top(ranking, match, n,
+    exclude)` as one item of a batch."""
+
+    match: Mapping[str, Any]
+    n: int
+    exclude: tuple[Filter, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -360,6 +375,14 @@ class Store(Protocol):
         (every `partition` field, optionally one `also` field), in the ranking's order,
         passing over docs that match any `exclude` filter. Backends keep an index per
         ranking, so this costs O(n), not the size of the partition."""
+        ...
+
+    def tops(
+        self, ranking: str, wanted: Sequence[Top], fields: Sequence[str] = ()
+    ) -> list[list[Doc]]:
+        """`top` of each of `wanted`, in one question (v8); one list per item, in
+        order. With `fields`, each doc is only {name: the declared field's value} for
+        those, as in `firsts`."""
         ...
 
     def meta(self, key: str, default: Any = None) -> Any:
