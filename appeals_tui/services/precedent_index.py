@@ -51,9 +51,6 @@ def _best(groups: list[list[Doc]], n: int) -> list[Doc]:
     return sorted(seen.values(), key=_recency)[:n]
 
 
-_NO_FAMILY = frozenset({"\0"})  # a family no clause has
-
-
 @lru_cache(maxsize=256)
 def _tiers(
     target: Target, w: SimilarityWeights, masks: tuple[int, ...], present: tuple[bool, ...]
@@ -62,13 +59,20 @@ def _tiers(
     matches)], best first. Cached: the same target and mask set (a case's precedents
     and its linked accounts', the next case of the same profile) scores once."""
     tiers: dict[tuple[float, bool], list[tuple[int, int, bool]]] = {}
+    # `target.score(w, mask, fams, place)` from its parts: one profile score per mask
+    family = bool(target.families)  # SAME and FAMILY share a family; OTHER does not
+    kinds = [
+        (cls, cls == SAME, family and cls != OTHER, here)
+        for cls in (SAME, FAMILY, OTHER)
+        if present[cls]
+        for here in ((True, False) if target.jurisdiction else (False,))
+    ]
+    rescore, profile_score = target.rescore, w.profile_score
     for mask in masks:
-        for cls, fams in ((SAME, target.families), (FAMILY, target.families), (OTHER, _NO_FAMILY)):
-            if not present[cls]:
-                continue
-            for here in (True, False) if target.jurisdiction else (False,):
-                score = target.score(w, mask, fams, target.jurisdiction if here else "")
-                tiers.setdefault((score, cls == SAME), []).append((mask, cls, here))
+        profile = profile_score(target.mask, mask)
+        for cls, same, fam, here in kinds:
+            score = rescore(w, profile, fam, here)
+            tiers.setdefault((score, same), []).append((mask, cls, here))
     return sorted(tiers.items(), key=lambda t: t[0], reverse=True)
 
 
@@ -123,7 +127,7 @@ def ranked_precedents(
     if fields:
         fields = list(dict.fromkeys(["decision_id", "decided_at", *fields]))
 
-    def wanted(mask: int, cls: int, here: bool, canon: bool, n: int) -> list[Top]:
+    def partitions(mask: int, cls: int, here: bool, canon: bool, n: int) -> list[Top]:
         places = [
             j
             for j in jurisdictions
@@ -149,7 +153,7 @@ def ranked_precedents(
         # a tier's canonical and other partitions in one question: the canonical ones
         # rarely fill it, and a partition's first `need` hold its first fewer
         asks = {
-            canon: [t for m, cls, here in classes for t in wanted(m, cls, here, canon, need)]
+            canon: [t for m, cls, here in classes for t in partitions(m, cls, here, canon, need)]
             for canon in (True, False)
         }
         found = store.tops(RANKING, [*asks[True], *asks[False]], fields)

@@ -68,7 +68,7 @@ def precedents_for_case(
             )
         factors = current["factors"]
         clauses = {c["id"] for c in current["clauses"]}
-    bound = linked_cases_at_most(session, case_id) if limit > 0 else 0
+    bound = linked_cases_at_most(session, case_id, FEW_ACCOUNTS + 1) if limit > 0 else 0
     if bound > FEW_ACCOUNTS:
         merged = _in_large_network(session, case, factors, clauses, limit)
     else:

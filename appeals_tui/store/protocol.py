@@ -70,7 +70,8 @@ listed here.
     - v8 (issue 12): `tops(ranking, wanted, fields=())`: `top` of several partitions
       in one question (a precedent ranking walks a dozen partitions per step: one
       round trip to a database server instead of one each), optionally projected to
-      a few fields like `firsts`.
+      a few fields like `firsts`; `count(..., at_most=N)`, a count that may stop at N
+      (is a text shared by more than a few dozen cases?).
 """
 
 from __future__ import annotations
@@ -327,7 +328,10 @@ class Store(Protocol):
         """Matching docs in order, streamed (exports): no total, no page."""
         ...
 
-    def count(self, table: str, where: Sequence[Filter] = ()) -> int: ...
+    def count(self, table: str, where: Sequence[Filter] = (), at_most: int | None = None) -> int:
+        """How many docs match; with `at_most` (v8), min(that, at_most): a backend may
+        stop counting there."""
+        ...
 
     def distinct(self, table: str, field: str, where: Sequence[Filter] = ()) -> list[Any]:
         """The non-null values of `field` among matching docs, ascending."""

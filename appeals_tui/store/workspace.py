@@ -414,7 +414,11 @@ class Workspace:
             if cond is None or cond(doc):
                 yield doc
 
-    def count(self, table: str, where: Sequence[Filter] = ()) -> int:
+    def count(self, table: str, where: Sequence[Filter] = (), at_most: int | None = None) -> int:
+        n = self._count(table, where)
+        return n if at_most is None else min(n, max(0, at_most))
+
+    def _count(self, table: str, where: Sequence[Filter]) -> int:
         if not where:
             return len(self.db.table(table))
         if len(where) == 1:  # the keys an indexed ==/in names are the answer
