@@ -23,6 +23,7 @@ import psycopg
 from psycopg import sql
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.store.postgres import rollups
 
 __all__ = [
     "GROUPS",
@@ -504,7 +505,7 @@ def reading_order_missing(conn: psycopg.Connection) -> bool:
         " OR to_regclass('decisions_profiles') IS NULL"
         " OR to_regclass('decisions_appealed') IS NULL"
     ).fetchone()
-    return bool(row and row[0])
+    return bool(row and row[0]) or bool(rollups.missing(conn))
 
 
 def apply_migrations(conn: psycopg.Connection, where: str) -> int:
@@ -529,6 +530,7 @@ def apply_migrations(conn: psycopg.Connection, where: str) -> int:
             current = step.version
         sync_declared(conn)
         conn.execute(_READING_ORDER)
+        rollups.install(conn)
     return current
 
 
