@@ -55,6 +55,7 @@ from appeals_tui.store.postgres.sqlbuild import (
     order_sql,
     param,
     qcol,
+    ranking_batch_sql,
     ranking_sql,
     where_sql,
 )
@@ -1094,37 +1095,36 @@ class PostgresStore:
     def tops(
         self, ranking: str, wanted: Sequence[Top], fields: Sequence[str] = ()
     ) -> list[list[Doc]]:
-        """Every partition's statement in one pipeline: one round trip for the batch.
-        With `fields`, only their columns are read (no jsonb decoded)."""
+        """A few statements (`ranking_batch_sql`: one per kind of partition, a LATERAL
+        walk each), sent in one pipeline: one round trip for the batch. With `fields`,
+        only their columns are read, from the ranking's index alone."""
         r = SCHEMA.ranking(ranking)
         spec = spec_for(r.table)
         projected = [qcol(spec, name) for name in fields]
         select = _projection(projected) if projected else _select_list(spec)
-        stmts = []
-        for w in wanted:
-            tail, params = ranking_sql(spec, r, dict(w.match), w.n, w.exclude)
-            stmts.append((sql.SQL("SELECT {} FROM {}{}").format(select, _from(spec), tail), params))
-        if not stmts:
-            return []
+        items = [(i, dict(w.match), max(0, int(w.n)), w.exclude) for i, w in enumerate(wanted)]
+        stmts = ranking_batch_sql(spec, r, items, select, bool(projected))
         factory: Any = tuple_row if projected else dict_row
 
         def run(conn: psycopg.Connection) -> list[list[Doc]]:
             if len(stmts) == 1:
-                cursors = [conn.cursor(row_factory=factory).execute(*stmts[0])]
+                cursors = [conn.cursor(row_factory=factory).execute(stmts[0][0], stmts[0][1])]
             else:
                 with conn.pipeline():
-                    cursors = [conn.cursor(row_factory=factory).execute(*s) for s in stmts]
-            out = []
+                    cursors = [conn.cursor(row_factory=factory).execute(q, p) for q, p in stmts]
+            out: list[list[Doc]] = [[] for _ in wanted]
             for cur in cursors:
                 rows = cur.fetchall()
                 cur.close()
                 if projected:
-                    out.append(_projected(projected, rows, 0))
+                    for values, doc in zip(rows, _projected(projected, rows, 1), strict=True):
+                        out[values[0]].append(doc)
                 else:
-                    out.append([from_row(spec, row) for row in rows])
+                    for row in rows:
+                        out[int(row.pop("_ki"))].append(from_row(spec, row))
             return out
 
-        return self._read(run)
+        return self._read(run) if stmts else []
 
     def _meta(self, conn: psycopg.Connection, key: str, default: Any) -> Any:
         row = conn.execute("SELECT value FROM meta WHERE key = %s", (encode_str(key),)).fetchone()
