@@ -743,6 +743,11 @@ class PostgresStore:
         conn = connect(self.url)
         try:
             with translate_errors(self.where), conn.transaction():
+                # A cursor is planned for all its rows (a million at 1M decisions), which
+                # passes the JIT threshold: compiling took 70 ms before the first row and
+                # as much again in the first fetch, for a stream whose reader may stop
+                # after one line (`history --json | head -1`).
+                conn.execute("SET LOCAL jit = off")
                 with conn.cursor(name="appeals_iterate", row_factory=dict_row) as cur:
                     cur.itersize = 2000
                     cur.execute(query, params)
