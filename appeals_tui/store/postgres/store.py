@@ -85,6 +85,8 @@ _IDLE = TransactionStatus.IDLE
 
 #: the counters row every committed write transaction bumps (what `refresh` watches)
 COMMITS = "~commits"
+#: rows a streamed read (`iterate`) fetches first, and at most per round trip after
+_FIRST_FETCH, _FETCH = 50, 2000
 EVENT_COLUMNS = ("seq", "at", "actor", "type", "entity", "payload", "prev_hash", "hash")
 
 
@@ -749,10 +751,14 @@ class PostgresStore:
                 # after one line (`history --json | head -1`).
                 conn.execute("SET LOCAL jit = off")
                 with conn.cursor(name="appeals_iterate", row_factory=dict_row) as cur:
-                    cur.itersize = 2000
                     cur.execute(query, params)
-                    for row in cur:
-                        yield from_row(spec, row)
+                    # the first rows at once (a reader may want one line), then bigger
+                    # fetches: a first fetch of 2,000 decoded 2,000 rows for one line
+                    size = _FIRST_FETCH
+                    while rows := cur.fetchmany(size):
+                        for row in rows:
+                            yield from_row(spec, row)
+                        size = min(size * 8, _FETCH)
         finally:
             conn.close()
 
