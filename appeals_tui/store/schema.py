@@ -21,9 +21,10 @@ additive only (new tables, fields, rankings); each is listed here.
     - issue 12 (perf): `decisions.rereview` (stats tells an appeal's outcome from a
       lead's re-review with it, in SQL); `cases.subject.platform`,
       `cases.jurisdiction` and `cases.assignee` indexed (the queue's filter choices)
-      and `cases.status` (its default page) (PostgreSQL had the indexes already:
-      `cases_platform`, `cases_jurisdiction`, `cases_assignee`, `cases_status_priority`; a workspace builds
-      each on first use, or at its next compaction, and saves it).
+      and `cases.status` (its default page). PostgreSQL had these indexes already
+      (`cases_platform`, `cases_jurisdiction`, `cases_assignee`,
+      `cases_status_priority`); a workspace builds the missing ones of a table in one
+      pass on first use (or at its next compaction) and saves them.
 """
 
 from __future__ import annotations
