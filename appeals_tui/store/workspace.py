@@ -40,6 +40,7 @@ from appeals_tui.store.protocol import (
     Order,
     Page,
     Rows,
+    Top,
     Transaction,
 )
 from appeals_tui.store.replica import IndexSpec, Replica
@@ -54,6 +55,7 @@ from appeals_tui.store.tinyquery import (
     group_docs,
     group_joined,
     order_docs,
+    project,
     rank_keys,
     rank_order,
     rank_value,
@@ -426,7 +428,11 @@ class Workspace:
             if cond is None or cond(doc):
                 yield doc
 
-    def count(self, table: str, where: Sequence[Filter] = ()) -> int:
+    def count(self, table: str, where: Sequence[Filter] = (), at_most: int | None = None) -> int:
+        n = self._count(table, where)
+        return n if at_most is None else min(n, max(0, at_most))
+
+    def _count(self, table: str, where: Sequence[Filter]) -> int:
         if not where:
             return len(self.db.table(table))
         if len(where) == 1:  # the keys an indexed ==/in names are the answer
@@ -586,6 +592,17 @@ class Workspace:
         with self._mutex:
             idx = self.db.table(r.table).index(f"ranking:{r.name}", funcs[0], True, funcs[1])
             return idx.top(value, n, skip)
+
+    def tops(
+        self, ranking: str, wanted: Sequence[Top], fields: Sequence[str] = ()
+    ) -> list[list[Doc]]:
+        """One `top` after another: in-process, a question costs no round trip."""
+        found = [self.top(ranking, w.match, w.n, w.exclude) for w in wanted]
+        if not fields:
+            return found
+        t = SCHEMA.table(SCHEMA.ranking(ranking).table)
+        check_names(list(fields), t.name)
+        return [project(t, docs, fields) for docs in found]
 
     def _ranking_funcs(self, name: str) -> tuple[KeyFunc, KeyFunc]:
         funcs = self._rankings.get(name)

@@ -68,6 +68,7 @@ from appeals_tui.store.protocol import (
     Order,
     Page,
     Rows,
+    Top,
 )
 from appeals_tui.store.schema import SCHEMA, Type
 from appeals_tui.store.txn import check_names, copy_doc, updated_doc
@@ -158,6 +159,10 @@ class PgTxn:
         self._events: list[Doc] = []
         # writers are serialised, so within one transaction these stay true:
         self._absent: set[tuple[str, str]] = set()  # keys a read found missing
+        self._read_docs: dict[tuple[str, str], Doc] = {}  # docs read, as committed
+        #: (table, field) whose `distinct` values were read in this transaction since it
+        #: last sent rows of that table: no other writer can add any meanwhile
+        self.settled: set[tuple[str, str]] = set()
         self._counters: dict[str, int] = {}  # prefix -> last id handed out
         self._counters_dirty: set[str] = set()
         self._known_counters: dict[str, int] = {}  # as committed, read with the lock
@@ -179,9 +184,14 @@ class PgTxn:
             return changed[1]
         if (table, key) in self._absent:
             return None
+        doc = self._read_docs.get((table, key))
+        if doc is not None:
+            return doc  # read again (a service's check, then its update): one round trip
         doc = self._store._get(self._conn, table, key)
         if doc is None:
             self._absent.add((table, key))
+        else:
+            self._read_docs[(table, key)] = doc
         return doc
 
     def insert(self, table: str, key: str, doc: Doc) -> Doc:
@@ -191,6 +201,8 @@ class PgTxn:
         if (table, key) in self._new:
             raise ConflictError(f"{table} {key} already exists")
         self._absent.discard((table, key))
+        if self.settled:
+            self.settled = {tf for tf in self.settled if tf[0] != table}
         new: Doc = copy_doc(doc)
         new["version"] = 1
         self._new[(table, key)] = new
@@ -289,6 +301,8 @@ class PgTxn:
         by_table: dict[str, list[tuple[str, Doc]]] = {}
         for (table, key), doc in new.items():
             by_table.setdefault(table, []).append((key, doc))
+        for ident in changed:
+            self._read_docs.pop(ident, None)  # read from the server again once sent
         big = {t for t, rows in by_table.items() if len(rows) > 4}
         if big:
             for table in big:
@@ -750,12 +764,16 @@ class PostgresStore:
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def count(self, table: str, where: Sequence[Filter] = ()) -> int:
+    def count(self, table: str, where: Sequence[Filter] = (), at_most: int | None = None) -> int:
         spec = spec_for(table)
-        if spec.sql != "documents" and not where:
-            pass
         params: list[Any] = []
         cond = where_sql(spec, where, params)
+        if at_most is not None:  # stops there: 66 index entries, not a text's 130k
+            stmt = sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {}{} LIMIT {}) x").format(
+                _from(spec), cond, sql.Literal(max(0, int(at_most)))
+            )
+            row = self._read(lambda c: c.execute(stmt, params).fetchone())
+            return int(row[0]) if row else 0
         return self._read(lambda c: self._count(c, spec, cond, params))
 
     def iterate(
@@ -817,34 +835,63 @@ class PostgresStore:
         # second or more each at 1M decisions. Decisions are never deleted and their
         # indexed fields never change once written (only outcome, supersession and the
         # canonical mark are updated), so the values seen so far stay; only rows
-        # inserted since (`ins` above the last one seen) are asked about. Not for other
-        # tables: a case's media and a case_links record's contacts grow.
-        since_stmt = sql.SQL("SELECT DISTINCT {} AS v FROM {} WHERE ins > %s").format(
-            value, _from(spec)
-        )
-        last_stmt = sql.SQL("SELECT max(ins) FROM {}").format(_from(spec))
-        if not q.multi:  # the first time: hop through the column's btree index
-            stmt = self._hop(spec, q) or stmt
+        # inserted since (`ins` above the last one seen) are asked about, for every
+        # field kept at once (`_top_up`: one round trip, not two per field). Inside a
+        # write transaction (it holds the writer lock) values read once stay true until
+        # it sends rows of the table itself. Not for other tables: a case's media and a
+        # case_links record's contacts grow.
+        kept = self._distinct.get((table, field))
+        txn = self._txn
+        if kept is not None and txn is not None and (table, field) in txn.settled:
+            return list(kept[1])
+        if kept is None:
+            last_stmt = sql.SQL("SELECT max(ins) FROM {}").format(_from(spec))
+            if not q.multi:  # the first time: hop through the column's btree index
+                stmt = self._hop(spec, q) or stmt
 
-        def read(c: psycopg.Connection) -> tuple[int, list[Any]]:
-            row = c.execute(last_stmt).fetchone()
-            last = int(row[0]) if row and row[0] is not None else 0
-            hit = self._distinct.get((table, field))
-            if hit is None:
+            def read(c: psycopg.Connection) -> tuple[int, list[Any]]:
+                row = c.execute(last_stmt).fetchone()
+                last = int(row[0]) if row and row[0] is not None else 0
                 first: sql.SQL | sql.Composed = stmt
                 if q.column == "q_clause_ids" and _has_table(c, "decision_clause_ids"):
                     # kept by the owner's insert trigger (migrations._READING_ORDER)
                     first = sql.SQL("SELECT v FROM decision_clause_ids")
                 return last, sorted(_plain(r[0]) for r in c.execute(first, params).fetchall())
-            if hit[0] >= last:
-                return hit
-            new = [_plain(r[0]) for r in c.execute(since_stmt, (hit[0],)).fetchall()]
-            fresh = {v for v in new if v is not None} - set(hit[1])
-            return last, sorted([*hit[1], *fresh]) if fresh else hit[1]
 
-        seen, values = self._read(read)
-        self._distinct[(table, field)] = (seen, values)
-        return list(values)
+            self._distinct[(table, field)] = self._read(read)
+        else:
+            self._top_up(spec, table)
+        if self._txn is not None:
+            self._txn.settled.update(k for k in self._distinct if k[0] == table)
+        return list(self._distinct[(table, field)][1])
+
+    def _top_up(self, spec: TableSpec, table: str) -> None:
+        """Bring every kept `distinct` of `table` up to date in one statement: the
+        values of rows inserted since each was read, and the newest `ins` (one snapshot,
+        so no row falls between the two)."""
+        kept = [
+            (f, seen, values) for (t, f), (seen, values) in self._distinct.items() if t == table
+        ]
+        parts: list[sql.Composable] = [sql.SQL("(SELECT max(ins) FROM {})").format(_from(spec))]
+        params: list[Any] = []
+        for f, seen, _ in kept:
+            col = sql.Identifier(qcol(spec, f).column)
+            if qcol(spec, f).multi:
+                part = "ARRAY(SELECT DISTINCT u FROM {t} x, unnest(x.{c}) u WHERE x.ins > %s)"
+            else:
+                part = "ARRAY(SELECT DISTINCT {c} FROM {t} WHERE ins > %s)"
+            parts.append(sql.SQL(part).format(t=_from(spec), c=col))
+            params.append(seen)
+        stmt = sql.SQL("SELECT {}").format(sql.SQL(", ").join(parts))
+        row = self._read(lambda c: c.execute(stmt, params).fetchone())
+        assert row is not None  # a SELECT of scalars returns one row
+        last = int(row[0]) if row[0] is not None else 0
+        for (f, seen, values), new in zip(kept, row[1:], strict=True):
+            fresh = {_plain(v) for v in new or () if v is not None} - set(values)
+            self._distinct[(table, f)] = (
+                max(last, seen),
+                sorted([*values, *fresh]) if fresh else values,
+            )
 
     def _hop(self, spec: TableSpec, q: QueryColumn) -> sql.Composed | None:
         """A column's distinct values hop by hop through a btree index that leads with
@@ -1072,6 +1119,57 @@ class PostgresStore:
         spec = spec_for(r.table)
         tail, params = ranking_sql(spec, r, dict(match), n, exclude)
         return self._read(lambda c: self._rows(c, spec, tail, params))
+
+    def tops(
+        self, ranking: str, wanted: Sequence[Top], fields: Sequence[str] = ()
+    ) -> list[list[Doc]]:
+        """Every partition's statement in one pipeline: one round trip for the batch.
+        With `fields`, only their columns are read (no jsonb decoded)."""
+        r = SCHEMA.ranking(ranking)
+        spec = spec_for(r.table)
+        projected = [qcol(spec, name) for name in fields]
+        select = (
+            sql.SQL(", ").join(
+                sql.SQL("{} AS {}").format(sql.Identifier(q.column), sql.Identifier(q.field.name))
+                for q in projected
+            )
+            if projected
+            else _select_list(spec)
+        )
+        stmts = []
+        for w in wanted:
+            tail, params = ranking_sql(spec, r, dict(w.match), w.n, w.exclude)
+            stmts.append((sql.SQL("SELECT {} FROM {}{}").format(select, _from(spec), tail), params))
+        if not stmts:
+            return []
+        names = [q.field.name for q in projected]
+        decoders = [_decoder(q) for q in projected]
+
+        def run(conn: psycopg.Connection) -> list[list[Doc]]:
+            if len(stmts) == 1:
+                cursors = [conn.cursor(row_factory=dict_row).execute(*stmts[0])]
+            else:
+                with conn.pipeline():
+                    cursors = [conn.cursor(row_factory=dict_row).execute(*s) for s in stmts]
+            out = []
+            for cur in cursors:
+                rows = cur.fetchall()
+                cur.close()
+                if projected:
+                    out.append(
+                        [
+                            {
+                                n: None if r[n] is None else f(r[n])
+                                for n, f in zip(names, decoders, strict=True)
+                            }
+                            for r in rows
+                        ]
+                    )
+                else:
+                    out.append([from_row(spec, row) for row in rows])
+            return out
+
+        return self._read(run)
 
     def _meta(self, conn: psycopg.Connection, key: str, default: Any) -> Any:
         row = conn.execute("SELECT value FROM meta WHERE key = %s", (encode_str(key),)).fetchone()

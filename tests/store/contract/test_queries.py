@@ -110,6 +110,8 @@ def test_filters(decided: Store, where: list[Filter], want: list[str]) -> None:
     assert ids(got.rows) == want
     assert got.total == len(want)
     assert decided.count("decisions", where) == len(want)
+    for cap in (0, 1, 2, 10):  # v8: a count that may stop at `at_most`
+        assert decided.count("decisions", where, at_most=cap) == min(cap, len(want))
     assert ids(decided.iterate("decisions", where)) == want
 
 
