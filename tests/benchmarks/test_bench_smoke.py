@@ -38,7 +38,10 @@ def test_bench_json_has_every_figure(tmp_path):
     }
     net = data["networks"]
     assert net["links"]["samples"] > 0 and net["networks"]["samples"] == 3
-    assert net["import"]["without_s"] > 0 and net["import"]["with_cached_s"] > 0
+    assert net["import"]["without_s"] > 0 and net["import"]["with_s"] > 0
+    assert net["import"]["uncached_s"] > 0
+    distinct = net["import_distinct"]
+    assert distinct["with_s"] > 0 and distinct["distinct_texts"] > 0.9 * distinct["reports"]
     tui = data["tui"]
     assert tui["first_paint_ms"] > 0
     for key in ("resort", "open_case", "back_to_queue"):
