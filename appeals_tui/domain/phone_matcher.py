@@ -111,12 +111,22 @@ def min_digits(region: str) -> int:
     return found.digits if found is not None else 1
 
 
+#: (candidate, region, character before, character after) -> the number, or None;
+#: what the library's parse-and-verify answers depends on nothing else (Leniency.VALID)
+_Parsed = dict[tuple[str, str, str, str], "phonenumbers.PhoneNumber | None"]
+_PARSED: _Parsed = {}
+_PARSED_MAX = 8192
+
+
 class _Matcher(phonenumbers.PhoneNumberMatcher):
-    """The library's matcher; candidates that cannot be valid are not parsed."""
+    """The library's matcher; candidates that cannot be valid are not parsed, and a
+    candidate seen before (a date, a price, a network's shared number) is not parsed
+    again."""
 
     def __init__(self, text: str, region: str, limit: _Bound) -> None:
         super().__init__(text, region, phonenumbers.Leniency.VALID)
         self._hopeless = limit.hopeless
+        self._region = region
 
     def _extract_match(self, candidate: str, offset: int) -> PhoneNumberMatch | None:
         if self._hopeless(candidate):  # so is every group inside it
@@ -126,7 +136,21 @@ class _Matcher(phonenumbers.PhoneNumberMatcher):
     def _parse_and_verify(self, candidate: str, offset: int) -> PhoneNumberMatch | None:
         if self._hopeless(candidate):
             return None
-        return super()._parse_and_verify(candidate, offset)
+        text, end = self.text, offset + len(candidate)
+        key = (
+            candidate,
+            self._region,
+            text[offset - 1] if offset > 0 else "",
+            text[end] if end < len(text) else "",
+        )
+        if key in _PARSED:
+            number = _PARSED[key]
+            return None if number is None else PhoneNumberMatch(offset, candidate, number)
+        match = super()._parse_and_verify(candidate, offset)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = None if match is None else match.number
+        return match
 
 
 def _fast_ok() -> bool:
