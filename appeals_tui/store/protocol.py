@@ -403,6 +403,17 @@ class Store(Protocol):
         """Bytes the store occupies (as far as the backend can tell)."""
         ...
 
+    def load_derived(self, name: str) -> bytes | None:
+        """What a service last kept with `save_derived(name, ...)` (state it derived
+        from the records, to spare the next process rebuilding it), if any and whole;
+        None on a backend that keeps none. A cache: the caller checks it still holds
+        (e.g. the chain position it names) and rebuilds otherwise."""
+        ...
+
+    def save_derived(self, name: str, payload: bytes) -> None:
+        """Keep `payload` for `load_derived` (best effort: may keep nothing)."""
+        ...
+
     def close(self) -> None: ...
 
     def __enter__(self) -> Store: ...
