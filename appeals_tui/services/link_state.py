@@ -22,14 +22,19 @@ far (status, standing action). The rest is derived on load.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import sys
+from collections.abc import Iterable, Mapping
+from functools import cache
+from itertools import accumulate, chain
+from pathlib import Path
 from typing import Any
 
 import orjson
 
+from ..domain import near_duplicates
 from ..domain.near_duplicates import NearDupSettings
 from ..store.protocol import Store
-from ..store.sidecar import fingerprint
 from . import link_graph as lg
 from . import text_groups as tg
 
@@ -37,55 +42,81 @@ __all__ = ["NAME", "save_graph", "restore_graph"]
 
 #: the file's name under the store's index files (`derived.link-graph`)
 NAME = "link-graph"
-_FORMAT = 1
+_FORMAT = 3
 _LINKS = "case_links"
 
 
 def _code(settings: NearDupSettings) -> str:
     """Another build of what fills the graph, or other settings: another state."""
-    return fingerprint(
-        lg.LinkGraph._add,
-        lg.LinkGraph._add_one,
-        lg.LinkGraph._follow_merges,
-        lg.LinkGraph.load_facts,
-        tg.TextGroups._add,
-        tg.TextGroups._file,
-        tg.TextGroups._join,
-        tg.read_texts,
-        extra=f"{_FORMAT}:{settings!r}",
-    )
+    return f"{_FORMAT}:{_sources()}:{settings!r}"
+
+
+@cache
+def _sources() -> str:
+    """A digest of the modules whose code decides what the graph holds."""
+    digest = hashlib.blake2b(digest_size=8)
+    for module in (lg, tg, sys.modules[__name__], near_duplicates):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
 
 
 def save_graph(store: Store, graph: lg.LinkGraph) -> None:
-    """Keep the graph (callers hold `graph.lock`) if it moved since the kept copy."""
+    """Keep the graph (callers hold `graph.lock`) if it moved since the kept copy.
+
+    Cases and accounts are written once and named by their position elsewhere, so the
+    reader builds each set in one C-level pass (`set(map(cases.__getitem__, ...))`)."""
     if graph.seq < 0 or (graph.seq == graph.saved_seq and not graph.facts_changed):
         return
+    if store.count(_LINKS) != len(graph.account_of):
+        return  # the table moved past the graph's position: keep the older copy
     text = graph.text
+    cases = list(graph.account_of)
+    at = {c: i for i, c in enumerate(cases)}
+    accounts = list(graph.cases_of)
+    who = {a: i for i, a in enumerate(accounts)}
+
+    def case_ix(held: Iterable[str]) -> list[int]:
+        return sorted(map(at.__getitem__, held))
+
+    def account_ix(held: Iterable[str]) -> list[int]:
+        return sorted(map(who.__getitem__, held))
+
     with text.lock:
         state = {
             "format": _FORMAT,
             "code": _code(text.settings),
             "seq": graph.seq,
             "hash": graph.hash,
-            "links": store.count(_LINKS),
-            "cases": list(graph.account_of),
-            "accounts": list(graph.account_of.values()),
-            "keys": [graph.key_of.get(c) for c in graph.account_of],
-            "contacts": {c: list(v) for c, v in graph.contacts_of.items() if v},
-            "account_parent": {a: p for a, p in graph.accounts.parent.items() if a != p},
-            "account_size": {a: n for a, n in graph.accounts.size.items() if n != 1},
+            "cases": cases,
+            "accounts": accounts,
+            "case_account": [who[a] for a in graph.account_of.values()],
+            # each account's cases, one run after another (`account_ends`: where each ends)
+            "account_cases": [i for a in accounts for i in case_ix(graph.cases_of[a])],
+            "account_ends": list(accumulate(len(graph.cases_of[a]) for a in accounts)),
+            "keys": [graph.key_of.get(c) for c in cases],
+            "key_cases": [[k, case_ix(held)] for k, held in graph.by_key.items()],
+            "group_accounts": [[r, account_ix(held)] for r, held in graph.group_accounts.items()],
+            "case_contacts": [[at[c], list(v)] for c, v in graph.contacts_of.items() if v],
+            "contact_cases": [[c, case_ix(held)] for c, held in graph.by_contact.items()],
+            "contact_accounts": [
+                [c, account_ix(held)] for c, held in graph.accounts_by_contact.items()
+            ],
+            "account_parent": [
+                [who[a], who[p]] for a, p in graph.accounts.parent.items() if a != p
+            ],
+            "account_size": [[who[a], n] for a, n in graph.accounts.size.items() if n != 1],
             "texts": list(text.texts.items()),
             "text_parent": [[k, p] for k, p in text.uf.parent.items() if k != p],
             "text_size": [[k, n] for k, n in text.uf.size.items() if n != 1],
             "members": [[r, keys] for r, keys in text.members.items() if len(keys) != 1],
             "by_hash": [[h, list(bucket.items())] for h, bucket in text.by_hash.items()],
             "common": sorted(text.common),
-            "status": graph.status_of,
-            "action": graph.action_of,
-            "decision_of": graph.case_of_decision,
+            # facts aligned with "cases" (None: not read yet, or no standing decision)
+            "status": [graph.status_of.get(c) for c in cases],
+            "action": [graph.action_of.get(c) for c in cases],
+            "decisions": [d for d, c in graph.case_of_decision.items() if c in at],
+            "decision_cases": [at[c] for c in graph.case_of_decision.values() if c in at],
         }
-        if state["links"] != len(graph.account_of):
-            return  # the table moved since the graph's position: keep the older copy
         payload = orjson.dumps(state)
     store.save_derived(NAME, payload)
     graph.saved_seq, graph.facts_changed = graph.seq, False
@@ -104,7 +135,7 @@ def restore_graph(store: Store, settings: NearDupSettings) -> lg.LinkGraph | Non
         if state.get("code") != _code(settings):
             return None
         graph = _graph(state, settings)
-    except (orjson.JSONDecodeError, TypeError, ValueError, KeyError, AttributeError):
+    except (orjson.JSONDecodeError, TypeError, ValueError, KeyError, IndexError, AttributeError):
         return None  # malformed: not what save_graph writes
     if not graph.catch_up(store) or len(graph.account_of) != store.count(_LINKS):
         return None
@@ -113,57 +144,70 @@ def restore_graph(store: Store, settings: NearDupSettings) -> lg.LinkGraph | Non
 
 
 def _graph(state: Mapping[str, Any], settings: NearDupSettings) -> lg.LinkGraph:
+    """The graph `save_graph` wrote; raises (TypeError, ValueError, IndexError,
+    KeyError) on anything it would not have written."""
     text = _text_groups(state, settings)
     graph = lg.LinkGraph(text)
-    cases = _strs(state["cases"])
-    accounts = _strs(state["accounts"])
+    cases, accounts = _strs(state["cases"]), _strs(state["accounts"])
+    n = len(cases)
+    if len(set(cases)) != n or len(set(accounts)) != len(accounts):
+        raise ValueError("repeated cases or accounts")
+    case_of, account_of = cases.__getitem__, accounts.__getitem__
+    owner = _ints(state["case_account"])
     keys = list(state["keys"])
-    if not len(cases) == len(accounts) == len(keys) or len(set(cases)) != len(cases):
+    if len(owner) != n or len(keys) != n:
         raise ValueError("misaligned cases")
-    graph.account_of = dict(zip(cases, accounts, strict=True))
-    key_of = graph.key_of = {c: _int(k) for c, k in zip(cases, keys, strict=True) if k is not None}
-    if any(k not in text.texts for k in set(key_of.values())):
+    graph.account_of = dict(zip(cases, map(account_of, owner), strict=True))
+    runs, ends = _ints(state["account_cases"]), _ints(state["account_ends"])
+    if len(runs) != n or len(ends) != len(accounts) or (ends and ends[-1] != n):
+        raise ValueError("accounts do not hold every case once")
+    graph.cases_of = {
+        a: set(map(case_of, runs[start:end]))
+        for a, start, end in zip(accounts, [0, *ends], ends, strict=False)
+    }
+    graph.key_of = {c: k for c, k in zip(cases, keys, strict=True) if k is not None}
+    if not set(map(type, graph.key_of.values())) <= {int}:
+        raise TypeError("a text key that is not an integer")
+    if not set(graph.key_of.values()) <= text.texts.keys():
         raise ValueError("a text key without its text")
-    for case, found in dict(state["contacts"]).items():
-        if case not in graph.account_of:
-            raise ValueError("contacts of an unknown case")
-        graph.contacts_of[case] = tuple(_strs(found))
-    cases_of = graph.cases_of
-    for case, account in graph.account_of.items():
-        held = cases_of.get(account)
-        if held is None:
-            cases_of[account] = {case}
-        else:
-            held.add(case)
-    for case, key in key_of.items():
-        graph.by_key.setdefault(key, set()).add(case)
+    graph.by_key = {_int(k): set(map(case_of, _ints(held))) for k, held in state["key_cases"]}
     for key, held in graph.by_key.items():
-        root = text.root(key)
-        graph.group_cases.setdefault(root, set()).update(held)
-        graph.group_accounts.setdefault(root, set()).update(map(graph.account_of.__getitem__, held))
-    for case, contacts in graph.contacts_of.items():
-        for contact in contacts:
-            graph.by_contact.setdefault(contact, set()).add(case)
-            graph.accounts_by_contact.setdefault(contact, set()).add(graph.account_of[case])
-    parent = graph.accounts.parent = {a: a for a in cases_of}
-    for account, up in dict(state["account_parent"]).items():
-        if account not in parent or up not in parent:
-            raise ValueError("an account the cases do not hold")
-        parent[account] = up
+        graph.group_cases.setdefault(text.root(key), set()).update(held)
+    for root, held in state["group_accounts"]:
+        if root not in graph.group_cases:
+            raise ValueError("accounts of a text group without cases")
+        graph.group_accounts[root] = set(map(account_of, _ints(held)))
+    with_contacts = list(state["case_contacts"])
+    named = _ints(i for i, _ in with_contacts)
+    found = [tuple(contacts) for _, contacts in with_contacts]
+    _strs(chain.from_iterable(found))
+    graph.contacts_of = dict(zip(map(case_of, named), found, strict=True))
+    graph.by_contact = {
+        _str(c): set(map(case_of, _ints(held))) for c, held in state["contact_cases"]
+    }
+    graph.accounts_by_contact = {
+        _str(c): set(map(account_of, _ints(held))) for c, held in state["contact_accounts"]
+    }
+    parent = graph.accounts.parent = dict(zip(accounts, accounts, strict=True))
+    for i, up in state["account_parent"]:
+        parent[account_of(_int(i))] = account_of(_int(up))
     size = graph.accounts.size = {a: 1 for a, up in parent.items() if a == up}
-    for account, n in dict(state["account_size"]).items():
-        if account not in size:
+    for i, count in state["account_size"]:
+        name = account_of(_int(i))
+        if name not in size:
             raise ValueError("a size for an account that is not a root")
-        size[account] = _int(n)
+        size[name] = _int(count)
     if sum(size.values()) != len(parent):
         raise ValueError("account sizes do not add up")
-    graph.status_of = {str(c): str(s) for c, s in dict(state["status"]).items()}
-    graph.action_of = {
-        str(c): None if a is None else str(a) for c, a in dict(state["action"]).items()
-    }
-    graph.case_of_decision = {str(d): str(c) for d, c in dict(state["decision_of"]).items()}
+    status, action = _strs(state["status"], none=True), _strs(state["action"], none=True)
+    if not len(status) == len(action) == n:
+        raise ValueError("misaligned facts")
+    graph.status_of = {c: s for c, s in zip(cases, status, strict=True) if s is not None}
+    graph.action_of = {c: a for c, a, s in zip(cases, action, status, strict=True) if s is not None}
+    decided = map(case_of, _ints(state["decision_cases"]))
+    graph.case_of_decision = dict(zip(_strs(state["decisions"]), decided, strict=True))
     graph.merges_seen = len(text.merges)
-    graph.seq, graph.hash = _int(state["seq"]), str(state["hash"])
+    graph.seq, graph.hash = _int(state["seq"]), _str(state["hash"])
     graph.saved_seq = graph.seq
     return graph
 
@@ -204,8 +248,22 @@ def _int(value: Any) -> int:
     return value
 
 
-def _strs(values: Any) -> list[str]:
+def _str(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError("not a string")
+    return value
+
+
+def _ints(values: Any) -> list[int]:
     out = list(values)
-    if not all(type(v) is str for v in out):
+    if not set(map(type, out)) <= {int} or min(out, default=0) < 0:
+        raise TypeError("not positions")
+    return out
+
+
+def _strs(values: Any, none: bool = False) -> list[Any]:
+    """`values` as a list, if all strings (or None, with `none`)."""
+    out = list(values)
+    if not set(map(type, out)) <= ({str, type(None)} if none else {str}):
         raise TypeError("not strings")
     return out

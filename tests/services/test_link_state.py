@@ -265,3 +265,30 @@ def test_a_graph_from_a_copy_whose_chain_went_another_way_is_not_used(
     assert rebuilds == [1]
     assert got == _scratch(linked, tmp_path, clock)
     assert got != _listed(twin, clock)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda s: s.update(account_ends=[e + 1 for e in s["account_ends"]]),
+        lambda s: s.update(case_account=[-1 for _ in s["case_account"]]),
+        lambda s: s.update(cases=[s["cases"][0]] * len(s["cases"])),
+        lambda s: s.update(status=s["status"][:-1]),
+        lambda s: s.update(keys=[123 for _ in s["keys"]]),
+        lambda s: s.update(code="another build"),
+        lambda s: s.pop("texts"),
+    ],
+)
+def test_a_kept_graph_that_save_graph_would_not_write_is_rebuilt(
+    linked: Path, tmp_path: Path, clock, rebuilds: list[int], edit
+) -> None:
+    """Written through the store (a valid checksum): the content itself is checked."""
+    import orjson
+
+    with Workspace.open(linked) as ws:
+        state = orjson.loads(ws.load_derived(link_state.NAME) or b"{}")
+        edit(state)
+        ws.save_derived(link_state.NAME, orjson.dumps(state))
+    got = _listed(linked, clock)
+    assert rebuilds == [1]
+    assert got == _scratch(linked, tmp_path, clock)
