@@ -67,6 +67,8 @@ def save_graph(store: Store, graph: lg.LinkGraph) -> None:
     reader builds each set in one C-level pass (`set(map(cases.__getitem__, ...))`)."""
     if graph.seq < 0 or (graph.seq == graph.saved_seq and not graph.facts_changed):
         return
+    if store.location is None:
+        return  # a server database keeps no files (and its count is a query)
     if store.count(_LINKS) != len(graph.account_of):
         return  # the table moved past the graph's position: keep the older copy
     text = graph.text
