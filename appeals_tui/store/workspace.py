@@ -40,6 +40,7 @@ from appeals_tui.store.protocol import (
     Order,
     Page,
     Rows,
+    Top,
     Transaction,
 )
 from appeals_tui.store.replica import IndexSpec, Replica
@@ -55,6 +56,7 @@ from appeals_tui.store.tinyquery import (
     group_docs,
     group_joined,
     order_docs,
+    project,
     rank_keys,
     rank_order,
     rank_value,
@@ -280,6 +282,14 @@ class Workspace:
         return docs
 
     def _field_index(self, t: TableDecl, f: Field) -> Index:
+        """A declared field's index (mutex held). On a table still on disk with no saved
+        copy (a workspace written before the field was declared indexed, not compacted
+        since) every missing declared index of the table is built in one streamed pass
+        and saved, not one pass each: the queue's three filter choices (facets.py) on
+        such a workspace cost one decode of the cases, once."""
+        rep = self._rep
+        if (t.name, f.name) not in rep.indexes and t.name in rep.lazy:
+            rep.save_indexes([(t.name, g.name, g.getter, g.multi, None) for g in t.indexed])
         return self.db.table(t.name).index(f.name, f.getter, f.multi)
 
     def _select(self, table: str, where: Sequence[Filter]) -> list[Doc]:
@@ -371,6 +381,12 @@ class Workspace:
                     keys = islice(ordered.descending(0), page.offset, end)
                     rows = [d for d in map(self._rep.get_fn(table), keys) if d is not None]
                     return Rows(rows=rows, total=self._rep.count(table))
+        elif order and page.limit:
+            with self._mutex:
+                self.refresh()
+                found = self._ordered_page(t, where, order, page)
+            if found is not None:
+                return found
         if len(where) == 1 and (not order or list(order) == [Order(INSERTED)]) and page.limit:
             with self._mutex:  # e.g. the first case with a text: not the whole bucket
                 self.refresh()
@@ -413,7 +429,11 @@ class Workspace:
             if cond is None or cond(doc):
                 yield doc
 
-    def count(self, table: str, where: Sequence[Filter] = ()) -> int:
+    def count(self, table: str, where: Sequence[Filter] = (), at_most: int | None = None) -> int:
+        n = self._count(table, where)
+        return n if at_most is None else min(n, max(0, at_most))
+
+    def _count(self, table: str, where: Sequence[Filter]) -> int:
         if not where:
             return len(self.db.table(table))
         if len(where) == 1:  # the keys an indexed ==/in names are the answer
@@ -426,6 +446,38 @@ class Workspace:
         if found is not None:
             return len(found)
         return len(self._select(table, where))
+
+    def _ordered_page(
+        self, t: TableDecl, where: Sequence[Filter], order: Sequence[Order], page: Page
+    ) -> Rows | None:
+        """A page of a filtered query on a table still on disk, when every filter is an
+        indexed ==/in (the queue's default: active statuses, by priority): the matching
+        keys from the indexes, their count the total, the page the first of them met
+        walking the saved order (keys only; docs read for the page alone), or, when few
+        match, those docs read and sorted. At 100k cases the queue's first page decoded
+        every case (~1 s) for 50 rows. Mutex held; None: not such a query."""
+        lazy = self._rep.lazy.get(t.name)
+        if lazy is None or not rankable(t, order):
+            return None
+        matching: set[str] | None = None
+        for flt in where:
+            keys = self._named_keys(t, [flt])
+            if keys is None:
+                return None  # a filter no index answers exactly: the general path
+            matching = keys if matching is None else matching & keys
+        if matching is None:
+            return None
+        end = page.offset + (page.limit or 0)
+        if len(matching) <= self.DECODE_BUCKETS_OVER:  # few: read them all and sort
+            docs = self._rep.get_many(t.name, sorted(matching, key=lazy.position))
+            return Rows(rows=order_docs(t, docs, order, end)[page.offset : end], total=len(docs))
+        ordered = self._ordered(t, order)
+        if ordered is None:
+            return None
+        walk = (k for k in ordered.descending(0) if k in matching)
+        keys_page = list(islice(walk, page.offset, end))
+        rows = [d for d in map(self._rep.get_fn(t.name), keys_page) if d is not None]
+        return Rows(rows=rows, total=len(matching))
 
     def _named_keys(self, t: TableDecl, where: Sequence[Filter]) -> set[str] | None:
         """The fewest keys an indexed equality or membership over text or integer values
@@ -541,6 +593,17 @@ class Workspace:
         with self._mutex:
             idx = self.db.table(r.table).index(f"ranking:{r.name}", funcs[0], True, funcs[1])
             return idx.top(value, n, skip)
+
+    def tops(
+        self, ranking: str, wanted: Sequence[Top], fields: Sequence[str] = ()
+    ) -> list[list[Doc]]:
+        """One `top` after another: in-process, a question costs no round trip."""
+        found = [self.top(ranking, w.match, w.n, w.exclude) for w in wanted]
+        if not fields:
+            return found
+        t = SCHEMA.table(SCHEMA.ranking(ranking).table)
+        check_names(list(fields), t.name)
+        return [project(t, docs, fields) for docs in found]
 
     def _ranking_funcs(self, name: str) -> tuple[KeyFunc, KeyFunc]:
         funcs = self._rankings.get(name)

@@ -455,3 +455,124 @@ def test_planted_symlinks_and_fifos_in_the_index_folder_are_not_read(
     assert done, "a fresh process blocked on a planted FIFO"
     assert done[0] is None, done[0]
     assert builds  # the linked copies were not trusted: indexes rebuilt
+
+
+def _queue_cases(ws: Workspace, rng: random.Random, n: int, keys: int) -> None:
+    """Cases whose queue fields move about: status, platform, jurisdiction, assignee."""
+    with ws.transaction("t") as txn:
+        for _ in range(n):
+            key = f"C-{rng.randrange(keys):04d}"
+            doc = {
+                "case_id": key,
+                "status": rng.choice(["open", "open", "in_review", "decided", "escalated"]),
+                "subject": {"platform": rng.choice(["x", "instagram"]), "account": "a"},
+                "jurisdiction": rng.choice(["KR", "US", None]),
+                "assignee": rng.choice([None, "ann", "bo"]),
+                "priority": rng.choice([None, 1.0, 2.5, 2.5, 7.0]),
+                "first_reported_at": rng.choice(
+                    [None, "2025-01-01T00:00:00+00:00", "2025-01-02T09:00:00+09:00"]
+                ),
+                "report_ids": ["R"] * rng.randrange(3),
+            }
+            if txn.get("cases", key) is None:
+                txn.insert("cases", key, doc)
+            else:
+                txn.update("cases", key, doc)
+
+
+@pytest.mark.parametrize("walk", [False, True])
+@pytest.mark.parametrize(
+    "order",
+    [
+        (Order("priority", descending=True), Order("first_reported_at")),
+        (Order("first_reported_at"),),
+        (Order("report_count", descending=True), Order("first_reported_at")),
+    ],
+)
+def test_filtered_queue_pages_from_the_indexes_equal_the_in_memory_sort(
+    ws_path: Path, order: tuple[Order, ...], walk: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue's page with indexed filters (statuses, platform, jurisdiction) on a table
+    still on disk: the same rows and total as filtering and sorting every doc, and the
+    table is not decoded (at 100k cases that decode was the TUI's first paint). `walk`:
+    many match, so the page is found walking the saved order; else the few matching
+    docs are read and sorted."""
+    rng = random.Random(5)
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    _queue_cases(ws, rng, 200, 150)
+    ws.compact()
+    ws.close()
+    if walk:
+        monkeypatch.setattr(Workspace, "DECODE_BUCKETS_OVER", 3)
+    asks = [
+        [Filter("status", Op.IN, ("in_review", "open"))],
+        [Filter("status", Op.EQ, "open"), Filter("subject.platform", Op.EQ, "x")],
+        [Filter("status", Op.IN, ("escalated", "open")), Filter("jurisdiction", Op.EQ, "KR")],
+        [Filter("assignee", Op.EQ, "ann"), Filter("status", Op.IN, ("decided",))],
+        [Filter("status", Op.EQ, "closed")],
+    ]
+    for round_ in range(3):
+        if round_:
+            with _open(ws_path) as ws:
+                _queue_cases(ws, rng, 40, 200)  # rewritten and new keys in the journal
+        every = _open(ws_path).all("cases")
+        for where in asks:
+            match = [d for d in every if all(_holds_path(d, f) for f in where)]
+            want = [d["case_id"] for d in order_docs(table("cases"), match, order)]
+            for offset, limit in ((0, 5), (5, 17), (0, 1000)):
+                ws = _open(ws_path)  # a fresh process: the table is still on disk
+                try:
+                    with monkeypatch.context() as m:
+
+                        def refuse(*_a, **_k):
+                            raise AssertionError("decoded the whole table")
+
+                        m.setattr(type(ws._rep), "docs", refuse)
+                        page = ws.query("cases", where, order, Page(offset, limit))
+                finally:
+                    ws.close()
+                assert [d["case_id"] for d in page.rows] == want[offset : offset + limit]
+                assert page.total == len(match)
+
+
+def _holds_path(doc: dict, flt: Filter) -> bool:
+    value = table("cases").field(flt.field).value(doc)
+    return value in flt.value if flt.op == Op.IN else value == flt.value
+
+
+def test_a_workspace_from_before_the_queue_fields_were_indexed_builds_them_once(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old workspaces have no saved index of the cases' status, platform, jurisdiction
+    or assignee: the first process that asks builds every missing one of the table in
+    one pass and saves them; the next builds none (and neither decodes the table)."""
+    from appeals_tui.store import replica
+
+    rng = random.Random(9)
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    _queue_cases(ws, rng, 120, 100)
+    ws.compact()
+    ws.close()
+    saved = {p.name for p in (ws_path / DIR).iterdir()}
+    for field in ("status", "subject.platform", "jurisdiction", "assignee"):
+        for name in [n for n in saved if f".ix.cases.{field}." in n]:
+            (ws_path / DIR / name).unlink()  # as written before the field was indexed
+    passes: list[int] = []
+    build_all = Index.build_all
+
+    def counted(indexes: list[Index], docs: object) -> None:
+        passes.append(len(indexes))
+        build_all(indexes, docs)
+
+    monkeypatch.setattr(Index, "build_all", staticmethod(counted))
+    for _process in range(2):
+        ws = _open(ws_path)
+        try:
+            with monkeypatch.context() as m:
+                m.setattr(replica.Replica, "docs", lambda *_a, **_k: _refuse())
+                assert ws.distinct("cases", "subject.platform") == ["instagram", "x"]
+                assert ws.distinct("cases", "jurisdiction") == ["KR", "US"]
+                assert ws.distinct("cases", "assignee") == ["ann", "bo"]
+        finally:
+            ws.close()
+    assert passes == [4]  # one pass, four indexes, in the first process only
