@@ -72,6 +72,11 @@ listed here.
       round trip to a database server instead of one each), optionally projected to
       a few fields like `firsts`; `count(..., at_most=N)`, a count that may stop at N
       (is a text shared by more than a few dozen cases?).
+    - v9 (issue 15): `save_derived(name, payload)` / `load_derived(name)`: state a
+      service derived from the records, kept for the next process (a cache: the
+      service records and checks the chain position it is valid for). A backend may
+      keep nothing (`load_derived` -> None; PostgreSQL does); what it returns is the
+      payload saved, whole, or None.
 """
 
 from __future__ import annotations
