@@ -10,8 +10,6 @@ import json
 import os
 import re
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -64,6 +62,8 @@ class AppealsGroup(click.Group):
             click.echo("interrupted", err=True)
             raise click.exceptions.Exit(130) from None
         except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
+            import traceback  # only on a crash: a command's start imports the least
+
             log = _write_crash_log(ctx, traceback.format_exc())
             where = f"; details in {log}" if log else ""
             click.echo(f"error: internal error ({type(exc).__name__}: {exc}){where}", err=True)
@@ -112,6 +112,8 @@ def _write_crash_log(ctx: click.Context, text: str) -> Path | None:
 
     folder = Path(opt(ctx, "data_dir") or default_workspace_dir())
     if not folder.is_dir():
+        import tempfile
+
         folder = Path(tempfile.gettempdir())
     log = folder / f"appeals-crash-{os_login()}.log"
     try:
@@ -219,11 +221,14 @@ def wants_json(ctx: click.Context) -> bool:
 
 def session(ctx: click.Context) -> Session:
     """Open the workspace and identify the acting user (exit 3 if not on the roster)."""
-    from .services.maintenance import set_wait_notice
     from .services.session import Session, open_workspace
 
-    set_wait_notice(lambda text: click.echo(visible(text, keep_newlines=False), err=True))
-    ws = open_workspace(target(ctx))
+    where = target(ctx)
+    if not isinstance(where, str):  # a workspace folder's lock (a database has none)
+        from .services.maintenance import set_wait_notice
+
+        set_wait_notice(lambda text: click.echo(visible(text, keep_newlines=False), err=True))
+    ws = open_workspace(where)
     for warning in getattr(ws, "warnings", ()):  # embedded: loose modes, read-only
         click.echo(f"warning: {visible(warning, keep_newlines=False)}", err=True)
     return Session.open(ws, opt(ctx, "user"))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 __all__ = ["data_dir", "default_workspace_dir"]
 
 
@@ -23,4 +21,6 @@ def default_workspace_dir() -> Path:
     env = os.environ.get("APPEALS_DATA_DIR")
     if env:
         return Path(env).expanduser()
+    import platformdirs  # not for a command given --database or APPEALS_DATA_DIR
+
     return Path(platformdirs.user_data_dir("appeals-tui", appauthor=False))

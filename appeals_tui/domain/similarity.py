@@ -151,10 +151,22 @@ class Target:
     def score(
         self, w: SimilarityWeights, mask: int, families: Iterable[str], jurisdiction: str
     ) -> float:
-        s = w.profile_score(self.mask, mask)
-        if self.families and not self.families.isdisjoint(families):
+        return self.rescore(
+            w,
+            w.profile_score(self.mask, mask),
+            bool(self.families) and not self.families.isdisjoint(families),
+            bool(self.jurisdiction) and self.jurisdiction == (jurisdiction or "").upper(),
+        )
+
+    @staticmethod
+    def rescore(w: SimilarityWeights, profile: float, family: bool, place: bool) -> float:
+        """`score` from its parts: a profile's score (`w.profile_score`) plus the clause
+        family's and the jurisdiction's weights when they match (one profile score
+        serves every clause class and place of a precedent ranking)."""
+        s = profile
+        if family:
             s += w.clause_family
-        if self.jurisdiction and self.jurisdiction == (jurisdiction or "").upper():
+        if place:
             s += w.jurisdiction
         return round(s, _DIGITS)
 

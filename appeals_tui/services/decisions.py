@@ -113,10 +113,12 @@ def precedents_for(
     jurisdiction: str | None = None,
     same_profile_only: bool = False,
     skip: Sequence[Filter] = (),
+    fields: Sequence[str] = (),
 ) -> list[RankedPrecedent]:
     """Earlier standing decisions most like this profile (never overturned or superseded),
     by the library's weighted similarity (shared decisive "yes" first; family, jurisdiction),
-    passing over decisions that match any `skip` filter."""
+    passing over decisions that match any `skip` filter (`fields`: see
+    `ranked_precedents`)."""
     lib = session.library
     return ranked_precedents(
         session.ws,
@@ -129,6 +131,7 @@ def precedents_for(
         family_of=lib.family_of,
         same_profile_only=same_profile_only,
         skip=skip,
+        fields=fields,
     )
 
 

@@ -32,7 +32,7 @@ from ..domain.models import Case
 from ..domain.near_duplicates import ratio
 from ..store.protocol import Doc, Filter, Op, Order, Page, Store
 from .cases import _case_doc
-from .link_graph import LinkGraph, built_graph, graph_for
+from .link_graph import LinkGraph, built_graph, graph_for, keep_graph
 from .media_match import ImageLink, ImageMatch, case_image_matches, image_links
 from .permissions import require_lead, require_role
 from .session import Session
@@ -276,7 +276,9 @@ def warm_links(session: Session) -> None:
     cases' links never read the graph (`links_for_case`)."""
     require_role(session, "read", "see linked accounts")
     if not session.ws.groups_on_server:
-        graph_for(session.ws)
+        graph = graph_for(session.ws)
+        with graph.lock:
+            keep_graph(session.ws, graph)
 
 
 def _case_links(
@@ -384,18 +386,21 @@ def linked_among(session: Session, case_id: str, accounts: Iterable[str | None])
     return {str(n) for n in names}
 
 
-def linked_cases_at_most(session: Session, case_id: str) -> int:
+def linked_cases_at_most(session: Session, case_id: str, cap: int | None = None) -> int:
     """An upper bound of the accounts linked to the case (the other cases sharing any of
-    its contacts or text keys): counted, not read."""
+    its contacts or text keys): counted, not read. With `cap`, each kind is counted up
+    to `cap` (a text shared by 130k cases costs 66 index entries): the answer is exact
+    while at most `cap`, and above `cap` whenever the bound is."""
     store = session.ws
     ties = _ties(store, case_id)
     if ties is None:
         return 0
+    at_most = None if cap is None else cap + 1  # the case's own record is counted too
     n = 0
     if ties.contacts:  # the case's own record is among them: not another account's
-        n += store.count(LINKS, [Filter("contacts", Op.IN, list(ties.contacts))]) - 1
+        n += store.count(LINKS, [Filter("contacts", Op.IN, list(ties.contacts))], at_most) - 1
     if ties.keys:
-        n += store.count(LINKS, [Filter("text_key", Op.IN, list(ties.keys))]) - 1
+        n += store.count(LINKS, [Filter("text_key", Op.IN, list(ties.keys))], at_most) - 1
     return n
 
 
@@ -486,7 +491,9 @@ def list_networks(session: Session, *, min_accounts: int = 2) -> list[Network]:
     pairs = image_links(session)
     graph = graph_for(session.ws)
     with graph.lock:
-        return _networks(session, graph, pairs, min_accounts)
+        found = _networks(session, graph, pairs, min_accounts)
+        keep_graph(session.ws, graph)  # for the next process (link_state.py)
+        return found
 
 
 def _networks(

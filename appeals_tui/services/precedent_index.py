@@ -26,7 +26,7 @@ from ..domain.similarity import (
     _timestamp,
     prefix_family,
 )
-from ..store.protocol import Doc, Filter, Op, Store
+from ..store.protocol import Doc, Filter, Op, Store, Top
 
 __all__ = ["ranked_precedents"]
 
@@ -51,9 +51,6 @@ def _best(groups: list[list[Doc]], n: int) -> list[Doc]:
     return sorted(seen.values(), key=_recency)[:n]
 
 
-_NO_FAMILY = frozenset({"\0"})  # a family no clause has
-
-
 @lru_cache(maxsize=256)
 def _tiers(
     target: Target, w: SimilarityWeights, masks: tuple[int, ...], present: tuple[bool, ...]
@@ -62,13 +59,20 @@ def _tiers(
     matches)], best first. Cached: the same target and mask set (a case's precedents
     and its linked accounts', the next case of the same profile) scores once."""
     tiers: dict[tuple[float, bool], list[tuple[int, int, bool]]] = {}
+    # `target.score(w, mask, fams, place)` from its parts: one profile score per mask
+    family = bool(target.families)  # SAME and FAMILY share a family; OTHER does not
+    kinds = [
+        (cls, cls == SAME, family and cls != OTHER, here)
+        for cls in (SAME, FAMILY, OTHER)
+        if present[cls]
+        for here in ((True, False) if target.jurisdiction else (False,))
+    ]
+    rescore, profile_score = target.rescore, w.profile_score
     for mask in masks:
-        for cls, fams in ((SAME, target.families), (FAMILY, target.families), (OTHER, _NO_FAMILY)):
-            if not present[cls]:
-                continue
-            for here in (True, False) if target.jurisdiction else (False,):
-                score = target.score(w, mask, fams, target.jurisdiction if here else "")
-                tiers.setdefault((score, cls == SAME), []).append((mask, cls, here))
+        profile = profile_score(target.mask, mask)
+        for cls, same, fam, here in kinds:
+            score = rescore(w, profile, fam, here)
+            tiers.setdefault((score, same), []).append((mask, cls, here))
     return sorted(tiers.items(), key=lambda t: t[0], reverse=True)
 
 
@@ -84,12 +88,15 @@ def ranked_precedents(
     family_of: Callable[[str], str] = prefix_family,
     same_profile_only: bool = False,
     skip: Sequence[Filter] = (),
+    fields: Sequence[str] = (),
 ) -> list[RankedPrecedent]:
     """Same result as rank_precedents over all decisions (minus `exclude_case` and the
     decisions matching any `skip` filter).
 
     `same_profile_only` keeps to decisions with exactly this factor profile (the
-    divergence check: only an identical profile binds).
+    divergence check: only an identical profile binds). With `fields`, each
+    precedent's decision holds only those declared fields (and its id and time): a
+    long ranking read to look at a few fields of each.
     """
     if limit <= 0:
         return []
@@ -117,17 +124,18 @@ def ranked_precedents(
     tiers = _tiers(target, w, tuple(masks), present)
     excluded = [Filter("case_id", Op.EQ, exclude_case)] if exclude_case is not None else []
     excluded += skip
+    if fields:
+        fields = list(dict.fromkeys(["decision_id", "decided_at", *fields]))
 
-    def found(mask: int, cls: int, here: bool, canon: bool, n: int) -> list[list[Doc]]:
+    def partitions(mask: int, cls: int, here: bool, canon: bool, n: int) -> list[Top]:
         places = [
             j
             for j in jurisdictions
             if not target.jurisdiction or ((j or "").upper() == target.jurisdiction) == here
         ]
-        passed_over = [*excluded, *skip_class[cls]]
+        passed_over = (*excluded, *skip_class[cls])
         return [
-            store.top(
-                RANKING,
+            Top(
                 {"factor_mask": mask, "canonical": canon, "jurisdiction": j, "clause_ids": c},
                 n,
                 passed_over,
@@ -138,13 +146,23 @@ def ranked_precedents(
 
     out: list[RankedPrecedent] = []
     for (score, same), classes in tiers:
+        need = limit - len(out)
+        if need <= 0:
+            break
         similarity = round(score / best, 9) if best > 0 else 1.0
+        # a tier's canonical and other partitions in one question: the canonical ones
+        # rarely fill it, and a partition's first `need` hold its first fewer
+        asks = {
+            canon: [t for m, cls, here in classes for t in partitions(m, cls, here, canon, need)]
+            for canon in (True, False)
+        }
+        found = store.tops(RANKING, [*asks[True], *asks[False]], fields)
+        groups = {True: found[: len(asks[True])], False: found[len(asks[True]) :]}
         for canon in (True, False):
             need = limit - len(out)
             if need <= 0:
                 break
-            groups = [g for m, cls, here in classes for g in found(m, cls, here, canon, need)]
-            out.extend(RankedPrecedent(c, similarity, same, canon) for c in _best(groups, need))
-        if len(out) >= limit:
-            break
+            out.extend(
+                RankedPrecedent(c, similarity, same, canon) for c in _best(groups[canon], need)
+            )
     return out

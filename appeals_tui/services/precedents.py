@@ -31,8 +31,11 @@ LINKED_EXTRA = 3
 #: only its accounts are asked about: the same result without reading them all
 FEW_ACCOUNTS = 64
 #: how far down the whole ranking linked decisions are looked for first (see
-#: `_linked_in_ranking`)
+#: `_in_large_network`), and how far at most before every linked account is read
 LINKED_SCAN = 200
+LINKED_WALK_MAX = 12_800
+#: what the walk reads of each decision (its id and time come too)
+_ACCOUNT_FIELDS = ("account", "case_id")
 
 
 def precedents_for_case(
@@ -65,59 +68,89 @@ def precedents_for_case(
             )
         factors = current["factors"]
         clauses = {c["id"] for c in current["clauses"]}
-    ranked = precedents_for(
-        session,
-        factors,
-        clauses,
-        exclude_case=case_id,
-        limit=limit,
-        jurisdiction=case.get("jurisdiction"),
-    )
-    merged = _with_linked(session, case, ranked, factors, clauses, limit)
+    bound = linked_cases_at_most(session, case_id, FEW_ACCOUNTS + 1) if limit > 0 else 0
+    if bound > FEW_ACCOUNTS:
+        merged = _in_large_network(session, case, factors, clauses, limit)
+    else:
+        ranked = precedents_for(
+            session,
+            factors,
+            clauses,
+            exclude_case=case_id,
+            limit=limit,
+            jurisdiction=case.get("jurisdiction"),
+        )
+        merged = _with_linked(session, case, ranked, factors, clauses, limit) if bound else ranked
     return with_image_precedents(session, case_id, merged, len(merged))
 
 
-def _linked_in_ranking(
+def _in_large_network(
     session: Session,
     case: dict[str, Any],
     factors: dict[str, bool],
     clauses: set[str],
-    shown: set[str],
+    limit: int,
 ) -> list[RankedPrecedent]:
-    """The best LINKED_EXTRA decisions on linked accounts not in `shown`, in ranking order.
+    """The ranking for a case in a network of thousands: its first `limit` are shown,
+    and the best LINKED_EXTRA decisions on linked accounts below them are added.
 
-    First the top LINKED_SCAN of the whole ranking, asking which of its accounts are
-    linked: when that finds enough (a network of thousands holds many decisions near
-    the top) no better linked one can lie below it. Else every linked account is read
-    and the ranking walked again with every other account passed over (a filter
-    naming all the accounts, which costs more)."""
-    wanted = LINKED_SCAN + len(shown)
-    wide = precedents_for(
-        session,
-        factors,
-        clauses,
-        exclude_case=case["case_id"],
-        limit=wanted,
-        jurisdiction=case.get("jurisdiction"),
-    )
-    fresh = [r for r in wide if r.decision["decision_id"] not in shown]
-    linked = linked_among(session, case["case_id"], {r.decision.get("account") for r in fresh})
-    picked = [r for r in fresh if r.decision.get("account") in linked]
-    if len(picked) >= LINKED_EXTRA or len(wide) < wanted:  # enough, or the whole ranking
-        return picked[:LINKED_EXTRA]
-    accounts = linked_accounts(session, case["case_id"])
-    return precedents_for(
-        session,
-        factors,
-        clauses,
-        exclude_case=case["case_id"],
-        limit=LINKED_EXTRA,
-        jurisdiction=case.get("jurisdiction"),
-        skip=[
-            Filter("account", Op.NOT_IN, sorted(accounts)),
-            Filter("decision_id", Op.IN, sorted(shown)),
-        ],
-    )
+    The ranking is walked in windows (LINKED_SCAN, then 8x as far, ...), each read as
+    a few fields only, asking which of the window's accounts are linked, until enough
+    linked decisions are found or the ranking ends; only the decisions kept are read
+    whole. The first `limit` of a longer walk are the `limit` ranking itself (the
+    same order): one walk serves both."""
+    case_id = case["case_id"]
+    window = limit + LINKED_SCAN
+    while True:
+        wide = precedents_for(
+            session,
+            factors,
+            clauses,
+            exclude_case=case_id,
+            limit=window,
+            jurisdiction=case.get("jurisdiction"),
+            fields=_ACCOUNT_FIELDS,
+        )
+        linked = linked_among(session, case_id, {r.decision.get("account") for r in wide})
+        picked = [r for r in wide[limit:] if r.decision.get("account") in linked]
+        if len(picked) >= LINKED_EXTRA or len(wide) < window or window >= LINKED_WALK_MAX:
+            break
+        window = min(LINKED_WALK_MAX, limit + 8 * max(window - limit, 1))
+    shown = wide[:limit]
+    extra = picked[:LINKED_EXTRA]
+    if len(extra) < LINKED_EXTRA and len(wide) >= window:
+        # the walk's end: every linked account, the ranking with the others passed over
+        accounts = linked_accounts(session, case_id)
+        extra = precedents_for(
+            session,
+            factors,
+            clauses,
+            exclude_case=case_id,
+            limit=LINKED_EXTRA,
+            jurisdiction=case.get("jurisdiction"),
+            skip=[
+                Filter("account", Op.NOT_IN, sorted(accounts)),
+                Filter("decision_id", Op.IN, sorted(r.decision["decision_id"] for r in shown)),
+            ],
+            fields=_ACCOUNT_FIELDS,
+        )
+    whole = {
+        d["decision_id"]: d
+        for d in session.ws.get_many(
+            "decisions", [r.decision["decision_id"] for r in [*shown, *extra]]
+        )
+    }
+    out = [
+        dataclasses.replace(
+            r, decision=whole[r.decision["decision_id"]], linked=r.decision.get("account") in linked
+        )
+        for r in shown
+    ]
+    out += [
+        dataclasses.replace(r, decision=whole[r.decision["decision_id"]], linked=True)
+        for r in extra
+    ]
+    return sorted(out, key=rank_key, reverse=True)
 
 
 def _with_linked(
@@ -128,41 +161,31 @@ def _with_linked(
     clauses: set[str],
     limit: int,
 ) -> list[RankedPrecedent]:
+    """A small network (at most FEW_ACCOUNTS other cases): its accounts' decisions are
+    read by account and ranked here."""
     if limit <= 0:
         return ranked
     case_id = case["case_id"]
-    bound = linked_cases_at_most(session, case_id)
-    if bound <= 0:  # no other case shares its contacts or text
+    accounts = linked_accounts(session, case_id)
+    if not accounts:
         return ranked
-    if bound > FEW_ACCOUNTS:
-        # a large network: ask about the shown and candidate accounts only
-        linked = linked_among(session, case_id, {r.decision.get("account") for r in ranked})
-        out = [dataclasses.replace(r, linked=r.decision.get("account") in linked) for r in ranked]
-        shown = {r.decision["decision_id"] for r in out}
-        extra = _linked_in_ranking(session, case, factors, clauses, shown)
-    else:
-        accounts = linked_accounts(session, case_id)
-        if not accounts:
-            return ranked
-        out = [dataclasses.replace(r, linked=r.decision.get("account") in accounts) for r in ranked]
-        shown = {r.decision["decision_id"] for r in out}
-        theirs = [
-            d
-            for account in sorted(accounts)
-            for d in session.ws.lookup("decisions", "account", account)
-            if d["decision_id"] not in shown
-            and d["case_id"] != case_id
-            and is_eligible_precedent(d)
-        ]
-        lib = session.library
-        extra = rank_precedents(
-            factors,
-            clauses,
-            theirs,
-            LINKED_EXTRA,
-            weights=lib.similarity,
-            jurisdiction=case.get("jurisdiction"),
-            family_of=lib.family_of,
-        )
+    out = [dataclasses.replace(r, linked=r.decision.get("account") in accounts) for r in ranked]
+    shown = {r.decision["decision_id"] for r in out}
+    theirs = [
+        d
+        for account in sorted(accounts)
+        for d in session.ws.lookup("decisions", "account", account)
+        if d["decision_id"] not in shown and d["case_id"] != case_id and is_eligible_precedent(d)
+    ]
+    lib = session.library
+    extra = rank_precedents(
+        factors,
+        clauses,
+        theirs,
+        LINKED_EXTRA,
+        weights=lib.similarity,
+        jurisdiction=case.get("jurisdiction"),
+        family_of=lib.family_of,
+    )
     out += [dataclasses.replace(r, linked=True) for r in extra]
     return sorted(out, key=rank_key, reverse=True)

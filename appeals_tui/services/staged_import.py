@@ -307,7 +307,11 @@ class _Importer:
                 f"case {case_id} was {'removed' if case is None else case['status']} during "
                 "this import; nothing imported; run the import again"
             )
-        fresh = [r for r in reports if txn.get("reports", r.report_id) is None]
+        # every one was staged by this import (a report stored before was skipped, one
+        # stored by someone else since is a conflict when published); not looked up:
+        # PostgreSQL's finishing transaction sees the staged rows (same transaction),
+        # so such a lookup found them all and the case never took its new reports
+        fresh = reports
         new = dict(case)
         for report in fresh:
             report.case_id = case_id

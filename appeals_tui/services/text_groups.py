@@ -22,10 +22,10 @@ from typing import Any
 
 from ..domain.case_links import case_text
 from ..domain.near_duplicates import NearDupSettings, similar, sketch
-from ..store.protocol import Doc, Filter, Op, Page, Store
+from ..store.protocol import Doc, Store
 from ..store.shipped import default_near_dup_settings
 
-__all__ = ["Union", "TextGroups", "text_groups"]
+__all__ = ["Union", "TextGroups", "text_groups", "install_text_groups"]
 
 LINKS = "case_links"
 #: keys read per sketch bucket when looking for a new text's candidates (newest first)
@@ -109,10 +109,15 @@ class TextGroups:
                     found = doc.get("text_key")
                     if isinstance(found, int) and found in wanted and found not in holders:
                         holders[found] = doc["case_id"]
-            for key in fresh if len(fresh) <= _BULK else ():
-                one = store.query(LINKS, [Filter("text_key", Op.EQ, key)], page=Page(limit=1))
-                if one.rows:
-                    holders[key] = one.rows[0]["case_id"]
+            elif fresh:  # each text's first holder, all in one question (a query each
+                # also counted every holder: 35 texts at 1M cases cost ~1 s of a case's
+                # first open on PostgreSQL); only its case id (index-only there)
+                firsts = store.firsts(
+                    LINKS, ["text_key"], [(k,) for k in fresh], 1, fields=["case_id"]
+                )
+                for key, first in zip(fresh, firsts, strict=True):
+                    if first:
+                        holders[key] = first[0]["case_id"]
             self.add(read_texts(store, holders))
             self.seq = head
 
@@ -201,3 +206,10 @@ def text_groups(store: Store, *, synced: bool = True) -> TextGroups:
     if synced:
         groups.sync(store)
     return groups
+
+
+def install_text_groups(store: Store, groups: TextGroups) -> None:
+    """Make `groups` the store's text groups (a link graph restored with its own:
+    link_state.py); holders of the previous object keep a consistent, older copy."""
+    with _GROUPS_LOCK:
+        _GROUPS[store] = groups

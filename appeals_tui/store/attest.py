@@ -35,12 +35,13 @@ def _canonical(value: Any) -> bytes:
 
 def digest(value: Any) -> str:
     """The digest of a record (a dict) or of a meta value (anything JSON)."""
-    full = hashlib.sha256(_canonical(value)).hexdigest()
+    dumps, crc = orjson.dumps, zlib.crc32  # local names: a staged import digests every record
+    full = hashlib.sha256(dumps(value, option=_SORT)).hexdigest()
     if not isinstance(value, Mapping):
         return full
     keys = sorted(value)
-    names = zlib.crc32("\0".join(keys).encode()) & 0xFFFF
-    fields = "".join(f"{zlib.crc32(_canonical(value[k])) & 0xFFF:03x}" for k in keys)
+    names = crc("\0".join(keys).encode()) & 0xFFFF
+    fields = "".join(["%03x" % (crc(dumps(value[k], option=_SORT)) & 0xFFF) for k in keys])
     return f"{full}:{names:04x}:{fields}"
 
 

@@ -67,6 +67,16 @@ listed here.
       docs of each of several groups, one question); `groups_on_server` (True when
       `aggregate` runs where the records are, so a service asks several grouped
       questions instead of reading every doc: stats on PostgreSQL).
+    - v8 (issue 12): `tops(ranking, wanted, fields=())`: `top` of several partitions
+      in one question (a precedent ranking walks a dozen partitions per step: one
+      round trip to a database server instead of one each), optionally projected to
+      a few fields like `firsts`; `count(..., at_most=N)`, a count that may stop at N
+      (is a text shared by more than a few dozen cases?).
+    - v9 (issue 15): `save_derived(name, payload)` / `load_derived(name)`: state a
+      service derived from the records, kept for the next process (a cache: the
+      service records and checks the chain position it is valid for). A backend may
+      keep nothing (`load_derived` -> None; PostgreSQL does); what it returns is the
+      payload saved, whole, or None.
 """
 
 from __future__ import annotations
@@ -91,6 +101,7 @@ __all__ = [
     "Rows",
     "Group",
     "Join",
+    "Top",
     "ChainHead",
     "Transaction",
     "Staging",
@@ -176,6 +187,16 @@ class Join:
     on: str
     by: tuple[str, ...] = ()
     where: tuple[Filter, ...] = ()
+
+
+@dataclass(frozen=True)
+class Top:
+    """One partition of a ranking for `Store.tops` (v8): `top(ranking, match, n,
+    exclude)` as one item of a batch."""
+
+    match: Mapping[str, Any]
+    n: int
+    exclude: tuple[Filter, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -312,7 +333,10 @@ class Store(Protocol):
         """Matching docs in order, streamed (exports): no total, no page."""
         ...
 
-    def count(self, table: str, where: Sequence[Filter] = ()) -> int: ...
+    def count(self, table: str, where: Sequence[Filter] = (), at_most: int | None = None) -> int:
+        """How many docs match; with `at_most` (v8), min(that, at_most): a backend may
+        stop counting there."""
+        ...
 
     def distinct(self, table: str, field: str, where: Sequence[Filter] = ()) -> list[Any]:
         """The non-null values of `field` among matching docs, ascending."""
@@ -362,6 +386,14 @@ class Store(Protocol):
         ranking, so this costs O(n), not the size of the partition."""
         ...
 
+    def tops(
+        self, ranking: str, wanted: Sequence[Top], fields: Sequence[str] = ()
+    ) -> list[list[Doc]]:
+        """`top` of each of `wanted`, in one question (v8); one list per item, in
+        order. With `fields`, each doc is only {name: the declared field's value} for
+        those, as in `firsts`."""
+        ...
+
     def meta(self, key: str, default: Any = None) -> Any:
         """A committed workspace setting (e.g. "config", "schema_version")."""
         ...
@@ -401,6 +433,17 @@ class Store(Protocol):
 
     def disk_usage(self) -> int:
         """Bytes the store occupies (as far as the backend can tell)."""
+        ...
+
+    def load_derived(self, name: str) -> bytes | None:
+        """What a service last kept with `save_derived(name, ...)` (state it derived
+        from the records, to spare the next process rebuilding it), if any and whole;
+        None on a backend that keeps none. A cache: the caller checks it still holds
+        (e.g. the chain position it names) and rebuilds otherwise."""
+        ...
+
+    def save_derived(self, name: str, payload: bytes) -> None:
+        """Keep `payload` for `load_derived` (best effort: may keep nothing)."""
         ...
 
     def close(self) -> None: ...

@@ -19,7 +19,12 @@ additive only (new tables, fields, rankings); each is listed here.
     - issue 17: `cases.media` indexed; `media.pdq_quality`; table `media_prefs`.
     - issue 15 (part 3): tables `policy`, `policy_current`, `rereviews`.
     - issue 12 (perf): `decisions.rereview` (stats tells an appeal's outcome from a
-      lead's re-review with it, in SQL).
+      lead's re-review with it, in SQL); `cases.subject.platform`,
+      `cases.jurisdiction` and `cases.assignee` indexed (the queue's filter choices)
+      and `cases.status` (its default page). PostgreSQL had these indexes already
+      (`cases_platform`, `cases_jurisdiction`, `cases_assignee`,
+      `cases_status_priority`); a workspace builds the missing ones of a table in one
+      pass on first use (or at its next compaction) and saves them.
 """
 
 from __future__ import annotations
@@ -262,13 +267,17 @@ SCHEMA = Schema(
             "case_id",
             (
                 _f("case_id"),
-                _f("status"),
-                _f("subject.platform"),
+                # indexed: the queue's default page (active statuses by priority) walks
+                # the saved priority order over the matching keys (store/workspace.py)
+                _f("status", indexed=True),
+                # platform, jurisdiction, assignee indexed: the queue offers the values
+                # present (services/facets.py); without an index that decoded every case
+                _f("subject.platform", indexed=True),
                 _f("subject.subject_type"),
                 _f("subject.subject_id", indexed=True),
                 _f("subject.account", indexed=True),
-                _f("jurisdiction"),
-                _f("assignee"),
+                _f("jurisdiction", indexed=True),
+                _f("assignee", indexed=True),
                 _f("priority", type=FLOAT, default=0.0),
                 _f("first_reported_at", type=TIME),
                 _f("report_count", "report_ids", type=INT, derive=Derive.LENGTH),

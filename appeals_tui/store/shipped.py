@@ -11,13 +11,15 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appeals_tui.domain.errors import ValidationError
-from appeals_tui.domain.near_duplicates import NearDupSettings, parse_settings
 from appeals_tui.domain.policy import FILES, PolicyLibrary
 from appeals_tui.domain.policy_loader import parse_json_object
 from appeals_tui.paths import data_dir
+
+if TYPE_CHECKING:  # near_duplicates imports rapidfuzz: only where texts are compared
+    from appeals_tui.domain.near_duplicates import NearDupSettings
 
 __all__ = [
     "load_library",
@@ -58,6 +60,8 @@ def load_default() -> PolicyLibrary:
 
 def load_near_dup_settings(path: Path) -> NearDupSettings:
     """Read and validate ``networks.json``."""
+    from appeals_tui.domain.near_duplicates import parse_settings
+
     name = path.name
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

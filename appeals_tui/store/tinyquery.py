@@ -29,6 +29,7 @@ __all__ = [
     "compile_where",
     "order_docs",
     "group_docs",
+    "project",
     "rank_keys",
     "rank_order",
     "instant",
@@ -307,9 +308,14 @@ def firsts_of(
             if not open_keys:
                 break
     if fields:
-        getters = [(name, _projected(t.field(name))) for name in fields]
-        return [[{name: get(d) for name, get in getters} for d in out[tuple(k)]] for k in keys]
+        return [project(t, out[tuple(k)], fields) for k in keys]
     return [list(out[tuple(k)]) for k in keys]
+
+
+def project(t: Table, docs: Iterable[Doc], fields: Sequence[str]) -> list[Doc]:
+    """Each doc as {name: the declared field's value} for `fields` (`firsts`, `tops`)."""
+    getters = [(name, _projected(t.field(name))) for name in fields]
+    return [{name: get(d) for name, get in getters} for d in docs]
 
 
 def _projected(f: Field) -> Callable[[Doc], Any]:

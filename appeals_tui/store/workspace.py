@@ -40,11 +40,13 @@ from appeals_tui.store.protocol import (
     Order,
     Page,
     Rows,
+    Top,
     Transaction,
 )
 from appeals_tui.store.replica import IndexSpec, Replica
 from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
 from appeals_tui.store.schema import Table as TableDecl
+from appeals_tui.store.sidecar import DERIVED
 from appeals_tui.store.staging import WorkspaceStaging
 from appeals_tui.store.table import JournalBatch, JournalDB, Keyed, StateStorage, TableReads
 from appeals_tui.store.tinyquery import (
@@ -54,6 +56,7 @@ from appeals_tui.store.tinyquery import (
     group_docs,
     group_joined,
     order_docs,
+    project,
     rank_keys,
     rank_order,
     rank_value,
@@ -279,6 +282,14 @@ class Workspace:
         return docs
 
     def _field_index(self, t: TableDecl, f: Field) -> Index:
+        """A declared field's index (mutex held). On a table still on disk with no saved
+        copy (a workspace written before the field was declared indexed, not compacted
+        since) every missing declared index of the table is built in one streamed pass
+        and saved, not one pass each: the queue's three filter choices (facets.py) on
+        such a workspace cost one decode of the cases, once."""
+        rep = self._rep
+        if (t.name, f.name) not in rep.indexes and t.name in rep.lazy:
+            rep.save_indexes([(t.name, g.name, g.getter, g.multi, None) for g in t.indexed])
         return self.db.table(t.name).index(f.name, f.getter, f.multi)
 
     def _select(self, table: str, where: Sequence[Filter]) -> list[Doc]:
@@ -370,6 +381,12 @@ class Workspace:
                     keys = islice(ordered.descending(0), page.offset, end)
                     rows = [d for d in map(self._rep.get_fn(table), keys) if d is not None]
                     return Rows(rows=rows, total=self._rep.count(table))
+        elif order and page.limit:
+            with self._mutex:
+                self.refresh()
+                found = self._ordered_page(t, where, order, page)
+            if found is not None:
+                return found
         if len(where) == 1 and (not order or list(order) == [Order(INSERTED)]) and page.limit:
             with self._mutex:  # e.g. the first case with a text: not the whole bucket
                 self.refresh()
@@ -412,7 +429,11 @@ class Workspace:
             if cond is None or cond(doc):
                 yield doc
 
-    def count(self, table: str, where: Sequence[Filter] = ()) -> int:
+    def count(self, table: str, where: Sequence[Filter] = (), at_most: int | None = None) -> int:
+        n = self._count(table, where)
+        return n if at_most is None else min(n, max(0, at_most))
+
+    def _count(self, table: str, where: Sequence[Filter]) -> int:
         if not where:
             return len(self.db.table(table))
         if len(where) == 1:  # the keys an indexed ==/in names are the answer
@@ -425,6 +446,38 @@ class Workspace:
         if found is not None:
             return len(found)
         return len(self._select(table, where))
+
+    def _ordered_page(
+        self, t: TableDecl, where: Sequence[Filter], order: Sequence[Order], page: Page
+    ) -> Rows | None:
+        """A page of a filtered query on a table still on disk, when every filter is an
+        indexed ==/in (the queue's default: active statuses, by priority): the matching
+        keys from the indexes, their count the total, the page the first of them met
+        walking the saved order (keys only; docs read for the page alone), or, when few
+        match, those docs read and sorted. At 100k cases the queue's first page decoded
+        every case (~1 s) for 50 rows. Mutex held; None: not such a query."""
+        lazy = self._rep.lazy.get(t.name)
+        if lazy is None or not rankable(t, order):
+            return None
+        matching: set[str] | None = None
+        for flt in where:
+            keys = self._named_keys(t, [flt])
+            if keys is None:
+                return None  # a filter no index answers exactly: the general path
+            matching = keys if matching is None else matching & keys
+        if matching is None:
+            return None
+        end = page.offset + (page.limit or 0)
+        if len(matching) <= self.DECODE_BUCKETS_OVER:  # few: read them all and sort
+            docs = self._rep.get_many(t.name, sorted(matching, key=lazy.position))
+            return Rows(rows=order_docs(t, docs, order, end)[page.offset : end], total=len(docs))
+        ordered = self._ordered(t, order)
+        if ordered is None:
+            return None
+        walk = (k for k in ordered.descending(0) if k in matching)
+        keys_page = list(islice(walk, page.offset, end))
+        rows = [d for d in map(self._rep.get_fn(t.name), keys_page) if d is not None]
+        return Rows(rows=rows, total=len(matching))
 
     def _named_keys(self, t: TableDecl, where: Sequence[Filter]) -> set[str] | None:
         """The fewest keys an indexed equality or membership over text or integer values
@@ -521,6 +574,18 @@ class Workspace:
         check_names([*by, *fields], table)
         if not keys:
             return []
+        if (
+            len(by) == 1
+            and not where
+            and list(order) in ([], [Order(INSERTED)])
+            and by[0] in self._indexed(t)
+        ):  # each key's first docs from its index bucket (text groups' first holders),
+            # not a decode of the whole table
+            return [
+                firsts_of(t, self.query(table, [Filter(by[0], Op.EQ, k[0])], order,
+                                        Page(0, n)).rows, by, [k], n, fields)[0]
+                for k in keys
+            ]  # fmt: skip
         return firsts_of(t, self.query(table, where, order).rows, by, keys, n, fields)
 
     def top(
@@ -540,6 +605,17 @@ class Workspace:
         with self._mutex:
             idx = self.db.table(r.table).index(f"ranking:{r.name}", funcs[0], True, funcs[1])
             return idx.top(value, n, skip)
+
+    def tops(
+        self, ranking: str, wanted: Sequence[Top], fields: Sequence[str] = ()
+    ) -> list[list[Doc]]:
+        """One `top` after another: in-process, a question costs no round trip."""
+        found = [self.top(ranking, w.match, w.n, w.exclude) for w in wanted]
+        if not fields:
+            return found
+        t = SCHEMA.table(SCHEMA.ranking(ranking).table)
+        check_names(list(fields), t.name)
+        return [project(t, docs, fields) for docs in found]
 
     def _ranking_funcs(self, name: str) -> tuple[KeyFunc, KeyFunc]:
         funcs = self._rankings.get(name)
@@ -602,6 +678,28 @@ class Workspace:
 
     def disk_usage(self) -> int:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    def load_derived(self, name: str) -> bytes | None:
+        """What `save_derived(name, ...)` saved, if the file is whole (store/sidecar.py:
+        size and checksum, a regular file, not a symlink), else None."""
+        with self._mutex:
+            self.refresh()
+            snap = self._rep.snap
+            side = snap.sidecar if snap is not None else None
+            found = side.load(DERIVED + name) if side is not None else None
+        return None if found is None else bytes(found[1])
+
+    def save_derived(self, name: str, payload: bytes) -> None:
+        """Keep `payload` beside the index files (temp file + rename, private modes);
+        carried over compactions and staged imports as it is. A read-only workspace
+        or a full disk keeps nothing (the caller rebuilds next time)."""
+        if self.read_only:
+            return
+        with self._mutex:
+            snap = self._rep.snap
+            side = snap.sidecar if snap is not None else None
+        if side is not None:
+            side.save(DERIVED + name, payload)
 
     # -- writes ----------------------------------------------------------------------
 

@@ -31,7 +31,31 @@ def _decision(i: int, rng: random.Random, at: datetime) -> dict:
 
 
 def test_ranked_precedents_matches_full_ranking(tmp_path):
-    lib = load_default()
+    ws = _ranked_workspace(tmp_path)
+    _check_ranking(ws, ws, 200)
+    ws.close()
+
+
+def test_ranked_precedents_on_postgresql_matches_the_full_ranking(tmp_path, pg_cluster):
+    """The same walk on PostgreSQL (`tops`: a tier's partitions in one pipeline)."""
+    from pgserver import create_database, drop_database
+
+    from appeals_tui.store.factory import open_store
+    from appeals_tui.store.transfer import transfer
+
+    ws = _ranked_workspace(tmp_path)
+    name = create_database(pg_cluster)
+    transfer(ws.location, pg_cluster.url(name))
+    store = open_store(pg_cluster.url(name))
+    try:
+        _check_ranking(ws, store, 80)
+    finally:
+        store.close()
+        ws.close()
+        drop_database(pg_cluster, name)
+
+
+def _ranked_workspace(tmp_path):
     rng = random.Random(3)
     ws = Workspace.create(tmp_path / "ws")
     at = datetime(2026, 1, 1, tzinfo=UTC)
@@ -47,7 +71,18 @@ def test_ranked_precedents_matches_full_ranking(tmp_path):
                     txn.update(
                         "decisions", f"D-{i:06d}", {"superseded_by": None, "canonical": True}
                     )
-    for _ in range(200):
+    return ws
+
+
+def _ids(ranked):
+    return [(r.decision["decision_id"], r.similarity, r.same_clause, r.canonical) for r in ranked]
+
+
+def _check_ranking(ws, store, rounds):
+    """`ranked_precedents` on `store` against a full sort of `ws`'s decisions."""
+    lib = load_default()
+    rng = random.Random(5)
+    for _ in range(rounds):
         factors = {f: rng.random() < 0.3 for f in FACTORS}
         clauses = set(rng.sample(["CSS-1", "CSS-2", "KR-1", "css-2"], rng.randrange(3)))
         exclude = rng.choice([None, f"C-{rng.randrange(40):06d}"])
@@ -57,15 +92,23 @@ def test_ranked_precedents_matches_full_ranking(tmp_path):
         everything = [d for d in ws.all("decisions") if exclude is None or d["case_id"] != exclude]
         kw = {"weights": weights, "jurisdiction": jur, "family_of": lib.family_of}
         want = rank_precedents(factors, clauses, everything, limit=limit, **kw)
-        got = ranked_precedents(ws, factors, clauses, exclude_case=exclude, limit=limit, **kw)
-        assert got == want
+        got = ranked_precedents(store, factors, clauses, exclude_case=exclude, limit=limit, **kw)
+        assert _ids(got) == _ids(want)
+        if store is ws:
+            assert got == want
         same = ranked_precedents(
-            ws, factors, clauses, exclude_case=exclude, limit=limit, same_profile_only=True, **kw
+            store, factors, clauses, exclude_case=exclude, limit=limit, same_profile_only=True, **kw
         )
         mask = factor_mask(factors)
         every = rank_precedents(factors, clauses, everything, limit=len(everything), **kw)
-        assert same == [r for r in every if factor_mask(r.decision["factors"]) == mask][:limit]
-    ws.close()
+        assert _ids(same) == _ids(
+            [r for r in every if factor_mask(r.decision["factors"]) == mask][:limit]
+        )
+        slim = ranked_precedents(
+            store, factors, clauses, exclude_case=exclude, limit=limit, fields=["account"], **kw
+        )
+        assert _ids(slim) == _ids(want)
+        assert all(set(r.decision) == {"decision_id", "decided_at", "account"} for r in slim)
 
 
 def test_lookup_follows_updates_and_other_processes(tmp_path):

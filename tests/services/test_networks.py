@@ -229,12 +229,14 @@ def test_migration_extracts_contacts_for_existing_workspaces(tmp_path):
         assert again.verify().ok
 
 
-@pytest.mark.parametrize("scan", [200, 0])
+@pytest.mark.parametrize(("scan", "walk"), [(200, 12_800), (0, 12_800), (0, 0)])
 @pytest.mark.parametrize("limit", [1, 2, 10])
-def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(net, monkeypatch, limit, scan):
+def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(
+    net, monkeypatch, limit, scan, walk
+):
     """Past FEW_ACCOUNTS linked accounts the store's ranking is read instead of every
-    linked account's decisions (its top LINKED_SCAN, else with the other accounts
-    passed over): the same list."""
+    linked account's decisions (its top LINKED_SCAN, then windows 8x as deep up to
+    LINKED_WALK_MAX, else with the other accounts passed over): the same list."""
     from appeals_tui.services import precedents
 
     s = net("minji")
@@ -260,6 +262,7 @@ def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(net, monkey
     assert any(linked for _, linked, _ in few)
     monkeypatch.setattr(precedents, "FEW_ACCOUNTS", 0)
     monkeypatch.setattr(precedents, "LINKED_SCAN", scan)
+    monkeypatch.setattr(precedents, "LINKED_WALK_MAX", walk)
     assert ranked() == few
 
 
@@ -431,3 +434,37 @@ def test_on_postgresql_a_contact_shared_past_the_limit_lists_the_newest_and_coun
     capped = networks.links_for_case(pg, first, limit=4)
     assert capped.total == 26 and capped.accounts_capped
     assert capped.account_total == len({x.account for x in capped.linked}) <= 4
+
+
+@pytest.mark.parametrize(("scan", "walk"), [(200, 12_800), (0, 12_800), (0, 0)])
+def test_on_postgresql_a_large_network_ranks_linked_precedents_as_the_embedded_store(
+    net, on_pg, monkeypatch, scan, walk
+):
+    """The large-network walk on PostgreSQL (`tops` read as a few fields, then the
+    kept decisions read whole) gives the embedded store's small-network list, with
+    whole decision records."""
+    from appeals_tui.services import precedents
+
+    s = net("minji")
+    decide(
+        s,
+        case_for(s, "P4"),
+        DecisionDraft("remove_content", ["CSS-3"], dict(PROMO), "Same profile, not linked."),
+    )
+    target = case_for(s, "P3")
+
+    def ranked(session, limit):
+        found = precedents_for_case(session, target, dict(PROMO), clause_ids={"CSS-3"}, limit=limit)
+        return found, [(r.decision["decision_id"], r.linked, r.similarity) for r in found]
+
+    few = {limit: ranked(s, limit)[1] for limit in (1, 10)}
+    assert any(linked for _, linked, _ in few[10])
+    pg = on_pg(s)
+    monkeypatch.setattr(precedents, "FEW_ACCOUNTS", 0)
+    monkeypatch.setattr(precedents, "LINKED_SCAN", scan)
+    monkeypatch.setattr(precedents, "LINKED_WALK_MAX", walk)
+    for limit in (1, 10):
+        found, listed = ranked(pg, limit)
+        assert listed == few[limit]
+        for r in found:
+            assert r.decision == pg.ws.get("decisions", r.decision["decision_id"])

@@ -395,3 +395,214 @@ def test_counts_and_distinct_by_indexed_membership_read_only_the_named_keys(
 def _holds(doc: dict, flt: Filter) -> bool:
     value = doc[flt.field]
     return value in flt.value if flt.op == Op.IN else value == flt.value
+
+
+def test_planted_symlinks_and_fifos_in_the_index_folder_are_not_read(
+    ws_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A symlink in index/ is not followed (it could name a file outside the private
+    workspace, or /dev/zero) and a FIFO is not opened for reading (it would block
+    every process forever): both are ignored like a damaged file, and rebuilt."""
+    import os
+    import threading
+
+    rng = random.Random(4)
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    _write(ws, rng, 200, 250)
+    ws.compact()
+    ws.close()
+    _query_fresh(ws_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    files = sorted((ws_path / DIR).iterdir())
+    for i, path in enumerate(files):
+        if i % 2:  # a link to an intact copy kept outside the workspace
+            copy = elsewhere / path.name
+            copy.write_bytes(path.read_bytes())
+            path.unlink()
+            path.symlink_to(copy)
+        else:
+            path.unlink()
+            os.mkfifo(path)
+    builds: list[int] = []
+    real_build = Index.build_all
+
+    def counted(indexes, items):  # type: ignore[no-untyped-def]
+        builds.append(len(indexes))
+        return real_build(indexes, items)
+
+    monkeypatch.setattr(Index, "build_all", staticmethod(counted))
+    done: list[BaseException | None] = []
+
+    def fresh() -> None:
+        try:
+            opened = _open(ws_path)
+            try:
+                _check(opened)
+                for entity in ("decision:D-0001", "decision:D-0042"):
+                    assert opened.events_for([entity]) == [
+                        e for e in opened.events() if e["entity"] == entity
+                    ]
+            finally:
+                opened.close()
+            done.append(None)
+        except BaseException as exc:  # reported below
+            done.append(exc)
+
+    worker = threading.Thread(target=fresh, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert done, "a fresh process blocked on a planted FIFO"
+    assert done[0] is None, done[0]
+    assert builds  # the linked copies were not trusted: indexes rebuilt
+
+
+def _queue_cases(ws: Workspace, rng: random.Random, n: int, keys: int) -> None:
+    """Cases whose queue fields move about: status, platform, jurisdiction, assignee."""
+    with ws.transaction("t") as txn:
+        for _ in range(n):
+            key = f"C-{rng.randrange(keys):04d}"
+            doc = {
+                "case_id": key,
+                "status": rng.choice(["open", "open", "in_review", "decided", "escalated"]),
+                "subject": {"platform": rng.choice(["x", "instagram"]), "account": "a"},
+                "jurisdiction": rng.choice(["KR", "US", None]),
+                "assignee": rng.choice([None, "ann", "bo"]),
+                "priority": rng.choice([None, 1.0, 2.5, 2.5, 7.0]),
+                "first_reported_at": rng.choice(
+                    [None, "2025-01-01T00:00:00+00:00", "2025-01-02T09:00:00+09:00"]
+                ),
+                "report_ids": ["R"] * rng.randrange(3),
+            }
+            if txn.get("cases", key) is None:
+                txn.insert("cases", key, doc)
+            else:
+                txn.update("cases", key, doc)
+
+
+@pytest.mark.parametrize("walk", [False, True])
+@pytest.mark.parametrize(
+    "order",
+    [
+        (Order("priority", descending=True), Order("first_reported_at")),
+        (Order("first_reported_at"),),
+        (Order("report_count", descending=True), Order("first_reported_at")),
+    ],
+)
+def test_filtered_queue_pages_from_the_indexes_equal_the_in_memory_sort(
+    ws_path: Path, order: tuple[Order, ...], walk: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue's page with indexed filters (statuses, platform, jurisdiction) on a table
+    still on disk: the same rows and total as filtering and sorting every doc, and the
+    table is not decoded (at 100k cases that decode was the TUI's first paint). `walk`:
+    many match, so the page is found walking the saved order; else the few matching
+    docs are read and sorted."""
+    rng = random.Random(5)
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    _queue_cases(ws, rng, 200, 150)
+    ws.compact()
+    ws.close()
+    if walk:
+        monkeypatch.setattr(Workspace, "DECODE_BUCKETS_OVER", 3)
+    asks = [
+        [Filter("status", Op.IN, ("in_review", "open"))],
+        [Filter("status", Op.EQ, "open"), Filter("subject.platform", Op.EQ, "x")],
+        [Filter("status", Op.IN, ("escalated", "open")), Filter("jurisdiction", Op.EQ, "KR")],
+        [Filter("assignee", Op.EQ, "ann"), Filter("status", Op.IN, ("decided",))],
+        [Filter("status", Op.EQ, "closed")],
+    ]
+    for round_ in range(3):
+        if round_:
+            with _open(ws_path) as ws:
+                _queue_cases(ws, rng, 40, 200)  # rewritten and new keys in the journal
+        every = _open(ws_path).all("cases")
+        for where in asks:
+            match = [d for d in every if all(_holds_path(d, f) for f in where)]
+            want = [d["case_id"] for d in order_docs(table("cases"), match, order)]
+            for offset, limit in ((0, 5), (5, 17), (0, 1000)):
+                ws = _open(ws_path)  # a fresh process: the table is still on disk
+                try:
+                    with monkeypatch.context() as m:
+
+                        def refuse(*_a, **_k):
+                            raise AssertionError("decoded the whole table")
+
+                        m.setattr(type(ws._rep), "docs", refuse)
+                        page = ws.query("cases", where, order, Page(offset, limit))
+                finally:
+                    ws.close()
+                assert [d["case_id"] for d in page.rows] == want[offset : offset + limit]
+                assert page.total == len(match)
+
+
+def _holds_path(doc: dict, flt: Filter) -> bool:
+    value = table("cases").field(flt.field).value(doc)
+    return value in flt.value if flt.op == Op.IN else value == flt.value
+
+
+def test_a_workspace_from_before_the_queue_fields_were_indexed_builds_them_once(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old workspaces have no saved index of the cases' status, platform, jurisdiction
+    or assignee: the first process that asks builds every missing one of the table in
+    one pass and saves them; the next builds none (and neither decodes the table)."""
+    from appeals_tui.store import replica
+
+    rng = random.Random(9)
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    _queue_cases(ws, rng, 120, 100)
+    ws.compact()
+    ws.close()
+    saved = {p.name for p in (ws_path / DIR).iterdir()}
+    for field in ("status", "subject.platform", "jurisdiction", "assignee"):
+        for name in [n for n in saved if f".ix.cases.{field}." in n]:
+            (ws_path / DIR / name).unlink()  # as written before the field was indexed
+    passes: list[int] = []
+    build_all = Index.build_all
+
+    def counted(indexes: list[Index], docs: object) -> None:
+        passes.append(len(indexes))
+        build_all(indexes, docs)
+
+    monkeypatch.setattr(Index, "build_all", staticmethod(counted))
+    for _process in range(2):
+        ws = _open(ws_path)
+        try:
+            with monkeypatch.context() as m:
+                m.setattr(replica.Replica, "docs", lambda *_a, **_k: _refuse())
+                assert ws.distinct("cases", "subject.platform") == ["instagram", "x"]
+                assert ws.distinct("cases", "jurisdiction") == ["KR", "US"]
+                assert ws.distinct("cases", "assignee") == ["ann", "bo"]
+        finally:
+            ws.close()
+    assert passes == [4]  # one pass, four indexes, in the first process only
+
+
+def test_firsts_by_an_indexed_field_read_its_buckets_not_the_table(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text groups ask each near-duplicate text's first holder (`firsts` by text key, in
+    insertion order): a fresh process answers from the index buckets, as `query` with
+    the key would, without decoding every case link (2.9 s at 100k)."""
+    from appeals_tui.store import replica
+
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    with ws.transaction("t") as txn:
+        for i in range(40):
+            txn.insert("case_links", f"C-{i:03d}", {"case_id": f"C-{i:03d}", "text_key": i % 3})
+    ws.compact()
+    ws.close()
+    every = _open(ws_path).all("case_links")
+    keys = [(2,), (0,), (7,)]
+    for fields in ((), ("case_id",)):
+        ws = _open(ws_path)
+        try:
+            with monkeypatch.context() as m:
+                m.setattr(replica.Replica, "docs", lambda *_a, **_k: _refuse())
+                got = ws.firsts("case_links", ["text_key"], keys, 2, fields=fields)
+        finally:
+            ws.close()
+        want = [[d for d in every if d["text_key"] == k[0]][:2] for k in keys]
+        if fields:
+            want = [[{"case_id": d["case_id"]} for d in docs] for docs in want]
+        assert got == want

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import psycopg
+from psycopg import errors as pgerr
 from psycopg import sql
 
 from appeals_tui.domain.errors import StoreError
@@ -345,7 +346,11 @@ GRANT EXECUTE ON FUNCTION appeals_sync_login(text, text[]) TO appeals_admin;
 #: - a moderator's history newest first (by insertion): a page, not every match; with
 #:   the other fields history filters on most (clause, action, outcome, time), so the
 #:   count of a two-filter page's matches is an index-only scan (1M: 270 -> 11 ms);
-#: - the queue's default order ("priority", services/cases.py);
+#: - the queue's default order ("priority", services/cases.py), and its other orders
+#:   (reports, age, reach) over the active cases (the queue's default filter; a
+#:   narrower status filter is implied and still served): open cases are the newest,
+#:   so a whole-table order index walked ~1M decided ones first (age: 3.2 s), and
+#:   without one each re-sort sorted the 168k open cases of the 1M bench (~1 s; 0.5 ms);
 #: - cases by subject id alone, as imports look them up (`subject.subject_id`, the
 #:   declared index): v1's (platform, subject_type, subject_id) index made each lookup
 #:   scan the whole index, 184 ms at 1M cases per imported subject;
@@ -353,6 +358,11 @@ GRANT EXECUTE ON FUNCTION appeals_sync_login(text, text[]) TO appeals_admin;
 #:   `sync_declared` never indexed it): precedents ask for its distinct values, a hop
 #:   from value to value through this index (1M: 3.7 s without it); the same for the
 #:   queue's filter choices (cases' jurisdictions and platforms: 5-17 s scans at 1M);
+#: - a near-duplicate text's first holder (text_groups.sync, `firsts` by text key in
+#:   insertion order, case id only): an index-only probe of (q_text_key, ins), 0.4 ms;
+#:   the planner guesses a key's rows are spread evenly over `ins` and walked the `ins`
+#:   index instead (up to 1.2 s a key at 1M links; 1.3 s for the bench's 35 texts), and
+#:   without `case_id` in this index still judged that walk cheaper than heap reads;
 #: - the clause ids decisions cite (precedents ask on every call; a process's first ask
 #:   scanned every decision's clause ids, ~0.8 s at 1M): a table the owner's statement
 #:   trigger adds each inserted decision's ids to (a decision's clauses never change
@@ -386,6 +396,15 @@ CREATE INDEX IF NOT EXISTS cases_subject_id ON cases (subject_id, ins);
 CREATE INDEX IF NOT EXISTS decisions_jurisdiction ON decisions (jurisdiction);
 CREATE INDEX IF NOT EXISTS cases_jurisdiction ON cases (jurisdiction);
 CREATE INDEX IF NOT EXISTS cases_platform ON cases (platform);
+CREATE INDEX IF NOT EXISTS case_links_text_first ON case_links (q_text_key, ins)
+    INCLUDE (case_id);
+CREATE INDEX IF NOT EXISTS cases_active_reports ON cases (
+    q_report_count DESC NULLS LAST, first_reported_at ASC NULLS FIRST, ins
+) WHERE status IN ('open', 'in_review');
+CREATE INDEX IF NOT EXISTS cases_active_age ON cases (first_reported_at ASC NULLS FIRST, ins)
+    WHERE status IN ('open', 'in_review');
+CREATE INDEX IF NOT EXISTS cases_active_reach ON cases (q_reach DESC NULLS LAST, ins)
+    WHERE status IN ('open', 'in_review');
 DO $$
 BEGIN
     IF to_regclass('decision_clause_ids') IS NULL THEN
@@ -488,23 +507,67 @@ def declared_tables_missing(conn: psycopg.Connection) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+#: `_READING_ORDER`'s objects: one missing means a database made before them
+_READING_ORDER_NAMES = (
+    "decisions_ranked",
+    "decisions_moderator_history",
+    "cases_priority",
+    "cases_subject_id",
+    "decisions_stats",
+    "decisions_jurisdiction",
+    "cases_jurisdiction",
+    "cases_platform",
+    "decision_clause_ids",
+    "decisions_profiles",
+    "decisions_appealed",
+    "case_links_text_first",
+    "cases_active_reports",
+    "cases_active_age",
+    "cases_active_reach",
+)
+_READING_ORDER_MISSING = " OR ".join(
+    f"to_regclass('{name}') IS NULL" for name in _READING_ORDER_NAMES
+)
+
+
 def reading_order_missing(conn: psycopg.Connection) -> bool:
     """True when one of `_READING_ORDER`'s indexes is not there yet (a database made
     before them): the owner's next open adds them."""
-    row = conn.execute(
-        "SELECT to_regclass('decisions_ranked') IS NULL"
-        " OR to_regclass('decisions_moderator_history') IS NULL"
-        " OR to_regclass('cases_priority') IS NULL"
-        " OR to_regclass('cases_subject_id') IS NULL"
-        " OR to_regclass('decisions_stats') IS NULL"
-        " OR to_regclass('decisions_jurisdiction') IS NULL"
-        " OR to_regclass('cases_jurisdiction') IS NULL"
-        " OR to_regclass('cases_platform') IS NULL"
-        " OR to_regclass('decision_clause_ids') IS NULL"
-        " OR to_regclass('decisions_profiles') IS NULL"
-        " OR to_regclass('decisions_appealed') IS NULL"
-    ).fetchone()
+    row = conn.execute(f"SELECT {_READING_ORDER_MISSING}").fetchone()
     return bool(row and row[0])
+
+
+@dataclass(frozen=True)
+class OpenState:
+    """What opening a database checks, from one round trip (`open_state`)."""
+
+    version: int
+    tables_missing: list[str]
+    reading_order_missing: bool
+    login: str
+
+
+def open_state(conn: psycopg.Connection) -> OpenState | None:
+    """The schema version, the declared tables missing, whether a `_READING_ORDER` index
+    is missing and the acting role, in one statement: a CLI command's open was five
+    round trips before its first question. None when the database has no appeals
+    schema (the caller then says so, see `check_version`)."""
+    from appeals_tui.store.postgres.columns import AUTO
+
+    names = [spec.sql for spec in AUTO.values()]
+    try:
+        row = conn.execute(
+            "SELECT (SELECT max(version) FROM appeals_schema), "
+            "ARRAY(SELECT n FROM unnest(%s::text[]) AS t(n) "
+            "WHERE to_regclass(quote_ident(n)) IS NULL), "
+            f"{_READING_ORDER_MISSING}, current_user",
+            (names,),
+        ).fetchone()
+    except pgerr.UndefinedTable:  # no appeals_schema (autocommit: nothing to roll back)
+        return None
+    assert row is not None  # a SELECT without FROM returns one row
+    version = int(row[0]) if row[0] is not None else 0
+    return OpenState(version, [str(n) for n in row[1]], bool(row[2]), str(row[3]))
 
 
 def apply_migrations(conn: psycopg.Connection, where: str) -> int:

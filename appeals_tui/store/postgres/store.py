@@ -68,6 +68,7 @@ from appeals_tui.store.protocol import (
     Order,
     Page,
     Rows,
+    Top,
 )
 from appeals_tui.store.schema import SCHEMA, Type
 from appeals_tui.store.txn import check_names, copy_doc, updated_doc
@@ -85,6 +86,10 @@ _IDLE = TransactionStatus.IDLE
 
 #: the counters row every committed write transaction bumps (what `refresh` watches)
 COMMITS = "~commits"
+#: page totals kept (`_count_until_commit`); past this many, forgotten at once
+_COUNTS_KEPT = 64
+#: rows a streamed read (`iterate`) fetches first, and at most per round trip after
+_FIRST_FETCH, _FETCH = 50, 2000
 EVENT_COLUMNS = ("seq", "at", "actor", "type", "entity", "payload", "prev_hash", "hash")
 
 
@@ -154,6 +159,10 @@ class PgTxn:
         self._events: list[Doc] = []
         # writers are serialised, so within one transaction these stay true:
         self._absent: set[tuple[str, str]] = set()  # keys a read found missing
+        self._read_docs: dict[tuple[str, str], Doc] = {}  # docs read, as committed
+        #: (table, field) whose `distinct` values were read in this transaction since it
+        #: last sent rows of that table: no other writer can add any meanwhile
+        self.settled: set[tuple[str, str]] = set()
         self._counters: dict[str, int] = {}  # prefix -> last id handed out
         self._counters_dirty: set[str] = set()
         self._known_counters: dict[str, int] = {}  # as committed, read with the lock
@@ -175,9 +184,14 @@ class PgTxn:
             return changed[1]
         if (table, key) in self._absent:
             return None
+        doc = self._read_docs.get((table, key))
+        if doc is not None:
+            return doc  # read again (a service's check, then its update): one round trip
         doc = self._store._get(self._conn, table, key)
         if doc is None:
             self._absent.add((table, key))
+        else:
+            self._read_docs[(table, key)] = doc
         return doc
 
     def insert(self, table: str, key: str, doc: Doc) -> Doc:
@@ -187,6 +201,8 @@ class PgTxn:
         if (table, key) in self._new:
             raise ConflictError(f"{table} {key} already exists")
         self._absent.discard((table, key))
+        if self.settled:
+            self.settled = {tf for tf in self.settled if tf[0] != table}
         new: Doc = copy_doc(doc)
         new["version"] = 1
         self._new[(table, key)] = new
@@ -285,6 +301,8 @@ class PgTxn:
         by_table: dict[str, list[tuple[str, Doc]]] = {}
         for (table, key), doc in new.items():
             by_table.setdefault(table, []).append((key, doc))
+        for ident in changed:
+            self._read_docs.pop(ident, None)  # read from the server again once sent
         big = {t for t, rows in by_table.items() if len(rows) > 4}
         if big:
             for table in big:
@@ -457,6 +475,8 @@ class PostgresStore:
         self._distinct: dict[tuple[str, str], tuple[int, list[Any]]] = {}
         #: (table, field) -> (commit counter, its distinct values): other tables
         self._distinct_commits: dict[tuple[str, str], tuple[int, list[Any]]] = {}
+        #: (table, condition, values) -> (commit counter, count): see `_count_until_commit`
+        self._counts: dict[tuple[str, str, str], tuple[int, int]] = {}
         #: SQL table -> columns a plain btree index leads with (`_hop`)
         self._indexed_columns: dict[str, set[str]] = {}
         self._login: str | None = None
@@ -475,10 +495,14 @@ class PostgresStore:
 
     def _open_schema(self) -> None:
         assert self._conn is not None
-        version = migrations.check_version(self._conn, self.where)
-        missing = migrations.declared_tables_missing(self._conn)
+        state = migrations.open_state(self._conn)
+        if state is None or state.version > migrations.SCHEMA_VERSION:
+            migrations.check_version(self._conn, self.where)  # raises, saying what is wrong
+            raise StoreError(f"no appeals database at {self.where}")  # (made meanwhile)
+        version, missing = state.version, state.tables_missing
+        self._login = state.login
         behind = version < migrations.SCHEMA_VERSION or bool(missing)
-        if behind or migrations.reading_order_missing(self._conn):
+        if behind or state.reading_order_missing:
             owner = self._conn.execute(
                 "SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
                 "WHERE schemaname = current_schema() AND tablename = 'appeals_schema'"
@@ -709,10 +733,28 @@ class PostgresStore:
             elif page.offset == 0 and page.limit is not None and len(rows) < page.limit:
                 total = len(rows)
             else:
-                total = self._count(conn, spec, cond, params)
+                total = self._count_until_commit(conn, spec, cond, params)
             return Rows(rows, total)
 
         return self._read(run)
+
+    def _count_until_commit(
+        self, conn: psycopg.Connection, spec: TableSpec, cond: sql.Composable, params: list[Any]
+    ) -> int:
+        """A page's total, kept until any commit (one indexed read to check): the queue
+        asks the same count for every page and re-sort, and counting the 168k open cases
+        of a 1M database reads each one's heap row (~0.5 s) where pages are recent."""
+        key = (spec.sql, cond.as_string(conn), repr(params))
+        row = conn.execute("SELECT n FROM counters WHERE prefix = %s", (COMMITS,)).fetchone()
+        stamp = int(row[0]) if row else 0
+        hit = self._counts.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        total = self._count(conn, spec, cond, params)
+        if len(self._counts) >= _COUNTS_KEPT:
+            self._counts.clear()
+        self._counts[key] = (stamp, total)
+        return total
 
     def _count(
         self, conn: psycopg.Connection, spec: TableSpec, cond: sql.Composable, params: list[Any]
@@ -722,12 +764,16 @@ class PostgresStore:
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def count(self, table: str, where: Sequence[Filter] = ()) -> int:
+    def count(self, table: str, where: Sequence[Filter] = (), at_most: int | None = None) -> int:
         spec = spec_for(table)
-        if spec.sql != "documents" and not where:
-            pass
         params: list[Any] = []
         cond = where_sql(spec, where, params)
+        if at_most is not None:  # stops there: 66 index entries, not a text's 130k
+            stmt = sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {}{} LIMIT {}) x").format(
+                _from(spec), cond, sql.Literal(max(0, int(at_most)))
+            )
+            row = self._read(lambda c: c.execute(stmt, params).fetchone())
+            return int(row[0]) if row else 0
         return self._read(lambda c: self._count(c, spec, cond, params))
 
     def iterate(
@@ -743,11 +789,20 @@ class PostgresStore:
         conn = connect(self.url)
         try:
             with translate_errors(self.where), conn.transaction():
+                # A cursor is planned for all its rows (a million at 1M decisions), which
+                # passes the JIT threshold: compiling took 70 ms before the first row and
+                # as much again in the first fetch, for a stream whose reader may stop
+                # after one line (`history --json | head -1`).
+                conn.execute("SET LOCAL jit = off")
                 with conn.cursor(name="appeals_iterate", row_factory=dict_row) as cur:
-                    cur.itersize = 2000
                     cur.execute(query, params)
-                    for row in cur:
-                        yield from_row(spec, row)
+                    # the first rows at once (a reader may want one line), then bigger
+                    # fetches: a first fetch of 2,000 decoded 2,000 rows for one line
+                    size = _FIRST_FETCH
+                    while rows := cur.fetchmany(size):
+                        for row in rows:
+                            yield from_row(spec, row)
+                        size = min(size * 8, _FETCH)
         finally:
             conn.close()
 
@@ -780,47 +835,79 @@ class PostgresStore:
         # second or more each at 1M decisions. Decisions are never deleted and their
         # indexed fields never change once written (only outcome, supersession and the
         # canonical mark are updated), so the values seen so far stay; only rows
-        # inserted since (`ins` above the last one seen) are asked about. Not for other
-        # tables: a case's media and a case_links record's contacts grow.
-        since_stmt = sql.SQL("SELECT DISTINCT {} AS v FROM {} WHERE ins > %s").format(
-            value, _from(spec)
-        )
-        last_stmt = sql.SQL("SELECT max(ins) FROM {}").format(_from(spec))
-        if not q.multi:  # the first time: hop through the column's btree index
-            stmt = self._hop(spec, q) or stmt
+        # inserted since (`ins` above the last one seen) are asked about, for every
+        # field kept at once (`_top_up`: one round trip, not two per field). Inside a
+        # write transaction (it holds the writer lock) values read once stay true until
+        # it sends rows of the table itself. Not for other tables: a case's media and a
+        # case_links record's contacts grow.
+        kept = self._distinct.get((table, field))
+        txn = self._txn
+        if kept is not None and txn is not None and (table, field) in txn.settled:
+            return list(kept[1])
+        if kept is None:
+            last_stmt = sql.SQL("SELECT max(ins) FROM {}").format(_from(spec))
+            if not q.multi:  # the first time: hop through the column's btree index
+                stmt = self._hop(spec, q) or stmt
 
-        def read(c: psycopg.Connection) -> tuple[int, list[Any]]:
-            row = c.execute(last_stmt).fetchone()
-            last = int(row[0]) if row and row[0] is not None else 0
-            hit = self._distinct.get((table, field))
-            if hit is None:
+            def read(c: psycopg.Connection) -> tuple[int, list[Any]]:
+                row = c.execute(last_stmt).fetchone()
+                last = int(row[0]) if row and row[0] is not None else 0
                 first: sql.SQL | sql.Composed = stmt
                 if q.column == "q_clause_ids" and _has_table(c, "decision_clause_ids"):
                     # kept by the owner's insert trigger (migrations._READING_ORDER)
                     first = sql.SQL("SELECT v FROM decision_clause_ids")
                 return last, sorted(_plain(r[0]) for r in c.execute(first, params).fetchall())
-            if hit[0] >= last:
-                return hit
-            new = [_plain(r[0]) for r in c.execute(since_stmt, (hit[0],)).fetchall()]
-            fresh = {v for v in new if v is not None} - set(hit[1])
-            return last, sorted([*hit[1], *fresh]) if fresh else hit[1]
 
-        seen, values = self._read(read)
-        self._distinct[(table, field)] = (seen, values)
-        return list(values)
+            self._distinct[(table, field)] = self._read(read)
+        else:
+            self._top_up(spec, table)
+        if self._txn is not None:
+            self._txn.settled.update(k for k in self._distinct if k[0] == table)
+        return list(self._distinct[(table, field)][1])
+
+    def _top_up(self, spec: TableSpec, table: str) -> None:
+        """Bring every kept `distinct` of `table` up to date in one statement: the
+        values of rows inserted since each was read, and the newest `ins` (one snapshot,
+        so no row falls between the two)."""
+        kept = [
+            (f, seen, values) for (t, f), (seen, values) in self._distinct.items() if t == table
+        ]
+        parts: list[sql.Composable] = [sql.SQL("(SELECT max(ins) FROM {})").format(_from(spec))]
+        params: list[Any] = []
+        for f, seen, _ in kept:
+            col = sql.Identifier(qcol(spec, f).column)
+            if qcol(spec, f).multi:
+                part = "ARRAY(SELECT DISTINCT u FROM {t} x, unnest(x.{c}) u WHERE x.ins > %s)"
+            else:
+                part = "ARRAY(SELECT DISTINCT {c} FROM {t} WHERE ins > %s)"
+            parts.append(sql.SQL(part).format(t=_from(spec), c=col))
+            params.append(seen)
+        stmt = sql.SQL("SELECT {}").format(sql.SQL(", ").join(parts))
+        row = self._read(lambda c: c.execute(stmt, params).fetchone())
+        assert row is not None  # a SELECT of scalars returns one row
+        last = int(row[0]) if row[0] is not None else 0
+        for (f, seen, values), new in zip(kept, row[1:], strict=True):
+            fresh = {_plain(v) for v in new or () if v is not None} - set(values)
+            self._distinct[(table, f)] = (
+                max(last, seen),
+                sorted([*values, *fresh]) if fresh else values,
+            )
 
     def _hop(self, spec: TableSpec, q: QueryColumn) -> sql.Composed | None:
         """A column's distinct values hop by hop through a btree index that leads with
         it, value to next value (a handful of jurisdictions among 1M rows: ~1 ms, not a
-        scan of the table); None when no such index exists (then a hop would scan)."""
+        scan of the table); None when no such index exists (then a hop would scan). An
+        index of the non-null values serves too (`cases_assignee`: the queue's assignee
+        choices were a 1.2 s scan at 1M cases); every hop step skips nulls anyway."""
         known = self._indexed_columns.get(spec.sql)
         if known is None:
             rows = self._read(
                 lambda c: c.execute(
                     "SELECT a.attname FROM pg_index i "
                     "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
-                    "WHERE i.indrelid = to_regclass(%s) AND i.indpred IS NULL "
-                    "AND i.indexprs IS NULL",
+                    "WHERE i.indrelid = to_regclass(%s) AND i.indexprs IS NULL AND "
+                    "(i.indpred IS NULL OR pg_get_expr(i.indpred, i.indrelid) "
+                    "= format('(%%I IS NOT NULL)', a.attname))",
                     (spec.sql,),
                 ).fetchall()
             )
@@ -1032,6 +1119,57 @@ class PostgresStore:
         spec = spec_for(r.table)
         tail, params = ranking_sql(spec, r, dict(match), n, exclude)
         return self._read(lambda c: self._rows(c, spec, tail, params))
+
+    def tops(
+        self, ranking: str, wanted: Sequence[Top], fields: Sequence[str] = ()
+    ) -> list[list[Doc]]:
+        """Every partition's statement in one pipeline: one round trip for the batch.
+        With `fields`, only their columns are read (no jsonb decoded)."""
+        r = SCHEMA.ranking(ranking)
+        spec = spec_for(r.table)
+        projected = [qcol(spec, name) for name in fields]
+        select = (
+            sql.SQL(", ").join(
+                sql.SQL("{} AS {}").format(sql.Identifier(q.column), sql.Identifier(q.field.name))
+                for q in projected
+            )
+            if projected
+            else _select_list(spec)
+        )
+        stmts = []
+        for w in wanted:
+            tail, params = ranking_sql(spec, r, dict(w.match), w.n, w.exclude)
+            stmts.append((sql.SQL("SELECT {} FROM {}{}").format(select, _from(spec), tail), params))
+        if not stmts:
+            return []
+        names = [q.field.name for q in projected]
+        decoders = [_decoder(q) for q in projected]
+
+        def run(conn: psycopg.Connection) -> list[list[Doc]]:
+            if len(stmts) == 1:
+                cursors = [conn.cursor(row_factory=dict_row).execute(*stmts[0])]
+            else:
+                with conn.pipeline():
+                    cursors = [conn.cursor(row_factory=dict_row).execute(*s) for s in stmts]
+            out = []
+            for cur in cursors:
+                rows = cur.fetchall()
+                cur.close()
+                if projected:
+                    out.append(
+                        [
+                            {
+                                n: None if r[n] is None else f(r[n])
+                                for n, f in zip(names, decoders, strict=True)
+                            }
+                            for r in rows
+                        ]
+                    )
+                else:
+                    out.append([from_row(spec, row) for row in rows])
+            return out
+
+        return self._read(run)
 
     def _meta(self, conn: psycopg.Connection, key: str, default: Any) -> Any:
         row = conn.execute("SELECT value FROM meta WHERE key = %s", (encode_str(key),)).fetchone()
@@ -1288,6 +1426,13 @@ class PostgresStore:
 
     def compact(self, progress: Progress | None = None) -> None:
         """Nothing to fold: PostgreSQL's autovacuum reclaims space (`progress` unused)."""
+
+    def load_derived(self, name: str) -> None:
+        """None: the server answers grouped questions itself (`groups_on_server`)."""
+        return None
+
+    def save_derived(self, name: str, payload: bytes) -> None:
+        """Nothing kept (see `load_derived`)."""
 
     def disk_usage(self) -> int:
         row = self._read(

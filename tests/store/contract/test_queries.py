@@ -110,6 +110,8 @@ def test_filters(decided: Store, where: list[Filter], want: list[str]) -> None:
     assert ids(got.rows) == want
     assert got.total == len(want)
     assert decided.count("decisions", where) == len(want)
+    for cap in (0, 1, 2, 10):  # v8: a count that may stop at `at_most`
+        assert decided.count("decisions", where, at_most=cap) == min(cap, len(want))
     assert ids(decided.iterate("decisions", where)) == want
 
 
@@ -355,3 +357,37 @@ def test_distinct_values_of_a_changing_field_follow_updates(store: Store) -> Non
     with store.transaction("alice") as txn:
         txn.update("case_links", "C-1", {"contacts": ["x", "y"]})
     assert store.distinct("case_links", "contacts") == ["x", "y"]
+
+
+def test_a_page_total_follows_another_clients_writes(store: Store, second: Store) -> None:
+    """A backend may keep a page's total between calls (PostgreSQL does until any
+    commit): a case another client adds, or moves out of the filter, shows in it."""
+    with store.transaction("t") as txn:
+        for i in range(6):
+            txn.insert("cases", f"C-{i}", {"case_id": f"C-{i}", "status": "open", "priority": i})
+    active = [Filter("status", Op.IN, ("in_review", "open"))]
+    by_priority = [Order("priority", descending=True)]
+    for offset in (0, 2):
+        assert store.query("cases", active, by_priority, Page(offset, 2)).total == 6
+    with second.transaction("u") as txn:
+        txn.insert("cases", "C-9", {"case_id": "C-9", "status": "in_review", "priority": 9})
+        txn.update("cases", "C-0", {"status": "decided"})
+    page = store.query("cases", active, by_priority, Page(0, 2))
+    assert [d["case_id"] for d in page.rows] == ["C-9", "C-5"] and page.total == 6
+    with second.transaction("u") as txn:
+        txn.update("cases", "C-1", {"status": "escalated"})
+    assert store.query("cases", active, by_priority, Page(2, 2)).total == 5
+    assert store.count("cases", active) == 5
+
+
+def test_distinct_assignees_follow_claims_and_releases(store: Store) -> None:
+    """PostgreSQL hops through its index of the non-null assignees (`cases_assignee`,
+    partial): the values are every current one, nulls left out."""
+    with store.transaction("t") as txn:
+        for i, who in enumerate(["ann", None, "bo", "ann", None]):
+            txn.insert("cases", f"C-{i}", {"case_id": f"C-{i}", "assignee": who})
+    assert store.distinct("cases", "assignee") == ["ann", "bo"]
+    with store.transaction("t") as txn:
+        txn.update("cases", "C-2", {"assignee": None})
+        txn.update("cases", "C-1", {"assignee": "cy"})
+    assert store.distinct("cases", "assignee") == ["ann", "cy"]

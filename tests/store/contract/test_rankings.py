@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from appeals_tui.domain.errors import StoreError
-from appeals_tui.store.protocol import Filter, Op, Store
+from appeals_tui.store.protocol import Filter, Op, Store, Top
 
 CLAUSES = ["CSS-1", "CSS-2", "KR-1"]
 
@@ -106,3 +106,41 @@ def test_top_asks_for_declared_rankings_and_partitions(store: Store) -> None:
         store.top("precedents", {"factor_mask": 1, "canonical": False, "jurisdiction": "KR"}, 3)
         == []
     )
+
+
+def test_tops_gives_each_partitions_top_in_one_question(store: Store, second: Store) -> None:
+    """`tops` (v8) is `top` of each item, in order; `fields` projects each doc."""
+    rng = random.Random(11)
+    docs = [_doc(i, rng) for i in range(1, 101)]
+    with store.transaction("t") as txn:
+        for d in docs:
+            txn.insert("decisions", d["decision_id"], d)
+    wanted = []
+    for _ in range(12):
+        match: dict = {
+            "factor_mask": rng.randrange(3),
+            "canonical": rng.random() < 0.4,
+            "jurisdiction": rng.choice(["KR", "US", None]),
+        }
+        if rng.random() < 0.5:
+            match["clause_ids"] = rng.choice(CLAUSES)
+        exclude = (Filter("case_id", Op.EQ, "C-1"),) if rng.random() < 0.5 else ()
+        wanted.append(Top(match, rng.choice([1, 3, 50]), exclude))
+    for view in (store, second):
+        got = view.tops("precedents", wanted)
+        assert got == [view.top("precedents", w.match, w.n, w.exclude) for w in wanted]
+        assert sum(len(g) for g in got) > 12  # not all empty: the comparison means something
+        slim = view.tops("precedents", wanted, fields=("decision_id", "case_id", "decided_at"))
+        assert [[d["decision_id"] for d in g] for g in slim] == [
+            [d["decision_id"] for d in g] for g in got
+        ]
+        for full, few in zip(got, slim, strict=True):
+            for d, p in zip(full, few, strict=True):
+                assert set(p) == {"decision_id", "case_id", "decided_at"}
+                assert p["case_id"] == d["case_id"]
+                assert datetime.fromisoformat(p["decided_at"]) == datetime.fromisoformat(
+                    d["decided_at"]
+                )
+    assert store.tops("precedents", []) == []
+    with pytest.raises(StoreError):  # a field the table does not declare
+        store.tops("precedents", wanted[:1], fields=("no_such_field",))

@@ -112,3 +112,12 @@ def test_factor_answers_live_in_boolean_columns(pg_store):
     )
     assert row[:2] == (True, False)
     assert "factors" not in row[2].get("doc", {})
+
+
+def test_jsonb_reads_what_orjson_refuses_through_the_stdlib() -> None:
+    """jsonb is read with orjson (connect.py); an integer past 64 bits (written by SQL
+    by hand: the store's own writes refuse one) reads as the stdlib reads it."""
+    from appeals_tui.store.postgres.connect import _loads
+
+    assert _loads(b'{"n": 1180591620717411303424, "f": -0.5}') == {"n": 2**70, "f": -0.5}
+    assert _loads(b'["\\u00e9", null, true, 3]') == ["é", None, True, 3]
