@@ -282,9 +282,9 @@ class LineEncoder:
             if inner is None:
                 residual[name] = value
             elif isinstance(value, dict):
-                rest = {k: v for k, v in value.items() if k not in inner}
-                if rest or not any(k in value for k in inner):
-                    residual[name] = rest
+                others = {k: v for k, v in value.items() if k not in inner}
+                if others or not any(k in value for k in inner):
+                    residual[name] = others
             else:  # a nested parent that is not a dict: kept whole
                 residual[name] = value
         version = doc.get("version")
