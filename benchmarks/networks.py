@@ -5,8 +5,12 @@ what it was.
 - links for one case (`services.networks.links_for_case`): the first call and a few
   more from the store's indexes, the time to read the link graph (services/link_graph.py,
   `warm_links`, what the TUI does in the background) and then per call from the graph;
-- all networks (`services.networks.list_networks`), first (reads the graph and the
-  cases' status and actions) and repeated;
+- all networks in a fresh process, as a lead runs it (`appeals networks --json`):
+  the first one on the workspace (reads `case_links`, every case's status and action,
+  and keeps the graph beside the index files: services/link_state.py), then the next
+  ones (restore the kept graph, catch up from the chain); wall time, CPU and peak RSS
+  of each process (benchmarks.cli's spawner);
+- all networks (`services.networks.list_networks`) in this process, first and repeated;
 - what writing contacts and text keys (`case_links`) adds to an import: the same
   corpus reports imported with `intake.import_reports` (the CLI's staged import) into
   scratch workspaces side by side, with and without it; once with the per-text cache
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import json
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -31,9 +36,10 @@ from appeals_tui.services import intake, networks, roster, staged_import
 from appeals_tui.services.session import Session
 from appeals_tui.store import Workspace
 from benchmarks.build import BENCH_NOW, LEADS, Clock, Corpus
+from benchmarks.cli import _appeals, _spawn
 from benchmarks.measure import peak_rss_mb, summarize
 
-__all__ = ["measure_networks", "import_overhead"]
+__all__ = ["measure_networks", "fresh_networks", "import_overhead"]
 
 
 def _timed(fn, n: int) -> list[float]:
@@ -45,9 +51,24 @@ def _timed(fn, n: int) -> list[float]:
     return out
 
 
+def fresh_networks(path: Path, runs: int = 5) -> dict[str, Any]:
+    """`appeals networks --json` by a lead in fresh processes: the first (no kept graph
+    yet on a newly built workspace) and `runs` more; seconds, CPU, peak RSS."""
+    argv = _appeals(path, LEADS[0], "networks", "--json")
+    first, _ = _spawn(argv)
+    rest = [_spawn(argv)[0] for _ in range(runs)]
+    return {
+        "first_ms": round(first.seconds * 1000, 1),
+        "first_peak_rss_mb": first.peak_rss_mb,
+        **summarize([r.seconds for r in rest]),
+        "cpu_median_ms": round(statistics.median(r.cpu_s for r in rest) * 1000, 1),
+        "peak_rss_mb": max(r.peak_rss_mb for r in rest),
+    }
+
+
 def measure_networks(path: Path, samples: int, seed: int = 8) -> dict[str, Any]:
     rng = random.Random(seed)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"networks_fresh": fresh_networks(path)}
     with Workspace.open(path) as ws:
         lead = Session.open(ws, LEADS[0], clock=Clock(BENCH_NOW))
         ids = [f"C-{i:06d}" for i in range(1, ws.count("cases") + 1)]

@@ -20,9 +20,10 @@ import weakref
 from collections.abc import Iterable
 
 from ..store.protocol import Doc, Store
-from .text_groups import TextGroups, Union, read_texts, text_groups
+from ..store.shipped import default_near_dup_settings
+from .text_groups import TextGroups, Union, install_text_groups, read_texts, text_groups
 
-__all__ = ["LinkGraph", "graph_for", "built_graph"]
+__all__ = ["LinkGraph", "graph_for", "built_graph", "keep_graph"]
 
 LINKS = "case_links"
 _WATCHED = ("case_links/", "cases/", "decisions/")
@@ -43,6 +44,10 @@ class LinkGraph:
 
     def _reset(self) -> None:
         self.seq = -1
+        self.hash = ""  # of event `seq`: the chain the graph was read from
+        #: the chain position of the copy kept in the store (link_state.py), -1: none
+        self.saved_seq = -1
+        self.facts_changed = False  # facts read or forgotten since that copy
         self.account_of: dict[str, str] = {}
         self.contacts_of: dict[str, tuple[str, ...]] = {}
         self.key_of: dict[str, int] = {}
@@ -63,29 +68,36 @@ class LinkGraph:
     # ---------------------------------------------------------------- keeping current
 
     def sync(self, store: Store) -> None:
-        head = store.head().seq
-        if head == self.seq:
-            return
-        if self.seq < 0 or head < self.seq:
-            self._rebuild(store, head)
-            return
+        if not self.catch_up(store):
+            self._rebuild(store)
+
+    def catch_up(self, store: Store) -> bool:
+        """Bring the graph to the chain's head by adding what the events since `seq`
+        name; False when adding cannot do it (never read, another chain than the one
+        it was read from, a head behind it, too many changes, a record changed in a
+        way adding cannot express): then only a rebuild is right."""
+        head = store.head()
+        if head.seq == self.seq and head.hash == self.hash:
+            return True
+        if self.seq < 0 or head.seq <= self.seq:
+            return False
+        events = store.events(self.seq)
+        first = events[0] if events else {}
+        if first.get("seq") != self.seq + 1 or first.get("prev_hash") != self.hash:
+            return False  # not the chain this graph was read from
         changed: dict[str, set[str]] = {p: set() for p in _WATCHED}
-        last = self.seq
-        for event in store.events(self.seq):
-            last = max(last, int(event.get("seq") or 0))
+        for event in events:
             for name in (event.get("payload") or {}).get("records") or ():
                 for prefix in _WATCHED:
                     if name.startswith(prefix):
                         changed[prefix].add(name[len(prefix) :])
         if sum(map(len, changed.values())) > _REBUILD_AFTER:
-            self._rebuild(store, head)
-            return
+            return False
         links = changed["case_links/"]
         if links:
             docs = store.get_many(LINKS, sorted(links))
             if len(docs) != len(links) or not self._add(store, docs):
-                self._rebuild(store, head)
-                return
+                return False
         forget = set(changed["cases/"])
         forget.update(
             self.case_of_decision.pop(d)
@@ -93,14 +105,17 @@ class LinkGraph:
             if d in self.case_of_decision
         )
         for case_id in forget:
-            self.status_of.pop(case_id, None)
+            if self.status_of.pop(case_id, None) is not None:
+                self.facts_changed = True
             self.action_of.pop(case_id, None)
-        self.seq = max(last, head)
+        self.seq, self.hash = int(events[-1]["seq"]), str(events[-1]["hash"])
+        return True
 
-    def _rebuild(self, store: Store, head: int) -> None:
+    def _rebuild(self, store: Store) -> None:
         self._reset()
+        head = store.head()  # records read after it: events up to them are added again
         self._add(store, store.iterate(LINKS))
-        self.seq = head
+        self.seq, self.hash = head.seq, head.hash
 
     def _add(self, store: Store, docs: Iterable[Doc]) -> bool:
         """Add (or grow) case_links records; False if one changed in a way that adding
@@ -113,7 +128,7 @@ class LinkGraph:
             if case_id in self.account_of:
                 if self.account_of[case_id] != _account(doc) or self.key_of.get(case_id) != key:
                     return False
-                if not set(self.contacts_of[case_id]) <= set(doc.get("contacts") or ()):
+                if not set(self.contacts_of.get(case_id, ())) <= set(doc.get("contacts") or ()):
                     return False
             if key is not None and key not in self.text.texts and key not in fresh:
                 fresh[key] = case_id
@@ -184,6 +199,7 @@ class LinkGraph:
         missing = set(case_ids).difference(self.status_of)
         if not missing:
             return
+        self.facts_changed = True
         if len(missing) * 5 > len(self.account_of):
             cases: Iterable[Doc] = store.iterate("cases")
         else:
@@ -228,10 +244,7 @@ def graph_for(store: Store) -> LinkGraph:
             with _GRAPHS_LOCK:
                 graph = _GRAPHS.get(store)
             if graph is None:
-                graph = LinkGraph(text_groups(store, synced=False))
-                with graph.lock:
-                    graph.sync(store)
-                    graph._follow_merges()
+                graph = _first_graph(store)
                 with _GRAPHS_LOCK:
                     _GRAPHS[store] = graph
                 return graph
@@ -239,6 +252,29 @@ def graph_for(store: Store) -> LinkGraph:
         graph.sync(store)
         graph._follow_merges()
     return graph
+
+
+def _first_graph(store: Store) -> LinkGraph:
+    """This process's first graph of the store: the one an earlier process kept
+    (link_state.py) caught up to the head, else read from `case_links`."""
+    from .link_state import restore_graph
+
+    restored = restore_graph(store, default_near_dup_settings())
+    if restored is not None:
+        install_text_groups(store, restored.text)  # the groups its keys are filed under
+        return restored
+    graph = LinkGraph(text_groups(store, synced=False))
+    with graph.lock:
+        graph.sync(store)
+        graph._follow_merges()
+    return graph
+
+
+def keep_graph(store: Store, graph: LinkGraph) -> None:
+    """Save the graph for the next process if it moved (callers hold `graph.lock`)."""
+    from .link_state import save_graph
+
+    save_graph(store, graph)
 
 
 def built_graph(store: Store) -> LinkGraph | None:

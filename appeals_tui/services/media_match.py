@@ -233,6 +233,8 @@ def image_links(session: Session) -> list[ImageLink]:
     """Pairs of accounts whose cases hold matching images (each pair once, nearest match)."""
     require_role(session, "read", "see account networks")
     ws = session.ws
+    if not ws.count("media"):
+        return []  # no image: the PDQ index (and numpy) need not load
     index = _index(ws)
     limit = match_distance(session)
     best: dict[tuple[str, str], ImageLink] = {}

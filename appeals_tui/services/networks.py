@@ -32,7 +32,7 @@ from ..domain.models import Case
 from ..domain.near_duplicates import ratio
 from ..store.protocol import Doc, Filter, Op, Order, Page, Store
 from .cases import _case_doc
-from .link_graph import LinkGraph, built_graph, graph_for
+from .link_graph import LinkGraph, built_graph, graph_for, keep_graph
 from .media_match import ImageLink, ImageMatch, case_image_matches, image_links
 from .permissions import require_lead, require_role
 from .session import Session
@@ -276,7 +276,9 @@ def warm_links(session: Session) -> None:
     cases' links never read the graph (`links_for_case`)."""
     require_role(session, "read", "see linked accounts")
     if not session.ws.groups_on_server:
-        graph_for(session.ws)
+        graph = graph_for(session.ws)
+        with graph.lock:
+            keep_graph(session.ws, graph)
 
 
 def _case_links(
@@ -489,7 +491,9 @@ def list_networks(session: Session, *, min_accounts: int = 2) -> list[Network]:
     pairs = image_links(session)
     graph = graph_for(session.ws)
     with graph.lock:
-        return _networks(session, graph, pairs, min_accounts)
+        found = _networks(session, graph, pairs, min_accounts)
+        keep_graph(session.ws, graph)  # for the next process (link_state.py)
+        return found
 
 
 def _networks(

@@ -25,7 +25,7 @@ from ..domain.near_duplicates import NearDupSettings, similar, sketch
 from ..store.protocol import Doc, Store
 from ..store.shipped import default_near_dup_settings
 
-__all__ = ["Union", "TextGroups", "text_groups"]
+__all__ = ["Union", "TextGroups", "text_groups", "install_text_groups"]
 
 LINKS = "case_links"
 #: keys read per sketch bucket when looking for a new text's candidates (newest first)
@@ -206,3 +206,10 @@ def text_groups(store: Store, *, synced: bool = True) -> TextGroups:
     if synced:
         groups.sync(store)
     return groups
+
+
+def install_text_groups(store: Store, groups: TextGroups) -> None:
+    """Make `groups` the store's text groups (a link graph restored with its own:
+    link_state.py); holders of the previous object keep a consistent, older copy."""
+    with _GROUPS_LOCK:
+        _GROUPS[store] = groups

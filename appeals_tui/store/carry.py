@@ -8,7 +8,9 @@ keys added since), so what a saved file says about old records stays true:
    snapshot join its `pending` list and are filed again by whoever loads it;
  - the key map of a table copied byte for byte only moves by the distance its
    section moved; a table with changes is left to be rescanned;
- - the events' entity index gains the journal's events at the end.
+ - the events' entity index gains the journal's events at the end;
+ - a service's derived state (`derived.*`) is copied as it is: it names the
+   chain position it is valid for, and its reader catches up from there.
 Anything unexpected just leaves the file behind (it is a cache; see sidecar.py).
 """
 
@@ -24,7 +26,7 @@ from appeals_tui.store import journal as jf
 from appeals_tui.store.index import Index
 from appeals_tui.store.keymap import KeyMap
 from appeals_tui.store.lazy import LazyTable
-from appeals_tui.store.sidecar import SidecarDir
+from appeals_tui.store.sidecar import DERIVED, SidecarDir
 
 __all__ = ["carry_sidecars"]
 
@@ -53,6 +55,8 @@ def carry_sidecars(
                 _keys(src, dst, name, name[len("keys.") :], old, new, old_lazy, appended or {})
             elif name == "events":
                 _events(src, dst, old, new, jevents)
+            elif name.startswith(DERIVED):
+                _as_is(src, dst, name)
         except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
             continue
 
@@ -68,6 +72,12 @@ def _index(
     if found is None:
         return
     dst.save(name, Index.carry(bytes(found[1]), changed.get(table, {})), table=table)
+
+
+def _as_is(src: SidecarDir, dst: SidecarDir, name: str) -> None:
+    found = src.load(name)
+    if found is not None:
+        dst.save(name, bytes(found[1]))
 
 
 def _keys(

@@ -334,10 +334,17 @@ class Snapshot:
 
     def events(self, since_seq: int = 0) -> list[dict[str, Any]]:
         """Events with seq > since_seq; event k sits on event line k."""
-        if since_seq >= self.header["events"]:
+        total = self.header["events"]
+        if since_seq >= total:
             return []
-        data = read_range(self.file.fileno(), self.events_offset, self.size)
-        lines = data.split(b"\n")[since_seq : self.header["events"]]
+        if since_seq > 0 and (self._starts is not None or self._load_entities()):
+            # the saved line offsets: read the tail asked for, not every event before it
+            assert self._starts is not None
+            data = read_range(self.file.fileno(), self._starts[since_seq], self.size)
+            lines = data.split(b"\n")[: total - since_seq]
+        else:
+            data = read_range(self.file.fileno(), self.events_offset, self.size)
+            lines = data.split(b"\n")[since_seq:total]
         out = []
         with bulk():
             for i, line in enumerate(lines, start=since_seq + 3):

@@ -72,6 +72,11 @@ listed here.
       round trip to a database server instead of one each), optionally projected to
       a few fields like `firsts`; `count(..., at_most=N)`, a count that may stop at N
       (is a text shared by more than a few dozen cases?).
+    - v9 (issue 15): `save_derived(name, payload)` / `load_derived(name)`: state a
+      service derived from the records, kept for the next process (a cache: the
+      service records and checks the chain position it is valid for). A backend may
+      keep nothing (`load_derived` -> None; PostgreSQL does); what it returns is the
+      payload saved, whole, or None.
 """
 
 from __future__ import annotations
@@ -428,6 +433,17 @@ class Store(Protocol):
 
     def disk_usage(self) -> int:
         """Bytes the store occupies (as far as the backend can tell)."""
+        ...
+
+    def load_derived(self, name: str) -> bytes | None:
+        """What a service last kept with `save_derived(name, ...)` (state it derived
+        from the records, to spare the next process rebuilding it), if any and whole;
+        None on a backend that keeps none. A cache: the caller checks it still holds
+        (e.g. the chain position it names) and rebuilds otherwise."""
+        ...
+
+    def save_derived(self, name: str, payload: bytes) -> None:
+        """Keep `payload` for `load_derived` (best effort: may keep nothing)."""
         ...
 
     def close(self) -> None: ...

@@ -13,7 +13,13 @@ apply the journal on top. A compaction carries them over to the new snapshot
 They are caches, never the record: a file that is missing, damaged, of another
 snapshot or of another build of the key function is ignored and rebuilt, so
 nothing here can change what a read returns. Written by temp file + rename, so
-concurrent writers of the same file are harmless (the contents are equal).
+concurrent writers of the same file are harmless (the contents are equal). Read
+only as a regular file opened without following a symlink: a link planted in
+`index/` (to /dev/zero, a FIFO, another workspace's file) is ignored, not read.
+
+Services may keep their own derived state here too (`derived.*`, see
+`Workspace.load_derived`): carried over as they are, since they name the chain
+position they are valid for and their reader checks it.
 """
 
 from __future__ import annotations
@@ -25,17 +31,20 @@ import zlib
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from tinydb.queries import QueryInstance
 
 from appeals_tui.store.files import temp_file
 
-__all__ = ["DIR", "SidecarDir", "fingerprint"]
+__all__ = ["DIR", "DERIVED", "SidecarDir", "fingerprint"]
 
 DIR = "index"
+#: prefix of the files services save through `Workspace.save_derived`
+DERIVED = "derived."
 _MAGIC = b"appeals-sidecar 1\n"
+_HEADER_MAX = 64 * 1024  # a header line is a small JSON object
 
 
 def fingerprint(*funcs: Callable[..., Any] | None, extra: str = "") -> str:
@@ -98,6 +107,37 @@ def _code(h: Any, code: Any) -> None:
             h.update(repr(const).encode())
 
 
+def _open_regular(path: Path) -> tuple[BinaryIO, int] | None:
+    """`path` opened for reading, and its size, if it is a regular file (not followed
+    if a symlink; a FIFO or device is never read: it could block or never end)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb"), st.st_size
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The bytes of `path` if it is a regular file (see `_open_regular`)."""
+    opened = _open_regular(path)
+    if opened is None:
+        return None
+    fh, size = opened
+    try:
+        with fh:
+            return fh.read(size)
+    except OSError:
+        return None
+
+
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
@@ -114,11 +154,8 @@ class SidecarDir:
 
     def load(self, name: str) -> tuple[dict[str, Any], memoryview] | None:
         """(header, payload) of a valid file for this snapshot, else None."""
-        try:
-            data = self._path(name).read_bytes()
-        except OSError:
-            return None
-        if not data.startswith(_MAGIC):
+        data = _read_regular(self._path(name))
+        if data is None or not data.startswith(_MAGIC):
             return None
         nl = data.find(b"\n", len(_MAGIC))
         try:
@@ -176,10 +213,13 @@ class SidecarDir:
         for safe in files:
             if safe.endswith(".tmp"):
                 continue
+            opened = _open_regular(self.dir / (prefix + safe))
+            if opened is None:
+                continue
             try:
-                with open(self.dir / (prefix + safe), "rb") as fh:
-                    first = fh.readline()
-                    line = fh.readline()
+                with opened[0] as fh:
+                    first = fh.readline(len(_MAGIC))
+                    line = fh.readline(_HEADER_MAX)
             except OSError:
                 continue
             if first != _MAGIC:

@@ -46,6 +46,7 @@ from appeals_tui.store.protocol import (
 from appeals_tui.store.replica import IndexSpec, Replica
 from appeals_tui.store.schema import INSERTED, SCHEMA, Field, check_names
 from appeals_tui.store.schema import Table as TableDecl
+from appeals_tui.store.sidecar import DERIVED
 from appeals_tui.store.staging import WorkspaceStaging
 from appeals_tui.store.table import JournalBatch, JournalDB, Keyed, StateStorage, TableReads
 from appeals_tui.store.tinyquery import (
@@ -573,6 +574,18 @@ class Workspace:
         check_names([*by, *fields], table)
         if not keys:
             return []
+        if (
+            len(by) == 1
+            and not where
+            and list(order) in ([], [Order(INSERTED)])
+            and by[0] in self._indexed(t)
+        ):  # each key's first docs from its index bucket (text groups' first holders),
+            # not a decode of the whole table
+            return [
+                firsts_of(t, self.query(table, [Filter(by[0], Op.EQ, k[0])], order,
+                                        Page(0, n)).rows, by, [k], n, fields)[0]
+                for k in keys
+            ]  # fmt: skip
         return firsts_of(t, self.query(table, where, order).rows, by, keys, n, fields)
 
     def top(
@@ -665,6 +678,28 @@ class Workspace:
 
     def disk_usage(self) -> int:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    def load_derived(self, name: str) -> bytes | None:
+        """What `save_derived(name, ...)` saved, if the file is whole (store/sidecar.py:
+        size and checksum, a regular file, not a symlink), else None."""
+        with self._mutex:
+            self.refresh()
+            snap = self._rep.snap
+            side = snap.sidecar if snap is not None else None
+            found = side.load(DERIVED + name) if side is not None else None
+        return None if found is None else bytes(found[1])
+
+    def save_derived(self, name: str, payload: bytes) -> None:
+        """Keep `payload` beside the index files (temp file + rename, private modes);
+        carried over compactions and staged imports as it is. A read-only workspace
+        or a full disk keeps nothing (the caller rebuilds next time)."""
+        if self.read_only:
+            return
+        with self._mutex:
+            snap = self._rep.snap
+            side = snap.sidecar if snap is not None else None
+        if side is not None:
+            side.save(DERIVED + name, payload)
 
     # -- writes ----------------------------------------------------------------------
 

@@ -38,6 +38,9 @@ def test_bench_json_has_every_figure(tmp_path):
     }
     net = data["networks"]
     assert net["links"]["samples"] > 0 and net["networks"]["samples"] == 3
+    fresh = net["networks_fresh"]  # `appeals networks --json` in fresh processes
+    assert fresh["first_ms"] > 0 and fresh["samples"] == 5
+    assert 0 < fresh["median_ms"] <= fresh["p95_ms"] and fresh["peak_rss_mb"] > 0
     assert net["import"]["without_s"] > 0 and net["import"]["with_cached_s"] > 0
     tui = data["tui"]
     assert tui["first_paint_ms"] > 0
@@ -61,3 +64,4 @@ def test_bench_table_output(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "decide" in result.output and "peak RSS" in result.output
+    assert "all networks, fresh process" in result.output

@@ -397,6 +397,66 @@ def _holds(doc: dict, flt: Filter) -> bool:
     return value in flt.value if flt.op == Op.IN else value == flt.value
 
 
+def test_planted_symlinks_and_fifos_in_the_index_folder_are_not_read(
+    ws_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A symlink in index/ is not followed (it could name a file outside the private
+    workspace, or /dev/zero) and a FIFO is not opened for reading (it would block
+    every process forever): both are ignored like a damaged file, and rebuilt."""
+    import os
+    import threading
+
+    rng = random.Random(4)
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    _write(ws, rng, 200, 250)
+    ws.compact()
+    ws.close()
+    _query_fresh(ws_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    files = sorted((ws_path / DIR).iterdir())
+    for i, path in enumerate(files):
+        if i % 2:  # a link to an intact copy kept outside the workspace
+            copy = elsewhere / path.name
+            copy.write_bytes(path.read_bytes())
+            path.unlink()
+            path.symlink_to(copy)
+        else:
+            path.unlink()
+            os.mkfifo(path)
+    builds: list[int] = []
+    real_build = Index.build_all
+
+    def counted(indexes, items):  # type: ignore[no-untyped-def]
+        builds.append(len(indexes))
+        return real_build(indexes, items)
+
+    monkeypatch.setattr(Index, "build_all", staticmethod(counted))
+    done: list[BaseException | None] = []
+
+    def fresh() -> None:
+        try:
+            opened = _open(ws_path)
+            try:
+                _check(opened)
+                for entity in ("decision:D-0001", "decision:D-0042"):
+                    assert opened.events_for([entity]) == [
+                        e for e in opened.events() if e["entity"] == entity
+                    ]
+            finally:
+                opened.close()
+            done.append(None)
+        except BaseException as exc:  # reported below
+            done.append(exc)
+
+    worker = threading.Thread(target=fresh, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert done, "a fresh process blocked on a planted FIFO"
+    assert done[0] is None, done[0]
+    assert builds  # the linked copies were not trusted: indexes rebuilt
+
+
 def _queue_cases(ws: Workspace, rng: random.Random, n: int, keys: int) -> None:
     """Cases whose queue fields move about: status, platform, jurisdiction, assignee."""
     with ws.transaction("t") as txn:
@@ -516,3 +576,33 @@ def test_a_workspace_from_before_the_queue_fields_were_indexed_builds_them_once(
         finally:
             ws.close()
     assert passes == [4]  # one pass, four indexes, in the first process only
+
+
+def test_firsts_by_an_indexed_field_read_its_buckets_not_the_table(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text groups ask each near-duplicate text's first holder (`firsts` by text key, in
+    insertion order): a fresh process answers from the index buckets, as `query` with
+    the key would, without decoding every case link (2.9 s at 100k)."""
+    from appeals_tui.store import replica
+
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    with ws.transaction("t") as txn:
+        for i in range(40):
+            txn.insert("case_links", f"C-{i:03d}", {"case_id": f"C-{i:03d}", "text_key": i % 3})
+    ws.compact()
+    ws.close()
+    every = _open(ws_path).all("case_links")
+    keys = [(2,), (0,), (7,)]
+    for fields in ((), ("case_id",)):
+        ws = _open(ws_path)
+        try:
+            with monkeypatch.context() as m:
+                m.setattr(replica.Replica, "docs", lambda *_a, **_k: _refuse())
+                got = ws.firsts("case_links", ["text_key"], keys, 2, fields=fields)
+        finally:
+            ws.close()
+        want = [[d for d in every if d["text_key"] == k[0]][:2] for k in keys]
+        if fields:
+            want = [[{"case_id": d["case_id"]} for d in docs] for docs in want]
+        assert got == want

@@ -1427,6 +1427,13 @@ class PostgresStore:
     def compact(self, progress: Progress | None = None) -> None:
         """Nothing to fold: PostgreSQL's autovacuum reclaims space (`progress` unused)."""
 
+    def load_derived(self, name: str) -> None:
+        """None: the server answers grouped questions itself (`groups_on_server`)."""
+        return None
+
+    def save_derived(self, name: str, payload: bytes) -> None:
+        """Nothing kept (see `load_derived`)."""
+
     def disk_usage(self) -> int:
         row = self._read(
             lambda c: c.execute("SELECT pg_database_size(current_database())").fetchone()

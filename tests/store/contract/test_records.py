@@ -143,3 +143,19 @@ def test_upkeep_keeps_everything(store: Store) -> None:
     store.compact()
     assert (store.get("cases", "C-1"), store.events(), store.head()) == before
     assert store.disk_usage() > 0
+
+
+def test_derived_state_is_kept_whole_or_not_at_all(store: Store, second: Store) -> None:
+    """`save_derived` is best effort: what `load_derived` returns is either nothing or
+    exactly what was saved (also to another handle, and after a compaction), and it
+    never changes what the records say."""
+    assert store.load_derived("probe") is None
+    payload = bytes(range(256)) * 10
+    store.save_derived("probe", payload)
+    for handle in (store, second):
+        assert handle.load_derived("probe") in (None, payload)
+    with store.transaction("t") as txn:
+        txn.insert("cases", "C-1", {"case_id": "C-1", "status": "open"})
+    store.compact()
+    assert second.load_derived("probe") in (None, payload)
+    assert second.get("cases", "C-1") == store.get("cases", "C-1")
