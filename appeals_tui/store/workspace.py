@@ -574,6 +574,18 @@ class Workspace:
         check_names([*by, *fields], table)
         if not keys:
             return []
+        if (
+            len(by) == 1
+            and not where
+            and list(order) in ([], [Order(INSERTED)])
+            and by[0] in self._indexed(t)
+        ):  # each key's first docs from its index bucket (text groups' first holders),
+            # not a decode of the whole table
+            return [
+                firsts_of(t, self.query(table, [Filter(by[0], Op.EQ, k[0])], order,
+                                        Page(0, n)).rows, by, [k], n, fields)[0]
+                for k in keys
+            ]  # fmt: skip
         return firsts_of(t, self.query(table, where, order).rows, by, keys, n, fields)
 
     def top(
