@@ -170,3 +170,14 @@ def test_whitespace_collapses_as_the_regex_did():
     old = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
     assert normalise(text) == old
     assert normalise("  a \n\t b  ", None, " c ") == "a b c"
+
+
+def test_a_number_seen_before_is_judged_by_its_own_neighbours():
+    """The parse cache is keyed by the characters around a candidate: the same digits
+    after a Latin letter are not a number (the library's rule), after a space they are."""
+    for text in ("x0104827193 / 0104827193", "0104827193 / x0104827193", "0104827193%"):
+        for region in ("KR", "US"):
+            assert fast_numbers(text, region) == plain_numbers(text, region), text
+    assert fast_numbers("call 010-4827-1936", "KR") == [(5, "010-4827-1936")]
+    assert fast_numbers("call 010-4827-1936", "KR") == [(5, "010-4827-1936")]  # cached
+    assert fast_numbers("callx010-4827-1936", "KR") == plain_numbers("callx010-4827-1936", "KR")
