@@ -73,7 +73,7 @@ def _orjson_safe(value: Any) -> bool:
     if kind is str or value is None or kind is bool:
         return True
     if kind is int:
-        return -(2**63) <= value < 2**63
+        return bool(-(2**63) <= value < 2**63)
     if kind is dict:
         return all(type(k) is str and _orjson_safe(v) for k, v in value.items())
     if kind is list or kind is tuple:
