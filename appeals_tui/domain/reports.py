@@ -303,6 +303,11 @@ def _date_problem(value: str, limits: ImportLimits) -> str | None:
     return None
 
 
+#: checked for every row of every import (built once, not per row)
+_SUBJECT_TYPES = frozenset(t.value for t in SubjectType)
+_KNOWN_FIELDS = frozenset(REQUIRED_FIELDS) | frozenset(OPTIONAL_FIELDS)
+
+
 def _check_row(
     row: dict[str, Any],
     media_check: MediaCheck | None = None,
@@ -325,7 +330,7 @@ def _check_row(
     if "reported_at" in clean and not checked:
         if (problem := _date_problem(clean["reported_at"], limits)) is not None:
             problems.append(problem)
-    if "subject_type" in clean and clean["subject_type"] not in {t.value for t in SubjectType}:
+    if "subject_type" in clean and clean["subject_type"] not in _SUBJECT_TYPES:
         allowed = ", ".join(t.value for t in SubjectType)
         problems.append(f"subject_type: {_show(clean['subject_type'])} is not one of {allowed}")
     for name in ("content_text", "media_description", "url"):
@@ -361,8 +366,8 @@ def _check_row(
             bad = [(e, media_check(e)) for e in entries]
             problems.extend(f"media: {e}: {why}" for e, why in bad if why)
             clean["media"] = entries
-    unknown = sorted(set(row) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
-    if unknown:
+    if row.keys() - _KNOWN_FIELDS:
+        unknown = sorted(row.keys() - _KNOWN_FIELDS)
         problems.append(
             f"{_show(unknown[0])[1:-1]}: unknown field"
             + (f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else "")

@@ -368,14 +368,16 @@ def _grouped_stats(
     clauses: dict[str, RateRow] = {}
     weeks: dict[str, Counter[str]] = defaultdict(Counter)
     outcomes = [*in_range, *_APPEAL_OUTCOME]  # few: the partial index on supersedes
-    # moderator x day x action in one pass (tens of thousands of groups at most);
-    # appeal outcomes are subtracted from the moderators' counts, not from the weeks'
-    own: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for g in ws.aggregate("decisions", ["moderator", "decided_day", "action"], in_range, _DIV):
-        moderator, day, action = g.key
+    # day x action (the weeks) and per moderator: two small answers (on PostgreSQL both
+    # from one rollup, rollups.py), not the tens of thousands of moderator x day x action
+    # groups; appeal outcomes are subtracted from the moderators' counts, not the weeks'
+    for g in ws.aggregate("decisions", ["decided_day", "action"], in_range):
+        day, action = g.key
         weeks[iso_week(day)][action] += g.count
-        own[moderator][0] += g.count
-        own[moderator][1] += int(g.sums["diverged"])
+    own: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for g in ws.aggregate("decisions", ["moderator"], in_range, _DIV):
+        own[g.key[0]][0] += g.count
+        own[g.key[0]][1] += int(g.sums["diverged"])
     appeal_decisions = 0
     for g in ws.aggregate("decisions", ["moderator"], outcomes, _DIV):
         appeal_decisions += g.count

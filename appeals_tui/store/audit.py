@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from appeals_tui.domain.progress import EVERY, Progress
 
 __all__ = [
@@ -49,8 +51,34 @@ class VerifyResult:
 
 
 def canonical(obj: Any) -> bytes:
-    """Sorted keys, no spaces, UTF-8: reproducible with any JSON library."""
+    """Sorted keys, no spaces, UTF-8: reproducible with any JSON library.
+
+    The definition is the stdlib's text below. orjson writes the very same bytes for
+    text, whole numbers, booleans, null, lists and dicts with text keys (same escapes
+    and key order for every code point: tests/store/test_audit_canonical.py) ~30x
+    faster, which a staged import's thousand-digest events need; anything else (a
+    float, a subclass, a non-text key, a lone surrogate) is left to the stdlib."""
+    if _orjson_safe(obj):
+        try:
+            return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass  # e.g. a lone surrogate: the stdlib's own outcome below
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _orjson_safe(value: Any) -> bool:
+    """Only exact JSON types whose orjson text is the stdlib's (no floats: their repr
+    differs, e.g. 1e+16 vs 1e16)."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-(2**63) <= value < 2**63)
+    if kind is dict:
+        return all(type(k) is str and _orjson_safe(v) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return all(_orjson_safe(v) for v in value)
+    return False
 
 
 def event_hash(event: Mapping[str, Any]) -> str:

@@ -147,6 +147,35 @@ class Field:
                 return default if value is None else value
 
             return nested
+        plain_paths = not any("[]" in p for p in self.paths)
+        if self.derive is Derive.JOIN and plain_paths:
+            return _joiner(tuple(tuple(p.split(".")) for p in self.paths))
+        if self.derive is Derive.SUM and plain_paths:
+            return _summer(tuple(tuple(p.split(".")) for p in self.paths), default)
+        if self.derive is Derive.LENGTH and len(parts) == 1 and plain_paths:
+            (name,) = parts
+
+            def length(doc: Mapping[str, Any]) -> Any:
+                got = doc.get(name)
+                return len(got) if isinstance(got, list) else 0
+
+            return length
+        if (
+            self.derive is Derive.VALUE
+            and self.multi
+            and len(parts) == 1
+            and parts[0].endswith("[]")
+            and "[]" not in parts[0][:-2]
+        ):
+            listed = parts[0][:-2]
+
+            def items(doc: Mapping[str, Any]) -> Any:  # "media[]"
+                got = doc.get(listed)
+                if not isinstance(got, list):
+                    return []
+                return [v for v in dict.fromkeys(got) if v is not None]
+
+            return items
         return self._evaluate
 
     def _evaluate(self, doc: Mapping[str, Any]) -> Any:
@@ -166,6 +195,47 @@ class Field:
         else:
             value = " ".join(str(_at(doc, p) or "") for p in self.paths)
         return self.default if value is None else value
+
+
+def _joiner(paths: tuple[tuple[str, ...], ...]) -> Callable[[Mapping[str, Any]], Any]:
+    """A JOIN field of plain paths (cases' search text, written on every import): each
+    path walked as `_at` does, without splitting it again per record."""
+
+    def joined(doc: Mapping[str, Any]) -> Any:
+        out = []
+        for parts in paths:
+            cur: Any = doc
+            for part in parts:
+                if not isinstance(cur, Mapping):
+                    cur = None
+                    break
+                cur = cur.get(part)
+                if cur is None:
+                    break
+            out.append(str(cur or ""))
+        return " ".join(out)
+
+    return joined
+
+
+def _summer(paths: tuple[tuple[str, ...], ...], default: Any) -> Callable[[Mapping[str, Any]], Any]:
+    """A SUM field of plain paths (cases' reach), each walked as `_at` does."""
+
+    def summed(doc: Mapping[str, Any]) -> Any:
+        total: Any = 0
+        for parts in paths:
+            cur: Any = doc
+            for part in parts:
+                if not isinstance(cur, Mapping):
+                    cur = None
+                    break
+                cur = cur.get(part)
+                if cur is None:
+                    break
+            total += _number(cur)
+        return default if total is None else total
+
+    return summed
 
 
 def _or(value: Any, default: Any) -> Any:

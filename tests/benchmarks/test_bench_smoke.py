@@ -41,7 +41,10 @@ def test_bench_json_has_every_figure(tmp_path):
     fresh = net["networks_fresh"]  # `appeals networks --json` in fresh processes
     assert fresh["first_ms"] > 0 and fresh["samples"] == 5
     assert 0 < fresh["median_ms"] <= fresh["p95_ms"] and fresh["peak_rss_mb"] > 0
-    assert net["import"]["without_s"] > 0 and net["import"]["with_cached_s"] > 0
+    assert net["import"]["without_s"] > 0 and net["import"]["with_s"] > 0
+    assert net["import"]["uncached_s"] > 0
+    distinct = net["import_distinct"]
+    assert distinct["with_s"] > 0 and distinct["distinct_texts"] > 0.9 * distinct["reports"]
     tui = data["tui"]
     assert tui["first_paint_ms"] > 0
     for key in ("resort", "open_case", "back_to_queue"):

@@ -15,6 +15,7 @@ sends that record with psycopg's `write_row` of `to_row` as before.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +36,8 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 #: inside an array literal: the quote and the backslash, escaped for the array parser
 _ARRAY_SPECIAL = re.compile(r'[\\"]')
 _NULL = "\\N"
+#: characters of text that pgtext.encode_str changes (NUL) or COPY escapes
+_PLAIN_TEXT_NOT = re.compile("[\\\\\t\n\r\x00]")
 #: orjson refuses what stdlib json would not write (datetimes, dataclasses): those fall back.
 #: Subclasses of str and int (StrEnum: a case's status) are written by value by both, and
 #: psycopg's str dumper sends a str subclass's value too.
@@ -74,11 +77,22 @@ def _json(value: Any) -> str:
         out = orjson.dumps(value, option=_STRICT)
     except TypeError:  # a big int, a non-str key, a lone surrogate, …: stdlib's own text
         raise _Fallback from None
-    if b"null" in out:  # NaN/Infinity become null in orjson; stdlib writes them (refused)
+    if b"null" in out and _nonfinite(value):  # orjson writes null; stdlib NaN (refused)
         text = json.dumps(value)
     else:
         text = out.decode()
     return text.translate(_ESCAPES) if _SPECIAL.search(text) else text
+
+
+def _nonfinite(value: Any) -> bool:
+    """Whether a NaN or an infinity is anywhere in `value` (None also writes null)."""
+    if type(value) is float:
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_nonfinite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_nonfinite(v) for v in value)
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def _array(values: list[str]) -> str:
@@ -186,13 +200,19 @@ class LineEncoder:
     def __init__(self, table: str, spec: TableSpec) -> None:
         self.table, self.spec = table, spec
         self.columns = columns_of(spec)
-        self._cols = [(c.name, _encoder(c.kind), c.field_path) for c in spec.columns]
+        #: (column, encoder, top-level field, nested path, a text column)
+        self._cols = [
+            (c.name, _encoder(c.kind), c.field_path[0], c.field_path[1:], c.kind == "text")
+            for c in spec.columns
+        ]
         covered: dict[str, set[str]] = {spec.key: {""}}
         for col in spec.columns:
             path = col.field_path
             covered.setdefault(path[0], set()).add(".".join(path[1:]))
-        #: top-level field -> nested keys with a column ("" = the whole field)
-        self._covered = covered
+        #: fields a column holds whole (not kept in `extra`), and version (its own column)
+        self._whole = frozenset(n for n, inner in covered.items() if "" in inner) | {"version"}
+        #: field -> nested keys with a column (the rest of the dict is kept in `extra`)
+        self._nested = {n: frozenset(i) for n, i in covered.items() if "" not in i}
         self._computed: list[tuple[Encode, Callable[[Any], Any], bool]] = [
             (_encoder(q.kind), q.field.getter, q.field.derive is Derive.JOIN) for q in spec.computed
         ]
@@ -221,24 +241,30 @@ class LineEncoder:
             raw[spec.key] = doc.get(spec.key)
             if spec.key not in doc:
                 absent.append(spec.key)
-        for name, encode, path in self._cols:
-            value: Any = doc
-            for part in path:
+        for name, encode, first, rest, text in self._cols:
+            value: Any = doc.get(first, _MISSING)
+            for part in rest:
                 if not isinstance(value, dict) or part not in value:
                     value = _MISSING
                     break
                 value = value[part]
             if value is None:
                 out.append(_NULL)
-                continue
-            if value is _MISSING:
+            elif (
+                text
+                and type(value) is str
+                and not _PLAIN_TEXT_NOT.search(value)
+                and not value.startswith(MARK)
+            ):
+                out.append(value)  # most text: stored and sent as it is
+            elif value is _MISSING:
                 out.append(_NULL)
                 absent.append(name)
-                continue
-            text, exact = encode(value)
-            out.append(text)
-            if not exact:
-                raw[name] = value
+            else:
+                enc, exact = encode(value)
+                out.append(enc)
+                if not exact:
+                    raw[name] = value
         for encode, evaluate, join in self._computed:
             value = evaluate(doc)
             if value is None:
@@ -247,19 +273,19 @@ class LineEncoder:
             if join and isinstance(value, str):
                 value = value.casefold()
             out.append(encode(value)[0])
-        covered = self._covered
+        whole, nested = self._whole, self._nested
         residual: dict[str, Any] = {}
         for name, value in doc.items():
-            if name == "version":
+            if name in whole:
                 continue
-            inner = covered.get(name)
+            inner = nested.get(name)
             if inner is None:
                 residual[name] = value
-            elif "" not in inner and isinstance(value, dict):
-                rest = {k: v for k, v in value.items() if k not in inner}
-                if rest or not any(k in value for k in inner):
-                    residual[name] = rest
-            elif "" not in inner:
+            elif isinstance(value, dict):
+                others = {k: v for k, v in value.items() if k not in inner}
+                if others or not any(k in value for k in inner):
+                    residual[name] = others
+            else:  # a nested parent that is not a dict: kept whole
                 residual[name] = value
         version = doc.get("version")
         extra: dict[str, Any] = {}

@@ -24,6 +24,7 @@ from psycopg import errors as pgerr
 from psycopg import sql
 
 from appeals_tui.domain.errors import StoreError
+from appeals_tui.store.postgres import rollups
 
 __all__ = [
     "GROUPS",
@@ -526,7 +527,8 @@ _READING_ORDER_NAMES = (
     "cases_active_reach",
 )
 _READING_ORDER_MISSING = " OR ".join(
-    f"to_regclass('{name}') IS NULL" for name in _READING_ORDER_NAMES
+    f"to_regclass('{name}') IS NULL"
+    for name in (*_READING_ORDER_NAMES, *(r.name for r in rollups.ROLLUPS))
 )
 
 
@@ -592,6 +594,7 @@ def apply_migrations(conn: psycopg.Connection, where: str) -> int:
             current = step.version
         sync_declared(conn)
         conn.execute(_READING_ORDER)
+        rollups.install(conn)
     return current
 
 

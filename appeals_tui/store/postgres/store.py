@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from appeals_tui.domain.errors import ConflictError, StoreError
@@ -33,7 +33,7 @@ from appeals_tui.domain.timeutil import iso, utcnow
 from appeals_tui.store import audit
 from appeals_tui.store.attest import META_TABLE, digest, divergence, record_name
 from appeals_tui.store.audit import GENESIS, VerifyResult
-from appeals_tui.store.postgres import migrations
+from appeals_tui.store.postgres import migrations, rollups
 from appeals_tui.store.postgres.columns import (
     SQL_TYPES,
     QueryColumn,
@@ -50,11 +50,12 @@ from appeals_tui.store.postgres.connect import (
     snapshot,
     translate_errors,
 )
-from appeals_tui.store.postgres.pgtext import decode_json, decode_str, encode_json, encode_str
+from appeals_tui.store.postgres.pgtext import MARK, decode_json, decode_str, encode_json, encode_str
 from appeals_tui.store.postgres.sqlbuild import (
     order_sql,
     param,
     qcol,
+    ranking_batch_sql,
     ranking_sql,
     where_sql,
 )
@@ -480,6 +481,7 @@ class PostgresStore:
         #: SQL table -> columns a plain btree index leads with (`_hop`)
         self._indexed_columns: dict[str, set[str]] = {}
         self._login: str | None = None
+        self._rollups_present: set[str] | None = None
         self._conn: psycopg.Connection | None = connect(url, autocommit=True)
         try:
             with translate_errors(self.where):
@@ -947,6 +949,9 @@ class PostgresStore:
         join: Join | None = None,
     ) -> list[Group]:
         spec = spec_for(table)
+        kept = rollups.answer(self._rollups(), table, by, where, sums, join)
+        if kept is not None:  # counted as the decisions were written (rollups.py)
+            return self._groups(kept[0], [], kept[1], len(by), sums)
         params: list[Any] = []
         cond = where_sql(spec, where, params)
         keys: list[sql.Composable] = []
@@ -1017,13 +1022,31 @@ class PostgresStore:
         stmt = sql.SQL("SELECT {} FROM {}{}{}{}{}").format(
             select, source, sql.Composed(joins), _alias_where(cond), group, order
         )
+        return self._groups(stmt, params, text, len(keys), sums)
+
+    def _rollups(self) -> set[str]:
+        """The rollup tables this database has (looked up once: the owner's open adds
+        them, and a reader without them asks the decisions)."""
+        if self._rollups_present is None:
+            self._rollups_present = {r.name for r in rollups.ROLLUPS} - set(
+                self._read(rollups.missing)
+            )
+        return self._rollups_present
+
+    def _groups(
+        self,
+        stmt: sql.Composed,
+        params: list[Any],
+        text: list[bool],
+        n_keys: int,
+        sums: Sequence[str],
+    ) -> list[Group]:
         rows = self._read(lambda c: c.execute(stmt, params).fetchall())
         out = []
-        n_keys = len(keys)
         # text keys only need un-escaping (tens of thousands of groups for day x action)
         decode = [decode_str if is_text else _plain for is_text in text]
         for r in rows:
-            if not keys and r[0] == 0:
+            if not n_keys and r[0] == 0:
                 continue
             key = tuple(
                 None if v is None else f(v) for f, v in zip(decode, r[:n_keys], strict=True)
@@ -1073,12 +1096,7 @@ class PostgresStore:
         ).format(
             sql.SQL(", ").join(arrays),
             sql.SQL(", ").join(names),
-            sql.SQL(", ").join(
-                sql.SQL("{} AS {}").format(sql.Identifier(q.column), sql.Identifier(q.field.name))
-                for q in wanted
-            )
-            if wanted
-            else _select_list(spec),
+            _projection(wanted) if wanted else _select_list(spec),
             _from(spec),
             cond,
             glue,
@@ -1089,16 +1107,10 @@ class PostgresStore:
 
         def run(conn: psycopg.Connection) -> list[list[Doc]]:
             out: list[list[Doc]] = [[] for _ in keys]
-            if wanted:  # plain tuples and one decoder per column: tens of thousands of rows
-                names = [q.field.name for q in wanted]
-                decoders = [_decoder(q) for q in wanted]
-                for values in conn.execute(stmt, params):
-                    out[values[0] - 1].append(
-                        {
-                            name: None if v is None else f(v)
-                            for name, f, v in zip(names, decoders, values[1:], strict=True)
-                        }
-                    )
+            if wanted:  # plain tuples, decoded column by column: tens of thousands of rows
+                rows = conn.execute(stmt, params).fetchall()
+                for values, doc in zip(rows, _projected(wanted, rows, 1), strict=True):
+                    out[values[0] - 1].append(doc)
                 return out
             with conn.cursor(row_factory=dict_row) as cur:
                 cur.execute(stmt, params)
@@ -1123,53 +1135,36 @@ class PostgresStore:
     def tops(
         self, ranking: str, wanted: Sequence[Top], fields: Sequence[str] = ()
     ) -> list[list[Doc]]:
-        """Every partition's statement in one pipeline: one round trip for the batch.
-        With `fields`, only their columns are read (no jsonb decoded)."""
+        """A few statements (`ranking_batch_sql`: one per kind of partition, a LATERAL
+        walk each), sent in one pipeline: one round trip for the batch. With `fields`,
+        only their columns are read, from the ranking's index alone."""
         r = SCHEMA.ranking(ranking)
         spec = spec_for(r.table)
         projected = [qcol(spec, name) for name in fields]
-        select = (
-            sql.SQL(", ").join(
-                sql.SQL("{} AS {}").format(sql.Identifier(q.column), sql.Identifier(q.field.name))
-                for q in projected
-            )
-            if projected
-            else _select_list(spec)
-        )
-        stmts = []
-        for w in wanted:
-            tail, params = ranking_sql(spec, r, dict(w.match), w.n, w.exclude)
-            stmts.append((sql.SQL("SELECT {} FROM {}{}").format(select, _from(spec), tail), params))
-        if not stmts:
-            return []
-        names = [q.field.name for q in projected]
-        decoders = [_decoder(q) for q in projected]
+        select = _projection(projected) if projected else _select_list(spec)
+        items = [(i, dict(w.match), max(0, int(w.n)), w.exclude) for i, w in enumerate(wanted)]
+        stmts = ranking_batch_sql(spec, r, items, select, bool(projected))
+        factory: Any = tuple_row if projected else dict_row
 
         def run(conn: psycopg.Connection) -> list[list[Doc]]:
             if len(stmts) == 1:
-                cursors = [conn.cursor(row_factory=dict_row).execute(*stmts[0])]
+                cursors = [conn.cursor(row_factory=factory).execute(stmts[0][0], stmts[0][1])]
             else:
                 with conn.pipeline():
-                    cursors = [conn.cursor(row_factory=dict_row).execute(*s) for s in stmts]
-            out = []
+                    cursors = [conn.cursor(row_factory=factory).execute(q, p) for q, p in stmts]
+            out: list[list[Doc]] = [[] for _ in wanted]
             for cur in cursors:
                 rows = cur.fetchall()
                 cur.close()
                 if projected:
-                    out.append(
-                        [
-                            {
-                                n: None if r[n] is None else f(r[n])
-                                for n, f in zip(names, decoders, strict=True)
-                            }
-                            for r in rows
-                        ]
-                    )
+                    for values, doc in zip(rows, _projected(projected, rows, 1), strict=True):
+                        out[values[0]].append(doc)
                 else:
-                    out.append([from_row(spec, row) for row in rows])
+                    for row in rows:
+                        out[int(row.pop("_ki"))].append(from_row(spec, row))
             return out
 
-        return self._read(run)
+        return self._read(run) if stmts else []
 
     def _meta(self, conn: psycopg.Connection, key: str, default: Any) -> Any:
         row = conn.execute("SELECT value FROM meta WHERE key = %s", (encode_str(key),)).fetchone()
@@ -1444,6 +1439,56 @@ class PostgresStore:
 def _has_table(conn: psycopg.Connection, name: str) -> bool:
     row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
     return bool(row and row[0])
+
+
+#: an instant as `timeutil.iso` writes it (UTC, whole seconds), formatted by the server
+_ISO = 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'
+
+
+def _projection(wanted: Sequence[QueryColumn]) -> sql.Composed:
+    """The select list of a projected read (`fields=`): each declared field's column
+    (read by position), an instant already as ISO 8601 text. The names are not the
+    columns': an ORDER BY of the same statement must sort by the column (its index),
+    not by this text."""
+    return sql.SQL(", ").join(
+        (
+            sql.SQL("to_char({} AT TIME ZONE 'UTC', {}) AS {}")
+            if q.field.type is Type.TIMESTAMP and not q.multi
+            else sql.SQL("{} AS {}")
+        ).format(
+            sql.Identifier(q.column),
+            *([sql.Literal(_ISO)] if q.field.type is Type.TIMESTAMP and not q.multi else []),
+            sql.Identifier(f"_f{i}"),
+        )
+        for i, q in enumerate(wanted)
+    )
+
+
+def _projected(wanted: Sequence[QueryColumn], rows: Sequence[Any], skip: int) -> list[Doc]:
+    """Docs of a projected read's rows (values from column `skip` on), decoded column
+    by column: a text column is un-escaped only when one of its values is escaped (a
+    check at C speed over the column), so tens of thousands of rows cost little more
+    than building their dicts."""
+    names = [q.field.name for q in wanted]
+    docs: list[Doc] = [dict(zip(names, r[skip:], strict=True)) for r in rows]
+    for q, name in zip(wanted, names, strict=True):
+        kind = q.field.type
+        if kind is Type.TIMESTAMP and not q.multi:
+            continue  # formatted by the server (`_projection`)
+        if kind is Type.TEXT:
+            if q.multi:
+                found = MARK in "".join(v for d in docs for v in d[name] or ())
+            else:
+                found = MARK in "".join(v for d in docs if (v := d[name]))
+            if not found:
+                continue
+        elif kind in (Type.INT, Type.BOOL) and not q.multi:
+            continue
+        decode = _decoder(q)
+        for d in docs:
+            if d[name] is not None:
+                d[name] = decode(d[name])
+    return docs
 
 
 def _decoder(q: QueryColumn) -> Callable[[Any], Any]:

@@ -120,6 +120,8 @@ REFUSED = [
     ("moderator", "UPDATE meta SET value = '{\"strike_threshold\": 99}' WHERE key = 'config'"),
     ("lead", "SELECT appeals_sync_login('eve', ARRAY['admin'])"),
     ("moderator", "CREATE ROLE eve LOGIN"),
+    # stats' rollups: kept by the owner's triggers only (test_pg_rollups.py: every role)
+    ("moderator", "UPDATE rollup_decision_days SET n = n + 1000"),
     # schema changes: owner only
     ("admin", "DROP TRIGGER events_append_only ON events"),
     ("lead", "ALTER TABLE decisions DROP COLUMN reasoning"),
