@@ -63,7 +63,6 @@ class LinkGraph:
         # needs them and forgotten when the case changes (read again on the next need)
         self.status_of: dict[str, str] = {}
         self.action_of: dict[str, str | None] = {}
-        self.case_of_decision: dict[str, str] = {}
 
     # ---------------------------------------------------------------- keeping current
 
@@ -99,11 +98,11 @@ class LinkGraph:
             if len(docs) != len(links) or not self._add(store, docs):
                 return False
         forget = set(changed["cases/"])
-        forget.update(
-            self.case_of_decision.pop(d)
-            for d in changed["decisions/"]
-            if d in self.case_of_decision
-        )
+        decided = changed["decisions/"]
+        if decided and self.status_of:  # the cases of changed decisions (few per write)
+            forget.update(
+                str(d.get("case_id")) for d in store.get_many("decisions", sorted(decided))
+            )
         for case_id in forget:
             if self.status_of.pop(case_id, None) is not None:
                 self.facts_changed = True
@@ -220,7 +219,6 @@ class LinkGraph:
             case_id = decision_of.get(decision["decision_id"])
             if case_id is not None:
                 self.action_of[case_id] = decision.get("action")
-                self.case_of_decision[decision["decision_id"]] = case_id
 
 
 def _account(doc: Doc) -> str:

@@ -42,7 +42,7 @@ __all__ = ["NAME", "save_graph", "restore_graph"]
 
 #: the file's name under the store's index files (`derived.link-graph`)
 NAME = "link-graph"
-_FORMAT = 3
+_FORMAT = 4
 _LINKS = "case_links"
 
 
@@ -83,7 +83,12 @@ def save_graph(store: Store, graph: lg.LinkGraph) -> None:
     def account_ix(held: Iterable[str]) -> list[int]:
         return sorted(map(who.__getitem__, held))
 
+    statuses = sorted(set(graph.status_of.values()))
+    actions = sorted({a for a in graph.action_of.values() if a is not None})
+    status_at = {name: i for i, name in enumerate(statuses)}
+    action_at = {name: i for i, name in enumerate(actions)}
     with text.lock:
+        text_at = {k: i for i, k in enumerate(text.texts)}
         state = {
             "format": _FORMAT,
             "code": _code(text.settings),
@@ -95,7 +100,8 @@ def save_graph(store: Store, graph: lg.LinkGraph) -> None:
             # each account's cases, one run after another (`account_ends`: where each ends)
             "account_cases": [i for a in accounts for i in case_ix(graph.cases_of[a])],
             "account_ends": list(accumulate(len(graph.cases_of[a]) for a in accounts)),
-            "keys": [graph.key_of.get(c) for c in cases],
+            # text keys (63-bit) by their position in "texts"
+            "keys": [None if (k := graph.key_of.get(c)) is None else text_at[k] for c in cases],
             "key_cases": [[k, case_ix(held)] for k, held in graph.by_key.items()],
             "group_accounts": [[r, account_ix(held)] for r, held in graph.group_accounts.items()],
             "case_contacts": [[at[c], list(v)] for c, v in graph.contacts_of.items() if v],
@@ -103,21 +109,23 @@ def save_graph(store: Store, graph: lg.LinkGraph) -> None:
             "contact_accounts": [
                 [c, account_ix(held)] for c, held in graph.accounts_by_contact.items()
             ],
-            "account_parent": [
-                [who[a], who[p]] for a, p in graph.accounts.parent.items() if a != p
-            ],
-            "account_size": [[who[a], n] for a, n in graph.accounts.size.items() if n != 1],
+            # the accounts' union-find: parents other than themselves, sizes other than 1
+            "parent_of": [who[a] for a, p in graph.accounts.parent.items() if a != p],
+            "parent": [who[p] for a, p in graph.accounts.parent.items() if a != p],
+            "size_of": [who[a] for a, n in graph.accounts.size.items() if n != 1],
+            "size": [n for n in graph.accounts.size.values() if n != 1],
             "texts": list(text.texts.items()),
             "text_parent": [[k, p] for k, p in text.uf.parent.items() if k != p],
             "text_size": [[k, n] for k, n in text.uf.size.items() if n != 1],
             "members": [[r, keys] for r, keys in text.members.items() if len(keys) != 1],
             "by_hash": [[h, list(bucket.items())] for h, bucket in text.by_hash.items()],
             "common": sorted(text.common),
-            # facts aligned with "cases" (None: not read yet, or no standing decision)
-            "status": [graph.status_of.get(c) for c in cases],
-            "action": [graph.action_of.get(c) for c in cases],
-            "decisions": [d for d, c in graph.case_of_decision.items() if c in at],
-            "decision_cases": [at[c] for c in graph.case_of_decision.values() if c in at],
+            # facts aligned with "cases", by their position in the names lists (status
+            # None: not read yet; action None: no standing decision)
+            "status_names": statuses,
+            "action_names": actions,
+            "status": [_code_of(graph.status_of, c, status_at) for c in cases],
+            "action": [_code_of(graph.action_of, c, action_at) for c in cases],
         }
         payload = orjson.dumps(state)
     store.save_derived(NAME, payload)
@@ -156,7 +164,7 @@ def _graph(state: Mapping[str, Any], settings: NearDupSettings) -> lg.LinkGraph:
         raise ValueError("repeated cases or accounts")
     case_of, account_of = cases.__getitem__, accounts.__getitem__
     owner = _ints(state["case_account"])
-    keys = list(state["keys"])
+    keys = _ints(state["keys"], none=True)
     if len(owner) != n or len(keys) != n:
         raise ValueError("misaligned cases")
     graph.account_of = dict(zip(cases, map(account_of, owner), strict=True))
@@ -167,11 +175,8 @@ def _graph(state: Mapping[str, Any], settings: NearDupSettings) -> lg.LinkGraph:
         a: set(map(case_of, runs[start:end]))
         for a, start, end in zip(accounts, [0, *ends], ends, strict=False)
     }
-    graph.key_of = {c: k for c, k in zip(cases, keys, strict=True) if k is not None}
-    if not set(map(type, graph.key_of.values())) <= {int}:
-        raise TypeError("a text key that is not an integer")
-    if not set(graph.key_of.values()) <= text.texts.keys():
-        raise ValueError("a text key without its text")
+    text_keys = list(text.texts)
+    graph.key_of = {c: text_keys[k] for c, k in zip(cases, keys, strict=True) if k is not None}
     graph.by_key = {_int(k): set(map(case_of, _ints(held))) for k, held in state["key_cases"]}
     for key, held in graph.by_key.items():
         graph.group_cases.setdefault(text.root(key), set()).update(held)
@@ -191,23 +196,30 @@ def _graph(state: Mapping[str, Any], settings: NearDupSettings) -> lg.LinkGraph:
         _str(c): set(map(account_of, _ints(held))) for c, held in state["contact_accounts"]
     }
     parent = graph.accounts.parent = dict(zip(accounts, accounts, strict=True))
-    for i, up in state["account_parent"]:
-        parent[account_of(_int(i))] = account_of(_int(up))
+    ups = map(account_of, _ints(state["parent"]))
+    parent.update(zip(map(account_of, _ints(state["parent_of"])), ups, strict=True))
     size = graph.accounts.size = {a: 1 for a, up in parent.items() if a == up}
-    for i, count in state["account_size"]:
-        name = account_of(_int(i))
-        if name not in size:
-            raise ValueError("a size for an account that is not a root")
-        size[name] = _int(count)
+    sized = list(map(account_of, _ints(state["size_of"])))
+    if not size.keys() >= set(sized):
+        raise ValueError("a size for an account that is not a root")
+    size.update(zip(sized, _ints(state["size"]), strict=True))
     if sum(size.values()) != len(parent):
         raise ValueError("account sizes do not add up")
-    status, action = _strs(state["status"], none=True), _strs(state["action"], none=True)
+    statuses, actions = _strs(state["status_names"]), _strs(state["action_names"])
+    status, action = _ints(state["status"], none=True), _ints(state["action"], none=True)
     if not len(status) == len(action) == n:
         raise ValueError("misaligned facts")
-    graph.status_of = {c: s for c, s in zip(cases, status, strict=True) if s is not None}
-    graph.action_of = {c: a for c, a, s in zip(cases, action, status, strict=True) if s is not None}
-    decided = map(case_of, _ints(state["decision_cases"]))
-    graph.case_of_decision = dict(zip(_strs(state["decisions"]), decided, strict=True))
+    name_of: dict[int | None, str | None] = {None: None, **dict(enumerate(actions))}
+    if None in status:  # some not read yet
+        status_of = graph.status_of = {
+            c: statuses[s] for c, s in zip(cases, status, strict=True) if s is not None
+        }
+        graph.action_of = {
+            c: name_of[a] for c, a in zip(cases, action, strict=True) if c in status_of
+        }
+    else:  # all read (the usual: one pass over the tables read them all)
+        graph.status_of = dict(zip(cases, map(statuses.__getitem__, status), strict=True))
+        graph.action_of = dict(zip(cases, map(name_of.__getitem__, action), strict=True))
     graph.merges_seen = len(text.merges)
     graph.seq, graph.hash = _int(state["seq"]), _str(state["hash"])
     graph.saved_seq = graph.seq
@@ -256,11 +268,19 @@ def _str(value: Any) -> str:
     return value
 
 
-def _ints(values: Any) -> list[int]:
+def _ints(values: Any, none: bool = False) -> list[Any]:
+    """`values` as a list, if all positions (ints >= 0; or None, with `none`)."""
     out = list(values)
-    if not set(map(type, out)) <= {int} or min(out, default=0) < 0:
+    if not set(map(type, out)) <= ({int, type(None)} if none else {int}):
         raise TypeError("not positions")
+    if min(set(out) - {None} if none else out, default=0) < 0:
+        raise ValueError("a negative position")
     return out
+
+
+def _code_of(facts: Mapping[str, str | None], case: str, at: Mapping[str, int]) -> int | None:
+    value = facts.get(case)
+    return None if value is None else at[value]
 
 
 def _strs(values: Any, none: bool = False) -> list[Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from appeals_tui.services import intake, link_graph, link_state, networks
+from appeals_tui.services import appeals, intake, link_graph, link_state, networks
 from appeals_tui.services.cases import claim
 from appeals_tui.services.decisions import DecisionDraft, decide
 from appeals_tui.services.session import Session
@@ -146,12 +146,21 @@ def test_writes_by_other_processes_are_caught_up(
         )
         _decide(minji, "A3", "label")  # a fact that changed
         claim(minji, case_for(minji, "B1"))  # a status that changed
+        first = minji.ws.get("cases", case_for(minji, "A1"))["decision_id"]
+        appeal = appeals.file_appeal(minji, first, "The number is not a booking line.")
+        appeals.resolve_appeal(  # the standing decision of A1 becomes no_action
+            Session.open(other, "daniel", clock=clock),
+            appeal.appeal_id,
+            "overturned",
+            "The number belongs to an unrelated shop; no contact means.",
+        )
     finally:
         other.close()
     got = _listed(linked, clock)
     assert not rebuilds  # caught up from the chain
     assert got == _scratch(linked, tmp_path, clock)
     assert any(a.startswith("c_") for n in got for a in n["accounts"])
+    assert any("no_action" in n["decisions_by_action"] for n in got)  # the overturn
 
 
 def test_a_deliberately_wrong_catch_up_fails_the_comparison(
