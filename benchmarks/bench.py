@@ -135,7 +135,11 @@ def run(
         result["peak_rss_mb"] = result["ops"].pop("peak_rss_mb")
         result["networks"] = _child(
             "benchmarks.networks",
-            {"path": str(path), "samples": min(samples, 50), "import_reports": 3000},
+            {
+                "path": str(path),
+                "samples": min(samples, 50),
+                "import_reports": _import_size(decisions),
+            },
         )
         if tui:
             result["tui"] = _tui_in_child(path, MODERATORS[0], min(10, samples))
@@ -220,6 +224,12 @@ def _compare(
         ),
     }
     return out
+
+
+def _import_size(decisions: int) -> int:
+    """Reports per import-overhead run: 3,000 from 600 decisions up; fewer for a smoke
+    run of a few hundred (each of its ~10 runs is a fresh process)."""
+    return min(3000, max(500, 5 * decisions))
 
 
 def over_budget(result: dict[str, Any]) -> list[str]:
