@@ -91,6 +91,16 @@ def _env() -> dict[str, str]:
     return env
 
 
+def save_index_files(path: Path) -> None:
+    """A copied workspace's missing index files, as its next compaction would write them:
+    a kept bench workspace older than a newly indexed field (the cases' queue fields)
+    otherwise has its first command build them, an upgrade's one-time cost."""
+    from appeals_tui.store import Workspace
+
+    with Workspace.open(path) as ws:
+        ws.save_indexes()
+
+
 _COMPILED: list[bool] = []
 
 
@@ -211,6 +221,7 @@ def _samples_at(
     copy = scratch / f"{path.name}-cli"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(path, copy)
+    save_index_files(copy)
     try:
         plan = _plan(copy)
         corpus = Corpus.load(seed=21)

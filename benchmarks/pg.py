@@ -22,6 +22,7 @@ from psycopg import sql
 
 from benchmarks.bench import _child, _measure_in_child, machine
 from benchmarks.build import MODERATORS, build_workspace
+from benchmarks.cli import save_index_files
 from benchmarks.pg_build import copy_scaled
 from benchmarks.pg_measure import as_role
 
@@ -88,6 +89,7 @@ def _one(
         out["built_from"] = {"workspace": str(source), "decisions": per, "copies": copies}
         path = root / "embedded"
         shutil.copytree(source, path)
+        save_index_files(path)
         if _decisions_in(target) < per * copies:  # reused: earlier runs' decides add a few
             target = _fresh_database(url, name)
             t = time.perf_counter()

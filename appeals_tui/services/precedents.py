@@ -81,6 +81,8 @@ def precedents_for_case(
             jurisdiction=case.get("jurisdiction"),
         )
         merged = _with_linked(session, case, ranked, factors, clauses, limit) if bound else ranked
+    if not case.get("media"):  # no image of its own to match: nothing goes first
+        return merged
     return with_image_precedents(session, case_id, merged, len(merged))
 
 

@@ -12,6 +12,7 @@ from .commands import ScreensProvider
 from .screens import main_screens
 from .screens.help import HelpScreen
 from .services import call_service
+from .warm_view import WarmView
 
 __all__ = ["AppealsApp", "make_app"]
 
@@ -38,6 +39,8 @@ class AppealsApp(App[None]):
         self.main = main_screens()
         #: Unsaved decision drafts by case id: they outlive the screens that edit them.
         self.drafts: dict[str, DecisionDraft] = {}
+        #: the case view the queue reads ahead, until a case screen takes it (warm_view.py)
+        self.warm_view: WarmView | None = None
         self._counter: int | None = None
         super().__init__()
         self.sub_title = f"{session.actor} ({session.role.value})"
@@ -58,6 +61,11 @@ class AppealsApp(App[None]):
         # nothing else is the poll.
         if not any(w.group == "poll" and w.is_running for w in self.workers):
             call_service(self, _nothing, group="poll")
+
+    @property
+    def change_count(self) -> int | None:
+        """The highest change counter a service call has seen (None: none yet)."""
+        return self._counter
 
     def note_changes(self, counter: int | None, wrote: bool = False) -> None:
         """A service call saw the store's change counter at `counter`: if it moved since

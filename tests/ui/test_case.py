@@ -6,6 +6,7 @@ from textual.widgets import Static, TextArea
 
 from appeals_tui.services import cases, decisions
 from appeals_tui.services.decisions import DecisionDraft
+from appeals_tui.ui.app import make_app
 from appeals_tui.ui.screens.case import CaseScreen
 from appeals_tui.ui.widgets.dialogs import TextPrompt
 from tests.conftest import GLAMOUR, case_for
@@ -114,3 +115,50 @@ async def test_empty_note_is_refused_in_place_and_escape_cancels(app, minji):
         await pilot.pause()
         assert isinstance(app.screen, CaseScreen)
         assert cases.notes_for(minji, f"case:{cid}") == []
+
+
+async def test_the_top_case_read_ahead_is_shown_without_reading_it_again(
+    app, minji, session_for, monkeypatch
+):
+    """The queue reads its top case's view ahead; opening that case shows that view
+    (read once), and once another user's change was seen it is read afresh."""
+    from appeals_tui.services import case_view as views
+    from appeals_tui.ui.screens import case as case_screen
+    from appeals_tui.ui.screens import queue as queue_screen
+
+    reads: list[str] = []
+    real = views.case_view
+
+    def counted(session, case_id):
+        reads.append(case_id)
+        return real(session, case_id)
+
+    monkeypatch.setattr(views, "case_view", counted)  # the queue imports it when it warms
+    monkeypatch.setattr(case_screen, "case_view", counted)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        top = pilot.app.screen.highlighted_case()
+        assert isinstance(pilot.app.screen, queue_screen.QueueScreen) and reads == [top]
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, CaseScreen) and screen.view is not None
+        assert screen.view.case.case_id == top and reads == [top]  # not read again
+        assert top in rendered(screen, "#case-subject")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")  # used once: the next open reads
+        await settle(pilot)
+        assert reads == [top, top]
+
+    reads.clear()
+    async with make_app(minji).run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        top = pilot.app.screen.highlighted_case()
+        cases.claim(session_for("daniel"), top)  # another user's change, then seen
+        await pilot.pause(pilot.app.POLL_SECONDS + 0.5)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert reads == [top, top]  # the view read ahead was older than that change
+        assert "claimed by daniel" in rendered(pilot.app.screen, "#case-subject")

@@ -149,7 +149,22 @@ class CaseScreen(AppealsScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        app = appeals_app(self)
+        ahead, app.warm_view = app.warm_view, None
+        if ahead is not None and ahead.case_id == self.case_id:  # the queue read it ahead
+            self.mark_fresh()
+            if ahead.take(app.change_count, self._from_ahead):
+                return
         self.action_reload()
+
+    def _from_ahead(self, view: CaseView | None) -> None:
+        """The view the queue read ahead, once read; read afresh if that failed."""
+        if not self.is_attached:
+            return  # left before the read ended
+        if view is None:
+            self.action_reload()
+        else:
+            self._show(view)
 
     def refresh_data(self) -> None:
         """Reload after a change elsewhere."""

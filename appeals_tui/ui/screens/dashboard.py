@@ -22,7 +22,6 @@ from ...services.stats import ConsistencyStats, ProfileGroup, RateRow, consisten
 from ..base import AppealsScreen
 from ..keys import Key
 from ..text import cell
-from ..widgets.chart_plots import ModeratorRatesPlot, WeeklyActionsChart
 from ..widgets.lead_marks import mark_cell, toggle_mark
 from ..widgets.networks_panel import NetworksPanel
 from . import MainScreen
@@ -93,6 +92,10 @@ class DashboardScreen(AppealsScreen):
                 yield Static("", id="profile-info")
                 yield DataTable(id="profiles", cursor_type="row", zebra_stripes=True)
             with TabPane("Charts", id="tab-charts"):
+                # plotext loads with the first dashboard, not with the app (~0.1 s of
+                # every first paint, most users never open this screen)
+                from ..widgets.chart_plots import ModeratorRatesPlot, WeeklyActionsChart
+
                 yield WeeklyActionsChart(id="chart-weeks")
                 yield ModeratorRatesPlot(id="chart-moderators")
             with TabPane("QA agreement", id="tab-qa"):
@@ -184,6 +187,8 @@ class DashboardScreen(AppealsScreen):
         self._rates("#rates-moderator", stats.per_moderator)
         self._rates("#rates-clause", stats.per_clause)
         self._profiles(stats.inconsistent_profiles)
+        from ..widgets.chart_plots import ModeratorRatesPlot, WeeklyActionsChart
+
         self.query_one("#chart-weeks", WeeklyActionsChart).show(stats.per_week)
         self.query_one("#chart-moderators", ModeratorRatesPlot).show(stats.per_moderator)
         self._qa(qa)

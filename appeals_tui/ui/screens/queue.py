@@ -19,7 +19,7 @@ from ...services import cases
 from ...services.cases import SORT_KEYS, CaseFilter
 from ...services.facets import QueueFacets, queue_facets
 from ...services.session import Session
-from ..base import AppealsScreen
+from ..base import AppealsScreen, appeals_app
 from ..keys import Key
 from ..widgets.queue_rows import row_cells
 from . import MainScreen
@@ -299,13 +299,18 @@ class QueueScreen(AppealsScreen):
         """Load the top case's view once, in a worker, while the first page is on screen:
         what a case needs the first time in a process (the index files of decisions,
         strikes and cases, the audit events' index) is opened then, so the first case
-        opens as fast as the second. The view itself is dropped; opening reloads it."""
+        opens as fast as the second. The view is kept for the case screen that opens
+        this case (ui/warm_view.py), which uses it unless a change was seen since."""
         from ...services.case_view import case_view
+        from ..warm_view import WarmView
 
         self._warmed = True
+        app = appeals_app(self)
+        ahead = app.warm_view = WarmView(case_id)
         self.call(
-            case_view, self.session, case_id, done=lambda _view: None,
-            failed=lambda _exc: None, group="warm",
+            case_view, self.session, case_id,
+            done=lambda view: ahead.ready(view, app.change_count),
+            failed=lambda _exc: ahead.ready(None, None), group="warm",
         )  # fmt: skip
 
     # -- actions -----------------------------------------------------------------
