@@ -132,7 +132,13 @@ class Record:
     def to_dict(self) -> dict[str, Any]:
         """Like `dataclasses.asdict` (new containers, nested records as dicts) without its
         deepcopy of every leaf: a third of importing 20k reports went there."""
-        return {name: _plain(getattr(self, name)) for name in _field_names(type(self))}
+        out: dict[str, Any] = {}
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
+            kind = type(value)  # plain values as they are (most fields; an import's records)
+            plain = kind is str or value is None or kind is int or kind is bool or kind is float
+            out[name] = value if plain else _plain(value)
+        return out
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

@@ -319,9 +319,19 @@ def _check_row(
     limits = limits or ImportLimits()
     problems: list[str] = []
     clean: dict[str, Any] = {}
+    limit_of = FIELD_LIMITS.get
     for name in REQUIRED_FIELDS:
         value = row.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if type(value) is str:  # the usual case first, stripped once
+            stripped = value.strip()
+            limit = limit_of(name)
+            if not stripped:
+                problems.append(f"{name}: required")
+            elif limit is not None and len(value) > limit:
+                problems.append(f"{name}: {len(value)} characters; at most {limit}")
+            else:
+                clean[name] = stripped
+        elif value is None or (isinstance(value, str) and not value.strip()):
             problems.append(f"{name}: required")
         elif (problem := _text_problem(name, value)) is not None:
             problems.append(problem)

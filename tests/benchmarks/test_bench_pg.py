@@ -38,3 +38,22 @@ def test_pg_bench_measures_every_row_beside_the_embedded_store(pg_cluster, tmp_p
         assert main[where]["first_paint_ms"] > 0 and main[where]["first_case_ms"] > 0, where
     for op in ("decide", "stats"):
         assert main["embedded"][op]["p95_ms"] > 0
+
+
+def test_the_import_bench_reports_client_and_server_cpu(pg_cluster, tmp_path):
+    """`benchmarks.pg_import` on a bench database (built as `appeals bench` builds it): the
+    import runs through the services, and the client's and the server's CPU per report
+    are both measured."""
+    from benchmarks.build import build_workspace
+    from benchmarks.pg import _fresh_database
+    from benchmarks.pg_build import copy_scaled
+    from benchmarks.pg_import import measure_import
+
+    build_workspace(tmp_path / "ws", 60, 10)
+    url = _fresh_database(pg_cluster.url(), "appeals_import_bench")
+    copy_scaled(tmp_path / "ws", url, 1)
+    got = measure_import(url, 40, str(pg_cluster.root / "data"))
+    assert got["imported"] == 40 and got["cases_created"] == 20
+    assert got["client_cpu_us_per_report"] > 0
+    # measured (the cluster's /proc is readable); 40 reports may take under one clock tick
+    assert got["server_cpu_us_per_report"] >= 0

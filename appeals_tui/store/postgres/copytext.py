@@ -24,7 +24,7 @@ import orjson
 
 from appeals_tui.domain.timeutil import iso, parse_ts
 from appeals_tui.store.postgres.columns import TableSpec, to_row
-from appeals_tui.store.postgres.pgtext import MARK, encode_json
+from appeals_tui.store.postgres.pgtext import MARK, encode_json, encode_str
 from appeals_tui.store.schema import Derive
 
 __all__ = ["LineEncoder", "columns_of"]
@@ -72,7 +72,7 @@ def _verbatim(value: Any) -> str:
 
 def _json(value: Any) -> str:
     """jsonb text of `value` as psycopg's Jsonb dumper (stdlib json) would store it."""
-    value = encode_json(value)
+    value = _ready(value)
     try:
         out = orjson.dumps(value, option=_STRICT)
     except TypeError:  # a big int, a non-str key, a lone surrogate, …: stdlib's own text
@@ -82,6 +82,26 @@ def _json(value: Any) -> str:
     else:
         text = out.decode()
     return text.translate(_ESCAPES) if _SPECIAL.search(text) else text
+
+
+def _ready(value: Any) -> Any:
+    """pgtext.encode_json(value) (strings made safe for jsonb, floats jsonb would change
+    kept as text), by exact type first: a record's `extra` is a few small dicts."""
+    kind = type(value)
+    if kind is str:
+        return encode_str(value) if "\x00" in value or value.startswith(MARK) else value
+    if kind is dict:
+        return {
+            k if type(k) is str and "\x00" not in k and not k.startswith(MARK) else encode_str(k): (
+                _ready(v)
+            )
+            for k, v in value.items()
+        }
+    if kind is list or kind is tuple:
+        return [_ready(v) for v in value]
+    if value is None or kind is int or kind is bool:
+        return value
+    return encode_json(value)  # floats, subclasses, anything else: the reference itself
 
 
 def _nonfinite(value: Any) -> bool:

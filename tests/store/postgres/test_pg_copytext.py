@@ -179,3 +179,14 @@ def test_event_lines_store_what_write_row_stored(pg_store):
         )
         assert tuple(decode_str(v) for v in row[2:5]) == (ev["actor"], ev["type"], ev["entity"])
         assert decode_json(row[5]) == ev["payload"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(value)
+def test_json_values_are_made_safe_as_pgtext_does(v):
+    from appeals_tui.store.postgres.copytext import _ready
+    from appeals_tui.store.postgres.pgtext import encode_json
+
+    got = _ready(v)
+    assert got == encode_json(v)
+    assert repr(got) == repr(encode_json(v))  # the same types (a float kept as text stays so)
