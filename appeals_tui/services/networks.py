@@ -21,7 +21,8 @@ import heapq
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import chain, compress
+from itertools import chain, compress, repeat
+from operator import eq
 from typing import Any
 
 from ..domain.case_links import case_text
@@ -519,7 +520,7 @@ def _networks(
         root: sorted(chain.from_iterable(map(graph.cases_of.__getitem__, names)))
         for root, names in comps.items()
     }
-    graph.load_facts(session.ws, (c for cases in cases_of.values() for c in cases))
+    graph.load_facts(session.ws, chain.from_iterable(cases_of.values()))
     action_of, status_of = graph.action_of, graph.status_of
     labels: dict[Any, list[str]] = {root: [] for root in comps}
     problems: dict[Any, list[Inconsistency]] = {root: [] for root in comps}
@@ -533,13 +534,11 @@ def _networks(
         labels[root].append(label)
         cases = list(linked)
         actions = list(map(action_of.get, cases))
-        if len(set(actions) - {None}) > 1:
-            split: dict[str, list[str]] = {}
-            for action, case_id in zip(actions, cases, strict=True):
-                if action is not None:
-                    split.setdefault(action, []).append(case_id)
-            for listed in split.values():
-                listed.sort()
+        taken = {a for a in set(actions) if a is not None}
+        if len(taken) > 1:  # one C-level pass per action (a contact can hold 30k cases)
+            split: dict[str, list[str]] = {
+                a: sorted(compress(cases, map(eq, repeat(a), actions))) for a in taken
+            }
             # actions in the order of their first case
             ordered = dict(sorted(split.items(), key=lambda kv: kv[1][0]))
             problems[root].append(Inconsistency(label, ordered))
