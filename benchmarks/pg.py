@@ -212,8 +212,9 @@ def format_pg_table(result: dict[str, Any]) -> str:
     ]
     for label, d in cli.items():
         if isinstance(d, dict):
+            cell = label.replace("|", "\\|")  # a pipe inside a Markdown cell ends it
             lines.append(
-                f"| CLI `{label}` as a fresh process, median (ms) | {d['median_ms']:.0f} | | ≤ 500 |"
+                f"| CLI `{cell}` as a fresh process, median (ms) | {d['median_ms']:.0f} | | ≤ 500 |"
             )
     lines.append(f"| CLI peak RSS (MB) | {cli['peak_rss_mb']} | | < 200 |")
     if "import" in pg:

@@ -4,6 +4,7 @@ the PostgreSQL table is measured, beside the TinyDB workspace (no timing asserti
 from __future__ import annotations
 
 import json
+import re
 
 from click.testing import CliRunner
 
@@ -38,6 +39,11 @@ def test_pg_bench_measures_every_row_beside_the_embedded_store(pg_cluster, tmp_p
         assert main[where]["first_paint_ms"] > 0 and main[where]["first_case_ms"] > 0, where
     for op in ("decide", "stats"):
         assert main["embedded"][op]["p95_ms"] > 0
+    from benchmarks.pg import format_pg_table
+
+    rows = [r for r in format_pg_table(data).splitlines() if r.startswith("|")]
+    for row in rows:  # four cells each: a pipe in a label (`| head -1`) is escaped
+        assert len(re.split(r"(?<!\\)\|", row)) == 6, row
 
 
 def test_the_import_bench_reports_client_and_server_cpu(pg_cluster, tmp_path):
