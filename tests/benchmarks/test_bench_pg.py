@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import psycopg
 from click.testing import CliRunner
 
 from appeals_tui.cli import cli
@@ -63,3 +64,21 @@ def test_the_import_bench_reports_client_and_server_cpu(pg_cluster, tmp_path):
     assert got["client_cpu_us_per_report"] > 0
     # measured (the cluster's /proc is readable); 40 reports may take under one clock tick
     assert got["server_cpu_us_per_report"] >= 0
+
+
+def test_a_reused_bench_database_is_brought_up_to_date_before_measuring(pg_cluster, tmp_path):
+    """A database an older build made lacks this build's indexes; the bench reuses it, so
+    it must open it as the owner first (the measuring roles cannot add them)."""
+    from benchmarks.build import build_workspace
+    from benchmarks.pg import _fresh_database, bring_up_to_date
+    from benchmarks.pg_build import copy_scaled
+
+    build_workspace(tmp_path / "ws", 30, 5)
+    url = _fresh_database(pg_cluster.url(), "appeals_reuse_bench")
+    copy_scaled(tmp_path / "ws", url, 1)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP INDEX case_links_text_first")
+    bring_up_to_date(url)
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT to_regclass('case_links_text_first')").fetchone()
+    assert row is not None and row[0] is not None
