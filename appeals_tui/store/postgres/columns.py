@@ -13,6 +13,7 @@ records without changing a byte of their canonical JSON.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import datetime
@@ -33,6 +34,7 @@ __all__ = [
     "GENERIC",
     "spec_for",
     "to_row",
+    "row_extra",
     "from_row",
 ]
 
@@ -186,6 +188,18 @@ def to_row(spec: TableSpec, key: str, doc: dict[str, Any]) -> dict[str, Any]:
             residual[name] = value
     version = doc.get("version")
     row["version"] = version if type(version) is int else 0
+    row["extra"] = Jsonb(encode_json(row_extra(doc, residual, absent, raw)))
+    return row
+
+
+def row_extra(
+    doc: Mapping[str, Any], residual: dict[str, Any], absent: list[str], raw: dict[str, Any]
+) -> dict[str, Any]:
+    """The `extra` jsonb of a row: what no column holds (`doc`), the columns the record
+    lacks (`absent`), values a column could not hold exactly (`raw`) and a missing or
+    odd version; `from_row` rebuilds the record from it. Shared by `to_row` and
+    copytext's lines, which must store the same."""
+    version = doc.get("version")
     extra: dict[str, Any] = {}
     if residual:
         extra["doc"] = residual
@@ -198,8 +212,7 @@ def to_row(spec: TableSpec, key: str, doc: dict[str, Any]) -> dict[str, Any]:
     elif type(version) is not int:
         raw["version"] = version
         extra["raw"] = raw
-    row["extra"] = Jsonb(encode_json(extra))
-    return row
+    return extra
 
 
 def from_row(spec: TableSpec, row: dict[str, Any]) -> dict[str, Any]:

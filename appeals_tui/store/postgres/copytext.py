@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from appeals_tui.domain.timeutil import iso, parse_ts
-from appeals_tui.store.postgres.columns import TableSpec, to_row
+from appeals_tui.store.postgres.columns import TableSpec, row_extra, to_row
 from appeals_tui.store.postgres.pgtext import MARK, encode_json, encode_str
 from appeals_tui.store.schema import Derive
 
@@ -308,20 +308,8 @@ class LineEncoder:
             else:  # a nested parent that is not a dict: kept whole
                 residual[name] = value
         version = doc.get("version")
-        extra: dict[str, Any] = {}
-        if residual:
-            extra["doc"] = residual
-        if absent:
-            extra["absent"] = absent
-        if raw:
-            extra["raw"] = raw
-        if "version" not in doc:
-            extra["no_version"] = True
-        elif type(version) is not int:
-            raw["version"] = version
-            extra["raw"] = raw
         out.append(str(version) if type(version) is int else "0")
-        out.append(_json(extra))
+        out.append(_json(row_extra(doc, residual, absent, raw)))
         return "\t".join(out) + "\n"
 
 
