@@ -70,24 +70,24 @@ def measure_import(
     store = open_store(as_role(url, MODERATORS[0]))
     session = Session.open(store, None, clock=Clock(BENCH_NOW))
     base = 9_000_000 + store.count("reports")
-    folder = Path(tempfile.mkdtemp(prefix="appeals-import-"))
-    path = folder / "reports.jsonl"
-    import_file(path, Corpus.load(8), base, reports)
-    server0 = server_cpu(data_dir)
-    cpu0, t0 = time.process_time(), time.perf_counter()
-    if profile:
-        import cProfile
+    try:
+        with tempfile.TemporaryDirectory(prefix="appeals-import-") as folder:
+            path = Path(folder) / "reports.jsonl"
+            import_file(path, Corpus.load(8), base, reports)
+            server0 = server_cpu(data_dir)
+            cpu0, t0 = time.process_time(), time.perf_counter()
+            if profile:
+                import cProfile
 
-        prof = cProfile.Profile()
-        result = prof.runcall(intake.import_reports, session, path)
-        prof.dump_stats(profile)
-    else:
-        result = intake.import_reports(session, path)
-    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    server1 = server_cpu(data_dir)
-    path.unlink()
-    folder.rmdir()
-    store.close()
+                prof = cProfile.Profile()
+                result = prof.runcall(intake.import_reports, session, path)
+                prof.dump_stats(profile)
+            else:
+                result = intake.import_reports(session, path)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            server1 = server_cpu(data_dir)
+    finally:
+        store.close()
     out: dict[str, Any] = {
         "reports": reports,
         "imported": result.imported,

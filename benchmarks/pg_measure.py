@@ -115,12 +115,12 @@ def _import_rate(session: Session, corpus: Corpus, n: int) -> dict[str, Any]:
     for i in range(n):
         r = corpus.report(base + i, base + i // 2, f"imp{base}x{i // 7:06d}", now)
         rows.append(json.dumps({k: v for k, v in r.to_dict().items() if v not in (None, "")}))
-    path = Path(tempfile.mkdtemp(prefix="appeals-import-")) / "reports.jsonl"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    t = time.perf_counter()
-    result = intake.import_reports(session, path)
-    elapsed = time.perf_counter() - t
-    path.unlink()
+    with tempfile.TemporaryDirectory(prefix="appeals-import-") as folder:
+        path = Path(folder) / "reports.jsonl"
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        t = time.perf_counter()
+        result = intake.import_reports(session, path)
+        elapsed = time.perf_counter() - t
     return {
         "reports": n,
         "imported": result.imported,
