@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import gc
 import io
 import json
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from ..domain.collector import collector_paused
 from ..domain.errors import ValidationError
 from ..domain.jsontypes import JsonObject
 from ..domain.models import FACTORS
@@ -265,7 +264,7 @@ def export_decisions(
     else:
         scan = SorScan(session.library)
         with tempfile.SpooledTemporaryFile(8 << 20, "w+b") as buffer:
-            with _acyclic():
+            with collector_paused():
                 for statement in _scan_statements(session, rows, scan):
                     buffer.write(orjson.dumps(statement, option=_JSONL))
                     result.written += 1
@@ -273,20 +272,6 @@ def export_decisions(
             buffer.seek(0)
             _copy_out(buffer, out)
     return result
-
-
-@contextmanager
-def _acyclic() -> Iterator[None]:
-    """The cyclic collector paused while statements are made: decoded records and
-    statements hold no cycles (reference counting frees them), and the collector's
-    passes over every live object were ~10% of an export of 100k decisions."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _copy_out(buffer: IO[bytes], out: IO[str]) -> None:
@@ -391,7 +376,7 @@ def _export_sor_api(
 
     try:
         rows = _scan(session, flt, progress)
-        with _acyclic():
+        with collector_paused():
             for statement in _scan_statements(session, rows, scan, api_only=True):
                 batch.append(statement)
                 result.written += 1

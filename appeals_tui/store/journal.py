@@ -20,19 +20,19 @@ fsync, rename, fsync(dir), so a crash leaves either the old or the new file.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
+from appeals_tui.domain.collector import collector_paused
 from appeals_tui.domain.errors import StoreError
 from appeals_tui.domain.progress import EVERY, Progress
 from appeals_tui.store.diskmap import DiskMap, encode_map
@@ -66,16 +66,8 @@ _ENTITY = re.compile(
 )
 
 
-@contextmanager
-def bulk() -> Iterator[None]:
-    """Pause the cyclic GC while decoding many small containers (about 3x faster loads)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+#: pause the cyclic GC while decoding many small containers (about 3x faster loads)
+bulk = collector_paused
 
 
 def encode_line(obj: Any) -> bytes:

@@ -197,6 +197,18 @@ class Field:
         return self.default if value is None else value
 
 
+def _plain_at(doc: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
+    """The value at a plain path (no lists) already split, or None, as `_at` gives it."""
+    cur: Any = doc
+    for part in parts:
+        if not isinstance(cur, Mapping):
+            return None
+        cur = cur.get(part)
+        if cur is None:
+            return None
+    return cur
+
+
 def _joiner(paths: tuple[tuple[str, ...], ...]) -> Callable[[Mapping[str, Any]], Any]:
     """A JOIN field of plain paths (cases' search text, written on every import): each
     path walked as `_at` does, without splitting it again per record."""
@@ -204,15 +216,7 @@ def _joiner(paths: tuple[tuple[str, ...], ...]) -> Callable[[Mapping[str, Any]],
     def joined(doc: Mapping[str, Any]) -> Any:
         out = []
         for parts in paths:
-            cur: Any = doc
-            for part in parts:
-                if not isinstance(cur, Mapping):
-                    cur = None
-                    break
-                cur = cur.get(part)
-                if cur is None:
-                    break
-            out.append(str(cur or ""))
+            out.append(str(_plain_at(doc, parts) or ""))
         return " ".join(out)
 
     return joined
@@ -224,15 +228,7 @@ def _summer(paths: tuple[tuple[str, ...], ...], default: Any) -> Callable[[Mappi
     def summed(doc: Mapping[str, Any]) -> Any:
         total: Any = 0
         for parts in paths:
-            cur: Any = doc
-            for part in parts:
-                if not isinstance(cur, Mapping):
-                    cur = None
-                    break
-                cur = cur.get(part)
-                if cur is None:
-                    break
-            total += _number(cur)
+            total += _number(_plain_at(doc, parts))
         return default if total is None else total
 
     return summed

@@ -26,6 +26,8 @@ from appeals_tui.store.protocol import Doc
 from appeals_tui.store.schema import SCHEMA
 
 __all__ = [
+    "EVENT_COLUMNS",
+    "event_row",
     "copy_records",
     "copy_encoded",
     "encode_record",
@@ -120,14 +122,32 @@ def copy_records(
     return n
 
 
+#: the events table's columns, in the order `event_row` gives them
+EVENT_COLUMNS = ("seq", "at", "actor", "type", "entity", "payload", "prev_hash", "hash")
+
+
+def event_row(ev: Doc) -> tuple[Any, ...]:
+    """An audit event's row as psycopg is given it (COPY's write_row, INSERT)."""
+    from psycopg.types.json import Jsonb
+
+    return (
+        ev["seq"],
+        ev["at"],
+        encode_str(ev["actor"]),
+        encode_str(ev["type"]),
+        encode_str(ev["entity"]),
+        Jsonb(encode_json(ev["payload"])),
+        ev["prev_hash"],
+        ev["hash"],
+    )
+
+
 def copy_events(
     conn: psycopg.Connection, events: Iterable[Doc], progress: Progress | None = None
 ) -> int:
     """COPY audit events verbatim (the chain trigger checks each continues the chain)."""
     n = 0
-    stmt = "COPY events (seq, at, actor, type, entity, payload, prev_hash, hash) FROM STDIN"
-    from psycopg.types.json import Jsonb
-
+    stmt = f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
     fast = fast_text(conn)
     with conn.cursor() as cur, cur.copy(stmt) as copy:
         buf: list[bytes] = []
@@ -144,18 +164,7 @@ def copy_events(
                 if buf:
                     copy.write(b"".join(buf))
                     buf, size = [], 0
-                copy.write_row(
-                    [
-                        ev["seq"],
-                        ev["at"],
-                        encode_str(ev["actor"]),
-                        encode_str(ev["type"]),
-                        encode_str(ev["entity"]),
-                        Jsonb(encode_json(ev["payload"])),
-                        ev["prev_hash"],
-                        ev["hash"],
-                    ]
-                )
+                copy.write_row(event_row(ev))
             n += 1
             if progress is not None and n % 1000 == 0:
                 progress(1000)

@@ -165,6 +165,23 @@ def order_sql(spec: TableSpec, order: Sequence[Order]) -> Composed:
     return sql.SQL(" ORDER BY ") + sql.SQL(", ").join(terms)
 
 
+def _ranking_terms(spec: TableSpec, ranking: Ranking) -> list[sql.Composable]:
+    """ORDER BY terms of a ranking: its fields, then the key as `Ranking` breaks ties
+    (shorter first, then by collation), the order the ranking indexes hold."""
+    key = sql.Identifier(spec.key)
+    return [
+        *(
+            sql.SQL("{} {}").format(
+                value_expr(spec, o.field),
+                sql.SQL("DESC NULLS LAST" if o.descending else "ASC NULLS FIRST"),
+            )
+            for o in ranking.order
+        ),
+        sql.SQL("length({})").format(key),
+        sql.Composed([key, _C]),
+    ]
+
+
 def ranking_sql(
     spec: TableSpec,
     ranking: Ranking,
@@ -193,15 +210,8 @@ def ranking_sql(
             conds.append(_filter(spec, Filter(name, Op.EQ, value), params))
             del q
     conds += not_any(spec, exclude, params)
-    terms = [
-        sql.SQL("{} {}").format(
-            value_expr(spec, o.field),
-            sql.SQL("DESC NULLS LAST" if o.descending else "ASC NULLS FIRST"),
-        )
-        for o in ranking.order
-    ]
+    terms = _ranking_terms(spec, ranking)
     key = sql.Identifier(spec.key)
-    terms += [sql.SQL("length({})").format(key), sql.Composed([key, _C])]
     if direct:
         return sql.SQL("{where} ORDER BY {order} LIMIT {n}").format(
             where=sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conds) if conds else sql.SQL(""),
@@ -273,15 +283,8 @@ def ranking_batch_sql(
         where = [_filter(spec, f, params) for f in ranking.where]
         where += conds
         where += not_any(spec, members[0][3], params)
-        terms = [
-            sql.SQL("{} {}").format(
-                value_expr(spec, o.field),
-                sql.SQL("DESC NULLS LAST" if o.descending else "ASC NULLS FIRST"),
-            )
-            for o in ranking.order
-        ]
+        terms = _ranking_terms(spec, ranking)
         key = sql.Identifier(spec.key)
-        terms += [sql.SQL("length({})").format(key), sql.Composed([key, _C])]
         order = sql.SQL(", ").join(terms)
         table = sql.Identifier(spec.sql)
         cond = sql.SQL(" AND ").join(where)

@@ -34,6 +34,7 @@ from appeals_tui.store import audit
 from appeals_tui.store.attest import META_TABLE, digest, divergence, record_name
 from appeals_tui.store.audit import GENESIS, VerifyResult
 from appeals_tui.store.postgres import migrations, rollups
+from appeals_tui.store.postgres.bulk import EVENT_COLUMNS, event_row
 from appeals_tui.store.postgres.columns import (
     SQL_TYPES,
     QueryColumn,
@@ -91,7 +92,6 @@ COMMITS = "~commits"
 _COUNTS_KEPT = 64
 #: rows a streamed read (`iterate`) fetches first, and at most per round trip after
 _FIRST_FETCH, _FETCH = 50, 2000
-EVENT_COLUMNS = ("seq", "at", "actor", "type", "entity", "payload", "prev_hash", "hash")
 
 
 def _select_list(spec: TableSpec) -> sql.Composable:
@@ -434,21 +434,9 @@ def _raw(value: Any) -> Any:
 def insert_events(conn: psycopg.Connection, events: Sequence[Doc]) -> None:
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO events (seq, at, actor, type, entity, payload, prev_hash, hash) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                (
-                    ev["seq"],
-                    ev["at"],
-                    encode_str(ev["actor"]),
-                    encode_str(ev["type"]),
-                    encode_str(ev["entity"]),
-                    Jsonb(encode_json(ev["payload"])),
-                    ev["prev_hash"],
-                    ev["hash"],
-                )
-                for ev in events
-            ],
+            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+            f"VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))})",
+            [event_row(ev) for ev in events],
         )
 
 
