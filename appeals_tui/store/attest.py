@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["digest", "divergence", "record_name", "META_TABLE"]
+__all__ = ["canonical", "digest", "divergence", "record_name", "META_TABLE"]
 
 #: the pseudo-table under which workspace meta values are attested
 META_TABLE = "meta"
@@ -29,14 +29,16 @@ def record_name(table: str, key: str) -> str:
     return f"{table}/{key}"
 
 
-def _canonical(value: Any) -> bytes:
+def canonical(value: Any) -> bytes:
+    """The bytes a digest hashes whole (keys sorted)."""
     return orjson.dumps(value, option=_SORT)
 
 
-def digest(value: Any) -> str:
-    """The digest of a record (a dict) or of a meta value (anything JSON)."""
+def digest(value: Any, whole: bytes | None = None) -> str:
+    """The digest of a record (a dict) or of a meta value (anything JSON). `whole`:
+    `canonical(value)` if the caller made it already (a staged import uses it twice)."""
     dumps, crc = orjson.dumps, zlib.crc32  # local names: a staged import digests every record
-    full = hashlib.sha256(dumps(value, option=_SORT)).hexdigest()
+    full = hashlib.sha256(dumps(value, option=_SORT) if whole is None else whole).hexdigest()
     if not isinstance(value, Mapping):
         return full
     keys = sorted(value)

@@ -47,8 +47,9 @@ class EventSpool:
         self._digests: dict[str, str] = {}
         self.count = 0
 
-    def record(self, table: str, key: str, doc: Doc) -> None:
-        self._digests[record_name(table, key)] = digest(doc)
+    def record(self, table: str, key: str, doc: Doc, whole: bytes | None = None) -> None:
+        """Note a staged record's digest (`whole`: its attest.canonical bytes, if made)."""
+        self._digests[record_name(table, key)] = digest(doc, whole)
         if len(self._digests) >= DIGESTS_PER_EVENT:
             self.flush_digests()
 

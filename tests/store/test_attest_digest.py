@@ -11,7 +11,7 @@ import hypothesis.strategies as st
 import orjson
 from hypothesis import given, settings
 
-from appeals_tui.store.attest import digest
+from appeals_tui.store.attest import canonical, digest
 
 _SORT = orjson.OPT_SORT_KEYS
 
@@ -42,3 +42,4 @@ json_value = st.recursive(
 @given(st.one_of(st.dictionaries(keys, json_value, max_size=6), json_value))
 def test_digest_is_the_defined_one(value: Any) -> None:
     assert digest(value) == reference(value)
+    assert digest(value, canonical(value)) == reference(value)  # a staged record's way

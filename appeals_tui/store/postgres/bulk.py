@@ -64,10 +64,13 @@ def fast_text(conn: psycopg.Connection) -> bool:
     return conn.info.encoding == "utf-8"
 
 
-def encode_record(table: str, key: str, doc: Doc, fast: bool = True) -> Encoded:
-    """The record as `copy_encoded` sends it (its COPY line, or `to_row`'s values)."""
+def encode_record(
+    table: str, key: str, doc: Doc, fast: bool = True, plain: bool = False
+) -> Encoded:
+    """The record as `copy_encoded` sends it (its COPY line, or `to_row`'s values);
+    `plain`: see `LineEncoder.line`."""
     enc = encoder(table)
-    line = enc.line(key, doc) if fast else None
+    line = enc.line(key, doc, plain) if fast else None
     return line if line is not None else enc.row(key, doc)
 
 

@@ -238,10 +238,13 @@ class LineEncoder:
         ]
         self._prefix = _text(table) + "\t" if spec.sql == "documents" else ""
 
-    def line(self, key: str, doc: dict[str, Any]) -> bytes | None:
-        """The record's COPY line (UTF-8, with its newline), or None: send `row` instead."""
+    def line(self, key: str, doc: dict[str, Any], plain: bool = False) -> bytes | None:
+        """The record's COPY line (UTF-8, with its newline), or None: send `row` instead.
+        `plain`: the caller knows that no string in `doc` holds a character COPY escapes
+        or pgtext changes (backslash, tab, line ends, NUL, a leading MARK), so its text
+        values are not searched for them again."""
         try:
-            return self._line(key, doc).encode()
+            return self._line(key, doc, plain).encode()
         except (_Fallback, UnicodeEncodeError):
             return None
 
@@ -252,7 +255,7 @@ class LineEncoder:
             row = {"tbl": self.table, "key": row[self.spec.key], **row}
         return [row[c] for c in self.columns]
 
-    def _line(self, key: str, doc: dict[str, Any]) -> str:
+    def _line(self, key: str, doc: dict[str, Any], plain: bool) -> str:
         spec = self.spec
         out = [self._prefix + _text(key)]
         absent: list[str] = []
@@ -273,8 +276,7 @@ class LineEncoder:
             elif (
                 text
                 and type(value) is str
-                and not _PLAIN_TEXT_NOT.search(value)
-                and not value.startswith(MARK)
+                and (plain or (not _PLAIN_TEXT_NOT.search(value) and not value.startswith(MARK)))
             ):
                 out.append(value)  # most text: stored and sent as it is
             elif value is _MISSING:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from appeals_tui.domain.errors import ConflictError, StoreError
+from appeals_tui.store.attest import canonical
 from appeals_tui.store.postgres import migrations
 from appeals_tui.store.postgres.bulk import (
     Encoded,
@@ -146,8 +147,12 @@ class PgStaging:
         rows = self._rows.get(table)
         if rows is None:
             rows = self._rows[table] = []
-        rows.append(encode_record(table, key, new, self._fast))
-        self._events.record(table, key, new)
+        whole = canonical(new)
+        # JSON escapes every character COPY text or pgtext would change (\\, tab, line
+        # ends, NUL, MARK: all control characters), so without a backslash in it no
+        # string of the record needs looking at again
+        rows.append(encode_record(table, key, new, self._fast, b"\\" not in whole))
+        self._events.record(table, key, new, whole)
         self._buffered += 1
         if self._buffered >= BATCH:
             self._send()
