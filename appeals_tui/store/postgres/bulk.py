@@ -146,9 +146,13 @@ def event_row(ev: Doc) -> tuple[Any, ...]:
 
 
 def copy_events(
-    conn: psycopg.Connection, events: Iterable[Doc], progress: Progress | None = None
+    conn: psycopg.Connection,
+    events: Iterable[Doc],
+    progress: Progress | None = None,
+    chunk: int = _CHUNK,
 ) -> int:
-    """COPY audit events verbatim (the chain trigger checks each continues the chain)."""
+    """COPY audit events verbatim (the chain trigger checks each continues the chain),
+    written `chunk` bytes at a time."""
     n = 0
     stmt = f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
     fast = fast_text(conn)
@@ -160,7 +164,7 @@ def copy_events(
             if line is not None:
                 buf.append(line)
                 size += len(line)
-                if size >= _CHUNK:
+                if size >= chunk:
                     copy.write(b"".join(buf))
                     buf, size = [], 0
             else:

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -51,6 +50,8 @@ Doc = dict[str, Any]
 IMPORT_LOCK = migrations.CHAIN_LOCK + 2
 #: staged records sent per COPY
 BATCH = 2000
+#: bytes of event lines written to the publish's COPY at a time
+_EVENT_CHUNK = 64 << 10
 
 
 class _Sender:
@@ -195,9 +196,9 @@ class PgStaging:
             # connect.py asks for they were planned again for every row (~2.3x the
             # server's time for the events); they take no values a plan depends on
             conn.execute("SET LOCAL plan_cache_mode = auto")
-            events = self._events.chained(txn._seq, txn._hash)
-            while batch := list(islice(events, BATCH)):
-                copy_events(conn, batch)
+            # one COPY, sent as it is made: the server runs the chain trigger on what it
+            # has while the next events are hashed (a COPY per batch made them take turns)
+            copy_events(conn, self._events.chained(txn._seq, txn._hash), chunk=_EVENT_CHUNK)
             conn.execute("COMMIT")
         self._published = True
 
