@@ -633,8 +633,9 @@ def _scan(
             continue
         assert row is not None
         usual = _usual_row(row, media_check, latest)
+        row_problems: list[str] = []
         if usual is not None:
-            clean, row_problems = usual, []
+            clean = usual
         else:
             clean, row_problems = _check_row(row, media_check, limits, latest)
         for p in row_problems:
