@@ -101,16 +101,17 @@ def _groups(scan: ReportScan) -> tuple[array[int], array[int], array[int]]:
 
 #: a report's fields and their defaults, in the order `Report.to_dict` gives them (None
 #: for the required ones, which a validated row has, and for `media`'s list, made anew)
-_REPORT_FIELDS: tuple[tuple[str, Any], ...] = tuple(
-    (f.name, None if f.default is MISSING else f.default) for f in fields(Report)
-)
+_REPORT_FIELDS: dict[str, Any] = {
+    f.name: None if f.default is MISSING else f.default for f in fields(Report)
+}
 
 
 def report_doc(clean: dict[str, Any]) -> Doc:
     """`Report.from_dict(clean).to_dict()` of a validated row (domain.reports._check_row),
     without the dataclass: the row's values, every other field's default, the fields in
-    their order (a list is the row's own: each row is read afresh)."""
-    doc = {name: clean.get(name, default) for name, default in _REPORT_FIELDS}
+    their order (every key of a row is a field, so the merge keeps the fields' order; a
+    list is the row's own: each row is read afresh)."""
+    doc = {**_REPORT_FIELDS, **clean}
     if doc["media"] is None:
         doc["media"] = []
     return doc
