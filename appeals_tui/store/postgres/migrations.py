@@ -34,6 +34,7 @@ __all__ = [
     "declared_tables_missing",
     "reading_order_missing",
     "schema_version",
+    "layout",
     "check_version",
     "apply_migrations",
     "ensure_groups",
@@ -55,6 +56,10 @@ class Migration:
     version: int
     what: str
     sql: str
+    #: the records' layout once applied: the embedded store's `schema_version`, which
+    #: both backends report (`Store.meta`); None = `version`. A migration of PostgreSQL's
+    #: own objects only (a trigger, an index) keeps the layout before it.
+    layout: int | None = None
 
 
 _V1 = r"""
@@ -535,7 +540,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     # the embedded store's schema 3 (issue 15): case links; their table comes from the
     # declared schema (sync_declared), and a new database has none to derive
     Migration(3, "case links", "SELECT 1"),
-    Migration(4, "audit chain checked per statement; unread indexes dropped", _V4),
+    # PostgreSQL's own objects only: the records keep the embedded store's schema 3
+    Migration(4, "audit chain checked per statement; unread indexes dropped", _V4, layout=3),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -557,6 +563,14 @@ def schema_version(conn: psycopg.Connection) -> int | None:
         return None
     got = conn.execute("SELECT max(version) FROM appeals_schema").fetchone()
     return int(got[0]) if got and got[0] is not None else 0
+
+
+def layout(version: int) -> int:
+    """The records' layout (the embedded store's schema_version) at a migration version."""
+    for step in MIGRATIONS:
+        if step.version == version:
+            return step.layout if step.layout is not None else step.version
+    return version
 
 
 def check_version(conn: psycopg.Connection, where: str) -> int:
