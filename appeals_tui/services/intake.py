@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..domain.case_links import link_doc
 from ..domain.errors import PermissionDenied, ValidationError
-from ..domain.models import Case, CaseStatus, Report
+from ..domain.models import CaseStatus, Report
 from ..domain.priority import priority_score
 from ..domain.progress import EVERY, Progress
 from ..domain.reports import (
@@ -68,9 +69,12 @@ def import_reports(
     path = Path(path)
     media = MediaCollector(path.parent)
     scan = scan_report_file(path, media.check, progress, limits)
-    if media.facts:
-        media.copy_into(media_store(session.ws), str(path))
-    done = import_scan(session.ws, session.actor, session.now_iso(), scan, media, progress)
+    try:
+        if media.facts:
+            media.copy_into(media_store(session.ws), str(path))
+        done = import_scan(session.ws, session.actor, session.now_iso(), scan, media, progress)
+    finally:
+        scan.close()
     return ImportResult(
         imported=done.imported,
         skipped=done.skipped,
@@ -84,9 +88,8 @@ def import_reports(
 _FILE_FIELDS = tuple(f for f in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS) if f != "media")
 
 
-def _differs(stored: dict[str, Any], report: Report) -> str | None:
-    """The first file field in which `report` differs from the stored one."""
-    new = report.to_dict()
+def _differs(stored: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """The first file field in which the report record `new` differs from the stored one."""
     empty = (None, "")
     for name in _FILE_FIELDS:
         a, b = stored.get(name), new.get(name)
@@ -131,10 +134,10 @@ def _rescore(case: dict[str, Any], reports: list[dict[str, Any]]) -> float:
     )
 
 
-def report_texts(report: Report) -> tuple[str, ...]:
-    """Where a report may carry a means of contact. Not its `url`: that is the
-    reported content's own address, not a way to reach anyone."""
-    return (report.content_text, report.media_description, report.reason)
+def report_texts(report: Mapping[str, Any]) -> tuple[str, ...]:
+    """Where a report (its record) may carry a means of contact. Not its `url`: that is
+    the reported content's own address, not a way to reach anyone."""
+    return (report["content_text"], report["media_description"], report["reason"])
 
 
 def _store_links(txn: Txn, case: dict[str, Any], texts: list[str]) -> None:
@@ -186,7 +189,7 @@ def import_parsed(
             report = item.report
             stored = txn.get("reports", report.report_id)
             if stored is not None:
-                field = _differs(stored, report)
+                field = _differs(stored, report.to_dict())
                 if field is not None:
                     was = stored.get("source") or "an earlier import"
                     conflicts.append(
@@ -201,7 +204,7 @@ def import_parsed(
             case_id = open_cases.get(key)
             if case_id is None:
                 case_id = txn.next_id("C")
-                opened = new_case(report, case_id, now, latest_case.get(key))
+                opened = new_case(report.to_dict(), case_id, now, latest_case.get(key))
                 txn.insert("cases", case_id, opened)
                 txn.event(
                     "case.opened",
@@ -241,9 +244,10 @@ def import_parsed(
             report.case_id = case_id
             report.imported_at = now
             report.source = f"{Path(source).name}:{item.line}"
-            txn.insert("reports", report.report_id, report.to_dict())
+            doc = report.to_dict()
+            txn.insert("reports", report.report_id, doc)
             touched[case_id] = None
-            texts.setdefault(case_id, []).extend(report_texts(report))
+            texts.setdefault(case_id, []).extend(report_texts(doc))
             txn.update("cases", case_id, fields)
             result.imported += 1
         if conflicts:
@@ -276,24 +280,34 @@ def import_parsed(
     return result
 
 
-def new_case(report: Report, case_id: str, now: str, linked: str | None) -> Doc:
-    """The stored record of a case a report opens (both import paths write this)."""
-    return Case(
-        case_id=case_id,
-        subject={
-            "platform": report.platform,
-            "subject_type": report.subject_type,
-            "subject_id": report.subject_id,
-            "account": report.account,
-            "url": report.url,
+def new_case(report: Mapping[str, Any], case_id: str, now: str, linked: str | None) -> Doc:
+    """The stored record of a case a report (its record) opens, as `Case(...).to_dict()`
+    gives it (both import paths write this; built directly: a staged import makes one per
+    new subject, and the dataclass round trip was most of the cost).
+    tests/services/test_intake_paths.py checks it against the dataclass."""
+    return {
+        "case_id": case_id,
+        "subject": {
+            "platform": report["platform"],
+            "subject_type": report["subject_type"],
+            "subject_id": report["subject_id"],
+            "account": report["account"],
+            "url": report["url"],
         },
-        content_text=report.content_text,
-        media_description=report.media_description,
-        jurisdiction=report.jurisdiction,
-        metrics={"followers": report.followers or 0, "views": report.views or 0},
-        report_ids=[],
-        created_at=now,
-        updated_at=now,
-        first_reported_at=report.reported_at,
-        linked_case=linked,
-    ).to_dict()
+        "content_text": report["content_text"],
+        "media_description": report["media_description"],
+        "jurisdiction": report["jurisdiction"],
+        "metrics": {"followers": report["followers"] or 0, "views": report["views"] or 0},
+        "report_ids": [],
+        "status": CaseStatus.OPEN,
+        "assignee": None,
+        "priority": 0.0,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "first_reported_at": report["reported_at"],
+        "linked_case": linked,
+        "escalated": False,
+        "decision_id": None,
+        "media": [],
+    }

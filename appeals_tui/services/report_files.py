@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
 from ..domain.errors import ValidationError
+from ..domain.models import Report
 from ..domain.progress import Progress
 from ..domain.reports import (
-    Fetch,
     ImportLimits,
     MediaCheck,
     ParsedReport,
@@ -27,7 +27,7 @@ from ..domain.reports import (
     scan_reports,
 )
 
-__all__ = ["open_report_file", "scan_report_file", "parse_report_file", "reader", "read_reports"]
+__all__ = ["open_report_file", "scan_report_file", "parse_report_file", "read_reports", "TempRows"]
 
 
 def open_report_file(path: Path, limits: ImportLimits) -> IO[bytes]:
@@ -62,6 +62,33 @@ def _line_count(fh: IO[bytes]) -> int:
     return count + (last != b"\n")
 
 
+class TempRows:
+    """The validated rows of a file being imported (domain.reports.RowStore), in an
+    anonymous temp file: an import of any size keeps them on disk, not in memory, and
+    no other process can open or change them."""
+
+    def __init__(self) -> None:
+        self._fh = tempfile.TemporaryFile(prefix="appeals-rows-")  # noqa: SIM115 - closed by close()
+        self._size = 0
+        self._unflushed = False
+
+    def keep(self, data: bytes) -> int:
+        start = self._size
+        self._fh.write(data)
+        self._size += len(data)
+        self._unflushed = True
+        return start
+
+    def fetch(self, start: int, end: int) -> bytes:
+        if self._unflushed:
+            self._fh.flush()
+            self._unflushed = False
+        return os.pread(self._fh.fileno(), end - start, start)
+
+    def close(self) -> None:
+        self._fh.close()
+
+
 def scan_report_file(
     path: Path,
     media_check: MediaCheck | None = None,
@@ -73,20 +100,12 @@ def scan_report_file(
     is_csv(str(path))  # an unsupported kind of file is refused before it is opened
     with open_report_file(path, limits) as fh:
         total = _line_count(fh) if progress else None
-        return scan_reports(fh, str(path), media_check, progress, limits, total)
+        return scan_reports(fh, str(path), media_check, progress, limits, total, TempRows())
 
 
-@contextmanager
-def reader(path: Path, limits: ImportLimits) -> Iterator[Fetch]:
-    """`fetch(start, end)` on the file, open for the block (checked again on opening)."""
-    with open_report_file(path, limits) as fh:
-        fd = fh.fileno()
-        yield lambda start, end: os.pread(fd, end - start, start)
-
-
-def read_reports(scan: ReportScan, path: Path, indices: Iterable[int]) -> list[ParsedReport]:
-    with reader(path, scan.limits) as fetch:
-        return scan.read(indices, fetch)
+def read_reports(scan: ReportScan, indices: Sequence[int]) -> list[ParsedReport]:
+    """Reports `indices` of a scan, as `Report`s."""
+    return [ParsedReport(line, Report.from_dict(clean)) for line, clean in scan.read(indices)]
 
 
 def parse_report_file(
@@ -97,4 +116,7 @@ def parse_report_file(
 ) -> list[ParsedReport]:
     """Validate every line and return all reports (small files: the demo, tests)."""
     scan = scan_report_file(path, media_check, progress, limits)
-    return read_reports(scan, path, range(len(scan)))
+    try:
+        return read_reports(scan, range(len(scan)))
+    finally:
+        scan.close()

@@ -2,10 +2,12 @@
 
 Why: one transaction held every report, case and event of an import in memory
 (~13 KB a report) and the workspace lock throughout. Here the validation pass
-keeps ~60 bytes a report (domain.reports.ReportScan); reports are grouped into
-cases by sorting packed integers (subject hash, instant, index), and each group is
-read again from the file by offset, turned into records and handed to the store's
-staging (protocol v5), which keeps them out of sight. Only the changes to cases
+keeps ~50 bytes a report in memory and its clean rows in a temp file
+(domain.reports.ReportScan); reports are grouped into cases by sorting packed
+integers (subject hash, instant, index), and each group's rows are read back, made
+into records (plain dicts, as `Report(...).to_dict()` and `Case(...).to_dict()` give
+them: tests/services/test_intake_paths.py) and handed to the store's staging
+(protocol v5), which keeps them out of sight. Only the changes to cases
 that already exist are made under the writer lock, by `publish`'s finishing
 transaction, against the latest state (a case decided meanwhile is a conflict and
 nothing is imported). The same rules as `intake.import_parsed`: reports join the
@@ -18,24 +20,24 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from ..domain.case_links import link_doc, link_record, warm_links
 from ..domain.contacts import region_of
 from ..domain.errors import ConflictError, ValidationError
 from ..domain.models import Report
 from ..domain.progress import Progress
-from ..domain.reports import Fetch, ParsedReport, ReportScan
+from ..domain.reports import ReportScan
 from ..store.protocol import Doc, Filter, Op, Order, Staging, Store, Transaction
 from ..store.schema import INSERTED
 from ..store.shipped import default_near_dup_settings
 from .intake import _ACCEPTING, _differs, _rescore, new_case, report_texts
 from .link_helper import Extracted, LinkHelper, Texts
 from .media import MediaCollector, _media_doc
-from .report_files import reader
 
-__all__ = ["StagedOutcome", "import_scan"]
+__all__ = ["StagedOutcome", "import_scan", "report_doc"]
 
 #: groups read from the file and checked against the store at a time
 _BATCH = 500
@@ -92,12 +94,29 @@ def _groups(scan: ReportScan) -> tuple[array[int], array[int], array[int]]:
     return order, bounds, groups
 
 
-def _subject_key(report: Report) -> tuple[str, str, str]:
-    return (report.platform, report.subject_type, report.subject_id)
+#: a report's fields and their defaults, in the order `Report.to_dict` gives them (None
+#: for the required ones, which a validated row has, and for `media`'s list, made anew)
+_REPORT_FIELDS: tuple[tuple[str, Any], ...] = tuple(
+    (f.name, None if f.default is MISSING else f.default) for f in fields(Report)
+)
 
 
-#: a report of the file and its index in the ReportScan
-Item = tuple[int, ParsedReport]
+def report_doc(clean: dict[str, Any]) -> Doc:
+    """`Report.from_dict(clean).to_dict()` of a validated row (domain.reports._check_row),
+    without the dataclass: the row's values, every other field's default, the fields in
+    their order (a list is the row's own: each row is read afresh)."""
+    doc = {name: clean.get(name, default) for name, default in _REPORT_FIELDS}
+    if doc["media"] is None:
+        doc["media"] = []
+    return doc
+
+
+def _subject_key(doc: Doc) -> tuple[str, str, str]:
+    return (doc["platform"], doc["subject_type"], doc["subject_id"])
+
+
+#: a report of the file: its index in the ReportScan, its line, its record (report_doc)
+Item = tuple[int, int, Doc]
 #: a batch: its reports, its groups (scan indices), the reports the store already holds
 _Read = tuple[list[Item], list[list[int]], dict[str, Doc]]
 
@@ -106,7 +125,7 @@ def _split(items: list[Item]) -> Iterator[list[Item]]:
     """One list per real subject (an 8-byte hash may, very rarely, join two)."""
     by_key: dict[tuple[str, str, str], list[Item]] = {}
     for item in items:
-        by_key.setdefault(_subject_key(item[1].report), []).append(item)
+        by_key.setdefault(_subject_key(item[2]), []).append(item)
     yield from by_key.values()
 
 
@@ -121,10 +140,8 @@ class _Importer:
         media: MediaCollector | None,
         now: str,
         progress: Progress | None,
-        fetch: Fetch,
     ) -> None:
         self.store, self.st, self.scan, self.media = store, st, scan, media
-        self.fetch = fetch
         self.now, self.progress = now, progress
         self.source = scan.name
         self.name = Path(scan.name).name
@@ -189,8 +206,9 @@ class _Importer:
                 list(order[bounds[g] : bounds[g + 1]]) for g in groups[first : first + _BATCH]
             ]
             flat = [i for group in batch for i in group]
-            items = list(zip(flat, self.scan.read(flat, self.fetch), strict=True))
-            ids = [p.report.report_id for _, p in items]
+            rows = self.scan.read(flat)
+            items = [(i, line, report_doc(row)) for i, (line, row) in zip(flat, rows, strict=True)]
+            ids = [doc["report_id"] for _, _, doc in items]
             stored = {d["report_id"]: d for d in self.store.get_many("reports", ids)}
             yield items, batch, stored
 
@@ -205,39 +223,43 @@ class _Importer:
         if helper is None or read is None:
             return False
         items, _, stored = read
-        return helper.ask([_texts(p) for _, p in items if p.report.report_id not in stored])
+        return helper.ask([_texts(doc) for _, _, doc in items if doc["report_id"] not in stored])
 
     def _answer(
         self, helper: LinkHelper | None, items: list[Item], stored: dict[str, Doc]
     ) -> dict[int, Extracted]:
         """The helper's answer for a batch asked about: scan index -> what it found."""
-        fresh = [i for i, p in items if p.report.report_id not in stored]
+        fresh = [i for i, _, doc in items if doc["report_id"] not in stored]
         found = helper.answer(len(fresh)) if helper is not None else None
         return dict(zip(fresh, found, strict=True)) if found is not None else {}
 
     def _batch(self, items: list[Item], batch: list[list[int]], stored: dict[str, Doc]) -> None:
-        self.cases = self._cases_of({p.report.subject_id for _, p in items})
+        self.cases = self._cases_of({doc["subject_id"] for _, _, doc in items})
         at = 0
         for first in range(0, len(batch), _WARM):
             chunk = batch[first : first + _WARM]
             size = sum(map(len, chunk))
             if not self.found:  # no helper answered: extract them here, in one loop
                 self._warm_links(
-                    [p for _, p in items[at : at + size] if p.report.report_id not in stored]
+                    [doc for _, _, doc in items[at : at + size] if doc["report_id"] not in stored]
                 )
             for group in chunk:
                 part, at = items[at : at + len(group)], at + len(group)
                 for same in _split(part):
-                    fresh = [item for item in same if not self._known(item[1], stored)]
+                    fresh = [item for item in same if not self._known(item[1], item[2], stored)]
                     if fresh and not self.conflict_count:
                         self._group(fresh)
 
-    def _warm_links(self, fresh: list[ParsedReport]) -> None:
+    def _warm_links(self, fresh: list[Doc]) -> None:
         """Extract the contacts and text keys of these reports' texts in one loop before
         their cases are staged (case_links.warm_links: the same results, less CPU)."""
-        for item in fresh:
-            r = item.report
-            warm_links(r.content_text, r.media_description, report_texts(r), r.jurisdiction)
+        for doc in fresh:
+            warm_links(
+                doc["content_text"],
+                doc["media_description"],
+                report_texts(doc),
+                doc["jurisdiction"],
+            )
 
     def _cases_of(self, subject_ids: set[str]) -> dict[str, list[Doc]]:
         """Stored cases of these subject ids, in insertion order. A server database
@@ -254,45 +276,45 @@ class _Importer:
             found[sid] = self.store.lookup("cases", "subject.subject_id", sid)
         return found
 
-    def _known(self, item: ParsedReport, stored: dict[str, Doc]) -> bool:
+    def _known(self, line: int, new: Doc, stored: dict[str, Doc]) -> bool:
         """Already imported: skipped (same content) or a conflict (different)."""
-        doc = stored.get(item.report.report_id)
+        doc = stored.get(new["report_id"])
         if doc is None:
             return False
-        field = _differs(doc, item.report)
+        field = _differs(doc, new)
         if field is not None:
             self.conflict_count += 1
             if len(self.conflicts) < 50:
                 was = doc.get("source") or "an earlier import"
                 self.conflicts.append(
-                    f"{self.source}:{item.line}: report_id: '{item.report.report_id}' was "
+                    f"{self.source}:{line}: report_id: '{new['report_id']}' was "
                     f"imported from {was} with a different {field}"
                 )
         self.skipped += 1
         return True
 
     def _group(self, group: list[Item]) -> None:
-        first = group[0][1].report
+        first = group[0][2]
         key = _subject_key(first)
         latest: str | None = None
         open_case: str | None = None
-        for case in self.cases.get(first.subject_id, ()):
+        for case in self.cases.get(first["subject_id"], ()):
             s = case["subject"]
             if (s["platform"], s["subject_type"], s["subject_id"]) != key:
                 continue
             latest = case["case_id"]
             open_case = case["case_id"] if case["status"] in _ACCEPTING else None
         if open_case is not None:
-            for _, item in group:
-                self._stage_report(item, open_case)
-            self.joins.append(_Join(open_case, tuple(i for i, _ in group)))
+            for _, line, doc in group:
+                self._stage_report(line, doc, open_case)
+            self.joins.append(_Join(open_case, tuple(i for i, _, _ in group)))
             return
         case_id = self.st.next_id("C")
         case = new_case(first, case_id, self.now, latest)
         reports = []
-        for _, item in group:
-            reports.append(self._stage_report(item, case_id))  # media paths -> hashes
-            _merge(case, item.report, self.now)
+        for _, line, doc in group:
+            reports.append(self._stage_report(line, doc, case_id))  # media paths -> hashes
+            _merge(case, doc, self.now)
         case["priority"] = _rescore(case, reports)
         self.st.add("cases", case_id, case)
         self.st.event(
@@ -308,29 +330,29 @@ class _Importer:
         for every report (read in the case's region), else extracted here."""
         doc = _from_helper(case, group, self.found)
         if doc is None:
-            texts = [t for _, item in group for t in report_texts(item.report)]
+            texts = [t for _, _, report in group for t in report_texts(report)]
             doc = link_doc(case, texts, min_length=self.min_length)
         self.st.add("case_links", case["case_id"], doc)
 
-    def _stage_report(self, item: ParsedReport, case_id: str) -> Doc:
-        report = item.report
-        if report.media and self.media is not None:
-            report.media = self.media.hashes(report.media)
-            for sha in report.media:
+    def _stage_report(self, line: int, doc: Doc, case_id: str) -> Doc:
+        """Stage the report record `doc` (report_doc) of file line `line`, and its media."""
+        if doc["media"] and self.media is not None:
+            doc["media"] = self.media.hashes(doc["media"])
+            for sha in doc["media"]:
                 if sha in self.staged_media or sha not in self.facts:
                     continue
                 self.staged_media.add(sha)
                 if self.store.get("media", sha) is None:
                     preview = self.media.previews.get(sha)
-                    doc = _media_doc(self.facts[sha], self.now, case_id, report.account, preview)
-                    self.st.add("media", sha, doc)
-                    self.st.event("media.stored", f"media:{sha}", doc)
+                    facts = self.facts[sha]
+                    media = _media_doc(facts, self.now, case_id, doc["account"], preview)
+                    self.st.add("media", sha, media)
+                    self.st.event("media.stored", f"media:{sha}", media)
                     self.media_stored += 1
-        report.case_id = case_id
-        report.imported_at = self.now
-        report.source = f"{self.name}:{item.line}"
-        doc = report.to_dict()
-        self.st.add("reports", report.report_id, doc)
+        doc["case_id"] = case_id
+        doc["imported_at"] = self.now
+        doc["source"] = f"{self.name}:{line}"
+        self.st.add("reports", doc["report_id"], doc)
         self.imported += 1
         return doc
 
@@ -345,9 +367,9 @@ class _Importer:
         for first in range(0, len(cases), _BATCH):  # one pass over the file per batch
             batch = cases[first : first + _BATCH]
             wanted = [sorted(indices, key=self._when) for _, indices in batch]
-            parsed = iter(self.scan.read([i for indices in wanted for i in indices], self.fetch))
+            rows = iter(self.scan.read([i for indices in wanted for i in indices]))
             for (case_id, _), indices in zip(batch, wanted, strict=True):
-                self._join(txn, case_id, [next(parsed).report for _ in indices])
+                self._join(txn, case_id, [report_doc(next(rows)[1]) for _ in indices])
         txn.event(
             "reports.imported",
             "reports",
@@ -364,7 +386,7 @@ class _Importer:
     def _when(self, index: int) -> tuple[int, int]:
         return (self.scan.times[index], index)
 
-    def _join(self, txn: Transaction, case_id: str, reports: list[Report]) -> None:
+    def _join(self, txn: Transaction, case_id: str, reports: list[Doc]) -> None:
         case = txn.get("cases", case_id)
         if case is None or case["status"] not in _ACCEPTING:
             raise ConflictError(
@@ -378,12 +400,12 @@ class _Importer:
         fresh = reports
         new = dict(case)
         for report in fresh:
-            report.case_id = case_id
-            if report.media and self.media is not None:
-                report.media = self.media.hashes(report.media)
+            report["case_id"] = case_id
+            if report["media"] and self.media is not None:
+                report["media"] = self.media.hashes(report["media"])
             _merge(new, report, self.now)
         older = [txn.get("reports", rid) or {} for rid in case["report_ids"]]
-        new["priority"] = _rescore(new, older + [r.to_dict() for r in fresh])
+        new["priority"] = _rescore(new, older + fresh)
         fields = {k: v for k, v in new.items() if k != "version" and v != case.get(k)}
         updated = txn.update("cases", case_id, fields)
         old_links = txn.get("case_links", case_id)
@@ -396,9 +418,8 @@ class _Importer:
             txn.update("case_links", case_id, doc)
 
 
-def _texts(item: ParsedReport) -> Texts:
-    r = item.report
-    return (r.content_text, r.media_description, report_texts(r), r.jurisdiction)
+def _texts(doc: Doc) -> Texts:
+    return (doc["content_text"], doc["media_description"], report_texts(doc), doc["jurisdiction"])
 
 
 def _from_helper(case: Doc, group: list[Item], found: dict[int, Extracted]) -> Doc | None:
@@ -408,7 +429,7 @@ def _from_helper(case: Doc, group: list[Item], found: dict[int, Extracted]) -> D
     of a report with the same content and media description. None: not answerable."""
     if not found:
         return None
-    answers = [found.get(i) for i, _ in group]
+    answers = [found.get(i) for i, _, _ in group]
     region = region_of(case.get("jurisdiction"))
     contacts: set[str] = set()
     for answer in answers:
@@ -416,27 +437,28 @@ def _from_helper(case: Doc, group: list[Item], found: dict[int, Extracted]) -> D
             return None
         contacts.update(answer.contacts)
     text = (case.get("content_text"), case.get("media_description"))
-    for (_, item), answer in zip(group, answers, strict=True):
-        if (item.report.content_text, item.report.media_description) == text:
+    for (_, _, report), answer in zip(group, answers, strict=True):
+        if (report["content_text"], report["media_description"]) == text:
             assert answer is not None
             return link_record(case, sorted(contacts), answer.key)
     return None
 
 
-def _merge(case: Doc, report: Report, now: str) -> None:
-    """A report joins `case` (a dict changed in place), as `intake.import_parsed` does."""
+def _merge(case: Doc, report: Doc, now: str) -> None:
+    """A report (its record) joins `case` (a dict changed in place), as
+    `intake.import_parsed` does."""
     metrics = dict(case.get("metrics") or {})
-    metrics["followers"] = max(metrics.get("followers", 0), report.followers or 0)
-    metrics["views"] = max(metrics.get("views", 0), report.views or 0)
-    case["report_ids"] = [*case["report_ids"], report.report_id]
+    metrics["followers"] = max(metrics.get("followers", 0), report["followers"] or 0)
+    metrics["views"] = max(metrics.get("views", 0), report["views"] or 0)
+    case["report_ids"] = [*case["report_ids"], report["report_id"]]
     case["metrics"] = metrics
     case["updated_at"] = now
-    case["content_text"] = case.get("content_text") or report.content_text
-    case["media_description"] = case.get("media_description") or report.media_description
-    case["jurisdiction"] = case.get("jurisdiction") or report.jurisdiction
-    if report.media:
+    case["content_text"] = case.get("content_text") or report["content_text"]
+    case["media_description"] = case.get("media_description") or report["media_description"]
+    case["jurisdiction"] = case.get("jurisdiction") or report["jurisdiction"]
+    if report["media"]:
         have = list(case.get("media") or ())
-        case["media"] = have + [h for h in report.media if h not in have]
+        case["media"] = have + [h for h in report["media"] if h not in have]
 
 
 def import_scan(
@@ -448,5 +470,5 @@ def import_scan(
     progress: Progress | None = None,
 ) -> StagedOutcome:
     """Stage the reports of a validated file and publish them at once (see above)."""
-    with reader(Path(scan.name), scan.limits) as fetch, store.staging(actor) as st:
-        return _Importer(store, st, scan, media, now, progress, fetch).run()
+    with store.staging(actor) as st:
+        return _Importer(store, st, scan, media, now, progress).run()

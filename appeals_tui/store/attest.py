@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["digest", "divergence", "record_name", "META_TABLE"]
+__all__ = ["canonical", "digest", "divergence", "record_name", "META_TABLE"]
 
 #: the pseudo-table under which workspace meta values are attested
 META_TABLE = "meta"
@@ -29,20 +29,41 @@ def record_name(table: str, key: str) -> str:
     return f"{table}/{key}"
 
 
-def _canonical(value: Any) -> bytes:
+def canonical(value: Any) -> bytes:
+    """The bytes a digest hashes whole (keys sorted)."""
     return orjson.dumps(value, option=_SORT)
 
 
-def digest(value: Any) -> str:
-    """The digest of a record (a dict) or of a meta value (anything JSON)."""
+#: a short text field value -> its field checksum ("%03x"): records of one import repeat
+#: most of theirs (its time, a reason, a platform, a case id), and a text's checksum is
+#: the same wherever it appears
+_TEXT_SUMS: dict[str, str] = {}
+_TEXT_SUMS_KEEP = 8192
+_TEXT_SUMS_LONGEST = 256
+
+
+def digest(value: Any, whole: bytes | None = None) -> str:
+    """The digest of a record (a dict) or of a meta value (anything JSON). `whole`:
+    `canonical(value)` if the caller made it already (a staged import uses it twice)."""
     dumps, crc = orjson.dumps, zlib.crc32  # local names: a staged import digests every record
-    full = hashlib.sha256(dumps(value, option=_SORT)).hexdigest()
+    full = hashlib.sha256(dumps(value, option=_SORT) if whole is None else whole).hexdigest()
     if not isinstance(value, Mapping):
         return full
     keys = sorted(value)
     names = crc("\0".join(keys).encode()) & 0xFFFF
-    fields = "".join(["%03x" % (crc(dumps(value[k], option=_SORT)) & 0xFFF) for k in keys])
-    return f"{full}:{names:04x}:{fields}"
+    sums, parts = _TEXT_SUMS, []
+    for key in keys:
+        field = value[key]
+        if type(field) is str and len(field) <= _TEXT_SUMS_LONGEST:
+            part = sums.get(field)
+            if part is None:
+                if len(sums) >= _TEXT_SUMS_KEEP:
+                    sums.clear()
+                part = sums[field] = "%03x" % (crc(dumps(field)) & 0xFFF)
+        else:
+            part = "%03x" % (crc(dumps(field, option=_SORT)) & 0xFFF)
+        parts.append(part)
+    return f"{full}:{names:04x}:{''.join(parts)}"
 
 
 def divergence(value: Any, expected: str) -> str:

@@ -21,7 +21,6 @@ import orjson
 
 from appeals_tui.store import audit
 from appeals_tui.store.attest import digest, record_name
-from appeals_tui.store.txn import copy_doc
 
 __all__ = ["EventSpool", "IdCounters", "DIGESTS_PER_EVENT", "STAGED_RECORDS_EVENT"]
 
@@ -47,15 +46,17 @@ class EventSpool:
         self._digests: dict[str, str] = {}
         self.count = 0
 
-    def record(self, table: str, key: str, doc: Doc) -> None:
-        self._digests[record_name(table, key)] = digest(doc)
+    def record(self, table: str, key: str, doc: Doc, whole: bytes | None = None) -> None:
+        """Note a staged record's digest (`whole`: its attest.canonical bytes, if made)."""
+        self._digests[record_name(table, key)] = digest(doc, whole)
         if len(self._digests) >= DIGESTS_PER_EVENT:
             self.flush_digests()
 
     def event(self, type: str, entity: str, payload: Doc) -> None:  # noqa: A002
         """An event to chain at publish (its `at` is now, like a transaction's)."""
         at = audit.utc_iso(self._clock())
-        line = orjson.dumps([at, self.actor, type, entity, copy_doc(payload)])
+        # written as JSON at once: the bytes a deep copy (txn.copy_doc) would have given
+        line = orjson.dumps([at, self.actor, type, entity, payload])
         self._file.write(line + b"\n")
         self.count += 1
 

@@ -64,10 +64,13 @@ def fast_text(conn: psycopg.Connection) -> bool:
     return conn.info.encoding == "utf-8"
 
 
-def encode_record(table: str, key: str, doc: Doc, fast: bool = True) -> Encoded:
-    """The record as `copy_encoded` sends it (its COPY line, or `to_row`'s values)."""
+def encode_record(
+    table: str, key: str, doc: Doc, fast: bool = True, plain: bool = False
+) -> Encoded:
+    """The record as `copy_encoded` sends it (its COPY line, or `to_row`'s values);
+    `plain`: see `LineEncoder.line`."""
     enc = encoder(table)
-    line = enc.line(key, doc) if fast else None
+    line = enc.line(key, doc, plain) if fast else None
     return line if line is not None else enc.row(key, doc)
 
 
@@ -143,9 +146,13 @@ def event_row(ev: Doc) -> tuple[Any, ...]:
 
 
 def copy_events(
-    conn: psycopg.Connection, events: Iterable[Doc], progress: Progress | None = None
+    conn: psycopg.Connection,
+    events: Iterable[Doc],
+    progress: Progress | None = None,
+    chunk: int = _CHUNK,
 ) -> int:
-    """COPY audit events verbatim (the chain trigger checks each continues the chain)."""
+    """COPY audit events verbatim (the chain trigger checks each continues the chain),
+    written `chunk` bytes at a time."""
     n = 0
     stmt = f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
     fast = fast_text(conn)
@@ -157,7 +164,7 @@ def copy_events(
             if line is not None:
                 buf.append(line)
                 size += len(line)
-                if size >= _CHUNK:
+                if size >= chunk:
                     copy.write(b"".join(buf))
                     buf, size = [], 0
             else:

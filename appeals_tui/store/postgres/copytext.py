@@ -237,11 +237,16 @@ class LineEncoder:
             (_encoder(q.kind), q.field.getter, q.field.derive is Derive.JOIN) for q in spec.computed
         ]
         self._prefix = _text(table) + "\t" if spec.sql == "documents" else ""
+        #: the line as text (see `_compile`)
+        self._line: Callable[[str, dict[str, Any], bool], str] = self._compile()
 
-    def line(self, key: str, doc: dict[str, Any]) -> bytes | None:
-        """The record's COPY line (UTF-8, with its newline), or None: send `row` instead."""
+    def line(self, key: str, doc: dict[str, Any], plain: bool = False) -> bytes | None:
+        """The record's COPY line (UTF-8, with its newline), or None: send `row` instead.
+        `plain`: the caller knows that no string in `doc` holds a character COPY escapes
+        or pgtext changes (backslash, tab, line ends, NUL, a leading MARK), so its text
+        values are not searched for them again."""
         try:
-            return self._line(key, doc).encode()
+            return self._line(key, doc, plain).encode()
         except (_Fallback, UnicodeEncodeError):
             return None
 
@@ -252,65 +257,97 @@ class LineEncoder:
             row = {"tbl": self.table, "key": row[self.spec.key], **row}
         return [row[c] for c in self.columns]
 
-    def _line(self, key: str, doc: dict[str, Any]) -> str:
-        spec = self.spec
-        out = [self._prefix + _text(key)]
-        absent: list[str] = []
-        raw: dict[str, Any] = {}
-        if doc.get(spec.key, _MISSING) != key:
-            raw[spec.key] = doc.get(spec.key)
-            if spec.key not in doc:
-                absent.append(spec.key)
-        for name, encode, first, rest, text in self._cols:
-            value: Any = doc.get(first, _MISSING)
+    def _compile(self) -> Callable[[str, dict[str, Any], bool], str]:
+        """This table's line function, its column loop unrolled into straight code.
+
+        Why: a generic loop over a table's ~20 columns (unpacking each column's spec,
+        walking its path, branching on its kind) was most of a line's cost, and a staged
+        import makes two or three lines a report. The code made here does per column
+        exactly what that loop did: the value at the column's path (missing if a parent
+        is not a dict or lacks the key), NULL for None, plain text as it is, a missing
+        field noted in `absent`, anything else through the column kind's encoder (a
+        value it cannot hold exactly kept in `raw`)."""
+        env: dict[str, Any] = {
+            "_MISSING": _MISSING,
+            "_NULL": _NULL,
+            "_text": _text,
+            "_search": _PLAIN_TEXT_NOT.search,
+            "_MARK": MARK,
+            "_json": _json,
+            "row_extra": row_extra,
+            "_residual": self._residual,
+        }
+        key = self.spec.key
+        code = [
+            "def line(key, doc, plain):",
+            "    get = doc.get",
+            "    absent = []",
+            "    raw = {}",
+            f"    out = [{self._prefix!r} + _text(key)]",
+            f"    if get({key!r}, _MISSING) != key:",
+            f"        raw[{key!r}] = get({key!r})",
+            f"        if {key!r} not in doc:",
+            f"            absent.append({key!r})",
+        ]
+        for i, (name, encode, first, rest, text) in enumerate(self._cols):
+            env[f"_enc{i}"] = encode
+            code.append(f"    v = get({first!r}, _MISSING)")
             for part in rest:
-                if not isinstance(value, dict) or part not in value:
-                    value = _MISSING
-                    break
-                value = value[part]
-            if value is None:
-                out.append(_NULL)
-            elif (
-                text
-                and type(value) is str
-                and not _PLAIN_TEXT_NOT.search(value)
-                and not value.startswith(MARK)
-            ):
-                out.append(value)  # most text: stored and sent as it is
-            elif value is _MISSING:
-                out.append(_NULL)
-                absent.append(name)
-            else:
-                enc, exact = encode(value)
-                out.append(enc)
-                if not exact:
-                    raw[name] = value
-        for encode, evaluate, join in self._computed:
-            value = evaluate(doc)
-            if value is None:
-                out.append(_NULL)
-                continue
-            if join and isinstance(value, str):
-                value = value.casefold()
-            out.append(encode(value)[0])
+                code.append(
+                    f"    v = v[{part!r}] if isinstance(v, dict) and {part!r} in v else _MISSING"
+                )
+            code.append("    if v is None:")
+            code.append("        out.append(_NULL)")
+            if text:
+                code.append(
+                    "    elif type(v) is str and (plain or (not _search(v) "
+                    "and not v.startswith(_MARK))):"
+                )
+                code.append("        out.append(v)")
+            code.append("    elif v is _MISSING:")
+            code.append("        out.append(_NULL)")
+            code.append(f"        absent.append({name!r})")
+            code.append("    else:")
+            code.append(f"        enc, exact = _enc{i}(v)")
+            code.append("        out.append(enc)")
+            code.append("        if not exact:")
+            code.append(f"            raw[{name!r}] = v")
+        for j, (encode, evaluate, join) in enumerate(self._computed):
+            env[f"_cenc{j}"], env[f"_eval{j}"] = encode, evaluate
+            code.append(f"    v = _eval{j}(doc)")
+            code.append("    if v is None:")
+            code.append("        out.append(_NULL)")
+            code.append("    else:")
+            if join:
+                code.append("        if isinstance(v, str):")
+                code.append("            v = v.casefold()")
+            code.append(f"        out.append(_cenc{j}(v)[0])")
+        code += [
+            "    version = get('version')",
+            "    out.append(str(version) if type(version) is int else '0')",
+            "    out.append(_json(row_extra(doc, _residual(doc), absent, raw)))",
+            "    return '\\t'.join(out) + '\\n'",
+        ]
+        exec("\n".join(code), env)  # noqa: S102 - code made above from the table's spec
+        compiled: Callable[[str, dict[str, Any], bool], str] = env["line"]
+        return compiled
+
+    def _residual(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """The record's fields no column holds (for `extra`)."""
         whole, nested = self._whole, self._nested
         residual: dict[str, Any] = {}
-        for name, value in doc.items():
-            if name in whole:
-                continue
+        for name in [n for n in doc if n not in whole]:  # most fields have a column
+            value = doc[name]
             inner = nested.get(name)
             if inner is None:
                 residual[name] = value
             elif isinstance(value, dict):
-                others = {k: v for k, v in value.items() if k not in inner}
-                if others or not any(k in value for k in inner):
-                    residual[name] = others
+                # kept unless every key has a column (and there is one): then all are held
+                if not value or not value.keys() <= inner:
+                    residual[name] = {k: v for k, v in value.items() if k not in inner}
             else:  # a nested parent that is not a dict: kept whole
                 residual[name] = value
-        version = doc.get("version")
-        out.append(str(version) if type(version) is int else "0")
-        out.append(_json(row_extra(doc, residual, absent, raw)))
-        return "\t".join(out) + "\n"
+        return residual
 
 
 def event_line(ev: dict[str, Any]) -> bytes | None:

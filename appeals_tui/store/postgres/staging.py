@@ -21,12 +21,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from appeals_tui.domain.errors import ConflictError, StoreError
+from appeals_tui.store.attest import canonical
 from appeals_tui.store.postgres import migrations
 from appeals_tui.store.postgres.bulk import (
     Encoded,
@@ -50,6 +50,8 @@ Doc = dict[str, Any]
 IMPORT_LOCK = migrations.CHAIN_LOCK + 2
 #: staged records sent per COPY
 BATCH = 2000
+#: bytes of event lines written to the publish's COPY at a time
+_EVENT_CHUNK = 64 << 10
 
 
 class _Sender:
@@ -146,8 +148,12 @@ class PgStaging:
         rows = self._rows.get(table)
         if rows is None:
             rows = self._rows[table] = []
-        rows.append(encode_record(table, key, new, self._fast))
-        self._events.record(table, key, new)
+        whole = canonical(new)
+        # JSON escapes every character COPY text or pgtext would change (\\, tab, line
+        # ends, NUL, MARK: all control characters), so without a backslash in it no
+        # string of the record needs looking at again
+        rows.append(encode_record(table, key, new, self._fast, b"\\" not in whole))
+        self._events.record(table, key, new, whole)
         self._buffered += 1
         if self._buffered >= BATCH:
             self._send()
@@ -190,9 +196,9 @@ class PgStaging:
             # connect.py asks for they were planned again for every row (~2.3x the
             # server's time for the events); they take no values a plan depends on
             conn.execute("SET LOCAL plan_cache_mode = auto")
-            events = self._events.chained(txn._seq, txn._hash)
-            while batch := list(islice(events, BATCH)):
-                copy_events(conn, batch)
+            # one COPY, sent as it is made: the server runs the chain trigger on what it
+            # has while the next events are hashed (a COPY per batch made them take turns)
+            copy_events(conn, self._events.chained(txn._seq, txn._hash), chunk=_EVENT_CHUNK)
             conn.execute("COMMIT")
         self._published = True
 

@@ -190,3 +190,49 @@ def test_json_values_are_made_safe_as_pgtext_does(v):
     got = _ready(v)
     assert got == encode_json(v)
     assert repr(got) == repr(encode_json(v))  # the same types (a float kept as text stays so)
+
+
+def _plain_text() -> st.SearchStrategy[str]:
+    """Text without the characters COPY escapes or pgtext changes (and without `"`)."""
+    return st.text(st.characters(blacklist_categories=["Cs", "Cc"], blacklist_characters='"\\'))
+
+
+@pytest.mark.parametrize("table", TABLE_NAMES)
+def test_a_plain_record_gives_the_line_a_searched_one_gives(table):
+    """PgStaging.add tells `line` a record is plain when its canonical JSON holds no
+    backslash; the line must be the one made by searching every text value."""
+    from appeals_tui.store.attest import canonical
+
+    spec = TABLES.get(table)
+    enc = encoder(table)
+    strategy = docs(table) if spec else st.dictionaries(st.sampled_from(["a", "b", "v"]), value)
+    plain_docs = st.dictionaries(
+        st.sampled_from([c.field_path[0] for c in spec.columns] if spec else ["a", "b"]),
+        st.one_of(_plain_text(), st.none()),
+    )
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.one_of(strategy, plain_docs))
+    def check(doc):
+        try:
+            whole = canonical(doc)
+        except TypeError:
+            return
+        searched = enc.line("K-1", doc)
+        if b"\\" in whole:
+            return
+        assert enc.line("K-1", doc, True) == searched
+
+    check()
+
+
+@pytest.mark.parametrize("char", ["\\", "\t", "\n", "\r", "\x00", "\x01", '"'])
+def test_what_a_plain_line_would_miss_puts_a_backslash_in_the_canonical_json(char):
+    from appeals_tui.store.attest import canonical
+
+    for doc in ({"a": f"x{char}y"}, {"a": {"b": [char]}}, {f"k{char}": 1}):
+        assert b"\\" in canonical(doc)
+    # and the line of such a record is not the plain one: the search matters
+    if char not in '"':
+        doc = {"case_id": "C-1", "content_text": f"{char}x{char}y", "version": 1}
+        assert encoder("cases").line("C-1", doc) != encoder("cases").line("C-1", doc, True)
