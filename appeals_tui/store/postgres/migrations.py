@@ -34,6 +34,7 @@ __all__ = [
     "declared_tables_missing",
     "reading_order_missing",
     "schema_version",
+    "layout",
     "check_version",
     "apply_migrations",
     "ensure_groups",
@@ -55,6 +56,10 @@ class Migration:
     version: int
     what: str
     sql: str
+    #: the records' layout once applied: the embedded store's `schema_version`, which
+    #: both backends report (`Store.meta`); None = `version`. A migration of PostgreSQL's
+    #: own objects only (a trigger, an index) keeps the layout before it.
+    layout: int | None = None
 
 
 _V1 = r"""
@@ -439,6 +444,94 @@ CREATE INDEX IF NOT EXISTS decisions_profiles ON decisions (
 WHERE superseded_by IS NULL AND appeal_outcome IS DISTINCT FROM 'overturned';
 """
 
+#: v4: the audit chain checked once per statement instead of once per row, and with
+#: names no session can shadow. v1's row trigger ran three statements for every event
+#: (~40 µs each at 1M events: most of an import's event COPY) and read `events`,
+#: `users` and `pg_tables` through the caller's search_path, where a role's own
+#: temporary table or view comes first: a moderator could make the check read a fake
+#: head or a fake roster entry. Now a statement trigger takes the chain lock before
+#: the first row, and one after the last checks the statement's new rows together
+#: (transition table): they follow the previous head with no gap, each continues the
+#: one before it, none is beyond them, and each names a roster user the role acts as
+#: (unless the role owns the table: `appeals migrate` copies others' history). Both
+#: functions run with `pg_catalog, pg_temp` and name the schema's tables in full.
+#: Refusals keep their error codes (serialization_failure, insufficient_privilege).
+#: A COPY into `events` without a row trigger also writes its rows in batches.
+#: Also dropped: indexes no question reads — `reports_case` (reports are read by id
+#: only: a case lists its `report_ids`; no declared field to filter on) and
+#: `cases_subject` (imports look a subject up by `cases_subject_id`; the platform
+#: filter and its values use `cases_platform`): two index entries per imported case;
+#: and events' UNIQUE (hash), a random key (~7 µs an event at 1M): nothing looks an
+#: event up by hash, each event's hash is chained into the next one's `prev_hash` (the
+#: trigger above) and `appeals verify` recomputes every hash, so a repeated or false
+#: hash is found there, not by this index.
+_V4 = r"""
+DROP TRIGGER events_chain ON events;
+DROP FUNCTION appeals_events_check_append();
+
+CREATE FUNCTION appeals_events_chain_lock() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(__CHAIN_LOCK__);
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION appeals_events_chain_check() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    lo bigint;
+    bad bigint;
+    head bigint;
+    actor text;
+BEGIN
+    SELECT min(seq) INTO lo FROM appeals_new_events;
+    IF lo IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- the first new event that does not continue the one before it (by seq), the
+    -- first one continuing the previous head (seq is unique: no older event can lie
+    -- between or beyond the new ones)
+    SELECT e.seq INTO bad FROM (
+        SELECT seq, prev_hash, lag(seq) OVER w AS before_seq, lag(hash) OVER w AS before
+        FROM appeals_new_events WINDOW w AS (ORDER BY seq)
+    ) e
+    WHERE CASE
+        WHEN e.before_seq IS NOT NULL
+            THEN e.seq <> e.before_seq + 1 OR e.prev_hash <> e.before
+        WHEN e.seq = 1 THEN e.prev_hash <> repeat('0', 64)
+        ELSE e.prev_hash IS DISTINCT FROM
+             (SELECT p.hash FROM __SCHEMA__.events p WHERE p.seq = e.seq - 1)
+    END
+    ORDER BY e.seq LIMIT 1;
+    IF bad IS NOT NULL THEN
+        SELECT max(seq) INTO head FROM __SCHEMA__.events WHERE seq < lo;
+        RAISE EXCEPTION 'audit event % does not continue the chain (head is %)',
+            bad, coalesce(head, 0) USING ERRCODE = 'serialization_failure';
+    END IF;
+    SELECT e.actor INTO actor FROM appeals_new_events e
+    WHERE NOT EXISTS (SELECT 1 FROM __SCHEMA__.users u
+                      WHERE u.name = e.actor AND coalesce(u.login, u.name) = current_user)
+    ORDER BY e.seq LIMIT 1;
+    IF FOUND AND NOT pg_has_role(current_user,
+                                 (SELECT c.relowner FROM pg_class c WHERE c.oid = TG_RELID),
+                                 'USAGE') THEN
+        RAISE EXCEPTION 'audit event by "%" refused: role "%" does not act as that roster user',
+            actor, current_user USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER events_chain_lock BEFORE INSERT ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION appeals_events_chain_lock();
+CREATE TRIGGER events_chain AFTER INSERT ON events
+    REFERENCING NEW TABLE AS appeals_new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION appeals_events_chain_check();
+
+DROP INDEX IF EXISTS reports_case;
+DROP INDEX IF EXISTS cases_subject;
+ALTER TABLE events DROP CONSTRAINT IF EXISTS events_hash_key;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "tables, indexes, grants, append-only audit log", _V1),
     # the embedded store's schema 2 (issue 14): each transaction's last event carries the
@@ -447,6 +540,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     # the embedded store's schema 3 (issue 15): case links; their table comes from the
     # declared schema (sync_declared), and a new database has none to derive
     Migration(3, "case links", "SELECT 1"),
+    # PostgreSQL's own objects only: the records keep the embedded store's schema 3
+    Migration(4, "audit chain checked per statement; unread indexes dropped", _V4, layout=3),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -468,6 +563,14 @@ def schema_version(conn: psycopg.Connection) -> int | None:
         return None
     got = conn.execute("SELECT max(version) FROM appeals_schema").fetchone()
     return int(got[0]) if got and got[0] is not None else 0
+
+
+def layout(version: int) -> int:
+    """The records' layout (the embedded store's schema_version) at a migration version."""
+    for step in MIGRATIONS:
+        if step.version == version:
+            return step.layout if step.layout is not None else step.version
+    return version
 
 
 def check_version(conn: psycopg.Connection, where: str) -> int:
@@ -583,10 +686,13 @@ def apply_migrations(conn: psycopg.Connection, where: str) -> int:
         ensure_groups(conn)
         conn.execute(_SCHEMA_TABLE)
         current = check_version(conn, where)
+        got = conn.execute("SELECT quote_ident(current_schema())").fetchone()
+        schema = str(got[0]) if got and got[0] else "public"
         for step in MIGRATIONS:
             if step.version <= current:
                 continue
-            conn.execute(step.sql.replace("__CHAIN_LOCK__", str(CHAIN_LOCK)))
+            text = step.sql.replace("__CHAIN_LOCK__", str(CHAIN_LOCK))
+            conn.execute(text.replace("__SCHEMA__", schema))
             conn.execute(
                 "INSERT INTO appeals_schema (version, what) VALUES (%s, %s)",
                 (step.version, step.what),

@@ -1156,8 +1156,9 @@ class PostgresStore:
 
     def _meta(self, conn: psycopg.Connection, key: str, default: Any) -> Any:
         row = conn.execute("SELECT value FROM meta WHERE key = %s", (encode_str(key),)).fetchone()
-        if key == "schema_version" and row is None:
-            return migrations.schema_version(conn)
+        if key == "schema_version" and row is None:  # the records' layout, as embedded
+            version = migrations.schema_version(conn)
+            return None if version is None else migrations.layout(version)
         return default if row is None else decode_json(row[0])
 
     def meta(self, key: str, default: Any = None) -> Any:

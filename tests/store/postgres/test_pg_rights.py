@@ -195,3 +195,172 @@ def test_a_login_is_in_exactly_the_groups_of_its_roster_roles(db):
         ).fetchall()
         assert [g[0] for g in groups] == ["appeals_lead"]
         conn.execute("SELECT appeals_sync_login('t_mod', ARRAY['moderator'])")
+
+
+# -- the chain trigger: checked per statement, and through names no session can shadow --
+
+
+def _chain(db, actors: list[str], start: int = 2, prev: str | None = None) -> list[dict]:
+    """Events continuing the chain from seq `start - 1` (whose hash is read, or `prev`)."""
+    if prev is None:
+        with _as(db, None) as conn:
+            prev = conn.execute("SELECT hash FROM events WHERE seq = %s", (start - 1,)).fetchone()[
+                0
+            ]
+    out = []
+    for i, actor in enumerate(actors):
+        ev = make_event(
+            seq=start + i,
+            at=dt.datetime(2026, 11, 20, 1, i, tzinfo=dt.UTC),
+            actor=actor,
+            type="case.claimed",
+            entity="case:C-000001",
+            payload={"i": i},
+            prev_hash=prev,
+        )
+        out.append(ev)
+        prev = ev["hash"]
+    return out
+
+
+def _insert_events(conn: psycopg.Connection, events: list[dict], table: str = "events") -> None:
+    """One INSERT statement of several rows."""
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(events))
+    params: list[object] = []
+    for ev in events:
+        params += [
+            ev["seq"],
+            ev["at"],
+            ev["actor"],
+            ev["type"],
+            ev["entity"],
+            psycopg.types.json.Jsonb(ev["payload"]),
+            ev["prev_hash"],
+            ev["hash"],
+        ]
+    conn.execute(
+        f"INSERT INTO {table} (seq, at, actor, type, entity, payload, prev_hash, hash) "  # noqa: S608
+        f"VALUES {values}",
+        params,
+    )
+
+
+def _count_events(db) -> int:
+    with _as(db, None) as conn:
+        return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+
+def test_a_temporary_table_cannot_stand_in_for_the_roster(db):
+    """A moderator's own temporary `users` (searched before the schema's) named them as
+    the lead: the check must read the roster itself."""
+    with _as(db, "moderator") as conn:
+        conn.execute("CREATE TEMP TABLE users (name text, role text, login text)")
+        conn.execute("INSERT INTO users VALUES ('seoyeon', 'lead', 't_mod')")
+        with pytest.raises(pgerr.InsufficientPrivilege, match="refused"):
+            _insert_events(conn, _chain(db, ["seoyeon"]), table="public.events")
+    assert _count_events(db) == 1
+
+
+def test_a_temporary_view_cannot_make_a_role_the_owner(db):
+    """The owner's exemption (migrate copies others' history) must ask who owns the
+    events table, not a `pg_tables` the role made up."""
+    with _as(db, "moderator") as conn:
+        conn.execute(
+            "CREATE TEMP VIEW pg_tables AS SELECT 'public'::name AS schemaname, "
+            "'events'::name AS tablename, 't_mod'::name AS tableowner"
+        )
+        with pytest.raises(pgerr.InsufficientPrivilege, match="refused"):
+            _insert_events(conn, _chain(db, ["seoyeon"]), table="public.events")
+    assert _count_events(db) == 1
+
+
+def test_a_temporary_table_cannot_stand_in_for_the_chain_head(db):
+    """A fake head (a temporary `events` holding seq 41) must not let seq 42 in."""
+    fake = "e" * 64
+    with _as(db, "moderator") as conn:
+        conn.execute("CREATE TEMP TABLE events (seq bigint, hash text)")
+        conn.execute("INSERT INTO events VALUES (41, %s)", (fake,))
+        with pytest.raises(pgerr.SerializationFailure, match="chain"):
+            _insert_events(conn, _chain(db, ["minji"], start=42, prev=fake), table="public.events")
+    assert _count_events(db) == 1
+
+
+def test_every_event_of_a_statement_must_continue_the_chain(db):
+    """The check runs once per statement over all its rows: one bad row (a gap, a wrong
+    link, a later seq than the rest allow) refuses the whole statement."""
+    good = _chain(db, ["minji", "minji", "minji"])
+    gap = [good[0], good[2]]
+    wrong_link = [good[0], {**good[1], "prev_hash": "f" * 64}, good[2]]
+    for events in (gap, wrong_link, good[1:]):
+        with _as(db, "moderator") as conn, pytest.raises(pgerr.SerializationFailure, match="chain"):
+            _insert_events(conn, events)
+        assert _count_events(db) == 1
+    with _as(db, "moderator") as conn:
+        _insert_events(conn, good)
+    assert _count_events(db) == 4
+    again = (pgerr.UniqueViolation, pgerr.SerializationFailure)
+    with _as(db, "moderator") as conn, pytest.raises(again):
+        _insert_events(conn, _chain(db, ["minji"], start=4, prev=good[1]["hash"]))
+    assert _count_events(db) == 4
+
+
+def test_every_event_of_a_statement_must_be_in_the_roles_name(db):
+    """One row in someone else's name among the role's own refuses the statement; a COPY
+    is checked the same way."""
+    mixed = _chain(db, ["minji", "seoyeon", "minji"])
+    with _as(db, "moderator") as conn, pytest.raises(pgerr.InsufficientPrivilege, match="seoyeon"):
+        _insert_events(conn, mixed)
+    cols = "seq, at, actor, type, entity, payload, prev_hash, hash"
+    with _as(db, "moderator") as conn, pytest.raises(pgerr.InsufficientPrivilege, match="seoyeon"):
+        with conn.cursor().copy(f"COPY events ({cols}) FROM STDIN") as copy:  # noqa: S608
+            for ev in mixed:
+                copy.write_row([
+                    ev["seq"], ev["at"], ev["actor"], ev["type"], ev["entity"],
+                    psycopg.types.json.Jsonb(ev["payload"]), ev["prev_hash"], ev["hash"],
+                ])  # fmt: skip
+    assert _count_events(db) == 1
+    with _as(db, "moderator") as conn:
+        with conn.cursor().copy(f"COPY events ({cols}) FROM STDIN") as copy:  # noqa: S608
+            for ev in _chain(db, ["minji", "minji"]):
+                copy.write_row([
+                    ev["seq"], ev["at"], ev["actor"], ev["type"], ev["entity"],
+                    psycopg.types.json.Jsonb(ev["payload"]), ev["prev_hash"], ev["hash"],
+                ])  # fmt: skip
+    assert _count_events(db) == 3
+
+
+def test_the_owner_writes_others_events_but_still_continues_the_chain(db):
+    """`appeals migrate` (the owner) copies history in everyone's name; the chain still holds."""
+    head = _chain(db, ["seoyeon"])[0]["prev_hash"]
+    with _as(db, None) as conn, pytest.raises(pgerr.SerializationFailure, match="chain"):
+        _insert_events(conn, _chain(db, ["seoyeon"], start=3, prev=head))
+    with _as(db, None) as conn:
+        _insert_events(conn, _chain(db, ["seoyeon", "minji"]))
+    assert _count_events(db) == 3
+
+
+def test_an_appender_waits_for_the_one_before_it_instead_of_being_refused(db):
+    """The chain lock is taken before the first row: a second appender continuing the
+    first one's (not yet committed) event waits for its commit, then goes in."""
+    import threading
+
+    first, second = _chain(db, ["minji", "minji"])
+    errors: list[BaseException] = []
+    with _as(db, "moderator") as a:
+        a.execute("BEGIN")
+        _insert_events(a, [first])
+
+        def append() -> None:
+            try:
+                with _as(db, "moderator") as b:
+                    _insert_events(b, [second])
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        t = threading.Thread(target=append)
+        t.start()
+        t.join(0.5)
+        assert t.is_alive()  # waiting for the chain lock
+        a.execute("COMMIT")
+        t.join(10)
+    assert not errors and _count_events(db) == 3

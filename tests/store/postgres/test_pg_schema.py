@@ -18,6 +18,15 @@ def test_migrations_apply_once_and_record_the_version(pg_url):
     assert [r[0] for r in rows] == [m.version for m in migrations.MIGRATIONS]
 
 
+def test_the_newest_migration_gives_the_embedded_stores_record_layout():
+    """Both backends report one `schema_version` (the records' layout): a migration of
+    PostgreSQL's own objects (schema 4: the chain trigger) keeps the layout before it."""
+    from appeals_tui.store.workspace import Workspace
+
+    assert migrations.layout(migrations.SCHEMA_VERSION) == Workspace.SCHEMA_VERSION
+    assert [migrations.layout(m.version) for m in migrations.MIGRATIONS][:4] == [1, 2, 3, 3]
+
+
 def test_a_database_newer_than_the_program_is_refused(pg_url):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         migrations.apply_migrations(conn, "test")
