@@ -19,13 +19,15 @@ skipped, or, with different content, an error naming both lines.
 from __future__ import annotations
 
 from array import array
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ..domain.case_links import link_doc
+from ..domain.case_links import link_doc, link_record, warm_links
+from ..domain.contacts import region_of
 from ..domain.errors import ConflictError, ValidationError
 from ..domain.models import Report
 from ..domain.progress import Progress
@@ -34,12 +36,16 @@ from ..store.protocol import Doc, Filter, Op, Order, Staging, Store, Transaction
 from ..store.schema import INSERTED
 from ..store.shipped import default_near_dup_settings
 from .intake import _ACCEPTING, _differs, _rescore, new_case, report_texts
+from .link_helper import Extracted, LinkHelper, Texts
 from .media import MediaCollector, _media_doc
 
 __all__ = ["StagedOutcome", "import_scan", "report_doc"]
 
 #: groups read from the file and checked against the store at a time
 _BATCH = 500
+#: groups whose texts are extracted at a time (their distinct texts must stay in the
+#: per-text caches, contacts.CACHED_TEXTS, until their cases are staged)
+_WARM = 250
 _LOW32 = (1 << 32) - 1
 _LOW64 = (1 << 64) - 1
 
@@ -53,15 +59,6 @@ class StagedOutcome:
     media_stored: int
     cases_created: tuple[str, ...]
     cases_updated: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Found:
-    """What the store holds of one batch: its reports stored already (by id) and the
-    cases of its subjects (by subject id, in insertion order)."""
-
-    reports: dict[str, Doc]
-    cases: dict[str, list[Doc]]
 
 
 @dataclass(frozen=True)
@@ -101,17 +98,16 @@ def _groups(scan: ReportScan) -> tuple[array[int], array[int], array[int]]:
 
 #: a report's fields and their defaults, in the order `Report.to_dict` gives them (None
 #: for the required ones, which a validated row has, and for `media`'s list, made anew)
-_REPORT_FIELDS: dict[str, Any] = {
-    f.name: None if f.default is MISSING else f.default for f in fields(Report)
-}
+_REPORT_FIELDS: tuple[tuple[str, Any], ...] = tuple(
+    (f.name, None if f.default is MISSING else f.default) for f in fields(Report)
+)
 
 
 def report_doc(clean: dict[str, Any]) -> Doc:
     """`Report.from_dict(clean).to_dict()` of a validated row (domain.reports._check_row),
     without the dataclass: the row's values, every other field's default, the fields in
-    their order (every key of a row is a field, so the merge keeps the fields' order; a
-    list is the row's own: each row is read afresh)."""
-    doc = {**_REPORT_FIELDS, **clean}
+    their order (a list is the row's own: each row is read afresh)."""
+    doc = {name: clean.get(name, default) for name, default in _REPORT_FIELDS}
     if doc["media"] is None:
         doc["media"] = []
     return doc
@@ -123,6 +119,11 @@ def _subject_key(doc: Doc) -> tuple[str, str, str]:
 
 #: a report of the file: its index in the ReportScan, its line, its record (report_doc)
 Item = tuple[int, int, Doc]
+#: a batch: its reports, its groups (scan indices), the reports the store already holds
+#: (by id) and the stored cases of its subjects (by subject id, in insertion order)
+_Read = tuple[list[Item], list[list[int]], dict[str, Doc], dict[str, list[Doc]]]
+#: what the store holds of a batch: its reports stored already, its subjects' cases
+_Held = tuple[dict[str, Doc], dict[str, list[Doc]]]
 
 
 def _split(items: list[Item]) -> Iterator[list[Item]]:
@@ -158,15 +159,29 @@ class _Importer:
         self.staged_media: set[str] = set()
         self.min_length = default_near_dup_settings().min_length
         self.cases: dict[str, list[Doc]] = {}
+        self.found: dict[int, Extracted] = {}  # the helper's answers for this batch
 
     def run(self) -> StagedOutcome:
         n = len(self.scan)
         done = 0
-        for batch, items, found in self._looked_up(self._batches()):
-            self._batch(items, batch, found)
-            done += len(items)
-            if self.progress:
-                self.progress(done, n, "importing")
+        helper = self._start_helper()
+        try:
+            batches = self._batches()
+            current = next(batches, None)
+            asked = self._ask(helper, current)
+            while current is not None:
+                upcoming = next(batches, None)  # its texts go to the helper now, so
+                ask_next = self._ask(helper, upcoming)  # it extracts while we stage
+                items, batch, stored, self.cases = current
+                self.found = self._answer(helper, items, stored) if asked else {}
+                self._batch(items, batch, stored)
+                done += len(items)
+                if self.progress:
+                    self.progress(done, n, "importing")
+                current, asked = upcoming, ask_next
+        finally:
+            if helper is not None:
+                helper.close()
         if self.conflicts or self.conflict_count:
             shown = self.conflicts[:50]
             if self.conflict_count > 50:
@@ -187,7 +202,28 @@ class _Importer:
 
     # -- staging -----------------------------------------------------------------
 
-    def _batches(self) -> Iterator[tuple[list[list[int]], list[Item]]]:
+    def _batches(self) -> Iterator[_Read]:
+        """Each batch of groups: its reports read back, and what the store holds of them
+        (`_lookup`). On a server database a batch is looked up by a thread as soon as it
+        is read, a batch ahead of the one handed out: the two queries wait on the server
+        with the GIL released while earlier batches are staged (waiting for them took
+        ~10% of an import). The embedded store answers from memory, in turn."""
+        reads = self._reads()
+        if self.store.location is not None:
+            for items, batch in reads:
+                yield items, batch, *self._lookup(items)
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="appeals-lookup") as pool:
+            ahead: deque[tuple[list[Item], list[list[int]], Future[_Held]]] = deque()
+            for items, batch in reads:
+                ahead.append((items, batch, pool.submit(self._lookup, items)))
+                if len(ahead) > 1:
+                    items, batch, held = ahead.popleft()
+                    yield items, batch, *held.result()
+            for items, batch, held in ahead:
+                yield items, batch, *held.result()
+
+    def _reads(self) -> Iterator[tuple[list[Item], list[list[int]]]]:
         """The file's groups, _BATCH at a time, with their reports read back."""
         order, bounds, groups = _groups(self.scan)
         for first in range(0, len(groups), _BATCH):
@@ -197,44 +233,61 @@ class _Importer:
             flat = [i for group in batch for i in group]
             rows = self.scan.read(flat)
             items = [(i, line, report_doc(row)) for i, (line, row) in zip(flat, rows, strict=True)]
-            yield batch, items
+            yield items, batch
 
-    def _looked_up(
-        self, batches: Iterator[tuple[list[list[int]], list[Item]]]
-    ) -> Iterator[tuple[list[list[int]], list[Item], _Found]]:
-        """Each batch with what the store holds of it (`_lookup`). On a server database
-        the next batch is looked up by a thread while this one is staged: the queries
-        (two a batch) wait on the server with the GIL released, and waiting for them
-        took ~10% of an import. The embedded store answers from memory, in turn."""
-        if self.store.location is not None:
-            for batch, items in batches:
-                yield batch, items, self._lookup(items)
-            return
-        with ThreadPoolExecutor(1, thread_name_prefix="appeals-lookup") as pool:
-            ahead = next(batches, None)
-            pending = pool.submit(self._lookup, ahead[1]) if ahead is not None else None
-            while ahead is not None and pending is not None:
-                batch, items = ahead
-                found = pending.result()
-                ahead = next(batches, None)
-                if ahead is not None:
-                    pending = pool.submit(self._lookup, ahead[1])
-                yield batch, items, found
-
-    def _lookup(self, items: list[Item]) -> _Found:
+    def _lookup(self, items: list[Item]) -> _Held:
+        """The reports of `items` the store holds, and the stored cases of their subjects."""
         ids = [doc["report_id"] for _, _, doc in items]
         stored = {d["report_id"]: d for d in self.store.get_many("reports", ids)}
-        return _Found(stored, self._cases_of({doc["subject_id"] for _, _, doc in items}))
+        return stored, self._cases_of({doc["subject_id"] for _, _, doc in items})
 
-    def _batch(self, items: list[Item], batch: list[list[int]], found: _Found) -> None:
-        stored, self.cases = found.reports, found.cases
+    # -- contacts and text keys (each step its own method: the benchmark measures an
+    # -- import without them, benchmarks/import_overhead.py)
+
+    def _start_helper(self) -> LinkHelper | None:
+        return LinkHelper.start(len(self.scan), self.min_length)
+
+    def _ask(self, helper: LinkHelper | None, read: _Read | None) -> bool:
+        """Hand a batch's new reports' texts to the helper (False: it is not ready)."""
+        if helper is None or read is None:
+            return False
+        items, _, stored, _ = read
+        return helper.ask([_texts(doc) for _, _, doc in items if doc["report_id"] not in stored])
+
+    def _answer(
+        self, helper: LinkHelper | None, items: list[Item], stored: dict[str, Doc]
+    ) -> dict[int, Extracted]:
+        """The helper's answer for a batch asked about: scan index -> what it found."""
+        fresh = [i for i, _, doc in items if doc["report_id"] not in stored]
+        found = helper.answer(len(fresh)) if helper is not None else None
+        return dict(zip(fresh, found, strict=True)) if found is not None else {}
+
+    def _batch(self, items: list[Item], batch: list[list[int]], stored: dict[str, Doc]) -> None:
         at = 0
-        for group in batch:
-            part, at = items[at : at + len(group)], at + len(group)
-            for same in _split(part):
-                fresh = [item for item in same if not self._known(item[1], item[2], stored)]
-                if fresh and not self.conflict_count:
-                    self._group(fresh)
+        for first in range(0, len(batch), _WARM):
+            chunk = batch[first : first + _WARM]
+            size = sum(map(len, chunk))
+            if not self.found:  # no helper answered: extract them here, in one loop
+                self._warm_links(
+                    [doc for _, _, doc in items[at : at + size] if doc["report_id"] not in stored]
+                )
+            for group in chunk:
+                part, at = items[at : at + len(group)], at + len(group)
+                for same in _split(part):
+                    fresh = [item for item in same if not self._known(item[1], item[2], stored)]
+                    if fresh and not self.conflict_count:
+                        self._group(fresh)
+
+    def _warm_links(self, fresh: list[Doc]) -> None:
+        """Extract the contacts and text keys of these reports' texts in one loop before
+        their cases are staged (case_links.warm_links: the same results, less CPU)."""
+        for doc in fresh:
+            warm_links(
+                doc["content_text"],
+                doc["media_description"],
+                report_texts(doc),
+                doc["jurisdiction"],
+            )
 
     def _cases_of(self, subject_ids: set[str]) -> dict[str, list[Doc]]:
         """Stored cases of these subject ids, in insertion order. A server database
@@ -297,15 +350,17 @@ class _Importer:
             f"case:{case_id}",
             {"subject": case["subject"], "linked_case": case["linked_case"]},
         )
-        self._stage_links(case, [t for _, _, doc in group for t in report_texts(doc)])
+        self._stage_links(case, group)
         self.created.append(case_id)
 
-    def _stage_links(self, case: Doc, texts: list[str]) -> None:
-        """A new case's `case_links` record (its own method: the benchmark measures an
-        import without it, benchmarks/networks.py)."""
-        self.st.add(
-            "case_links", case["case_id"], link_doc(case, texts, min_length=self.min_length)
-        )
+    def _stage_links(self, case: Doc, group: list[Item]) -> None:
+        """A new case's `case_links` record: from the helper's answers when it has one
+        for every report (read in the case's region), else extracted here."""
+        doc = _from_helper(case, group, self.found)
+        if doc is None:
+            texts = [t for _, _, report in group for t in report_texts(report)]
+            doc = link_doc(case, texts, min_length=self.min_length)
+        self.st.add("case_links", case["case_id"], doc)
 
     def _stage_report(self, line: int, doc: Doc, case_id: str) -> Doc:
         """Stage the report record `doc` (report_doc) of file line `line`, and its media."""
@@ -389,6 +444,32 @@ class _Importer:
             txn.insert("case_links", case_id, doc)
         elif any(old_links.get(k) != v for k, v in doc.items()):
             txn.update("case_links", case_id, doc)
+
+
+def _texts(doc: Doc) -> Texts:
+    return (doc["content_text"], doc["media_description"], report_texts(doc), doc["jurisdiction"])
+
+
+def _from_helper(case: Doc, group: list[Item], found: dict[int, Extracted]) -> Doc | None:
+    """The case's links from the helper's answers, exactly as `link_doc` gives them: its
+    texts are its reports' (its content and media description come from one of them),
+    so its contacts are theirs when each was read in the case's region; its key is that
+    of a report with the same content and media description. None: not answerable."""
+    if not found:
+        return None
+    answers = [found.get(i) for i, _, _ in group]
+    region = region_of(case.get("jurisdiction"))
+    contacts: set[str] = set()
+    for answer in answers:
+        if answer is None or answer.region != region:
+            return None
+        contacts.update(answer.contacts)
+    text = (case.get("content_text"), case.get("media_description"))
+    for (_, _, report), answer in zip(group, answers, strict=True):
+        if (report["content_text"], report["media_description"]) == text:
+            assert answer is not None
+            return link_record(case, sorted(contacts), answer.key)
+    return None
 
 
 def _merge(case: Doc, report: Doc, now: str) -> None:
