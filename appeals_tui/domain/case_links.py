@@ -11,10 +11,15 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from appeals_tui.domain.contacts import extract_contacts, merge_contacts
+from appeals_tui.domain.contacts import (
+    CACHED_TEXTS,
+    extract_contacts,
+    merge_contacts,
+    warm_contacts,
+)
 from appeals_tui.domain.near_duplicates import normalise, text_key
 
-__all__ = ["case_text", "link_doc"]
+__all__ = ["case_text", "link_doc", "link_record", "text_fields", "warm_links"]
 
 
 def case_text(case: Mapping[str, Any]) -> str:
@@ -22,7 +27,7 @@ def case_text(case: Mapping[str, Any]) -> str:
     return _normalised(case.get("content_text"), case.get("media_description"))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=CACHED_TEXTS)
 def _normalised(content: str | None, media: str | None) -> str:
     """Cached: every report on a post, and every repost of a caption, repeats its text."""
     return normalise(content, media)
@@ -42,10 +47,31 @@ def link_doc(
         [case.get("content_text"), case.get("media_description"), *texts],
         case.get("jurisdiction"),
     )
-    norm = case_text(case)
+    key = text_fields(case.get("content_text"), case.get("media_description"), min_length)
+    return link_record(case, merge_contacts(contacts, found), key)
+
+
+def link_record(case: Mapping[str, Any], contacts: list[str], key: int | None) -> dict[str, Any]:
+    """The ``case_links`` record of `case` with these (sorted, distinct) contacts and key."""
     return {
         "case_id": case["case_id"],
         "account": str((case.get("subject") or {}).get("account") or ""),
-        "contacts": merge_contacts(contacts, found),
-        "text_key": text_key(norm) if len(norm) >= min_length else None,
+        "contacts": contacts,
+        "text_key": key,
     }
+
+
+def text_fields(content: str | None, media: str | None, min_length: int) -> int | None:
+    """The text key of a case with this content and media description, if its
+    normalised text has `min_length` characters to compare (else None)."""
+    norm = _normalised(content, media)
+    return text_key(norm) if len(norm) >= min_length else None
+
+
+def warm_links(
+    content: str | None, media: str | None, texts: Iterable[str | None], region: str | None
+) -> None:
+    """Compute now what `link_doc` of a case opened by this report will look up: its
+    texts' contacts (in `region`) and its normalised text (see `warm_contacts`)."""
+    warm_contacts((content, media, *texts), region)
+    _normalised(content, media)

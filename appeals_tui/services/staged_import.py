@@ -24,7 +24,8 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ..domain.case_links import link_doc
+from ..domain.case_links import link_doc, link_record, warm_links
+from ..domain.contacts import region_of
 from ..domain.errors import ConflictError, ValidationError
 from ..domain.models import Report
 from ..domain.progress import Progress
@@ -33,12 +34,16 @@ from ..store.protocol import Doc, Filter, Op, Order, Staging, Store, Transaction
 from ..store.schema import INSERTED
 from ..store.shipped import default_near_dup_settings
 from .intake import _ACCEPTING, _differs, _rescore, new_case, report_texts
+from .link_helper import Extracted, LinkHelper, Texts
 from .media import MediaCollector, _media_doc
 
 __all__ = ["StagedOutcome", "import_scan", "report_doc"]
 
 #: groups read from the file and checked against the store at a time
 _BATCH = 500
+#: groups whose texts are extracted at a time (their distinct texts must stay in the
+#: per-text caches, contacts.CACHED_TEXTS, until their cases are staged)
+_WARM = 250
 _LOW32 = (1 << 32) - 1
 _LOW64 = (1 << 64) - 1
 
@@ -112,6 +117,8 @@ def _subject_key(doc: Doc) -> tuple[str, str, str]:
 
 #: a report of the file: its index in the ReportScan, its line, its record (report_doc)
 Item = tuple[int, int, Doc]
+#: a batch: its reports, its groups (scan indices), the reports the store already holds
+_Read = tuple[list[Item], list[list[int]], dict[str, Doc]]
 
 
 def _split(items: list[Item]) -> Iterator[list[Item]]:
@@ -147,22 +154,29 @@ class _Importer:
         self.staged_media: set[str] = set()
         self.min_length = default_near_dup_settings().min_length
         self.cases: dict[str, list[Doc]] = {}
+        self.found: dict[int, Extracted] = {}  # the helper's answers for this batch
 
     def run(self) -> StagedOutcome:
-        order, bounds, groups = _groups(self.scan)
         n = len(self.scan)
         done = 0
-        for first in range(0, len(groups), _BATCH):
-            batch: list[list[int]] = [
-                list(order[bounds[g] : bounds[g + 1]]) for g in groups[first : first + _BATCH]
-            ]
-            flat = [i for group in batch for i in group]
-            rows = self.scan.read(flat)
-            items = [(i, line, report_doc(row)) for i, (line, row) in zip(flat, rows, strict=True)]
-            self._batch(items, batch)
-            done += len(flat)
-            if self.progress:
-                self.progress(done, n, "importing")
+        helper = self._start_helper()
+        try:
+            batches = self._batches()
+            current = next(batches, None)
+            asked = self._ask(helper, current)
+            while current is not None:
+                upcoming = next(batches, None)  # its texts go to the helper now, so
+                ask_next = self._ask(helper, upcoming)  # it extracts while we stage
+                items, batch, stored = current
+                self.found = self._answer(helper, items, stored) if asked else {}
+                self._batch(items, batch, stored)
+                done += len(items)
+                if self.progress:
+                    self.progress(done, n, "importing")
+                current, asked = upcoming, ask_next
+        finally:
+            if helper is not None:
+                helper.close()
         if self.conflicts or self.conflict_count:
             shown = self.conflicts[:50]
             if self.conflict_count > 50:
@@ -183,17 +197,69 @@ class _Importer:
 
     # -- staging -----------------------------------------------------------------
 
-    def _batch(self, items: list[Item], batch: list[list[int]]) -> None:
-        ids = [doc["report_id"] for _, _, doc in items]
-        stored = {d["report_id"]: d for d in self.store.get_many("reports", ids)}
+    def _batches(self) -> Iterator[_Read]:
+        """Each batch of groups: its reports read from the file, and those of them the
+        store holds already."""
+        order, bounds, groups = _groups(self.scan)
+        for first in range(0, len(groups), _BATCH):
+            batch: list[list[int]] = [
+                list(order[bounds[g] : bounds[g + 1]]) for g in groups[first : first + _BATCH]
+            ]
+            flat = [i for group in batch for i in group]
+            rows = self.scan.read(flat)
+            items = [(i, line, report_doc(row)) for i, (line, row) in zip(flat, rows, strict=True)]
+            ids = [doc["report_id"] for _, _, doc in items]
+            stored = {d["report_id"]: d for d in self.store.get_many("reports", ids)}
+            yield items, batch, stored
+
+    # -- contacts and text keys (each step its own method: the benchmark measures an
+    # -- import without them, benchmarks/import_overhead.py)
+
+    def _start_helper(self) -> LinkHelper | None:
+        return LinkHelper.start(len(self.scan), self.min_length)
+
+    def _ask(self, helper: LinkHelper | None, read: _Read | None) -> bool:
+        """Hand a batch's new reports' texts to the helper (False: it is not ready)."""
+        if helper is None or read is None:
+            return False
+        items, _, stored = read
+        return helper.ask([_texts(doc) for _, _, doc in items if doc["report_id"] not in stored])
+
+    def _answer(
+        self, helper: LinkHelper | None, items: list[Item], stored: dict[str, Doc]
+    ) -> dict[int, Extracted]:
+        """The helper's answer for a batch asked about: scan index -> what it found."""
+        fresh = [i for i, _, doc in items if doc["report_id"] not in stored]
+        found = helper.answer(len(fresh)) if helper is not None else None
+        return dict(zip(fresh, found, strict=True)) if found is not None else {}
+
+    def _batch(self, items: list[Item], batch: list[list[int]], stored: dict[str, Doc]) -> None:
         self.cases = self._cases_of({doc["subject_id"] for _, _, doc in items})
         at = 0
-        for group in batch:
-            part, at = items[at : at + len(group)], at + len(group)
-            for same in _split(part):
-                fresh = [item for item in same if not self._known(item[1], item[2], stored)]
-                if fresh and not self.conflict_count:
-                    self._group(fresh)
+        for first in range(0, len(batch), _WARM):
+            chunk = batch[first : first + _WARM]
+            size = sum(map(len, chunk))
+            if not self.found:  # no helper answered: extract them here, in one loop
+                self._warm_links(
+                    [doc for _, _, doc in items[at : at + size] if doc["report_id"] not in stored]
+                )
+            for group in chunk:
+                part, at = items[at : at + len(group)], at + len(group)
+                for same in _split(part):
+                    fresh = [item for item in same if not self._known(item[1], item[2], stored)]
+                    if fresh and not self.conflict_count:
+                        self._group(fresh)
+
+    def _warm_links(self, fresh: list[Doc]) -> None:
+        """Extract the contacts and text keys of these reports' texts in one loop before
+        their cases are staged (case_links.warm_links: the same results, less CPU)."""
+        for doc in fresh:
+            warm_links(
+                doc["content_text"],
+                doc["media_description"],
+                report_texts(doc),
+                doc["jurisdiction"],
+            )
 
     def _cases_of(self, subject_ids: set[str]) -> dict[str, list[Doc]]:
         """Stored cases of these subject ids, in insertion order. A server database
@@ -256,15 +322,17 @@ class _Importer:
             f"case:{case_id}",
             {"subject": case["subject"], "linked_case": case["linked_case"]},
         )
-        self._stage_links(case, [t for _, _, doc in group for t in report_texts(doc)])
+        self._stage_links(case, group)
         self.created.append(case_id)
 
-    def _stage_links(self, case: Doc, texts: list[str]) -> None:
-        """A new case's `case_links` record (its own method: the benchmark measures an
-        import without it, benchmarks/networks.py)."""
-        self.st.add(
-            "case_links", case["case_id"], link_doc(case, texts, min_length=self.min_length)
-        )
+    def _stage_links(self, case: Doc, group: list[Item]) -> None:
+        """A new case's `case_links` record: from the helper's answers when it has one
+        for every report (read in the case's region), else extracted here."""
+        doc = _from_helper(case, group, self.found)
+        if doc is None:
+            texts = [t for _, _, report in group for t in report_texts(report)]
+            doc = link_doc(case, texts, min_length=self.min_length)
+        self.st.add("case_links", case["case_id"], doc)
 
     def _stage_report(self, line: int, doc: Doc, case_id: str) -> Doc:
         """Stage the report record `doc` (report_doc) of file line `line`, and its media."""
@@ -348,6 +416,32 @@ class _Importer:
             txn.insert("case_links", case_id, doc)
         elif any(old_links.get(k) != v for k, v in doc.items()):
             txn.update("case_links", case_id, doc)
+
+
+def _texts(doc: Doc) -> Texts:
+    return (doc["content_text"], doc["media_description"], report_texts(doc), doc["jurisdiction"])
+
+
+def _from_helper(case: Doc, group: list[Item], found: dict[int, Extracted]) -> Doc | None:
+    """The case's links from the helper's answers, exactly as `link_doc` gives them: its
+    texts are its reports' (its content and media description come from one of them),
+    so its contacts are theirs when each was read in the case's region; its key is that
+    of a report with the same content and media description. None: not answerable."""
+    if not found:
+        return None
+    answers = [found.get(i) for i, _, _ in group]
+    region = region_of(case.get("jurisdiction"))
+    contacts: set[str] = set()
+    for answer in answers:
+        if answer is None or answer.region != region:
+            return None
+        contacts.update(answer.contacts)
+    text = (case.get("content_text"), case.get("media_description"))
+    for (_, _, report), answer in zip(group, answers, strict=True):
+        if (report["content_text"], report["media_description"]) == text:
+            assert answer is not None
+            return link_record(case, sorted(contacts), answer.key)
+    return None
 
 
 def _merge(case: Doc, report: Doc, now: str) -> None:

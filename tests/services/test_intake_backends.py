@@ -80,3 +80,33 @@ def test_a_refused_import_changes_nothing_on_postgresql(both, tmp_path, monkeypa
     assert "bad.jsonl:21: report_id: 'R-1'" in " ".join(err.value.problems)
     assert (_records(pg), pg.ws.head()) == before
     assert pg.ws.verify().ok
+
+
+def test_the_extraction_helper_gives_both_backends_the_same_links(both, tmp_path, monkeypatch):
+    """With the helper process answering (services/link_helper.py), an import stores the
+    records it stores without it, on both backends."""
+    from appeals_tui.services import link_helper, staged_import
+    from tests.services.test_link_helper import _rows, _wait_ready
+
+    _wait_ready(monkeypatch)  # answers from the first batch on
+    monkeypatch.setattr(link_helper, "HELPER_MIN", 1)
+    monkeypatch.setattr(staged_import, "_BATCH", 4)
+    monkeypatch.delenv(link_helper.ENV, raising=False)
+    answered: list[bool] = []
+    answer = link_helper.LinkHelper.answer
+
+    def counting(self, count):
+        got = answer(self, count)
+        answered.append(got is not None)
+        return got
+
+    monkeypatch.setattr(link_helper.LinkHelper, "answer", counting)
+    path = write_jsonl(tmp_path / "distinct.jsonl", _rows(120))
+    for session in both:
+        intake.import_reports(session, path)
+    assert any(answered)
+    embedded, pg = both
+    got, want = _records(pg), _records(embedded)
+    assert got["case_links"] == want["case_links"]
+    assert sum(bool(d["contacts"]) for d in want["case_links"].values()) > 20
+    assert pg.ws.verify().ok and embedded.ws.verify().ok

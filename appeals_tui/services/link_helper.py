@@ -1,0 +1,191 @@
+"""A second process that extracts an import's contacts and text keys while it stages.
+
+Why: on distinct texts, extracting means of contact (phonenumbers, the messenger
+and link patterns) and the near-duplicate key costs about half as much CPU as the
+rest of an import; the import itself is one thread. A helper process given each
+batch's texts one batch ahead does that work on another core, and the import only
+looks the answers up. Same functions, same results (`case_links.link_record`).
+
+Degrades to the import doing it itself: below `HELPER_MIN` reports (starting a
+process costs more than it saves), until the helper has said it is ready (the first
+batches of an import), and for good if it fails in any way (it is then stopped;
+nothing is lost, the import extracts inline). A helper never writes anything.
+
+Protocol (orjson lines): the helper prints ``"ready"``; then for each request
+``[min_length, [[content, media, [texts...], region], ...]]`` it prints one answer
+``[[region, [contacts...], key or null], ...]`` in the same order.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO
+
+import orjson
+
+from ..domain.case_links import text_fields
+from ..domain.contacts import extract_contacts, region_of
+
+__all__ = ["Extracted", "LinkHelper", "HELPER_MIN", "extract_batch"]
+
+#: imports with fewer reports extract inline (a fresh interpreter costs ~0.1 s of CPU)
+HELPER_MIN = 4000
+#: environment switch: "0" never starts the helper (the import extracts inline)
+ENV = "APPEALS_LINK_HELPER"
+_READY = b'"ready"'
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """One report's texts as `link_doc` reads them: the region they were read in, the
+    contacts of its texts, and the key of its (content, media description) text if
+    long enough (None otherwise)."""
+
+    region: str
+    contacts: tuple[str, ...]
+    key: int | None
+
+
+#: one report's texts: (content, media description, every text to search, jurisdiction)
+Texts = tuple[str | None, str | None, Sequence[str | None], str | None]
+
+
+def extract_batch(items: Sequence[Texts], min_length: int) -> list[Extracted]:
+    """What the helper answers (also the reference its answers are tested against)."""
+    out = []
+    for content, media, texts, region in items:
+        found = extract_contacts((content, media, *texts), region)
+        out.append(
+            Extracted(region_of(region), tuple(found), text_fields(content, media, min_length))
+        )
+    return out
+
+
+class LinkHelper:
+    """The import's side of one helper process (`start`, `ask`, `answer`, `close`)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], min_length: int) -> None:
+        self.proc = proc
+        self.min_length = min_length
+        self.ready = False
+        self.failed = False
+        self._answers: queue.Queue[bytes | None] = queue.Queue()
+        self._pending = 0  # requests sent and not answered yet
+        assert proc.stdout is not None
+        self._reader = threading.Thread(target=self._read, args=(proc.stdout,), daemon=True)
+        self._reader.start()
+
+    @classmethod
+    def start(cls, reports: int, min_length: int) -> LinkHelper | None:
+        """A helper for an import of `reports` reports, or None (too small, switched
+        off, or it could not start)."""
+        if reports < HELPER_MIN or os.environ.get(ENV) == "0":
+            return None
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", __name__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            return None
+        return cls(proc, min_length)
+
+    def _read(self, out: IO[bytes]) -> None:
+        """Reader thread: answers as they come (the helper never waits on a full pipe
+        while the import waits on a full request pipe); None at the end."""
+        for line in out:
+            self._answers.put(line)
+        self._answers.put(None)
+
+    def _poll_ready(self) -> bool:
+        if not self.ready and not self.failed:
+            try:
+                line = self._answers.get_nowait()
+            except queue.Empty:
+                return False
+            if line is not None and line.strip() == _READY:
+                self.ready = True
+            else:
+                self._fail()
+        return self.ready and not self.failed
+
+    def ask(self, items: Sequence[Texts]) -> bool:
+        """Send one batch's texts if the helper is ready (else the import extracts them
+        itself): True when an answer will follow."""
+        if not items or not self._poll_ready():
+            return False
+        try:
+            request = orjson.dumps([self.min_length, [[c, m, list(t), r] for c, m, t, r in items]])
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(request + b"\n")
+            self.proc.stdin.flush()
+        except (OSError, ValueError, TypeError):  # TypeError: text orjson cannot encode
+            self._fail()
+            return False
+        self._pending += 1
+        return True
+
+    def answer(self, count: int) -> list[Extracted] | None:
+        """The answer to the oldest request (`count` reports), or None if the helper
+        failed (then the import extracts them itself)."""
+        if self.failed or self._pending == 0:
+            return None
+        self._pending -= 1
+        line = self._answers.get()
+        if line is None:
+            self._fail()
+            return None
+        try:
+            rows = orjson.loads(line)
+            found = [Extracted(str(r), tuple(map(str, cs)), k) for r, cs, k in rows]
+        except (orjson.JSONDecodeError, TypeError, ValueError):
+            self._fail()
+            return None
+        if len(found) != count or not all(k is None or type(k) is int for _, _, k in rows):
+            self._fail()
+            return None
+        return found
+
+    def _fail(self) -> None:
+        self.failed = True
+        self.close()
+
+    def close(self) -> None:
+        """Stop the helper and wait for it (its CPU then counts as this process's
+        children's)."""
+        proc = self.proc
+        if proc.poll() is None:
+            try:
+                assert proc.stdin is not None
+                proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self._reader.join(timeout=5)
+
+
+def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    stdout.write(_READY + b"\n")
+    stdout.flush()
+    for line in stdin:
+        min_length, rows = orjson.loads(line)
+        items = [(c, m, t, r) for c, m, t, r in rows]
+        answer = [[e.region, list(e.contacts), e.key] for e in extract_batch(items, min_length)]
+        stdout.write(orjson.dumps(answer) + b"\n")
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -1,0 +1,204 @@
+"""The extraction helper process gives an import exactly the links it would extract itself.
+
+services/link_helper.py extracts a batch's contacts and text keys in a second process
+while the import stages the batch before; the import then builds each case's
+`case_links` record from the answers (`staged_import._from_helper`). The records must
+be the ones `case_links.link_doc` gives, whatever the texts (templated distinct
+report texts with contacts in many forms), for cases of several reports, for reports
+whose regions differ from their case's, and when the helper dies or talks nonsense
+(the import then extracts inline and loses nothing).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from appeals_tui.domain.case_links import link_doc
+from appeals_tui.services import intake, link_helper, roster, staged_import
+from appeals_tui.services.link_helper import LinkHelper, extract_batch
+from appeals_tui.services.session import Session
+from benchmarks.texts import DistinctCorpus
+from tests.conftest import report, write_jsonl
+
+
+def _rows(n: int) -> list[dict[str, object]]:
+    """Distinct templated texts; every 4th subject has 3 reports (the first without a
+    jurisdiction or content), every 7th report is read in another region."""
+    corpus = DistinctCorpus(seed=5)
+    rows = []
+    for i in range(n):
+        content, media = corpus.texts()
+        subject = f"HP{i // 12}" if i % 4 == 0 else f"HS{i}"
+        extra: dict[str, object] = {"content_text": content, "media_description": media}
+        if i % 7 == 0:
+            extra["jurisdiction"] = "US"
+        if i % 12 == 0:
+            extra["content_text"] = None
+            extra["jurisdiction"] = None
+        rows.append(report(f"H-{i}", subject, account=f"acct{i % 13}", **extra))
+    return rows
+
+
+def _links(session: Session) -> dict[str, dict]:
+    """Every case's record (without its version: a record of the fixture's own cases
+    may have grown)."""
+    return {
+        d["case_id"]: {k: v for k, v in d.items() if k != "version"}
+        for d in session.ws.iterate("case_links")
+    }
+
+
+def _expected(session: Session) -> dict[str, dict]:
+    """Every case's record as `link_doc` computes it from the stored case and reports."""
+    out = {}
+    for case in session.ws.iterate("cases"):
+        reports = session.ws.get_many("reports", case["report_ids"])
+        texts = [t for r in reports for t in (r.get("content_text"), r.get("media_description"))]
+        texts += [r.get("reason") for r in reports]
+        out[case["case_id"]] = link_doc(case, texts, min_length=24)
+    return out
+
+
+class _Spy:
+    def __init__(self) -> None:
+        self.answered = 0
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    found = _Spy()
+    answer = LinkHelper.answer
+
+    def counting(self, count):
+        got = answer(self, count)
+        found.answered += got is not None
+        return got
+
+    monkeypatch.setattr(LinkHelper, "answer", counting)
+    monkeypatch.setattr(link_helper, "HELPER_MIN", 1)
+    monkeypatch.setattr(staged_import, "_BATCH", 5)  # many batches
+    monkeypatch.delenv(link_helper.ENV, raising=False)
+    return found
+
+
+def _wait_ready(monkeypatch) -> None:
+    """Make the helper answer from the first batch on (it is asked once it is ready)."""
+    start = LinkHelper.start.__func__
+
+    def started(cls, reports, min_length):
+        helper = start(cls, reports, min_length)
+        if helper is not None:
+            line = helper._answers.get(timeout=60)
+            helper.ready = line is not None and line.strip() == link_helper._READY
+        return helper
+
+    monkeypatch.setattr(LinkHelper, "start", classmethod(started))
+
+
+def test_the_helper_gives_the_records_link_doc_gives(sessions, tmp_path, spy, monkeypatch):
+    _wait_ready(monkeypatch)
+    s = sessions("minji")
+    path = write_jsonl(tmp_path / "r.jsonl", _rows(240))
+    intake.import_reports(s, path)
+    assert spy.answered >= 10  # not vacuous: the records came from the helper
+    links = _links(s)
+    assert links == _expected(s)
+    assert sum(bool(d["contacts"]) for d in links.values()) > 40
+    assert s.ws.verify().ok
+
+
+def test_the_same_records_with_and_without_the_helper(sessions, tmp_path, spy, monkeypatch):
+    path = write_jsonl(tmp_path / "r.jsonl", _rows(150))
+    _wait_ready(monkeypatch)
+    a = sessions("minji")
+    made = intake.import_reports(a, path).cases_created
+    assert spy.answered > 0
+    answered = spy.answered
+    monkeypatch.setenv(link_helper.ENV, "0")  # inline, into a new workspace
+    ws = roster.init_workspace(tmp_path / "inline", "admin")
+    b = Session.open(ws, "admin", clock=a.clock)
+    inline = intake.import_reports(b, path).cases_created
+    assert spy.answered == answered  # the second import did not use it
+    helped, own = _links(a), _links(b)
+
+    def records(links: dict[str, dict], ids: tuple[str, ...]) -> list[tuple]:
+        return [(links[c]["account"], links[c]["contacts"], links[c]["text_key"]) for c in ids]
+
+    assert len(made) == len(inline) > 100
+    assert records(helped, made) == records(own, inline)
+    ws.close()
+
+
+def _fake_helper(monkeypatch, script: str) -> None:
+    """A helper process that runs `script` instead of the real one."""
+    real = link_helper.subprocess.Popen
+
+    def popen(argv, **kw):
+        return real([sys.executable, "-c", script], **kw)
+
+    monkeypatch.setattr(link_helper.subprocess, "Popen", popen)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "print('\"ready\"', flush=True)",  # ready, then gone
+        "import sys; print('\"ready\"', flush=True); sys.stdin.readline(); print('[[1,2]]')",
+        "print('hello', flush=True)",  # not the protocol
+        "import sys; print('\"ready\"', flush=True); sys.stdin.readline(); print('[]')",
+    ],
+)
+def test_a_failing_helper_loses_nothing(sessions, tmp_path, spy, monkeypatch, script):
+    _fake_helper(monkeypatch, script)
+    _wait_ready(monkeypatch)
+    s = sessions("minji")
+    path = write_jsonl(tmp_path / "r.jsonl", _rows(60))
+    result = intake.import_reports(s, path)
+    assert result.imported == 60
+    assert spy.answered == 0
+    links = _links(s)
+    assert links == _expected(s)
+    assert set(result.cases_created) <= set(links)
+
+
+def test_small_imports_and_the_switch_start_no_helper(monkeypatch):
+    monkeypatch.delenv(link_helper.ENV, raising=False)
+    assert LinkHelper.start(link_helper.HELPER_MIN - 1, 24) is None
+    monkeypatch.setenv(link_helper.ENV, "0")
+    assert LinkHelper.start(link_helper.HELPER_MIN * 10, 24) is None
+    monkeypatch.setenv(link_helper.ENV, "1")
+    helper = LinkHelper.start(link_helper.HELPER_MIN, 24)
+    assert helper is not None
+    helper.close()
+    assert helper.proc.returncode == 0
+
+
+def test_the_helper_answers_what_extract_batch_computes(monkeypatch):
+    """The protocol round trip, on texts with contacts in many forms and regions."""
+    corpus = DistinctCorpus(seed=11)
+    items = []
+    for n in range(300):
+        content, media = corpus.texts()
+        items.append((content, media, (content, media, "spam"), ("KR", "US", None, "zz")[n % 4]))
+    helper = LinkHelper.start(link_helper.HELPER_MIN, 24)
+    assert helper is not None
+    line = helper._answers.get(timeout=60)
+    helper.ready = line is not None and line.strip() == link_helper._READY
+    assert helper.ask(items)
+    got = helper.answer(len(items))
+    helper.close()
+    assert got == extract_batch(items, 24)
+    assert sum(bool(e.contacts) for e in got) > 60
+    assert {e.region for e in got} == {"KR", "US"}  # unknown and none read as KR
+
+
+def test_unencodable_text_is_extracted_inline(monkeypatch):
+    helper = LinkHelper.start(link_helper.HELPER_MIN, 24)
+    assert helper is not None
+    helper._answers.get(timeout=60)
+    helper.ready = True
+    assert not helper.ask([("\ud800 lone surrogate", None, (), "KR")])
+    assert helper.failed
+    assert helper.answer(1) is None
