@@ -25,6 +25,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 import orjson
@@ -36,6 +37,9 @@ __all__ = ["Extracted", "LinkHelper", "HELPER_MIN", "extract_batch"]
 
 #: imports with fewer reports extract inline (a fresh interpreter costs ~0.1 s of CPU)
 HELPER_MIN = 4000
+#: the fewest bytes a report takes in a file (a CSV line of short values): a file of
+#: HELPER_MIN times this may hold enough reports to start the helper before validating it
+FEWEST_BYTES = 80
 #: environment switch: "0" never starts the helper (the import extracts inline)
 ENV = "APPEALS_LINK_HELPER"
 _READY = b'"ready"'
@@ -76,10 +80,13 @@ class LinkHelper:
         self.ready = False
         self.failed = False
         self._answers: queue.Queue[bytes | None] = queue.Queue()
+        self._requests: queue.Queue[bytes | None] = queue.Queue()
         self._pending = 0  # requests sent and not answered yet
-        assert proc.stdout is not None
+        assert proc.stdout is not None and proc.stdin is not None
         self._reader = threading.Thread(target=self._read, args=(proc.stdout,), daemon=True)
+        self._writer = threading.Thread(target=self._write, args=(proc.stdin,), daemon=True)
         self._reader.start()
+        self._writer.start()
 
     @classmethod
     def start(cls, reports: int, min_length: int) -> LinkHelper | None:
@@ -98,12 +105,37 @@ class LinkHelper:
             return None
         return cls(proc, min_length)
 
+    @classmethod
+    def for_file(cls, path: Path, min_length: int) -> LinkHelper | None:
+        """A helper started before `path` is validated (it is ready when the first batch
+        is staged), if the file may hold HELPER_MIN reports."""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return None
+        return cls.start(size // FEWEST_BYTES, min_length)
+
     def _read(self, out: IO[bytes]) -> None:
         """Reader thread: answers as they come (the helper never waits on a full pipe
         while the import waits on a full request pipe); None at the end."""
         for line in out:
             self._answers.put(line)
         self._answers.put(None)
+
+    def _write(self, into: IO[bytes]) -> None:
+        """Writer thread: requests are handed over without waiting (a request is bigger
+        than a pipe holds: written by the import, it waited for the helper to finish the
+        batch before and read it). Closing the pipe ends the helper."""
+        try:
+            while (request := self._requests.get()) is not None:
+                into.write(request)
+                into.flush()
+        except (OSError, ValueError):
+            pass  # the helper is gone: its answer never comes (the reader says so)
+        try:
+            into.close()
+        except OSError:
+            pass
 
     def _poll_ready(self) -> bool:
         if not self.ready and not self.failed:
@@ -124,12 +156,10 @@ class LinkHelper:
             return False
         try:
             request = orjson.dumps([self.min_length, [[c, m, list(t), r] for c, m, t, r in items]])
-            assert self.proc.stdin is not None
-            self.proc.stdin.write(request + b"\n")
-            self.proc.stdin.flush()
-        except (OSError, ValueError, TypeError):  # TypeError: text orjson cannot encode
+        except TypeError:  # text orjson cannot encode (a lone surrogate)
             self._fail()
             return False
+        self._requests.put(request + b"\n")
         self._pending += 1
         return True
 
@@ -162,17 +192,13 @@ class LinkHelper:
         """Stop the helper and wait for it (its CPU then counts as this process's
         children's)."""
         proc = self.proc
-        if proc.poll() is None:
-            try:
-                assert proc.stdin is not None
-                proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        self._requests.put(None)  # the writer closes the helper's input: it ends
+        self._writer.join(timeout=5)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         self._reader.join(timeout=5)
 
 

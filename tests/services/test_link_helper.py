@@ -202,3 +202,25 @@ def test_unencodable_text_is_extracted_inline(monkeypatch):
     assert not helper.ask([("\ud800 lone surrogate", None, (), "KR")])
     assert helper.failed
     assert helper.answer(1) is None
+
+
+def test_a_helper_started_for_a_refused_file_is_stopped(sessions, tmp_path, spy, monkeypatch):
+    """Started before the file is validated (LinkHelper.for_file): a bad file stops it."""
+    from appeals_tui.domain.errors import ValidationError
+
+    started: list[LinkHelper] = []
+    start = LinkHelper.start.__func__
+
+    def keep(cls, reports, min_length):
+        helper = start(cls, reports, min_length)
+        started.append(helper)
+        return helper
+
+    monkeypatch.setattr(LinkHelper, "start", classmethod(keep))
+    rows = _rows(30)
+    rows[7]["reported_at"] = "yesterday"
+    s = sessions("minji")
+    with pytest.raises(ValidationError):
+        intake.import_reports(s, write_jsonl(tmp_path / "bad.jsonl", rows))
+    assert len(started) == 1 and started[0] is not None
+    assert started[0].proc.returncode == 0  # told to end, and waited for
