@@ -7,9 +7,11 @@ batch's texts one batch ahead does that work on another core, and the import onl
 looks the answers up. Same functions, same results (`case_links.link_record`).
 
 Degrades to the import doing it itself: below `HELPER_MIN` reports (starting a
-process costs more than it saves), until the helper has said it is ready (the first
-batches of an import), and for good if it fails in any way (it is then stopped;
-nothing is lost, the import extracts inline). A helper never writes anything.
+process costs more than it saves), when no core is free (`free_core`: the helper then
+only competes with the import, and costs ~25% more CPU in all than extracting inline),
+until the helper has said it is ready, and for good if it fails in any way (it is then
+stopped; nothing is lost, the import extracts inline). A helper never writes anything.
+``APPEALS_LINK_HELPER=0`` never starts one, ``=1`` starts one whatever the load.
 
 Protocol (orjson lines): the helper prints ``"ready"``; then for each request
 ``[min_length, [[content, media, [texts...], region], ...]]`` it prints one answer
@@ -40,8 +42,12 @@ HELPER_MIN = 4000
 #: the fewest bytes a report takes in a file (a CSV line of short values): a file of
 #: HELPER_MIN times this may hold enough reports to start the helper before validating it
 FEWEST_BYTES = 80
-#: environment switch: "0" never starts the helper (the import extracts inline)
+#: environment switch: "0" never starts the helper (the import extracts inline), "1"
+#: starts it whatever the machine's load; unset: when a core is free (`free_core`)
 ENV = "APPEALS_LINK_HELPER"
+#: cores left idle, by the 1-minute load average, for the helper to be worth starting
+#: (the import itself counts in the load: 2 cores at load 1.2 leave 0.8)
+FREE_CORES = 0.5
 _READY = b'"ready"'
 
 
@@ -92,7 +98,8 @@ class LinkHelper:
     def start(cls, reports: int, min_length: int) -> LinkHelper | None:
         """A helper for an import of `reports` reports, or None (too small, switched
         off, or it could not start)."""
-        if reports < HELPER_MIN or os.environ.get(ENV) == "0":
+        switch = os.environ.get(ENV)
+        if reports < HELPER_MIN or switch == "0" or (switch != "1" and not free_core()):
             return None
         try:
             proc = subprocess.Popen(
@@ -200,6 +207,17 @@ class LinkHelper:
             proc.kill()
             proc.wait()
         self._reader.join(timeout=5)
+
+
+def free_core() -> bool:
+    """Whether the machine has a core to spare (measured: on a 2-core machine at load
+    4-5 the helper made a 10k-report import slower, not faster)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not Linux / no load average: assume none
+        return False
+    return cores - load >= FREE_CORES
 
 
 def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
