@@ -84,6 +84,33 @@ def _json(value: Any) -> str:
     return text.translate(_ESCAPES) if _SPECIAL.search(text) else text
 
 
+def _plain_json(value: Any) -> str | None:
+    """`_json(value)` of a plain record's value (no string in it holds a character COPY
+    escapes or pgtext changes) made of exact str, int, bool, None, list and dict with
+    text keys: then `_ready` would change nothing and no float can write null, so it is
+    orjson's text as it is. None for anything else (a float, a subclass): `_json`."""
+    return orjson.dumps(value).decode() if _exact(value) else None
+
+
+def _exact(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return -(2**63) <= value < 2**63  # type: ignore[no-any-return]
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not _exact(item):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            if not _exact(item):
+                return False
+        return True
+    return False
+
+
 def _ready(value: Any) -> Any:
     """pgtext.encode_json(value) (strings made safe for jsonb, floats jsonb would change
     kept as text), by exact type first: a record's `extra` is a few small dicts."""
@@ -282,6 +309,7 @@ class LineEncoder:
             "_search": _PLAIN_TEXT_NOT.search,
             "_MARK": MARK,
             "_json": _json,
+            "_plain_json": _plain_json,
             "row_extra": row_extra,
             "_residual": self._residual,
         }
@@ -333,7 +361,8 @@ class LineEncoder:
         code += [
             "    version = get('version')",
             "    out.append(str(version) if type(version) is int else '0')",
-            "    out.append(_json(row_extra(doc, _residual(doc), absent, raw)))",
+            "    extra = row_extra(doc, _residual(doc), absent, raw)",
+            "    out.append((plain and _plain_json(extra)) or _json(extra))",
             "    return '\\t'.join(out) + '\\n'",
         ]
         exec("\n".join(code), env)  # noqa: S102 - code made above from the table's spec

@@ -266,3 +266,20 @@ def test_a_nan_or_an_infinity_is_found_anywhere(v):
     from appeals_tui.store.postgres.copytext import _nonfinite
 
     assert _nonfinite(v) == _reference_nonfinite(v)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(value, st.dictionaries(_plain_text(), st.lists(_plain_text(), max_size=2))))
+def test_a_plain_values_json_is_the_one_json_gives(v):
+    """copytext._plain_json: the jsonb text of a plain record's `extra`, skipping `_ready`
+    and the searches, must be `_json`'s whenever it gives one."""
+    from appeals_tui.store.attest import canonical
+    from appeals_tui.store.postgres.copytext import _json, _plain_json
+
+    try:
+        whole = canonical(v)
+    except TypeError:
+        return
+    got = _plain_json(v)
+    if got is not None and b"\\" not in whole:
+        assert got == _json(v)
