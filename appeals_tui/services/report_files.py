@@ -62,6 +62,9 @@ def _line_count(fh: IO[bytes]) -> int:
     return count + (last != b"\n")
 
 
+_WRITE = 1 << 20
+
+
 class TempRows:
     """The validated rows of a file being imported (domain.reports.RowStore), in an
     anonymous temp file: an import of any size keeps them on disk, not in memory, and
@@ -70,19 +73,27 @@ class TempRows:
     def __init__(self) -> None:
         self._fh = tempfile.TemporaryFile(prefix="appeals-rows-")  # noqa: SIM115 - closed by close()
         self._size = 0
-        self._unflushed = False
+        #: rows not written yet (written in ~1 MB pieces: a write per row cost more)
+        self._pending: list[bytes] = []
+        self._pending_size = 0
 
     def keep(self, data: bytes) -> int:
         start = self._size
-        self._fh.write(data)
         self._size += len(data)
-        self._unflushed = True
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if self._pending_size >= _WRITE:
+            self._write()
         return start
 
+    def _write(self) -> None:
+        self._fh.write(b"".join(self._pending))
+        self._fh.flush()
+        self._pending, self._pending_size = [], 0
+
     def fetch(self, start: int, end: int) -> bytes:
-        if self._unflushed:
-            self._fh.flush()
-            self._unflushed = False
+        if self._pending:
+            self._write()
         return os.pread(self._fh.fileno(), end - start, start)
 
     def close(self) -> None:

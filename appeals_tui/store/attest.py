@@ -40,6 +40,10 @@ def canonical(value: Any) -> bytes:
 _TEXT_SUMS: dict[str, str] = {}
 _TEXT_SUMS_KEEP = 8192
 _TEXT_SUMS_LONGEST = 256
+#: a record's keys in their order -> (the keys sorted, the names' checksum): the records
+#: of a table mostly share one order of keys
+_KEY_SETS: dict[tuple[str, ...], tuple[list[str], str]] = {}
+_KEY_SETS_KEEP = 256
 
 
 def digest(value: Any, whole: bytes | None = None) -> str:
@@ -49,8 +53,15 @@ def digest(value: Any, whole: bytes | None = None) -> str:
     full = hashlib.sha256(dumps(value, option=_SORT) if whole is None else whole).hexdigest()
     if not isinstance(value, Mapping):
         return full
-    keys = sorted(value)
-    names = crc("\0".join(keys).encode()) & 0xFFFF
+    order = tuple(value)
+    known = _KEY_SETS.get(order)
+    if known is None:  # the sorted keys and their checksum, once per order of keys
+        keys = sorted(value)
+        known = (keys, "%04x" % (crc("\0".join(keys).encode()) & 0xFFFF))
+        if len(_KEY_SETS) >= _KEY_SETS_KEEP:
+            _KEY_SETS.clear()
+        _KEY_SETS[order] = known
+    keys, names = known
     sums, parts = _TEXT_SUMS, []
     for key in keys:
         field = value[key]
@@ -63,7 +74,7 @@ def digest(value: Any, whole: bytes | None = None) -> str:
         else:
             part = "%03x" % (crc(dumps(field, option=_SORT)) & 0xFFF)
         parts.append(part)
-    return f"{full}:{names:04x}:{''.join(parts)}"
+    return f"{full}:{names}:{''.join(parts)}"
 
 
 def divergence(value: Any, expected: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from appeals_tui.domain.errors import ValidationError
-from appeals_tui.services import intake
+from appeals_tui.services import intake, staged_import
 from appeals_tui.services.session import Session
 from appeals_tui.store.factory import open_store
 from appeals_tui.store.postgres import staging as pg_staging
@@ -47,6 +47,7 @@ def _events(session: Session, since: int) -> list[tuple[str, str, dict]]:
 def test_an_import_stores_the_same_records_on_both_backends(both, tmp_path, monkeypatch):
     embedded, pg = both
     monkeypatch.setattr(pg_staging, "BATCH", 7)  # many batches through the sending thread
+    monkeypatch.setattr(staged_import, "_BATCH", 3)  # many looked up ahead by a thread
     hostile = '탭\t줄바꿈\n역슬래시\\ 따옴표" \x01표시 NUL\x00 끝 010-4827-1936'
     rows = [
         report("I-1", "S1", content_text=hostile),  # joins the open case of S1

@@ -58,7 +58,10 @@ def _rows() -> list[dict[str, object]]:
     ]
 
 
-def test_staged_and_transaction_imports_store_the_same_records(ws_path, clock, tmp_path):
+def test_staged_and_transaction_imports_store_the_same_records(
+    ws_path, clock, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(staged_import, "_BATCH", 4)  # groups staged over several batches
     other = tmp_path / "other"
     ws = Workspace.open(ws_path)
     removal(Session.open(ws, "minji", clock=clock), "S2")  # S2's case is decided
