@@ -78,7 +78,7 @@ def write_corpus(path: Path, n: int, corpus: str, seed: int = 8, per_case: bool 
 def _child(args: dict[str, Any]) -> tuple[float, float]:
     """In a fresh process: seconds (wall, CPU) `intake.import_reports` takes in `mode`."""
     from appeals_tui.domain import contacts
-    from appeals_tui.services import intake, roster, staged_import
+    from appeals_tui.services import intake, link_helper, roster, staged_import
     from appeals_tui.services.session import Session
     from appeals_tui.store import Workspace
     from benchmarks.build import Clock
@@ -93,6 +93,8 @@ def _child(args: dict[str, Any]) -> tuple[float, float]:
     session = Session.open(ws, user, clock=Clock(BENCH_NOW))
     off = lambda *_a, **_k: None  # noqa: E731
     importer = staged_import._Importer
+    if mode in ("without", "uncached"):  # no helper process, also none started early
+        os.environ[link_helper.ENV] = "0"
     if mode == "without":  # no extraction (helper process or inline), no records
         importer._start_helper = off  # type: ignore[method-assign]  # switched off to measure
         importer._warm_links = off  # type: ignore[method-assign]  # switched off to measure

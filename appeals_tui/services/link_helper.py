@@ -7,9 +7,11 @@ batch's texts one batch ahead does that work on another core, and the import onl
 looks the answers up. Same functions, same results (`case_links.link_record`).
 
 Degrades to the import doing it itself: below `HELPER_MIN` reports (starting a
-process costs more than it saves), until the helper has said it is ready (the first
-batches of an import), and for good if it fails in any way (it is then stopped;
-nothing is lost, the import extracts inline). A helper never writes anything.
+process costs more than it saves), when no core is free (`free_core`: the helper then
+only competes with the import, and costs ~25% more CPU in all than extracting inline),
+until the helper has said it is ready, and for good if it fails in any way (it is then
+stopped; nothing is lost, the import extracts inline). A helper never writes anything.
+``APPEALS_LINK_HELPER=0`` never starts one, ``=1`` starts one whatever the load.
 
 Protocol (orjson lines): the helper prints ``"ready"``; then for each request
 ``[min_length, [[content, media, [texts...], region], ...]]`` it prints one answer
@@ -25,6 +27,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 import orjson
@@ -36,8 +39,15 @@ __all__ = ["Extracted", "LinkHelper", "HELPER_MIN", "extract_batch"]
 
 #: imports with fewer reports extract inline (a fresh interpreter costs ~0.1 s of CPU)
 HELPER_MIN = 4000
-#: environment switch: "0" never starts the helper (the import extracts inline)
+#: the fewest bytes a report takes in a file (a CSV line of short values): a file of
+#: HELPER_MIN times this may hold enough reports to start the helper before validating it
+FEWEST_BYTES = 80
+#: environment switch: "0" never starts the helper (the import extracts inline), "1"
+#: starts it whatever the machine's load; unset: when a core is free (`free_core`)
 ENV = "APPEALS_LINK_HELPER"
+#: cores left idle, by the 1-minute load average, for the helper to be worth starting
+#: (the import itself counts in the load: 2 cores at load 1.2 leave 0.8)
+FREE_CORES = 0.5
 _READY = b'"ready"'
 
 
@@ -76,16 +86,20 @@ class LinkHelper:
         self.ready = False
         self.failed = False
         self._answers: queue.Queue[bytes | None] = queue.Queue()
+        self._requests: queue.Queue[bytes | None] = queue.Queue()
         self._pending = 0  # requests sent and not answered yet
-        assert proc.stdout is not None
+        assert proc.stdout is not None and proc.stdin is not None
         self._reader = threading.Thread(target=self._read, args=(proc.stdout,), daemon=True)
+        self._writer = threading.Thread(target=self._write, args=(proc.stdin,), daemon=True)
         self._reader.start()
+        self._writer.start()
 
     @classmethod
     def start(cls, reports: int, min_length: int) -> LinkHelper | None:
         """A helper for an import of `reports` reports, or None (too small, switched
         off, or it could not start)."""
-        if reports < HELPER_MIN or os.environ.get(ENV) == "0":
+        switch = os.environ.get(ENV)
+        if reports < HELPER_MIN or switch == "0" or (switch != "1" and not free_core()):
             return None
         try:
             proc = subprocess.Popen(
@@ -98,12 +112,37 @@ class LinkHelper:
             return None
         return cls(proc, min_length)
 
+    @classmethod
+    def for_file(cls, path: Path, min_length: int) -> LinkHelper | None:
+        """A helper started before `path` is validated (it is ready when the first batch
+        is staged), if the file may hold HELPER_MIN reports."""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return None
+        return cls.start(size // FEWEST_BYTES, min_length)
+
     def _read(self, out: IO[bytes]) -> None:
         """Reader thread: answers as they come (the helper never waits on a full pipe
         while the import waits on a full request pipe); None at the end."""
         for line in out:
             self._answers.put(line)
         self._answers.put(None)
+
+    def _write(self, into: IO[bytes]) -> None:
+        """Writer thread: requests are handed over without waiting (a request is bigger
+        than a pipe holds: written by the import, it waited for the helper to finish the
+        batch before and read it). Closing the pipe ends the helper."""
+        try:
+            while (request := self._requests.get()) is not None:
+                into.write(request)
+                into.flush()
+        except (OSError, ValueError):
+            pass  # the helper is gone: its answer never comes (the reader says so)
+        try:
+            into.close()
+        except OSError:
+            pass
 
     def _poll_ready(self) -> bool:
         if not self.ready and not self.failed:
@@ -124,12 +163,10 @@ class LinkHelper:
             return False
         try:
             request = orjson.dumps([self.min_length, [[c, m, list(t), r] for c, m, t, r in items]])
-            assert self.proc.stdin is not None
-            self.proc.stdin.write(request + b"\n")
-            self.proc.stdin.flush()
-        except (OSError, ValueError, TypeError):  # TypeError: text orjson cannot encode
+        except TypeError:  # text orjson cannot encode (a lone surrogate)
             self._fail()
             return False
+        self._requests.put(request + b"\n")
         self._pending += 1
         return True
 
@@ -162,18 +199,25 @@ class LinkHelper:
         """Stop the helper and wait for it (its CPU then counts as this process's
         children's)."""
         proc = self.proc
-        if proc.poll() is None:
-            try:
-                assert proc.stdin is not None
-                proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        self._requests.put(None)  # the writer closes the helper's input: it ends
+        self._writer.join(timeout=5)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         self._reader.join(timeout=5)
+
+
+def free_core() -> bool:
+    """Whether the machine has a core to spare (measured: on a 2-core machine at load
+    4-5 the helper made a 10k-report import slower, not faster)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not Linux / no load average: assume none
+        return False
+    return cores - load >= FREE_CORES
 
 
 def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:

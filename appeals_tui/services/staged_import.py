@@ -145,6 +145,7 @@ class _Importer:
         media: MediaCollector | None,
         now: str,
         progress: Progress | None,
+        helper: LinkHelper | None = None,
     ) -> None:
         self.store, self.st, self.scan, self.media = store, st, scan, media
         self.now, self.progress = now, progress
@@ -160,6 +161,7 @@ class _Importer:
         self.min_length = default_near_dup_settings().min_length
         self.cases: dict[str, list[Doc]] = {}
         self.found: dict[int, Extracted] = {}  # the helper's answers for this batch
+        self.helper = helper  # started by the caller (before validating the file)
 
     def run(self) -> StagedOutcome:
         n = len(self.scan)
@@ -245,6 +247,8 @@ class _Importer:
     # -- import without them, benchmarks/import_overhead.py)
 
     def _start_helper(self) -> LinkHelper | None:
+        if self.helper is not None:  # already running: its answers cost us only lookups
+            return self.helper
         return LinkHelper.start(len(self.scan), self.min_length)
 
     def _ask(self, helper: LinkHelper | None, read: _Read | None) -> bool:
@@ -496,7 +500,9 @@ def import_scan(
     scan: ReportScan,
     media: MediaCollector | None = None,
     progress: Progress | None = None,
+    helper: LinkHelper | None = None,
 ) -> StagedOutcome:
-    """Stage the reports of a validated file and publish them at once (see above)."""
+    """Stage the reports of a validated file and publish them at once (see above);
+    `helper`: an extraction helper already started for it (closed when done)."""
     with store.staging(actor) as st:
-        return _Importer(store, st, scan, media, now, progress).run()
+        return _Importer(store, st, scan, media, now, progress, helper).run()

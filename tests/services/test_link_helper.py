@@ -79,7 +79,7 @@ def spy(monkeypatch):
     monkeypatch.setattr(LinkHelper, "answer", counting)
     monkeypatch.setattr(link_helper, "HELPER_MIN", 1)
     monkeypatch.setattr(staged_import, "_BATCH", 5)  # many batches
-    monkeypatch.delenv(link_helper.ENV, raising=False)
+    monkeypatch.setenv(link_helper.ENV, "1")  # whatever the machine's load
     return found
 
 
@@ -163,12 +163,22 @@ def test_a_failing_helper_loses_nothing(sessions, tmp_path, spy, monkeypatch, sc
     assert set(result.cases_created) <= set(links)
 
 
-def test_small_imports_and_the_switch_start_no_helper(monkeypatch):
+def test_small_imports_busy_machines_and_the_switch_start_no_helper(monkeypatch):
     monkeypatch.delenv(link_helper.ENV, raising=False)
     assert LinkHelper.start(link_helper.HELPER_MIN - 1, 24) is None
+    cores = len(link_helper.os.sched_getaffinity(0))
+    monkeypatch.setattr(link_helper.os, "getloadavg", lambda: (cores - 0.4, 0.0, 0.0))
+    assert not link_helper.free_core()
+    assert LinkHelper.start(link_helper.HELPER_MIN * 10, 24) is None  # no core to spare
+    monkeypatch.setattr(link_helper.os, "getloadavg", lambda: (cores - 1.0, 0.0, 0.0))
+    assert link_helper.free_core()
+    idle = LinkHelper.start(link_helper.HELPER_MIN, 24)
+    assert idle is not None
+    idle.close()
     monkeypatch.setenv(link_helper.ENV, "0")
     assert LinkHelper.start(link_helper.HELPER_MIN * 10, 24) is None
-    monkeypatch.setenv(link_helper.ENV, "1")
+    monkeypatch.setattr(link_helper.os, "getloadavg", lambda: (99.0, 0.0, 0.0))
+    monkeypatch.setenv(link_helper.ENV, "1")  # whatever the load
     helper = LinkHelper.start(link_helper.HELPER_MIN, 24)
     assert helper is not None
     helper.close()
@@ -177,6 +187,7 @@ def test_small_imports_and_the_switch_start_no_helper(monkeypatch):
 
 def test_the_helper_answers_what_extract_batch_computes(monkeypatch):
     """The protocol round trip, on texts with contacts in many forms and regions."""
+    monkeypatch.setenv(link_helper.ENV, "1")
     corpus = DistinctCorpus(seed=11)
     items = []
     for n in range(300):
@@ -195,6 +206,7 @@ def test_the_helper_answers_what_extract_batch_computes(monkeypatch):
 
 
 def test_unencodable_text_is_extracted_inline(monkeypatch):
+    monkeypatch.setenv(link_helper.ENV, "1")
     helper = LinkHelper.start(link_helper.HELPER_MIN, 24)
     assert helper is not None
     helper._answers.get(timeout=60)
@@ -202,3 +214,25 @@ def test_unencodable_text_is_extracted_inline(monkeypatch):
     assert not helper.ask([("\ud800 lone surrogate", None, (), "KR")])
     assert helper.failed
     assert helper.answer(1) is None
+
+
+def test_a_helper_started_for_a_refused_file_is_stopped(sessions, tmp_path, spy, monkeypatch):
+    """Started before the file is validated (LinkHelper.for_file): a bad file stops it."""
+    from appeals_tui.domain.errors import ValidationError
+
+    started: list[LinkHelper] = []
+    start = LinkHelper.start.__func__
+
+    def keep(cls, reports, min_length):
+        helper = start(cls, reports, min_length)
+        started.append(helper)
+        return helper
+
+    monkeypatch.setattr(LinkHelper, "start", classmethod(keep))
+    rows = _rows(30)
+    rows[7]["reported_at"] = "yesterday"
+    s = sessions("minji")
+    with pytest.raises(ValidationError):
+        intake.import_reports(s, write_jsonl(tmp_path / "bad.jsonl", rows))
+    assert len(started) == 1 and started[0] is not None
+    assert started[0].proc.returncode == 0  # told to end, and waited for
