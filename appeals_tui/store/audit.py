@@ -74,10 +74,16 @@ def _orjson_safe(value: Any) -> bool:
         return True
     if kind is int:
         return bool(-(2**63) <= value < 2**63)
-    if kind is dict:
-        return all(type(k) is str and _orjson_safe(v) for k, v in value.items())
+    if kind is dict:  # loops, not all(generator): every published event is walked
+        for key, item in value.items():
+            if type(key) is not str or not _orjson_safe(item):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_orjson_safe(v) for v in value)
+        for item in value:
+            if not _orjson_safe(item):
+                return False
+        return True
     return False
 
 

@@ -106,8 +106,16 @@ def _ready(value: Any) -> Any:
 
 def _nonfinite(value: Any) -> bool:
     """Whether a NaN or an infinity is anywhere in `value` (None also writes null)."""
-    if type(value) is float:
+    kind = type(value)
+    if kind is str or value is None or kind is int or kind is bool:  # most leaves, at once
+        return False
+    if kind is float:
         return not math.isfinite(value)
+    if kind is dict or kind is list:
+        for item in value.values() if kind is dict else value:
+            if _nonfinite(item):
+                return True
+        return False
     if isinstance(value, dict):
         return any(_nonfinite(v) for v in value.values())
     if isinstance(value, list | tuple):

@@ -236,3 +236,33 @@ def test_what_a_plain_line_would_miss_puts_a_backslash_in_the_canonical_json(cha
     if char not in '"':
         doc = {"case_id": "C-1", "content_text": f"{char}x{char}y", "version": 1}
         assert encoder("cases").line("C-1", doc) != encoder("cases").line("C-1", doc, True)
+
+
+def _reference_nonfinite(v: object) -> bool:
+    if isinstance(v, float):
+        return not math.isfinite(v)
+    if isinstance(v, dict):
+        return any(_reference_nonfinite(x) for x in v.values())
+    if isinstance(v, list | tuple):
+        return any(_reference_nonfinite(x) for x in v)
+    return False
+
+
+_floaty = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=3)),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner)
+        | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_floaty)
+def test_a_nan_or_an_infinity_is_found_anywhere(v):
+    """copytext._nonfinite decides whether a jsonb text goes the stdlib's way (NaN)."""
+    from appeals_tui.store.postgres.copytext import _nonfinite
+
+    assert _nonfinite(v) == _reference_nonfinite(v)
