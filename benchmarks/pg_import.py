@@ -4,8 +4,8 @@ Why a narrow entry: the import budget (≥ 10,000 reports/s at 1M decisions) is 
 by the client process and the server on the same machine, so a wall time alone says
 little on a shared, busy box. This runs the real import (services.intake) in a fresh
 process and reports wall time, the client's CPU, and the server's CPU (all processes
-of the cluster, read from /proc when the postmaster's pid file is readable) per
-report. `python -m benchmarks.pg_import '{"url": URL, "reports": 100000}'`; with
+of the cluster, read from /proc when the postmaster's pid file is readable) and the
+WAL written per report. `python -m benchmarks.pg_import '{"url": URL, "reports": 100000}'`; with
 `"profile": PATH` the client runs under cProfile and the stats are saved there.
 Each run adds N reports (new ids and subjects) to the database.
 """
@@ -20,13 +20,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from appeals_tui.services import intake
 from appeals_tui.services.session import Session
 from appeals_tui.store.factory import open_store
 from benchmarks.build import BENCH_NOW, MODERATORS, Clock, Corpus
 from benchmarks.pg_measure import as_role
 
-__all__ = ["import_file", "measure_import", "server_cpu"]
+__all__ = ["import_file", "measure_import", "server_cpu", "wal_position"]
 
 
 def import_file(path: Path, corpus: Corpus, base: int, n: int) -> None:
@@ -64,6 +66,15 @@ def server_cpu(data_dir: str | None) -> float | None:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def wal_position(url: str) -> int:
+    """Bytes of WAL the server has written so far (any role may ask): the import's WAL is
+    the difference, what a team's replicas and backups receive for it."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def measure_import(
     url: str, reports: int, data_dir: str | None = None, profile: str | None = None
 ) -> dict[str, Any]:
@@ -74,7 +85,7 @@ def measure_import(
         with tempfile.TemporaryDirectory(prefix="appeals-import-") as folder:
             path = Path(folder) / "reports.jsonl"
             import_file(path, Corpus.load(8), base, reports)
-            server0 = server_cpu(data_dir)
+            server0, wal0 = server_cpu(data_dir), wal_position(as_role(url, MODERATORS[0]))
             cpu0, t0 = time.process_time(), time.perf_counter()
             if profile:
                 import cProfile
@@ -85,7 +96,7 @@ def measure_import(
             else:
                 result = intake.import_reports(session, path)
             wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-            server1 = server_cpu(data_dir)
+            server1, wal1 = server_cpu(data_dir), wal_position(as_role(url, MODERATORS[0]))
     finally:
         store.close()
     out: dict[str, Any] = {
@@ -95,6 +106,7 @@ def measure_import(
         "seconds": round(wall, 2),
         "reports_per_s": round(reports / wall),
         "client_cpu_us_per_report": round(cpu / reports * 1e6, 1),
+        "wal_bytes_per_report": round((wal1 - wal0) / reports),
     }
     if server0 is not None and server1 is not None:
         out["server_cpu_us_per_report"] = round((server1 - server0) / reports * 1e6, 1)

@@ -64,6 +64,7 @@ def test_the_import_bench_reports_client_and_server_cpu(pg_cluster, tmp_path):
     assert got["client_cpu_us_per_report"] > 0
     # measured (the cluster's /proc is readable); 40 reports may take under one clock tick
     assert got["server_cpu_us_per_report"] >= 0
+    assert got["wal_bytes_per_report"] > 0  # each report's row at least
 
 
 def test_a_reused_bench_database_is_brought_up_to_date_before_measuring(pg_cluster, tmp_path):

@@ -192,12 +192,9 @@ class PgStaging:
             if txn.wrote:
                 txn.attest()
             txn.flush(bump=COMMITS)
-            # the chain trigger runs three statements per event; with the custom plans
-            # connect.py asks for they were planned again for every row (~2.3x the
-            # server's time for the events); they take no values a plan depends on
-            conn.execute("SET LOCAL plan_cache_mode = auto")
-            # one COPY, sent as it is made: the server runs the chain trigger on what it
-            # has while the next events are hashed (a COPY per batch made them take turns)
+            # one COPY, sent as it is made: the server stores what it has while the next
+            # events are hashed (a COPY per batch made them take turns); the chain is
+            # checked once, over all of them, at its end (schema 4's statement trigger)
             copy_events(conn, self._events.chained(txn._seq, txn._hash), chunk=_EVENT_CHUNK)
             conn.execute("COMMIT")
         self._published = True
