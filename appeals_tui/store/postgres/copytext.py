@@ -97,7 +97,7 @@ def _exact(value: Any) -> bool:
     if kind is str or value is None or kind is bool:
         return True
     if kind is int:
-        return -(2**63) <= value < 2**63  # type: ignore[no-any-return]
+        return bool(-(2**63) <= value < 2**63)
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or not _exact(item):
