@@ -320,7 +320,8 @@ def format_table(result: dict[str, Any]) -> str:
             f"{imp['added_with_pct']:+}% with it (CPU {imp['added_with_cpu_pct']:+}%; "
             f"{imp['added_uncached_pct']:+}% with its cache off); distinct texts "
             f"({dis['distinct_texts']} of {dis['reports']}) {dis['without_s']} s, "
-            f"{dis['added_with_pct']:+}% (CPU {dis['added_with_cpu_pct']:+}%)",
+            f"{dis['added_with_pct']:+}% (CPU {dis['added_with_cpu_pct']:+}%); helper process "
+            f"in {dis.get('helper_runs', 0)} of {dis['rounds']} runs with extraction",
         ]
     if "completion" in result:
         c = result["completion"]

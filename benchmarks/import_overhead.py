@@ -75,7 +75,7 @@ def write_corpus(path: Path, n: int, corpus: str, seed: int = 8, per_case: bool 
     return len(texts)
 
 
-def _child(args: dict[str, Any]) -> tuple[float, float]:
+def _child(args: dict[str, Any]) -> tuple[float, float, int]:
     """In a fresh process: seconds (wall, CPU) `intake.import_reports` takes in `mode`."""
     from appeals_tui.domain import contacts
     from appeals_tui.services import intake, link_helper, roster, staged_import
@@ -105,11 +105,21 @@ def _child(args: dict[str, Any]) -> tuple[float, float]:
         raw = contacts._extract_one.__wrapped__
         contacts._extract_one = lambda text, region: raw(text, region)  # type: ignore[assignment]  # cache off to measure
     try:
+        started: list[bool] = []
+        start = link_helper.LinkHelper.start.__func__  # type: ignore[attr-defined]
+
+        def noted(cls: Any, reports: int, min_length: int) -> Any:
+            helper = start(cls, reports, min_length)
+            started.append(helper is not None)
+            return helper
+
+        link_helper.LinkHelper.start = classmethod(noted)  # type: ignore[method-assign,assignment]  # to tell whether it ran
         t, cpu, helpers = time.perf_counter(), time.process_time(), _children_cpu()
         intake.import_reports(session, Path(args["source"]))
         # the CPU of the extraction helper process (services/link_helper.py; waited
         # for by the import) counts: the figure is all the CPU the import cost
-        return time.perf_counter() - t, time.process_time() - cpu + _children_cpu() - helpers
+        wall = time.perf_counter() - t
+        return wall, time.process_time() - cpu + _children_cpu() - helpers, int(any(started))
     finally:
         ws.close()
 
@@ -120,7 +130,7 @@ def _children_cpu() -> float:
     return times.children_user + times.children_system
 
 
-def _run(source: Path, mode: str, into: Path | None, user: str) -> tuple[float, float]:
+def _run(source: Path, mode: str, into: Path | None, user: str) -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory(prefix="appeals-imp-") as root:
         path = Path(root) / "ws"
         if into is not None:
@@ -136,8 +146,8 @@ def _run(source: Path, mode: str, into: Path | None, user: str) -> tuple[float, 
         proc = subprocess.run(argv, capture_output=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"import run failed:\n{proc.stderr.decode()[-2000:]}")
-        wall, cpu = proc.stdout.decode().strip().splitlines()[-1].split()
-        return float(wall), float(cpu)
+        wall, cpu, helper = proc.stdout.decode().strip().splitlines()[-1].split()
+        return float(wall), float(cpu), int(helper)
 
 
 def _pct(ratio: float) -> float:
@@ -165,9 +175,11 @@ def import_overhead(
         distinct = write_corpus(source, n, corpus, seed, per_case)
         runs: dict[str, list[float]] = {m: [] for m in modes}
         cpus: dict[str, list[float]] = {m: [] for m in modes}
+        helped = dict.fromkeys(modes, 0)  # runs whose import had a helper process
         for r in range(rounds):
             for mode in modes if r % 2 == 0 else modes[::-1]:
-                wall, cpu = _run(source, mode, into, user)
+                wall, cpu, helper = _run(source, mode, into, user)
+                helped[mode] += helper
                 runs[mode].append(wall)
                 cpus[mode].append(cpu)
     out: dict[str, Any] = {
@@ -182,6 +194,9 @@ def import_overhead(
         "load_after": [round(x, 2) for x in os.getloadavg()],
         "runs_s": {m: [round(x, 3) for x in v] for m, v in runs.items()},
         "cpu_s": {m: [round(x, 3) for x in v] for m, v in cpus.items()},
+        # the "with" runs whose import extracted in a helper process (services/
+        # link_helper.py: 4,000+ reports and a free core); the others extracted inline
+        "helper_runs": helped["with"],
     }
     for mode in modes:
         out[f"{mode}_s"] = round(statistics.median(runs[mode]), 3)
@@ -197,5 +212,5 @@ def import_overhead(
 
 
 if __name__ == "__main__":
-    wall, cpu = _child(json.loads(sys.argv[1]))
-    sys.stdout.write(f"{wall:.6f} {cpu:.6f}\n")
+    wall, cpu, helper = _child(json.loads(sys.argv[1]))
+    sys.stdout.write(f"{wall:.6f} {cpu:.6f} {helper}\n")

@@ -113,6 +113,11 @@ def as_reader() -> Iterator[None]:
     if os.geteuid() != 0:
         yield
         return
+    # Python's own library may live where `nobody` cannot read (here /root/.pyenv, mode
+    # 700): what the commands import lazily is imported before dropping the rights, as
+    # an earlier test in the same process would have (rich.progress pulls in mmap).
+    import rich.progress  # noqa: F401
+
     os.seteuid(pwd.getpwnam("nobody").pw_uid)
     try:
         yield

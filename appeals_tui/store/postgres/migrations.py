@@ -421,7 +421,7 @@ BEGIN
     END IF;
 END $$;
 CREATE OR REPLACE FUNCTION appeals_note_clause_ids() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = __SCHEMA__, pg_temp AS $$
 BEGIN
     INSERT INTO decision_clause_ids
         SELECT DISTINCT v FROM new_rows, unnest(new_rows.q_clause_ids) AS v WHERE v IS NOT NULL
@@ -557,6 +557,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     # PostgreSQL's own objects only: the records keep the embedded store's schema 3
     Migration(4, "audit chain checked per statement; unread indexes dropped", _V4, layout=3),
     Migration(5, "audit event payloads compressed with lz4", _V5, layout=3),
+    # The owner's SECURITY DEFINER triggers (cited clause ids, stats' rollups) had
+    # `search_path FROM CURRENT`, which leaves the session's temporary schema first: a
+    # moderator's temporary `rollup_decision_days` took the owner's writes (stats then
+    # missed their decisions). `_READING_ORDER` and `rollups.install`, which every
+    # migration run re-applies, now set `<schema>, pg_temp`; this version makes the
+    # owner's next open run them on a database made before.
+    Migration(6, "owner's triggers with a search_path no session can shadow", "SELECT 1", layout=3),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -714,7 +721,7 @@ def apply_migrations(conn: psycopg.Connection, where: str) -> int:
             )
             current = step.version
         sync_declared(conn)
-        conn.execute(_READING_ORDER)
+        conn.execute(_READING_ORDER.replace("__SCHEMA__", schema))
         rollups.install(conn)
     return current
 

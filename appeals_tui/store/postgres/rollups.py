@@ -228,6 +228,8 @@ def install(conn: psycopg.Connection) -> None:
     (re)create its triggers. The owner's, inside the migrations' transaction: the
     trigger is created before the fill, and creating it locks the decisions against
     writers until this commits, so no write falls between the fill and the trigger."""
+    got = conn.execute("SELECT current_schema()").fetchone()
+    schema = str(got[0]) if got and got[0] else "public"
     for r in ROLLUPS:
         fresh = r.name in missing(conn)
         if fresh:
@@ -267,11 +269,13 @@ def install(conn: psycopg.Connection) -> None:
             "    RETURN NULL;\n"
             "END"
         )
+        # the schema, then pg_temp last: left implicit, a session's temporary tables come
+        # first and a moderator's own `rollup_*` table would take the owner's writes
         conn.execute(
             sql.SQL(
                 "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql "
-                "SECURITY DEFINER SET search_path FROM CURRENT AS {}"
-            ).format(sql.Identifier(function), sql.Literal(body))
+                "SECURITY DEFINER SET search_path = {}, pg_temp AS {}"
+            ).format(sql.Identifier(function), sql.Identifier(schema), sql.Literal(body))
         )
         conn.execute(
             sql.SQL("REVOKE ALL ON FUNCTION {}() FROM PUBLIC").format(sql.Identifier(function))

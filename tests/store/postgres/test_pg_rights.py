@@ -364,3 +364,30 @@ def test_an_appender_waits_for_the_one_before_it_instead_of_being_refused(db):
         a.execute("COMMIT")
         t.join(10)
     assert not errors and _count_events(db) == 3
+
+
+def test_a_temporary_table_cannot_take_the_owners_trigger_writes(db):
+    """The owner's SECURITY DEFINER triggers (cited clause ids, stats' rollups) write the
+    schema's tables, not a moderator's temporary tables of the same names (searched
+    first unless the function's search_path puts pg_temp last)."""
+    with _as(db, "moderator") as conn:
+        conn.execute("CREATE TEMP TABLE decision_clause_ids (v text PRIMARY KEY)")
+        conn.execute(
+            "CREATE TEMP TABLE rollup_decision_days (LIKE public.rollup_decision_days INCLUDING ALL)"
+        )
+        conn.execute("GRANT ALL ON decision_clause_ids, rollup_decision_days TO PUBLIC")
+        conn.execute(
+            "INSERT INTO public.decisions (decision_id, case_id, moderator, action, reasoning, "
+            "decided_at, q_decided_day, q_clause_ids, canonical, version) VALUES ('D-000002', "
+            "'C-000001', 'minji', 'label', 'Labelled: a second look.', "
+            "'2026-11-20T02:00:00Z', '2026-11-20', ARRAY['CSS-TEMP'], false, 1)"
+        )
+        assert conn.execute("SELECT count(*) FROM pg_temp.decision_clause_ids").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM pg_temp.rollup_decision_days").fetchone()[0] == 0
+    with _as(db, None) as conn:
+        seen = conn.execute("SELECT v FROM decision_clause_ids WHERE v = 'CSS-TEMP'").fetchall()
+        counted = conn.execute(
+            "SELECT coalesce(sum(n), 0) FROM rollup_decision_days WHERE k0 = 'minji'"
+        ).fetchone()[0]
+    assert seen == [("CSS-TEMP",)]
+    assert counted == 2

@@ -24,7 +24,7 @@ def test_the_newest_migration_gives_the_embedded_stores_record_layout():
     from appeals_tui.store.workspace import Workspace
 
     assert migrations.layout(migrations.SCHEMA_VERSION) == Workspace.SCHEMA_VERSION
-    assert [migrations.layout(m.version) for m in migrations.MIGRATIONS][:5] == [1, 2, 3, 3, 3]
+    assert [migrations.layout(m.version) for m in migrations.MIGRATIONS][:6] == [1, 2, 3, 3, 3, 3]
 
 
 def test_event_payloads_are_compressed_with_lz4_where_the_server_has_it(pg_url):
@@ -118,3 +118,25 @@ def test_the_clause_ids_decisions_cite_are_kept_by_the_owners_trigger(pg_url):
             txn.insert("decisions", "D-9", {"decision_id": "D-9", "clauses": [{"id": "AA-1"}]})
     with open_store(pg_url) as fresh:
         assert fresh.distinct("decisions", "clause_ids") == ["AA-1", "CSS-1", "CSS-2", "KR-1"]
+
+
+def test_the_owners_triggers_of_an_older_database_get_a_search_path_pg_temp_cannot_lead(pg_url):
+    """Schema 6 re-creates the owner's SECURITY DEFINER trigger functions on a database
+    made before, with the schema first and pg_temp last (see test_pg_rights.py)."""
+    from appeals_tui.store.factory import create_store, open_store
+
+    create_store(pg_url).close()
+    functions = "('appeals_note_clause_ids', 'appeals_rollup_decision_days')"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for name in ("appeals_note_clause_ids", "appeals_rollup_decision_days"):
+            conn.execute(f"ALTER FUNCTION {name}() SET search_path FROM CURRENT")  # noqa: S608
+        conn.execute("DELETE FROM appeals_schema WHERE version = 6")
+    open_store(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        configs = conn.execute(
+            f"SELECT proname, proconfig FROM pg_proc WHERE proname IN {functions}"  # noqa: S608
+        ).fetchall()
+        assert migrations.schema_version(conn) == migrations.SCHEMA_VERSION
+    assert len(configs) == 2
+    for name, config in configs:
+        assert config == ["search_path=public, pg_temp"], (name, config)
