@@ -27,7 +27,7 @@ import orjson
 from appeals_tui.store.diskmap import DiskMap, encode_map
 from appeals_tui.store.keymap import KeyMap
 
-__all__ = ["Index", "KeyFunc"]
+__all__ = ["Index", "KeyFunc", "Members"]
 
 Doc = dict[str, Any]
 KeyFunc = Callable[[Doc], Any]
@@ -138,6 +138,16 @@ class Index:
             insort(saved, key, key=self._rank)
         return saved
 
+    def size(self, value: Hashable) -> int:
+        """`len(keys(value))` without naming a key: a bucket of 20k links costs its
+        length (and a pass over its numbers only when saved records changed since)."""
+        here = self.buckets.get(value) or ()
+        if self.disk is None:
+            return len(here)
+        nums, removed = self._saved(value), self.removed
+        saved = sum(1 for r in nums if r not in removed) if removed and nums else len(nums)
+        return saved + len(here)
+
     def window(self, value: Hashable, start: int, end: int | None) -> tuple[list[str], int]:
         """`keys(value)[start:end]` and `len(keys(value))`, naming only the keys returned
         (the first case of a text shared by thousands reads one name, not thousands)."""
@@ -153,6 +163,16 @@ class Index:
         out = [name(r) for r in saved[start : min(stop, len(saved))]]
         out += here[max(0, start - len(saved)) : max(0, stop - len(saved))]
         return out, total
+
+    def entries(self, value: Hashable) -> Iterator[tuple[int | None, str | None]]:
+        """The bucket as (record number, None) for its current saved entries and (None,
+        key) for the keys filed here: nothing named (see `Members`)."""
+        removed = self.removed
+        for r in self._saved(value):
+            if r not in removed:
+                yield r, None
+        for key in self.buckets.get(value) or ():
+            yield None, key
 
     def bucket(self, value: Hashable) -> list[Doc]:
         """The docs filed under `value` (an ordered index: ascending `order`)."""
@@ -329,6 +349,43 @@ class Index:
 #: buckets bigger than this read their docs at once (`resolve_many`): 4,000 single
 #: reads of a big bucket were most of the TUI's first case at 100k decisions
 _MANY = 16
+
+
+class Members:
+    """Whether a key is in some buckets of a saved index, asked with the record numbers of
+    another index over the same snapshot (`entries`): which of a precedent window's few
+    hundred accounts share a text held by 20k links is answered from the numbers of both
+    buckets, no key named and no link read."""
+
+    __slots__ = ("idx", "nums", "here")
+
+    def __init__(self, idx: Index, values: Iterable[Hashable]) -> None:
+        self.idx = idx
+        self.nums: set[int] = set()
+        self.here: set[str] = set()
+        for value in values:
+            self.nums.update(idx._saved(value))
+            self.here.update(idx.buckets.get(value) or ())
+
+    def has(self, r: int | None, key: str | None) -> bool:
+        """Is the key (its saved record number `r`, else its name) filed here?"""
+        idx = self.idx
+        names = idx.names
+        assert names is not None  # a saved index (see `comparable`)
+        if r is None:
+            assert key is not None
+            r = names.get(key)
+        elif key is None and r in idx.removed:
+            key = names.name(r)
+        if r is not None and r not in idx.removed:
+            return r in self.nums  # as saved: not among the keys filed since
+        return key in self.here
+
+    @staticmethod
+    def comparable(indexes: Iterable[Index]) -> bool:
+        """Saved copies over one snapshot: their record numbers name the same keys."""
+        seen = {id(i.names) if i.disk is not None else None for i in indexes}
+        return len(seen) == 1 and None not in seen
 
 
 def _vkey(value: Any) -> bytes:

@@ -27,7 +27,7 @@ from appeals_tui.domain.progress import Progress
 from appeals_tui.store import files, migrations, staging
 from appeals_tui.store import journal as jf
 from appeals_tui.store.audit import GENESIS, VerifyResult
-from appeals_tui.store.index import Index, KeyFunc
+from appeals_tui.store.index import Index, KeyFunc, Members
 from appeals_tui.store.lock import FileLock
 from appeals_tui.store.ordered import one_bucket, order_key, rankable
 from appeals_tui.store.protocol import (
@@ -430,18 +430,19 @@ class Workspace:
                 yield doc
 
     def count(self, table: str, where: Sequence[Filter] = (), at_most: int | None = None) -> int:
-        n = self._count(table, where)
-        return n if at_most is None else min(n, max(0, at_most))
+        cap = None if at_most is None else max(0, at_most)
+        n = 0 if cap == 0 else self._count(table, where, cap)
+        return n if cap is None else min(n, cap)
 
-    def _count(self, table: str, where: Sequence[Filter]) -> int:
+    def _count(self, table: str, where: Sequence[Filter], cap: int | None = None) -> int:
         if not where:
             return len(self.db.table(table))
         if len(where) == 1:  # the keys an indexed ==/in names are the answer
             with self._mutex:
                 self.refresh()
-                keys = self._named_keys(SCHEMA.table(table), where)
-            if keys is not None:
-                return len(keys)
+                named = self._indexed_filters(SCHEMA.table(table), where)
+                if named:
+                    return self._count_named(*named[0], cap)
         found = self._by_keys(table, where)
         if found is not None:
             return len(found)
@@ -482,20 +483,56 @@ class Workspace:
     def _named_keys(self, t: TableDecl, where: Sequence[Filter]) -> set[str] | None:
         """The fewest keys an indexed equality or membership over text or integer values
         in `where` names (None: no such filter); mutex held. A bucket holds exactly the
-        keys whose value is == one of them, which is what the filter asks."""
+        keys whose value is == one of them, which is what the filter asks. Only the
+        smallest filter's keys are named (sizes are bucket lengths, counted without
+        naming): the few hundred keys of a precedent window's accounts, not also the
+        20k of a text they are asked about."""
+        best: list[tuple[Index, list[Any]]] = []
+        best_size: int | None = None
+        for idx, values in self._indexed_filters(t, where):
+            size = 0
+            for v in values:
+                size += idx.size(v)
+                if best_size is not None and size >= best_size:
+                    break  # no fewer than the best so far: not named
+            else:
+                best, best_size = [(idx, values)], size
+        if not best:
+            return None
+        idx, values = best[0]
+        return set().union(*(idx.keys(v) for v in values))
+
+    @staticmethod
+    def _count_named(idx: Index, values: list[Any], cap: int | None) -> int:
+        """How many keys `values`' buckets hold together, at least `cap` when it stops
+        there: a single-valued field's buckets are disjoint (their lengths add up, no
+        key named); a multi-valued one's are named up to `cap` a bucket (a contact
+        shared by 20k links names `cap` of them, not 20k). Mutex held."""
+        if not idx.multi:
+            return sum(idx.size(v) for v in values)
+        keys: set[str] = set()
+        for v in values:
+            keys.update(idx.keys(v) if cap is None else idx.window(v, 0, cap)[0])
+            if cap is not None and len(keys) >= cap:
+                break
+        return len(keys)
+
+    def _indexed_filters(
+        self, t: TableDecl, where: Sequence[Filter]
+    ) -> list[tuple[Index, list[Any]]]:
+        """Each indexed ==/in filter of `where` over text or integer values, as its index
+        and its distinct values; mutex held."""
         indexed = self._indexed(t)
-        best: set[str] | None = None
+        out: list[tuple[Index, list[Any]]] = []
         for flt in where:
             if flt.field not in indexed or flt.op not in (Op.EQ, Op.IN):
                 continue
             values = [flt.value] if flt.op == Op.EQ else list(flt.value)
             if not all(type(v) in (str, int) for v in values):  # no bool/float look-alikes
                 continue
-            idx = self._field_index(t, t.field(flt.field))
-            keys: set[str] = set().union(*(idx.keys(v) for v in values))
-            if best is None or len(keys) < len(best):
-                best = keys
-        return best
+            values = list(dict.fromkeys(values))
+            out.append((self._field_index(t, t.field(flt.field)), values))
+        return out
 
     def _by_keys(self, table: str, where: Sequence[Filter]) -> list[Doc] | None:
         """The docs matching `where`, in no particular order, read through the keys
@@ -527,6 +564,8 @@ class Workspace:
             with self._mutex:
                 self.refresh()
                 values = self._field_index(t, f).values()
+        elif (by_index := self._distinct_by_index(t, f, where)) is not None:
+            return by_index
         else:
             values = []
             found = self._by_keys(table, where) if where else None
@@ -534,6 +573,32 @@ class Workspace:
                 value = f.value(doc)
                 values.extend(value if f.multi else [value])
         return sorted({v for v in values if v is not None})
+
+    def _distinct_by_index(
+        self, t: TableDecl, f: Field, where: Sequence[Filter]
+    ) -> list[Any] | None:
+        """`distinct(f, where)` when every filter is an indexed ==/in, one of them on the
+        single-valued `f`: its values with a key in every other filter's buckets, from the
+        saved indexes' record numbers (`Members`), no doc read. Which of a precedent
+        window's accounts share the case's contacts or text decoded ~1,000 links and
+        named 20k keys (40-90 ms at 100k). None: not such a question."""
+        if f.multi or len(where) < 2:
+            return None
+        with self._mutex:
+            self.refresh()
+            named = self._indexed_filters(t, where)
+            mine = [i for i, flt in enumerate(where) if flt.field == f.name]
+            if len(named) != len(where) or len(mine) != 1:
+                return None
+            own, values = named[mine[0]]
+            if not Members.comparable(idx for idx, _ in named):
+                return None
+            others = [Members(idx, vs) for i, (idx, vs) in enumerate(named) if i != mine[0]]
+            return sorted(
+                v
+                for v in values
+                if any(all(m.has(r, k) for m in others) for r, k in own.entries(v))
+            )
 
     def aggregate(
         self,

@@ -25,9 +25,9 @@ from appeals_tui.store.tinyquery import order_docs
 MODS = ("ann", "bo", "cy", "di", "ed", "fay")
 
 
-def _write(ws: Workspace, rng: random.Random, n: int, keys: int) -> None:
+def _write(ws: Workspace, rng: random.Random, n: int, keys: int, accounts: int = 0) -> None:
     """Decisions whose indexed fields move about (the store must follow even changes
-    the services never make) and events about them."""
+    the services never make) and events about them; with `accounts`, each on one."""
     with ws.transaction("t") as txn:
         for _ in range(n):
             key = f"D-{rng.randrange(keys):04d}"
@@ -41,6 +41,8 @@ def _write(ws: Workspace, rng: random.Random, n: int, keys: int) -> None:
                 "decided_at": f"2025-01-01T00:00:{rng.randrange(40):02d}+00:00",
                 "superseded_by": "D-9999" if rng.random() < 0.1 else None,
             }
+            if accounts:
+                doc["account"] = f"A-{rng.randrange(accounts):03d}"
             if txn.get("decisions", key) is None:
                 txn.insert("decisions", key, doc)
             else:
@@ -393,8 +395,71 @@ def test_counts_and_distinct_by_indexed_membership_read_only_the_named_keys(
 
 
 def _holds(doc: dict, flt: Filter) -> bool:
+    if flt.field == "clause_ids":  # multi-valued: any of the doc's values
+        return any(_holds({"v": c["id"]}, Filter("v", flt.op, flt.value)) for c in doc["clauses"])
     value = doc[flt.field]
     return value in flt.value if flt.op == Op.IN else value == flt.value
+
+
+def test_distinct_of_a_filtered_field_and_bounded_counts_read_no_record(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which of some moderators decided with a clause (precedents: which of a window's
+    accounts share the case's text) is answered from the saved indexes' record numbers,
+    and `count(at_most=)` from bucket lengths: no record read, the same answers as a
+    scan, also for records changed in the journal since and in this process."""
+    rng = random.Random(5)
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    _write(ws, rng, 300, 400, accounts=150)
+    ws.compact()
+    _write(ws, rng, 60, 450, accounts=150)  # journal writes on top: saved entries stale
+    ws.close()
+    ws = _open(ws_path)
+    try:
+        for round_ in range(2):
+            every = ws.all("decisions")
+            for field in ("moderator", "account", "clause_ids", "factor_mask"):  # saved copies
+                ws.count("decisions", [Filter(field, Op.EQ, "x")])  # (files the journal's keys)
+            with monkeypatch.context() as m:
+
+                def refuse(*_a, **_k):
+                    raise AssertionError("read records")
+
+                m.setattr(type(ws._rep), "docs", refuse)
+                m.setattr(type(ws._rep), "get_many", refuse)
+                m.setattr(type(ws._rep), "get", refuse)
+                accounts = [f"A-{i:03d}" for i in range(0, 160, 3)]
+                for field, among in (
+                    ("moderator", ["ann", "bo", "nobody"]),
+                    ("moderator", ["cy"]),
+                    ("account", accounts),
+                    ("account", accounts[::4]),
+                ):
+                    for other in (
+                        [Filter("clause_ids", Op.IN, ["KR-1"])],
+                        [
+                            Filter("clause_ids", Op.EQ, "CSS-1"),
+                            Filter("factor_mask", Op.IN, [1, 3]),
+                        ],
+                        [Filter("factor_mask", Op.EQ, 2)],
+                    ):
+                        where = [Filter(field, Op.IN, among), *other]
+                        match = [d for d in every if all(_holds(d, f) for f in where)]
+                        got = ws.distinct("decisions", field, where)
+                        assert got == sorted({d[field] for d in match}), (round_, where)
+                for where in (
+                    [Filter("clause_ids", Op.IN, ["CSS-1", "KR-1", "none"])],
+                    [Filter("clause_ids", Op.EQ, "KR-1")],
+                    [Filter("factor_mask", Op.IN, [0, 2, 2])],
+                    [Filter("moderator", Op.IN, ["ann", "nobody"])],
+                ):
+                    n = sum(all(_holds(d, f) for f in where) for d in every)
+                    assert ws.count("decisions", where) == n
+                    for cap in (0, 1, 7, n, n + 1, 10_000):
+                        assert ws.count("decisions", where, at_most=cap) == min(n, cap)
+            _write(ws, rng, 40, 460, accounts=150)  # this process's (moved values, new keys)
+    finally:
+        ws.close()
 
 
 def test_planted_symlinks_and_fifos_in_the_index_folder_are_not_read(
