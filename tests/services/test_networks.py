@@ -468,3 +468,43 @@ def test_on_postgresql_a_large_network_ranks_linked_precedents_as_the_embedded_s
         assert listed == few[limit]
         for r in found:
             assert r.decision == pg.ws.get("decisions", r.decision["decision_id"])
+
+
+def test_a_large_network_on_saved_indexes_ranks_as_the_full_computation(net, monkeypatch):
+    """A fresh process on a compacted workspace asks which window accounts are linked
+    from the saved indexes' record numbers (no link read): the same linked accounts and
+    the same list as every linked account's decisions ranked here."""
+    from appeals_tui.services import precedents
+    from appeals_tui.services.session import Session
+
+    s = net("minji")
+    decide(
+        s,
+        case_for(s, "P4"),
+        DecisionDraft("remove_content", ["CSS-3"], dict(PROMO), "Same profile, not linked."),
+    )
+    target = case_for(s, "P3")
+
+    def ranked(session: Session) -> list[tuple[str, bool, float]]:
+        found = precedents_for_case(session, target, dict(PROMO), clause_ids={"CSS-3"})
+        return [(r.decision["decision_id"], r.linked, r.similarity) for r in found]
+
+    full = ranked(s)  # a small network: every linked account's decisions
+    linked = networks.linked_accounts(s, target)
+    everyone = {d["account"] for d in s.ws.query("case_links").rows}
+    assert linked and any(is_linked for _, is_linked, _ in full)
+    s.ws.compact()  # saves every index file
+    with Workspace.open(s.ws.location) as ws:
+        fresh = Session.open(ws, "minji", clock=s.clock)
+        networks.linked_accounts(fresh, target)  # opens the saved copies
+        with monkeypatch.context() as m:
+
+            def refuse(*_a, **_k):
+                raise AssertionError("read the links")
+
+            m.setattr(Workspace, "_by_keys", refuse)
+            assert networks.linked_among(fresh, target, everyone) == linked
+            some = sorted(everyone)[::2]
+            assert networks.linked_among(fresh, target, some) == linked & set(some)
+        monkeypatch.setattr(precedents, "FEW_ACCOUNTS", 0)
+        assert ranked(fresh) == full
