@@ -660,25 +660,30 @@ class Workspace:
         n: int,
         exclude: Sequence[Filter] = (),
     ) -> list[Doc]:
-        r = SCHEMA.ranking(ranking)
-        t = SCHEMA.table(r.table)
-        value = rank_value(r, dict(match))
-        skip: QueryInstance | None = None
-        if exclude:
-            skip = self._compiled_skip(t, exclude)
-        funcs = self._ranking_funcs(r.name)
-        with self._mutex:
-            idx = self.db.table(r.table).index(f"ranking:{r.name}", funcs[0], True, funcs[1])
-            return idx.top(value, n, skip)
+        return self.tops(ranking, [Top(match, n, tuple(exclude))])[0]
 
     def tops(
         self, ranking: str, wanted: Sequence[Top], fields: Sequence[str] = ()
     ) -> list[list[Doc]]:
-        """One `top` after another: in-process, a question costs no round trip."""
-        found = [self.top(ranking, w.match, w.n, w.exclude) for w in wanted]
+        """One `top` after another (in-process, a question costs no round trip) after one
+        look at the journal: a precedent walk asks up to ~1,700 partitions, and two `stat`
+        calls each were a third of its time."""
+        r = SCHEMA.ranking(ranking)
+        t = SCHEMA.table(r.table)
+        funcs = self._ranking_funcs(r.name)
+        asks = [
+            (
+                rank_value(r, dict(w.match)),
+                w.n,
+                self._compiled_skip(t, w.exclude) if w.exclude else None,
+            )
+            for w in wanted
+        ]
+        with self._mutex:
+            idx = self.db.table(r.table).index(f"ranking:{r.name}", funcs[0], True, funcs[1])
+            found = [idx.top(value, n, skip) for value, n, skip in asks]
         if not fields:
             return found
-        t = SCHEMA.table(SCHEMA.ranking(ranking).table)
         check_names(list(fields), t.name)
         return [project(t, docs, fields) for docs in found]
 
