@@ -42,6 +42,9 @@ HELPER_MIN = 4000
 #: the fewest bytes a report takes in a file (a CSV line of short values): a file of
 #: HELPER_MIN times this may hold enough reports to start the helper before validating it
 FEWEST_BYTES = 80
+#: seconds to wait for one batch's answer (normally tens of milliseconds) before the
+#: import stops the helper and extracts inline: a stopped or stuck helper must not hang it
+ANSWER_WAIT = 30.0
 #: environment switch: "0" never starts the helper (the import extracts inline), "1"
 #: starts it whatever the machine's load; unset: when a core is free (`free_core`)
 ENV = "APPEALS_LINK_HELPER"
@@ -176,7 +179,12 @@ class LinkHelper:
         if self.failed or self._pending == 0:
             return None
         self._pending -= 1
-        line = self._answers.get()
+        try:
+            line = self._answers.get(timeout=ANSWER_WAIT)
+        except queue.Empty:  # alive but silent (stopped, stuck): never wait forever
+            self.proc.kill()
+            self._fail()
+            return None
         if line is None:
             self._fail()
             return None

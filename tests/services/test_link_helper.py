@@ -236,3 +236,20 @@ def test_a_helper_started_for_a_refused_file_is_stopped(sessions, tmp_path, spy,
         intake.import_reports(s, write_jsonl(tmp_path / "bad.jsonl", rows))
     assert len(started) == 1 and started[0] is not None
     assert started[0].proc.returncode == 0  # told to end, and waited for
+
+
+def test_a_silent_helper_does_not_hang_the_import(sessions, tmp_path, spy, monkeypatch):
+    """A helper that is alive but never answers (stopped, stuck) is stopped after
+    ANSWER_WAIT and the import extracts inline: nothing lost, no hang."""
+    script = (
+        "import sys, time; print('\"ready\"', flush=True); sys.stdin.readline(); time.sleep(600)"
+    )
+    _fake_helper(monkeypatch, script)
+    _wait_ready(monkeypatch)
+    monkeypatch.setattr(link_helper, "ANSWER_WAIT", 0.5)
+    s = sessions("minji")
+    path = write_jsonl(tmp_path / "r.jsonl", _rows(60))
+    result = intake.import_reports(s, path)
+    assert result.imported == 60
+    assert spy.answered == 0
+    assert _links(s) == _expected(s)
