@@ -59,20 +59,7 @@ def db(pg_cluster, pg_url):
 
 
 def _insert_event(conn: psycopg.Connection, ev: dict) -> None:
-    conn.execute(
-        "INSERT INTO events (seq, at, actor, type, entity, payload, prev_hash, hash) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-        (
-            ev["seq"],
-            ev["at"],
-            ev["actor"],
-            ev["type"],
-            ev["entity"],
-            psycopg.types.json.Jsonb(ev["payload"]),
-            ev["prev_hash"],
-            ev["hash"],
-        ),
-    )
+    _insert_events(conn, [ev])
 
 
 def _as(db, role: str | None) -> psycopg.Connection:
