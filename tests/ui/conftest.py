@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -73,3 +74,17 @@ async def settle(pilot: Pilot, rounds: int = 3) -> None:
         idle = not any(w.is_running for w in pilot.app.workers)
         if attempt >= rounds - 1 and idle:
             break
+
+
+async def until(pilot: Pilot, ready: Callable[[], bool], timeout: float = 30) -> None:
+    """Settle until `ready()` holds, or `timeout` seconds passed (the caller then asserts).
+
+    For what a debounce timer starts (the decide screen's live check 0.2 s after a
+    change, the queue's search 0.3 s after typing): a fixed pause of 0.3-0.4 s failed
+    when a loaded event loop ran the timer late (simulated: every timer 0.5 s late).
+    """
+    deadline = time.monotonic() + timeout
+    await settle(pilot)
+    while not ready() and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        await settle(pilot)
