@@ -68,9 +68,11 @@ _HINT = re.compile(
 _TRAIL = ".,;:!?)]}'\"…。、"
 #: a run of 7+ digits, separators allowed: only such text is handed to phonenumbers
 #: (found as often as with a leading ``\+?`` and ``{6,}``, and twice as fast)
-_DIGITS = re.compile(r"[\d](?:[\s.\-()/]{0,3}\d){6}")
+_DIGITS = re.compile(r"\d(?:[\s.\-()/]{0,3}\d){6}")
 #: text without an ASCII "x.y" has no bare link (the link pattern is costly on long text)
 _DOTTED = re.compile(r"[A-Za-z0-9]\.[A-Za-z]")
+#: where a link's path ends (query or fragment)
+_QUERY = re.compile(r"[?#]")
 
 
 def _norm_handle(value: str) -> str:
@@ -82,7 +84,7 @@ def _url_contact(raw: str) -> str | None:
     text = raw.rstrip(_TRAIL)
     if "://" in text:
         text = text.split("://", 1)[1]
-    text = re.split(r"[?#]", text, maxsplit=1)[0]
+    text = _QUERY.split(text, maxsplit=1)[0]
     host, _, path = text.partition("/")
     host = host.lower().rstrip(".")
     if host.startswith("www."):

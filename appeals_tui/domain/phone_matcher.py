@@ -24,7 +24,7 @@ import inspect
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 from phonenumbers import (
@@ -36,6 +36,14 @@ from phonenumbers import (
 )
 
 __all__ = ["find_numbers", "matcher_for", "min_digits"]
+
+#: the library compiles its metadata's patterns as it uses them, through `re.compile`;
+#: with a few dozen regions seen they outgrow the re module's cache (512) and are
+#: compiled again and again. Keep them (a bounded set: the metadata is fixed). Versions
+#: of the library without this switch compile as before (the same results either way).
+_KEEP_PATTERNS = getattr(phonenumbers, "enable_pattern_cache", None)
+if callable(_KEEP_PATTERNS):
+    _KEEP_PATTERNS()
 
 
 def _max_tries() -> int:
@@ -70,10 +78,22 @@ class _Bound:
 
     digits: int  # as a national number: at least this many digits
     idd: re.Pattern[str]  # the region's international call prefix (00, 011, ...)
+    #: candidate -> hopeless: the same short runs ("2026", "10", "1366") come back in
+    #: every text, and each candidate is asked about twice (its match, then its parse)
+    memo: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def hopeless(self, candidate: str) -> bool:
         """Too few digits for a national number, and nothing that reads as a
         country code ("+", the call prefix anywhere) or a letter."""
+        known = self.memo.get(candidate)
+        if known is None:
+            known = self._hopeless(candidate)
+            if len(self.memo) >= _MEMO_MAX:
+                self.memo.clear()
+            self.memo[candidate] = known
+        return known
+
+    def _hopeless(self, candidate: str) -> bool:
         n = 0
         for c in candidate:
             if c.isdigit():
@@ -86,6 +106,7 @@ class _Bound:
         return self.idd.search(digits) is None  # a call prefix among them: not hopeless
 
 
+_MEMO_MAX = 4096
 _PLUS = "+\uff0b"
 
 
