@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -251,3 +252,126 @@ def test_the_hopeless_memo_is_per_region():
     for candidate in ("2026", "1366", "12a4", "+1234", "00155", "０１０", "12345678"):
         for bound in (kr, us):
             assert bound.hopeless(candidate) == bound._hopeless(candidate)
+
+
+_LINKISH = st.lists(
+    st.sampled_from(
+        (
+            "a", "Z", "0", "-", ".", "_", "@", " ", "/", "?", ":", "가", "ı", "İ", "ſ", "K",
+            "://", "http", "https://", "www.", ".com", ".co.kr", ".me", ".kr", "t.me/", "x",
+        )
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_LINKISH)
+def test_links_are_looked_for_from_where_the_first_can_start(text):
+    """`_first_link` skips only text where no link can start: the same links."""
+    whole = [m.span() for m in contacts._URL.finditer(text)]
+    assert [m.span() for m in contacts._URL.finditer(text, contacts._first_link(text))] == whole
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("abcdefgh.com://x", 0),  # a bare host before a later "://"
+        ("예약 https://Open.Kakao.com/o/x", 3),
+        ("see İſ-x.Co.KR/a", 4),  # host characters the case-insensitive pattern reads
+        ("no link here. ep.12", len("no link here. ep.12")),
+        ("xhttp://a.com", 0),
+    ],
+)
+def test_where_links_can_start(text, start):
+    assert contacts._first_link(text) == start
+    whole = [m.span() for m in contacts._URL.finditer(text)]
+    assert [m.span() for m in contacts._URL.finditer(text, start)] == whole
+
+
+_ALL_REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
+@st.composite
+def _plain_candidate(draw: st.DrawFn) -> tuple[str, str]:
+    """A region and a candidate of digits and separators: one of the region's example
+    numbers with a prefix, a changed digit, or random digits."""
+    region = draw(st.sampled_from(_ALL_REGIONS))
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    examples = [
+        d.example_number
+        for d in (meta.fixed_line, meta.mobile, meta.toll_free, meta.voip, meta.uan)
+        if d is not None and d.example_number
+    ]
+    if examples and draw(st.booleans()):
+        prefix = draw(
+            st.sampled_from(("", "0", meta.national_prefix or "", str(meta.country_code)))
+        )
+        digits = prefix + draw(st.sampled_from(examples))
+        if draw(st.booleans()):
+            at = draw(st.integers(0, len(digits) - 1))
+            digits = digits[:at] + str(draw(st.integers(0, 9))) + digits[at + 1 :]
+    else:
+        digits = draw(st.text("0123456789", min_size=2, max_size=16))
+    seps = draw(
+        st.lists(
+            st.sampled_from(("", "", "-", " ", ".", "(", ")", "/")),
+            min_size=len(digits),
+            max_size=len(digits),
+        )
+    )
+    candidate = digits[0] + "".join(s + d for s, d in zip(seps, digits[1:], strict=False))
+    return region, candidate
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_plain_candidate())
+def test_a_candidate_called_invalid_is_one_the_library_rejects(case):
+    """The metadata bound skips only candidates the library would parse and reject."""
+    region, candidate = case
+    bound = phone_matcher.bound(region)
+    if bound is None or not bound._invalid(candidate):
+        return
+    text = f"call {candidate} now"
+    matcher = phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.VALID)
+    assert matcher._parse_and_verify(candidate, 5) is None, (region, candidate)
+
+
+def test_the_metadata_bound_skips_dates_and_foreign_numbers():
+    """Not vacuous: the candidates it is for are skipped, numbers are not."""
+    kr, us, jp = (phone_matcher.bound(r) for r in ("KR", "US", "JP"))
+    assert kr is not None and us is not None and jp is not None
+    assert kr._invalid("2026.05.01")
+    assert us._invalid("010-4827-1936")
+    assert us._invalid("2026.05.01")
+    assert not kr._invalid("010-4827-1936")
+    assert not kr._invalid("82 10 4827 1936")  # the code written without "+"
+    assert not kr._invalid("02-312-3456")
+    assert not us._invalid("(415) 555-2671")
+    assert not us._invalid("1 415 555 2671")
+    assert not jp._invalid("03-1234-5678")
+    assert not kr._invalid("001 1 415 555 2671")  # a call prefix: another code
+    assert not kr._invalid("010-4827-1936 ext 5")  # not plain: parsed as before
+
+
+@pytest.mark.parametrize(
+    ("region", "candidate"),
+    [
+        ("AR", "011 15-2345-6789"),  # national prefix and carrier code rewritten (9 11 ...)
+        ("AR", "0351 15 234-5678"),
+        ("US", "1 1 1 415 555 2671"),  # the code, then the national prefix twice
+        ("CA", "1 1 1 416 555 1234"),
+        ("GG", "44 0 1481 256789"),  # the code of another region (GB) and its prefix
+        ("KR", "82 010 4827 1936"),
+        ("BR", "0 21 2345 6789"),
+    ],
+)
+def test_numbers_the_library_reads_through_its_prefix_rules_are_kept(region, candidate):
+    """Each of these is valid only through a rule `_Calling.nationals` follows."""
+    text = f"call {candidate} now"
+    library = phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.VALID)
+    found = [(m.start, m.raw_string) for m in library]
+    assert found == [(5, candidate)]
+    assert [(m.start, m.raw_string) for m in phone_matcher.find_numbers(text, region)] == found
+    bound = phone_matcher.bound(region)
+    assert bound is not None and not bound._invalid(candidate)
