@@ -228,9 +228,9 @@ class LinkGraph:
         else:
             decisions = store.get_many("decisions", sorted(decision_of))
         for decision in decisions:
-            case_id = decision_of.get(decision["decision_id"])
-            if case_id is not None:
-                self.action_of[case_id] = decision.get("action")
+            decided = decision_of.get(decision["decision_id"])
+            if decided is not None:
+                self.action_of[decided] = decision.get("action")
 
 
 #: what the graph keeps of a case while adding it

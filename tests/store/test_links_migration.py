@@ -123,7 +123,8 @@ def test_a_case_without_links_is_left_as_it_was(tmp_path):
 
 def test_a_database_at_schema_6_carries_its_links_onto_its_cases(pg_url, monkeypatch):
     from appeals_tui.store.factory import create_store, open_store
-    from appeals_tui.store.postgres import links, migrations as pg_migrations
+    from appeals_tui.store.postgres import links
+    from appeals_tui.store.postgres import migrations as pg_migrations
 
     store = create_store(pg_url)
     with store.transaction("system") as txn:
