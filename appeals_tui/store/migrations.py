@@ -65,7 +65,7 @@ MIGRATIONS[2] = _case_links_2_to_3
 
 
 #: cases moved per transaction by the schema-3 -> 4 migration's parts
-LINKS_PART = 2000
+LINKS_PART = 5000
 
 
 def _links_onto_cases(txn: Txn, after: str | None, limit: int | None) -> str | None:

@@ -215,14 +215,22 @@ class Workspace:
         if version >= self.SCHEMA_VERSION or self.read_only:  # read-only: read as is
             return
         after: str | None = None
-        while True:  # one version a transaction; a long one in bounded parts first
-            with self.transaction("system") as txn:
-                current = txn.meta("schema_version", 0)
-                if current >= self.SCHEMA_VERSION:
-                    return
-                after = migrations.migrate_part(txn, current, after)
-                if after is None:  # the parts are done (in this very transaction)
-                    migrations.migrate(txn, current, current + 1, parted=True)
+        # not compacted after each part (a 100k migration would compact ~25 times: most
+        # of its time), once at the end; a crash meanwhile replays a longer journal
+        auto, self._auto_compact = self._auto_compact, False
+        try:
+            while True:  # one version a transaction; a long one in bounded parts first
+                with self.transaction("system") as txn:
+                    current = txn.meta("schema_version", 0)
+                    if current >= self.SCHEMA_VERSION:
+                        break
+                    after = migrations.migrate_part(txn, current, after)
+                    if after is None:  # the parts are done (in this very transaction)
+                        migrations.migrate(txn, current, current + 1, parted=True)
+        finally:
+            self._auto_compact = auto
+        if auto and self._journal_too_big():
+            self.compact()
 
     @property
     def media_dir(self) -> Path:

@@ -6,8 +6,9 @@ record's digest (store/attest.py) is computed in Python, so SQL alone cannot do 
 their links are streamed through a server-side cursor, each new record is built and
 digested as `Transaction.update` would (fields merged, version + 1), the new column
 values are COPYed into a temporary table and applied in one `UPDATE ... FROM`, and the
-digests go into the chain as `records.attested` events of ATTEST_BATCH each. All inside
-the migration's transaction: a crash leaves the database at schema 6.
+digests go into the chain as `records.attested` events of ATTEST_BATCH each, one per
+part read (the client holds one part at a time). All inside the migration's
+transaction: a crash leaves the database at schema 6.
 """
 
 from __future__ import annotations
@@ -28,10 +29,9 @@ from appeals_tui.store.postgres.pgtext import decode_str
 
 __all__ = ["ATTEST_BATCH", "links_onto_cases"]
 
-#: record digests per `records.attested` event (as the embedded store's migrations)
+#: record digests per `records.attested` event (as the embedded store's migrations),
+#: also the cases fetched per round trip and COPYed aside per statement
 ATTEST_BATCH = 2000
-#: rows fetched per round trip, and COPYed into the temporary table per write
-_FETCH = 2000
 #: the columns a case's row changes
 _CHANGED = ("version", "extra", "q_contacts", "q_text_key")
 #: the counters row every committed write bumps (store.py's COMMITS: caches watch it)
@@ -50,17 +50,30 @@ def links_onto_cases(conn: psycopg.Connection, chain_lock: int, actor: str = "sy
         "CREATE TEMP TABLE appeals_links_moved (case_id text, version integer, extra jsonb, "
         "q_contacts text[], q_text_key bigint) ON COMMIT DROP"
     )
-    digests: dict[str, str] = {}
+    got = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (0, GENESIS) if got is None else (int(got[0]), str(got[1]))
+    at = datetime.now(UTC)
     moved = 0
     copy_stmt = (
         "COPY appeals_links_moved (case_id, version, extra, q_contacts, q_text_key) FROM STDIN"
     )
     with conn.cursor() as out:
-        for part in _parts(conn):
+        for part in _parts(conn):  # the new rows kept aside, their digests attested now
             with out.copy(copy_stmt) as copy:
-                for key, values, name, sha in part:
+                for key, values, _, _ in part:
                     copy.write_row((key, *values))
-                    digests[name] = sha
+            seq += 1
+            ev = make_event(
+                seq=seq,
+                at=at,
+                actor=actor,
+                type="records.attested",
+                entity="workspace",
+                payload={"records": {name: sha for _, _, name, sha in part}},
+                prev_hash=prev,
+            )
+            copy_events(conn, [ev])  # (no statement may run inside the COPY above)
+            prev = ev["hash"]
             moved += len(part)
     if not moved:
         return 0
@@ -69,9 +82,6 @@ def links_onto_cases(conn: psycopg.Connection, chain_lock: int, actor: str = "sy
         "UPDATE cases c SET version = m.version, extra = m.extra, q_contacts = m.q_contacts, "
         "q_text_key = m.q_text_key FROM appeals_links_moved m WHERE c.case_id = m.case_id"
     )
-    got = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    head = (0, GENESIS) if got is None else (int(got[0]), str(got[1]))
-    copy_events(conn, _events(head, digests, actor))  # no statement may run inside the COPY
     conn.execute(
         "INSERT INTO counters (prefix, n) VALUES (%s, 1) ON CONFLICT (prefix) "
         "DO UPDATE SET n = counters.n + 1",
@@ -84,7 +94,7 @@ _Moved = tuple[str, tuple[Any, ...], str, str]  # key (as stored), new values, n
 
 
 def _parts(conn: psycopg.Connection) -> Iterator[list[_Moved]]:
-    """The moved cases, _FETCH at a time: their new column values and digests."""
+    """The moved cases, ATTEST_BATCH at a time: their new column values and digests."""
     cases, links = spec_for("cases"), spec_for("case_links")
     cols = [cases.key, *(c.name for c in cases.columns), "version", "extra"]
     stmt = sql.SQL(
@@ -92,10 +102,10 @@ def _parts(conn: psycopg.Connection) -> Iterator[list[_Moved]]:
         "FROM cases c JOIN case_links l ON l.case_id = c.case_id ORDER BY c.ins"
     ).format(sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(c)) for c in cols))
     with conn.cursor(name="appeals_links_onto_cases", row_factory=dict_row) as cur:
-        cur.itersize = _FETCH
+        cur.itersize = ATTEST_BATCH
         cur.execute(stmt)
         while True:
-            rows = cur.fetchmany(_FETCH)
+            rows = cur.fetchmany(ATTEST_BATCH)
             if not rows:
                 return
             part: list[_Moved] = []
@@ -120,25 +130,3 @@ def _parts(conn: psycopg.Connection) -> Iterator[list[_Moved]]:
                 name = record_name("cases", key)
                 part.append((r[cases.key], tuple(values[c] for c in _CHANGED), name, digest(new)))
             yield part
-
-
-def _events(head: tuple[int, str], digests: dict[str, str], actor: str) -> Iterator[dict[str, Any]]:
-    """`records.attested` events of ATTEST_BATCH digests each, continuing the chain
-    after `head` (seq, hash)."""
-    seq, prev = head
-    names = list(digests)
-    at = datetime.now(UTC)
-    for first in range(0, len(names), ATTEST_BATCH):
-        part = {n: digests[n] for n in names[first : first + ATTEST_BATCH]}
-        seq += 1
-        ev = make_event(
-            seq=seq,
-            at=at,
-            actor=actor,
-            type="records.attested",
-            entity="workspace",
-            payload={"records": part},
-            prev_hash=prev,
-        )
-        prev = ev["hash"]
-        yield ev
