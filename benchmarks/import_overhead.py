@@ -110,8 +110,8 @@ def _child(args: dict[str, Any]) -> tuple[float, float, int]:
         started: list[bool] = []
         start = link_helper.LinkHelper.start.__func__  # type: ignore[attr-defined]
 
-        def noted(cls: Any, reports: int, min_length: int) -> Any:
-            helper = start(cls, reports, min_length)
+        def noted(cls: Any, reports: int, min_length: int, on_host: bool) -> Any:
+            helper = start(cls, reports, min_length, on_host)
             started.append(helper is not None)
             return helper
 

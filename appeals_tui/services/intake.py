@@ -70,7 +70,9 @@ def import_reports(
     path = Path(path)
     media = MediaCollector(path.parent)
     # a big file's extraction helper starts now: ready once the file is validated
-    helper = LinkHelper.for_file(path, default_near_dup_settings().min_length)
+    helper = LinkHelper.for_file(
+        path, default_near_dup_settings().min_length, session.ws.server_on_host
+    )
     try:
         # ~10 small containers a report, none in a cycle: the collector's walks over
         # them cost ~5% of an import (domain/collector.py)

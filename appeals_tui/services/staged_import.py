@@ -249,7 +249,7 @@ class _Importer:
     def _start_helper(self) -> LinkHelper | None:
         if self.helper is not None:  # already running: its answers cost us only lookups
             return self.helper
-        return LinkHelper.start(len(self.scan), self.min_length)
+        return LinkHelper.start(len(self.scan), self.min_length, self.store.server_on_host)
 
     def _ask(self, helper: LinkHelper | None, read: _Read | None) -> bool:
         """Hand a batch's new reports' texts to the helper (False: it is not ready)."""

@@ -77,6 +77,10 @@ listed here.
       service records and checks the chain position it is valid for). A backend may
       keep nothing (`load_derived` -> None; PostgreSQL does); what it returns is the
       payload saved, whole, or None.
+    - v10 (issue 12): `server_on_host`: True when a database server does the store's
+      work on this machine (PostgreSQL over a Unix socket or a loopback address), so
+      a bulk write keeps one of this machine's cores busy with the server's share,
+      which a helper process of the client would only compete for.
 """
 
 from __future__ import annotations
@@ -284,6 +288,14 @@ class Store(Protocol):
         """True when `aggregate` runs where the records are (a database server): several
         grouped questions cost less than reading every doc. False for the embedded
         store, where one pass over the docs beats several aggregate passes."""
+        ...
+
+    @property
+    def server_on_host(self) -> bool:
+        """True when a database server on this machine does the store's work (a
+        PostgreSQL server reached by a Unix socket or a loopback address): during a
+        bulk write it needs a core of this machine (services/link_helper.py counts it).
+        False for the embedded store (its work is this process's) and a remote server."""
         ...
 
     @property

@@ -292,6 +292,10 @@ class Workspace:
     def groups_on_server(self) -> bool:
         return False  # one pass over the docs in this process beats several aggregates
 
+    @property
+    def server_on_host(self) -> bool:
+        return False  # no server: the store's work is this process's
+
     def get_many(self, table: str, keys: Iterable[str]) -> list[Doc]:
         docs: list[Doc] = self.db.table(table).get(doc_ids=list(keys))
         return docs

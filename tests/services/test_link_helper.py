@@ -87,8 +87,8 @@ def _wait_ready(monkeypatch) -> None:
     """Make the helper answer from the first batch on (it is asked once it is ready)."""
     start = LinkHelper.start.__func__
 
-    def started(cls, reports, min_length):
-        helper = start(cls, reports, min_length)
+    def started(cls, reports, min_length, server_on_host):
+        helper = start(cls, reports, min_length, server_on_host)
         if helper is not None:
             line = helper._answers.get(timeout=60)
             helper.ready = line is not None and line.strip() == link_helper._READY
@@ -165,21 +165,28 @@ def test_a_failing_helper_loses_nothing(sessions, tmp_path, spy, monkeypatch, sc
 
 def test_small_imports_busy_machines_and_the_switch_start_no_helper(monkeypatch):
     monkeypatch.delenv(link_helper.ENV, raising=False)
-    assert LinkHelper.start(link_helper.HELPER_MIN - 1, 24) is None
+    assert LinkHelper.start(link_helper.HELPER_MIN - 1, 24, False) is None
     cores = len(link_helper.os.sched_getaffinity(0))
     monkeypatch.setattr(link_helper.os, "getloadavg", lambda: (cores - 0.4, 0.0, 0.0))
     assert not link_helper.free_core()
-    assert LinkHelper.start(link_helper.HELPER_MIN * 10, 24) is None  # no core to spare
+    assert LinkHelper.start(link_helper.HELPER_MIN * 10, 24, False) is None  # no core to spare
     monkeypatch.setattr(link_helper.os, "getloadavg", lambda: (cores - 1.0, 0.0, 0.0))
     assert link_helper.free_core()
-    idle = LinkHelper.start(link_helper.HELPER_MIN, 24)
+    # the core left is the one a database server on this machine needs for the import
+    assert not link_helper.free_core(busy=1.0)
+    assert LinkHelper.start(link_helper.HELPER_MIN * 10, 24, True) is None
+    idle = LinkHelper.start(link_helper.HELPER_MIN, 24, False)
     assert idle is not None
     idle.close()
+    monkeypatch.setattr(link_helper.os, "getloadavg", lambda: (cores - 2.0, 0.0, 0.0))
+    beside = LinkHelper.start(link_helper.HELPER_MIN, 24, True)  # a core for each
+    assert beside is not None
+    beside.close()
     monkeypatch.setenv(link_helper.ENV, "0")
-    assert LinkHelper.start(link_helper.HELPER_MIN * 10, 24) is None
+    assert LinkHelper.start(link_helper.HELPER_MIN * 10, 24, False) is None
     monkeypatch.setattr(link_helper.os, "getloadavg", lambda: (99.0, 0.0, 0.0))
     monkeypatch.setenv(link_helper.ENV, "1")  # whatever the load
-    helper = LinkHelper.start(link_helper.HELPER_MIN, 24)
+    helper = LinkHelper.start(link_helper.HELPER_MIN, 24, False)
     assert helper is not None
     helper.close()
     assert helper.proc.returncode == 0
@@ -193,7 +200,7 @@ def test_the_helper_answers_what_extract_batch_computes(monkeypatch):
     for n in range(300):
         content, media = corpus.texts()
         items.append((content, media, (content, media, "spam"), ("KR", "US", None, "zz")[n % 4]))
-    helper = LinkHelper.start(link_helper.HELPER_MIN, 24)
+    helper = LinkHelper.start(link_helper.HELPER_MIN, 24, False)
     assert helper is not None
     line = helper._answers.get(timeout=60)
     helper.ready = line is not None and line.strip() == link_helper._READY
@@ -207,7 +214,7 @@ def test_the_helper_answers_what_extract_batch_computes(monkeypatch):
 
 def test_unencodable_text_is_extracted_inline(monkeypatch):
     monkeypatch.setenv(link_helper.ENV, "1")
-    helper = LinkHelper.start(link_helper.HELPER_MIN, 24)
+    helper = LinkHelper.start(link_helper.HELPER_MIN, 24, False)
     assert helper is not None
     helper._answers.get(timeout=60)
     helper.ready = True
@@ -223,8 +230,8 @@ def test_a_helper_started_for_a_refused_file_is_stopped(sessions, tmp_path, spy,
     started: list[LinkHelper] = []
     start = LinkHelper.start.__func__
 
-    def keep(cls, reports, min_length):
-        helper = start(cls, reports, min_length)
+    def keep(cls, reports, min_length, server_on_host):
+        helper = start(cls, reports, min_length, server_on_host)
         started.append(helper)
         return helper
 

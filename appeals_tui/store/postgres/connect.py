@@ -9,6 +9,7 @@ who may do what.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ __all__ = [
     "connect",
     "snapshot",
     "reading_at",
+    "server_on_host",
     "translate_errors",
     "CONNECT_TIMEOUT",
 ]
@@ -91,6 +93,19 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
         ) from None
     except psycopg.ProgrammingError as exc:  # a malformed URL
         raise StoreError(f"bad database URL {redact(url)}: {exc}") from None
+
+
+def server_on_host(conn: psycopg.Connection) -> bool:
+    """Whether `conn`'s server runs on this machine: reached by a Unix socket (its
+    directory; `@` an abstract one) or a loopback address. A server on this host by
+    another of its addresses counts as remote (only what the connection shows)."""
+    info = conn.info
+    if info.host.startswith(("/", "@")):
+        return True
+    try:
+        return ipaddress.ip_address(info.hostaddr).is_loopback
+    except (ValueError, psycopg.NotSupportedError):
+        return info.host == "localhost"
 
 
 @contextmanager

@@ -48,6 +48,7 @@ from appeals_tui.store.postgres.connect import (
     connect,
     reading_at,
     redact,
+    server_on_host,
     snapshot,
     translate_errors,
 )
@@ -471,6 +472,7 @@ class PostgresStore:
         self._login: str | None = None
         self._rollups_present: set[str] | None = None
         self._conn: psycopg.Connection | None = connect(url, autocommit=True)
+        self._on_host = server_on_host(self._conn)
         try:
             with translate_errors(self.where):
                 if _create:
@@ -555,6 +557,10 @@ class PostgresStore:
     @property
     def groups_on_server(self) -> bool:
         return True  # GROUP BY in the database: only the groups cross the socket
+
+    @property
+    def server_on_host(self) -> bool:
+        return self._on_host  # read from the first connection (connect.server_on_host)
 
     @property
     def media_dir(self) -> Path:
