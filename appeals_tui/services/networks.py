@@ -245,7 +245,9 @@ def _on_server(session: Session, case: Doc, images: list[ImageMatch], limit: int
     for contact in contacts:
         read(f"contact:{contact}", [Filter("contacts", Op.EQ, contact)])
     if by_text:
-        read("text", by_text)
+        rows = _newest_of_texts(store, keys, others, limit)
+        key_of.update((d["case_id"], d["text_key"]) for d in rows)
+        out.append(("text", {d["case_id"] for d in rows}, {d["account"] for d in rows}))
     total = 0
     if by_contact:
         total += store.count(LINKS, [*by_contact, others])
@@ -273,6 +275,30 @@ def _on_server(session: Session, case: Doc, images: list[ImageMatch], limit: int
     else:
         links.accounts_capped = True
     return links
+
+
+def _newest_of_texts(store: Store, keys: list[int], others: Filter, limit: int) -> list[Doc]:
+    """The newest `limit` other accounts' cases holding any of these text keys, as
+    {case_id, account, text_key}: per key its newest `limit` (the union's newest are
+    among them), only those fields read. A text reposted 70k times at 1M cases: an
+    index-only walk of the key's entries (`cases_text_first`), ~60 ms; reading the
+    whole case rows to sort them was 0.3-1.1 s (their pages, not the index's)."""
+    if limit <= 0:
+        return []
+    firsts = store.firsts(
+        LINKS,
+        ["text_key"],
+        [(k,) for k in keys],
+        limit,
+        where=[others],
+        order=[Order("case_id", descending=True)],
+        fields=["case_id", ACCOUNT, "text_key"],
+    )
+    newest = heapq.nlargest(limit, chain.from_iterable(firsts), key=lambda d: str(d["case_id"]))
+    return [
+        {"case_id": d["case_id"], "account": str(d[ACCOUNT] or ""), "text_key": d["text_key"]}
+        for d in newest
+    ]
 
 
 def warm_links(session: Session) -> None:
