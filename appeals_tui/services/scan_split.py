@@ -248,20 +248,20 @@ def _adopt(helper: _Helper, checks: RowChecks, rows: Any) -> tuple[int, int] | t
         size, count, at = int(done["rows"]), int(done["count"]), done["stop"]
         problems = [str(p) for p in done["problems"]]
         stop = None if at is None else (int(at[0]), int(at[1]))
-        pieces = list(_pieces(helper.marks))
+        for _ in _pieces(helper.marks):  # all checked before any is taken
+            pass
         offset = rows.append_file(helper.rows.fileno(), size)
     except (subprocess.TimeoutExpired, OSError, ValueError, LookupError, TypeError):
         return ()
-    for piece in pieces:
+    for piece in _pieces(helper.marks):  # read again: a piece at a time in memory
         checks.adopt(piece, offset)
     checks.adopt(CheckedPart(problems=problems, problem_count=count), offset)
     return stop
 
 
 def _pieces(marks: IO[bytes]) -> Iterator[CheckedPart]:
-    """The helper's marks, checked for shape before any is taken (all or none)."""
+    """The helper's marks, a piece at a time, each checked for shape (ValueError)."""
     marks.seek(0)
-    parts = []
     for line in marks:
         lines, starts, ends, subjects, times, id_lines, ids = orjson.loads(line)
         if not (len(lines) == len(starts) == len(ends) == len(subjects) == len(times)):
@@ -273,8 +273,7 @@ def _pieces(marks: IO[bytes]) -> Iterator[CheckedPart]:
             raise ValueError("marks of the wrong kind")
         if not all(type(t) is int for t in times):
             raise ValueError("marks of the wrong kind")
-        parts.append(CheckedPart((), 0, id_lines, ids, lines, starts, ends, subjects, times))
-    return iter(parts)
+        yield CheckedPart((), 0, id_lines, ids, lines, starts, ends, subjects, times)
 
 
 # -- the helper process ---------------------------------------------------------------
