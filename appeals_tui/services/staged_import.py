@@ -18,6 +18,7 @@ skipped, or, with different content, an error naming both lines.
 
 from __future__ import annotations
 
+import time
 from array import array
 from collections import deque
 from collections.abc import Iterator
@@ -36,7 +37,7 @@ from ..store.protocol import Doc, Filter, Op, Order, Staging, Store, Transaction
 from ..store.schema import INSERTED
 from ..store.shipped import default_near_dup_settings
 from .intake import _ACCEPTING, _differs, _rescore, new_case, report_texts
-from .link_helper import Extracted, LinkHelper, Texts
+from .link_helper import HELPER_PAYS, Extracted, LinkHelper, Texts, forced
 from .media import MediaCollector, _media_doc
 
 __all__ = ["StagedOutcome", "import_scan", "report_doc"]
@@ -170,7 +171,11 @@ class _Importer:
         try:
             batches = self._batches()
             current = next(batches, None)
-            asked = self._ask(helper, current)
+            asked = False
+            if helper is not None and not forced():
+                helper = self._if_it_pays(helper, current)  # the first batch: inline
+            else:
+                asked = self._ask(helper, current)
             while current is not None:
                 upcoming = next(batches, None)  # its texts go to the helper now, so
                 ask_next = self._ask(helper, upcoming)  # it extracts while we stage
@@ -250,6 +255,20 @@ class _Importer:
         if self.helper is not None:  # already running: its answers cost us only lookups
             return self.helper
         return LinkHelper.start(len(self.scan), self.min_length, self.store.server_on_host)
+
+    def _if_it_pays(self, helper: LinkHelper, read: _Read | None) -> LinkHelper | None:
+        """The helper, if extracting the first batch's texts here (done now: its cases
+        are then staged from the warm caches) cost at least HELPER_PAYS µs a report of
+        this thread's CPU; else it is stopped. Why: handing a report's texts over and
+        taking the answer costs ~3 µs here; texts the import has seen (a file of a few
+        dozen texts) are extracted from the caches for less, distinct ones cost ~25-50 µs."""
+        fresh = [] if read is None else [d for _, _, d in read[0] if d["report_id"] not in read[2]]
+        start = time.thread_time()
+        self._warm_links(fresh)
+        if fresh and (time.thread_time() - start) * 1e6 >= HELPER_PAYS * len(fresh):
+            return helper
+        helper.close()
+        return None
 
     def _ask(self, helper: LinkHelper | None, read: _Read | None) -> bool:
         """Hand a batch's new reports' texts to the helper (False: it is not ready)."""
