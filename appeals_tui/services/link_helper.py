@@ -11,7 +11,7 @@ process costs more than it saves), when no core is free (`free_core`: the helper
 only competes with the import, and costs ~25% more CPU in all than extracting inline;
 a database server on this machine takes about half a core during the import, which
 the load average does not show yet: `Store.server_on_host`, `SERVER_SHARE`), when
-extracting the first batch inline cost less than `HELPER_PAYS` µs a report (texts the
+extracting its second batch inline cost less than `HELPER_PAYS` µs a report (texts the
 caches know: handing them over would cost more than it saves; the import measures
 it, services/staged_import.py), until the helper has said it is ready, and for good if
 it fails in any way (it is then stopped; nothing is lost, the import extracts
@@ -59,9 +59,9 @@ FREE_CORES = 0.5
 #: cores a database server on this machine keeps busy during an import (measured at
 #: 1M decisions: ~45 µs of server CPU a report for ~100 µs of the client's)
 SERVER_SHARE = 0.5
-#: µs of CPU a report that extracting inline must cost for the helper to be used
-#: (measured on 2 cores: handing over and taking back ~3 µs a report; the bench's
-#: few dozen texts ~1.5-8 µs from the caches; distinct texts ~25-60 µs)
+#: µs of CPU a report that extracting a batch inline must cost for the helper to be
+#: used (measured: handing over and taking back ~3 µs a report; an import's second
+#: batch of the bench's few dozen texts ~2 µs from the caches, of distinct texts ~40)
 HELPER_PAYS = 20.0
 _READY = b'"ready"'
 

@@ -171,21 +171,22 @@ class _Importer:
         try:
             batches = self._batches()
             current = next(batches, None)
-            asked = False
-            if helper is not None and not forced():
-                helper = self._if_it_pays(helper, current)  # the first batch: inline
-            else:
-                asked = self._ask(helper, current)
+            # on trial: the first two batches are extracted here, the second one timed
+            trial = helper is not None and not forced()
+            asked = not trial and self._ask(helper, current)
+            seen = 0
             while current is not None:
                 upcoming = next(batches, None)  # its texts go to the helper now, so
-                ask_next = self._ask(helper, upcoming)  # it extracts while we stage
-                items, batch, stored, self.cases = current
+                if trial and seen == 1 and helper is not None:
+                    helper, trial = self._if_it_pays(helper, current), False
+                ask_next = not trial and self._ask(helper, upcoming)  # it extracts while
+                items, batch, stored, self.cases = current  # we stage this one
                 self.found = self._answer(helper, items, stored) if asked else {}
                 self._batch(items, batch, stored)
                 done += len(items)
                 if self.progress:
                     self.progress(done, n, "importing")
-                current, asked = upcoming, ask_next
+                current, asked, seen = upcoming, ask_next, seen + 1
         finally:
             if helper is not None:
                 helper.close()
@@ -256,13 +257,14 @@ class _Importer:
             return self.helper
         return LinkHelper.start(len(self.scan), self.min_length, self.store.server_on_host)
 
-    def _if_it_pays(self, helper: LinkHelper, read: _Read | None) -> LinkHelper | None:
-        """The helper, if extracting the first batch's texts here (done now: its cases
-        are then staged from the warm caches) cost at least HELPER_PAYS µs a report of
-        this thread's CPU; else it is stopped. Why: handing a report's texts over and
-        taking the answer costs ~3 µs here; texts the import has seen (a file of a few
-        dozen texts) are extracted from the caches for less, distinct ones cost ~25-50 µs."""
-        fresh = [] if read is None else [d for _, _, d in read[0] if d["report_id"] not in read[2]]
+    def _if_it_pays(self, helper: LinkHelper, read: _Read) -> LinkHelper | None:
+        """The helper, if extracting this batch's texts here (done now: its cases are
+        then staged from the warm caches) cost at least HELPER_PAYS µs a report of this
+        thread's CPU; else it is stopped. Why: handing a report's texts over and taking
+        the answer costs ~3 µs here; texts the import has seen (a file of a few dozen
+        texts) come from the caches for less, distinct ones cost ~25-60 µs. The second
+        batch is timed: the first one's also pays for the extraction's first calls."""
+        fresh = [d for _, _, d in read[0] if d["report_id"] not in read[2]]
         start = time.thread_time()
         self._warm_links(fresh)
         if fresh and (time.thread_time() - start) * 1e6 >= HELPER_PAYS * len(fresh):

@@ -266,7 +266,7 @@ def test_a_silent_helper_does_not_hang_the_import(sessions, tmp_path, spy, monke
 def test_the_helper_is_used_only_when_extracting_inline_costs_more(
     sessions, tmp_path, spy, monkeypatch, pays
 ):
-    """Not forced: the first batch is extracted inline and timed; the helper answers
+    """Not forced: the first two batches are extracted inline, the second timed; the helper answers
     the rest only if that cost HELPER_PAYS µs a report or more, else it is stopped.
     The records are link_doc's either way."""
     monkeypatch.delenv(link_helper.ENV)
