@@ -68,13 +68,42 @@ _HINT = re.compile(
 _TRAIL = ".,;:!?)]}'\"…。、"
 #: a run of 7+ digits, separators allowed: only such text is handed to phonenumbers
 #: (found as often as with a leading ``\+?`` and ``{6,}``, and twice as fast)
-_DIGITS = re.compile(r"[\d](?:[\s.\-()/]{0,3}\d){6}")
+_DIGITS = re.compile(r"\d(?:[\s.\-()/]{0,3}\d){6}")
 #: text without an ASCII "x.y" has no bare link (the link pattern is costly on long text)
 _DOTTED = re.compile(r"[A-Za-z0-9]\.[A-Za-z]")
+#: in every bare link (`_URL`'s second branch): a dot and a top-level domain ...
+_TLD = re.compile(r"\.(?:" + _TLDS + r")", re.IGNORECASE)
+#: ... after host characters only (as `_URL` reads them: case-insensitive)
+_HOST_CHAR = re.compile(r"[a-z0-9.-]", re.IGNORECASE)
+#: where a link's path ends (query or fragment)
+_QUERY = re.compile(r"[?#]")
 
 
 def _norm_handle(value: str) -> str:
     return value.strip(_TRAIL).lstrip("@").lower()
+
+
+def _first_link(text: str) -> int:
+    """Where `_URL` can first match in `text`, or a little before (``len(text)``: nowhere).
+
+    Why: the link pattern, tried at every character, is most of a text's extraction
+    time, and a report's link is mostly at its end. A match is "http(s)://..." (it
+    starts at most 5 characters before the first "://") or a host ending in ".tld"
+    whose characters before it are all host characters (it starts no earlier than the
+    run of them that holds the first ".tld"). `_URL.finditer(text, pos)` still sees the
+    characters before `pos` (its look-behind), so from here it finds the same links.
+    """
+    first = len(text)
+    scheme = text.find("://")
+    if scheme >= 0:
+        first = max(0, scheme - 5)
+    tld = _TLD.search(text)  # the first: a later one's run cannot start sooner
+    if tld is not None:
+        start = tld.start()
+        while start > 0 and _HOST_CHAR.match(text, start - 1):
+            start -= 1
+        first = min(first, start)
+    return first
 
 
 def _url_contact(raw: str) -> str | None:
@@ -82,7 +111,7 @@ def _url_contact(raw: str) -> str | None:
     text = raw.rstrip(_TRAIL)
     if "://" in text:
         text = text.split("://", 1)[1]
-    text = re.split(r"[?#]", text, maxsplit=1)[0]
+    text = _QUERY.split(text, maxsplit=1)[0]
     host, _, path = text.partition("/")
     host = host.lower().rstrip(".")
     if host.startswith("www."):
@@ -164,7 +193,7 @@ def _extract_one(raw: str, region: str) -> frozenset[str]:
             found.add(f"email:{m.group(0).lower()}")
             text = _blank(text, m.span())
     if "://" in text or _DOTTED.search(text):
-        for m in _URL.finditer(text):
+        for m in _URL.finditer(text, _first_link(text)):
             contact = _url_contact(m.group(0))
             if contact:
                 found.add(contact)

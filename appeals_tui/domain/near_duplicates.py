@@ -86,8 +86,13 @@ def parse_settings(name: str, data: Any) -> NearDupSettings:
 def normalise(*texts: str | None) -> str:
     """NFKC, case-folded, whitespace collapsed: the form texts are compared in."""
     joined = " ".join(t for t in texts if t)
+    folded = unicodedata.normalize("NFKC", joined).casefold()
+    if folded.isprintable() and "  " not in folded:
+        # every whitespace character but " " is unprintable, so the only whitespace here
+        # is single spaces: collapsing changes nothing but the ends (most texts; half the time)
+        return folded.strip(" ")
     # split/join: what `re.sub(r"\s+", " ", ...).strip()` gives (the same whitespace), 3x faster
-    return " ".join(unicodedata.normalize("NFKC", joined).casefold().split())
+    return " ".join(folded.split())
 
 
 def text_key(norm: str) -> int:

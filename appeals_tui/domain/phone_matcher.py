@@ -24,7 +24,7 @@ import inspect
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 from phonenumbers import (
@@ -36,6 +36,14 @@ from phonenumbers import (
 )
 
 __all__ = ["find_numbers", "matcher_for", "min_digits"]
+
+#: the library compiles its metadata's patterns as it uses them, through `re.compile`;
+#: with a few dozen regions seen they outgrow the re module's cache (512) and are
+#: compiled again and again. Keep them (a bounded set: the metadata is fixed). Versions
+#: of the library without this switch compile as before (the same results either way).
+_KEEP_PATTERNS = getattr(phonenumbers, "enable_pattern_cache", None)
+if callable(_KEEP_PATTERNS):
+    _KEEP_PATTERNS()
 
 
 def _max_tries() -> int:
@@ -64,16 +72,143 @@ def _shortest(cc: int) -> int | None:
     return min(lengths) if lengths else None
 
 
+#: a candidate of ASCII digits and these separators only: no "+", no letter, no
+#: extension mark (# ; , ~ x ...): its national number is its digits less a leading
+#: calling code or national prefix (see `_Calling`)
+_PLAIN = re.compile(r"[0-9 .()/\-]+")
+_SEPARATORS = str.maketrans("", "", " .()/-")
+
+
+_Desc = tuple[frozenset[int], re.Pattern[str]]  # possible lengths (empty: any), pattern
+_TYPES = (
+    "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+    "voicemail", "fixed_line", "mobile",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Calling:
+    """What the metadata of one calling code allows a national number to be.
+
+    Why: a plain candidate (`_PLAIN`) read in a region of this code, with no call
+    prefix among its digits, is parsed by the library as a number of this code whose
+    national significant number is its digits, less the code itself written in front
+    ("82 10 ..."), less a national prefix (and carrier code) matched by a region's
+    ``national_prefix_for_parsing``, or rewritten by its transform rule. The library
+    finds it valid only if, for one of the code's regions, that national number
+    matches the region's general description and one of its number types (what
+    `is_valid_number` asks of it, with the same lengths and patterns). When none of
+    the national numbers it could be does (a date such as 2026.05.01, a Korean mobile
+    number read in the US), the candidate is not parsed at all.
+    """
+
+    code: int
+    prefixes: tuple[tuple[re.Pattern[str], str], ...]  # (national prefix, transform rule)
+    regions: tuple[tuple[_Desc, tuple[_Desc, ...]], ...]  # (general, types) of each region
+
+    def nationals(self, digits: str) -> set[str]:
+        """Every national number the library could read `digits` as (a superset)."""
+        found = {digits}
+        code = str(self.code)
+        if digits.startswith(code):
+            found.add(digits[len(code) :])
+        for _ in range(2):  # stripped when the code is read, and again after it
+            for number in list(found):
+                for pattern, rule in self.prefixes:
+                    match = pattern.match(number)
+                    if match:
+                        found.add(number[match.end() :])
+                        if rule:
+                            found.add(pattern.sub(rule, number, count=1))
+        return found
+
+    def can_be_valid(self, digits: str) -> bool:
+        """Whether the library could find `digits` (read as above) a valid number."""
+        return any(
+            _matches(national, general) and any(_matches(national, t) for t in types)
+            for national in self.nationals(digits)
+            for general, types in self.regions
+        )
+
+
+def _matches(national: str, desc: _Desc) -> bool:
+    """The library's `_is_number_matching_desc`: a possible length, the whole pattern."""
+    lengths, pattern = desc
+    return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
+
+
+def _desc(desc: object) -> _Desc | None:
+    """A number description's lengths and pattern (None: it matches nothing)."""
+    pattern = getattr(desc, "national_number_pattern", None)
+    if not pattern:
+        return None
+    return frozenset(getattr(desc, "possible_length", None) or ()), re.compile(pattern)
+
+
+def _calling(cc: int) -> _Calling | None:
+    """The `_Calling` of `cc` (None: some of its metadata is missing; no narrowing)."""
+    prefixes: list[tuple[re.Pattern[str], str]] = []
+    regions: list[tuple[_Desc, tuple[_Desc, ...]]] = []
+    try:
+        for region in COUNTRY_CODE_TO_REGION_CODE.get(cc, ()):
+            meta = PhoneMetadata.metadata_for_region(region)
+            general = _desc(meta.general_desc) if meta is not None else None
+            if meta is None or general is None or not general[0]:
+                return None
+            types = (_desc(getattr(meta, name, None)) for name in _TYPES)
+            regions.append((general, tuple(t for t in types if t is not None)))
+            if meta.national_prefix_for_parsing:
+                rule = meta.national_prefix_transform_rule or ""
+                prefixes.append((re.compile(meta.national_prefix_for_parsing), rule))
+    except re.error:
+        return None
+    return _Calling(cc, tuple(prefixes), tuple(regions)) if regions else None
+
+
 @dataclass(frozen=True)
 class _Bound:
     """What a candidate read in one region needs to possibly be valid."""
 
     digits: int  # as a national number: at least this many digits
     idd: re.Pattern[str]  # the region's international call prefix (00, 011, ...)
+    calling: _Calling | None = None  # the region's calling code (None: not narrowed)
+    #: candidate -> hopeless: the same short runs ("2026", "10", "1366") come back in
+    #: every text, and each candidate is asked about twice (its match, then its parse)
+    memo: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    #: candidate -> invalid (dates and the like recur with other neighbours)
+    plain: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def hopeless(self, candidate: str) -> bool:
         """Too few digits for a national number, and nothing that reads as a
         country code ("+", the call prefix anywhere) or a letter."""
+        known = self.memo.get(candidate)
+        if known is None:
+            known = self._hopeless(candidate)
+            if len(self.memo) >= _MEMO_MAX:
+                self.memo.clear()
+            self.memo[candidate] = known
+        return known
+
+    def invalid(self, candidate: str) -> bool:
+        """A plain candidate (`_PLAIN`) that the library cannot find valid (see
+        `_Calling`). Not true of the groups inside it: asked of each candidate parsed."""
+        known = self.plain.get(candidate)
+        if known is None:
+            known = self._invalid(candidate)
+            if len(self.plain) >= _MEMO_MAX:
+                self.plain.clear()
+            self.plain[candidate] = known
+        return known
+
+    def _invalid(self, candidate: str) -> bool:
+        if self.calling is None or not _PLAIN.fullmatch(candidate):
+            return False
+        digits = candidate.translate(_SEPARATORS)
+        if self.idd.search(digits):
+            return False  # may be read as a call prefix and another code
+        return not self.calling.can_be_valid(digits)
+
+    def _hopeless(self, candidate: str) -> bool:
         n = 0
         for c in candidate:
             if c.isdigit():
@@ -86,6 +221,7 @@ class _Bound:
         return self.idd.search(digits) is None  # a call prefix among them: not hopeless
 
 
+_MEMO_MAX = 4096
 _PLUS = "+\uff0b"
 
 
@@ -102,7 +238,7 @@ def bound(region: str) -> _Bound | None:
         idd = re.compile(meta.international_prefix)
     except re.error:
         return None
-    return _Bound(national, idd)
+    return _Bound(national, idd, _calling(meta.country_code))
 
 
 def min_digits(region: str) -> int:
@@ -126,6 +262,7 @@ class _Matcher(phonenumbers.PhoneNumberMatcher):
     def __init__(self, text: str, region: str, limit: _Bound) -> None:
         super().__init__(text, region, phonenumbers.Leniency.VALID)
         self._hopeless = limit.hopeless
+        self._invalid = limit.invalid
         self._region = region
 
     def _extract_match(self, candidate: str, offset: int) -> PhoneNumberMatch | None:
@@ -134,7 +271,7 @@ class _Matcher(phonenumbers.PhoneNumberMatcher):
         return super()._extract_match(candidate, offset)
 
     def _parse_and_verify(self, candidate: str, offset: int) -> PhoneNumberMatch | None:
-        if self._hopeless(candidate):
+        if self._hopeless(candidate) or self._invalid(candidate):
             return None
         text, end = self.text, offset + len(candidate)
         key = (
