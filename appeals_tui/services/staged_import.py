@@ -27,7 +27,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ..domain.case_links import link_doc, link_record, warm_links
+from ..domain.case_links import link_doc, link_fields, link_record, warm_links
 from ..domain.contacts import region_of
 from ..domain.errors import ConflictError, ValidationError
 from ..domain.models import Report
@@ -368,23 +368,26 @@ class _Importer:
             reports.append(self._stage_report(line, doc, case_id))  # media paths -> hashes
             _merge(case, doc, self.now)
         case["priority"] = _rescore(case, reports)
+        links = self._stage_links(case, group)
+        if links is not None:  # None: switched off (benchmarks/import_overhead.py)
+            case.update(links)
         self.st.add("cases", case_id, case)
         self.st.event(
             "case.opened",
             f"case:{case_id}",
             {"subject": case["subject"], "linked_case": case["linked_case"]},
         )
-        self._stage_links(case, group)
         self.created.append(case_id)
 
-    def _stage_links(self, case: Doc, group: list[Item]) -> None:
-        """A new case's `case_links` record: from the helper's answers when it has one
-        for every report (read in the case's region), else extracted here."""
+    def _stage_links(self, case: Doc, group: list[Item]) -> Doc | None:
+        """A new case's contacts and text key (`case_links.LINK_FIELDS`, stored with the
+        case): from the helper's answers when it has one for every report (read in the
+        case's region), else extracted here."""
         doc = _from_helper(case, group, self.found)
         if doc is None:
             texts = [t for _, _, report in group for t in report_texts(report)]
             doc = link_doc(case, texts, min_length=self.min_length)
-        self.st.add("case_links", case["case_id"], doc)
+        return link_fields(doc)
 
     def _stage_report(self, line: int, doc: Doc, case_id: str) -> Doc:
         """Stage the report record `doc` (report_doc) of file line `line`, and its media."""
@@ -458,16 +461,11 @@ class _Importer:
             _merge(new, report, self.now)
         older = [txn.get("reports", rid) or {} for rid in case["report_ids"]]
         new["priority"] = _rescore(new, older + fresh)
-        fields = {k: v for k, v in new.items() if k != "version" and v != case.get(k)}
-        updated = txn.update("cases", case_id, fields)
-        old_links = txn.get("case_links", case_id)
         texts = [t for r in fresh for t in report_texts(r)]
-        contacts = (old_links or {}).get("contacts") or ()
-        doc = link_doc(updated, texts, contacts, min_length=self.min_length)
-        if old_links is None:
-            txn.insert("case_links", case_id, doc)
-        elif any(old_links.get(k) != v for k, v in doc.items()):
-            txn.update("case_links", case_id, doc)
+        contacts = case.get("contacts") or ()  # contacts only ever grow
+        new.update(link_fields(link_doc(new, texts, contacts, min_length=self.min_length)))
+        fields = {k: v for k, v in new.items() if k != "version" and v != case.get(k)}
+        txn.update("cases", case_id, fields)
 
 
 def _texts(doc: Doc) -> Texts:

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from appeals_tui.domain.case_links import link_doc
+from appeals_tui.domain.case_links import link_doc, link_fields
 from appeals_tui.services import intake, link_helper, roster, staged_import
 from appeals_tui.services.link_helper import LinkHelper, extract_batch
 from appeals_tui.services.session import Session
@@ -42,11 +42,10 @@ def _rows(n: int) -> list[dict[str, object]]:
 
 
 def _links(session: Session) -> dict[str, dict]:
-    """Every case's record (without its version: a record of the fixture's own cases
-    may have grown)."""
+    """Every case's contacts and text key, as stored with it."""
     return {
-        d["case_id"]: {k: v for k, v in d.items() if k != "version"}
-        for d in session.ws.iterate("case_links")
+        d["case_id"]: {"account": d["subject"]["account"], **link_fields(d)}
+        for d in session.ws.iterate("cases")
     }
 
 
@@ -57,7 +56,8 @@ def _expected(session: Session) -> dict[str, dict]:
         reports = session.ws.get_many("reports", case["report_ids"])
         texts = [t for r in reports for t in (r.get("content_text"), r.get("media_description"))]
         texts += [r.get("reason") for r in reports]
-        out[case["case_id"]] = link_doc(case, texts, min_length=24)
+        found = link_fields(link_doc(case, texts, min_length=24))
+        out[case["case_id"]] = {"account": case["subject"]["account"], **found}
     return out
 
 
