@@ -1,4 +1,5 @@
-"""What writing contacts and text keys (`case_links`) adds to an import.
+"""What extracting and storing contacts and text keys (`cases.contacts`, `cases.text_key`)
+adds to an import.
 
 The same report file is imported with `intake.import_reports` (what `appeals import
 reports` runs: the staged import) with and without `_Importer._warm_links` (a batch's
@@ -40,7 +41,8 @@ from benchmarks.texts import DistinctCorpus
 
 __all__ = ["import_overhead", "write_corpus"]
 
-#: how the child process runs the import: without case_links, with, with the cache off
+#: how the child process runs the import: without contacts and text keys, with, with the
+#: cache off
 MODES = ("without", "with", "uncached")
 
 
@@ -164,7 +166,7 @@ def import_overhead(
     uncached: bool | None = None,
     per_case: bool = False,
 ) -> dict[str, Any]:
-    """Import `n` reports of `corpus` `rounds` times with and without case_links,
+    """Import `n` reports of `corpus` `rounds` times with and without contacts and keys,
     alternating, each in a fresh process (see the module docstring)."""
     if uncached is None:
         uncached = corpus == "bench"

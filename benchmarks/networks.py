@@ -6,12 +6,13 @@ what it was.
   more from the store's indexes, the time to read the link graph (services/link_graph.py,
   `warm_links`, what the TUI does in the background) and then per call from the graph;
 - all networks in a fresh process, as a lead runs it (`appeals networks --json`):
-  the first one on the workspace (reads `case_links`, every case's status and action,
+  the first one on the workspace (reads every case's contacts, text key, status, and
+  each standing decision's action,
   and keeps the graph beside the index files: services/link_state.py), then the next
   ones (restore the kept graph, catch up from the chain); wall time, CPU and peak RSS
   of each process (benchmarks.cli's spawner);
 - all networks (`services.networks.list_networks`) in this process, first and repeated;
-- what writing contacts and text keys (`case_links`) adds to an import
+- what extracting and storing contacts and text keys adds to an import
   (benchmarks/import_overhead.py): the bench corpus and a corpus of distinct texts
   (benchmarks/texts.py), with and without it, alternating, a fresh process per run.
 """

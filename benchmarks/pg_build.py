@@ -55,7 +55,7 @@ def _own_login(doc: Doc) -> Doc:
 
 def _remap_doc(table: str, doc: Doc, k: int) -> Doc:
     out = _remap(doc, k)
-    if table == "case_links" and out.get("contacts"):
+    if table in ("cases", "case_links") and out.get("contacts"):
         out["contacts"] = [f"{c}.{k}" for c in out["contacts"]]
     return out
 

@@ -1,8 +1,11 @@
 """What links a case to other accounts: its normalised contacts and its text key.
 
-Why one small record per case (table ``case_links``): networks are computed from
-these alone, so a process that never links accounts never decodes them, and a SQL
-backend holds them as plain indexed columns.
+Stored on the case record itself (fields ``contacts`` and ``text_key``, store/schema.py
+v3): up to the embedded schema 3 they were a second record per case (table
+``case_links``), which cost an import a staged record, a digest and index entries per
+case for nothing the case record could not hold. ``link_doc`` and ``link_record`` still
+give that record's shape (schema 3's migration writes it); ``link_fields`` is the part
+a case carries.
 """
 
 from __future__ import annotations
@@ -19,7 +22,18 @@ from appeals_tui.domain.contacts import (
 )
 from appeals_tui.domain.near_duplicates import normalise, text_key
 
-__all__ = ["case_text", "link_doc", "link_record", "text_fields", "warm_links"]
+__all__ = [
+    "LINK_FIELDS",
+    "case_text",
+    "link_doc",
+    "link_fields",
+    "link_record",
+    "text_fields",
+    "warm_links",
+]
+
+#: the fields of a case record that link it to others (its contacts, its text key)
+LINK_FIELDS = ("contacts", "text_key")
 
 
 def case_text(case: Mapping[str, Any]) -> str:
@@ -59,6 +73,11 @@ def link_record(case: Mapping[str, Any], contacts: list[str], key: int | None) -
         "contacts": contacts,
         "text_key": key,
     }
+
+
+def link_fields(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The case fields of a ``link_doc``/``link_record`` result (or of a case)."""
+    return {"contacts": list(record.get("contacts") or ()), "text_key": record.get("text_key")}
 
 
 def text_fields(content: str | None, media: str | None, min_length: int) -> int | None:

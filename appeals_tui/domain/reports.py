@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import re
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Protocol
@@ -39,9 +39,14 @@ __all__ = [
     "RowStore",
     "MemoryRows",
     "CleanRow",
+    "CheckedPart",
+    "RowChecks",
+    "json_part",
+    "latest_reported",
     "is_csv",
     "scan_reports",
     "subject_text",
+    "reported_micros",
 ]
 
 REQUIRED_FIELDS = (
@@ -122,7 +127,13 @@ def _json_lines(fh: IO[bytes], limits: ImportLimits) -> Iterator[Row]:
             f"-: {lines} lines; at most {limits.max_lines} reports in one file (--max-lines)",
         )
         return
-    number = 0
+    yield from json_part(fh, limits, 0)
+
+
+def json_part(fh: IO[bytes], limits: ImportLimits, number: int) -> Iterator[Row]:
+    """The rows of a JSONL file from where `fh` stands (just after a newline, or at the
+    start), whose line before is `number` (0 at the start): a file validated in parts
+    (services/scan_split.py) reads each part with this, as the whole file is read."""
     while line := fh.readline(limits.max_line_bytes + 1):
         number += 1
         if len(line) > limits.max_line_bytes and not line.endswith(b"\n"):
@@ -500,6 +511,24 @@ class MemoryRows:
         self._data = bytearray()
 
 
+@dataclass(frozen=True)
+class CheckedPart:
+    """What another process validated of a part of a file (or of a piece of that part),
+    in this process's terms: its problems (the first ones, `problem_count` in all), each
+    report_id with its line, and each kept row's line, place in its own rows (`starts`,
+    `ends`), subject (`subject_text`) and instant (microseconds, as `ReportScan.times`)."""
+
+    problems: Sequence[str] = ()
+    problem_count: int = 0
+    id_lines: Sequence[int] = ()
+    ids: Sequence[str] = ()
+    lines: Sequence[int] = ()
+    starts: Sequence[int] = ()
+    ends: Sequence[int] = ()
+    subjects: Sequence[str] = ()
+    times: Sequence[int] = ()
+
+
 #: a validated report: its line number in the file and its clean values (`_check_row`)
 CleanRow = tuple[int, dict[str, Any]]
 #: kept rows read at once are joined into one read when at most this far apart ...
@@ -541,7 +570,16 @@ class ReportScan:
         self.starts.append(start)
         self.ends.append(start + len(data))
         self.subjects.append(_id_hash(subject_text(clean)))
-        self.times.append(_micros(clean["reported_at"]))
+        self.times.append(reported_micros(clean["reported_at"]))
+
+    def adopt(self, part: CheckedPart, offset: int) -> None:
+        """Take the rows of a part validated in another process (its rows kept from
+        `offset` on in `rows`); subjects are hashed here: hashes are this process's."""
+        self.lines.extend(part.lines)
+        self.starts.extend([start + offset for start in part.starts])
+        self.ends.extend([end + offset for end in part.ends])
+        self.subjects.extend([_id_hash(text) for text in part.subjects])
+        self.times.extend(part.times)
 
     def read(self, indices: Sequence[int]) -> list[CleanRow]:
         """The clean rows of reports `indices`, in that order. Rows kept near each other
@@ -576,7 +614,8 @@ def subject_text(clean: dict[str, Any]) -> str:
     return f"{clean['platform']}\0{clean['subject_type']}\0{clean['subject_id']}"
 
 
-def _micros(reported_at: str) -> int:
+def reported_micros(reported_at: str) -> int:
+    """`reported_at` in microseconds since 1970 (UTC), as `ReportScan.times` keeps it."""
     return (parse_ts(reported_at) - _EPOCH) // timedelta(microseconds=1)
 
 
@@ -617,54 +656,113 @@ def _scan(
     progress: Progress | None,
     total: int | None,
 ) -> ReportScan:
-    name, limits = scan.name, scan.limits
-    problems = _Problems(limits.max_problems)
-    latest = _latest(limits)
-    hashes, lines = array("Q"), array("L")
+    checks = RowChecks(scan, media_check, latest_reported(scan.limits), progress, total)
     if progress:
         progress(0, total, "validating")
-    count = 0
-    for number, row, problem in _rows(fh, scan.csv, limits, []):
-        if progress and number % EVERY == 0:
-            progress(number, total, "validating")
-        count += 1
-        if count > limits.max_lines:
-            problems.add(
-                f"{name}:{number}: -: more than {limits.max_lines} reports in one file "
-                "(--max-lines)"
-            )
-            break
-        if problem:
-            problems.add(f"{name}:{number}: {problem}")
-            continue
-        assert row is not None
-        usual = _usual_row(row, media_check, latest)
-        row_problems: list[str] = []
-        if usual is not None:
-            clean = usual
-        else:
-            clean, row_problems = _check_row(row, media_check, limits, latest)
-        for p in row_problems:
-            problems.add(f"{name}:{number}: {p}")
-        rid = clean.get("report_id")
-        if rid is not None:
-            hashes.append(_id_hash(rid))
-            lines.append(number)
-        if not row_problems and not problems.total:
-            scan.append(number, clean)
-    if progress:
-        progress(total or 0, total, "validating")
-    for again, first in sorted(_repeats(hashes, lines)):
-        problems.add(f"{name}:{again}: report_id: repeats line {first}")
-    if problems.total:
-        noun = "problem" if problems.total == 1 else "problems"
-        shown = list(problems.shown)
-        if problems.total > len(shown):
-            shown.append(
-                f"{name}: … and {problems.total - len(shown)} more "
-                f"(the first {len(problems.shown)} are listed)"
-            )
-        raise ValidationError(f"{name}: {problems.total} {noun}; nothing imported", shown)
-    if not len(scan):
-        raise ValidationError(f"{name}: no reports found; nothing imported")
-    return scan
+    checks.check(_rows(fh, scan.csv, scan.limits, []))
+    return checks.finish()
+
+
+def latest_reported(limits: ImportLimits) -> datetime:
+    """The latest `reported_at` a file may hold (a day past now: clocks differ); a file
+    validated in parts uses one such instant for all of them."""
+    return _latest(limits)
+
+
+class RowChecks:
+    """The rows of one file validated in line order, in one go (`scan_reports`) or part
+    by part (services/scan_split.py: another process validates a later part, which is
+    `adopt`ed here in its turn): each row checked, its problems kept in order, a valid
+    row kept in the scan (`keep`) while no problem was found, each report_id noted to
+    find repeats (`note_id`). `keep` and `note_id` are what a part validated in another
+    process does differently: this process's string hashes are not that one's."""
+
+    def __init__(
+        self,
+        scan: ReportScan,
+        media_check: MediaCheck | None,
+        latest: datetime,
+        progress: Progress | None = None,
+        total: int | None = None,
+    ) -> None:
+        self.scan, self.media_check, self.latest = scan, media_check, latest
+        self.progress, self.total = progress, total
+        self.problems = _Problems(scan.limits.max_problems)
+        self.count = 0
+        self._id_hashes, self._id_lines = array("Q"), array("L")
+
+    def check(self, rows: Iterable[Row]) -> bool:
+        """Check `rows` (False: stopped at the file's limit of reports, which is a problem)."""
+        name, limits, media_check, latest = (
+            self.scan.name,
+            self.scan.limits,
+            self.media_check,
+            self.latest,
+        )
+        problems, progress, total = self.problems, self.progress, self.total
+        for number, row, problem in rows:
+            if progress and number % EVERY == 0:
+                progress(number, total, "validating")
+            self.count += 1
+            if self.count > limits.max_lines:
+                problems.add(
+                    f"{name}:{number}: -: more than {limits.max_lines} reports in one file "
+                    "(--max-lines)"
+                )
+                return False
+            if problem:
+                problems.add(f"{name}:{number}: {problem}")
+                continue
+            assert row is not None
+            usual = _usual_row(row, media_check, latest)
+            row_problems: list[str] = []
+            if usual is not None:
+                clean = usual
+            else:
+                clean, row_problems = _check_row(row, media_check, limits, latest)
+            for p in row_problems:
+                problems.add(f"{name}:{number}: {p}")
+            rid = clean.get("report_id")
+            if rid is not None:
+                self.note_id(number, rid)
+            if not row_problems and not problems.total:
+                self.keep(number, clean)
+        return True
+
+    def keep(self, number: int, clean: dict[str, Any]) -> None:
+        self.scan.append(number, clean)
+
+    def note_id(self, number: int, rid: str) -> None:
+        self._id_hashes.append(_id_hash(rid))
+        self._id_lines.append(number)
+
+    def adopt(self, part: CheckedPart, offset: int) -> None:
+        """A later part of the file, validated in another process: its problems follow
+        this one's, its rows (kept at `offset` onwards of this scan's rows) this one's."""
+        for problem in part.problems:
+            self.problems.add(problem)
+        self.problems.total += part.problem_count - len(part.problems)
+        for number, rid in zip(part.id_lines, part.ids, strict=True):
+            self.note_id(number, rid)
+        if not self.problems.total:
+            self.scan.adopt(part, offset)
+
+    def finish(self) -> ReportScan:
+        """The scan, or the ValidationError listing the file's problems."""
+        name, problems, scan = self.scan.name, self.problems, self.scan
+        if self.progress:
+            self.progress(self.total or 0, self.total, "validating")
+        for again, first in sorted(_repeats(self._id_hashes, self._id_lines)):
+            problems.add(f"{name}:{again}: report_id: repeats line {first}")
+        if problems.total:
+            noun = "problem" if problems.total == 1 else "problems"
+            shown = list(problems.shown)
+            if problems.total > len(shown):
+                shown.append(
+                    f"{name}: … and {problems.total - len(shown)} more "
+                    f"(the first {len(problems.shown)} are listed)"
+                )
+            raise ValidationError(f"{name}: {problems.total} {noun}; nothing imported", shown)
+        if not len(scan):
+            raise ValidationError(f"{name}: no reports found; nothing imported")
+        return scan

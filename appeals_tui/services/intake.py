@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..domain.case_links import link_doc
+from ..domain.case_links import link_doc, link_fields
 from ..domain.collector import collector_paused
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.models import CaseStatus, Report
@@ -20,7 +20,6 @@ from ..domain.reports import (
     ParsedReport,
 )
 from ..store.protocol import Doc
-from ..store.protocol import Transaction as Txn
 from ..store.shipped import default_near_dup_settings
 from .media import MediaCollector, _media_doc, media_store
 from .permissions import can
@@ -154,19 +153,15 @@ def report_texts(report: Mapping[str, Any]) -> tuple[str, ...]:
     return (report["content_text"], report["media_description"], report["reason"])
 
 
-def _store_links(txn: Txn, case: dict[str, Any], texts: list[str]) -> None:
-    """Insert or refresh the case's `case_links` record (contacts only ever grow)."""
-    old = txn.get("case_links", case["case_id"])
+def _link_changes(case: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+    """The case's contacts and text key where they change (contacts only ever grow)."""
     doc = link_doc(
         case,
         texts,
-        (old or {}).get("contacts") or (),
+        case.get("contacts") or (),
         min_length=default_near_dup_settings().min_length,
     )
-    if old is None:
-        txn.insert("case_links", case["case_id"], doc)
-    elif any(old.get(k) != v for k, v in doc.items()):
-        txn.update("case_links", case["case_id"], doc)
+    return {k: v for k, v in link_fields(doc).items() if k not in case or case[k] != v}
 
 
 def import_parsed(
@@ -281,8 +276,9 @@ def import_parsed(
             case_doc = txn.get("cases", case_id)
             assert case_doc is not None
             reports = [txn.get("reports", rid) or {} for rid in case_doc["report_ids"]]
-            case_doc = txn.update("cases", case_id, {"priority": _rescore(case_doc, reports)})
-            _store_links(txn, case_doc, texts[case_id])
+            fields = {"priority": _rescore(case_doc, reports)}
+            fields.update(_link_changes(case_doc, texts[case_id]))
+            txn.update("cases", case_id, fields)
         if progress:
             progress(len(touched), len(touched), "scoring cases")
             progress(0, None, "saving")  # the last safe point: the commit is all or nothing

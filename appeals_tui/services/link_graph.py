@@ -1,12 +1,13 @@
 """The account-link graph of a workspace: held in memory, kept current from the audit chain.
 
-Why: networks and a case's links are questions about the whole `case_links` table (a
-contact shared by 30k cases, a text reposted 1,700 times). Asking the store per call
-cost a pass over every shared record each time (all networks 4.7 s, one case's links
-0.4 s at p95 on the 100k bench). The graph reads `case_links` once per process, then
+Why: networks and a case's links are questions about every case's contacts and text
+key (a contact shared by 30k cases, a text reposted 1,700 times). Asking the store per
+call cost a pass over every shared record each time (all networks 4.7 s, one case's
+links 0.4 s at p95 on the 100k bench). The graph reads `cases` once per process (with
+each case's status: networks need it too), then
 catches up from the audit chain: every transaction names the records it wrote
 (`payload["records"]`, store/attest.py; both backends), so only those are read again.
-Case texts and accounts never change and contacts only grow, so the graph only adds;
+A case's text and account never change and its contacts only grow, so the graph only adds;
 anything else (a record gone, a text key changed, a chain behind us) rebuilds it.
 
 Near-duplicate texts come in groups (services/text_groups.py); the graph keeps the
@@ -17,16 +18,18 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
+from ..domain.case_links import case_text
 from ..store.protocol import Doc, Store
 from ..store.shipped import default_near_dup_settings
 from .text_groups import TextGroups, Union, install_text_groups, read_texts, text_groups
 
 __all__ = ["LinkGraph", "graph_for", "built_graph", "keep_graph"]
 
-LINKS = "case_links"
-_WATCHED = ("case_links/", "cases/", "decisions/")
+#: where each case's contacts and text key are (`cases.contacts`, `cases.text_key`)
+LINKS = "cases"
+_WATCHED = ("cases/", "decisions/")
 #: past this many changed records, reading the table again is cheaper than one by one
 _REBUILD_AFTER = 50_000
 
@@ -92,12 +95,12 @@ class LinkGraph:
                         changed[prefix].add(name[len(prefix) :])
         if sum(map(len, changed.values())) > _REBUILD_AFTER:
             return False
-        links = changed["case_links/"]
+        links = changed["cases/"]
         if links:
             docs = store.get_many(LINKS, sorted(links))
             if len(docs) != len(links) or not self._add(store, docs):
                 return False
-        forget = set(changed["cases/"])
+        forget = set(links)
         decided = changed["decisions/"]
         if decided and self.status_of:  # the cases of changed decisions (few per write)
             forget.update(
@@ -113,14 +116,17 @@ class LinkGraph:
     def _rebuild(self, store: Store) -> None:
         self._reset()
         head = store.head()  # records read after it: events up to them are added again
-        self._add(store, store.iterate(LINKS))
+        facts: list[tuple[str, str, str | None]] = []  # read anyway: networks need them
+        self._add(store, _noting(store.iterate(LINKS), facts))
+        self._set_facts(store, facts)
         self.seq, self.hash = head.seq, head.hash
 
     def _add(self, store: Store, docs: Iterable[Doc]) -> bool:
-        """Add (or grow) case_links records; False if one changed in a way that adding
-        cannot express (the caller rebuilds)."""
+        """Add (or grow) cases; False if one changed in a way that adding cannot express
+        (the caller rebuilds)."""
         fresh: dict[int, str] = {}  # new text key -> a case holding it
-        pending: list[Doc] = []
+        texts: dict[str, str] = {}  # that case -> its text (read with it)
+        pending: list[Doc] = []  # only the fields the graph keeps (cases are big)
         for doc in docs:
             case_id = doc["case_id"]
             key = doc.get("text_key")
@@ -131,9 +137,10 @@ class LinkGraph:
                     return False
             if key is not None and key not in self.text.texts and key not in fresh:
                 fresh[key] = case_id
-            pending.append(doc)
+                texts[case_id] = case_text(doc)
+            pending.append({k: doc.get(k) for k in _KEPT})
         if fresh:
-            self.text.add(read_texts(store, fresh))
+            self.text.add(read_texts(store, fresh, texts))
         self._follow_merges()
         for doc in pending:
             self._add_one(doc)
@@ -198,16 +205,21 @@ class LinkGraph:
         missing = set(case_ids).difference(self.status_of)
         if not missing:
             return
-        self.facts_changed = True
         if len(missing) * 5 > len(self.account_of):
             cases: Iterable[Doc] = store.iterate("cases")
         else:
             cases = store.get_many("cases", sorted(missing))
+        facts: list[tuple[str, str, str | None]] = []
+        for _ in _noting(cases, facts):
+            pass
+        self._set_facts(store, facts)
+
+    def _set_facts(self, store: Store, facts: Iterable[tuple[str, str, str | None]]) -> None:
+        """Record cases' status and standing decision's action ((case, status, decision))."""
+        self.facts_changed = True
         decision_of: dict[str, str] = {}
-        for case in cases:
-            case_id = case["case_id"]
-            self.status_of[case_id] = str(case.get("status") or "")
-            did = case.get("decision_id")
+        for case_id, status, did in facts:
+            self.status_of[case_id] = status
             self.action_of[case_id] = None
             if did:
                 decision_of[did] = case_id
@@ -216,13 +228,24 @@ class LinkGraph:
         else:
             decisions = store.get_many("decisions", sorted(decision_of))
         for decision in decisions:
-            case_id = decision_of.get(decision["decision_id"])
-            if case_id is not None:
-                self.action_of[case_id] = decision.get("action")
+            decided = decision_of.get(decision["decision_id"])
+            if decided is not None:
+                self.action_of[decided] = decision.get("action")
 
 
-def _account(doc: Doc) -> str:
-    return str(doc.get("account") or "")
+#: what the graph keeps of a case while adding it
+_KEPT = ("case_id", "subject", "contacts", "text_key")
+
+
+def _noting(cases: Iterable[Doc], facts: list[tuple[str, str, str | None]]) -> Iterator[Doc]:
+    """`cases`, noting each one's (id, status, decision id) in `facts` as it passes."""
+    for case in cases:
+        facts.append((case["case_id"], str(case.get("status") or ""), case.get("decision_id")))
+        yield case
+
+
+def _account(case: Doc) -> str:
+    return str((case.get("subject") or {}).get("account") or "")
 
 
 _GRAPHS: weakref.WeakKeyDictionary[Store, LinkGraph] = weakref.WeakKeyDictionary()
@@ -254,7 +277,7 @@ def graph_for(store: Store) -> LinkGraph:
 
 def _first_graph(store: Store) -> LinkGraph:
     """This process's first graph of the store: the one an earlier process kept
-    (link_state.py) caught up to the head, else read from `case_links`."""
+    (link_state.py) caught up to the head, else read from `cases`."""
     from .link_state import restore_graph
 
     restored = restore_graph(store, default_near_dup_settings())
@@ -277,7 +300,7 @@ def keep_graph(store: Store, graph: LinkGraph) -> None:
 
 def built_graph(store: Store) -> LinkGraph | None:
     """The store's link graph brought up to date if this process has read it, else None
-    (reading it costs a pass over `case_links`; one case's links need not pay that)."""
+    (reading it costs a pass over `cases`; one case's links need not pay that)."""
     with _GRAPHS_LOCK:
         graph = _GRAPHS.get(store)
     if graph is None:

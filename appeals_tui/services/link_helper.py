@@ -9,11 +9,14 @@ looks the answers up. Same functions, same results (`case_links.link_record`).
 Degrades to the import doing it itself: below `HELPER_MIN` reports (starting a
 process costs more than it saves), when no core is free (`free_core`: the helper then
 only competes with the import, and costs ~25% more CPU in all than extracting inline;
-a database server on this machine needs a core of its own during the import, so it
-counts as busy: `Store.server_on_host`),
-until the helper has said it is ready, and for good if it fails in any way (it is then
-stopped; nothing is lost, the import extracts inline). A helper never writes anything.
-``APPEALS_LINK_HELPER=0`` never starts one, ``=1`` starts one whatever the load.
+a database server on this machine takes about half a core during the import, which
+the load average does not show yet: `Store.server_on_host`, `SERVER_SHARE`), when
+extracting its second batch inline cost less than `HELPER_PAYS` µs a report (texts the
+caches know: handing them over would cost more than it saves; the import measures
+it, services/staged_import.py), until the helper has said it is ready, and for good if
+it fails in any way (it is then stopped; nothing is lost, the import extracts
+inline). A helper never writes anything. ``APPEALS_LINK_HELPER=0`` never starts one,
+``=1`` starts and uses one whatever the load and the texts (`forced`).
 
 Protocol (orjson lines): the helper prints ``"ready"``; then for each request
 ``[min_length, [[content, media, [texts...], region], ...]]`` it prints one answer
@@ -37,7 +40,7 @@ import orjson
 from ..domain.case_links import text_fields
 from ..domain.contacts import extract_contacts, region_of
 
-__all__ = ["Extracted", "LinkHelper", "HELPER_MIN", "extract_batch"]
+__all__ = ["Extracted", "LinkHelper", "HELPER_MIN", "HELPER_PAYS", "extract_batch", "forced"]
 
 #: imports with fewer reports extract inline (a fresh interpreter costs ~0.1 s of CPU)
 HELPER_MIN = 4000
@@ -53,6 +56,13 @@ ENV = "APPEALS_LINK_HELPER"
 #: cores left idle, by the 1-minute load average, for the helper to be worth starting
 #: (the import itself counts in the load: 2 cores at load 1.2 leave 0.8)
 FREE_CORES = 0.5
+#: cores a database server on this machine keeps busy during an import (measured at
+#: 1M decisions: ~45 µs of server CPU a report for ~100 µs of the client's)
+SERVER_SHARE = 0.5
+#: µs of CPU a report that extracting a batch inline must cost for the helper to be
+#: used (measured: handing over and taking back ~3 µs a report; an import's second
+#: batch of the bench's few dozen texts ~2 µs from the caches, of distinct texts ~40)
+HELPER_PAYS = 20.0
 _READY = b'"ready"'
 
 
@@ -107,7 +117,7 @@ class LinkHelper:
         switch = os.environ.get(ENV)
         if reports < HELPER_MIN or switch == "0":
             return None
-        if switch != "1" and not free_core(busy=1.0 if server_on_host else 0.0):
+        if switch != "1" and not free_core(busy=SERVER_SHARE if server_on_host else 0.0):
             return None
         try:
             proc = subprocess.Popen(
@@ -222,12 +232,16 @@ class LinkHelper:
         self._reader.join(timeout=5)
 
 
+def forced() -> bool:
+    """``APPEALS_LINK_HELPER=1``: a helper is started and used whatever the load and texts."""
+    return os.environ.get(ENV) == "1"
+
+
 def free_core(busy: float = 0.0) -> bool:
     """Whether the machine has a core to spare beyond its load and `busy` more cores
     about to be taken (a local database server's share of the import, which the load
     average does not show yet). Measured: on a 2-core machine at load 4-5 the helper
-    made a 10k-report import slower, not faster; with the PostgreSQL server on the
-    same 2 cores, a 100k import at 1M decisions ran ~5% slower with it."""
+    made a 10k-report import slower, not faster."""
     try:
         cores = len(os.sched_getaffinity(0))
         load = os.getloadavg()[0]

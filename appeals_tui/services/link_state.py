@@ -1,7 +1,7 @@
 """The link graph kept beside the store's index files, for the next process.
 
 Why: a fresh `appeals networks` at 100k decisions spent ~1 s reading every
-`case_links` record into the graph (services/link_graph.py) and ~1.3 s decoding
+case's contacts and text key into the graph (services/link_graph.py) and ~1.3 s decoding
 the `cases` and `decisions` tables for each case's status and standing action,
 every time: 2.8-3.9 s against a budget of 2 s. The graph a process built is
 saved (`Store.save_derived`: a checked file under `index/` on the embedded
@@ -42,8 +42,8 @@ __all__ = ["NAME", "save_graph", "restore_graph"]
 
 #: the file's name under the store's index files (`derived.link-graph`)
 NAME = "link-graph"
-_FORMAT = 4
-_LINKS = "case_links"
+_FORMAT = 5
+_LINKS = lg.LINKS
 
 
 def _code(settings: NearDupSettings) -> str:

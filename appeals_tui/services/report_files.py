@@ -26,6 +26,7 @@ from ..domain.reports import (
     is_csv,
     scan_reports,
 )
+from .scan_split import scan_in_two
 
 __all__ = ["open_report_file", "scan_report_file", "parse_report_file", "read_reports", "TempRows"]
 
@@ -70,8 +71,10 @@ class TempRows:
     anonymous temp file: an import of any size keeps them on disk, not in memory, and
     no other process can open or change them."""
 
-    def __init__(self) -> None:
-        self._fh = tempfile.TemporaryFile(prefix="appeals-rows-")  # noqa: SIM115 - closed by close()
+    def __init__(self, fh: IO[bytes] | None = None) -> None:
+        #: `fh`: an anonymous temp file made elsewhere (a part validated in another
+        #: process writes its rows into one this process made: services/scan_split.py)
+        self._fh = fh or tempfile.TemporaryFile(prefix="appeals-rows-")  # noqa: SIM115 - closed by close()
         self._size = 0
         #: rows not written yet (written in ~1 MB pieces: a write per row cost more)
         self._pending: list[bytes] = []
@@ -90,6 +93,37 @@ class TempRows:
         self._fh.write(b"".join(self._pending))
         self._fh.flush()
         self._pending, self._pending_size = [], 0
+
+    def flush(self) -> None:
+        """Write the rows kept so far (another process reads them from the file)."""
+        if self._pending:
+            self._write()
+
+    @property
+    def size(self) -> int:
+        """Bytes kept so far (the offset the next row is kept at)."""
+        return self._size
+
+    def append_file(self, fd: int, size: int) -> int:
+        """Keep the first `size` bytes of the file `fd` (rows another process kept) after
+        these, copied by the kernel; their start offset here."""
+        if self._pending:
+            self._write()
+        start = self._size
+        out = self._fh.fileno()
+        done = 0
+        while done < size:
+            try:
+                n = os.copy_file_range(fd, out, size - done, done, start + done)
+            except OSError:  # a file system or kernel without it: read and write
+                n = len(chunk := os.pread(fd, min(size - done, _WRITE), done))
+                os.pwrite(out, chunk, start + done)
+            if n <= 0:
+                raise OSError(f"the validated rows ended at {done} of {size} bytes")
+            done += n
+        self._size += size
+        self._fh.seek(self._size)
+        return start
 
     def fetch(self, start: int, end: int) -> bytes:
         if self._pending:
@@ -110,8 +144,16 @@ def scan_report_file(
     limits = limits or ImportLimits()
     is_csv(str(path))  # an unsupported kind of file is refused before it is opened
     with open_report_file(path, limits) as fh:
+        scan = ReportScan(str(path), limits, TempRows())
+        try:
+            split = scan_in_two(fh, scan, media_check, progress)
+        except BaseException:
+            scan.close()
+            raise
+        if split is not None:
+            return split
         total = _line_count(fh) if progress else None
-        return scan_reports(fh, str(path), media_check, progress, limits, total, TempRows())
+        return scan_reports(fh, str(path), media_check, progress, limits, total, scan.rows)
 
 
 def read_reports(scan: ReportScan, indices: Sequence[int]) -> list[ParsedReport]:

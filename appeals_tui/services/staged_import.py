@@ -18,6 +18,7 @@ skipped, or, with different content, an error naming both lines.
 
 from __future__ import annotations
 
+import time
 from array import array
 from collections import deque
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ..domain.case_links import link_doc, link_record, warm_links
+from ..domain.case_links import link_doc, link_fields, link_record, warm_links
 from ..domain.contacts import region_of
 from ..domain.errors import ConflictError, ValidationError
 from ..domain.models import Report
@@ -36,7 +37,7 @@ from ..store.protocol import Doc, Filter, Op, Order, Staging, Store, Transaction
 from ..store.schema import INSERTED
 from ..store.shipped import default_near_dup_settings
 from .intake import _ACCEPTING, _differs, _rescore, new_case, report_texts
-from .link_helper import Extracted, LinkHelper, Texts
+from .link_helper import HELPER_PAYS, Extracted, LinkHelper, Texts, forced
 from .media import MediaCollector, _media_doc
 
 __all__ = ["StagedOutcome", "import_scan", "report_doc"]
@@ -170,17 +171,22 @@ class _Importer:
         try:
             batches = self._batches()
             current = next(batches, None)
-            asked = self._ask(helper, current)
+            # on trial: the first two batches are extracted here, the second one timed
+            trial = helper is not None and not forced()
+            asked = not trial and self._ask(helper, current)
+            seen = 0
             while current is not None:
                 upcoming = next(batches, None)  # its texts go to the helper now, so
-                ask_next = self._ask(helper, upcoming)  # it extracts while we stage
-                items, batch, stored, self.cases = current
+                if trial and seen == 1 and helper is not None:
+                    helper, trial = self._if_it_pays(helper, current), False
+                ask_next = not trial and self._ask(helper, upcoming)  # it extracts while
+                items, batch, stored, self.cases = current  # we stage this one
                 self.found = self._answer(helper, items, stored) if asked else {}
                 self._batch(items, batch, stored)
                 done += len(items)
                 if self.progress:
                     self.progress(done, n, "importing")
-                current, asked = upcoming, ask_next
+                current, asked, seen = upcoming, ask_next, seen + 1
         finally:
             if helper is not None:
                 helper.close()
@@ -250,6 +256,21 @@ class _Importer:
         if self.helper is not None:  # already running: its answers cost us only lookups
             return self.helper
         return LinkHelper.start(len(self.scan), self.min_length, self.store.server_on_host)
+
+    def _if_it_pays(self, helper: LinkHelper, read: _Read) -> LinkHelper | None:
+        """The helper, if extracting this batch's texts here (done now: its cases are
+        then staged from the warm caches) cost at least HELPER_PAYS µs a report of this
+        thread's CPU; else it is stopped. Why: handing a report's texts over and taking
+        the answer costs ~3 µs here; texts the import has seen (a file of a few dozen
+        texts) come from the caches for less, distinct ones cost ~25-60 µs. The second
+        batch is timed: the first one's also pays for the extraction's first calls."""
+        fresh = [d for _, _, d in read[0] if d["report_id"] not in read[2]]
+        start = time.thread_time()
+        self._warm_links(fresh)
+        if fresh and (time.thread_time() - start) * 1e6 >= HELPER_PAYS * len(fresh):
+            return helper
+        helper.close()
+        return None
 
     def _ask(self, helper: LinkHelper | None, read: _Read | None) -> bool:
         """Hand a batch's new reports' texts to the helper (False: it is not ready)."""
@@ -348,23 +369,26 @@ class _Importer:
             reports.append(self._stage_report(line, doc, case_id))  # media paths -> hashes
             _merge(case, doc, self.now)
         case["priority"] = _rescore(case, reports)
+        links = self._stage_links(case, group)
+        if links is not None:  # None: switched off (benchmarks/import_overhead.py)
+            case.update(links)
         self.st.add("cases", case_id, case)
         self.st.event(
             "case.opened",
             f"case:{case_id}",
             {"subject": case["subject"], "linked_case": case["linked_case"]},
         )
-        self._stage_links(case, group)
         self.created.append(case_id)
 
-    def _stage_links(self, case: Doc, group: list[Item]) -> None:
-        """A new case's `case_links` record: from the helper's answers when it has one
-        for every report (read in the case's region), else extracted here."""
+    def _stage_links(self, case: Doc, group: list[Item]) -> Doc | None:
+        """A new case's contacts and text key (`case_links.LINK_FIELDS`, stored with the
+        case): from the helper's answers when it has one for every report (read in the
+        case's region), else extracted here."""
         doc = _from_helper(case, group, self.found)
         if doc is None:
             texts = [t for _, _, report in group for t in report_texts(report)]
             doc = link_doc(case, texts, min_length=self.min_length)
-        self.st.add("case_links", case["case_id"], doc)
+        return link_fields(doc)
 
     def _stage_report(self, line: int, doc: Doc, case_id: str) -> Doc:
         """Stage the report record `doc` (report_doc) of file line `line`, and its media."""
@@ -438,16 +462,11 @@ class _Importer:
             _merge(new, report, self.now)
         older = [txn.get("reports", rid) or {} for rid in case["report_ids"]]
         new["priority"] = _rescore(new, older + fresh)
-        fields = {k: v for k, v in new.items() if k != "version" and v != case.get(k)}
-        updated = txn.update("cases", case_id, fields)
-        old_links = txn.get("case_links", case_id)
         texts = [t for r in fresh for t in report_texts(r)]
-        contacts = (old_links or {}).get("contacts") or ()
-        doc = link_doc(updated, texts, contacts, min_length=self.min_length)
-        if old_links is None:
-            txn.insert("case_links", case_id, doc)
-        elif any(old_links.get(k) != v for k, v in doc.items()):
-            txn.update("case_links", case_id, doc)
+        contacts = case.get("contacts") or ()  # contacts only ever grow
+        new.update(link_fields(link_doc(new, texts, contacts, min_length=self.min_length)))
+        fields = {k: v for k, v in new.items() if k != "version" and v != case.get(k)}
+        txn.update("cases", case_id, fields)
 
 
 def _texts(doc: Doc) -> Texts:

@@ -1,7 +1,7 @@
 """Near-duplicate groups of a workspace's distinct texts (one per store, in memory).
 
 Why: the same caption or comic reposted with small edits links the accounts that
-posted it. Texts are grouped with a union-find over their keys (`case_links.text_key`):
+posted it. Texts are grouped with a union-find over their keys (`cases.text_key`):
 a new text is compared (rapidfuzz, `domain.near_duplicates.similar`) with at most
 `NearDupSettings.compare` earlier texts, one per group, found among the newest keys
 filed under its sketch hashes (most shared first); buckets hold about one key per
@@ -27,7 +27,8 @@ from ..store.shipped import default_near_dup_settings
 
 __all__ = ["Union", "TextGroups", "text_groups", "install_text_groups"]
 
-LINKS = "case_links"
+#: where each case's text key is (`cases.text_key`)
+LINKS = "cases"
 #: keys read per sketch bucket when looking for a new text's candidates (newest first)
 _SCAN = 16
 #: past this many texts to read, one pass over `cases` beats reading them one by one
@@ -103,12 +104,14 @@ class TextGroups:
                 return
             fresh = [k for k in store.distinct(LINKS, "text_key") if k not in self.texts]
             holders: dict[int, str] = {}
+            texts: dict[str, str] = {}
             if len(fresh) > _BULK:  # one pass beats a query per text
                 wanted = set(fresh)
                 for doc in store.iterate(LINKS):
                     found = doc.get("text_key")
                     if isinstance(found, int) and found in wanted and found not in holders:
                         holders[found] = doc["case_id"]
+                        texts[doc["case_id"]] = case_text(doc)
             elif fresh:  # each text's first holder, all in one question (a query each
                 # also counted every holder: 35 texts at 1M cases cost ~1 s of a case's
                 # first open on PostgreSQL); only its case id (index-only there)
@@ -118,7 +121,7 @@ class TextGroups:
                 for key, first in zip(fresh, firsts, strict=True):
                     if first:
                         holders[key] = first[0]["case_id"]
-            self.add(read_texts(store, holders))
+            self.add(read_texts(store, holders, texts))
             self.seq = head
 
     def _add(self, key: int, norm: str) -> None:
@@ -178,14 +181,20 @@ class TextGroups:
             self.merges.append((kept, gone))
 
 
-def read_texts(store: Store, holders: Mapping[int, str]) -> dict[int, str]:
-    """text key -> normalised text, read from one case holding each key."""
-    wanted = set(holders.values())
-    if len(wanted) > _BULK:
-        cases: Iterable[Doc] = (c for c in store.iterate("cases") if c["case_id"] in wanted)
+def read_texts(
+    store: Store, holders: Mapping[int, str], known: Mapping[str, str] | None = None
+) -> dict[int, str]:
+    """text key -> normalised text, read from one case holding each key (or taken
+    from `known`: case -> its text, for cases the caller has read already)."""
+    known = known or {}
+    wanted = set(holders.values()).difference(known)
+    if not wanted:
+        cases: Iterable[Doc] = ()
+    elif len(wanted) > _BULK:
+        cases = (c for c in store.iterate("cases") if c["case_id"] in wanted)
     else:
         cases = store.get_many("cases", sorted(wanted))
-    by_case = {c["case_id"]: case_text(c) for c in cases}
+    by_case = {**known, **{c["case_id"]: case_text(c) for c in cases}}
     # in the order the texts arrived (their first case's), whoever reads them: groups
     # depend on the order texts join them, and every process must find the same ones
     ordered = sorted(holders.items(), key=lambda kv: (len(kv[1]), kv[1]))

@@ -3,10 +3,17 @@
 Why: stored documents outlive the code that wrote them. MIGRATIONS[v] upgrades a
 workspace from schema v to v+1 inside one journaled transaction, so a crash
 mid-migration leaves the old schema intact and the next open retries.
+
+A migration that rewrites a record per case does most of its work first in parts
+(`PARTS[v]`: one bounded, journaled transaction each, idempotent), so a 100k
+workspace never holds every rewritten record in one transaction's memory; a crash
+between parts keeps the parts done (each is a whole transaction) and the next open
+carries on; MIGRATIONS[v] then finishes (whatever parts left) and sets the version.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -16,7 +23,7 @@ from appeals_tui.store.attest import META_TABLE, digest, record_name
 if TYPE_CHECKING:
     from appeals_tui.store.txn import Txn
 
-__all__ = ["MIGRATIONS", "migrate"]
+__all__ = ["MIGRATIONS", "PARTS", "migrate", "migrate_part"]
 
 _ATTEST_BATCH = 2000
 
@@ -57,9 +64,67 @@ def _case_links_2_to_3(txn: Txn) -> None:
 MIGRATIONS[2] = _case_links_2_to_3
 
 
-def migrate(txn: Txn, current: int, target: int) -> None:
-    """Run MIGRATIONS[current] .. MIGRATIONS[target-1] and record the new version."""
+#: cases moved per transaction by the schema-3 -> 4 migration's parts
+LINKS_PART = 5000
+
+
+def _links_onto_cases(txn: Txn, after: str | None, limit: int | None) -> str | None:
+    """Copy the contacts and text key of `case_links` records (keys after `after`, in
+    order) onto their cases not carrying them yet (version + 1), up to `limit` cases
+    (None: all), with one event. Returns the last key looked at when it stopped at
+    `limit`, None when it went through to the end.
+
+    The `case_links` records stay (old chains attest them: `verify`, `appeals migrate`)."""
+    keys = sorted(txn.docs("case_links"))
+    moved = 0
+    for case_id in keys[bisect.bisect_right(keys, after) if after is not None else 0 :]:
+        case = txn.get("cases", case_id)
+        if case is not None and "text_key" not in case:  # else none, or carried already
+            links = txn.get("case_links", case_id) or {}
+            fields = {"contacts": list(links.get("contacts") or ()), "text_key": None}
+            fields["text_key"] = links.get("text_key")
+            txn.update("cases", case_id, fields)
+            moved += 1
+        if limit is not None and moved >= limit:
+            after = case_id
+            break
+    else:
+        after = None
+    if moved:
+        txn.event("cases.links_moved", "workspace", {"cases": moved})
+    return after
+
+
+def _links_onto_cases_3_to_4(txn: Txn) -> None:
+    """Schema 4 keeps each case's contacts and text key on the case record (`cases`
+    fields `contacts` and `text_key`), so an import writes one record per case."""
+    _links_onto_cases(txn, None, None)
+
+
+MIGRATIONS[3] = _links_onto_cases_3_to_4
+
+#: schema v -> one bounded part of MIGRATIONS[v]: (txn, where the last part stopped)
+#: -> where this one stopped, None when it reached the end (MIGRATIONS[v] then has
+#: nothing left to do: `migrate(..., parted=True)` skips it)
+PARTS: dict[int, Callable[[Txn, str | None], str | None]] = {
+    3: lambda txn, after: _links_onto_cases(txn, after, LINKS_PART),
+}
+
+
+def migrate_part(txn: Txn, current: int, after: str | None) -> str | None:
+    """One part of the migration from `current` after `after` (see PARTS); None: the
+    parts are done (or it has none)."""
+    part = PARTS.get(current)
+    return None if part is None else part(txn, after)
+
+
+def migrate(txn: Txn, current: int, target: int, *, parted: bool = False) -> None:
+    """Run MIGRATIONS[current] .. MIGRATIONS[target-1] and record the new version
+    (`parted`: PARTS[current] did all of MIGRATIONS[current] in this transaction)."""
     for version in range(current, target):
+        if parted and version == current and version in PARTS:
+            txn.set_meta("schema_version", version + 1)
+            continue
         step = MIGRATIONS.get(version)
         if step is None:
             raise StoreError(f"no migration from workspace schema {version} to {version + 1}")

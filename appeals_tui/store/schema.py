@@ -18,6 +18,11 @@ additive only (new tables, fields, rankings); each is listed here.
       "case_links" (contacts and near-duplicate text key per case, for networks).
     - issue 17: `cases.media` indexed; `media.pdq_quality`; table `media_prefs`.
     - issue 15 (part 3): tables `policy`, `policy_current`, `rereviews`.
+    - v3 (issue 15, part 2): `cases.contacts` and `cases.text_key` (indexed); the
+      `case_links` table stays declared (old audit chains attest its records; `verify`
+      and `appeals migrate` still read them) but nothing writes it any more: the
+      embedded store's schema 4 and PostgreSQL's migration 7 copy its records onto
+      their cases.
     - issue 12 (perf): `decisions.rereview` (stats tells an appeal's outcome from a
       lead's re-review with it, in SQL); `cases.subject.platform`,
       `cases.jurisdiction` and `cases.assignee` indexed (the queue's filter choices)
@@ -351,6 +356,11 @@ SCHEMA = Schema(
                 # SHA-256 of each image (store/media.py); looked up to find the cases
                 # holding a matching image (services/media_match.py)
                 _f("media", "media[]", multi=True, indexed=True),
+                # normalised means of contact and near-duplicate text key (v3: moved
+                # here from `case_links`, services/networks.py): written with the case
+                # at import, so an import stores no second record per case
+                _f("contacts", "contacts[]", multi=True, indexed=True),
+                _f("text_key", type=INT, indexed=True),
                 _f(
                     "search",
                     "case_id",
@@ -431,9 +441,10 @@ SCHEMA = Schema(
                 _f("at", type=TIME),
             ),
         ),
-        # One per case (services/networks.py): its account, normalised means of
-        # contact and near-duplicate text key. Apart from `cases` so that only what
-        # links accounts pays for decoding it.
+        # One per case, written up to the embedded schema 3 / PostgreSQL migration 6:
+        # its account, normalised means of contact and near-duplicate text key. Now on
+        # the case itself (`cases.contacts`, `cases.text_key`); kept declared for the
+        # records old chains attest, written by nobody.
         Table(
             "case_links",
             "case_id",

@@ -85,7 +85,8 @@ class Workspace:
 
     #: 2: every transaction attests the digests of the records it writes (attest.py)
     #: 3: case_links (contacts and near-duplicate text keys, services/networks.py)
-    SCHEMA_VERSION: int = 3
+    #: 4: those on the case record (`cases.contacts`, `cases.text_key`)
+    SCHEMA_VERSION: int = 4
     #: auto-compact after a commit once the journal exceeds this: bounds replay on open
     #: (about 0.1 s per 8 MiB) while a compaction at 100k decisions costs under a second
     AUTO_COMPACT_BYTES: int = 8 << 20
@@ -211,11 +212,25 @@ class Workspace:
                 f"workspace at {self.path} has schema {version}, newer than this program "
                 f"supports ({self.SCHEMA_VERSION}); upgrade appeals-tui"
             )
-        if version < self.SCHEMA_VERSION and not self.read_only:  # read-only: read as is
-            with self.transaction("system") as txn:
-                current = txn.meta("schema_version", 0)
-                if current < self.SCHEMA_VERSION:
-                    migrations.migrate(txn, current, self.SCHEMA_VERSION)
+        if version >= self.SCHEMA_VERSION or self.read_only:  # read-only: read as is
+            return
+        after: str | None = None
+        # not compacted after each part (a 100k migration would compact ~25 times: most
+        # of its time), once at the end; a crash meanwhile replays a longer journal
+        auto, self._auto_compact = self._auto_compact, False
+        try:
+            while True:  # one version a transaction; a long one in bounded parts first
+                with self.transaction("system") as txn:
+                    current = txn.meta("schema_version", 0)
+                    if current >= self.SCHEMA_VERSION:
+                        break
+                    after = migrations.migrate_part(txn, current, after)
+                    if after is None:  # the parts are done (in this very transaction)
+                        migrations.migrate(txn, current, current + 1, parted=True)
+        finally:
+            self._auto_compact = auto
+        if auto and self._journal_too_big():
+            self.compact()
 
     @property
     def media_dir(self) -> Path:

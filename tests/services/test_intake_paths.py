@@ -21,7 +21,7 @@ from appeals_tui.services.session import Session
 from appeals_tui.store import Workspace
 from tests.conftest import removal, report, write_jsonl
 
-TABLES = ("cases", "reports", "case_links")
+TABLES = ("cases", "reports")
 
 
 def _records(ws: Workspace) -> dict[str, dict[str, dict]]:

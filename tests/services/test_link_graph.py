@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from appeals_tui.domain.case_links import link_doc
+from appeals_tui.domain.case_links import link_doc, link_fields
 from appeals_tui.domain.near_duplicates import NearDupSettings, normalise
 from appeals_tui.services import link_graph, text_groups
 from appeals_tui.services.link_graph import LinkGraph
@@ -49,9 +49,9 @@ def _add_case(store: Store, n: int, account: str, text: str, status: str = "open
         "content_text": text,
         "jurisdiction": "KR",
     }
+    case.update(link_fields(link_doc(case, min_length=24)))
     with store.transaction("t") as txn:
         txn.insert("cases", case["case_id"], case)
-        txn.insert("case_links", case["case_id"], link_doc(case, min_length=24))
 
 
 def _shape(graph: LinkGraph) -> tuple[object, ...]:
@@ -95,9 +95,7 @@ def test_the_graph_catches_up_from_the_chain_and_equals_one_read_from_scratch(st
     _add_case(other, 4, "a_four", BASE.replace("ep.1", "ep.2") + " #실화")
     _add_case(other, 5, "a_five", "오늘의 메뉴는 김치찌개와 계란말이, 손님이 많았다")
     with other.transaction("t") as txn:
-        doc = dict(txn.get("case_links", "C-000002") or {})
-        doc["contacts"] = ["telegram:cafe_vip"]
-        txn.update("case_links", "C-000002", {"contacts": doc["contacts"]})
+        txn.update("cases", "C-000002", {"contacts": ["telegram:cafe_vip"]})
     _add_case(other, 6, "a_six", "텔레그램 @cafe_vip 로 연락 주세요, 예약은 선착순")
     again = link_graph.graph_for(mine)
     assert again is graph and graph.seq > seq
@@ -153,7 +151,7 @@ def test_templated_texts_group_with_bounded_comparisons(monkeypatch):
 
 def test_text_groups_are_the_same_whichever_path_reads_them(stores):
     """Groups depend on the order texts join them: the store path (`text_groups`, keys
-    from the index) and the link graph (a pass over `case_links`) both take them in
+    from the index) and the link graph (a pass over `cases`) both take them in
     the order they arrived, so every process finds the same groups."""
     mine, _ = stores
     template = "오늘 밤 {area} 룸 {n}번 언니 출근했어요 {name} 실장에게 문의 주세요 {tail}"
@@ -183,6 +181,6 @@ def test_texts_join_groups_in_the_order_they_arrived(stores):
     mine, _ = stores
     for n in (1, 2, 10):
         _add_case(mine, n, f"acct{n}", f"{n}번째 이야기: 카페에서 일하는 알바생의 하루와 단골 손님")
-    keys = {mine.get("case_links", f"C-{n:06d}")["text_key"]: f"C-{n:06d}" for n in (10, 2, 1)}
+    keys = {mine.get("cases", f"C-{n:06d}")["text_key"]: f"C-{n:06d}" for n in (10, 2, 1)}
     read = text_groups.read_texts(mine, keys)
     assert [keys[k] for k in read] == ["C-000001", "C-000002", "C-000010"]

@@ -80,14 +80,16 @@ def net(sessions, tmp_path):
 
 
 def links(s, subject):
-    return s.ws.get("case_links", case_for(s, subject))
+    """The case record, which carries its contacts and text key."""
+    return s.ws.get("cases", case_for(s, subject))
 
 
 def test_contacts_stored_normalised_with_the_case_at_import(net):
     s = net("minji")
     assert links(s, "P1")["contacts"] == [PHONE]
     assert links(s, "P3")["contacts"] == ["kakao:yk_1936", PHONE]
-    assert links(s, "P3")["account"] == "room_toon"
+    assert links(s, "P3")["subject"]["account"] == "room_toon"
+    assert s.ws.count("case_links") == 0  # written by nobody any more
     assert links(s, "P4")["contacts"] == []
     assert isinstance(links(s, "P4")["text_key"], int) and 0 <= links(s, "P4")["text_key"] < 2**63
 
@@ -223,6 +225,8 @@ def test_migration_extracts_contacts_for_existing_workspaces(tmp_path):
         doc = again.get("case_links", "C-000001")
         assert doc["contacts"] == ["kakao:old_id7", PHONE]
         assert doc["account"] == "old_acct" and doc["text_key"] is None  # text too short
+        case = again.get("cases", "C-000001")  # schema 4: carried onto the case
+        assert case["contacts"] == ["kakao:old_id7", PHONE] and case["text_key"] is None
         assert [e["entity"] for e in again.events() if e["type"] == "case.linked"] == [
             "case:C-000001"
         ]
@@ -248,7 +252,7 @@ def test_a_large_network_ranks_linked_precedents_as_a_small_one_does(
     target = case_for(s, "P3")
     assert networks.linked_accounts(s, target) == set(networks.links_for_case(s, target).accounts)
     # asked about candidates only (large networks), the same accounts are linked
-    everyone = {d["account"] for d in s.ws.query("case_links").rows}
+    everyone = {d["subject"]["account"] for d in s.ws.query("cases").rows}
     assert networks.linked_among(s, target, everyone) == networks.linked_accounts(s, target)
     some = sorted(everyone)[::2]
     assert networks.linked_among(s, target, some) == networks.linked_accounts(s, target) & set(some)
@@ -491,7 +495,7 @@ def test_a_large_network_on_saved_indexes_ranks_as_the_full_computation(net, mon
 
     full = ranked(s)  # a small network: every linked account's decisions
     linked = networks.linked_accounts(s, target)
-    everyone = {d["account"] for d in s.ws.query("case_links").rows}
+    everyone = {d["subject"]["account"] for d in s.ws.query("cases").rows}
     assert linked and any(is_linked for _, is_linked, _ in full)
     s.ws.compact()  # saves every index file
     with Workspace.open(s.ws.location) as ws:

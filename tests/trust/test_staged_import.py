@@ -106,8 +106,12 @@ def test_a_case_decided_while_the_import_stages_is_a_conflict(ws_path, sessions,
     assert minji.ws.verify().ok
 
 
+def _args(ws: Path, *args: str) -> list[str]:
+    return ["--data-dir", str(ws), "--user", "minji", *args]
+
+
 def _cli(ws: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "appeals_tui", "--data-dir", str(ws), "--user", "minji", *args]
+    return [sys.executable, "-m", "appeals_tui", *_args(ws, *args)]
 
 
 def _env() -> dict[str, str]:
@@ -156,35 +160,54 @@ def test_others_work_while_a_long_import_stages(ws_path: Path, tmp_path: Path) -
     with Workspace.open(ws_path) as ws:
         s1 = next(c["case_id"] for c in ws.all("cases") if c["subject"]["subject_id"] == "S1")
         s3 = next(c["case_id"] for c in ws.all("cases") if c["subject"]["subject_id"] == "S3")
+    # the import stops at its 10,000th staged record until `go` exists: the commands
+    # below run while it stages however fast the machine is (a sleep here let a quick
+    # machine finish the import first)
+    staging, go = tmp_path / "staging", tmp_path / "go"
+    gated = [sys.executable, str(Path(__file__).with_name("gated_import.py"))]
     importer = subprocess.Popen(
-        _cli(ws_path, "import", "reports", str(path)), env=_env(), stderr=subprocess.PIPE
+        [
+            *gated,
+            str(staging),
+            str(go),
+            str(n // 2),
+            *_args(ws_path, "import", "reports", str(path)),
+        ],
+        env=_env(),
+        stderr=subprocess.PIPE,
     )
-    time.sleep(2.0)  # validating and staging now
-    decide = [
-        "decide", s1, "--action", "remove_content", "--clause", "CSS-3",
-        *[f"--factor={f}=yes" for f in ("depicts_commercial_sex", "narrative_framing", "contact_means")],
-        *[f"--factor={f}=no" for f in (
-            "first_person_provider", "pricing_or_booking", "location_details", "recruitment",
-            "glamorization", "minors_indicated", "news_or_educational_context",
-        )],
-        "--reasoning", "Comic ends with a KakaoTalk ID for booking; this is promotion.",
-    ]  # fmt: skip
-    commands = [
-        ["claim", s1],
-        decide,
-        ["note", s3, "checked the account's other posts"],
-        ["cases", "list", "--json"],
-        ["verify"],
-    ]
-    took = []
-    for args in commands:
-        start = time.monotonic()
-        r = subprocess.run(_cli(ws_path, *args), env=_env(), capture_output=True, timeout=120)
-        took.append((args[0], round(time.monotonic() - start, 1), importer.poll() is None))
-        assert r.returncode == 0, (args[0], r.stderr.decode())
-    # the writes (claim, decide, note) ran while the import was staging; on an idle machine
-    # the 20k import may finish before the last reads do, which proves nothing either way
-    assert all(running for _, _, running in took[:3]), took
+    try:
+        deadline = time.monotonic() + 300
+        while not staging.exists():
+            assert importer.poll() is None, importer.stderr.read().decode()
+            assert time.monotonic() < deadline, "the import never reached its 10,000th record"
+            time.sleep(0.05)
+        decide = [
+            "decide", s1, "--action", "remove_content", "--clause", "CSS-3",
+            *[f"--factor={f}=yes" for f in ("depicts_commercial_sex", "narrative_framing", "contact_means")],
+            *[f"--factor={f}=no" for f in (
+                "first_person_provider", "pricing_or_booking", "location_details", "recruitment",
+                "glamorization", "minors_indicated", "news_or_educational_context",
+            )],
+            "--reasoning", "Comic ends with a KakaoTalk ID for booking; this is promotion.",
+        ]  # fmt: skip
+        commands = [
+            ["claim", s1],
+            decide,
+            ["note", s3, "checked the account's other posts"],
+            ["cases", "list", "--json"],
+            ["verify"],
+        ]
+        took = []
+        for args in commands:
+            start = time.monotonic()
+            r = subprocess.run(_cli(ws_path, *args), env=_env(), capture_output=True, timeout=120)
+            took.append((args[0], round(time.monotonic() - start, 1), importer.poll() is None))
+            assert r.returncode == 0, (args[0], r.stderr.decode())
+        # every command ran while the import was staging (it waited for them)
+        assert all(running for _, _, running in took), took
+    finally:
+        go.touch()  # on a failure too: the import must not wait on
     assert importer.wait(timeout=600) == 0, importer.stderr.read().decode()
     with Workspace.open(ws_path) as ws:
         assert ws.count("reports") == 7 + n

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from appeals_tui.services import intake
 from appeals_tui.services.session import Session
@@ -59,11 +61,30 @@ async def settle(pilot: Pilot, rounds: int = 3) -> None:
     """Let workers finish and their callbacks (which may start more workers) run.
 
     A worker's result arrives through `call_from_thread`, and its callback may start
-    another worker, so keep going until a pause leaves no worker running.
+    another worker, so keep going until a pause leaves no worker running. A worker
+    cancelled meanwhile (its screen closed, or an exclusive load replaced it: on a slow
+    machine it is still running then) has nothing to wait for: the others still are.
     """
     for attempt in range(rounds + 20):
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass  # the pause and the check below see to the rest
         await pilot.pause()
         idle = not any(w.is_running for w in pilot.app.workers)
         if attempt >= rounds - 1 and idle:
             break
+
+
+async def until(pilot: Pilot, ready: Callable[[], bool], timeout: float = 30) -> None:
+    """Settle until `ready()` holds, or `timeout` seconds passed (the caller then asserts).
+
+    For what a debounce timer starts (the decide screen's live check 0.2 s after a
+    change, the queue's search 0.3 s after typing): a fixed pause of 0.3-0.4 s failed
+    when a loaded event loop ran the timer late (simulated: every timer 0.5 s late).
+    """
+    deadline = time.monotonic() + timeout
+    await settle(pilot)
+    while not ready() and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        await settle(pilot)

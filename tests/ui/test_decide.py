@@ -17,7 +17,7 @@ from appeals_tui.ui.widgets.dialogs import ConflictDialog
 from appeals_tui.ui.widgets.factor_list import FactorList
 from tests.conftest import GLAMOUR, case_for
 
-from .conftest import settle
+from .conftest import settle, until
 
 REASON = "Glamorizing salon comic with gifts from clients; no contact or price shown."
 
@@ -55,10 +55,9 @@ async def test_claim_then_decide_end_to_end_with_keys(app, minji):
         screen.query_one("#clause-search").focus()
         await pilot.press(*"KR-1", "enter", "enter")
         assert screen.query_one(ClausePicker).selected == ["KR-1"]
-        await settle(pilot)
-        await pilot.pause(0.3)
-        await settle(pilot)
-        assert "geo_block under KR-1" in str(screen.query_one("#guidance", Static).render())
+        guidance = screen.query_one("#guidance", Static)
+        await until(pilot, lambda: "geo_block under KR-1" in str(guidance.render()))
+        assert "geo_block under KR-1" in str(guidance.render())
         await pilot.press("ctrl+g")
         reasoning = screen.query_one("#reasoning", TextArea)
         reasoning.focus()
@@ -108,8 +107,7 @@ async def test_divergence_prompt_appears_and_is_required(app, minji):
         form = screen.query_one(DecisionForm)
         assert not form.divergence_required
         form.load(DecisionDraft("remove_content", ["CSS-1"], dict(GLAMOUR), REASON))
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await until(pilot, lambda: form.divergence_required)
         assert form.divergence_required
         explain = str(screen.query_one("#divergence-explain", Static).render())
         assert "guidance recommends geo_block" in explain and "remove_content" in explain
@@ -127,8 +125,7 @@ async def test_divergence_prompt_appears_and_is_required(app, minji):
         # the next identical case follows guidance but departs from that precedent: still asked
         screen = await open_decide(pilot, case_for(minji, "S2"))
         screen.form.load(DecisionDraft("geo_block", ["KR-1"], dict(GLAMOUR), REASON))
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await until(pilot, lambda: screen.form.divergence_required)
         assert screen.form.divergence_required
         explain = str(screen.query_one("#divergence-explain", Static).render())
         assert f"precedent {decision['decision_id']}" in explain
@@ -264,10 +261,10 @@ async def test_editing_a_field_clears_its_problems_without_saving(app, minji):
         await pilot.pause()
         assert "action:" not in errors(screen) and "clause:" not in errors(screen)
         assert not screen.query_one("#action-select").has_class("-invalid")
-        await pilot.pause(0.3)
-        await settle(pilot)
         # the re-check says what still stands: only the one-letter reasoning
-        assert screen.form.problems == ["reasoning: too short; write at least a full sentence"]
+        short = ["reasoning: too short; write at least a full sentence"]
+        await until(pilot, lambda: screen.form.problems == short)
+        assert screen.form.problems == short
         reasoning.text = REASON
         await pilot.pause()
         assert screen.form.problems == [] and errors(screen) == ""  # nothing left: box gone

@@ -210,3 +210,34 @@ async def test_inverted_date_range_says_why_the_list_is_empty(sessions):
         await pilot.press("enter")
         await settle(pilot)
         assert row_ids(pilot.app) and not error.has_class("-visible")
+
+
+async def test_rows_drawn_before_the_table_measured_them_are_redrawn_at_full_width(
+    sessions, monkeypatch
+):
+    """On a loaded machine the screen may draw the table after a page's rows are added
+    but before the table is idle and has measured them; those drawings were cached at
+    the column labels' widths and stayed on screen (every column cut to its label,
+    the reasoning cut to "reasoning"'s 9 cells) until something else redrew the rows.
+    Here the table is drawn right after the rows are added, as the screen would then."""
+    from textual.geometry import Region
+
+    from tests.leads_data import REASONING
+
+    show = HistoryScreen._show
+
+    def show_and_draw(self, result) -> None:
+        show(self, result)
+        table = self.query_one("#history-table")
+        table.render_lines(Region(0, 0, table.size.width, table.size.height))
+
+    monkeypatch.setattr(HistoryScreen, "_show", show_and_draw)
+    lead = sessions("seoyeon")
+    seed_known(lead.ws)
+    async with make_app(lead).run_test(size=(200, 36)) as pilot:
+        await open_history(pilot)
+        table = pilot.app.screen.query_one("#history-table")
+        lines = [table.render_line(y).text for y in range(table.size.height)]
+        assert "moderator" in lines[0] and "reasoning" in lines[0]
+        shown = [line for line in lines if "D7" in line]
+        assert shown and f"{REASONING} (D7)"[:60] in shown[0], lines[:3]

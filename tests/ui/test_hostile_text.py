@@ -11,7 +11,7 @@ from appeals_tui.ui.screens.case import CaseScreen
 from appeals_tui.ui.text import visible
 from tests.conftest import case_for, report
 
-from .conftest import import_rows, settle
+from .conftest import import_rows, settle, until
 
 HOSTILE = {
     "H1": "[bold]FREE[/] [/ [$accent @click=app.quit]x[/] 예약 📩",
@@ -33,9 +33,8 @@ async def test_hostile_text_is_literal_and_inert(minji, tmp_path):
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         app.screen.query_one("#queue-search-input").value = "acct_H"
-        await pilot.pause(0.4)
-        await settle(pilot)
         table = app.screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 3)
         assert table.row_count == 3
         contents = {str(table.get_row_at(i)[6]) for i in range(3)}
         assert any(c.startswith("[bold]FREE[/] [/ [$accent @click=app.quit]x[/]") for c in contents)

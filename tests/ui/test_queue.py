@@ -8,7 +8,7 @@ from appeals_tui.ui.app import make_app
 from appeals_tui.ui.screens.queue import QueueScreen
 from tests.conftest import report
 
-from .conftest import import_rows, settle
+from .conftest import import_rows, settle, until
 
 
 def status_line(app) -> str:
@@ -60,9 +60,12 @@ async def test_queue_pages_and_filters(minji, tmp_path):
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
         await pilot.press(*"P10")
-        await pilot.pause(0.4)
-        await settle(pilot)
-        keys = {str(table.get_row_at(i)[5]) for i in range(table.row_count)}
+
+        def accounts() -> set[str]:
+            return {str(table.get_row_at(i)[5]) for i in range(table.row_count)}
+
+        await until(pilot, lambda: all("P10" in k for k in accounts()))
+        keys = accounts()
         assert keys >= {"acct_P10", "acct_P100"} and all("P10" in k for k in keys)
 
 

@@ -34,7 +34,7 @@ from appeals_tui.ui.widgets.factor_list import FactorList
 from appeals_tui.ui.widgets.media_viewer import MediaViewer
 from tests.conftest import GLAMOUR, PROMO, case_for, factors, removal, report
 
-from .conftest import import_rows, settle
+from .conftest import import_rows, settle, until
 
 REASON = "Glamorizing salon comic with gifts from clients; no contact or price shown."
 
@@ -103,19 +103,16 @@ async def test_error_box_follows_the_form_after_a_refused_save(app, minji):
         await settle(pilot)
         screen = app.screen
         screen.form.load(DecisionDraft("remove_content", ["CSS-3"], factors(), REASON))
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await until(pilot, lambda: screen.form.divergence_required)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "no_action under CSS-0" in errors(screen)
         screen.query_one(FactorList).set_factors(dict(PROMO))  # now the rubric agrees
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await until(pilot, lambda: "no_action under CSS-0" not in errors(screen))
         assert "no_action under CSS-0" not in errors(screen)
         assert screen.form.problems == [] and minji.ws.count("decisions") == 0
         screen.query_one(FactorList).set_factors(dict(GLAMOUR))  # and now it does not
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await until(pilot, lambda: "geo_block under KR-1" in errors(screen))
         assert "geo_block under KR-1" in errors(screen)
 
 

@@ -9,7 +9,7 @@ from appeals_tui.ui.screens.case import CaseScreen
 from appeals_tui.ui.screens.decide import DecideScreen
 from tests.conftest import GLAMOUR, case_for
 
-from .conftest import settle
+from .conftest import settle, until
 
 REASON = "Glamorizing salon comic with gifts from clients; no contact or price shown."
 
@@ -41,11 +41,9 @@ def test_decide_snapshot(snap_compare, app, minji, size):
         await settle(pilot)
         await pilot.app.push_screen(DecideScreen(cid))
         await settle(pilot)
-        pilot.app.screen.form.load(
-            DecisionDraft("remove_content", ["CSS-1"], dict(GLAMOUR), REASON)
-        )
-        await pilot.pause(0.4)
-        await settle(pilot)
+        draft = pilot.app.screen.form
+        draft.load(DecisionDraft("remove_content", ["CSS-1"], dict(GLAMOUR), REASON))
+        await until(pilot, lambda: draft.divergence_required)  # the live check shown
         pilot.app.set_focus(None)
         screen = pilot.app.screen
         form = screen.query_one("#decision-form").region

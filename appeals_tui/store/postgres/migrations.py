@@ -17,6 +17,7 @@ admins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -60,6 +61,9 @@ class Migration:
     #: both backends report (`Store.meta`); None = `version`. A migration of PostgreSQL's
     #: own objects only (a trigger, an index) keeps the layout before it.
     layout: int | None = None
+    #: a step in Python run after `sql` in the same transaction: records rewritten with
+    #: values only Python computes (record digests for the audit chain)
+    data: Callable[[psycopg.Connection], None] | None = None
 
 
 _V1 = r"""
@@ -546,6 +550,35 @@ EXCEPTION WHEN feature_not_supported THEN
 END $$;
 """
 
+#: v7: each case's contacts and text key on the case record (the embedded store's
+#: schema 4, store/schema.py v3): an import stored them as a second record per case
+#: (`case_links`: a row, its digest, three index entries; ~20-40 µs a report). Their
+#: columns and the indexes the link questions read (the text key first, in insertion
+#: order, with the case id and account: a case's links count and page the cases of a
+#: text reposted 70k times index-only, 30-60 ms; through the case rows 0.3-1.1 s); the records
+#: are carried over by `links_onto_cases` (links.py) in the same transaction. The
+#: `case_links` rows stay: old audit events attest them.
+_V7 = r"""
+ALTER TABLE cases ADD COLUMN IF NOT EXISTS q_contacts text[];
+ALTER TABLE cases ADD COLUMN IF NOT EXISTS q_text_key bigint;
+GRANT UPDATE (q_contacts, q_text_key) ON cases
+    TO appeals_moderator, appeals_lead, appeals_admin;
+"""
+
+_V7_INDEXES = r"""
+CREATE INDEX IF NOT EXISTS cases_q_contacts ON cases USING gin (q_contacts);
+CREATE INDEX IF NOT EXISTS cases_text_first ON cases (q_text_key, ins) INCLUDE (case_id, account);
+ANALYZE cases;
+"""
+
+
+def _links_onto_cases(conn: psycopg.Connection) -> None:
+    from appeals_tui.store.postgres.links import links_onto_cases
+
+    links_onto_cases(conn, CHAIN_LOCK)
+    conn.execute(_V7_INDEXES)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "tables, indexes, grants, append-only audit log", _V1),
     # the embedded store's schema 2 (issue 14): each transaction's last event carries the
@@ -564,6 +597,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     # migration run re-applies, now set `<schema>, pg_temp`; this version makes the
     # owner's next open run them on a database made before.
     Migration(6, "owner's triggers with a search_path no session can shadow", "SELECT 1", layout=3),
+    Migration(
+        7, "contacts and text keys on the case record", _V7, layout=4, data=_links_onto_cases
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -715,6 +751,8 @@ def apply_migrations(conn: psycopg.Connection, where: str) -> int:
                 continue
             text = step.sql.replace("__CHAIN_LOCK__", str(CHAIN_LOCK))
             conn.execute(text.replace("__SCHEMA__", schema))
+            if step.data is not None:
+                step.data(conn)
             conn.execute(
                 "INSERT INTO appeals_schema (version, what) VALUES (%s, %s)",
                 (step.version, step.what),

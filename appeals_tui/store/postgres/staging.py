@@ -52,6 +52,8 @@ IMPORT_LOCK = migrations.CHAIN_LOCK + 2
 BATCH = 2000
 #: bytes of event lines written to the publish's COPY at a time
 _EVENT_CHUNK = 64 << 10
+#: batches handed to the sender thread that may wait while it sends one (`_Sender`)
+_AHEAD = 4
 
 
 class _Sender:
@@ -60,13 +62,16 @@ class _Sender:
     Why: the server's work on a batch (index entries on million-row tables) and the
     client's on the next one (encoding, digests, reading the file) then overlap on two
     cores instead of taking turns; a COPY waits on its socket with the GIL released.
-    At most one batch waits while another is sent (memory stays bounded). An error is
+    At most `_AHEAD` batches wait while another is sent (memory stays bounded, a few
+    MB): the server's pace comes in bursts (a checkpoint, a WAL flush, index pages
+    splitting), and with one batch of room the staging waited for them (~0.7 s of a
+    100k import at 1M decisions) though the server keeps up on average. An error is
     kept and raised in the staging's own thread at its next send or at `drain`.
     """
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
-        self._queue: queue.Queue[dict[str, list[Encoded]] | None] = queue.Queue(maxsize=1)
+        self._queue: queue.Queue[dict[str, list[Encoded]] | None] = queue.Queue(_AHEAD)
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
 

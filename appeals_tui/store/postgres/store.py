@@ -834,8 +834,8 @@ class PostgresStore:
         # inserted since (`ins` above the last one seen) are asked about, for every
         # field kept at once (`_top_up`: one round trip, not two per field). Inside a
         # write transaction (it holds the writer lock) values read once stay true until
-        # it sends rows of the table itself. Not for other tables: a case's media and a
-        # case_links record's contacts grow.
+        # it sends rows of the table itself. Not for other tables: a case's media and
+        # contacts grow.
         kept = self._distinct.get((table, field))
         txn = self._txn
         if kept is not None and txn is not None and (table, field) in txn.settled:
@@ -920,7 +920,7 @@ class PostgresStore:
         self, table: str, field: str, stmt: sql.Composed, params: list[Any]
     ) -> list[Any]:
         """A whole indexed column's values (networks ask for every text key on each
-        call: a scan of case_links) kept until any commit (one indexed read to check)."""
+        call: a scan of cases) kept until any commit (one indexed read to check)."""
 
         def read(c: psycopg.Connection) -> tuple[int, list[Any]]:
             row = c.execute("SELECT n FROM counters WHERE prefix = %s", (COMMITS,)).fetchone()

@@ -23,6 +23,7 @@ from ...services.appeals import (
 from ..base import AppealsScreen
 from ..keys import Key
 from ..text import cell
+from ..widgets.table import Table
 from ..widgets.yes_no import YesNoBox
 from . import MainScreen
 
@@ -99,7 +100,7 @@ class AppealsQueueScreen(AppealsScreen):
             yield Input(placeholder="original moderator", id="flt-moderator", compact=True)
             yield YesNoBox("overdue only", id="flt-overdue", compact=True)
             yield YesNoBox("resolved too", id="flt-resolved", compact=True)
-        yield DataTable(id="appeals-table", cursor_type="row", zebra_stripes=True)
+        yield Table(id="appeals-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="appeals-status", classes="status-bar")
         yield Footer()
 

@@ -24,6 +24,7 @@ from ..keys import Key
 from ..text import cell
 from ..widgets.lead_marks import mark_cell, toggle_mark
 from ..widgets.networks_panel import NetworksPanel
+from ..widgets.table import Table
 from . import MainScreen
 
 __all__ = ["DashboardScreen", "ENTRY"]
@@ -85,12 +86,12 @@ class DashboardScreen(AppealsScreen):
         with TabbedContent(id="dashboard-tabs"):
             with TabPane("Rates", id="tab-rates"):
                 yield Static(Text("per moderator", style="bold"), classes="section-title")
-                yield DataTable(id="rates-moderator", cursor_type="row", zebra_stripes=True)
+                yield Table(id="rates-moderator", cursor_type="row", zebra_stripes=True)
                 yield Static(Text("per clause", style="bold"), classes="section-title")
-                yield DataTable(id="rates-clause", cursor_type="row", zebra_stripes=True)
+                yield Table(id="rates-clause", cursor_type="row", zebra_stripes=True)
             with TabPane("Inconsistent profiles", id="tab-profiles"):
                 yield Static("", id="profile-info")
-                yield DataTable(id="profiles", cursor_type="row", zebra_stripes=True)
+                yield Table(id="profiles", cursor_type="row", zebra_stripes=True)
             with TabPane("Charts", id="tab-charts"):
                 # plotext loads with the first dashboard, not with the app (~0.1 s of
                 # every first paint, most users never open this screen)
@@ -100,7 +101,7 @@ class DashboardScreen(AppealsScreen):
                 yield ModeratorRatesPlot(id="chart-moderators")
             with TabPane("QA agreement", id="tab-qa"):
                 yield Static("", id="qa-summary")
-                yield DataTable(id="qa-table", cursor_type="row", zebra_stripes=True)
+                yield Table(id="qa-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Networks", id="tab-networks"):
                 yield NetworksPanel(id="networks-panel")
         yield Footer()

@@ -18,6 +18,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Static, TextArea
 
+from ..widgets.table import Table
+
 __all__ = ["HelpScreen", "HelpRow", "help_rows"]
 
 #: Actions that move around rather than change anything.
@@ -130,7 +132,7 @@ class HelpScreen(ModalScreen[None]):
             title = getattr(self.target, "HELP_TITLE", "") or type(self.target).__name__
             yield Label(Text(f"Keys: {title}", style="bold"))
             yield Static(Text(getattr(self.target, "HELP_TEXT", "") or ""), id="help-about")
-            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            yield Table(id="help-keys", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

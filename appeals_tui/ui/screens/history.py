@@ -24,6 +24,7 @@ from ..keys import Key
 from ..text import cell
 from ..widgets.lead_decision_card import decision_flags
 from ..widgets.lead_marks import mark_cell, toggle_mark
+from ..widgets.table import Table
 from . import MainScreen
 
 __all__ = ["HistoryScreen", "ENTRY", "PAGE_SIZE"]
@@ -91,7 +92,7 @@ class HistoryScreen(AppealsScreen):
             id="history-query",
         )
         yield Static("", id="history-error", classes="error-box")
-        table: DataTable[Any] = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = Table(id="history-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(
             "",
             "decision",

@@ -32,6 +32,7 @@ from ..services import error_text
 from ..text import cell, content
 from ..widgets.clause_picker import clause_text
 from ..widgets.dialogs import TextPrompt
+from ..widgets.table import Table
 from . import MainScreen
 from .compare import CompareScreen
 
@@ -147,7 +148,7 @@ class PolicyScreen(AppealsScreen):
                         Text("Give a draft file's path above: nothing changes.", style="dim"),
                         id="policy-impact",
                     )
-                table: DataTable[Text] = DataTable(
+                table: DataTable[Text] = Table(
                     id="policy-impact-table", cursor_type="row", zebra_stripes=True
                 )
                 table.add_columns(

@@ -34,6 +34,7 @@ from ..base import AppealsScreen
 from ..keys import Key
 from ..services import error_text
 from ..text import cell, content, visible
+from ..widgets.table import Table
 
 __all__ = ["QAScreen"]
 
@@ -84,7 +85,7 @@ class QAScreen(AppealsScreen):
         yield Header()
         with TabbedContent(id="qa-tabs"):
             with TabPane("Batches", id="qa-tab-batches"):
-                yield DataTable(id="qa-batches", cursor_type="row", zebra_stripes=True)
+                yield Table(id="qa-batches", cursor_type="row", zebra_stripes=True)
                 with Horizontal(id="qa-draw", classes="form-row"):
                     yield Input(placeholder="size", id="qa-size", value="20")
                     yield Input(placeholder="since YYYY-MM-DD", id="qa-since")
@@ -93,7 +94,7 @@ class QAScreen(AppealsScreen):
                     yield Button("Draw", variant="primary", id="qa-draw-button")
                 yield Static(id="qa-draw-error", classes="error-box")
             with TabPane("Blind review", id="qa-tab-review"):
-                yield DataTable(id="qa-items", cursor_type="row", zebra_stripes=True)
+                yield Table(id="qa-items", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="qa-case-box"):
                     yield Static("Open one of your batches (enter on Batches).", id="qa-case")
                 with Horizontal(classes="form-row"):
@@ -108,7 +109,7 @@ class QAScreen(AppealsScreen):
                 yield Button("Submit review", variant="primary", id="qa-submit")
             with TabPane("Agreement", id="qa-tab-report"):
                 yield Static("", id="qa-report-summary")
-                yield DataTable(id="qa-report", cursor_type="row", zebra_stripes=True)
+                yield Table(id="qa-report", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

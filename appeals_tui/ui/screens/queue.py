@@ -22,6 +22,7 @@ from ...services.session import Session
 from ..base import AppealsScreen, appeals_app
 from ..keys import Key
 from ..widgets.queue_rows import row_cells
+from ..widgets.table import Table
 from . import MainScreen
 from .decide import QueueContext
 
@@ -196,7 +197,7 @@ class QueueScreen(AppealsScreen):
                 compact=True,
                 id="filter-assignee",
             )
-        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield Table(id="queue-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="queue-status", classes="status-bar")
         yield Footer()
 

@@ -21,6 +21,7 @@ from ..services import error_text
 from ..text import cell
 from ..widgets.dialogs import TextPrompt
 from ..widgets.supersede_dialog import SupersedeDialog
+from ..widgets.table import Table
 from .compare import CompareScreen
 
 __all__ = ["RereviewScreen"]
@@ -53,9 +54,7 @@ class RereviewScreen(AppealsScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text("Loading…", style="dim"), id="rereview-summary")
-        table: DataTable[Text] = DataTable(
-            id="rereview-table", cursor_type="row", zebra_stripes=True
-        )
+        table: DataTable[Text] = Table(id="rereview-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
         yield Footer()

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Static
 
 from ...services.networks import Network
 from ..text import cell, one_line
+from .table import Table
 
 __all__ = ["NetworksPanel", "network_info"]
 
@@ -58,7 +59,7 @@ class NetworksPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("loading networks…", id="networks-summary")
-        yield DataTable(id="networks", cursor_type="row", zebra_stripes=True)
+        yield Table(id="networks", cursor_type="row", zebra_stripes=True)
         yield Static("", id="network-info")
 
     def on_mount(self) -> None:

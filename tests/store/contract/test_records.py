@@ -15,7 +15,7 @@ def test_a_store_is_created_once_and_opened_after(target: str) -> None:
         open_store(target)
     with create_store(target) as store:
         assert isinstance(store, Store)
-        assert store.meta("schema_version") == 3  # 2: records attested; 3: case_links
+        assert store.meta("schema_version") == 4  # 2: records attested; 3: case_links; 4: on cases
     assert store_exists(target)
     with pytest.raises(StoreError):
         create_store(target)

@@ -104,6 +104,26 @@ def test_a_staged_key_that_exists_publishes_nothing(store: Store, second: Store)
     assert second.verify().ok
 
 
+def test_a_conflict_in_an_early_batch_publishes_nothing(
+    store: Store, second: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL sends batches from a thread, several queued ahead: the first batch's
+    error is raised in the staging's thread (at a later add or at publish) and the
+    batches queued after it are dropped."""
+    from appeals_tui.store.postgres import staging as pg_staging
+
+    monkeypatch.setattr(pg_staging, "BATCH", 2)
+    with store.transaction("setup") as txn:
+        txn.insert("reports", "R-00001", {"report_id": "R-00001"})
+    head = store.head()
+    with pytest.raises(ConflictError), store.staging("minji") as st:
+        _stage_reports(st, 40)
+        st.publish()
+    assert second.count("reports") == 1
+    assert second.head() == head
+    assert second.verify().ok
+
+
 def test_other_writers_commit_while_a_staging_is_open(store: Store, second: Store) -> None:
     with store.transaction("setup") as txn:
         txn.insert("cases", "C-000001", {"case_id": "C-000001", "n": 0})
