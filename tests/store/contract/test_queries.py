@@ -359,6 +359,43 @@ def test_distinct_values_of_a_changing_field_follow_updates(store: Store) -> Non
     assert store.distinct("case_links", "contacts") == ["x", "y"]
 
 
+def test_a_cases_contacts_and_text_key_answer_the_link_questions(store: Store) -> None:
+    """Schema v3: contacts and text key on the case record: looked up, counted, listed
+    and walked per key (only the fields asked for) alike on every backend; contacts
+    grow in place."""
+    with store.transaction("t") as txn:
+        for n, (account, contacts, key) in enumerate(
+            [("a", ["tel:1", "kakao:x"], 7), ("b", ["tel:1"], 7), ("c", [], None), ("a", [], 9)],
+            start=1,
+        ):
+            subject = {"account": account, "platform": "x", "subject_id": f"P{n}"}
+            doc = {"case_id": f"C-{n}", "subject": subject, "contacts": contacts, "text_key": key}
+            txn.insert("cases", f"C-{n}", doc)
+    assert [d["case_id"] for d in store.lookup("cases", "contacts", "tel:1")] == ["C-1", "C-2"]
+    assert [d["case_id"] for d in store.lookup("cases", "text_key", 7)] == ["C-1", "C-2"]
+    others = Filter("subject.account", Op.NE, "a")
+    assert store.count("cases", [Filter("contacts", Op.IN, ["tel:1", "kakao:x"]), others]) == 1
+    assert store.distinct("cases", "subject.account", [Filter("text_key", Op.IN, [7, 9])]) == [
+        "a",
+        "b",
+    ]
+    assert store.distinct("cases", "text_key") == [7, 9]
+    firsts = store.firsts(
+        "cases",
+        ["text_key"],
+        [(7,), (9,)],
+        1,
+        where=[others],
+        order=[Order("case_id", descending=True)],
+        fields=["case_id", "subject.account", "text_key"],
+    )
+    assert firsts == [[{"case_id": "C-2", "subject.account": "b", "text_key": 7}], []]
+    with store.transaction("t") as txn:
+        txn.update("cases", "C-3", {"contacts": ["tel:1"]})
+    assert store.distinct("cases", "contacts") == ["kakao:x", "tel:1"]
+    assert store.count("cases", [Filter("contacts", Op.EQ, "tel:1")]) == 3
+
+
 def test_a_page_total_follows_another_clients_writes(store: Store, second: Store) -> None:
     """A backend may keep a page's total between calls (PostgreSQL does until any
     commit): a case another client adds, or moves out of the filter, shows in it."""
