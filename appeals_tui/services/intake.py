@@ -64,30 +64,23 @@ def import_reports(
     """
     if not can(session, "read"):
         raise PermissionDenied(f"{session.actor} may not import reports")
-    from .link_helper import LinkHelper
     from .staged_import import import_scan
 
     path = Path(path)
     media = MediaCollector(path.parent)
-    # a big file's extraction helper starts now: ready once the file is validated
-    helper = LinkHelper.for_file(
-        path, default_near_dup_settings().min_length, session.ws.server_on_host
-    )
-    try:
-        # ~10 small containers a report, none in a cycle: the collector's walks over
-        # them cost ~5% of an import (domain/collector.py)
-        with collector_paused():
-            scan = scan_report_file(path, media.check, progress, limits)
-            try:
-                if media.facts:
-                    media.copy_into(media_store(session.ws), str(path))
-                now = session.now_iso()
-                done = import_scan(session.ws, session.actor, now, scan, media, progress, helper)
-            finally:
-                scan.close()
-    finally:
-        if helper is not None:
-            helper.close()
+    # ~10 small containers a report, none in a cycle: the collector's walks over them
+    # cost ~5% of an import (domain/collector.py)
+    with collector_paused():
+        # a big file is validated on both cores (services/scan_split.py); the link
+        # helper, if any, starts with the staging (its trial batches run meanwhile)
+        scan = scan_report_file(path, media.check, progress, limits)
+        try:
+            if media.facts:
+                media.copy_into(media_store(session.ws), str(path))
+            now = session.now_iso()
+            done = import_scan(session.ws, session.actor, now, scan, media, progress)
+        finally:
+            scan.close()
     return ImportResult(
         imported=done.imported,
         skipped=done.skipped,

@@ -32,7 +32,6 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 
 import orjson
@@ -44,9 +43,6 @@ __all__ = ["Extracted", "LinkHelper", "HELPER_MIN", "HELPER_PAYS", "extract_batc
 
 #: imports with fewer reports extract inline (a fresh interpreter costs ~0.1 s of CPU)
 HELPER_MIN = 4000
-#: the fewest bytes a report takes in a file (a CSV line of short values): a file of
-#: HELPER_MIN times this may hold enough reports to start the helper before validating it
-FEWEST_BYTES = 80
 #: seconds to wait for one batch's answer (normally tens of milliseconds) before the
 #: import stops the helper and extracts inline: a stopped or stuck helper must not hang it
 ANSWER_WAIT = 30.0
@@ -129,16 +125,6 @@ class LinkHelper:
         except OSError:
             return None
         return cls(proc, min_length)
-
-    @classmethod
-    def for_file(cls, path: Path, min_length: int, server_on_host: bool) -> LinkHelper | None:
-        """A helper started before `path` is validated (it is ready when the first batch
-        is staged), if the file may hold HELPER_MIN reports."""
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return None
-        return cls.start(size // FEWEST_BYTES, min_length, server_on_host)
 
     def _read(self, out: IO[bytes]) -> None:
         """Reader thread: answers as they come (the helper never waits on a full pipe

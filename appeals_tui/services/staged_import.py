@@ -146,7 +146,6 @@ class _Importer:
         media: MediaCollector | None,
         now: str,
         progress: Progress | None,
-        helper: LinkHelper | None = None,
     ) -> None:
         self.store, self.st, self.scan, self.media = store, st, scan, media
         self.now, self.progress = now, progress
@@ -162,7 +161,6 @@ class _Importer:
         self.min_length = default_near_dup_settings().min_length
         self.cases: dict[str, list[Doc]] = {}
         self.found: dict[int, Extracted] = {}  # the helper's answers for this batch
-        self.helper = helper  # started by the caller (before validating the file)
 
     def run(self) -> StagedOutcome:
         n = len(self.scan)
@@ -253,8 +251,9 @@ class _Importer:
     # -- import without them, benchmarks/import_overhead.py)
 
     def _start_helper(self) -> LinkHelper | None:
-        if self.helper is not None:  # already running: its answers cost us only lookups
-            return self.helper
+        """Started with the staging, not before validating: a big file is validated on
+        both cores (services/scan_split.py), and the first two batches, extracted here
+        while the helper starts, decide whether it is used at all (`_if_it_pays`)."""
         return LinkHelper.start(len(self.scan), self.min_length, self.store.server_on_host)
 
     def _if_it_pays(self, helper: LinkHelper, read: _Read) -> LinkHelper | None:
@@ -519,9 +518,7 @@ def import_scan(
     scan: ReportScan,
     media: MediaCollector | None = None,
     progress: Progress | None = None,
-    helper: LinkHelper | None = None,
 ) -> StagedOutcome:
-    """Stage the reports of a validated file and publish them at once (see above);
-    `helper`: an extraction helper already started for it (closed when done)."""
+    """Stage the reports of a validated file and publish them at once (see above)."""
     with store.staging(actor) as st:
-        return _Importer(store, st, scan, media, now, progress, helper).run()
+        return _Importer(store, st, scan, media, now, progress).run()

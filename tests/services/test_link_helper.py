@@ -223,26 +223,31 @@ def test_unencodable_text_is_extracted_inline(monkeypatch):
     assert helper.answer(1) is None
 
 
-def test_a_helper_started_for_a_refused_file_is_stopped(sessions, tmp_path, spy, monkeypatch):
-    """Started before the file is validated (LinkHelper.for_file): a bad file stops it."""
+def test_a_refused_file_starts_no_helper(sessions, tmp_path, spy, monkeypatch):
+    """The helper starts with the staging, after the whole file is validated: a file
+    refused for a bad line (here past the middle of a file validated in two
+    processes, services/scan_split.py) never starts one."""
     from appeals_tui.domain.errors import ValidationError
+    from appeals_tui.services import scan_split
 
-    started: list[LinkHelper] = []
+    monkeypatch.setattr(scan_split, "SPLIT_MIN", 1)
+    started: list[int] = []
     start = LinkHelper.start.__func__
 
     def keep(cls, reports, min_length, server_on_host):
-        helper = start(cls, reports, min_length, server_on_host)
-        started.append(helper)
-        return helper
+        started.append(reports)
+        return start(cls, reports, min_length, server_on_host)
 
     monkeypatch.setattr(LinkHelper, "start", classmethod(keep))
     rows = _rows(30)
-    rows[7]["reported_at"] = "yesterday"
+    rows[27]["reported_at"] = "yesterday"
     s = sessions("minji")
     with pytest.raises(ValidationError):
         intake.import_reports(s, write_jsonl(tmp_path / "bad.jsonl", rows))
-    assert len(started) == 1 and started[0] is not None
-    assert started[0].proc.returncode == 0  # told to end, and waited for
+    assert started == []
+    rows[27]["reported_at"] = rows[26]["reported_at"]
+    intake.import_reports(s, write_jsonl(tmp_path / "good.jsonl", rows))
+    assert started == [30]
 
 
 def test_a_silent_helper_does_not_hang_the_import(sessions, tmp_path, spy, monkeypatch):
