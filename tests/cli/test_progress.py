@@ -42,10 +42,20 @@ def piped(ws: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
 class OnTerminal:
     """The command with stderr on a pseudo-terminal (stdout piped), read as it runs."""
 
-    def __init__(self, ws: Path, *args: str, stdout: int | None = subprocess.PIPE) -> None:
+    def __init__(
+        self,
+        ws: Path,
+        *args: str,
+        stdout: int | None = subprocess.PIPE,
+        gate: tuple[str, ...] = (),
+    ) -> None:
+        """`gate`: run through tests/gated_command.py (TARGET AT HERE GO) to hold it once."""
         self.master, slave = pty.openpty()
+        argv = appeals(ws, *args)
+        if gate:
+            argv = [sys.executable, str(ROOT / "tests" / "gated_command.py"), *gate, *argv[3:]]
         self.proc = subprocess.Popen(
-            appeals(ws, *args), stdout=stdout, stderr=slave, stdin=subprocess.DEVNULL, env=env()
+            argv, stdout=stdout, stderr=slave, stdin=subprocess.DEVNULL, env=env()
         )
         os.close(slave)
         self.seen = b""
@@ -199,15 +209,26 @@ def decided(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_ctrl_c_during_export_removes_the_partial_file(decided, tmp_path):
-    out = tmp_path / "sor.jsonl"
+    """The export is held at its second progress step (500 of 2,000 scanned) while
+    Ctrl-C comes: sent on seeing "exporting", it raced the ~0.1-0.3 s export, which a
+    quick machine or a descheduled test could lose (exit 0, not 130)."""
+    out = tmp_path / "out" / "sor.jsonl"
+    out.parent.mkdir()
+    here, go = tmp_path / "held", tmp_path / "go"
     before = snapshot(decided)
+    gate = ("appeals_tui.commands.progress:ProgressBar.update", "2", str(here), str(go))
     term = OnTerminal(decided, "--user", "lead01", "export", "decisions", "--format", "sor",
-                      "--out", str(out))  # fmt: skip
+                      "--out", str(out), gate=gate)  # fmt: skip
     term.wait_for(b"exporting")
+    deadline = time.monotonic() + 120
+    while not here.exists() and term.proc.poll() is None and time.monotonic() < deadline:
+        term.read(0.05)
+    assert here.exists(), term.text
     term.proc.send_signal(signal.SIGINT)
+    go.touch()
     assert term.finish() == 130, term.text
     assert term.text.rstrip().endswith("stopped; the partial export was removed")
-    assert list(tmp_path.iterdir()) == []
+    assert list(out.parent.iterdir()) == []
     assert snapshot(decided) == before
 
 

@@ -164,13 +164,14 @@ def test_others_work_while_a_long_import_stages(ws_path: Path, tmp_path: Path) -
     # below run while it stages however fast the machine is (a sleep here let a quick
     # machine finish the import first)
     staging, go = tmp_path / "staging", tmp_path / "go"
-    gated = [sys.executable, str(Path(__file__).with_name("gated_import.py"))]
+    gated = [sys.executable, str(ROOT / "tests" / "gated_command.py")]
     importer = subprocess.Popen(
         [
             *gated,
+            "appeals_tui.store.staging:WorkspaceStaging.add",
+            str(n // 2),
             str(staging),
             str(go),
-            str(n // 2),
             *_args(ws_path, "import", "reports", str(path)),
         ],
         env=_env(),
