@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,21 @@ from appeals_tui.services.session import Session, os_login
 
 #: the throwaway PostgreSQL cluster fixtures and the CI check that PostgreSQL tests ran
 pytest_plugins = ["pgserver"]
+
+
+def _hermetic_environment() -> None:
+    """The suite runs alike whatever the shell exported, in this process and the
+    commands it starts. An exported APPEALS_DATABASE_URL (the Teams setup) sent the CLI
+    tests to that server (50+ failed), APPEALS_USER acted as someone else, and NO_COLOR
+    (read by each Textual app) turned every snapshot grey. The suite's own switches
+    stay: APPEALS_PG_* (tests/pgserver.py) and APPEALS_CRASH_* (the crash test)."""
+    for name in list(os.environ):
+        ours = name.startswith(("APPEALS_PG_", "APPEALS_CRASH_"))
+        if (name.startswith("APPEALS_") and not ours) or name == "NO_COLOR":
+            del os.environ[name]
+
+
+_hermetic_environment()
 
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 

@@ -71,6 +71,9 @@ _TRAIL = ".,;:!?)]}'\"…。、"
 _DIGITS = re.compile(r"\d(?:[\s.\-()/]{0,3}\d){6}")
 #: text without an ASCII "x.y" has no bare link (the link pattern is costly on long text)
 _DOTTED = re.compile(r"[A-Za-z0-9]\.[A-Za-z]")
+#: what `_dotted` looks for first: a search that starts with a literal is a fast scan
+_DOT_LETTER = re.compile(r"\.[A-Za-z]")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 #: in every bare link (`_URL`'s second branch): a dot and a top-level domain ...
 _TLD = re.compile(r"\.(?:" + _TLDS + r")", re.IGNORECASE)
 #: ... after host characters only (as `_URL` reads them: case-insensitive)
@@ -81,6 +84,15 @@ _QUERY = re.compile(r"[?#]")
 
 def _norm_handle(value: str) -> str:
     return value.strip(_TRAIL).lstrip("@").lower()
+
+
+def _dotted(text: str) -> bool:
+    """Whether `_DOTTED` matches in `text` (three times faster: "." then its neighbours)."""
+    for match in _DOT_LETTER.finditer(text):
+        at = match.start()
+        if at and text[at - 1] in _ALNUM:
+            return True
+    return False
 
 
 def _first_link(text: str) -> int:
@@ -192,7 +204,7 @@ def _extract_one(raw: str, region: str) -> frozenset[str]:
         for m in _EMAIL.finditer(text):
             found.add(f"email:{m.group(0).lower()}")
             text = _blank(text, m.span())
-    if "://" in text or _DOTTED.search(text):
+    if "://" in text or _dotted(text):
         for m in _URL.finditer(text, _first_link(text)):
             contact = _url_contact(m.group(0))
             if contact:

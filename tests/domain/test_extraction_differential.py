@@ -273,6 +273,14 @@ def test_links_are_looked_for_from_where_the_first_can_start(text):
     assert [m.span() for m in contacts._URL.finditer(text, contacts._first_link(text))] == whole
 
 
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(_LINKISH, st.text(max_size=40)))
+def test_the_dotted_test_answers_as_its_pattern(text):
+    assert contacts._dotted(text) == (contacts._DOTTED.search(text) is not None)
+    for probe in ("a.b", ".b", "a.", "1.z", "-.a", "a.1", "가.a", "ab.cd", "x..y"):
+        assert contacts._dotted(probe) == (contacts._DOTTED.search(probe) is not None)
+
+
 @pytest.mark.parametrize(
     ("text", "start"),
     [
