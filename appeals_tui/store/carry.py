@@ -71,7 +71,9 @@ def _index(
     found = src.load(name)
     if found is None:
         return
-    dst.save(name, Index.carry(bytes(found[1]), changed.get(table, {})), table=table)
+    carried = Index.carry(bytes(found[1]), changed.get(table, {}))
+    if carried is not None:  # else too stale to carry: `save_indexes` builds it afresh
+        dst.save(name, carried, table=table)
 
 
 def _as_is(src: SidecarDir, dst: SidecarDir, name: str) -> None:

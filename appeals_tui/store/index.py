@@ -338,13 +338,24 @@ class Index:
             self.put(key, None, doc)
 
     @staticmethod
-    def carry(payload: bytes, changed: Iterable[str]) -> bytes:
+    def carry(payload: bytes, changed: Iterable[str]) -> bytes | None:
         """The saved copy for the next snapshot: same record numbers (a compaction keeps
-        record order), the keys changed since joining its pending list."""
+        record order), the keys changed since joining its pending list. None when that
+        list would pass CARRY_PENDING: every process that loads the copy files each
+        pending key again (a decode each), so a list that only grows (a migration that
+        touched every case, months of decisions) would make every first lookup pay for
+        it; without a copy the compaction builds a fresh one (`save_indexes`)."""
         cut = 8 + int.from_bytes(payload[:8], "little")
-        head = orjson.dumps(sorted({*orjson.loads(payload[8:cut]), *changed}))
+        pending = {*orjson.loads(payload[8:cut]), *changed}
+        if len(pending) > CARRY_PENDING:
+            return None
+        head = orjson.dumps(sorted(pending))
         return len(head).to_bytes(8, "little") + head + payload[cut:]
 
+
+#: the most changed keys a carried index file lists (`Index.carry`): filing them again
+#: costs each loading process ~20 µs a key (2,000: ~40 ms); past it the file is rebuilt
+CARRY_PENDING = 2_000
 
 #: buckets bigger than this read their docs at once (`resolve_many`): 4,000 single
 #: reads of a big bucket were most of the TUI's first case at 100k decisions

@@ -671,3 +671,44 @@ def test_firsts_by_an_indexed_field_read_its_buckets_not_the_table(
         if fields:
             want = [[{"case_id": d["case_id"]} for d in docs] for docs in want]
         assert got == want
+
+
+def test_a_compaction_after_many_changes_rebuilds_the_index_instead_of_listing_them(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A carried index file lists the keys changed since it was built, and every process
+    that loads it files each of them again. After a change to every record (a migration
+    that moved case links onto 102,000 cases) the list never shrank: each fresh process's
+    first case lookup refiled all of them (2-3 s at 100k). Past CARRY_PENDING changed keys
+    the compaction builds the file afresh, so a fresh process files (almost) none."""
+    from appeals_tui.store import index as index_mod
+
+    monkeypatch.setattr(index_mod, "CARRY_PENDING", 50)
+    rng = random.Random(13)
+    ws = Workspace.create(ws_path, clock=fixed_clock())
+    _write(ws, rng, 300, 400)
+    ws.compact()
+    ws.close()
+    _query_fresh(ws_path)  # builds and saves the decisions' index files
+    writer = _open(ws_path)
+    _write(writer, rng, 200, 400)  # most keys change: far more than CARRY_PENDING
+    writer.compact()
+    writer.close()
+    filed: list[str] = []
+    put = Index.put
+
+    def counting(idx: Index, key: str, old: object, new: object) -> None:
+        filed.append(key)
+        put(idx, key, old, new)  # type: ignore[arg-type]  # the real put, counted
+
+    with monkeypatch.context() as m:
+        _no_rebuild(m)  # read from a saved file, not built on first use
+        m.setattr(Index, "put", counting)
+        ws = _open(ws_path)
+        try:
+            for mod in MODS:
+                ws.lookup("decisions", "moderator", mod)
+            _check(ws)
+        finally:
+            ws.close()
+    assert len(filed) <= 50, f"a fresh process filed {len(filed)} changed keys again"
