@@ -23,7 +23,7 @@ import functools
 import inspect
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -165,6 +165,17 @@ def _calling(cc: int) -> _Calling | None:
     return _Calling(cc, tuple(prefixes), tuple(regions)) if regions else None
 
 
+def _remembered(memo: dict[str, bool], candidate: str, answer: Callable[[str], bool]) -> bool:
+    """`answer(candidate)`, kept in `memo` (emptied when it reaches _MEMO_MAX)."""
+    known = memo.get(candidate)
+    if known is None:
+        known = answer(candidate)
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[candidate] = known
+    return known
+
+
 @dataclass(frozen=True)
 class _Bound:
     """What a candidate read in one region needs to possibly be valid."""
@@ -181,24 +192,12 @@ class _Bound:
     def hopeless(self, candidate: str) -> bool:
         """Too few digits for a national number, and nothing that reads as a
         country code ("+", the call prefix anywhere) or a letter."""
-        known = self.memo.get(candidate)
-        if known is None:
-            known = self._hopeless(candidate)
-            if len(self.memo) >= _MEMO_MAX:
-                self.memo.clear()
-            self.memo[candidate] = known
-        return known
+        return _remembered(self.memo, candidate, self._hopeless)
 
     def invalid(self, candidate: str) -> bool:
         """A plain candidate (`_PLAIN`) that the library cannot find valid (see
         `_Calling`). Not true of the groups inside it: asked of each candidate parsed."""
-        known = self.plain.get(candidate)
-        if known is None:
-            known = self._invalid(candidate)
-            if len(self.plain) >= _MEMO_MAX:
-                self.plain.clear()
-            self.plain[candidate] = known
-        return known
+        return _remembered(self.plain, candidate, self._invalid)
 
     def _invalid(self, candidate: str) -> bool:
         if self.calling is None or not _PLAIN.fullmatch(candidate):
