@@ -6,6 +6,7 @@ import pytest
 
 from appeals_tui.domain.errors import PermissionDenied, ValidationError
 from appeals_tui.services import appeals, cases, notices, roster
+from appeals_tui.services.notices import MAX_BODY_CHARS
 from tests.conftest import removal
 
 
@@ -127,3 +128,11 @@ def test_trusted_flagger_reporters_are_not_called_user_reports():
     ]
     assert detection_sources(reports[:3]) == ["trusted_flagger"]
     assert detection_sources(reports) == ["trusted_flagger", "user_report", "automated"]
+
+
+def test_an_edited_body_longer_than_a_letter_is_refused(sessions):
+    minji = sessions("minji")
+    d = removal(minji)
+    with pytest.raises(ValidationError, match="at most 100,000 go to a user"):
+        notices.send_notice(minji, d.decision_id, body_override="x" * (MAX_BODY_CHARS + 1))
+    assert notices.notices_for(minji, d.decision_id) == []
