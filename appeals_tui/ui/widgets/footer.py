@@ -6,7 +6,8 @@ move, and each push or pop of a screen, for the screen left underneath too. Open
 case did that three times for the case screen and once for the queue below it, all
 with the same keys: ~0.2 s of the first case's ~0.6 s on PostgreSQL at 1M decisions.
 This footer shows its keys from its first composition and, on a signal, rebuilds only
-when what it would show differs from what it shows.
+when what it would show differs from what it shows; its keys are created with the
+footer's compactness instead of restyled twice to reach it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 __all__ = ["AppFooter"]
 
@@ -54,7 +56,13 @@ class AppFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._shown = self._showing()
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                # a key starts compact (its own default) and is then bound to the
+                # footer's: two restyles of each key, for a class it ends without.
+                # (The palette's key is not bound: it stays compact.)
+                widget.set_reactive(FooterKey.compact, self.compact)
+            yield widget
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         if not screen.app.app_focus or self._pending:
