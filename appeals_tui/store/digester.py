@@ -36,8 +36,9 @@ from appeals_tui.store.attest import digest
 
 __all__ = ["Digester", "ENV"]
 
-#: "0": never use the helper; "1": use it from the first record (tests); unset: for
-#: a staging past `AFTER` records on a machine of two cores or more
+#: "0": never use the helper; "1": use it from the first record (waited for: tests);
+#: unset: started past `AFTER` records on a machine of two cores or more, used from the
+#: first batch after it is ready
 ENV = "APPEALS_DIGEST_HELPER"
 #: records a staging digests itself before it starts the helper (its start costs
 #: ~0.1 s of CPU, what digesting ~10k records here costs)
@@ -48,7 +49,7 @@ _RECORD, _CUT = 0, 1
 _READY = b"R"
 #: bytes of frames handed over at a time
 _WRITE = 256 << 10
-#: how long the helper may take to start, and to finish the records it was handed
+#: how long the helper may take to say it is ready, and to finish the records handed over
 START_WAIT = 5.0
 FINISH_WAIT = 120.0
 
@@ -61,6 +62,7 @@ class Digester:
         self._frames: list[bytes] = []
         self._size = 0
         self._finished = False
+        self._deadline = time.monotonic() + START_WAIT
         self.cuts = 0
 
     @classmethod
@@ -78,7 +80,7 @@ class Digester:
 
     @classmethod
     def start(cls) -> Digester | None:
-        """A started helper, or None (it could not start or say it is ready in time)."""
+        """A helper process started (not waited for: `ready`), or None if it could not."""
         out = tempfile.TemporaryFile(prefix=".digests.")  # noqa: SIM115 - closed by close()
         try:
             proc = subprocess.Popen(
@@ -90,15 +92,19 @@ class Digester:
         except OSError:
             out.close()
             return None
-        deadline = time.monotonic() + START_WAIT
-        while os.fstat(out.fileno()).st_size < len(_READY):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                out.close()
-                return None
-            time.sleep(0.002)
         return cls(proc, out)
+
+    def ready(self, wait: bool = False) -> bool | None:
+        """True once the helper said it is ready; False: not yet (`wait`: waited for);
+        None: it stopped, or did not say so within START_WAIT (then it is stopped)."""
+        while os.fstat(self._out.fileno()).st_size < len(_READY):
+            if self._proc.poll() is not None or time.monotonic() > self._deadline:
+                self.close()
+                return None
+            if not wait:
+                return False
+            time.sleep(0.002)
+        return True
 
     def add(self, name: str, whole: bytes) -> None:
         """Hand over a record: its name (attest.record_name) and canonical bytes."""
@@ -172,12 +178,11 @@ class Digester:
         if self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
-        for pipe in (self._proc.stdin,):
-            if pipe is not None:
-                try:
-                    pipe.close()
-                except OSError:
-                    pass
+        if self._proc.stdin is not None:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
         self._out.close()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import math
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import hypothesis.strategies as st
@@ -61,7 +62,7 @@ value = st.recursive(
 record = st.dictionaries(text, value, max_size=8)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(record)
 def test_a_digest_made_from_the_canonical_bytes_is_the_records(doc: dict[str, Any]) -> None:
     whole = canonical(doc)
@@ -89,7 +90,7 @@ def helper(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv(digester.ENV, "1")
     assert Digester.wanted(0)
     started = Digester.start()
-    assert started is not None
+    assert started is not None and started.ready(wait=True)
     yield started
     started.close()
 
@@ -135,8 +136,20 @@ def test_no_helper_when_switched_off_or_too_small(monkeypatch: pytest.MonkeyPatc
     assert not Digester.wanted(digester.AFTER - 1)
 
 
-def test_a_helper_that_cannot_start_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_helper_that_cannot_start_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr(digester.sys, "executable", "/nonexistent/python")
     assert Digester.start() is None
-    monkeypatch.setattr(digester.sys, "executable", "/bin/true")  # starts, never ready
-    assert Digester.start() is None
+    monkeypatch.setattr(digester.sys, "executable", "/bin/true")  # starts, stops at once
+    started = Digester.start()
+    assert started is not None and started.ready(wait=True) is None
+    silent = tmp_path / "silent"
+    silent.write_text("#!/bin/sh\nexec sleep 30\n")
+    silent.chmod(0o755)
+    monkeypatch.setattr(digester.sys, "executable", str(silent))  # never says it is ready
+    monkeypatch.setattr(digester, "START_WAIT", 0.3)
+    started = Digester.start()
+    assert started is not None and started.ready() is False  # not yet: asked again later
+    assert started.ready(wait=True) is None
+    assert started._proc.poll() is not None  # stopped

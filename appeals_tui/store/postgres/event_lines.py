@@ -16,6 +16,7 @@ rows either way (tests/store/postgres/test_pg_event_lines.py).
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -25,6 +26,7 @@ import orjson
 
 from appeals_tui.store import audit
 from appeals_tui.store.attest import canonical, record_name
+from appeals_tui.store.digester import ENV as DIGESTER_ENV
 from appeals_tui.store.digester import Digester
 from appeals_tui.store.postgres.copytext import event_line, event_middle, verbatim
 from appeals_tui.store.spool import DIGESTS_PER_EVENT, STAGED_RECORDS_EVENT, EventSpool
@@ -49,6 +51,7 @@ class LineSpool(EventSpool):
     def __init__(self, actor: str, clock: Callable[[], datetime]) -> None:
         super().__init__(actor, clock)
         self._digester: Digester | None = None
+        self._starting: Digester | None = None  # started, not ready yet
         self._may_start = True
         self._records = 0  # digested here
         self._handed = 0  # handed to the helper since its last batch
@@ -57,10 +60,8 @@ class LineSpool(EventSpool):
         helper = self._digester
         if helper is None and self._may_start and not self._digests:
             # between two batches (the spool's own are in it): the helper's first batch
-            # begins with this record
-            if Digester.wanted(self._records):
-                self._digester = helper = Digester.start()
-                self._may_start = False
+            # begins with this record once it is ready
+            helper = self._take_helper()
         if helper is None:
             super().record(table, key, doc, whole)
             self._records += 1
@@ -69,6 +70,24 @@ class LineSpool(EventSpool):
         self._handed += 1
         if self._handed >= DIGESTS_PER_EVENT:
             self._cut()
+
+    def _take_helper(self) -> Digester | None:
+        """The digest helper if it is ready to take records now: started once wanted,
+        used from the first batch after it says it is ready (its interpreter starts
+        meanwhile, ~0.05 s), forgotten if it cannot start or never says so."""
+        if self._starting is None:
+            if not Digester.wanted(self._records):
+                return None
+            self._starting = Digester.start()
+            if self._starting is None:
+                self._may_start = False
+                return None
+        state = self._starting.ready(wait=os.environ.get(DIGESTER_ENV) == "1")
+        if state is False:
+            return None
+        self._digester = self._starting if state else None
+        self._starting, self._may_start = None, False
+        return self._digester
 
     def _cut(self) -> None:
         """The helper's batch so far becomes one "records.imported" event, at this spot
@@ -96,8 +115,9 @@ class LineSpool(EventSpool):
             self._digester.finish()
 
     def close(self) -> None:
-        if self._digester is not None:
-            self._digester.close()
+        for helper in (self._digester, self._starting):
+            if helper is not None:
+                helper.close()
         super().close()
 
     def _entry(self, at: str, type: str, entity: str, payload: Doc) -> bytes:  # noqa: A002

@@ -8,6 +8,7 @@ chain `appeals verify` refuses, or one that verifies against different bytes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -107,8 +108,8 @@ def test_what_the_old_spool_refused_is_refused_the_same_way(payload: dict[str, A
         spool.close()
 
 
-def _many(spool: EventSpool, n: int) -> None:
-    for i in range(n):
+def _many(spool: EventSpool, n: int, first: int = 0) -> None:
+    for i in range(first, first + n):
         spool.record("reports", f"R-{i}", {**_report(i), "version": 1})
         if i % 700 == 0:
             spool.event("case.opened", f"case:C-{i}", {"i": i, "t": HOSTILE[i % len(HOSTILE)]})
@@ -121,6 +122,7 @@ def test_the_digest_helpers_events_are_the_old_ones(
     """With the digest helper (store/digester.py), from the first record or after the
     spool's own first batch: the same events, in the same places, the same bytes."""
     monkeypatch.setattr(digester.Digester, "wanted", classmethod(lambda cls, n: n >= start))
+    monkeypatch.setenv(digester.ENV, "1")  # and waited for
     old, new = EventSpool("minji", _clock()), LineSpool("minji", _clock())
     try:
         _many(old, 3500)
@@ -132,6 +134,29 @@ def test_the_digest_helpers_events_are_the_old_ones(
         old.close()
         new.close()
     assert [e["type"] for e in events].count("records.imported") == 4
+    assert lines == [event_line(e) for e in events]
+
+
+def test_the_digest_helper_is_taken_at_a_batchs_end_once_ready(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not waited for: the spool digests its own batches while the helper starts."""
+    monkeypatch.delenv(digester.ENV, raising=False)
+    monkeypatch.setattr(digester.Digester, "wanted", classmethod(lambda cls, n: True))
+    old, new = EventSpool("minji", _clock()), LineSpool("minji", _clock())
+    try:
+        n, deadline = 0, time.monotonic() + digester.START_WAIT
+        while new._digester is None and time.monotonic() < deadline:
+            _many(new, 1000, n)
+            n += 1000
+        assert new._digester is not None and n % 1000 == 0
+        _many(new, 2500, n)
+        _many(old, n + 2500)
+        events = list(old.chained(7, "ab" * 32))
+        lines = list(new.lines(7, "ab" * 32))
+    finally:
+        old.close()
+        new.close()
     assert lines == [event_line(e) for e in events]
 
 
