@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 import queue
+import stat
 import subprocess
 import sys
 import threading
@@ -150,7 +151,10 @@ class LinkHelper:
         if not one_process or os.environ.get(ENV) == "0":
             return None
         try:
-            size = path.stat().st_size
+            found = path.stat()
+            if not stat.S_ISREG(found.st_mode):  # a FIFO's open() would wait for a writer
+                return None  # (validating refuses what is not a regular file)
+            size = found.st_size
             with path.open("rb") as fh:
                 sample = fh.read(_SAMPLE)
         except OSError:

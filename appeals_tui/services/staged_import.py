@@ -27,7 +27,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ..domain.case_links import link_doc, link_fields, warm_links
+from ..domain.case_links import link_doc, link_fields
 from ..domain.contacts import region_of
 from ..domain.errors import ConflictError, ValidationError
 from ..domain.models import Report
@@ -38,7 +38,7 @@ from ..store.schema import INSERTED
 from ..store.shipped import default_near_dup_settings
 from . import link_helper
 from .intake import _ACCEPTING, _differs, _rescore, new_case, report_texts
-from .link_helper import HELPER_PAYS, Extracted, LinkHelper, Texts, forced
+from .link_helper import HELPER_PAYS, Extracted, LinkHelper, Texts, extract_batch, forced
 from .media import MediaCollector, _media_doc
 
 __all__ = ["StagedOutcome", "import_scan", "report_doc"]
@@ -287,9 +287,9 @@ class _Importer:
         if self.found:
             cost = helper.cost
         else:
-            fresh = [d for _, _, d in read[0] if d["report_id"] not in read[2]]
+            fresh = [item for item in read[0] if item[2]["report_id"] not in read[2]]
             start = time.thread_time()
-            self._warm_links(fresh)
+            self.found = self._warm_links(fresh) or {}
             cost = (time.thread_time() - start) * 1e6 / len(fresh) if fresh else None
         return None if cost is None else cost >= HELPER_PAYS
 
@@ -310,13 +310,15 @@ class _Importer:
 
     def _batch(self, items: list[Item], batch: list[list[int]], stored: dict[str, Doc]) -> None:
         at = 0
+        helped = bool(self.found)  # the helper answered (or `_pays` extracted them)
         for first in range(0, len(batch), _WARM):
             chunk = batch[first : first + _WARM]
             size = sum(map(len, chunk))
-            if not self.found:  # no helper answered: extract them here, in one loop
-                self._warm_links(
-                    [doc for _, _, doc in items[at : at + size] if doc["report_id"] not in stored]
-                )
+            if not helped:  # extract them here, in one loop, as the helper would
+                fresh = [
+                    item for item in items[at : at + size] if item[2]["report_id"] not in stored
+                ]
+                self.found.update(self._warm_links(fresh) or {})
             for group in chunk:
                 part, at = items[at : at + len(group)], at + len(group)
                 for same in _split(part):
@@ -324,16 +326,14 @@ class _Importer:
                     if fresh and not self.conflict_count:
                         self._group(fresh)
 
-    def _warm_links(self, fresh: list[Doc]) -> None:
+    def _warm_links(self, fresh: list[Item]) -> dict[int, Extracted] | None:
         """Extract the contacts and text keys of these reports' texts in one loop before
-        their cases are staged (case_links.warm_links: the same results, less CPU)."""
-        for doc in fresh:
-            warm_links(
-                doc["content_text"],
-                doc["media_description"],
-                report_texts(doc),
-                doc["jurisdiction"],
-            )
+        their cases are staged, as the helper does (`link_helper.extract_batch`): the
+        matcher's code and data stay in the CPU caches (~25% less CPU than extracting
+        between staging records), and each case then takes its reports' answers
+        (`_from_helper`) instead of looking its texts up again (`link_doc`)."""
+        found = extract_batch([_texts(doc) for _, _, doc in fresh], self.min_length)
+        return {index: answer for (index, _, _), answer in zip(fresh, found, strict=True)}
 
     def _cases_of(self, subject_ids: set[str]) -> dict[str, list[Doc]]:
         """Stored cases of these subject ids, in insertion order. A server database
