@@ -94,11 +94,12 @@ def notice_send(
     reason: str,
 ) -> None:
     """Record the notice for DECISION (or --appeal) as sent, or as not sent with a reason."""
-    from ..services.notices import send_notice
+    from ..services.notices import MAX_BODY_CHARS, send_notice
+    from ..services.text_files import read_text_file
 
     if not decision_id and not appeal_id:
         raise click.UsageError("give a DECISION id or --appeal APPEAL", ctx)
-    body = body_file.read_text(encoding="utf-8") if body_file else None
+    body = read_text_file(body_file, 4 * MAX_BODY_CHARS, "notice body file") if body_file else None
     doc = send_notice(
         session(ctx),
         decision_id,

@@ -277,7 +277,7 @@ def _draft_problems(session: Session, draft: DecisionDraft) -> list[str]:
         try:
             session.library.check_action(draft.action, draft.clause_ids)
         except ValidationError as exc:
-            problems.extend(f"action: {p}" for p in exc.problems)
+            problems.extend(exc.problems)  # each already names its field (action:, clauses:)
     return problems
 
 

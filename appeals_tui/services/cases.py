@@ -9,7 +9,7 @@ from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
 from ..domain.jsontypes import JsonObject
-from ..domain.models import Case, Decision, Event, Note, Page, StoredReport, Strike
+from ..domain.models import Case, CaseStatus, Decision, Event, Note, Page, StoredReport, Strike
 from ..domain.priority import sla_due
 from ..domain.text import clean_text, is_meaningful
 from ..store.protocol import Filter, Op, Order
@@ -51,6 +51,9 @@ class CaseFilter:
         """The filter as store filters on the declared case fields (store/schema.py)."""
         out: list[Filter] = []
         if self.status:
+            known = [s.value for s in CaseStatus]
+            for status in sorted(self.status - set(known)):  # a typo would list nothing
+                raise ValidationError(f"status: '{status}' is not one of {', '.join(known)}")
             out.append(Filter("status", Op.IN, tuple(sorted(self.status))))
         if self.platform:
             out.append(Filter("subject.platform", Op.EQ, self.platform))

@@ -23,7 +23,7 @@ from ..domain.models import Report
 from ..domain.reports import ParsedReport
 from ..domain.timeutil import parse_ts, utcnow
 from ..paths import data_dir
-from ..store.factory import store_exists
+from ..store.factory import open_store, store_exists
 from ..store.protocol import Store
 from . import appeals, cases, decisions, intake, roster
 from .demo_images import DEMO_IMAGES, render_demo_image
@@ -66,6 +66,11 @@ def build_demo(path: Path, *, now: datetime | None = None) -> bool:
     """Create the demo workspace at `path` unless one exists; True if it was built now."""
     path = Path(path)
     if store_exists(path):
+        if not _holds_the_demo(path):
+            raise StoreError(
+                f"{path} holds a workspace that is not the demo (the demo users are not on "
+                "its roster); give the demo its own --data-dir"
+            )
         return False
     partial = path.with_name(path.name + ".building")
     if partial.exists():
@@ -83,6 +88,16 @@ def build_demo(path: Path, *, now: datetime | None = None) -> bool:
     elif path.exists():
         raise StoreError(f"{path} exists and is not a workspace; choose another --data-dir")
     partial.rename(path)
+    return True
+
+
+def _holds_the_demo(path: Path) -> bool:
+    """True when the workspace at `path` has the demo's roster (each user, same role)."""
+    with open_store(path) as ws:
+        for name, role in demo_users():
+            user = ws.get("users", name)
+            if user is None or user.get("role") != role:
+                return False
     return True
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.errors import NotFound, ValidationError
-from ..domain.models import FACTORS, Appeal, Case, Decision, Page, Report
+from ..domain.models import FACTORS, Action, Appeal, Case, Decision, Page, Report
 from ..domain.timeutil import parse_ts
 from ..store.protocol import Filter, Op, Order
 from ..store.protocol import Page as Window
@@ -58,6 +58,9 @@ class HistoryFilter:
     include_superseded: bool = True
 
     def __post_init__(self) -> None:
+        actions = [a.value for a in Action]
+        if self.action and self.action not in actions:  # else it silently matched nothing
+            raise ValidationError(f"action: '{self.action}' is not one of {', '.join(actions)}")
         for name in self.factor or {}:
             if name not in FACTORS:
                 raise ValidationError(f"factor: unknown factor '{name}'")

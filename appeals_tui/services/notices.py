@@ -222,6 +222,10 @@ def _private_notes(session: Session, notice: Notice) -> list[str]:
     return [n["text"] for e in sorted(entities) for n in session.ws.lookup("notes", "entity", e)]
 
 
+#: an edited notice body goes into the audit chain and to the user: a letter, not a file dump
+MAX_BODY_CHARS = 100_000
+
+
 def send_notice(
     session: Session,
     decision_id: str | None = None,
@@ -241,6 +245,11 @@ def send_notice(
         body = clean_text(body_override)
         if not body:
             raise ValidationError("body: the edited notice is empty")
+        if len(body) > MAX_BODY_CHARS:
+            raise ValidationError(
+                f"body: the edited notice has {len(body):,} characters; "
+                f"at most {MAX_BODY_CHARS:,} go to a user"
+            )
     if not send and not is_meaningful(reason, min_chars=10):
         raise ValidationError("reason: say in a sentence why this notice is not sent")
     leaked = [t for t in _private_notes(session, notice) if len(t) >= 12 and t in body]

@@ -32,6 +32,7 @@ from ..store.protocol import Filter, Op
 from .permissions import require_lead
 from .policy_versions import _current_files, published_versions
 from .session import Session
+from .text_files import read_text_file
 
 __all__ = [
     "PolicyDraft",
@@ -44,6 +45,8 @@ __all__ = [
 ]
 
 _KEYS = {"library_version", "description", "clauses", "rules", "similarity"}
+#: a draft is a few clauses and rules (the whole shipped library is ~55 kB)
+MAX_DRAFT_BYTES = 4 << 20
 SAMPLES = 5
 
 
@@ -93,14 +96,11 @@ def load_draft(
     `base`, else the shipped library) and validate the result; ValidationError names
     every problem. `taken`: library versions a new one must not reuse."""
     path = Path(path)
+    text = read_text_file(path, MAX_DRAFT_BYTES, "draft file")
+    raw_bytes = text.encode("utf-8")  # the file's bytes: strict UTF-8 round-trips exactly
     try:
-        raw_bytes = path.read_bytes()
-        draft = json.loads(raw_bytes.decode("utf-8"))
-    except FileNotFoundError:
-        raise ValidationError(
-            f"{path}: no such draft file", [f"{path}: no such draft file"]
-        ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        draft = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
         msg = f"{path.name}: cannot read: {exc}"
         raise ValidationError(msg, [msg]) from None
     if files is None:

@@ -19,6 +19,7 @@ __all__ = [
     "add_user",
     "list_users",
     "set_config",
+    "SETTING_MAX",
     "get_config",
     "compact_workspace",
 ]
@@ -96,6 +97,24 @@ def get_config(session: Session) -> dict[str, int]:
     return {key: session.config(key) for key in DEFAULT_CONFIG}
 
 
+#: the largest value of each setting: past it the rule stops making sense (or a date
+#: computed from it overflows)
+SETTING_MAX: dict[str, int] = {
+    "appeal_window_days": 3650,
+    "appeal_sla_days": 365,
+    "case_sla_hours": 8760,
+    "strike_threshold": 1000,
+    "pdq_match_distance": 64,
+}
+_WHY_MAX: dict[str, str] = {
+    "appeal_window_days": "ten years",
+    "appeal_sla_days": "a year",
+    "case_sla_hours": "a year",
+    "strike_threshold": "a clause's strike weighs 0-5",
+    "pdq_match_distance": "of 256 bits, unrelated images lie ~128 apart; PDQ advises 31",
+}
+
+
 def set_config(session: Session, key: str, value: str) -> dict[str, int]:
     """Change a workspace setting (appeal window, SLA, strike threshold)."""
     require_admin(session, "change workspace settings")
@@ -107,6 +126,11 @@ def set_config(session: Session, key: str, value: str) -> dict[str, int]:
         raise ValidationError(f"setting '{key}': '{value}' is not a whole number") from None
     if number <= 0:
         raise ValidationError(f"setting '{key}': must be greater than 0")
+    if number > SETTING_MAX[key]:
+        raise ValidationError(
+            f"setting '{key}': {number:,} is too large; at most {SETTING_MAX[key]}"
+            f" ({_WHY_MAX[key]})"
+        )
     config = get_config(session)
     config[key] = number
     with session.ws.transaction(session.actor) as txn:

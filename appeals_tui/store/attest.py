@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -42,8 +43,19 @@ _TEXT_SUMS_KEEP = 8192
 _TEXT_SUMS_LONGEST = 256
 #: a record's keys in their order -> (the keys sorted, the names' checksum): the records
 #: of a table mostly share one order of keys
-_KEY_SETS: dict[tuple[str, ...], tuple[list[str], str]] = {}
+_KEY_SETS: dict[tuple[str, ...], tuple[Callable[[Any], tuple[Any, ...]], str]] = {}
 _KEY_SETS_KEEP = 256
+#: the field checksums of null, true and false (most records hold a few of them)
+_NULL_SUM, _TRUE_SUM, _FALSE_SUM = (
+    "%03x" % (zlib.crc32(orjson.dumps(v)) & 0xFFF) for v in (None, True, False)
+)
+
+
+def _getter(keys: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """A record's values of these keys, in their order, as a tuple (one C call)."""
+    if len(keys) > 1:
+        return itemgetter(*keys)
+    return lambda value: tuple(value[k] for k in keys)  # itemgetter of one key: no tuple
 
 
 def digest(value: Any, whole: bytes | None = None) -> str:
@@ -57,20 +69,24 @@ def digest(value: Any, whole: bytes | None = None) -> str:
     known = _KEY_SETS.get(order)
     if known is None:  # the sorted keys and their checksum, once per order of keys
         keys = sorted(value)
-        known = (keys, "%04x" % (crc("\0".join(keys).encode()) & 0xFFFF))
+        known = (_getter(keys), "%04x" % (crc("\0".join(keys).encode()) & 0xFFFF))
         if len(_KEY_SETS) >= _KEY_SETS_KEEP:
             _KEY_SETS.clear()
         _KEY_SETS[order] = known
-    keys, names = known
+    fields, names = known
     sums, parts = _TEXT_SUMS, []
-    for key in keys:
-        field = value[key]
-        if type(field) is str and len(field) <= _TEXT_SUMS_LONGEST:
+    for field in fields(value):
+        kind = type(field)
+        if kind is str and len(field) <= _TEXT_SUMS_LONGEST:
             part = sums.get(field)
             if part is None:
                 if len(sums) >= _TEXT_SUMS_KEEP:
                     sums.clear()
                 part = sums[field] = "%03x" % (crc(dumps(field)) & 0xFFF)
+        elif field is None:
+            part = _NULL_SUM
+        elif kind is bool:
+            part = _TRUE_SUM if field else _FALSE_SUM
         else:
             part = "%03x" % (crc(dumps(field, option=_SORT)) & 0xFFF)
         parts.append(part)

@@ -24,6 +24,7 @@ __all__ = [
     "VerifyResult",
     "canonical",
     "event_hash",
+    "event_pieces",
     "make_event",
     "check_chain",
     "parse_head",
@@ -85,6 +86,51 @@ def _orjson_safe(value: Any) -> bool:
                 return False
         return True
     return False
+
+
+def event_pieces(
+    at: str,
+    actor: str,
+    event_type: str,
+    entity: str,
+    payload: Any,
+) -> tuple[bytes, bytes] | None:
+    """(head, tail) of the canonical JSON of the event with these fields, whatever its
+    seq and prev_hash: `canonical(event) == head + canonical(prev_hash) + b',"seq":' +
+    canonical(seq) + tail` (its keys sorted: actor, at, entity, payload, prev_hash, seq,
+    type). None where `canonical` would not write the event with orjson (a float, a
+    subclass, a lone surrogate): then it is made whole once seq and prev_hash are known.
+
+    Why: a staged import's events are chained at publish, under the writer lock; their
+    canonical bytes around seq and prev_hash are made while staging instead
+    (store/postgres/event_lines.py)."""
+    if not (
+        type(at) is str
+        and type(actor) is str
+        and type(event_type) is str
+        and type(entity) is str
+        and _orjson_safe(payload)
+    ):
+        return None
+    dumps = orjson.dumps
+    try:
+        head = b"".join(
+            (
+                b'{"actor":',
+                dumps(actor),
+                b',"at":',
+                dumps(at),
+                b',"entity":',
+                dumps(entity),
+                b',"payload":',
+                dumps(payload, option=orjson.OPT_SORT_KEYS),
+                b',"prev_hash":',
+            )
+        )
+        tail = b',"type":' + dumps(event_type) + b"}"
+    except orjson.JSONEncodeError:
+        return None  # e.g. a lone surrogate
+    return head, tail
 
 
 def event_hash(event: Mapping[str, Any]) -> str:

@@ -44,17 +44,27 @@ def file_mode(directory: Path) -> int:
 def make_private_dir(path: Path, group: str | None = None) -> None:
     """Create (or tighten) a workspace directory: 0700, or 2770 owned by `group`."""
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if group is None:
+    gid = None
+    if group is not None:  # before the folder exists: a refused init leaves nothing behind
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError:
+            raise ValidationError(f"--group {group}: no such Unix group on this host") from None
+    made = not path.exists()
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except (FileExistsError, NotADirectoryError):
+        raise ValidationError(f"{path}: not a folder (a file is in the way)") from None
+    except OSError as exc:  # no right to create it, read-only file system, disk full
+        raise ValidationError(f"{path}: cannot create the folder ({exc.strerror})") from None
+    if gid is None:
         os.chmod(path, 0o700)
         return
     try:
-        gid = grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise ValidationError(f"--group {group}: no such Unix group on this host") from None
-    try:
         os.chown(path, -1, gid)
     except PermissionError:
+        if made:
+            path.rmdir()
         raise ValidationError(
             f"--group {group}: you are not a member of that group (see `id`), so the "
             "workspace cannot be given to it"

@@ -60,13 +60,19 @@ class EventSpool:
     def event(self, type: str, entity: str, payload: Doc) -> None:  # noqa: A002
         """An event to chain at publish (its `at` is now, like a transaction's)."""
         at = audit.utc_iso(self._clock())
-        # written as JSON at once: the bytes a deep copy (txn.copy_doc) would have given
-        line = orjson.dumps([at, self.actor, type, entity, payload]) + b"\n"
-        self._pending.append(line)
-        self._pending_size += len(line)
+        self._put(self._entry(at, type, entity, payload))
+        self.count += 1
+
+    def _entry(self, at: str, type: str, entity: str, payload: Doc) -> bytes:  # noqa: A002
+        """What the spool keeps of an event: written as JSON at once (the bytes a deep
+        copy, txn.copy_doc, would have given), read back by `chained`."""
+        return orjson.dumps([at, self.actor, type, entity, payload]) + b"\n"
+
+    def _put(self, entry: bytes) -> None:
+        self._pending.append(entry)
+        self._pending_size += len(entry)
         if self._pending_size >= _WRITE:
             self._write()
-        self.count += 1
 
     def _write(self) -> None:
         self._file.write(b"".join(self._pending))
@@ -80,11 +86,7 @@ class EventSpool:
     def chained(self, seq: int, prev_hash: str) -> Iterator[Doc]:
         """The spooled events as audit events continuing the chain from (seq, prev_hash),
         read back in order a line at a time."""
-        self.flush_digests()
-        self._write()
-        self._file.flush()
-        self._file.seek(0)
-        for line in self._file:
+        for line in self._rewind():
             at, actor, type_, entity, payload = orjson.loads(line)
             seq += 1
             event = {
@@ -98,6 +100,14 @@ class EventSpool:
             }
             event["hash"] = prev_hash = audit.event_hash(event)
             yield event
+
+    def _rewind(self) -> BinaryIO:
+        """The spool file from its start, every event in it (the digests batched)."""
+        self.flush_digests()
+        self._write()
+        self._file.flush()
+        self._file.seek(0)
+        return self._file
 
     def pending(self) -> int:
         """How many events `chained` will yield (the digests not yet batched included)."""

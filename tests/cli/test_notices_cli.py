@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +131,22 @@ def test_korean_notice_is_korean_throughout(decided):
     assert "Narrative depiction of commercial sex" not in out.output
     en = decided("notice", "D-000001", "--lang", "en")
     assert "Narrative depiction of commercial sex" in en.output
+
+
+def test_notice_body_file_that_is_no_letter_is_refused_and_nothing_recorded(decided, tmp_path):
+    """A body file in another encoding was an internal error; a huge one went into the chain
+    (and /dev/zero grew until the process was killed)."""
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Votre publication a été retirée.".encode("latin-1"))
+    huge = tmp_path / "huge.txt"
+    huge.write_text("This notice goes on and on. " * 20_000, encoding="utf-8")
+    for path, problem in (
+        (latin, "not UTF-8 text (byte 20 of the notice body file)"),
+        (huge, "over the 400,000-byte limit for a notice body file"),
+        (Path("/dev/zero"), "not a regular file"),
+    ):
+        out = decided("notice", "send", "D-000001", "--body-file", str(path))
+        assert out.exit_code == 1, out.output
+        assert problem in out.output and "internal error" not in out.output, out.output
+    log = decided("notice", "log", "D-000001", "--json")
+    assert json.loads(log.output) == []

@@ -150,3 +150,23 @@ def test_page_appeals_clamps_to_the_last_page_start(sessions):
 
 def removal(session, subject="S3"):
     return _removal(session, subject)
+
+
+def test_a_modified_outcome_names_each_problem_once(sessions):
+    """One `field:` prefix per problem (issue 14, item 8): `action: action: …` was printed."""
+    minji, lead = sessions("minji"), sessions("seoyeon")
+    d = removal(minji)
+    a = appeals.file_appeal(minji, d.decision_id, "Too harsh.")
+    reasoning = "Contact handle was cropped; glamorizing only, restrict reach."
+    for action, clause, expected in (
+        ("restrict_reach", "CSS-3", "action: 'restrict_reach' is not allowed by CSS-3 v1"),
+        ("bogus", "CSS-4", "action: unknown action 'bogus'"),
+        ("label", "CSS-99", "clause: unknown clause 'CSS-99'"),
+    ):
+        with pytest.raises(ValidationError) as err:
+            appeals.resolve_appeal(
+                lead, a.appeal_id, "modified", reasoning, action=action, clause_ids=[clause]
+            )
+        assert [p[: len(expected)] for p in err.value.problems] == [expected]
+        assert str(err.value).startswith(expected)
+    assert appeals.get_appeal(lead, a.appeal_id).status == "open"

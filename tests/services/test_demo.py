@@ -74,3 +74,19 @@ def test_demo_queue_mixes_due_and_overdue_and_timelines_follow_the_reports(tmp_p
             assert opened <= now
     finally:
         ws.close()
+
+
+def test_demo_refuses_a_workspace_that_is_not_the_demo(tmp_path):
+    """`APPEALS_DATA_DIR=~/t-and-s appeals demo` said "using existing demo workspace", listed
+    demo users that were not there and failed to open as minji."""
+    import pytest
+
+    from appeals_tui.domain.errors import StoreError
+    from appeals_tui.services import roster
+
+    path = tmp_path / "team"
+    roster.init_workspace(path, "root").close()
+    before = sorted(p.name for p in path.iterdir())
+    with pytest.raises(StoreError, match="is not the demo"):
+        demo.build_demo(path)
+    assert sorted(p.name for p in path.iterdir()) == before

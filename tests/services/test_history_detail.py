@@ -86,6 +86,18 @@ def test_filter_query_parsing():
     assert flt.since.isoformat() == "2026-11-01T00:00:00+00:00"
     assert flt.include_superseded is False and flt.text == "salon comic"
     assert HistoryFilter.parse("") == HistoryFilter()
-    for bad in ("factor:nope=yes", "outcome:maybe", "since:yesterday", "factor:glamorization=eh"):
+    for bad in (
+        "factor:nope=yes",
+        "outcome:maybe",
+        "since:yesterday",
+        "factor:glamorization=eh",
+        "action:remove",  # a typo listed no decisions, as if there were none
+    ):
         with pytest.raises(ValidationError):
             HistoryFilter.parse(bad)
+
+
+def test_an_unknown_action_is_named_not_an_empty_history():
+    with pytest.raises(ValidationError, match="action: 'remove' is not one of no_action, label"):
+        HistoryFilter(action="remove")
+    assert HistoryFilter(action="remove_content").action == "remove_content"

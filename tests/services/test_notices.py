@@ -6,6 +6,7 @@ import pytest
 
 from appeals_tui.domain.errors import PermissionDenied, ValidationError
 from appeals_tui.services import appeals, cases, notices, roster
+from appeals_tui.services.notices import MAX_BODY_CHARS
 from tests.conftest import removal
 
 
@@ -127,3 +128,35 @@ def test_trusted_flagger_reporters_are_not_called_user_reports():
     ]
     assert detection_sources(reports[:3]) == ["trusted_flagger"]
     assert detection_sources(reports) == ["trusted_flagger", "user_report", "automated"]
+
+
+def test_an_edited_body_longer_than_a_letter_is_refused(sessions):
+    minji = sessions("minji")
+    d = removal(minji)
+    with pytest.raises(ValidationError, match="at most 100,000 go to a user"):
+        notices.send_notice(minji, d.decision_id, body_override="x" * (MAX_BODY_CHARS + 1))
+    assert notices.notices_for(minji, d.decision_id) == []
+
+
+def test_a_no_action_notice_does_not_say_action_was_taken(sessions):
+    """The decision template said "…and took action on it" above "No action: your content
+    stays up" (and 조치를 취했습니다 in Korean)."""
+    from appeals_tui.services import decisions
+    from appeals_tui.services.decisions import DecisionDraft
+    from tests.conftest import case_for, factors
+
+    minji = sessions("minji")
+    kept = decisions.decide(
+        minji,
+        case_for(minji, "S2"),
+        DecisionDraft(
+            action="no_action",
+            clause_ids=["CSS-0"],
+            factors=factors(),
+            reasoning="A cafe webtoon: nothing depicts or hints at commercial sex here.",
+        ),
+    )
+    en = notices.render_notice(minji, kept.decision_id, lang="en").body
+    ko = notices.render_notice(minji, kept.decision_id, lang="ko").body
+    assert "took action" not in en and "No action" in en
+    assert "조치를 취했습니다" not in ko

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
 from appeals_tui.domain.errors import PermissionDenied, ValidationError
 from appeals_tui.paths import data_dir
 from appeals_tui.services import demo
-from appeals_tui.services.policy_impact import load_draft, policy_impact
+from appeals_tui.services.policy_impact import MAX_DRAFT_BYTES, load_draft, policy_impact
 from appeals_tui.services.session import Session
 from appeals_tui.store import Workspace
 
@@ -84,3 +86,29 @@ def test_a_refusal_names_the_role_with_its_article(demo_ws):
         policy_impact(Session.open(demo_ws, "admin"), DRAFT)
     with pytest.raises(PermissionDenied, match=r"^minji is a moderator; only leads may "):
         policy_impact(Session.open(demo_ws, "minji"), DRAFT)
+
+
+def test_a_draft_path_that_is_no_small_text_file_is_refused_before_reading(tmp_path, demo_ws):
+    """/dev/zero grew until the kernel killed the process; a FIFO hung it forever."""
+    fifo = tmp_path / "draft.fifo"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (MAX_DRAFT_BYTES + 1))
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'{"description": "caf\xe9"}')
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000, encoding="utf-8")
+    for path, problem in (
+        (Path("/dev/zero"), "not a regular file"),
+        (fifo, "not a regular file"),
+        (tmp_path, "not a regular file"),
+        (big, f"over the {MAX_DRAFT_BYTES:,}-byte limit for a draft file"),
+        (latin, "not UTF-8 text (byte 20 of the draft file)"),
+        (deep, "cannot read"),
+    ):
+        with pytest.raises(ValidationError) as err:
+            load_draft(path)
+        assert len(err.value.problems) == 1 and problem in err.value.problems[0], path
+    lead = Session.open(demo_ws, "seoyeon")
+    with pytest.raises(ValidationError, match="not a regular file"):
+        policy_impact(lead, Path("/dev/zero"))

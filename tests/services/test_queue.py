@@ -39,6 +39,11 @@ def test_filters_each_narrow_the_queue(sessions) -> None:
     assert only(text="실화 s3") == ["S3"]  # casefolded, across Korean text
     assert only(text=case_for(minji, "S5").lower()) == ["S5"]  # ids are searched too
     assert only(text="salon", status={"in_review"}) == ["S2"]
+    for bad in ({"opne"}, {"open", "closed"}):  # a typo listed nothing, as if the queue were empty
+        with pytest.raises(ValidationError, match="status: '(opne|closed)' is not one of open"):
+            cases.list_cases(minji, CaseFilter(status=bad))
+        with pytest.raises(ValidationError, match="is not one of open, in_review, decided"):
+            next(cases.iter_cases(minji, CaseFilter(status=bad)))
 
 
 def test_sorts_and_pages(sessions) -> None:

@@ -170,6 +170,18 @@ def test_unknown_group_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "no such Unix group" in result.output
+    assert not (tmp_path / "ws").exists()  # refused: nothing left behind
+
+
+def test_init_on_a_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A --data-dir that names a file was `internal error (FileExistsError …)`."""
+    a_file = tmp_path / "reports.jsonl"
+    a_file.write_text("{}\n", encoding="utf-8")
+    for target in (a_file, a_file / "ws"):
+        result = CliRunner().invoke(cli, ["--data-dir", str(target), "init", "--admin", "a"])
+        assert result.exit_code == 1, result.output
+        assert result.output == f"error: {target}: not a folder (a file is in the way)\n"
+    assert a_file.read_text(encoding="utf-8") == "{}\n"
 
 
 def test_open_warns_about_loose_modes(team) -> None:

@@ -288,3 +288,25 @@ async def test_clause_search_without_matches_says_so_in_the_list(app, minji):
         screen.query_one("#clause-search").value = "KR-1"
         await pilot.pause()
         assert options.get_option_at_index(0).id == "KR-1"
+
+
+async def test_typing_a_clause_id_then_enter_cites_that_clause(app, minji):
+    """The search kept the old highlight (CSS-0, first in the full list) whenever it still
+    matched, so `CSS-8`, enter, space cited CSS-0 while CSS-8 was listed first."""
+    cid = case_for(minji, "S1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = await open_decide(pilot, cid)
+        screen.query_one("#clause-search").focus()
+        await pilot.press(*"CSS-8", "enter")
+        options = screen.query_one("#clause-options", OptionList)
+        assert options.get_option_at_index(0).id == "CSS-8"
+        assert options.highlighted_option is not None and options.highlighted_option.id == "CSS-8"
+        await pilot.press("space")
+        assert screen.query_one(ClausePicker).selected == ["CSS-8"]
+        await pilot.press("down", "space")  # a toggle keeps the highlight where it is
+        second = options.highlighted_option
+        assert second is not None and screen.query_one(ClausePicker).selected == [
+            "CSS-8",
+            second.id,
+        ]

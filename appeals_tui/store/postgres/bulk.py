@@ -147,12 +147,13 @@ def event_row(ev: Doc) -> tuple[Any, ...]:
 
 def copy_events(
     conn: psycopg.Connection,
-    events: Iterable[Doc],
+    events: Iterable[Doc | bytes],
     progress: Progress | None = None,
     chunk: int = _CHUNK,
 ) -> int:
     """COPY audit events verbatim (the chain trigger checks each continues the chain),
-    written `chunk` bytes at a time."""
+    written `chunk` bytes at a time. An event may come as its COPY line already
+    (event_lines.LineSpool: only on a connection that speaks UTF-8)."""
     n = 0
     stmt = f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
     fast = fast_text(conn)
@@ -160,7 +161,10 @@ def copy_events(
         buf: list[bytes] = []
         size = 0
         for ev in events:
-            line = event_line(ev) if fast else None
+            if isinstance(ev, bytes):
+                line: bytes | None = ev
+            else:
+                line = event_line(ev) if fast else None
             if line is not None:
                 buf.append(line)
                 size += len(line)
@@ -171,6 +175,7 @@ def copy_events(
                 if buf:
                     copy.write(b"".join(buf))
                     buf, size = [], 0
+                assert not isinstance(ev, bytes)
                 copy.write_row(event_row(ev))
             n += 1
             if progress is not None and n % 1000 == 0:

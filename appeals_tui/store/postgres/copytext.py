@@ -27,7 +27,7 @@ from appeals_tui.store.postgres.columns import TableSpec, row_extra, to_row
 from appeals_tui.store.postgres.pgtext import MARK, encode_json, encode_str
 from appeals_tui.store.schema import Derive
 
-__all__ = ["LineEncoder", "columns_of"]
+__all__ = ["LineEncoder", "columns_of", "event_line", "event_middle", "verbatim"]
 
 _MISSING = object()
 #: characters COPY text needs escaped (the delimiter, line ends, the escape itself)
@@ -68,6 +68,15 @@ def _verbatim(value: Any) -> str:
     if type(value) is not str or "\x00" in value:
         raise _Fallback
     return value.translate(_ESCAPES) if _SPECIAL.search(value) else value
+
+
+def verbatim(value: str) -> bytes:
+    """`value` as a COPY line sends a text column psycopg is given as it is (the hashes
+    of events); ValueError for what a line cannot say (a NUL, not a str)."""
+    try:
+        return _verbatim(value).encode()
+    except (_Fallback, UnicodeEncodeError) as exc:
+        raise ValueError(f"not sendable as COPY text: {value!r}") from exc
 
 
 def _json(value: Any) -> str:
@@ -387,6 +396,33 @@ class LineEncoder:
         return residual
 
 
+def event_middle(
+    at: Any, actor: Any, event_type: Any, entity: Any, payload: Any, plain: bool = False
+) -> bytes | None:
+    """The part of an event's COPY line (`event_line`) between its seq and its prev_hash,
+    with both tabs: `at`, `actor`, `type`, `entity`, `payload`; None where a line cannot
+    say it (then `write_row`). `plain`: the caller knows no string in them holds a
+    character COPY escapes or pgtext changes (see `LineEncoder.line`)."""
+    try:
+        exact = type(at) is str and type(actor) is str and type(event_type) is str
+        if plain and exact and type(entity) is str and "\x00" not in at:
+            json = _plain_json(payload)
+            if json is not None:
+                return f"\t{at}\t{actor}\t{event_type}\t{entity}\t{json}\t".encode()
+        parts = [
+            "",
+            _verbatim(at),
+            _text(actor),
+            _text(event_type),
+            _text(entity),
+            _json(payload),
+            "",
+        ]
+        return "\t".join(parts).encode()
+    except (_Fallback, UnicodeEncodeError, TypeError, AttributeError):
+        return None
+
+
 def event_line(ev: dict[str, Any]) -> bytes | None:
     """An audit event's COPY line for bulk.copy_events' columns (seq, at, actor, type,
     entity, payload, prev_hash, hash), or None: send it with `write_row` instead."""
@@ -394,16 +430,12 @@ def event_line(ev: dict[str, Any]) -> bytes | None:
         seq = ev["seq"]
         if type(seq) is not int:
             return None
-        parts = [
-            str(seq),
-            _verbatim(ev["at"]),
-            _text(ev["actor"]),
-            _text(ev["type"]),
-            _text(ev["entity"]),
-            _json(ev["payload"]),
-            _verbatim(ev["prev_hash"]),
-            _verbatim(ev["hash"]),
-        ]
-        return ("\t".join(parts) + "\n").encode()
+        middle = event_middle(ev["at"], ev["actor"], ev["type"], ev["entity"], ev["payload"])
+        if middle is None:
+            return None
+        ends = (_verbatim(ev["prev_hash"]), _verbatim(ev["hash"]))
+        return b"".join(
+            (str(seq).encode(), middle, ends[0].encode(), b"\t", ends[1].encode(), b"\n")
+        )
     except (_Fallback, UnicodeEncodeError, TypeError, AttributeError):
         return None

@@ -36,6 +36,7 @@ from appeals_tui.store.postgres.bulk import (
     fast_text,
 )
 from appeals_tui.store.postgres.connect import connect, translate_errors
+from appeals_tui.store.postgres.event_lines import LineSpool
 from appeals_tui.store.spool import EventSpool, IdCounters
 from appeals_tui.store.txn import check_names
 
@@ -127,7 +128,9 @@ class PgStaging:
         self._fast = fast_text(conn)
         self._sender = _Sender(conn)
         self._buffered = 0
-        self._events = EventSpool(actor, clock)
+        # events spooled as pieces of their COPY lines where lines may be sent (the
+        # publish then only hashes and joins them: event_lines.py)
+        self._events = LineSpool(actor, clock) if self._fast else EventSpool(actor, clock)
         self._ids = IdCounters(self._committed)
         self._published = False
 
@@ -200,7 +203,13 @@ class PgStaging:
             # one COPY, sent as it is made: the server stores what it has while the next
             # events are hashed (a COPY per batch made them take turns); the chain is
             # checked once, over all of them, at its end (schema 4's statement trigger)
-            copy_events(conn, self._events.chained(txn._seq, txn._hash), chunk=_EVENT_CHUNK)
+            spool = self._events
+            events = (
+                spool.lines(txn._seq, txn._hash)
+                if isinstance(spool, LineSpool)
+                else spool.chained(txn._seq, txn._hash)
+            )
+            copy_events(conn, events, chunk=_EVENT_CHUNK)
             conn.execute("COMMIT")
         self._published = True
 

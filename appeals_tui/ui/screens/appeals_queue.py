@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
+from textual.widgets import Checkbox, DataTable, Header, Input, Static
 
 from ...services.appeals import (
     AppealFilter,
@@ -23,6 +23,7 @@ from ...services.appeals import (
 from ..base import AppealsScreen
 from ..keys import Key
 from ..text import cell
+from ..widgets.footer import AppFooter
 from ..widgets.table import Table
 from ..widgets.yes_no import YesNoBox
 from . import MainScreen
@@ -102,7 +103,7 @@ class AppealsQueueScreen(AppealsScreen):
             yield YesNoBox("resolved too", id="flt-resolved", compact=True)
         yield Table(id="appeals-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="appeals-status", classes="status-bar")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Label, SelectionList, Static
+from textual.widgets import Header, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from ...domain.guidance import Guidance
@@ -20,6 +20,7 @@ from ..base import AppealsScreen
 from ..keys import Key
 from ..text import one_line
 from ..widgets.decision_form import DecisionForm
+from ..widgets.footer import AppFooter
 from ..widgets.yes_no import YesNoSelectionList
 
 __all__ = ["BatchScreen"]
@@ -116,7 +117,7 @@ class BatchScreen(AppealsScreen):
             side=[Label("Results", classes="section-title"), Static(id="batch-results")],
             id="batch-form",
         )
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one(DecisionForm).show_divergence(

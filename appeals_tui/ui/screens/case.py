@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from ...domain.models import Case, Note
 from ...services import cases
@@ -26,6 +26,7 @@ from ..widgets.case_views import (
     timeline_text,
 )
 from ..widgets.dialogs import TextPrompt
+from ..widgets.footer import AppFooter
 from ..widgets.linked_views import linked_text
 from ..widgets.media_viewer import MediaViewer
 from ..widgets.precedents import PrecedentsList
@@ -146,7 +147,7 @@ class CaseScreen(AppealsScreen):
             with TabPane("Notes", id="tab-notes"):
                 with VerticalScroll():
                     yield Static(id="case-notes")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         app = appeals_app(self)

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...services.decisions import set_canonical
 from ...services.history import DecisionDetail, decision_detail
 from ...services.session import Session
 from ..base import AppealsScreen
 from ..keys import Key
+from ..widgets.footer import AppFooter
 from ..widgets.lead_decision_card import DecisionCard
 
 __all__ = ["CompareScreen"]
@@ -66,7 +67,7 @@ class CompareScreen(AppealsScreen):
             Text(f"{title}: {', '.join(self.decision_ids)}", style="bold"), id="compare-title"
         )
         yield HorizontalScroll(id="compare-columns")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.call(_details, self.session, self.decision_ids, done=self._show)

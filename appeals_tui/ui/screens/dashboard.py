@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, Tabs
 
 from ...domain.kappa import Agreement
 from ...services.networks import list_networks
@@ -22,6 +22,7 @@ from ...services.stats import ConsistencyStats, ProfileGroup, RateRow, consisten
 from ..base import AppealsScreen
 from ..keys import Key
 from ..text import cell
+from ..widgets.footer import AppFooter
 from ..widgets.lead_marks import mark_cell, toggle_mark
 from ..widgets.networks_panel import NetworksPanel
 from ..widgets.table import Table
@@ -104,7 +105,7 @@ class DashboardScreen(AppealsScreen):
                 yield Table(id="qa-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Networks", id="tab-networks"):
                 yield NetworksPanel(id="networks-panel")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         for tid in ("#rates-moderator", "#rates-clause"):

@@ -20,7 +20,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Label, Select, Static, TextArea
+from textual.widgets import Header, Label, Select, Static, TextArea
 
 from ...domain.errors import ConflictError, ValidationError
 from ...domain.guidance import Guidance
@@ -38,6 +38,7 @@ from ..widgets.case_views import subject_text
 from ..widgets.decision_form import DecisionForm
 from ..widgets.dialogs import ConflictDialog
 from ..widgets.factor_list import FactorList
+from ..widgets.footer import AppFooter
 from ..widgets.guidance_panel import GuidancePanel
 from ..widgets.media_viewer import MediaViewer
 from ..widgets.precedents import PrecedentsList
@@ -229,7 +230,7 @@ class DecideScreen(AppealsScreen):
             ],
             id="decision-form",
         )
-        yield Footer()
+        yield AppFooter()
 
     @property
     def form(self) -> DecisionForm:

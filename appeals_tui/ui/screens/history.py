@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from ...domain.models import Decision, Page
 from ...services.history import HistoryFilter, history
@@ -22,6 +22,7 @@ from ...services.session import Session
 from ..base import AppealsScreen
 from ..keys import Key
 from ..text import cell
+from ..widgets.footer import AppFooter
 from ..widgets.lead_decision_card import decision_flags
 from ..widgets.lead_marks import mark_cell, toggle_mark
 from ..widgets.table import Table
@@ -106,7 +107,7 @@ class HistoryScreen(AppealsScreen):
         )
         yield table
         yield Static("", id="history-status", classes="status-bar")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.load()

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Header, Input, Label, Select, Static, TextArea
 
 from ...domain.models import NoticeRecord
 from ...services.notices import NoticeDraft, notice_draft, send_notice
@@ -21,6 +21,7 @@ from ..base import AppealsScreen
 from ..keys import Key
 from ..services import error_text
 from ..text import content
+from ..widgets.footer import AppFooter
 
 __all__ = ["NoticeScreen", "review_notices"]
 
@@ -88,7 +89,7 @@ class NoticeScreen(AppealsScreen):
                 yield Button("Don't send", id="notice-dont-btn", variant="warning")
             yield Label("Recorded notices", classes="section-title")
             yield Static(id="notice-log")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.render_notice()

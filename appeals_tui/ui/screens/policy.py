@@ -13,7 +13,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
     DataTable,
-    Footer,
     Header,
     Input,
     OptionList,
@@ -32,6 +31,7 @@ from ..services import error_text
 from ..text import cell, content
 from ..widgets.clause_picker import clause_text
 from ..widgets.dialogs import TextPrompt
+from ..widgets.footer import AppFooter
 from ..widgets.table import Table
 from . import MainScreen
 from .compare import CompareScreen
@@ -160,7 +160,7 @@ class PolicyScreen(AppealsScreen):
                     "guidance under the draft",
                 )
                 yield table
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self._fill("")

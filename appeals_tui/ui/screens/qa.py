@@ -16,7 +16,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Header,
     Input,
     Select,
@@ -34,6 +33,7 @@ from ..base import AppealsScreen
 from ..keys import Key
 from ..services import error_text
 from ..text import cell, content, visible
+from ..widgets.footer import AppFooter
 from ..widgets.table import Table
 
 __all__ = ["QAScreen"]
@@ -110,7 +110,7 @@ class QAScreen(AppealsScreen):
             with TabPane("Agreement", id="qa-tab-report"):
                 yield Static("", id="qa-report-summary")
                 yield Table(id="qa-report", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#qa-batches", DataTable).add_columns(

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import DataTable, Header, Input, Select, Static
 from textual.widgets.data_table import ColumnKey
 
 from ...domain.models import Case, Page
@@ -21,6 +21,7 @@ from ...services.facets import QueueFacets, queue_facets
 from ...services.session import Session
 from ..base import AppealsScreen, appeals_app
 from ..keys import Key
+from ..widgets.footer import AppFooter
 from ..widgets.queue_rows import row_cells
 from ..widgets.table import Table
 from . import MainScreen
@@ -199,7 +200,7 @@ class QueueScreen(AppealsScreen):
             )
         yield Table(id="queue-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="queue-status", classes="status-bar")
-        yield Footer()
+        yield AppFooter()
 
     def _assignee_options(self, names: list[str]) -> list[tuple[str, str]]:
         """The assignee filter's choices: anyone, mine, unassigned, then the other users."""

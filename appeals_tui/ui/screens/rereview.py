@@ -6,7 +6,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from ...services.rereview import (
     PENDING,
@@ -20,6 +20,7 @@ from ..keys import Key
 from ..services import error_text
 from ..text import cell
 from ..widgets.dialogs import TextPrompt
+from ..widgets.footer import AppFooter
 from ..widgets.supersede_dialog import SupersedeDialog
 from ..widgets.table import Table
 from .compare import CompareScreen
@@ -57,7 +58,7 @@ class RereviewScreen(AppealsScreen):
         table: DataTable[Text] = Table(id="rereview-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.refresh_data()

@@ -14,7 +14,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
     Button,
-    Footer,
     Header,
     Label,
     RadioSet,
@@ -37,6 +36,7 @@ from ..widgets import appeal_panels as panels
 from ..widgets.appeal_dialogs import AppealConfirm, AppealPrompt
 from ..widgets.dialogs import TextPrompt
 from ..widgets.factor_checklist import FactorChecklist
+from ..widgets.footer import AppFooter
 from ..widgets.yes_no import ChoiceButton
 
 __all__ = ["ReviewScreen"]
@@ -145,7 +145,7 @@ class ReviewScreen(AppealsScreen):
                     yield Button("Resolve", id="resolve-btn", variant="primary")
                     yield Button("Claim", id="claim-btn")
                     yield Button("Notice", id="notice-btn")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.action_reload()

@@ -74,10 +74,12 @@ class ClausePicker(Vertical):
         self._fill("")
         self._show_selected()
 
-    def _fill(self, needle: str) -> None:
-        """List the clauses matching `needle`, cited ones marked, keeping the highlight."""
+    def _fill(self, needle: str, *, keep_highlight: bool = True) -> None:
+        """List the clauses matching `needle`, cited ones marked, keeping the highlight
+        (a new search highlights its best match instead: enter, space cites what it found)."""
         options = self.query_one("#clause-options", OptionList)
-        highlighted = options.highlighted_option.id if options.highlighted_option else None
+        kept = options.highlighted_option if keep_highlight else None
+        highlighted = kept.id if kept else None
         options.clear_options()
         found = self.library.search(needle)
         for clause in found:
@@ -127,7 +129,7 @@ class ClausePicker(Vertical):
     def _search(self, event: Input.Changed) -> None:
         """Filter the list as the user types."""
         event.stop()
-        self._fill(event.value)
+        self._fill(event.value, keep_highlight=False)
 
     @on(Input.Submitted, "#clause-search")
     def _to_list(self, event: Input.Submitted) -> None:

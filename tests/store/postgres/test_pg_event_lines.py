@@ -1,0 +1,167 @@
+"""A staging's events published as COPY lines made of pieces spooled while staging
+(store/postgres/event_lines.py) are the events, hashes and rows of the old way:
+EventSpool's JSON lines chained at publish and written by `event_line`/`write_row`.
+
+Why: the chain's bytes must stay exactly `canonical`'s; a wrong splice would write a
+chain `appeals verify` refuses, or one that verifies against different bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from appeals_tui.store.audit import GENESIS
+from appeals_tui.store.postgres.copytext import event_line
+from appeals_tui.store.postgres.event_lines import LineSpool
+from appeals_tui.store.postgres.pgtext import decode_json, decode_str
+from appeals_tui.store.postgres.store import PostgresStore
+from appeals_tui.store.spool import EventSpool
+
+HOSTILE = [
+    "신고: 욕설 및 괴롭힘 (한국어)",
+    'quote " and \\ backslash',
+    "tab\tline\nreturn\r NUL\x00 mark\x01",
+    "\x01starts with the mark",
+    "\u202eright-to-left\u2028line sep\x7f",
+    "😀 emoji",
+    "",
+]
+
+#: (type, entity, payload): plain ones, hostile text anywhere, and what only the whole
+#: event can say (a float: canonical's stdlib text; a NaN: write_row's refusal aside)
+EVENTS: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "case.opened",
+        "case:C-000001",
+        {"subject": {"platform": "p", "subject_id": "s"}, "linked_case": None},
+    ),
+    (
+        "case.opened",
+        "case:C-000002",
+        {"subject": {"z": 1, "a": [True, False, None]}, "linked_case": "C-1"},
+    ),
+    *[
+        ("case.opened", f"case:{t}", {"subject": {"subject_id": t, t: t}, "n": -(2**63)})
+        for t in HOSTILE
+    ],
+    *[(t, "x", {"list": [t, {"k": t}]}) for t in HOSTILE],
+    ("media.stored", "media:ab", {"size": 1.5, "note": "a float: the whole event"}),
+    ("media.stored", "media:cd", {"big": 2**63 - 1, "small": -(2**63)}),
+    ("odd", "\x00NUL entity", {"text": "\x00"}),
+]
+
+
+def _clock() -> Callable[[], datetime]:
+    moments = iter(
+        datetime(2026, 11, 30, 21, 0, tzinfo=UTC) + timedelta(microseconds=i) for i in range(10**6)
+    )
+    return lambda: next(moments)
+
+
+def _report(i: int) -> dict[str, Any]:
+    return {"report_id": f"R-{i}", "content_text": HOSTILE[i % len(HOSTILE)]}
+
+
+def _spools(actor: str) -> tuple[EventSpool, LineSpool]:
+    old, new = EventSpool(actor, _clock()), LineSpool(actor, _clock())
+    for spool in (old, new):
+        for i, (kind, entity, payload) in enumerate(EVENTS):
+            spool.event(kind, entity, payload)
+            spool.record("reports", f"R-{i}", {**_report(i), "version": 1})
+    return old, new
+
+
+@pytest.mark.parametrize("actor", ["minji", "모더레이터 \t\\ \x01"])
+@pytest.mark.parametrize("prev", [GENESIS, "ab" * 32, "odd\tprev \\ 한"])
+def test_the_lines_are_the_old_events_lines(actor: str, prev: str) -> None:
+    old, new = _spools(actor)
+    try:
+        events = list(old.chained(41, prev))
+        lines = list(new.lines(41, prev))
+    finally:
+        old.close()
+        new.close()
+    assert len(lines) == len(events) == len(EVENTS) + 1  # the digests' event last
+    assert events[-1]["type"] == "records.imported"
+    whole = 0
+    for event, got in zip(events, lines, strict=True):
+        if isinstance(got, bytes):
+            assert got == event_line(event)
+        else:  # a line cannot say it: the event itself, as before, for write_row
+            whole += 1
+            assert event_line(event) is None and got == event
+    assert whole == 0  # NULs included: pgtext escapes them in jsonb
+
+
+@pytest.mark.parametrize("payload", [{"big": 2**64}, {"a": "\ud800"}])
+def test_what_the_old_spool_refused_is_refused_the_same_way(payload: dict[str, Any]) -> None:
+    for spool in (EventSpool("minji", _clock()), LineSpool("minji", _clock())):
+        with pytest.raises(TypeError):  # orjson.JSONEncodeError is a TypeError
+            spool.event("t", "e", payload)
+        spool.close()
+
+
+def test_chained_is_refused_on_a_line_spool() -> None:
+    spool = LineSpool("minji", _clock())
+    spool.event("t", "e", {})
+    with pytest.raises(TypeError):
+        list(spool.chained(0, GENESIS))
+    spool.close()
+
+
+@pytest.fixture
+def pg_store(pg_url: str):
+    store = PostgresStore.create(pg_url)
+    yield store
+    store.close()
+
+
+def test_a_published_staging_stores_the_old_events(pg_store: PostgresStore) -> None:
+    """Through the real staging and COPY: the rows are the events EventSpool would have
+    chained from the head, and the chain verifies."""
+    store = pg_store
+    with store.transaction("root") as txn:
+        txn.event("setup", "x", {"a": 1})
+    seq, prev = store._read(
+        lambda c: c.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    )
+    old, _ = _spools("root")
+    try:
+        want = list(old.chained(seq, prev))
+    finally:
+        old.close()
+    with store.staging("root") as st:
+        clock = _clock()
+        st._events._clock = clock  # the same instants as the reference spool's
+        for i, (kind, entity, payload) in enumerate(EVENTS):
+            st.event(kind, entity, payload)
+            st.add("reports", f"R-{i}", _report(i))
+        st.publish()
+    rows = store._read(
+        lambda c: c.execute(
+            "SELECT seq, at, actor, type, entity, payload, prev_hash, hash FROM events "
+            "WHERE seq > %s ORDER BY seq",
+            (seq,),
+        ).fetchall()
+    )
+    assert [r[0] for r in rows] == [e["seq"] for e in want][: len(rows)]
+    got = [
+        {
+            "seq": r[0],
+            "at": r[1],
+            "actor": decode_str(r[2]),
+            "type": decode_str(r[3]),
+            "entity": decode_str(r[4]),
+            "payload": decode_json(r[5]),
+            "prev_hash": r[6],
+            "hash": r[7],
+        }
+        for r in rows
+    ]
+    staged = [e for e in got if e["type"] != "workspace.attested"]
+    assert staged[-len(want) :] == want
+    assert store.verify().ok
