@@ -182,6 +182,8 @@ class PgStaging:
             raise StoreError("this staging was published already")
         self._send()
         store, conn = self._store, self._conn
+        if isinstance(self._events, LineSpool):
+            self._events.settle()  # its digest helper done before the writer lock is taken
         with translate_errors(store.where):
             self._sender.drain()
             head, counters = store._take_writer_lock(conn, begin=False)

@@ -8,12 +8,15 @@ chain `appeals verify` refuses, or one that verifies against different bytes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from appeals_tui.domain.errors import StoreError
+from appeals_tui.store import digester
 from appeals_tui.store.audit import GENESIS
 from appeals_tui.store.postgres.copytext import event_line
 from appeals_tui.store.postgres.event_lines import LineSpool
@@ -105,6 +108,58 @@ def test_what_the_old_spool_refused_is_refused_the_same_way(payload: dict[str, A
         spool.close()
 
 
+def _many(spool: EventSpool, n: int, first: int = 0) -> None:
+    for i in range(first, first + n):
+        spool.record("reports", f"R-{i}", {**_report(i), "version": 1})
+        if i % 700 == 0:
+            spool.event("case.opened", f"case:C-{i}", {"i": i, "t": HOSTILE[i % len(HOSTILE)]})
+
+
+@pytest.mark.parametrize("start", [0, 1000], ids=["helper from the start", "helper after 1000"])
+def test_the_digest_helpers_events_are_the_old_ones(
+    start: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the digest helper (store/digester.py), from the first record or after the
+    spool's own first batch: the same events, in the same places, the same bytes."""
+    monkeypatch.setattr(digester.Digester, "wanted", classmethod(lambda cls, n: n >= start))
+    monkeypatch.setenv(digester.ENV, "1")  # and waited for
+    old, new = EventSpool("minji", _clock()), LineSpool("minji", _clock())
+    try:
+        _many(old, 3500)
+        _many(new, 3500)
+        assert new._digester is not None
+        events = list(old.chained(7, "ab" * 32))
+        lines = list(new.lines(7, "ab" * 32))
+    finally:
+        old.close()
+        new.close()
+    assert [e["type"] for e in events].count("records.imported") == 4
+    assert lines == [event_line(e) for e in events]
+
+
+def test_the_digest_helper_is_taken_at_a_batchs_end_once_ready(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not waited for: the spool digests its own batches while the helper starts."""
+    monkeypatch.delenv(digester.ENV, raising=False)
+    monkeypatch.setattr(digester.Digester, "wanted", classmethod(lambda cls, n: True))
+    old, new = EventSpool("minji", _clock()), LineSpool("minji", _clock())
+    try:
+        n, deadline = 0, time.monotonic() + digester.START_WAIT
+        while new._digester is None and time.monotonic() < deadline:
+            _many(new, 1000, n)
+            n += 1000
+        assert new._digester is not None and n % 1000 == 0
+        _many(new, 2500, n)
+        _many(old, n + 2500)
+        events = list(old.chained(7, "ab" * 32))
+        lines = list(new.lines(7, "ab" * 32))
+    finally:
+        old.close()
+        new.close()
+    assert lines == [event_line(e) for e in events]
+
+
 def test_chained_is_refused_on_a_line_spool() -> None:
     spool = LineSpool("minji", _clock())
     spool.event("t", "e", {})
@@ -120,9 +175,13 @@ def pg_store(pg_url: str):
     store.close()
 
 
-def test_a_published_staging_stores_the_old_events(pg_store: PostgresStore) -> None:
+@pytest.mark.parametrize("helper", ["0", "1"], ids=["digests here", "digest helper"])
+def test_a_published_staging_stores_the_old_events(
+    pg_store: PostgresStore, helper: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Through the real staging and COPY: the rows are the events EventSpool would have
     chained from the head, and the chain verifies."""
+    monkeypatch.setenv(digester.ENV, helper)
     store = pg_store
     with store.transaction("root") as txn:
         txn.event("setup", "x", {"a": 1})
@@ -140,6 +199,7 @@ def test_a_published_staging_stores_the_old_events(pg_store: PostgresStore) -> N
         for i, (kind, entity, payload) in enumerate(EVENTS):
             st.event(kind, entity, payload)
             st.add("reports", f"R-{i}", _report(i))
+        assert (st._events._digester is not None) == (helper == "1")
         st.publish()
     rows = store._read(
         lambda c: c.execute(
@@ -164,4 +224,21 @@ def test_a_published_staging_stores_the_old_events(pg_store: PostgresStore) -> N
     ]
     staged = [e for e in got if e["type"] != "workspace.attested"]
     assert staged[-len(want) :] == want
+    assert store.verify().ok
+
+
+def test_a_stopped_digest_helper_fails_the_staging_and_stores_nothing(
+    pg_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = pg_store
+    monkeypatch.setenv(digester.ENV, "1")
+    before = store.count("reports"), store.count("events")
+    with pytest.raises(StoreError, match="digest helper stopped"), store.staging("root") as st:
+        for i in range(200):
+            st.add("reports", f"K-{i}", _report(i))
+        st._events._digester._proc.kill()
+        for i in range(200, 3000):
+            st.add("reports", f"K-{i}", _report(i))
+        st.publish()
+    assert (store.count("reports"), store.count("events")) == before
     assert store.verify().ok
