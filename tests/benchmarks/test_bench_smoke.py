@@ -46,7 +46,7 @@ def test_bench_json_has_every_figure(tmp_path):
     distinct = net["import_distinct"]
     assert distinct["with_s"] > 0 and distinct["distinct_texts"] > 0.9 * distinct["reports"]
     tui = data["tui"]
-    assert tui["first_paint_ms"] > 0
+    assert tui["first_paint_ms"] > 0 and tui["first_case_cpu_ms"] > 0
     for key in ("resort", "open_case", "back_to_queue"):
         assert tui[key]["n"] > 0 and 0 < tui[key]["median_ms"] <= tui[key]["p95_ms"]
     assert not (tmp_path / "b" / "ws-200").exists()

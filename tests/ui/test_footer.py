@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Footer, Input
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets._footer import FooterKey
 
 from appeals_tui.ui.app import make_app
 from appeals_tui.ui.screens.case import CaseScreen
 from appeals_tui.ui.screens.dashboard import DashboardScreen
 from appeals_tui.ui.screens.queue import QueueScreen
+from appeals_tui.ui.widgets.footer import AppFooter
 from tests.conftest import case_for
 from tests.leads_data import seed_known
 
@@ -77,3 +82,34 @@ async def test_footer_follows_the_screen_state(sessions):
         await pilot.press("1")
         await settle(pilot)
         assert "Mark" not in keys(dashboard) and "Rates" in keys(dashboard)
+
+
+class LateScreen(Screen[None]):
+    """A screen whose `check_action` reads a widget its `on_mount` adds."""
+
+    BINDINGS = [Binding("x", "poke", "Poke")]
+
+    def compose(self) -> ComposeResult:
+        yield Container(id="box")
+        yield AppFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#box").mount(Static("late", id="late"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.query_one("#late") is not None if action == "poke" else True
+
+
+async def test_footer_waits_for_a_screen_that_is_not_ready_when_it_composes():
+    """The footer composes before its screen's `on_mount`: a `check_action` that reads
+    what `on_mount` adds fails then; the keys come once the screen has refreshed."""
+
+    class LateApp(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(LateScreen())
+
+    app = LateApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, LateScreen) and "Poke" in keys(app.screen)

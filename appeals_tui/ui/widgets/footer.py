@@ -55,7 +55,16 @@ class AppFooter(Footer):
         )
 
     def compose(self) -> ComposeResult:
-        self._shown = self._showing()
+        try:
+            self._shown = self._showing()
+        except Exception:
+            # a screen's `check_action` read something its `on_mount` sets up (it runs
+            # after this): compose empty and look once the screen has refreshed, as
+            # Textual's Footer always does; an error that lasts shows there
+            self._shown = None
+            self._pending = True
+            self.call_after_refresh(self._rebuild_if_changed)
+            return
         for widget in super().compose():
             if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
                 # a key starts compact (its own default) and is then bound to the

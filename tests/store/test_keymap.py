@@ -1,0 +1,36 @@
+"""KeyMap read in place: the same record numbers by binary search and, after many
+lookups, from the dict of every key (built from the saved bytes at once)."""
+
+from __future__ import annotations
+
+from array import array
+
+import pytest
+
+from appeals_tui.store import keymap
+from appeals_tui.store.keymap import KeyMap
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        [f"C-{i:05d}" for i in range(300)][::-1],
+        ["C-00001", "계정_서울", "ＡＢＣ", "x\udcff", "", "C-00002", "😀"],
+    ],
+    ids=["ascii", "korean-surrogate-empty"],
+)
+def test_saved_map_answers_the_same_before_and_after_it_turns_into_a_dict(
+    names: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = KeyMap.from_scan(
+        names, {n: i for i, n in enumerate(names)}, array("Q", range(len(names) + 1))
+    )
+    saved = KeyMap.load(built.dump())
+    expected = {n: i for i, n in enumerate(names)}
+    assert {n: saved.get(n) for n in names} == expected  # binary search on the saved map
+    assert saved.get("nope") is None and saved._dict is None
+    monkeypatch.setattr(keymap, "_BULK", 0)
+    monkeypatch.setattr(saved, "_probes", len(names) + 1)
+    assert {n: saved.get(n) for n in names} == expected  # now from one dict
+    assert saved._dict == expected and saved.get("nope") is None
+    assert [saved.name(i) for i in range(len(names))] == names
