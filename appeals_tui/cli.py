@@ -135,6 +135,7 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         meta.setdefault(key, value)
     else:
         meta[key] = value
+        meta[f"{key}.typed"] = True
     return value
 
 
@@ -202,8 +203,12 @@ def data_dir(ctx: click.Context) -> Path:
 
 
 def target(ctx: click.Context) -> Path | str:
-    """Where the records are: `--database URL` if given, else the workspace folder."""
+    """Where the records are: `--database URL` if given, else the workspace folder.
+    A `--data-dir` typed on the command line beats `$APPEALS_DATABASE_URL` (a team
+    that exports the URL still migrates a folder with `--data-dir DIR migrate`)."""
     url = opt(ctx, "database")
+    if url and opt(ctx, "data_dir.typed") and not opt(ctx, "database.typed"):
+        url = None
     if url:
         from .services.maintenance import is_url
 

@@ -21,9 +21,11 @@ from ..domain.reports import (
 )
 from ..store.protocol import Doc
 from ..store.shipped import default_near_dup_settings
+from .link_helper import LinkHelper
 from .media import MediaCollector, _media_doc, media_store
 from .permissions import can
 from .report_files import parse_report_file, scan_report_file
+from .scan_split import in_two
 from .session import Session
 
 __all__ = ["ImportResult", "import_reports", "import_parsed", "parse_with_media", "report_texts"]
@@ -71,16 +73,27 @@ def import_reports(
     # ~10 small containers a report, none in a cycle: the collector's walks over them
     # cost ~5% of an import (domain/collector.py)
     with collector_paused():
-        # a big file is validated on both cores (services/scan_split.py); the link
-        # helper, if any, starts with the staging (its trial batches run meanwhile)
-        scan = scan_report_file(path, media.check, progress, limits)
+        # a big file is validated on both cores (services/scan_split.py) and the link
+        # helper, if any, starts with the staging; a file validated in one process has
+        # it started now, on the other core, to be ready for the first batch
+        helper = LinkHelper.start_for_file(
+            path,
+            default_near_dup_settings().min_length,
+            session.ws.server_on_host,
+            one_process=not in_two(path.name, _size(path)),
+        )
         try:
-            if media.facts:
-                media.copy_into(media_store(session.ws), str(path))
-            now = session.now_iso()
-            done = import_scan(session.ws, session.actor, now, scan, media, progress)
+            scan = scan_report_file(path, media.check, progress, limits)
+            try:
+                if media.facts:
+                    media.copy_into(media_store(session.ws), str(path))
+                now = session.now_iso()
+                done = import_scan(session.ws, session.actor, now, scan, media, progress, helper)
+            finally:
+                scan.close()
         finally:
-            scan.close()
+            if helper is not None:
+                helper.close()  # if the import did not (a refused file)
     return ImportResult(
         imported=done.imported,
         skipped=done.skipped,
@@ -88,6 +101,13 @@ def import_reports(
         cases_created=list(done.cases_created),
         cases_updated=list(done.cases_updated),
     )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # validating it says what is wrong
 
 
 #: the fields of a report that come from the file (compared on a repeated report_id)

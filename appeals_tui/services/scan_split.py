@@ -53,7 +53,7 @@ from ..domain.reports import (
     subject_text,
 )
 
-__all__ = ["SPLIT_MIN", "ENV", "scan_in_two"]
+__all__ = ["SPLIT_MIN", "ENV", "in_two", "scan_in_two"]
 
 #: files smaller than this are validated in one process
 SPLIT_MIN = 8 << 20
@@ -104,6 +104,12 @@ class _Window(io.RawIOBase):
 
 def _window(fd: int, start: int, end: int) -> io.BufferedReader:
     return io.BufferedReader(_Window(fd, start, end), _READ)
+
+
+def in_two(name: str, size: int) -> bool:
+    """Whether a file of this name and size is validated in two processes (the link
+    helper, services/link_helper.py, then starts after it, not beside it)."""
+    return _wanted(name, size)
 
 
 def _wanted(name: str, size: int) -> bool:

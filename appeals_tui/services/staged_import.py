@@ -27,7 +27,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ..domain.case_links import link_doc, link_fields, link_record, warm_links
+from ..domain.case_links import link_doc, link_fields
 from ..domain.contacts import region_of
 from ..domain.errors import ConflictError, ValidationError
 from ..domain.models import Report
@@ -36,8 +36,9 @@ from ..domain.reports import ReportScan
 from ..store.protocol import Doc, Filter, Op, Order, Staging, Store, Transaction
 from ..store.schema import INSERTED
 from ..store.shipped import default_near_dup_settings
+from . import link_helper
 from .intake import _ACCEPTING, _differs, _rescore, new_case, report_texts
-from .link_helper import HELPER_PAYS, Extracted, LinkHelper, Texts, forced
+from .link_helper import HELPER_PAYS, Extracted, LinkHelper, Texts, extract_batch, forced
 from .media import MediaCollector, _media_doc
 
 __all__ = ["StagedOutcome", "import_scan", "report_doc"]
@@ -146,6 +147,7 @@ class _Importer:
         media: MediaCollector | None,
         now: str,
         progress: Progress | None,
+        early: LinkHelper | None = None,
     ) -> None:
         self.store, self.st, self.scan, self.media = store, st, scan, media
         self.now, self.progress = now, progress
@@ -161,6 +163,7 @@ class _Importer:
         self.min_length = default_near_dup_settings().min_length
         self.cases: dict[str, list[Doc]] = {}
         self.found: dict[int, Extracted] = {}  # the helper's answers for this batch
+        self.early = early  # a helper started before the file was validated
 
     def run(self) -> StagedOutcome:
         n = len(self.scan)
@@ -169,17 +172,25 @@ class _Importer:
         try:
             batches = self._batches()
             current = next(batches, None)
-            # on trial: the first two batches are extracted here, the second one timed
-            trial = helper is not None and not forced()
-            asked = not trial and self._ask(helper, current)
+            # unless forced, the second batch's extraction cost decides whether the
+            # helper is kept (`_pays`); the first one also pays for the first calls
+            judged = helper is None or forced()
+            asked = self._ask(helper, current)
             seen = 0
             while current is not None:
                 upcoming = next(batches, None)  # its texts go to the helper now, so
-                if trial and seen == 1 and helper is not None:
-                    helper, trial = self._if_it_pays(helper, current), False
-                ask_next = not trial and self._ask(helper, upcoming)  # it extracts while
-                items, batch, stored, self.cases = current  # we stage this one
+                ask_next = self._ask(helper, upcoming)  # it extracts while we stage this one
+                if upcoming is None and helper is not None:
+                    helper.finish()  # nothing more to ask: it ends after its last answer
+                items, batch, stored, self.cases = current
                 self.found = self._answer(helper, items, stored) if asked else {}
+                if not judged and seen >= 1 and helper is not None:
+                    pays = self._pays(helper, current)
+                    if pays is not None:
+                        judged = True
+                        if not pays:
+                            helper.close()
+                            helper, ask_next = None, False
                 self._batch(items, batch, stored)
                 done += len(items)
                 if self.progress:
@@ -188,6 +199,8 @@ class _Importer:
         finally:
             if helper is not None:
                 helper.close()
+            if self.early is not None and self.early is not helper:
+                self.early.close()  # started before validating, not used
         if self.conflicts or self.conflict_count:
             shown = self.conflicts[:50]
             if self.conflict_count > 50:
@@ -251,25 +264,34 @@ class _Importer:
     # -- import without them, benchmarks/import_overhead.py)
 
     def _start_helper(self) -> LinkHelper | None:
-        """Started with the staging, not before validating: a big file is validated on
-        both cores (services/scan_split.py), and the first two batches, extracted here
-        while the helper starts, decide whether it is used at all (`_if_it_pays`)."""
+        """The helper started before validating (`LinkHelper.start_for_file`), if this
+        import has enough reports for it, else one started now (started with the
+        staging when a big file is validated on both cores, services/scan_split.py)."""
+        if self.early is not None:
+            if len(self.scan) >= link_helper.HELPER_MIN:
+                return self.early
+            self.early.close()
+            self.early = None
+            return None
         return LinkHelper.start(len(self.scan), self.min_length, self.store.server_on_host)
 
-    def _if_it_pays(self, helper: LinkHelper, read: _Read) -> LinkHelper | None:
-        """The helper, if extracting this batch's texts here (done now: its cases are
-        then staged from the warm caches) cost at least HELPER_PAYS µs a report of this
-        thread's CPU; else it is stopped. Why: handing a report's texts over and taking
-        the answer costs ~3 µs here; texts the import has seen (a file of a few dozen
-        texts) come from the caches for less, distinct ones cost ~25-60 µs. The second
-        batch is timed: the first one's also pays for the extraction's first calls."""
-        fresh = [d for _, _, d in read[0] if d["report_id"] not in read[2]]
-        start = time.thread_time()
-        self._warm_links(fresh)
-        if fresh and (time.thread_time() - start) * 1e6 >= HELPER_PAYS * len(fresh):
-            return helper
-        helper.close()
-        return None
+    def _pays(self, helper: LinkHelper, read: _Read) -> bool | None:
+        """Whether extracting this batch's new reports cost at least HELPER_PAYS µs a
+        report (None: it has none): what the helper's answer cost it, or, when it did
+        not answer (not ready yet), this thread's CPU extracting them now (its cases are
+        then staged from the warm caches). Why: handing a report's texts over and
+        taking the answer costs ~3 µs here; texts the import has seen (a file of a few
+        dozen texts) come from the caches for less, distinct ones cost ~25-60 µs. The
+        second batch is judged: the first one also pays for the extraction's first
+        calls."""
+        if self.found:
+            cost = helper.cost
+        else:
+            fresh = [item for item in read[0] if item[2]["report_id"] not in read[2]]
+            start = time.thread_time()
+            self.found = self._warm_links(fresh) or {}
+            cost = (time.thread_time() - start) * 1e6 / len(fresh) if fresh else None
+        return None if cost is None else cost >= HELPER_PAYS
 
     def _ask(self, helper: LinkHelper | None, read: _Read | None) -> bool:
         """Hand a batch's new reports' texts to the helper (False: it is not ready)."""
@@ -288,13 +310,15 @@ class _Importer:
 
     def _batch(self, items: list[Item], batch: list[list[int]], stored: dict[str, Doc]) -> None:
         at = 0
+        helped = bool(self.found)  # the helper answered (or `_pays` extracted them)
         for first in range(0, len(batch), _WARM):
             chunk = batch[first : first + _WARM]
             size = sum(map(len, chunk))
-            if not self.found:  # no helper answered: extract them here, in one loop
-                self._warm_links(
-                    [doc for _, _, doc in items[at : at + size] if doc["report_id"] not in stored]
-                )
+            if not helped:  # extract them here, in one loop, as the helper would
+                fresh = [
+                    item for item in items[at : at + size] if item[2]["report_id"] not in stored
+                ]
+                self.found.update(self._warm_links(fresh) or {})
             for group in chunk:
                 part, at = items[at : at + len(group)], at + len(group)
                 for same in _split(part):
@@ -302,16 +326,14 @@ class _Importer:
                     if fresh and not self.conflict_count:
                         self._group(fresh)
 
-    def _warm_links(self, fresh: list[Doc]) -> None:
+    def _warm_links(self, fresh: list[Item]) -> dict[int, Extracted] | None:
         """Extract the contacts and text keys of these reports' texts in one loop before
-        their cases are staged (case_links.warm_links: the same results, less CPU)."""
-        for doc in fresh:
-            warm_links(
-                doc["content_text"],
-                doc["media_description"],
-                report_texts(doc),
-                doc["jurisdiction"],
-            )
+        their cases are staged, as the helper does (`link_helper.extract_batch`): the
+        matcher's code and data stay in the CPU caches (~25% less CPU than extracting
+        between staging records), and each case then takes its reports' answers
+        (`_from_helper`) instead of looking its texts up again (`link_doc`)."""
+        found = extract_batch([_texts(doc) for _, _, doc in fresh], self.min_length)
+        return {index: answer for (index, _, _), answer in zip(fresh, found, strict=True)}
 
     def _cases_of(self, subject_ids: set[str]) -> dict[str, list[Doc]]:
         """Stored cases of these subject ids, in insertion order. A server database
@@ -383,11 +405,11 @@ class _Importer:
         """A new case's contacts and text key (`case_links.LINK_FIELDS`, stored with the
         case): from the helper's answers when it has one for every report (read in the
         case's region), else extracted here."""
-        doc = _from_helper(case, group, self.found)
-        if doc is None:
+        fields = _from_helper(case, group, self.found)
+        if fields is None:
             texts = [t for _, _, report in group for t in report_texts(report)]
-            doc = link_doc(case, texts, min_length=self.min_length)
-        return link_fields(doc)
+            fields = link_fields(link_doc(case, texts, min_length=self.min_length))
+        return fields
 
     def _stage_report(self, line: int, doc: Doc, case_id: str) -> Doc:
         """Stage the report record `doc` (report_doc) of file line `line`, and its media."""
@@ -473,24 +495,33 @@ def _texts(doc: Doc) -> Texts:
 
 
 def _from_helper(case: Doc, group: list[Item], found: dict[int, Extracted]) -> Doc | None:
-    """The case's links from the helper's answers, exactly as `link_doc` gives them: its
-    texts are its reports' (its content and media description come from one of them),
-    so its contacts are theirs when each was read in the case's region; its key is that
-    of a report with the same content and media description. None: not answerable."""
+    """The case's link fields from the helper's answers, exactly as `link_doc` gives
+    them: its texts are its reports' (its content and media description come from one
+    of them), so its contacts are theirs when each was read in the case's region; its
+    key is that of a report with the same content and media description. None: not
+    answerable."""
     if not found:
         return None
-    answers = [found.get(i) for i, _, _ in group]
     region = region_of(case.get("jurisdiction"))
+    text = (case.get("content_text"), case.get("media_description"))
+    if len(group) == 1:  # most cases: the case's texts are its one report's
+        index, _, report = group[0]
+        answer = found.get(index)
+        if answer is None or answer.region != region:
+            return None
+        if (report["content_text"], report["media_description"]) != text:
+            return None
+        return {"contacts": sorted(set(answer.contacts)), "text_key": answer.key}
+    answers = [found.get(i) for i, _, _ in group]
     contacts: set[str] = set()
     for answer in answers:
         if answer is None or answer.region != region:
             return None
         contacts.update(answer.contacts)
-    text = (case.get("content_text"), case.get("media_description"))
     for (_, _, report), answer in zip(group, answers, strict=True):
         if (report["content_text"], report["media_description"]) == text:
             assert answer is not None
-            return link_record(case, sorted(contacts), answer.key)
+            return {"contacts": sorted(contacts), "text_key": answer.key}
     return None
 
 
@@ -518,7 +549,10 @@ def import_scan(
     scan: ReportScan,
     media: MediaCollector | None = None,
     progress: Progress | None = None,
+    helper: LinkHelper | None = None,
 ) -> StagedOutcome:
-    """Stage the reports of a validated file and publish them at once (see above)."""
+    """Stage the reports of a validated file and publish them at once (see above).
+    `helper`: a link helper started before the file was validated (the import uses it
+    or stops it)."""
     with store.staging(actor) as st:
-        return _Importer(store, st, scan, media, now, progress).run()
+        return _Importer(store, st, scan, media, now, progress, helper).run()

@@ -241,3 +241,23 @@ def test_verify_names_first_broken_seq(seeded, tmp_path, damage):
     named = int(re.search(r"broken at seq (\d+)", result.output).group(1))
     assert named == seq if damage != "reorder" else named in (seq, seq + 1)
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("where", ["group", "command"])
+def test_a_typed_data_dir_beats_the_database_in_the_environment(tmp_path, where):
+    """README's Teams flow exports APPEALS_DATABASE_URL, then runs
+    `appeals --data-dir ~/t-and-s migrate --to "$APPEALS_DATABASE_URL"`: the exported
+    database was used as the source too ("source and target are the same")."""
+    ws = str(tmp_path / "ws")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--data-dir", ws, "init", "--admin", "root"]).exit_code == 0
+    env = {"APPEALS_DATABASE_URL": "postgresql:///appeals?host=/nonexistent-rv&user=nobody"}
+    args = ["--data-dir", ws, "users", "list"] if where == "group" else ["users", "list"]
+    if where == "command":
+        args += ["--data-dir", ws]
+    listed = runner.invoke(cli, args, env=env)
+    assert listed.exit_code == 0, listed.output
+    assert "root" in listed.output and "admin" in listed.output
+    # typed --database still wins over a typed --data-dir
+    both = runner.invoke(cli, ["--database", env["APPEALS_DATABASE_URL"], *args], env=env)
+    assert both.exit_code == 1 and "unreachable" in both.output, both.output

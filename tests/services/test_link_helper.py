@@ -268,12 +268,13 @@ def test_a_silent_helper_does_not_hang_the_import(sessions, tmp_path, spy, monke
 
 
 @pytest.mark.parametrize("pays", [True, False])
-def test_the_helper_is_used_only_when_extracting_inline_costs_more(
+def test_the_helper_is_kept_only_when_extracting_costs_more(
     sessions, tmp_path, spy, monkeypatch, pays
 ):
-    """Not forced: the first two batches are extracted inline, the second timed; the helper answers
-    the rest only if that cost HELPER_PAYS µs a report or more, else it is stopped.
-    The records are link_doc's either way."""
+    """Not forced: the helper answers from the first batch on, and what its answer for the
+    second batch cost it decides: HELPER_PAYS µs a report or more, it answers the rest,
+    else it is stopped there and the import extracts the rest inline. The records are
+    link_doc's either way."""
     monkeypatch.delenv(link_helper.ENV)
     monkeypatch.setattr(link_helper.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     monkeypatch.setattr(staged_import, "HELPER_PAYS", 0.0 if pays else float("inf"))
@@ -288,6 +289,107 @@ def test_the_helper_is_used_only_when_extracting_inline_costs_more(
     monkeypatch.setattr(LinkHelper, "close", noted)
     s = sessions("minji")
     intake.import_reports(s, write_jsonl(tmp_path / "r.jsonl", _rows(120)))
-    assert closed  # one was started (and closed at the end, or after the first batch)
-    assert (spy.answered >= 5) is pays and (spy.answered == 0) is not pays
+    assert closed  # one was started (and closed at the end, or after the second batch)
+    assert (spy.answered >= 5) is pays and (spy.answered == 2) is not pays
     assert _links(s) == _expected(s)
+
+
+@pytest.mark.parametrize("pays", [True, False])
+def test_a_helper_not_ready_is_judged_by_the_batch_extracted_inline(
+    sessions, tmp_path, spy, monkeypatch, pays
+):
+    """A helper not ready for the second batch: the import extracts that batch itself,
+    timed, and keeps the helper for the rest only if that cost HELPER_PAYS µs a report."""
+    monkeypatch.delenv(link_helper.ENV)
+    monkeypatch.setattr(link_helper.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(staged_import, "HELPER_PAYS", 0.0 if pays else float("inf"))
+    asked: list[int] = []
+    ask = LinkHelper.ask
+
+    def late(self, items):
+        asked.append(len(items))
+        if len(asked) <= 2:  # the first two batches: not ready yet
+            return False
+        if len(asked) == 3:
+            line = self._answers.get(timeout=60)
+            self.ready = line is not None and line.strip() == link_helper._READY
+        return ask(self, items)
+
+    monkeypatch.setattr(LinkHelper, "ask", late)
+    s = sessions("minji")
+    intake.import_reports(s, write_jsonl(tmp_path / "r.jsonl", _rows(120)))
+    assert spy.answered == 0 or pays
+    assert (spy.answered >= 5) is pays
+    assert _links(s) == _expected(s)
+
+
+def test_a_file_validated_in_one_process_has_its_helper_started_before(
+    sessions, tmp_path, spy, monkeypatch
+):
+    """Started before validating (ready for the first batch), from the file's size; a
+    refused file's helper is stopped (no process left), and so is one started for a
+    file that holds fewer than HELPER_MIN reports after all."""
+    from appeals_tui.domain.errors import ValidationError
+    from appeals_tui.services import report_files
+
+    order: list[str] = []
+    helpers: list[LinkHelper] = []
+    start = LinkHelper.start.__func__
+    scan = report_files.scan_report_file
+
+    def keep(cls, reports, min_length, server_on_host):
+        order.append(f"start {reports}")
+        helper = start(cls, reports, min_length, server_on_host)
+        line = helper._answers.get(timeout=60)  # ready for the first batch
+        helper.ready = line is not None and line.strip() == link_helper._READY
+        helpers.append(helper)
+        return helper
+
+    def scanning(*args, **kwargs):
+        order.append("validate")
+        return scan(*args, **kwargs)
+
+    monkeypatch.setattr(LinkHelper, "start", classmethod(keep))
+    monkeypatch.setattr(intake, "scan_report_file", scanning)
+    rows = _rows(30)
+    rows[27]["reported_at"] = "yesterday"
+    s = sessions("minji")
+    with pytest.raises(ValidationError):
+        intake.import_reports(s, write_jsonl(tmp_path / "bad.jsonl", rows))
+    assert order == ["start 30", "validate"]  # every line of a small file is sampled
+    assert helpers[0].proc.returncode == 0  # stopped
+    rows[27]["reported_at"] = rows[26]["reported_at"]
+    order.clear()
+    intake.import_reports(s, write_jsonl(tmp_path / "good.jsonl", rows[:20]))
+    assert order == ["start 20", "validate"]
+    assert spy.answered > 0
+    assert helpers[1].proc.returncode == 0
+    monkeypatch.setattr(link_helper, "HELPER_MIN", 25)  # the estimate said 30, there are 24
+    order.clear()
+    path = write_jsonl(tmp_path / "few.jsonl", _rows(24))
+    with path.open("ab") as fh:
+        fh.write(b"\n" * 6)  # blank lines count in the estimate, not as reports
+    answered = spy.answered
+    intake.import_reports(s, path)
+    assert order == ["start 30", "validate"]
+    assert helpers[2].proc.returncode == 0 and spy.answered == answered
+    assert _links(s) == _expected(s)
+
+
+def test_a_finished_helper_ends_after_its_last_answer(monkeypatch):
+    """`finish`: its input is closed after the last request, so it answers and exits by
+    itself (the import does not wait for it at the end)."""
+    monkeypatch.setenv(link_helper.ENV, "1")
+    helper = LinkHelper.start(link_helper.HELPER_MIN, 24, False)
+    assert helper is not None
+    helper._answers.get(timeout=60)
+    helper.ready = True
+    items = [("call 010-1234-5678 now", None, ("call 010-1234-5678 now",), "KR")]
+    assert helper.ask(items)
+    helper.finish()
+    assert not helper.ask(items)  # nothing is asked after the end
+    assert helper.proc.wait(timeout=60) == 0
+    got = helper.answer(1)
+    assert got == extract_batch(items, 24)
+    assert helper.cost is not None and helper.cost >= 0
+    helper.close()
