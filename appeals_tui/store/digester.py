@@ -9,6 +9,11 @@ bytes for every field: tests/store/test_digester.py), and the staging makes thos
 bytes anyway (PgStaging.add), so it hands them to this helper and takes the digests
 back, a batch (one "records.imported" event) at a time, when it publishes.
 
+The staging never waits for the helper while staging: its pipe (1 MB, about a batch)
+is written without blocking, and a batch that begins while the helper has not taken
+all it was handed is digested by the staging itself (`behind`): on a busy machine the
+helper takes what the spare CPU allows.
+
 The protocol: on the helper's stdin, frames of `_FRAME` (kind, name size, bytes size)
 then the record's name (UTF-8) and its canonical bytes; `_CUT` ends a batch. The helper
 writes `_READY` at its start, then per batch its digests (`_SIZE` then the JSON of
@@ -20,13 +25,16 @@ was handed are gone from this process.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import struct
 import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import IO, BinaryIO
 
 import orjson
@@ -47,8 +55,9 @@ _FRAME = struct.Struct("<BII")
 _SIZE = struct.Struct("<I")
 _RECORD, _CUT = 0, 1
 _READY = b"R"
-#: bytes of frames handed over at a time
+#: bytes of frames handed over at a time, and the pipe's size asked for
 _WRITE = 256 << 10
+_PIPE = 1 << 20
 #: how long the helper may take to say it is ready, and to finish the records handed over
 START_WAIT = 5.0
 FINISH_WAIT = 120.0
@@ -61,6 +70,13 @@ class Digester:
         self._proc, self._out = proc, out
         self._frames: list[bytes] = []
         self._size = 0
+        #: frames joined and not written yet (the pipe was full)
+        self._unsent: deque[bytes] = deque()
+        assert proc.stdin is not None
+        self._fd = proc.stdin.fileno()
+        os.set_blocking(self._fd, False)
+        with suppress(OSError, AttributeError):  # a bigger pipe: ~one batch of records
+            fcntl.fcntl(self._fd, fcntl.F_SETPIPE_SZ, _PIPE)
         self._finished = False
         self._deadline = time.monotonic() + START_WAIT
         self.cuts = 0
@@ -118,15 +134,43 @@ class Digester:
         """End a batch: its digests come back as one dict (`batches`)."""
         self._frames.append(_FRAME.pack(_CUT, 0, 0))
         self.cuts += 1
+        self._send()
+
+    def behind(self) -> bool:
+        """Whether the helper has not taken all it was handed yet (the pipe is full):
+        the staging then digests the next batch itself rather than wait."""
+        self._push()
+        return bool(self._unsent)
+
+    def catch_up(self) -> None:
+        """Wait until the helper has taken all it was handed."""
+        os.set_blocking(self._fd, True)
+        try:
+            self._push()
+        finally:
+            os.set_blocking(self._fd, False)
 
     def _send(self) -> None:
-        stdin = self._proc.stdin
-        assert stdin is not None
+        if self._frames:
+            self._unsent.append(b"".join(self._frames))
+            self._frames, self._size = [], 0
+        self._push()
+
+    def _push(self) -> None:
+        """Write what the pipe takes now (it never blocks the staging)."""
+        fd = self._fd
         try:
-            stdin.write(b"".join(self._frames))
-        except (OSError, ValueError) as exc:
+            while self._unsent:
+                chunk = self._unsent[0]
+                done = os.write(fd, chunk)
+                if done < len(chunk):
+                    self._unsent[0] = chunk[done:]
+                    return
+                self._unsent.popleft()
+        except BlockingIOError:
+            return
+        except OSError as exc:
             raise self._stopped() from exc
-        self._frames, self._size = [], 0
 
     def _stopped(self) -> StoreError:
         self._proc.kill()
@@ -142,6 +186,7 @@ class Digester:
             return
         self._finished = True
         self._send()
+        self.catch_up()
         stdin = self._proc.stdin
         assert stdin is not None
         try:

@@ -55,21 +55,36 @@ class LineSpool(EventSpool):
         self._may_start = True
         self._records = 0  # digested here
         self._handed = 0  # handed to the helper since its last batch
+        self._helpers = False  # the batch under way is the helper's
 
     def record(self, table: str, key: str, doc: Doc, whole: bytes | None = None) -> None:
-        helper = self._digester
-        if helper is None and self._may_start and not self._digests:
-            # between two batches (the spool's own are in it): the helper's first batch
-            # begins with this record once it is ready
-            helper = self._take_helper()
-        if helper is None:
+        if not self._handed and not self._digests:  # a batch begins: whose is it?
+            self._helpers = self._helpers_turn()
+        if not self._helpers:
             super().record(table, key, doc, whole)
             self._records += 1
             return
-        helper.add(record_name(table, key), canonical(doc) if whole is None else whole)
+        assert self._digester is not None
+        self._digester.add(record_name(table, key), canonical(doc) if whole is None else whole)
         self._handed += 1
         if self._handed >= DIGESTS_PER_EVENT:
             self._cut()
+
+    def _helpers_turn(self) -> bool:
+        """Whether the batch beginning now goes to the digest helper: when it is ready
+        and has taken what it was handed (else this thread digests it: waiting for the
+        helper would cost more than digesting; forced with APPEALS_DIGEST_HELPER=1)."""
+        helper = self._digester
+        if helper is None:
+            if not self._may_start:
+                return False
+            helper = self._take_helper()
+            if helper is None:
+                return False
+        if os.environ.get(DIGESTER_ENV) == "1":
+            helper.catch_up()
+            return True
+        return not helper.behind()
 
     def _take_helper(self) -> Digester | None:
         """The digest helper if it is ready to take records now: started once wanted,

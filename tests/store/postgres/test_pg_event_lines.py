@@ -8,6 +8,8 @@ chain `appeals verify` refuses, or one that verifies against different bytes.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -108,9 +110,9 @@ def test_what_the_old_spool_refused_is_refused_the_same_way(payload: dict[str, A
         spool.close()
 
 
-def _many(spool: EventSpool, n: int, first: int = 0) -> None:
+def _many(spool: EventSpool, n: int, first: int = 0, pad: int = 0) -> None:
     for i in range(first, first + n):
-        spool.record("reports", f"R-{i}", {**_report(i), "version": 1})
+        spool.record("reports", f"R-{i}", {**_report(i), "pad": "패" * pad, "version": 1})
         if i % 700 == 0:
             spool.event("case.opened", f"case:C-{i}", {"i": i, "t": HOSTILE[i % len(HOSTILE)]})
 
@@ -155,6 +157,38 @@ def test_the_digest_helper_is_taken_at_a_batchs_end_once_ready(
         events = list(old.chained(7, "ab" * 32))
         lines = list(new.lines(7, "ab" * 32))
     finally:
+        old.close()
+        new.close()
+    assert lines == [event_line(e) for e in events]
+
+
+def test_a_helper_behind_leaves_the_next_batches_to_the_spool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A helper that does not take its records (stopped here: a busy machine) is not
+    waited for: the spool digests the batches itself until it catches up."""
+    monkeypatch.setenv(digester.ENV, "1")  # taken at once ...
+    monkeypatch.setattr(digester.Digester, "wanted", classmethod(lambda cls, n: True))
+    old, new = EventSpool("minji", _clock()), LineSpool("minji", _clock())
+    signal.alarm(60)  # a staging that waited for the stopped helper would hang here
+    try:
+        _many(new, 1000, pad=500)
+        helper = new._digester
+        assert helper is not None
+        monkeypatch.delenv(digester.ENV)  # ... then used when it keeps up
+        os.kill(helper._proc.pid, signal.SIGSTOP)
+        _many(new, 6000, 1000, pad=500)  # ~9 MB of records: more than its pipe holds
+        assert helper.behind() and new._records >= 3000  # the spool took batches
+        os.kill(helper._proc.pid, signal.SIGCONT)
+        helper.catch_up()
+        cuts = helper.cuts
+        _many(new, 3000, 7000, pad=500)
+        assert helper.cuts > cuts  # the helper's turn again
+        _many(old, 10_000, pad=500)
+        events = list(old.chained(7, "ab" * 32))
+        lines = list(new.lines(7, "ab" * 32))
+    finally:
+        signal.alarm(0)
         old.close()
         new.close()
     assert lines == [event_line(e) for e in events]
