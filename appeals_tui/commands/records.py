@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,6 +151,7 @@ def export_decisions_cmd(
         stopped = "stopped; the output above is incomplete"
     with long_work(ctx, "exporting", stopped=stopped) as progress:
         if out is None:
+            _utf8_stdout()
             result = export_decisions(
                 sess, fmt, sys.stdout, flt, progress, skip_invalid=skip_invalid
             )
@@ -165,6 +167,14 @@ def export_decisions_cmd(
     else:
         click.echo(f"chain head {result.chain_head} (`appeals verify --expect` it later)", err=True)
         click.echo(visible(result.summary(), keep_newlines=False), err=True)
+
+
+def _utf8_stdout() -> None:
+    """Records on stdout are UTF-8, as in a file, whatever the locale says (under LC_ALL=C
+    a Korean reasoning was `internal error (UnicodeEncodeError)`)."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and codecs.lookup(sys.stdout.encoding or "utf-8").name != "utf-8":
+        reconfigure(encoding="utf-8")
 
 
 def register(cli: click.Group) -> None:

@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import io
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -369,7 +370,7 @@ def _export_sor_api(
     def flush() -> None:
         name = f"statements-{len(result.files) + 1:05d}.json"
         body = {"statements": batch}
-        (tmp / name).write_text(json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
+        _write_private(tmp / name, json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n")
         decisions = [s["puid"] for s in batch]
         result.files.append(ExportFile(name, len(batch), decisions))
         batch.clear()
@@ -393,7 +394,7 @@ def _export_sor_api(
             "exported_at": session.now_iso(),
             **{k: v for k, v in result.as_dict().items() if k not in ("format", "path")},
         }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+        _write_private(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
         _swap_in(tmp, folder)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -402,6 +403,14 @@ def _export_sor_api(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return result
+
+
+def _write_private(path: Path, text: str) -> None:
+    """A new file of the export folder: UTF-8 (JSON is, whatever the locale says) and
+    0600 like every other export file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
 
 
 def _swap_in(tmp: Path, folder: Path) -> None:

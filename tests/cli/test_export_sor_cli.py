@@ -100,3 +100,40 @@ def test_demo_statements_name_trusted_flaggers(run):
     sources = [json.loads(line)["source_type"] for line in r.stdout.splitlines()]
     assert sources.count("SOURCE_TRUSTED_FLAGGER") == 5
     assert sources.count("SOURCE_ARTICLE_16") == 10 and sources.count("SOURCE_VOLUNTARY") == 1
+
+
+def test_sor_api_files_are_utf8_and_private_whatever_the_locale(run, tmp_path):
+    """Under an ASCII locale (LC_ALL=C without UTF-8 coercion) the sor-api export of the
+    demo was `internal error (UnicodeEncodeError)`: its files were written in the locale's
+    encoding (JSON is UTF-8), and 0644 where every other export file is 0600."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    assert run("demo", "--no-open", user=None).exit_code == 0
+    out = tmp_path / "api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHON"))}
+    env.update(LC_ALL="C", LANG="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
+    args = ["--data-dir", str(tmp_path / "ws"), "--user", "seoyeon", "export", "decisions"]
+    done = subprocess.run(
+        [sys.executable, "-m", "appeals_tui", *args, "--format", "sor-api", "--out", str(out)],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    files = sorted(out.iterdir())
+    assert [f.name for f in files] == ["manifest.json", "statements-00001.json"]
+    statements = json.loads(files[1].read_bytes().decode("utf-8"))["statements"]
+    assert any(not s["decision_facts"].isascii() for s in statements)  # Korean kept as is
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    for fmt in ("csv", "jsonl"):  # to stdout: the same internal error
+        piped = subprocess.run(
+            [sys.executable, "-m", "appeals_tui", *args, "--format", fmt],
+            capture_output=True,
+            env=env,
+            timeout=120,
+        )
+        assert piped.returncode == 0, piped.stderr.decode("utf-8", "replace")
+        assert "실화" in piped.stdout.decode("utf-8")
