@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import re
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -192,8 +193,13 @@ def _csv_rows(fh: IO[bytes], limits: ImportLimits, header_out: list[str]) -> Ite
         header = next(reader, [])
         header_out[:] = header
         missing = [f for f in REQUIRED_FIELDS if f not in header]
+        # a column named twice: which cell is the value? (the last one was taken, silently)
+        repeated = sorted(name for name, n in Counter(header).items() if n > 1)
+        if repeated:
+            yield 1, None, f"header: column(s) {', '.join(repeated)} repeated"
         if missing:
             yield 1, None, f"header: missing column(s) {', '.join(missing)}"
+        if missing or repeated:
             return
         for values in reader:
             if not values:

@@ -69,6 +69,12 @@ def _draft_problems(name: str, draft: Any, current: str, taken: Collection[str] 
     version = draft.get("library_version")
     if not isinstance(version, str) or not version.strip():
         problems.append(f"{name}: library_version: required (a new version name)")
+    elif len(version) > 64 or not version.isprintable() or version != version.strip():
+        # every later decision records it and every list shows it: a name, not a text
+        problems.append(
+            f"{name}: library_version: at most 64 printable characters, no leading or "
+            "trailing space (e.g. 2027.01-1)"
+        )
     elif version == current:
         problems.append(
             f"{name}: library_version: '{version}' is the current version; name a new one"

@@ -46,18 +46,31 @@ class KeyMap:
         if self._dict is not None:
             return self._dict.get(key)
         self._probes += 1
-        if self._probes > max(_BULK, len(self) // 16):
+        if self._probes > self._bulk():
             return self._as_dict().get(key)
         assert self._disk is not None
         nums = self._disk.get(key.encode("utf-8", "surrogatepass"))
         return nums[0] if nums else None
 
+    def _bulk(self) -> int:
+        """Binary searches on a map read in place before it becomes a dict."""
+        return max(_BULK, len(self) // 16)
+
+    def expect(self, lookups: int) -> None:
+        """`lookups` gets are coming at once (a `get_many`): if they would turn the map
+        into a dict on the way, turn it now and spare the binary searches before that
+        (the TUI's first case at 100k asked ~4,000 keys, ~3,200 of them searched first)."""
+        if self._dict is None and self._probes + lookups > self._bulk():
+            self._as_dict()
+
     def _as_dict(self) -> dict[str, int]:
         """Once a process has looked up many keys (an export reading every case), one
         dict of every key costs less than the binary searches to come (~20 µs each in
-        Python; the dict is ~1 µs a key to build)."""
+        Python; the dict is ~1 µs a key to build). The keys' list is kept too: `name`
+        then answers from it (the indexes' record numbers -> keys)."""
         if self._dict is None:
-            self._dict = dict(zip(self._all_names(), range(len(self)), strict=True))
+            self._names = self._all_names()
+            self._dict = dict(zip(self._names, range(len(self)), strict=True))
         return self._dict
 
     def _all_names(self) -> list[str]:

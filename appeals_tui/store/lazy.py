@@ -282,13 +282,15 @@ class LazyTable:
         asked = list(keys)
         docs, index = self.docs, self._index()
         found: dict[str, Doc] = {}
-        wanted: list[tuple[int, str]] = []
+        on_disk: list[str] = []
         for key in asked:
             doc = docs.get(key)
             if doc is not None:
                 found[key] = doc
-            elif (i := index.get(key)) is not None:
-                wanted.append((i, key))
+            else:
+                on_disk.append(key)
+        index.expect(len(on_disk))
+        wanted = [(i, key) for key in on_disk if (i := index.get(key)) is not None]
         wanted.sort()
         starts, fd = index.starts, self.file.fileno()
         at = 0

@@ -58,6 +58,23 @@ def test_csv_import_with_korean_and_quotes(sessions, tmp_path):
     assert case["content_text"] == '실화, "진짜" 이야기' and case["metrics"]["followers"] == 1200
 
 
+def test_csv_header_naming_a_column_twice_is_refused(sessions, tmp_path):
+    """`report_id,report_id,…` imported the row under the second id (q2), silently."""
+    minji = sessions("minji")
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "report_id,report_id,reported_at,reporter,reason,platform,subject_type,subject_id,account,"
+        "account\n"
+        "q1,q2,2026-11-19T09:00:00+09:00,u1,spam,instagram,post,TW1,first,second\n",
+        encoding="utf-8",
+    )
+    before = minji.ws.count("reports")
+    with pytest.raises(ValidationError) as err:
+        intake.import_reports(minji, path)
+    assert err.value.problems == [f"{path}:1: header: column(s) account, report_id repeated"]
+    assert minji.ws.count("reports") == before
+
+
 def test_decided_case_rereport_opens_linked_case(sessions, tmp_path):
     from appeals_tui.services import decisions
     from tests.conftest import case_for

@@ -112,3 +112,22 @@ def test_a_draft_path_that_is_no_small_text_file_is_refused_before_reading(tmp_p
     lead = Session.open(demo_ws, "seoyeon")
     with pytest.raises(ValidationError, match="not a regular file"):
         policy_impact(lead, Path("/dev/zero"))
+
+
+def test_a_draft_version_name_is_a_short_printable_name(tmp_path):
+    """A draft named "\x1b[31mEVIL…" plus 300 characters was published, then recorded on
+    every later decision and shown in every list."""
+    draft = json.loads(DRAFT.read_text(encoding="utf-8"))
+    for bad in ("\x1b[31mEVIL", "v" * 65, " 2027.01-1", "2027\n01"):
+        draft["library_version"] = bad
+        path = tmp_path / "named.json"
+        path.write_text(json.dumps(draft), encoding="utf-8")
+        with pytest.raises(ValidationError) as err:
+            load_draft(path)
+        assert err.value.problems == [
+            "named.json: library_version: at most 64 printable characters, no leading or "
+            "trailing space (e.g. 2027.01-1)"
+        ], bad
+    draft["library_version"] = "2027 Q1 (draft 2)"
+    path.write_text(json.dumps(draft), encoding="utf-8")
+    assert load_draft(path).library.library_version == "2027 Q1 (draft 2)"

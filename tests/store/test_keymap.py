@@ -34,3 +34,21 @@ def test_saved_map_answers_the_same_before_and_after_it_turns_into_a_dict(
     assert {n: saved.get(n) for n in names} == expected  # now from one dict
     assert saved._dict == expected and saved.get("nope") is None
     assert [saved.name(i) for i in range(len(names))] == names
+
+
+def test_a_batch_that_would_turn_the_map_into_a_dict_turns_it_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    names = [f"C-{i:05d}" for i in range(100)]
+    built = KeyMap.from_scan(
+        names, {n: i for i, n in enumerate(names)}, array("Q", range(len(names) + 1))
+    )
+    saved = KeyMap.load(built.dump())
+    monkeypatch.setattr(keymap, "_BULK", 50)
+    saved.expect(50)  # 50 searches stay under the threshold: searched, no dict
+    assert saved._dict is None
+    assert saved.get("C-00003") == 3 and saved._probes == 1
+    saved.expect(50)  # 1 + 50 would cross it: the dict now, no search before it
+    assert saved._dict is not None and saved._probes == 1
+    assert saved.get("C-00042") == 42 and saved.get("nope") is None
+    assert saved.name(9) == "C-00009" and saved._names == names

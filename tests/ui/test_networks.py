@@ -72,6 +72,8 @@ async def test_dashboard_flags_the_network_and_opens_its_open_cases(session_for,
         screen = pilot.app.screen
         summary = text_of(screen, "#networks-summary")
         assert "1 treated inconsistently" in summary
+        # the summary names every kind of link (the demo's first network is images only)
+        assert "a contact, near-duplicate content or a matching image" in summary
         table = screen.query_one("#networks", DataTable)
         panel = screen.query_one(NetworksPanel)
         (nid,) = [k for k, n in panel.networks.items() if "room_toon" in n.accounts]

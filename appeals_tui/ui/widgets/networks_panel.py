@@ -73,8 +73,9 @@ class NetworksPanel(Vertical):
         flagged = sum(n.inconsistent for n in found)
         self.query_one("#networks-summary", Static).update(
             Text(
-                f"{len(found)} network(s) of accounts sharing a contact or near-duplicate "
-                f"content · {flagged} treated inconsistently · enter: work its open cases",
+                f"{len(found)} network(s) of accounts linked by a contact, near-duplicate "
+                f"content or a matching image · {flagged} treated inconsistently · "
+                "enter: work its open cases",
                 style="bold red" if flagged else "",
             )
         )
