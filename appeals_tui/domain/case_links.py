@@ -18,7 +18,6 @@ from appeals_tui.domain.contacts import (
     CACHED_TEXTS,
     extract_contacts,
     merge_contacts,
-    warm_contacts,
 )
 from appeals_tui.domain.near_duplicates import normalise, text_key
 
@@ -29,7 +28,6 @@ __all__ = [
     "link_fields",
     "link_record",
     "text_fields",
-    "warm_links",
 ]
 
 #: the fields of a case record that link it to others (its contacts, its text key)
@@ -85,12 +83,3 @@ def text_fields(content: str | None, media: str | None, min_length: int) -> int 
     normalised text has `min_length` characters to compare (else None)."""
     norm = _normalised(content, media)
     return text_key(norm) if len(norm) >= min_length else None
-
-
-def warm_links(
-    content: str | None, media: str | None, texts: Iterable[str | None], region: str | None
-) -> None:
-    """Compute now what `link_doc` of a case opened by this report will look up: its
-    texts' contacts (in `region`) and its normalised text (see `warm_contacts`)."""
-    warm_contacts((content, media, *texts), region)
-    _normalised(content, media)

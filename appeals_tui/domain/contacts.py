@@ -27,7 +27,6 @@ from appeals_tui.domain.phone_matcher import find_numbers
 
 __all__ = [
     "extract_contacts",
-    "warm_contacts",
     "region_of",
     "merge_contacts",
     "contact_label",
@@ -173,17 +172,6 @@ def extract_contacts(texts: Iterable[str | None], region: str | None = "KR") -> 
     return sorted(found)
 
 
-def warm_contacts(texts: Iterable[str | None], region: str | None = "KR") -> None:
-    """Extract `texts` into the per-text cache now, so that `extract_contacts` of the
-    same texts only looks them up. An import warms a batch's texts in one tight loop:
-    the matcher's code and data stay in the CPU caches (~25% less CPU than extracting
-    each case's texts between staging its records)."""
-    region = region_of(region)
-    for raw in texts:
-        if raw:
-            _extract_one(str(raw), region)
-
-
 def region_of(region: str | None) -> str:
     """The region numbers written without a country code are read in (a jurisdiction
     phonenumbers does not know, or none, reads as KR)."""
@@ -191,7 +179,8 @@ def region_of(region: str | None) -> str:
     return region if region in phonenumbers.SUPPORTED_REGIONS else "KR"
 
 
-#: distinct texts kept: an import warms up to `WARM_TEXTS` of them at a time
+#: distinct texts kept: an import extracts a chunk's texts before staging its cases
+#: (services/staged_import.py), which may look them up again (`extract_contacts`)
 CACHED_TEXTS = 8192
 
 

@@ -491,7 +491,11 @@ class _Importer:
 
 
 def _texts(doc: Doc) -> Texts:
-    return (doc["content_text"], doc["media_description"], report_texts(doc), doc["jurisdiction"])
+    """A report's texts for `extract_batch`: its content and media description, and its
+    other texts (`report_texts` less those two: each text is handed over once)."""
+    content, media = doc["content_text"], doc["media_description"]
+    others = tuple(t for t in report_texts(doc) if t is not content and t is not media)
+    return (content, media, others, doc["jurisdiction"])
 
 
 def _from_helper(case: Doc, group: list[Item], found: dict[int, Extracted]) -> Doc | None:
