@@ -47,6 +47,14 @@ def exit_code(exc: AppealsError) -> int:
 class AppealsGroup(click.Group):
     """Turns service errors into one stderr line and the contract's exit code."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["appeals.argv"] = list(args)  # --json may sit after the bad option
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:
+            _json_usage_error(ctx, exc)
+            raise
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -56,7 +64,10 @@ class AppealsGroup(click.Group):
         except (ReaderGone, BrokenPipeError):  # `| head` stopped reading: not an error
             _quiet_stdout()
             raise click.exceptions.Exit(0) from None
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.ClickException as exc:  # usage: click's text, or JSON with --json
+            _json_usage_error(ctx, exc)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -68,6 +79,17 @@ class AppealsGroup(click.Group):
             where = f"; details in {log}" if log else ""
             click.echo(f"error: internal error ({type(exc).__name__}: {exc}){where}", err=True)
             raise click.exceptions.Exit(1) from None
+
+
+def _json_usage_error(ctx: click.Context, exc: click.ClickException) -> None:
+    """With --json anywhere on the command line, a usage error (exit 2) is the same JSON
+    object on stderr as every other error; without it click prints its usage text."""
+    if not (wants_json(ctx) or "--json" in ctx.find_root().meta.get("appeals.argv", ())):
+        return
+    message = exc.format_message()
+    body = {"error": message, "problems": [message], "exit": exc.exit_code}
+    click.echo(json.dumps(body, ensure_ascii=False), err=True)
+    raise click.exceptions.Exit(exc.exit_code) from None
 
 
 _COUNT_ONLY = re.compile(r"\d+ problems?")

@@ -46,6 +46,24 @@ def test_json_errors_are_one_object_on_stderr(ws_path: Path) -> None:
     assert denied.exit_code == 3 and json.loads(denied.stderr)["exit"] == 3
 
 
+def test_json_usage_errors_are_one_object_too(ws_path: Path) -> None:
+    """A wrong option value (exit 2) printed click's plain-text usage under --json, so a
+    script reading stderr as JSON failed on exactly the mistakes it most needs to see."""
+    for args in (
+        ["--json", "cases", "list", "--sort", "bogus"],
+        ["cases", "list", "--sort", "bogus", "--json"],
+        ["--json", "appeal", "resolve", "A-000001", "--outcome", "bogus", "--reasoning", "x"],
+        ["--json", "no-such-command"],
+    ):
+        result = invoke(ws_path, "--user", "minji", *args)
+        assert result.exit_code == 2, (args, result.output)
+        body = json.loads(result.stderr)
+        assert body["exit"] == 2 and body["problems"] == [body["error"]], body
+        assert "bogus" in body["error"] or "no-such-command" in body["error"]
+    plain = invoke(ws_path, "--user", "minji", "cases", "list", "--sort", "bogus")
+    assert plain.exit_code == 2 and plain.stderr.startswith("Usage: ")  # click's own text
+
+
 def test_permission_is_checked_before_the_input(ws_path: Path) -> None:
     result = invoke(
         ws_path, "--user", "root", "decide", "C-000001", "--action", "label",
