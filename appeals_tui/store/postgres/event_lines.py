@@ -8,9 +8,9 @@ every other writer waited. An event's canonical JSON is the same bytes around it
 and prev_hash whatever they turn out to be (audit.event_pieces), and so is its COPY
 line around seq, prev_hash and hash (copytext.event_middle): those pieces are made
 while staging and `lines` only hashes `head + prev_hash + seq + tail` and joins the
-line. An event either cannot say (a float, a lone surrogate, a NUL in `at`) is spooled
-as `EventSpool` does and made whole at publish, as before: the same events, hashes and
-rows either way (tests/store/postgres/test_pg_event_lines.py).
+line. An event the pieces cannot say (a float, a lone surrogate, a NUL in `at`) is
+spooled as `EventSpool` does and made whole at publish, as before: the same events,
+hashes and rows either way (tests/store/postgres/test_pg_event_lines.py).
 """
 
 from __future__ import annotations
