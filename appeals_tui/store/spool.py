@@ -87,19 +87,26 @@ class EventSpool:
         """The spooled events as audit events continuing the chain from (seq, prev_hash),
         read back in order a line at a time."""
         for line in self._rewind():
-            at, actor, type_, entity, payload = orjson.loads(line)
             seq += 1
-            event = {
-                "seq": seq,
-                "at": at,
-                "actor": actor,
-                "type": type_,
-                "entity": entity,
-                "payload": payload,
-                "prev_hash": prev_hash,
-            }
-            event["hash"] = prev_hash = audit.event_hash(event)
+            event = self.chained_event(line, seq, prev_hash)
+            prev_hash = event["hash"]
             yield event
+
+    @staticmethod
+    def chained_event(line: bytes, seq: int, prev_hash: str) -> Doc:
+        """One spooled line as the audit event at `seq` after `prev_hash`, hashed."""
+        at, actor, type_, entity, payload = orjson.loads(line)
+        event = {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "type": type_,
+            "entity": entity,
+            "payload": payload,
+            "prev_hash": prev_hash,
+        }
+        event["hash"] = audit.event_hash(event)
+        return event
 
     def _rewind(self) -> BinaryIO:
         """The spool file from its start, every event in it (the digests batched)."""

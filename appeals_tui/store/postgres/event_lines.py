@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from appeals_tui.store import audit
 from appeals_tui.store.attest import canonical, record_name
 from appeals_tui.store.digester import ENV as DIGESTER_ENV
@@ -168,7 +166,7 @@ class LineSpool(EventSpool):
                 line = b"".join((number, middle, text, b"\t", hashed.encode(), b"\n"))
                 yield line
             else:
-                event = self._whole(head, seq, prev_hash)
+                event = self.chained_event(head, seq, prev_hash)
                 hashed = event["hash"]
                 yield event_line(event) or event
             # a hex digest: its JSON is itself quoted, its COPY text itself
@@ -198,18 +196,3 @@ class LineSpool(EventSpool):
                 entry[size + a : size + a + b],
                 entry[size + a + b :],
             )
-
-    @staticmethod
-    def _whole(line: bytes, seq: int, prev_hash: str) -> Doc:
-        at, actor, type_, entity, payload = orjson.loads(line)
-        event = {
-            "seq": seq,
-            "at": at,
-            "actor": actor,
-            "type": type_,
-            "entity": entity,
-            "payload": payload,
-            "prev_hash": prev_hash,
-        }
-        event["hash"] = audit.event_hash(event)
-        return event
