@@ -9,7 +9,6 @@ swapped after a stat() is refused before anything is read.
 from __future__ import annotations
 
 import os
-import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from ..domain.reports import (
     scan_reports,
 )
 from .scan_split import scan_in_two
+from .text_files import open_regular_file
 
 __all__ = ["open_report_file", "scan_report_file", "parse_report_file", "read_reports", "TempRows"]
 
@@ -34,23 +34,14 @@ __all__ = ["open_report_file", "scan_report_file", "parse_report_file", "read_re
 def open_report_file(path: Path, limits: ImportLimits) -> IO[bytes]:
     """The file, if it is a regular file within the size limit (checked on the open
     descriptor, so a swap after a stat() cannot slip a FIFO or device in)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        raise ValidationError(f"{path}: cannot read file: {exc.strerror}") from None
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        os.close(fd)
+    fh, size = open_regular_file(path, "file", "save the reports to a file")
+    if size > limits.max_bytes:
+        fh.close()
         raise ValidationError(
-            f"{path}: not a regular file (a pipe, device or folder); save the reports to a file"
-        )
-    if st.st_size > limits.max_bytes:
-        os.close(fd)
-        raise ValidationError(
-            f"{path}: {st.st_size / (1 << 20):.0f} MB is over the import limit of "
+            f"{path}: {size / (1 << 20):.0f} MB is over the import limit of "
             f"{limits.max_bytes / (1 << 20):.0f} MB; split the file (or raise --max-mb)"
         )
-    return os.fdopen(fd, "rb")
+    return fh
 
 
 def _line_count(fh: IO[bytes]) -> int:

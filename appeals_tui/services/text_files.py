@@ -11,29 +11,39 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import IO
 
 from ..domain.errors import ValidationError
 
-__all__ = ["read_text_file"]
+__all__ = ["open_regular_file", "read_text_file"]
 
 
 def _refuse(message: str) -> ValidationError:
     return ValidationError(message, [message])
 
 
-def read_text_file(path: Path, max_bytes: int, what: str = "file") -> str:
-    """The UTF-8 text of the regular file `path`, at most `max_bytes` bytes long;
-    ValidationError (naming `path` and `what` it is) for anything else."""
+def open_regular_file(path: Path, what: str, advice: str) -> tuple[IO[bytes], int]:
+    """`path` opened for reading and its size, if it is a regular file (checked on the
+    open descriptor, so a swap after a stat() cannot slip a FIFO or device in);
+    ValidationError naming `path` and `what` it is, with `advice`, for anything else."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise _refuse(f"{path}: no such {what}") from None
     except OSError as exc:
         raise _refuse(f"{path}: cannot read {what}: {exc.strerror}") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
-        raise _refuse(f"{path}: not a regular file (a pipe, device or folder); give a {what}")
-    with os.fdopen(fd, "rb") as fh:
+        raise _refuse(f"{path}: not a regular file (a pipe, device or folder); {advice}")
+    return os.fdopen(fd, "rb"), st.st_size
+
+
+def read_text_file(path: Path, max_bytes: int, what: str = "file") -> str:
+    """The UTF-8 text of the regular file `path`, at most `max_bytes` bytes long;
+    ValidationError (naming `path` and `what` it is) for anything else."""
+    fh, _size = open_regular_file(path, what, f"give a {what}")
+    with fh:
         data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise _refuse(f"{path}: over the {max_bytes:,}-byte limit for a {what}")
