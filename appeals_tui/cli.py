@@ -87,9 +87,14 @@ def _json_usage_error(ctx: click.Context, exc: click.ClickException) -> None:
     if not (wants_json(ctx) or "--json" in ctx.find_root().meta.get("appeals.argv", ())):
         return
     message = exc.format_message()
-    body = {"error": message, "problems": [message], "exit": exc.exit_code}
-    click.echo(json.dumps(body, ensure_ascii=False), err=True)
+    _json_error(message, [message], exc.exit_code)
     raise click.exceptions.Exit(exc.exit_code) from None
+
+
+def _json_error(headline: str, problems: list[str], code: int) -> None:
+    """The contract's error object on stderr (docs/cli.md: `{"error", "problems", "exit"}`)."""
+    body = {"error": headline, "problems": problems, "exit": code}
+    click.echo(json.dumps(body, ensure_ascii=False), err=True)
 
 
 _COUNT_ONLY = re.compile(r"\d+ problems?")
@@ -101,8 +106,7 @@ def report_error(ctx: click.Context, exc: AppealsError) -> None:
     problems = [str(p) for p in (getattr(exc, "problems", None) or [str(exc)])]
     headline = str(exc)
     if wants_json(ctx):
-        body = {"error": headline, "problems": problems, "exit": exit_code(exc)}
-        click.echo(json.dumps(body, ensure_ascii=False), err=True)
+        _json_error(headline, problems, exit_code(exc))
         return
     summary = (
         headline not in problems
